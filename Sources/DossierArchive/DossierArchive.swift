@@ -1,0 +1,1 @@
+// Placeholder until the archive lands (issue 2).

@@ -1,0 +1,1 @@
+// Placeholder until the record types land (issue 3).

@@ -1,0 +1,1 @@
+// Placeholder until the outbox lands (issue 4).
