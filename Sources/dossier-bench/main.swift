@@ -1,1 +1,0 @@
-print("dossier-bench: nothing yet")
