@@ -3,13 +3,16 @@
 #ifndef DOSSIER_COPENSSL_SHIM_H
 #define DOSSIER_COPENSSL_SHIM_H
 
+// pem.h must come before cms.h: cms.h declares PEM_read_bio_CMS/PEM_write_bio_CMS only
+// `#ifdef OPENSSL_PEM_H`; otherwise C would call them through implicit int-returning
+// declarations and truncate the pointers.
+#include <openssl/pem.h>
 #include <openssl/bio.h>
 #include <openssl/cms.h>
 #include <openssl/crypto.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/objects.h>
-#include <openssl/pem.h>
 #include <openssl/x509.h>
 #include <openssl/x509_vfy.h>
 #include <openssl/x509v3.h>
@@ -24,5 +27,11 @@ static inline int dossier_sk_x509_num(const STACK_OF(X509) *s) { return sk_X509_
 static inline X509 *dossier_sk_x509_value(const STACK_OF(X509) *s, int i) { return sk_X509_value(s, i); }
 static inline void dossier_sk_x509_pop_free(STACK_OF(X509) *s) { sk_X509_pop_free(s, X509_free); }
 static inline void dossier_sk_x509_free(STACK_OF(X509) *s) { sk_X509_free(s); }
+
+/// RFC 2253 subject rendering that keeps UTF-8 (Chinese authority names) unescaped.
+static inline unsigned long dossier_xn_flags_utf8(void) { return XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB; }
+
+static inline int dossier_sk_num(const void *s) { return OPENSSL_sk_num((const OPENSSL_STACK *)s); }
+static inline void *dossier_sk_value(const void *s, int i) { return OPENSSL_sk_value((const OPENSSL_STACK *)s, i); }
 
 #endif

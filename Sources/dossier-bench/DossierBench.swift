@@ -15,6 +15,6 @@ struct DossierBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "dossier-bench",
         abstract: "Measure dossierd against outside baselines, in the same run.",
-        subcommands: [OutboxBenchCommand.self]
+        subcommands: [PackBenchCommand.self, VerifyBenchCommand.self, OutboxBenchCommand.self]
     )
 }

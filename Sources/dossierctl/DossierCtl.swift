@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 
 /// The operator's tool. Offline subcommands work on files; the online ones talk to the
 /// daemon's admin socket. Exit codes: 0 ok, 1 a negative answer, 2 usage or setup error.
@@ -7,6 +8,46 @@ struct DossierCtl: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "dossierctl",
         abstract: "Operate a dossierd authority: pack, verify and inspect vehicle archives.",
-        subcommands: [CheckCommand.self, SampleCommand.self]
+        subcommands: [VerifyCommand.self, CheckCommand.self, SampleCommand.self]
     )
+
+    /// Runs the command line, mapping ArgumentParser's usage errors (64) to the documented 2.
+    static func main() async {
+        do {
+            var command = try parseAsRoot()
+            if var command = command as? AsyncParsableCommand {
+                try await command.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            let code = exitCode(for: error)
+            if code == .validationFailure {
+                FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+                Foundation.exit(2)
+            }
+            exit(withError: error)
+        }
+    }
+}
+
+/// A setup or usage problem found by a command: printed as `dossierctl: <message>`, exit 2.
+struct SetupError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// Prints `dossierctl: <message>` to stderr and exits with `code`.
+func fail(_ message: String, code: Int32 = 2) -> Never {
+    FileHandle.standardError.write(Data("dossierctl: \(message)\n".utf8))
+    exit(code)
+}
+
+/// Stable, sorted, pretty JSON with ISO 8601 dates, as every `--json` output prints.
+func printJSON(_ value: some Encodable) {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+    encoder.dateEncodingStrategy = .iso8601
+    guard let data = try? encoder.encode(value) else { fail("could not encode the JSON output") }
+    print(String(decoding: data, as: UTF8.self))
 }

@@ -1,0 +1,36 @@
+import Foundation
+
+/// Why an archive operation could not be carried out (as opposed to an archive found invalid,
+/// which is a `VerificationReport` with findings).
+public enum ArchiveError: Error, Equatable, CustomStringConvertible {
+    /// A system call on `path` failed.
+    case io(path: String, operation: String, errno: Int32)
+    /// The dossier folder being packed is not usable as it stands.
+    case dossier(path: String, reason: String)
+    /// A document's size changed between listing and copying it.
+    case documentChanged(path: String)
+    /// A certificate, key, trust anchor or CRL file could not be used.
+    case credentials(path: String, reason: String)
+    /// The signing certificate does not belong to the archive's origin authority.
+    case signerNotOrigin(certificateCode: String?, origin: String)
+    /// OpenSSL refused to sign.
+    case signing(reason: String)
+
+    public var description: String {
+        switch self {
+        case let .io(path, operation, code):
+            return "\(path): \(operation) failed: \(String(cString: strerror(code)))"
+        case let .dossier(path, reason):
+            return "\(path): \(reason)"
+        case let .documentChanged(path):
+            return "\(path): the document changed size while it was being packed"
+        case let .credentials(path, reason):
+            return "\(path): \(reason)"
+        case let .signerNotOrigin(code, origin):
+            return "the signing certificate belongs to authority \(code ?? "(none: no serialNumber in subject)"), "
+                + "not to the origin authority \(origin)"
+        case let .signing(reason):
+            return "signing failed: \(reason)"
+        }
+    }
+}

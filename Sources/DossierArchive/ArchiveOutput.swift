@@ -1,0 +1,117 @@
+import Dispatch
+import Foundation
+
+/// The byte stream of an archive being written: buffered, hashed (SHA-256 of the whole archive)
+/// and written to a `DurableFile` on a second thread, so that packing reads and hashes documents
+/// on one core while the archive digest and the write run on the other.
+///
+/// Memory is bounded: four 1 MiB buffers, whatever the archive size. Producer-side methods must be
+/// called from one thread at a time.
+final class ArchiveOutput: @unchecked Sendable {
+    // Safe to share with the writer queue: a buffer belongs either to the producer (`current`) or,
+    // once submitted, to the queue until it is handed back through `lock`-protected `free`;
+    // `file` and `hash` are touched only on the queue until `queue.sync` has drained it;
+    // `failure` is shared under `lock`.
+    static let bufferSize = 1 << 20
+    private static let bufferCount = 4
+
+    private let file: DurableFile
+    private let hash = SHA256()
+    private let queue = DispatchQueue(label: "dossier.archive-output")
+    private let slots = DispatchSemaphore(value: bufferCount - 1)
+    private let lock = NSLock()
+    private var free: [UnsafeMutableRawBufferPointer] = []
+    private var all: [UnsafeMutableRawBufferPointer] = []
+    private var current: UnsafeMutableRawBufferPointer
+    private var filled = 0
+    private var failure: (any Error)?
+    /// Bytes accepted so far.
+    private(set) var count: UInt64 = 0
+
+    init(file: DurableFile) {
+        self.file = file
+        for _ in 0..<Self.bufferCount {
+            all.append(.allocate(byteCount: Self.bufferSize, alignment: 4096))
+        }
+        current = all[0]
+        free = Array(all.dropFirst())
+    }
+
+    deinit {
+        queue.sync {}
+        all.forEach { $0.deallocate() }
+    }
+
+    /// Appends bytes (headers, tag files, padding).
+    func append(_ bytes: UnsafeRawBufferPointer) throws {
+        var offset = 0
+        while offset < bytes.count {
+            let n = min(bytes.count - offset, Self.bufferSize - filled)
+            UnsafeMutableRawBufferPointer(rebasing: current[filled..<(filled + n)])
+                .copyMemory(from: UnsafeRawBufferPointer(rebasing: bytes[offset..<(offset + n)]))
+            filled += n
+            offset += n
+            count += UInt64(n)
+            if filled == Self.bufferSize { try submit() }
+        }
+    }
+
+    /// Appends bytes.
+    func append(_ bytes: [UInt8]) throws {
+        try bytes.withUnsafeBytes { (raw) in try append(raw) }
+    }
+
+    /// Lets `fill` write directly into the free part of the current buffer (at most `limit`
+    /// bytes), avoiding a copy for document data. `fill` returns how many bytes it wrote.
+    func fillDirectly(
+        limit: Int, _ fill: (UnsafeMutableRawBufferPointer) throws -> Int
+    ) throws -> Int {
+        if filled == Self.bufferSize { try submit() }
+        let room = min(limit, Self.bufferSize - filled)
+        let n = try fill(UnsafeMutableRawBufferPointer(rebasing: current[filled..<(filled + room)]))
+        filled += n
+        count += UInt64(n)
+        return n
+    }
+
+    /// Appends zero bytes up to the next 512-byte boundary.
+    func padToBlock() throws {
+        let rest = Int(TarFormat.padded(count) - count)
+        if rest > 0 { try append([UInt8](repeating: 0, count: rest)) }
+    }
+
+    /// Writes what is buffered, makes the file durable under its final name and returns the
+    /// archive's SHA-256.
+    func commit() throws -> [UInt8] {
+        try submit()
+        queue.sync {}
+        if let failed = lock.withLock({ failure }) { throw failed }
+        try file.commit()
+        return hash.finish()
+    }
+
+    private func submit() throws {
+        guard filled > 0 else { return }
+        let chunk = Chunk(buffer: current, count: filled)
+        queue.async { [self] in
+            let bytes = UnsafeRawBufferPointer(rebasing: chunk.buffer[0..<chunk.count])
+            if !lock.withLock({ failure != nil }) {
+                hash.update(bytes)
+                do { try file.write(bytes) } catch { lock.withLock { failure = error } }
+            }
+            lock.withLock { free.append(chunk.buffer) }
+            slots.signal()
+        }
+        slots.wait()
+        current = lock.withLock { free.removeLast() }
+        filled = 0
+        if let failed = lock.withLock({ failure }) { throw failed }
+    }
+}
+
+/// A filled buffer on its way to the writer queue.
+private struct Chunk: @unchecked Sendable {
+    // Safe: ownership of the buffer passes to the queue with the chunk (see ArchiveOutput).
+    let buffer: UnsafeMutableRawBufferPointer
+    let count: Int
+}

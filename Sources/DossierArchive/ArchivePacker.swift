@@ -1,0 +1,192 @@
+import Foundation
+
+/// What goes into bag-info besides what the packer computes (DESIGN.md §2).
+public struct BagIdentity: Sendable, Equatable {
+    public var origin: String
+    public var destination: String
+    public var vin: String
+    public var plate: String
+    public var schema: String
+    public var sourceOrganization: String
+
+    public init(origin: String, destination: String, vin: String, plate: String, schema: String, sourceOrganization: String) {
+        self.origin = origin
+        self.destination = destination
+        self.vin = vin
+        self.plate = plate
+        self.schema = schema
+        self.sourceOrganization = sourceOrganization
+    }
+}
+
+/// A packed archive, durable on disk.
+public struct PackResult: Sendable, Codable, Equatable {
+    public var id: String
+    public var path: String
+    public var size: UInt64
+    /// SHA-256 of the whole archive, lowercase hex.
+    public var sha256: String
+}
+
+/// Packs a dossier folder (`dossier.json` + `documents/`) into a signed `.dva` archive in one
+/// streaming pass: each document is read once, hashed for the manifest while it is copied, and
+/// the archive is hashed and written on a second thread. Memory stays a few MiB whatever the
+/// dossier's size. The archive appears under its final name only when complete and fsynced.
+public enum ArchivePacker {
+    public static let softwareAgent = "dossierd/0.1.0"
+
+    /// Packs `dossierDirectory` into `<outputDirectory>/<fileName>` (default `<id>.dva`).
+    /// - Throws: `ArchiveError.signerNotOrigin` when the identity is not the origin's,
+    ///   `.dossier` for an unusable folder (naming the file), `.documentChanged`, `.io`, `.signing`.
+    public static func pack(
+        dossierDirectory: URL, bag: BagIdentity, identity: SigningIdentity, outputDirectory: URL,
+        fileName: String? = nil, id: String = ArchiveID.make(), now: Date = Date()
+    ) throws -> PackResult {
+        guard identity.info.authority == bag.origin else {
+            throw ArchiveError.signerNotOrigin(certificateCode: identity.info.authority, origin: bag.origin)
+        }
+        let payload = try listPayload(dossierDirectory)
+        let file = try DurableFile(finalURL: outputDirectory.appendingPathComponent(fileName ?? "\(id).dva"))
+        let output = ArchiveOutput(file: file)
+        let mtime = Int(now.timeIntervalSince1970)
+        let declaration = Array(BagDeclaration.text.utf8)
+        try writeEntry("\(id)/\(BagDeclaration.fileName)", bytes: declaration, to: output, mtime: mtime)
+
+        var manifest: [(path: String, digest: String)] = []
+        for item in payload {
+            try writeHeader("\(id)/\(item.path)", size: item.size, to: output, mtime: mtime)
+            manifest.append((item.path, try copy(item, into: output)))
+            try output.padToBlock()
+        }
+        let manifestBytes = Manifest.render(manifest)
+        let info = BagInfo.render([
+            (BagInfo.Label.sourceOrganization, bag.sourceOrganization),
+            (BagInfo.Label.externalIdentifier, id),
+            (BagInfo.Label.baggingDate, baggingDate(now)),
+            (BagInfo.Label.payloadOxum, "\(payload.reduce(0) { $0 + $1.size }).\(payload.count)"),
+            (BagInfo.Label.softwareAgent, softwareAgent),
+            (BagInfo.Label.origin, bag.origin),
+            (BagInfo.Label.destination, bag.destination),
+            (BagInfo.Label.vin, bag.vin),
+            (BagInfo.Label.plate, bag.plate),
+            (BagInfo.Label.schema, bag.schema),
+        ])
+        let tagManifest = Manifest.render([
+            (BagDeclaration.fileName, SHA256.hex(of: declaration)),
+            (BagInfo.fileName, SHA256.hex(of: info)),
+            (Manifest.payloadFileName, SHA256.hex(of: manifestBytes)),
+        ])
+        let signature = try identity.signDetached(tagManifest)
+        try writeEntry("\(id)/\(Manifest.payloadFileName)", bytes: manifestBytes, to: output, mtime: mtime)
+        try writeEntry("\(id)/\(BagInfo.fileName)", bytes: info, to: output, mtime: mtime)
+        try writeEntry("\(id)/\(Manifest.tagFileName)", bytes: tagManifest, to: output, mtime: mtime)
+        try writeEntry("\(id)/\(BagReading.signaturePath)", bytes: signature, to: output, mtime: mtime)
+        try output.append([UInt8](repeating: 0, count: 2 * TarFormat.blockSize))
+        let size = output.count
+        let digest = try output.commit()
+        return PackResult(id: id, path: file.finalURL.path, size: size, sha256: digest.hexString)
+    }
+
+    struct PayloadFile {
+        var path: String
+        var url: URL
+        var size: UInt64
+    }
+
+    /// `data/dossier.json` then every regular file under `documents/`, sorted; anything else
+    /// (links, devices) is refused rather than silently skipped.
+    static func listPayload(_ dir: URL) throws -> [PayloadFile] {
+        let record = dir.appendingPathComponent("dossier.json")
+        var files = [PayloadFile(path: "data/dossier.json", url: record, size: try regularFileSize(record))]
+        let documents = dir.appendingPathComponent("documents")
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: documents.path, isDirectory: &isDirectory), isDirectory.boolValue else {
+            return files
+        }
+        var found: [PayloadFile] = []
+        try collect(documents, relative: "data/documents", into: &found)
+        files += found.sorted { $0.path < $1.path }
+        return files
+    }
+
+    private static func collect(_ dir: URL, relative: String, into files: inout [PayloadFile]) throws {
+        let names: [String]
+        do { names = try FileManager.default.contentsOfDirectory(atPath: dir.path) } catch {
+            throw ArchiveError.dossier(path: dir.path, reason: "cannot list the folder")
+        }
+        for name in names {
+            let url = dir.appendingPathComponent(name)
+            var st = stat()
+            guard lstat(url.path, &st) == 0 else { throw ArchiveError.io(path: url.path, operation: "stat", errno: errno) }
+            switch st.st_mode & S_IFMT {
+            case S_IFDIR: try collect(url, relative: "\(relative)/\(name)", into: &files)
+            case S_IFREG: files.append(PayloadFile(path: "\(relative)/\(name)", url: url, size: UInt64(st.st_size)))
+            default: throw ArchiveError.dossier(path: url.path, reason: "not a regular file (links and devices are not packed)")
+            }
+        }
+    }
+
+    private static func regularFileSize(_ url: URL) throws -> UInt64 {
+        var st = stat()
+        guard lstat(url.path, &st) == 0 else {
+            throw ArchiveError.dossier(path: url.path, reason: errno == ENOENT ? "missing" : "cannot be read")
+        }
+        guard st.st_mode & S_IFMT == S_IFREG else { throw ArchiveError.dossier(path: url.path, reason: "not a regular file") }
+        return UInt64(st.st_size)
+    }
+
+    /// Streams one file into the archive, returning its SHA-256 (hex).
+    private static func copy(_ item: PayloadFile, into output: ArchiveOutput) throws -> String {
+        let fd = try openForReading(item.url.path)
+        defer { close(fd) }
+        posix_fadvise(fd, 0, 0, Int32(POSIX_FADV_SEQUENTIAL))
+        let hash = SHA256()
+        var left = item.size
+        while left > 0 {
+            let n = try output.fillDirectly(limit: Int(min(left, UInt64(ArchiveOutput.bufferSize)))) { room in
+                guard let base = room.baseAddress else { return 0 }
+                let n = try readSome(fd: fd, into: base, count: room.count, path: item.url.path)
+                hash.update(UnsafeRawBufferPointer(start: base, count: n))
+                return n
+            }
+            guard n > 0 else { throw ArchiveError.documentChanged(path: item.url.path) }
+            left -= UInt64(n)
+        }
+        var probe: UInt8 = 0
+        guard try readSome(fd: fd, into: &probe, count: 1, path: item.url.path) == 0 else {
+            throw ArchiveError.documentChanged(path: item.url.path)
+        }
+        return hash.finish().hexString
+    }
+
+    private static func writeEntry(_ name: String, bytes: [UInt8], to output: ArchiveOutput, mtime: Int) throws {
+        try writeHeader(name, size: UInt64(bytes.count), to: output, mtime: mtime)
+        try output.append(bytes)
+        try output.padToBlock()
+    }
+
+    /// A ustar header, preceded by a pax header when the name is long or not ASCII, or the size
+    /// does not fit the octal field.
+    private static func writeHeader(_ name: String, size: UInt64, to output: ArchiveOutput, mtime: Int) throws {
+        let nameBytes = Array(name.utf8)
+        let fits = nameBytes.count <= 100 && nameBytes.allSatisfy { $0 < 0x80 } && size <= 0o77777777777
+        if !fits {
+            var records = TarFormat.paxRecord(key: "path", value: nameBytes)
+            if size > 0o77777777777 { records += TarFormat.paxRecord(key: "size", value: Array(String(size).utf8)) }
+            let paxName = Array("PaxHeaders/\(ArchiveID.make())".utf8)
+            try output.append(TarFormat.encode(name: paxName, size: UInt64(records.count), flag: UInt8(ascii: "x"), mtime: mtime))
+            try output.append(records)
+            try output.padToBlock()
+        }
+        let shortName = fits ? nameBytes : Array(nameBytes.suffix(100).drop { $0 & 0xC0 == 0x80 })
+        try output.append(TarFormat.encode(name: shortName, size: size, flag: UInt8(ascii: "0"), mtime: mtime))
+    }
+
+    private static func baggingDate(_ date: Date) -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.dateFormat = "yyyy-MM-dd"
+        return formatter.string(from: date)
+    }
+}

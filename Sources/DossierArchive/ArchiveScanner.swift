@@ -1,0 +1,193 @@
+import DossierModel
+import Foundation
+
+/// What one streaming pass over an archive found: the bag's files with their digests, the tag
+/// files' bytes, samples of the documents, and the structural problems met on the way.
+struct ArchiveContents {
+    /// The top folder, which names the archive.
+    var root: String?
+    /// Payload files (`data/...`): SHA-256 (hex) and size.
+    var payload: [String: (digest: String, size: UInt64)] = [:]
+    /// Every other file of the bag (tag files, signatures), whole.
+    var tagFiles: [String: [UInt8]] = [:]
+    /// `data/dossier.json`, whole.
+    var record: [UInt8]?
+    /// Head and tail of every file under `data/documents/`.
+    var documents: [DocumentSample] = []
+    var findings: [Finding] = []
+    /// SHA-256 of the whole stream, when asked for.
+    var archiveDigest: [UInt8]?
+    var archiveSize: UInt64 = 0
+}
+
+/// Reads an archive once, hashing payload files as they stream and keeping only tag files,
+/// the record and document samples in memory. Every structural check of DESIGN.md §2 that can
+/// be made on the stream is made here; bag-level checks follow in `ArchiveVerifier`.
+enum ArchiveScanner {
+    static let recordPath = "data/dossier.json"
+    static let documentsPrefix = "data/documents/"
+
+    /// Scans the archive at `path`.
+    /// - Throws: `ArchiveError.io` when the file cannot be read at all; problems with its
+    ///   contents are findings, not errors.
+    static func scan(path: String, limits: ArchiveLimits, digestArchive: Bool) throws -> ArchiveContents {
+        let fd = try openForReading(path)
+        defer { close(fd) }
+        var contents = ArchiveContents()
+        let whole = digestArchive ? SHA256() : nil
+        let reader = TarReader(fd: fd, path: path) { whole?.update($0) }
+        var seen = Set<String>()
+        var entries = 0
+        var total: UInt64 = 0
+        do {
+            while let entry = try reader.next() {
+                entries += 1
+                total += entry.size
+                if entries > limits.maxEntries {
+                    contents.findings.append(Finding(.security, "size-limit", "more than \(limits.maxEntries) entries"))
+                    break
+                }
+                guard let relative = classify(entry, contents: &contents, seen: &seen) else { continue }
+                if entry.size > limits.maxFileBytes || total > limits.maxArchiveBytes {
+                    contents.findings.append(Finding(.security, "size-limit",
+                        "\(relative) declares \(entry.size) bytes; limits are \(limits.maxFileBytes) a file, \(limits.maxArchiveBytes) in all"))
+                    break
+                }
+                try read(entry, relative: relative, reader: reader, limits: limits, contents: &contents)
+            }
+        } catch let failure as TarReader.Failure {
+            contents.findings.append(finding(for: failure))
+        }
+        contents.archiveSize = reader.offset
+        contents.archiveDigest = whole?.finish()
+        return contents
+    }
+
+    /// Checks an entry's name and kind; returns its path inside the bag when its content is to
+    /// be read, nil when it is skipped (directories, and entries already rejected).
+    private static func classify(_ entry: TarReader.Entry, contents: inout ArchiveContents, seen: inout Set<String>) -> String? {
+        guard let name = String(validating: entry.name, as: UTF8.self), !name.isEmpty, !name.contains("\0") else {
+            contents.findings.append(Finding(.security, "bad-name", "entry at offset \(entry.offset) has a name that is not UTF-8"))
+            return nil
+        }
+        if name.hasPrefix("/") {
+            contents.findings.append(Finding(.security, "absolute-path", name))
+            return nil
+        }
+        var parts = name.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
+        if parts.first == "." { parts.removeFirst() }
+        if parts.last == "" { parts.removeLast() }
+        if parts.isEmpty { return nil }
+        if parts.contains("..") {
+            contents.findings.append(Finding(.security, "path-traversal", name))
+            return nil
+        }
+        if parts.contains(where: { $0.isEmpty || $0 == "." }) {
+            contents.findings.append(Finding(.security, "bad-name", "\(name): empty or '.' path component"))
+            return nil
+        }
+        if contents.root == nil {
+            guard ArchiveID.isSafe(parts[0]) else {
+                contents.findings.append(Finding(.security, "unsafe-id", "top folder \(parts[0]) is not a safe archive id"))
+                contents.root = ""
+                return nil
+            }
+            contents.root = parts[0]
+        }
+        guard parts[0] == contents.root, parts.count > 1 || entry.kind == .directory else {
+            contents.findings.append(Finding(.security, "outside-bag", "\(name) is not inside \(contents.root ?? "")/"))
+            return nil
+        }
+        let relative = parts.dropFirst().joined(separator: "/")
+        switch entry.kind {
+        case .symlink, .hardlink, .gnuLongLink:
+            contents.findings.append(Finding(.security, "link-entry", "\(name) is a link"))
+            return nil
+        case .special:
+            contents.findings.append(Finding(.security, "special-entry", "\(name) is a device or FIFO"))
+            return nil
+        case .unknown(let flag):
+            contents.findings.append(Finding(.security, "unsupported-entry", "\(name) has tar type '\(Character(Unicode.Scalar(flag)))'"))
+            return nil
+        case .directory, .paxExtended, .paxGlobal, .gnuLongName:
+            return nil
+        case .file:
+            guard seen.insert(relative).inserted else {
+                contents.findings.append(Finding(.security, "duplicate-entry", name))
+                return nil
+            }
+            return relative
+        }
+    }
+
+    private static func read(
+        _ entry: TarReader.Entry, relative: String, reader: TarReader, limits: ArchiveLimits,
+        contents: inout ArchiveContents
+    ) throws {
+        let isPayload = relative.hasPrefix("data/")
+        let keepWhole = !isPayload || relative == recordPath
+        if keepWhole, entry.size > limits.maxTagFileBytes {
+            contents.findings.append(Finding(.security, "size-limit", "\(relative) is \(entry.size) bytes, over \(limits.maxTagFileBytes)"))
+            try reader.skipContent()
+            return
+        }
+        let hash = SHA256()
+        var whole: [UInt8] = []
+        var sampler = relative.hasPrefix(documentsPrefix) ? DocumentSampler(size: entry.size) : nil
+        try reader.readContent { chunk in
+            hash.update(chunk)
+            if keepWhole { whole.append(contentsOf: chunk) }
+            sampler?.add(chunk)
+        }
+        let digest = hash.finish().hexString
+        if isPayload {
+            contents.payload[relative] = (digest, entry.size)
+            if relative == recordPath { contents.record = whole }
+            if let sampler {
+                contents.documents.append(DocumentSample(
+                    path: String(relative.dropFirst("data/".count)), size: entry.size, head: sampler.head, tail: sampler.tail))
+            }
+        } else {
+            contents.tagFiles[relative] = whole
+        }
+    }
+
+    private static func finding(for failure: TarReader.Failure) -> Finding {
+        switch failure {
+        case .truncated(offset: 0):
+            return Finding(.integrity, "not-a-tar", "the file is empty")
+        case let .truncated(offset):
+            return Finding(.integrity, "truncated", "the archive ends inside an entry or header at byte \(offset)")
+        case let .badHeader(offset, problem):
+            return Finding(.integrity, "not-a-tar", "no valid tar header at byte \(offset) (\(problem))")
+        case let .badExtendedHeader(offset):
+            return Finding(.integrity, "not-a-tar", "malformed pax or long-name header at byte \(offset)")
+        case let .trailingData(offset):
+            return Finding(.security, "trailing-data", "non-zero bytes after the end of the archive, from byte \(offset)")
+        }
+    }
+}
+
+/// Keeps the first `DocumentSample.headLength` and last `DocumentSample.tailLength` bytes of a
+/// stream of known size, copying only those.
+struct DocumentSampler {
+    private let size: UInt64
+    private var seen: UInt64 = 0
+    private(set) var head: [UInt8] = []
+    private(set) var tail: [UInt8] = []
+
+    init(size: UInt64) { self.size = size }
+
+    mutating func add(_ chunk: UnsafeRawBufferPointer) {
+        let chunkStart = seen
+        seen += UInt64(chunk.count)
+        if head.count < DocumentSample.headLength {
+            head.append(contentsOf: chunk.prefix(DocumentSample.headLength - head.count))
+        }
+        let tailStart = size > UInt64(DocumentSample.tailLength) ? size - UInt64(DocumentSample.tailLength) : 0
+        if seen > tailStart {
+            let from = tailStart > chunkStart ? Int(tailStart - chunkStart) : 0
+            tail.append(contentsOf: chunk[from...])
+        }
+    }
+}

@@ -1,0 +1,81 @@
+import DossierModel
+import Foundation
+
+/// The verdict on one archive: valid when there are no findings.
+public struct VerificationReport: Sendable, Codable {
+    public var valid: Bool
+    public var archiveId: String?
+    public var origin: String?
+    public var destination: String?
+    public var signer: CertificateInfo?
+    public var signingTime: Date?
+    /// Every failed check, with a stable code (DESIGN.md §2, DA/T 70 property).
+    public var reasons: [Finding]
+    /// bag-info.txt as read (label, value), in order.
+    public var bagInfo: [BagInfoField]
+    /// Payload files and their sizes, sorted by path.
+    public var files: [FileEntry]
+    /// SHA-256 of the whole archive (hex), when asked for.
+    public var archiveDigest: String?
+    public var archiveSize: UInt64
+
+    public struct BagInfoField: Sendable, Codable, Equatable {
+        public var label: String
+        public var value: String
+    }
+
+    public struct FileEntry: Sendable, Codable, Equatable {
+        public var path: String
+        public var size: UInt64
+        public var sha256: String
+    }
+}
+
+/// Verifies a `.dva` archive as hostile input, in one streaming pass (DESIGN.md §2): tar
+/// structure, bag layout, manifests and digests, Payload-Oxum, the CMS signature and its
+/// signer's authority, sizes against limits, then the four-property check of the record and
+/// documents (DossierModel). Nothing is extracted; memory is bounded by the limits.
+public struct ArchiveVerifier: Sendable {
+    public var trust: TrustStore
+    public var limits: ArchiveLimits
+    /// When set, an archive for another destination is rejected (`wrong-destination`).
+    public var expectedDestination: String?
+
+    public init(trust: TrustStore, limits: ArchiveLimits = .default, expectedDestination: String? = nil) {
+        self.trust = trust
+        self.limits = limits
+        self.expectedDestination = expectedDestination
+    }
+
+    /// Verifies the archive at `path`. `digestArchive` also computes the SHA-256 of the whole file
+    /// in the same pass.
+    /// - Throws: `ArchiveError.io` only when the file cannot be read; invalid contents give a
+    ///   report with `valid == false`.
+    public func verify(path: String, digestArchive: Bool = false, now: Date = Date()) throws -> VerificationReport {
+        let contents = try ArchiveScanner.scan(path: path, limits: limits, digestArchive: digestArchive)
+        var report = BagReading.report(contents)
+        guard !contents.findings.contains(where: BagReading.isFatal) else { return report }
+        var findings = BagReading.checkBag(contents, bagInfo: report.bagInfo)
+        if let signature = contents.tagFiles[BagReading.signaturePath], let tagManifest = contents.tagFiles[Manifest.tagFileName] {
+            let result = SignatureCheck.verifyDetached(signature: signature, content: tagManifest, trust: trust, now: now)
+            report.signer = result.signer
+            report.signingTime = result.signingTime
+            findings += result.findings
+            if let signer = result.signer, let origin = report.origin, signer.authority != origin {
+                findings.append(Finding(.authenticity, "signer-not-origin",
+                    "signed by authority \(signer.authority ?? "(none)"), Origin-Authority is \(origin)"))
+            }
+        } else {
+            findings.append(Finding(.authenticity, "signature-missing", "no \(BagReading.signaturePath)"))
+        }
+        if let expectedDestination, report.destination != expectedDestination {
+            findings.append(Finding(.security, "wrong-destination",
+                "Destination-Authority is \(report.destination ?? "(none)"), expected \(expectedDestination)"))
+        }
+        let info = report.bagInfo.map { ($0.label, $0.value) }
+        findings += FourPropertyCheck.run(bagInfo: info, record: contents.record.map { Data($0) }, documents: contents.documents)
+        report.reasons += findings
+        report.valid = report.reasons.isEmpty
+        return report
+    }
+}

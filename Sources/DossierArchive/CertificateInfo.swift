@@ -1,0 +1,50 @@
+import COpenSSL
+import Foundation
+
+/// What the project reads from an X.509 certificate: who it names and when it is valid.
+/// The authority is the 6-digit division code in the subject's `serialNumber` attribute
+/// (Certs/README.md).
+public struct CertificateInfo: Codable, Sendable, Equatable {
+    /// The subject in RFC 2253 form, UTF-8 kept as is.
+    public var subject: String
+    /// The issuer in RFC 2253 form.
+    public var issuer: String
+    /// The subject's `serialNumber` attribute: the authority code, when present.
+    public var authority: String?
+    public var notBefore: Date?
+    public var notAfter: Date?
+
+    /// Reads the fields of an OpenSSL `X509*` (borrowed, not freed).
+    init(x509 cert: OpaquePointer) {
+        subject = Self.render(X509_get_subject_name(cert))
+        issuer = Self.render(X509_get_issuer_name(cert))
+        authority = Self.serialNumberAttribute(X509_get_subject_name(cert))
+        notBefore = OpenSSL.date(X509_get0_notBefore(cert))
+        notAfter = OpenSSL.date(X509_get0_notAfter(cert))
+    }
+
+    /// Reads the first certificate of a PEM file.
+    /// - Throws: `ArchiveError.credentials` naming the file when it holds no certificate.
+    public static func load(pemFile path: String) throws -> CertificateInfo {
+        let certs = OpenSSL.certificates(pem: try readSmallFile(path))
+        defer { certs.forEach { X509_free($0) } }
+        guard let first = certs.first else { throw ArchiveError.credentials(path: path, reason: "no PEM certificate in the file") }
+        return CertificateInfo(x509: first)
+    }
+
+    private static func render(_ name: OpaquePointer?) -> String {
+        guard let name else { return "" }
+        let bytes = OpenSSL.collect { X509_NAME_print_ex($0, name, 0, dossier_xn_flags_utf8()) }
+        return String(decoding: bytes ?? [], as: UTF8.self)
+    }
+
+    private static func serialNumberAttribute(_ name: OpaquePointer?) -> String? {
+        guard let name else { return nil }
+        let index = X509_NAME_get_index_by_NID(name, NID_serialNumber, -1)
+        guard index >= 0, let entry = X509_NAME_get_entry(name, index),
+              let data = X509_NAME_ENTRY_get_data(entry), let bytes = ASN1_STRING_get0_data(data)
+        else { return nil }
+        let length = Int(ASN1_STRING_length(data))
+        return String(decoding: UnsafeBufferPointer(start: bytes, count: max(0, length)), as: UTF8.self)
+    }
+}

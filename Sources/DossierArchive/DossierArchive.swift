@@ -1,1 +1,0 @@
-// Placeholder until the archive lands (issue 2).

@@ -1,0 +1,97 @@
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A file written under a temporary name and published atomically by `commit()`:
+/// data fsynced, renamed to its final name, the directory fsynced. Until then no reader ever
+/// sees a partial file under the final name; if the writer is dropped uncommitted, the temporary
+/// file is removed.
+///
+/// Not thread-safe: one writer belongs to one thread at a time.
+public final class DurableFile {
+    /// Where the file will be once committed.
+    public let finalURL: URL
+    private let tempPath: String
+    private var fd: Int32
+    private var committed = false
+
+    /// Creates the temporary file beside `finalURL` (same directory, so the rename is atomic).
+    /// - Throws: `ArchiveError.io` when the directory is not writable.
+    public init(finalURL: URL, mode: mode_t = 0o640) throws {
+        self.finalURL = finalURL
+        let dir = finalURL.deletingLastPathComponent().path
+        let temp = "\(dir)/.\(finalURL.lastPathComponent).\(UInt64.random(in: 0...UInt64.max)).tmp"
+        let fd = open(temp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)
+        guard fd >= 0 else { throw ArchiveError.io(path: temp, operation: "create", errno: errno) }
+        self.fd = fd
+        self.tempPath = temp
+    }
+
+    deinit {
+        if fd >= 0 { close(fd) }
+        if !committed { unlink(tempPath) }
+    }
+
+    /// Writes all of `bytes`, retrying short writes and interrupted calls.
+    public func write(_ bytes: UnsafeRawBufferPointer) throws {
+        try writeAll(fd: fd, bytes, path: tempPath)
+    }
+
+    /// Writes all of `bytes`.
+    public func write(_ bytes: [UInt8]) throws {
+        try bytes.withUnsafeBytes { (raw) in try write(raw) }
+    }
+
+    /// Makes the file durable under its final name. After this returns, a crash keeps the whole
+    /// file; before it, the final name is untouched.
+    public func commit() throws {
+        guard fsync(fd) == 0 else { throw ArchiveError.io(path: tempPath, operation: "fsync", errno: errno) }
+        close(fd)
+        fd = -1
+        guard rename(tempPath, finalURL.path) == 0 else {
+            throw ArchiveError.io(path: finalURL.path, operation: "rename", errno: errno)
+        }
+        committed = true
+        try fsyncDirectory(finalURL.deletingLastPathComponent())
+    }
+}
+
+/// Makes a directory's entries (creations, renames, removals) durable.
+public func fsyncDirectory(_ url: URL) throws {
+    let fd = open(url.path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+    guard fd >= 0 else { throw ArchiveError.io(path: url.path, operation: "open directory", errno: errno) }
+    defer { close(fd) }
+    guard fsync(fd) == 0 else { throw ArchiveError.io(path: url.path, operation: "fsync directory", errno: errno) }
+}
+
+func writeAll(fd: Int32, _ bytes: UnsafeRawBufferPointer, path: String) throws {
+    guard var base = bytes.baseAddress else { return }
+    var left = bytes.count
+    while left > 0 {
+        let n = Glibc.write(fd, base, left)
+        if n < 0 {
+            if errno == EINTR { continue }
+            throw ArchiveError.io(path: path, operation: "write", errno: errno)
+        }
+        left -= n
+        base += n
+    }
+}
+
+/// Reads up to `count` bytes into `buffer`, retrying interrupted calls; 0 means end of file.
+func readSome(fd: Int32, into buffer: UnsafeMutableRawPointer, count: Int, path: String) throws -> Int {
+    while true {
+        let n = read(fd, buffer, count)
+        if n >= 0 { return n }
+        if errno != EINTR { throw ArchiveError.io(path: path, operation: "read", errno: errno) }
+    }
+}
+
+/// Opens a file for reading.
+func openForReading(_ path: String) throws -> Int32 {
+    let fd = open(path, O_RDONLY | O_CLOEXEC)
+    guard fd >= 0 else { throw ArchiveError.io(path: path, operation: "open", errno: errno) }
+    return fd
+}

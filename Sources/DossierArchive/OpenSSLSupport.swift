@@ -1,0 +1,70 @@
+import COpenSSL
+import Foundation
+
+/// Small bridges between OpenSSL's C types and Swift values, shared by the credential and
+/// signature code. Every function here is total: failures come back as nil.
+enum OpenSSL {
+    /// The oldest error on this thread's OpenSSL queue as text, clearing the queue.
+    static func lastError() -> String {
+        let code = ERR_get_error()
+        ERR_clear_error()
+        guard code != 0 else { return "unknown OpenSSL error" }
+        var buffer = [CChar](repeating: 0, count: 256)
+        ERR_error_string_n(code, &buffer, buffer.count)
+        return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
+    /// A read-only memory BIO over `bytes`, alive for the duration of `body`.
+    static func withMemoryBIO<T>(_ bytes: [UInt8], _ body: (OpaquePointer) throws -> T) rethrows -> T? {
+        try bytes.withUnsafeBytes { raw -> T? in
+            guard let bio = BIO_new_mem_buf(raw.baseAddress, Int32(raw.count)) else { return nil }
+            defer { BIO_free(bio) }
+            return try body(bio)
+        }
+    }
+
+    /// Everything written to a fresh memory BIO by `body`.
+    static func collect(_ body: (OpaquePointer) -> Int32) -> [UInt8]? {
+        guard let bio = BIO_new(BIO_s_mem()) else { return nil }
+        defer { BIO_free(bio) }
+        guard body(bio) > 0 else { return nil }
+        var data: UnsafeMutablePointer<CChar>?
+        let length = dossier_bio_get_mem_data(bio, &data)
+        guard length >= 0, let data else { return [] }
+        return Array(UnsafeRawBufferPointer(start: data, count: length))
+    }
+
+    /// An ASN.1 time as a `Date`.
+    static func date(_ time: UnsafePointer<ASN1_TIME>?) -> Date? {
+        guard let time else { return nil }
+        var parts = tm()
+        guard ASN1_TIME_to_tm(time, &parts) == 1 else { return nil }
+        return Date(timeIntervalSince1970: TimeInterval(timegm(&parts)))
+    }
+
+    /// Reads every PEM certificate in `bytes`, in order.
+    static func certificates(pem bytes: [UInt8]) -> [OpaquePointer] {
+        withMemoryBIO(bytes) { bio in
+            var certs: [OpaquePointer] = []
+            while let cert = PEM_read_bio_X509(bio, nil, nil, nil) { certs.append(cert) }
+            ERR_clear_error()
+            return certs
+        } ?? []
+    }
+}
+
+/// Reads a whole small file (certificates, keys, CRLs, tag files).
+func readSmallFile(_ path: String, limit: Int = 16 << 20) throws -> [UInt8] {
+    let fd = try openForReading(path)
+    defer { close(fd) }
+    var out: [UInt8] = []
+    var chunk = [UInt8](repeating: 0, count: 64 << 10)
+    while true {
+        let n = try chunk.withUnsafeMutableBytes { (raw) in
+            try readSome(fd: fd, into: raw.baseAddress!, count: raw.count, path: path)
+        }
+        if n == 0 { return out }
+        out += chunk[0..<n]
+        guard out.count <= limit else { throw ArchiveError.io(path: path, operation: "read (file too large)", errno: EFBIG) }
+    }
+}

@@ -1,0 +1,173 @@
+import Foundation
+
+/// A streaming reader of tar entries from a file descriptor, for hostile input: every length is
+/// checked before it is trusted, memory is one fixed buffer plus small headers, and malformed
+/// input ends in a `TarReader.Failure`, never a trap.
+///
+/// Understands ustar, GNU (`L` long names, base-256 sizes) and pax (`path`, `size`). Not
+/// thread-safe.
+final class TarReader {
+    /// One logical entry: long names and pax sizes already applied.
+    struct Entry {
+        var name: [UInt8]
+        var size: UInt64
+        var kind: TarFormat.Kind
+        /// Where the entry's header starts in the stream, for error messages.
+        var offset: UInt64
+    }
+
+    enum Failure: Error, Equatable {
+        /// The stream ended inside a header or an entry's content.
+        case truncated(offset: UInt64)
+        /// A header block is not a tar header (bad checksum, number or magic).
+        case badHeader(offset: UInt64, problem: TarFormat.HeaderProblem)
+        /// A pax or GNU long-name header is malformed or too large.
+        case badExtendedHeader(offset: UInt64)
+        /// Non-zero bytes after the end-of-archive marker.
+        case trailingData(offset: UInt64)
+    }
+
+    private static let maxExtendedHeader: UInt64 = 64 << 10
+
+    private let fd: Int32
+    private let path: String
+    private let buffer: UnsafeMutableRawBufferPointer
+    private var start = 0
+    private var end = 0
+    private var atEOF = false
+    /// Bytes consumed from the stream so far.
+    private(set) var offset: UInt64 = 0
+    /// Content (plus padding) of the current entry not yet consumed.
+    private var pendingContent: UInt64 = 0
+    private var pendingPadding: UInt64 = 0
+
+    private let tap: ((UnsafeRawBufferPointer) -> Void)?
+
+    /// Reads from `fd` (not closed here); `path` names it in errors. `tap`, when given, sees
+    /// every byte of the stream once, in order (to digest the whole archive in the same pass).
+    init(fd: Int32, path: String, bufferSize: Int = 1 << 20, tap: ((UnsafeRawBufferPointer) -> Void)? = nil) {
+        self.fd = fd
+        self.path = path
+        self.tap = tap
+        buffer = .allocate(byteCount: max(bufferSize, 2 * TarFormat.blockSize), alignment: 4096)
+    }
+
+    deinit { buffer.deallocate() }
+
+    /// The next entry, or nil at the end-of-archive marker. Skips what is left of the previous
+    /// entry's content.
+    func next() throws -> Entry? {
+        try skipContent()
+        var longName: [UInt8]?
+        var pax: [String: [UInt8]] = [:]
+        while true {
+            let headerOffset = offset
+            guard try available(TarFormat.blockSize) else { throw Failure.truncated(offset: offset) }
+            let block = UnsafeRawBufferPointer(rebasing: buffer[start..<(start + TarFormat.blockSize)])
+            if TarFormat.isZeroBlock(block) {
+                consume(TarFormat.blockSize)
+                try expectOnlyZeros()
+                return nil
+            }
+            let header: TarFormat.Header
+            switch Result(catching: { () throws(TarFormat.HeaderProblem) in try TarFormat.decode(block) }) {
+            case let .success(decoded): header = decoded
+            case let .failure(problem): throw Failure.badHeader(offset: headerOffset, problem: problem)
+            }
+            consume(TarFormat.blockSize)
+            switch header.kind {
+            case .paxExtended, .paxGlobal, .gnuLongName, .gnuLongLink:
+                guard header.size <= Self.maxExtendedHeader else { throw Failure.badExtendedHeader(offset: headerOffset) }
+                let data = try readExtended(size: header.size)
+                if header.kind == .paxExtended {
+                    guard let fields = TarFormat.parsePax(data) else { throw Failure.badExtendedHeader(offset: headerOffset) }
+                    pax.merge(fields) { $1 }
+                } else if header.kind == .gnuLongName {
+                    longName = Array(data.prefix { $0 != 0 })
+                }
+            default:
+                var entry = Entry(name: longName ?? header.name, size: header.size, kind: header.kind, offset: headerOffset)
+                if let path = pax["path"] { entry.name = path }
+                if let size = pax["size"] {
+                    guard let value = UInt64(String(decoding: size, as: UTF8.self)) else {
+                        throw Failure.badExtendedHeader(offset: headerOffset)
+                    }
+                    entry.size = value
+                }
+                // Links, directories and devices carry no content, whatever their size field says.
+                let hasContent = entry.kind == .file || entry.kind.isUnknown
+                pendingContent = hasContent ? entry.size : 0
+                pendingPadding = hasContent ? TarFormat.padded(entry.size) - entry.size : 0
+                return entry
+            }
+        }
+    }
+
+    /// Streams the current entry's content to `body` in chunks, then consumes its padding.
+    func readContent(_ body: (UnsafeRawBufferPointer) throws -> Void) throws {
+        while pendingContent > 0 {
+            guard try available(1) else { throw Failure.truncated(offset: offset) }
+            let n = Int(min(UInt64(end - start), pendingContent))
+            try body(UnsafeRawBufferPointer(rebasing: buffer[start..<(start + n)]))
+            consume(n)
+            pendingContent -= UInt64(n)
+        }
+        try skipContent()
+    }
+
+    /// Skips what is left of the current entry's content and padding.
+    func skipContent() throws {
+        var left = pendingContent + pendingPadding
+        pendingContent = 0
+        pendingPadding = 0
+        while left > 0 {
+            guard try available(1) else { throw Failure.truncated(offset: offset) }
+            let n = Int(min(UInt64(end - start), left))
+            consume(n)
+            left -= UInt64(n)
+        }
+    }
+
+    private func readExtended(size: UInt64) throws -> [UInt8] {
+        var data: [UInt8] = []
+        pendingContent = size
+        pendingPadding = TarFormat.padded(size) - size
+        try readContent { data.append(contentsOf: $0) }
+        return data
+    }
+
+    /// After the first zero block: the rest of the stream (the second zero block and any
+    /// record padding) must be zeros.
+    private func expectOnlyZeros() throws {
+        while try available(1) {
+            let chunk = UnsafeRawBufferPointer(rebasing: buffer[start..<end])
+            if !chunk.allSatisfy({ $0 == 0 }) { throw Failure.trailingData(offset: offset) }
+            consume(end - start)
+        }
+    }
+
+    private func consume(_ n: Int) {
+        tap?(UnsafeRawBufferPointer(rebasing: buffer[start..<(start + n)]))
+        start += n
+        offset += UInt64(n)
+    }
+
+    /// Makes at least `count` bytes available at `start` (count ≤ buffer size); false at EOF.
+    private func available(_ count: Int) throws -> Bool {
+        if end - start >= count { return true }
+        if start > 0, let base = buffer.baseAddress {
+            if end > start { base.copyMemory(from: base + start, byteCount: end - start) }
+            end -= start
+            start = 0
+        }
+        while end - start < count, !atEOF, let base = buffer.baseAddress {
+            let n = try readSome(fd: fd, into: base + end, count: buffer.count - end, path: path)
+            if n == 0 { atEOF = true } else { end += n }
+        }
+        return end - start >= count
+    }
+}
+
+extension TarFormat.Kind {
+    var isUnknown: Bool { if case .unknown = self { return true } else { return false } }
+}

@@ -1,0 +1,187 @@
+import ArgumentParser
+import DossierArchive
+import Foundation
+
+/// Options of the pack and verify benchmarks.
+struct ArchiveBenchOptions: ParsableArguments {
+    @Option(help: "Dossiers in the generated set.") var dossiers = 200
+    @Option(help: "Documents per dossier.") var documents = 5
+    @Option(help: "Bytes per document.") var documentSize = 1 << 20
+    @Option(help: "Size of the single large dossier for the memory figures (0 to skip).") var bigSize: Int = 2 << 30
+}
+
+/// A generated dossier set, its archives and a PKI, under one temp folder removed at the end.
+final class ArchiveWorkspace {
+    let root: URL
+    let dossiers: URL
+    let archives: URL
+    let pki: URL
+    let options: ArchiveBenchOptions
+    private(set) var packed: [PackResult] = []
+    private(set) var bagCopies: URL
+
+    init(options: ArchiveBenchOptions) throws {
+        self.options = options
+        root = FileManager.default.temporaryDirectory.appendingPathComponent("dossier-bench-\(getpid())")
+        dossiers = root.appendingPathComponent("dossiers")
+        archives = root.appendingPathComponent("archives")
+        pki = root.appendingPathComponent("pki")
+        bagCopies = root.appendingPathComponent("bags")
+        for dir in [dossiers, archives, bagCopies] {
+            try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        }
+        try measureOK([packageRoot.appendingPathComponent("Certs/make-dev-pki.sh").path, pki.path, "441800", "430100"])
+        try measureOK([productsDirectory.appendingPathComponent("dossierctl").path, "sample", "--out", dossiers.path,
+                       "--count", "\(options.dossiers)", "--documents", "\(options.documents)",
+                       "--document-size", "\(options.documentSize)", "--seed", "42"])
+    }
+
+    deinit { try? FileManager.default.removeItem(at: root) }
+
+    var dossierFolders: [URL] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: dossiers.path)) ?? []).sorted().map { dossiers.appendingPathComponent($0) }
+    }
+
+    var totalBytes: Double {
+        Double(options.dossiers * options.documents * options.documentSize)
+    }
+
+    var identity: SigningIdentity {
+        get throws { try SigningIdentity(certificateFile: pki.appendingPathComponent("441800.pem").path,
+                                         keyFile: pki.appendingPathComponent("441800.key").path) }
+    }
+
+    /// Packs every dossier (in-process), replacing the previous round's archives.
+    func packAll() throws -> Double {
+        try? FileManager.default.removeItem(at: archives)
+        try FileManager.default.createDirectory(at: archives, withIntermediateDirectories: true)
+        let identity = try identity
+        var results: [PackResult] = []
+        let seconds = try time {
+            for (i, folder) in dossierFolders.enumerated() {
+                let bag = BagIdentity(origin: "441800", destination: "430100", vin: "LFV2A21K773\(String(format: "%06d", i))",
+                                      plate: "粤R00000", schema: "dossier/1", sourceOrganization: "bench")
+                results.append(try ArchivePacker.pack(dossierDirectory: folder, bag: bag, identity: identity, outputDirectory: archives))
+            }
+        }
+        packed = results
+        return seconds
+    }
+
+    func verifyAll() throws -> Double {
+        let verifier = ArchiveVerifier(trust: try TrustStore(caFiles: [pki.appendingPathComponent("ca.pem").path]))
+        return try time {
+            for archive in packed {
+                _ = try verifier.verify(path: archive.path)
+            }
+        }
+    }
+
+    /// Hard-linked copies of the dossier folders, for bagit.py to make bags of in place.
+    func freshBagCopies() throws {
+        try? FileManager.default.removeItem(at: bagCopies)
+        try measureOK(["cp", "-al", dossiers.path, bagCopies.path])
+    }
+}
+
+/// `dossier-bench pack`: packing throughput against tar | openssl dgst and bagit.py.
+struct PackBenchCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "pack", abstract: "Packing throughput and memory.")
+    @OptionGroup var options: BenchOptions
+    @OptionGroup var archive: ArchiveBenchOptions
+
+    func run() async throws {
+        let workspace = try ArchiveWorkspace(options: archive)
+        report(try ArchiveBench.packFigures(workspace, rounds: options.rounds), json: options.json)
+    }
+}
+
+/// `dossier-bench verify`: verification throughput against openssl dgst and bagit.py.
+struct VerifyBenchCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "verify", abstract: "Verification throughput and memory.")
+    @OptionGroup var options: BenchOptions
+    @OptionGroup var archive: ArchiveBenchOptions
+
+    func run() async throws {
+        let workspace = try ArchiveWorkspace(options: archive)
+        _ = try workspace.packAll()
+        report(try ArchiveBench.verifyFigures(workspace, rounds: options.rounds), json: options.json)
+    }
+}
+
+enum ArchiveBench {
+    static let bagitMake = """
+        import bagit, os, sys
+        root = sys.argv[1]
+        for name in sorted(os.listdir(root)):
+            bagit.make_bag(os.path.join(root, name), processes=1, checksums=["sha256"])
+        """
+    static let bagitValidate = """
+        import bagit, os, sys
+        root = sys.argv[1]
+        for name in sorted(os.listdir(root)):
+            bagit.Bag(os.path.join(root, name)).validate(processes=1)
+        """
+
+    static func packFigures(_ ws: ArchiveWorkspace, rounds: Int) throws -> [Figure] {
+        var ours: [Double] = [], tarDgst: [Double] = [], bagit: [Double] = []
+        for _ in 0..<rounds {
+            ours.append(ws.totalBytes / (try ws.packAll()) / 1e6)
+            tarDgst.append(ws.totalBytes / (try measureOK(["sh", "-c", "tar cf - -C '\(ws.dossiers.path)' . | openssl dgst -sha256"]).seconds) / 1e6)
+            try ws.freshBagCopies()
+            bagit.append(ws.totalBytes / (try measureOK(["python3", "-c", bagitMake, ws.bagCopies.path]).seconds) / 1e6)
+        }
+        var figures = [
+            Figure.higherIsBetter(area: "pack", figure: "pack throughput", value: median(ours), unit: "MB/s",
+                                  baseline: "tar|openssl dgst", baselineValue: median(tarDgst), minRatio: 0.8),
+            Figure.higherIsBetter(area: "pack", figure: "pack throughput", value: median(ours), unit: "MB/s",
+                                  baseline: "bagit.py make", baselineValue: median(bagit), minRatio: 1.5),
+        ]
+        if let rss = try bigDossierRSS(ws, command: "pack") {
+            figures.append(.atMost(area: "pack", figure: "pack peak RSS, \(ws.options.bigSize >> 20) MiB dossier",
+                                   value: rss / 1_048_576, unit: "MiB", limit: 64, limitName: "64 MiB"))
+        }
+        return figures
+    }
+
+    static func verifyFigures(_ ws: ArchiveWorkspace, rounds: Int) throws -> [Figure] {
+        var ours: [Double] = [], dgst: [Double] = [], bagit: [Double] = []
+        try ws.freshBagCopies()
+        try measureOK(["python3", "-c", bagitMake, ws.bagCopies.path])
+        let archiveBytes = Double(ws.packed.reduce(0) { $0 + $1.size })
+        for _ in 0..<rounds {
+            ours.append(archiveBytes / (try ws.verifyAll()) / 1e6)
+            dgst.append(archiveBytes / (try measureOK(["openssl", "dgst", "-sha256"] + ws.packed.map(\.path)).seconds) / 1e6)
+            bagit.append(ws.totalBytes / (try measureOK(["python3", "-c", bagitValidate, ws.bagCopies.path]).seconds) / 1e6)
+        }
+        var figures = [
+            Figure.higherIsBetter(area: "verify", figure: "verify throughput", value: median(ours), unit: "MB/s",
+                                  baseline: "openssl dgst", baselineValue: median(dgst), minRatio: 0.8),
+            Figure.higherIsBetter(area: "verify", figure: "verify throughput", value: median(ours), unit: "MB/s",
+                                  baseline: "bagit.py validate", baselineValue: median(bagit), minRatio: 1.5),
+        ]
+        if let rss = try bigDossierRSS(ws, command: "verify") {
+            figures.append(.atMost(area: "verify", figure: "verify peak RSS, \(ws.options.bigSize >> 20) MiB dossier",
+                                   value: rss / 1_048_576, unit: "MiB", limit: 64, limitName: "64 MiB"))
+        }
+        return figures
+    }
+
+    /// Peak RSS of `dossierctl pack` or `verify` on one dossier of `bigSize` bytes (two documents).
+    private static func bigDossierRSS(_ ws: ArchiveWorkspace, command: String) throws -> Double? {
+        guard ws.options.bigSize > 0 else { return nil }
+        let ctl = productsDirectory.appendingPathComponent("dossierctl").path
+        let big = ws.root.appendingPathComponent("big")
+        let archive = ws.root.appendingPathComponent("big.dva").path
+        if !FileManager.default.fileExists(atPath: big.path) {
+            try measureOK([ctl, "sample", "--out", big.path, "--count", "1", "--documents", "2",
+                           "--document-size", "\(ws.options.bigSize / 2)", "--seed", "9"])
+        }
+        let folder = big.appendingPathComponent(try FileManager.default.contentsOfDirectory(atPath: big.path).sorted()[0])
+        let pki = ws.pki.path
+        let pack = try measureOK([ctl, "pack", folder.path, "--to", "430100", "--cert", "\(pki)/441800.pem",
+                                  "--key", "\(pki)/441800.key", "--out", archive])
+        if command == "pack" { return pack.maxRSSBytes }
+        return try measureOK([ctl, "verify", archive, "--trust", "\(pki)/ca.pem"]).maxRSSBytes
+    }
+}

@@ -1,0 +1,65 @@
+import Foundation
+
+/// A finished child process: wall time, peak resident memory and exit status.
+struct Measured {
+    var seconds: Double
+    var maxRSSBytes: Double
+    var status: Int32
+}
+
+/// Runs `argv` (no shell unless asked) with stdout and stderr sent to /dev/null and measures it
+/// with `wait4`, whose rusage gives the peak RSS of the child (and of its own waited-for children).
+func measure(_ argv: [String]) throws -> Measured {
+    var pid: pid_t = 0
+    var actions = posix_spawn_file_actions_t()
+    posix_spawn_file_actions_init(&actions)
+    defer { posix_spawn_file_actions_destroy(&actions) }
+    posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+    posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+    let cArgs = argv.map { strdup($0) } + [nil]
+    defer { cArgs.forEach { free($0) } }
+    let start = DispatchTime.now()
+    let spawned = posix_spawnp(&pid, argv[0], &actions, nil, cArgs, environ)
+    guard spawned == 0 else { throw BenchError.spawn(argv[0], spawned) }
+    var status: Int32 = 0
+    var usage = rusage()
+    while wait4(pid, &status, 0, &usage) < 0 && errno == EINTR {}
+    let seconds = Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
+    let exitStatus = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+    return Measured(seconds: seconds, maxRSSBytes: Double(usage.ru_maxrss) * 1024, status: exitStatus)
+}
+
+/// Runs `argv` and fails the benchmark if it does not exit 0.
+@discardableResult
+func measureOK(_ argv: [String]) throws -> Measured {
+    let result = try measure(argv)
+    guard result.status == 0 else { throw BenchError.failed(argv.joined(separator: " "), result.status) }
+    return result
+}
+
+/// Seconds taken by `body`.
+func time(_ body: () throws -> Void) rethrows -> Double {
+    let start = DispatchTime.now()
+    try body()
+    return Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
+}
+
+enum BenchError: Error, CustomStringConvertible {
+    case spawn(String, Int32)
+    case failed(String, Int32)
+    case setup(String)
+
+    var description: String {
+        switch self {
+        case let .spawn(program, code): return "could not start \(program): \(String(cString: strerror(code)))"
+        case let .failed(command, status): return "\(command) exited with \(status)"
+        case let .setup(text): return text
+        }
+    }
+}
+
+/// The package root (for Certs/make-dev-pki.sh), from this source file's location.
+let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+/// The folder holding this executable and its sibling products (dossierctl).
+let productsDirectory = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
