@@ -1,4 +1,4 @@
-// swift-tools-version: 6.1
+// swift-tools-version: 6.2
 import PackageDescription
 
 // Module layout and dependency direction: DESIGN.md §6.
@@ -9,10 +9,15 @@ let package = Package(
     products: [
         .executable(name: "dossierctl", targets: ["dossierctl"]),
         .executable(name: "dossier-bench", targets: ["dossier-bench"]),
+        .executable(name: "dossier-mock-peer", targets: ["dossier-mock-peer"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
     ],
     targets: [
         .systemLibrary(
@@ -28,6 +33,26 @@ let package = Package(
         .target(name: "DossierModel"),
         .target(name: "DossierArchive", dependencies: ["DossierModel", "COpenSSL"]),
         .target(name: "DossierOutbox"),
+        .target(
+            name: "DossierTransport",
+            dependencies: [
+                "DossierArchive", "DossierModel", "CCurl",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .executableTarget(
+            name: "dossier-mock-peer",
+            dependencies: [
+                "DossierTransport", "DossierArchive", "DossierModel",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .executableTarget(
             name: "dossierctl",
             dependencies: [
@@ -49,6 +74,10 @@ let package = Package(
         .testTarget(
             name: "DossierArchiveTests",
             dependencies: ["DossierArchive", "DossierModel"]
+        ),
+        .testTarget(
+            name: "DossierTransportTests",
+            dependencies: ["DossierTransport", "DossierArchive", "DossierModel"]
         ),
         .testTarget(
             name: "DossierOutboxTests",

@@ -1,0 +1,97 @@
+import DossierArchive
+import DossierModel
+import Foundation
+
+/// The receiver's signed statement that it accepted or rejected an archive (DESIGN.md §3),
+/// kept by the sender as proof of delivery. On the wire: CMS SignedData, attached, DER, over the
+/// JSON of this value (sorted keys, ISO 8601 time).
+public struct Receipt: Codable, Sendable, Equatable {
+    public enum Status: String, Codable, Sendable { case accepted, rejected }
+
+    public var archiveId: String
+    /// SHA-256 of the archive as received, lowercase hex.
+    public var digest: String
+    /// The origin authority's code.
+    public var sender: String
+    /// The receiving authority's code: the receipt's signer.
+    public var receiver: String
+    public var receivedAt: Date
+    public var status: Status
+    /// Every failed check, for a rejection.
+    public var reasons: [Finding]
+
+    public init(archiveId: String, digest: String, sender: String, receiver: String, receivedAt: Date,
+                status: Status, reasons: [Finding]) {
+        self.archiveId = archiveId
+        self.digest = digest
+        self.sender = sender
+        self.receiver = receiver
+        self.receivedAt = receivedAt
+        self.status = status
+        self.reasons = reasons
+    }
+
+    /// The receipt's JSON, as signed.
+    public func json() -> [UInt8] {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        encoder.dateEncodingStrategy = .iso8601
+        // Encoding plain strings, dates and enums cannot fail.
+        return [UInt8]((try? encoder.encode(self)) ?? Data())
+    }
+
+    /// Signs the receipt with the receiver's identity.
+    /// - Throws: `ArchiveError.signing`.
+    public func signed(by identity: SigningIdentity) throws -> [UInt8] {
+        try identity.signAttached(json())
+    }
+
+    /// Why a receipt is not accepted as proof of delivery.
+    public enum Problem: Error, Equatable, CustomStringConvertible {
+        /// Not a CMS SignedData with a readable receipt inside.
+        case malformed(String)
+        /// The signature or its signer's chain does not verify.
+        case badSignature([Finding])
+        /// Signed by another authority than the archive's destination.
+        case wrongSigner(expected: String, actual: String?)
+        /// The receipt is about another archive or another digest.
+        case wrongArchive(expectedId: String, expectedDigest: String, actualId: String, actualDigest: String)
+
+        public var description: String {
+            switch self {
+            case let .malformed(text): return "malformed receipt: \(text)"
+            case let .badSignature(findings): return "receipt signature: " + findings.map { "\($0.code): \($0.detail)" }.joined(separator: "; ")
+            case let .wrongSigner(expected, actual): return "receipt signed by \(actual ?? "no authority"), expected the destination \(expected)"
+            case let .wrongArchive(id, digest, actualId, actualDigest):
+                return "receipt names archive \(actualId) digest \(actualDigest), expected \(id) digest \(digest)"
+            }
+        }
+    }
+
+    /// Opens a signed receipt and checks that it is proof for exactly this archive: valid
+    /// signature by a trusted certificate of `receiver`, naming `archiveId` and `digest`.
+    /// - Throws: `Receipt.Problem`.
+    public static func open(_ signed: [UInt8], trust: TrustStore, receiver: String, archiveId: String, digest: String,
+                            now: Date = Date()) throws -> Receipt {
+        let result = SignatureCheck.verifyAttached(signature: signed, trust: trust, now: now)
+        guard result.findings.isEmpty else {
+            if result.findings.contains(where: { $0.code == "signature-malformed" }) {
+                throw Problem.malformed(result.findings.map(\.detail).joined(separator: "; "))
+            }
+            throw Problem.badSignature(result.findings)
+        }
+        guard result.signer?.authority == receiver else {
+            throw Problem.wrongSigner(expected: receiver, actual: result.signer?.authority)
+        }
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        guard let content = result.content, let receipt = try? decoder.decode(Receipt.self, from: Data(content)) else {
+            throw Problem.malformed("the signed content is not a receipt")
+        }
+        guard receipt.receiver == receiver else { throw Problem.wrongSigner(expected: receiver, actual: receipt.receiver) }
+        guard receipt.archiveId == archiveId, receipt.digest == digest else {
+            throw Problem.wrongArchive(expectedId: archiveId, expectedDigest: digest, actualId: receipt.archiveId, actualDigest: receipt.digest)
+        }
+        return receipt
+    }
+}

@@ -1,0 +1,1 @@
+print("dossier-mock-peer: not yet")
