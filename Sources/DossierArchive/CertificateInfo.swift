@@ -23,6 +23,17 @@ public struct CertificateInfo: Codable, Sendable, Equatable {
         notAfter = OpenSSL.date(X509_get0_notAfter(cert))
     }
 
+    /// Reads a DER certificate (as TLS stacks hand them over); nil if it does not parse.
+    public init?(der: [UInt8]) {
+        let parsed: OpaquePointer? = der.withUnsafeBufferPointer { buffer in
+            var cursor = buffer.baseAddress
+            return d2i_X509(nil, &cursor, buffer.count)
+        }
+        guard let cert = parsed else { ERR_clear_error(); return nil }
+        defer { X509_free(cert) }
+        self.init(x509: cert)
+    }
+
     /// Reads the first certificate of a PEM file.
     /// - Throws: `ArchiveError.credentials` naming the file when it holds no certificate.
     public static func load(pemFile path: String) throws -> CertificateInfo {
