@@ -1,0 +1,206 @@
+import CCurl
+import Foundation
+
+/// One request in flight inside the libcurl engine: the easy handle, its upload source,
+/// its answer sink, and the continuation to resume. Lives on the engine thread only.
+final class CurlTransfer {
+    let request: PeerRequest
+    let easy: UnsafeMutableRawPointer
+    private var continuation: CheckedContinuation<PeerResponse, any Error>?
+    private var headerList: UnsafeMutablePointer<curl_slist>?
+    private var uploadFD: Int32 = -1
+    private var uploadBytes: [UInt8] = []
+    private var uploadOffset = 0
+    private var sinkFD: Int32 = -1
+    private(set) var body: [UInt8] = []
+    private(set) var headers: [String: String] = [:]
+    /// Set when a callback aborted the transfer on purpose.
+    private(set) var localFailure: TransportError?
+    let errorBuffer = UnsafeMutablePointer<CChar>.allocate(capacity: Int(CURL_ERROR_SIZE) + 1)
+
+    init(request: PeerRequest, easy: UnsafeMutableRawPointer, continuation: CheckedContinuation<PeerResponse, any Error>) {
+        self.request = request
+        self.easy = easy
+        self.continuation = continuation
+        errorBuffer.initialize(repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
+    }
+
+    deinit {
+        if uploadFD >= 0 { close(uploadFD) }
+        if sinkFD >= 0 { close(sinkFD) }
+        curl_slist_free_all(headerList)
+        errorBuffer.deallocate()
+    }
+
+    /// Opens the body source and sink and sets every option on the easy handle.
+    func configure(tls: PeerTLS, options: PeerClient.Options) throws(TransportError) {
+        let url = request.url
+        func check(_ code: CURLcode, _ what: String) throws(TransportError) {
+            guard code == CURLE_OK else { throw .setup(url: url, detail: "\(what): \(String(cString: curl_easy_strerror(code)))") }
+        }
+        let me = Unmanaged.passUnretained(self).toOpaque()
+        try check(dossier_curl_easy_setopt_str(easy, CURLOPT_URL, url), "URL")
+        try check(dossier_curl_easy_setopt_ptr(easy, CURLOPT_PRIVATE, me), "private")
+        try check(dossier_curl_easy_setopt_ptr(easy, CURLOPT_ERRORBUFFER, errorBuffer), "error buffer")
+        try check(dossier_curl_easy_setopt_long(easy, CURLOPT_NOSIGNAL, 1), "nosignal")
+        try check(dossier_curl_easy_setopt_str(easy, CURLOPT_SSLCERT, tls.certificateFile), "client certificate")
+        try check(dossier_curl_easy_setopt_str(easy, CURLOPT_SSLKEY, tls.keyFile), "client key")
+        try check(dossier_curl_easy_setopt_str(easy, CURLOPT_CAINFO, tls.caFile), "CA file")
+        if let crl = tls.crlFile { try check(dossier_curl_easy_setopt_str(easy, CURLOPT_CRLFILE, crl), "CRL file") }
+        try check(dossier_curl_easy_setopt_long(easy, CURLOPT_SSL_VERIFYPEER, 1), "verify peer")
+        try check(dossier_curl_easy_setopt_long(easy, CURLOPT_SSL_VERIFYHOST, 2), "verify host")
+        try check(dossier_curl_easy_setopt_long(easy, CURLOPT_SSLVERSION, Int(CURL_SSLVERSION_TLSv1_2)), "TLS version")
+        try check(dossier_curl_easy_setopt_long(easy, CURLOPT_HTTP_VERSION, Int(CURL_HTTP_VERSION_2TLS)), "HTTP version")
+        try check(dossier_curl_easy_setopt_long(easy, CURLOPT_PIPEWAIT, 1), "pipewait")
+        try check(dossier_curl_easy_setopt_long(easy, CURLOPT_CONNECTTIMEOUT_MS, Int(options.connectTimeout * 1000)), "connect timeout")
+        try check(dossier_curl_easy_setopt_long(easy, CURLOPT_LOW_SPEED_LIMIT, options.lowSpeedLimit), "low speed limit")
+        try check(dossier_curl_easy_setopt_long(easy, CURLOPT_LOW_SPEED_TIME, Int(options.lowSpeedTime)), "low speed time")
+        if let total = options.totalTimeout {
+            try check(dossier_curl_easy_setopt_long(easy, CURLOPT_TIMEOUT_MS, Int(total * 1000)), "timeout")
+        }
+        try check(dossier_curl_easy_setopt_write_cb(easy, curlWrite), "write callback")
+        try check(dossier_curl_easy_setopt_ptr(easy, CURLOPT_WRITEDATA, me), "write data")
+        try check(dossier_curl_easy_setopt_header_cb(easy, curlHeader), "header callback")
+        try check(dossier_curl_easy_setopt_ptr(easy, CURLOPT_HEADERDATA, me), "header data")
+
+        // An empty Expect: stops curl from waiting for a 100 Continue the server may never send.
+        var lines = ["Expect:"] + request.headers.map { "\($0.0): \($0.1)" }
+        try configureBody(check: check, me: me)
+        try configureSink(check: check, lines: &lines)
+        for line in lines { headerList = curl_slist_append(headerList, line) }
+        try check(dossier_curl_easy_setopt_slist(easy, CURLOPT_HTTPHEADER, headerList), "headers")
+    }
+
+    private func configureBody(check: (CURLcode, String) throws(TransportError) -> Void, me: UnsafeMutableRawPointer) throws(TransportError) {
+        let size: UInt64
+        switch request.body {
+        case .none:
+            size = 0
+        case let .bytes(bytes):
+            uploadBytes = bytes
+            size = UInt64(bytes.count)
+        case let .file(path, fileSize):
+            uploadFD = open(path, O_RDONLY | O_CLOEXEC)
+            guard uploadFD >= 0 else { throw .file(path: path, detail: String(cString: strerror(errno))) }
+            posix_fadvise(uploadFD, 0, 0, Int32(POSIX_FADV_SEQUENTIAL))
+            size = fileSize
+        }
+        switch request.method {
+        case .get:
+            return
+        case .put:
+            try check(dossier_curl_easy_setopt_long(easy, CURLOPT_UPLOAD, 1), "upload")
+            try check(dossier_curl_easy_setopt_off(easy, CURLOPT_INFILESIZE_LARGE, curl_off_t(size)), "upload size")
+        case .post:
+            try check(dossier_curl_easy_setopt_long(easy, CURLOPT_POST, 1), "post")
+            try check(dossier_curl_easy_setopt_off(easy, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(size)), "post size")
+        }
+        try check(dossier_curl_easy_setopt_read_cb(easy, curlRead), "read callback")
+        try check(dossier_curl_easy_setopt_ptr(easy, CURLOPT_READDATA, me), "read data")
+    }
+
+    private func configureSink(check: (CURLcode, String) throws(TransportError) -> Void, lines: inout [String]) throws(TransportError) {
+        guard case let .file(path, resumeFrom) = request.sink else { return }
+        sinkFD = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | (resumeFrom > 0 ? O_APPEND : O_TRUNC), 0o640)
+        guard sinkFD >= 0 else { throw .file(path: path, detail: String(cString: strerror(errno))) }
+        if resumeFrom > 0 {
+            try check(dossier_curl_easy_setopt_off(easy, CURLOPT_RESUME_FROM_LARGE, curl_off_t(resumeFrom)), "resume")
+        }
+    }
+
+    /// Fills curl's upload buffer; returns bytes written, 0 at the end, or CURL_READFUNC_ABORT.
+    func read(into buffer: UnsafeMutablePointer<CChar>, capacity: Int) -> Int {
+        if uploadFD >= 0 {
+            while true {
+                let n = Glibc.read(uploadFD, buffer, capacity)
+                if n >= 0 { return n }
+                if errno != EINTR {
+                    localFailure = .file(path: uploadPath, detail: String(cString: strerror(errno)))
+                    return Int(CURL_READFUNC_ABORT)
+                }
+            }
+        }
+        let n = min(capacity, uploadBytes.count - uploadOffset)
+        if n > 0 {
+            uploadBytes.withUnsafeBytes { UnsafeMutableRawPointer(buffer).copyMemory(from: $0.baseAddress! + uploadOffset, byteCount: n) }
+            uploadOffset += n
+        }
+        return n
+    }
+
+    /// Takes a piece of the answer's body; returning less than `count` makes curl abort.
+    func write(_ data: UnsafeMutablePointer<CChar>, count: Int) -> Int {
+        guard status / 100 == 2 || sinkFD < 0 else {
+            // An error answer is small JSON: keep it in memory for the caller, never in the file.
+            guard body.count + count <= 64 << 10 else { return 0 }
+            body.append(contentsOf: UnsafeRawBufferPointer(start: data, count: count))
+            return count
+        }
+        if sinkFD >= 0 {
+            var done = 0
+            while done < count {
+                let n = Glibc.write(sinkFD, data + done, count - done)
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    localFailure = .file(path: sinkPath, detail: String(cString: strerror(errno)))
+                    return 0
+                }
+                done += n
+            }
+            return count
+        }
+        if case let .memory(limit) = request.sink, body.count + count > limit {
+            localFailure = .responseTooLarge(url: request.url, limit: limit)
+            return 0
+        }
+        body.append(contentsOf: UnsafeRawBufferPointer(start: data, count: count))
+        return count
+    }
+
+    /// Takes one header line; a new status line (after a 100 or a redirect) starts afresh.
+    func header(_ data: UnsafeMutablePointer<CChar>, count: Int) -> Int {
+        let line = String(decoding: UnsafeRawBufferPointer(start: data, count: count), as: UTF8.self)
+        if line.hasPrefix("HTTP/") {
+            headers = [:]
+            status = line.split(separator: " ").dropFirst().first.flatMap { Int($0) } ?? 0
+        } else if let colon = line.firstIndex(of: ":") {
+            let name = line[..<colon].lowercased()
+            headers[name] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        return count
+    }
+
+    private(set) var status = 0
+
+    /// Resumes the waiting task, once.
+    func finish(_ result: Result<PeerResponse, any Error>) {
+        if sinkFD >= 0, case .success = result, fsync(sinkFD) != 0 {
+            continuation?.resume(throwing: TransportError.file(path: sinkPath, detail: String(cString: strerror(errno))))
+        } else {
+            continuation?.resume(with: result)
+        }
+        continuation = nil
+    }
+
+    private var uploadPath: String { if case let .file(path, _) = request.body { path } else { "" } }
+    private var sinkPath: String { if case let .file(path, _) = request.sink { path } else { "" } }
+}
+
+private func transfer(_ pointer: UnsafeMutableRawPointer?) -> CurlTransfer? {
+    pointer.map { Unmanaged<CurlTransfer>.fromOpaque($0).takeUnretainedValue() }
+}
+
+private let curlRead: curl_read_callback = { buffer, size, count, context in
+    guard let buffer, let transfer = transfer(context) else { return Int(CURL_READFUNC_ABORT) }
+    return transfer.read(into: buffer, capacity: size * count)
+}
+
+private let curlWrite: curl_write_callback = { data, size, count, context in
+    guard let data, let transfer = transfer(context) else { return 0 }
+    return transfer.write(data, count: size * count)
+}
+
+private let curlHeader: curl_write_callback = { data, size, count, context in
+    guard let data, let transfer = transfer(context) else { return 0 }
+    return transfer.header(data, count: size * count)
+}

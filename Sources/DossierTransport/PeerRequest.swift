@@ -1,0 +1,58 @@
+import Foundation
+
+/// One HTTP exchange with a peer, as the libcurl engine carries it out.
+public struct PeerRequest: Sendable {
+    public enum Method: String, Sendable { case get = "GET", put = "PUT", post = "POST" }
+
+    /// Where the request body comes from. Files are streamed, never loaded whole.
+    public enum Body: Sendable {
+        case none
+        case bytes([UInt8])
+        case file(path: String, size: UInt64)
+    }
+
+    /// Where the answer's body goes. `memory` refuses answers over `limit` bytes; `file`
+    /// streams to `path`, appending from `resumeFrom` (sent as `Range: bytes=N-`).
+    public enum Sink: Sendable {
+        case memory(limit: Int)
+        case file(path: String, resumeFrom: UInt64)
+    }
+
+    public var method: Method
+    public var url: String
+    public var headers: [(String, String)]
+    public var body: Body
+    public var sink: Sink
+
+    public init(method: Method, url: String, headers: [(String, String)] = [], body: Body = .none,
+                sink: Sink = .memory(limit: 1 << 20)) {
+        self.method = method
+        self.url = url
+        self.headers = headers
+        self.body = body
+        self.sink = sink
+    }
+}
+
+/// A peer's HTTP answer.
+public struct PeerResponse: Sendable {
+    public var status: Int
+    /// Header names lowercased; the last value wins for repeated headers.
+    public var headers: [String: String]
+    /// The body, for `Sink.memory`; empty for `Sink.file`.
+    public var body: [UInt8]
+    /// Bytes sent and received in the body, for metrics.
+    public var uploaded: UInt64
+    public var downloaded: UInt64
+
+    /// Seconds from a `Retry-After` header (delta-seconds form, or an HTTP date).
+    public var retryAfter: Double? {
+        guard let value = headers["retry-after"]?.trimmingCharacters(in: .whitespaces) else { return nil }
+        if let seconds = Double(value) { return max(0, seconds) }
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "GMT")
+        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss zzz"
+        return formatter.date(from: value).map { max(0, $0.timeIntervalSinceNow) }
+    }
+}

@@ -1,0 +1,44 @@
+/// Why a request to a peer got no HTTP answer, classified for the retry policy: every case but
+/// `setup` and `responseTooLarge` is worth retrying later.
+public enum TransportError: Error, Equatable, CustomStringConvertible {
+    /// The peer's host name did not resolve.
+    case dns(url: String, detail: String)
+    /// No TCP connection could be made.
+    case connect(url: String, detail: String)
+    /// The TLS handshake failed or the peer's certificate was refused (or it refused ours).
+    case tls(url: String, detail: String)
+    /// Connect timeout, or the transfer stayed under the low-speed limit too long.
+    case timeout(url: String, detail: String)
+    /// The connection broke mid-request or mid-response.
+    case connectionLost(url: String, detail: String)
+    /// The answer was larger than the caller allowed.
+    case responseTooLarge(url: String, limit: Int)
+    /// A local file (upload source, download target) could not be used.
+    case file(path: String, detail: String)
+    /// The request could not even be set up (bad URL, unreadable client certificate).
+    case setup(url: String, detail: String)
+    /// The client was shut down or the task cancelled before the answer came.
+    case cancelled(url: String)
+
+    /// True when trying again later may succeed.
+    public var isRetryable: Bool {
+        switch self {
+        case .dns, .connect, .tls, .timeout, .connectionLost, .cancelled: return true
+        case .responseTooLarge, .file, .setup: return false
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case let .dns(url, detail): return "\(url): name resolution failed: \(detail)"
+        case let .connect(url, detail): return "\(url): connection failed: \(detail)"
+        case let .tls(url, detail): return "\(url): TLS failed: \(detail)"
+        case let .timeout(url, detail): return "\(url): timed out: \(detail)"
+        case let .connectionLost(url, detail): return "\(url): connection lost: \(detail)"
+        case let .responseTooLarge(url, limit): return "\(url): answer larger than \(limit) bytes"
+        case let .file(path, detail): return "\(path): \(detail)"
+        case let .setup(url, detail): return "\(url): \(detail)"
+        case let .cancelled(url): return "\(url): cancelled"
+        }
+    }
+}
