@@ -7,6 +7,7 @@ let package = Package(
     name: "dossierd",
     platforms: [.macOS(.v15)],
     products: [
+        .executable(name: "dossierd", targets: ["dossierd"]),
         .executable(name: "dossierctl", targets: ["dossierctl"]),
         .executable(name: "dossier-bench", targets: ["dossier-bench"]),
         .executable(name: "dossier-mock-peer", targets: ["dossier-mock-peer"]),
@@ -18,6 +19,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
     ],
     targets: [
         .systemLibrary(
@@ -44,6 +49,26 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        .target(
+            name: "DossierDaemon",
+            dependencies: [
+                "DossierTransport", "DossierOutbox", "DossierArchive", "DossierModel",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "TOMLKit", package: "TOMLKit"),
+            ]
+        ),
+        .executableTarget(
+            name: "dossierd",
+            dependencies: [
+                "DossierDaemon",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .executableTarget(
             name: "dossier-mock-peer",
             dependencies: [
@@ -56,7 +81,7 @@ let package = Package(
         .executableTarget(
             name: "dossierctl",
             dependencies: [
-                "DossierModel", "DossierArchive",
+                "DossierModel", "DossierArchive", "DossierDaemon", "CCurl",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -1,0 +1,172 @@
+import DossierArchive
+import DossierModel
+import DossierOutbox
+import Foundation
+
+/// Everything `dossierd` is told by its TOML file (`Config/dossierd.toml` documents each key).
+/// Relative paths are resolved against the config file's folder. A value type: reloading
+/// builds a new one and swaps it in only if it is valid.
+public struct DaemonConfig: Sendable {
+    /// How this authority may talk to one peer.
+    public enum PeerMode: String, Sendable, CaseIterable { case push, pull, both }
+
+    public struct Peer: Sendable, Equatable {
+        public var code: String
+        public var name: String
+        /// Base URL, e.g. `https://dms.changsha.example:8443`, no trailing slash.
+        public var url: String
+        public var mode: PeerMode
+        /// Pushes in flight to this peer at once.
+        public var maxConcurrent: Int
+    }
+
+    public struct Endpoint: Sendable, Equatable {
+        public var host: String
+        public var port: Int
+    }
+
+    public var file: String
+    public var authorityCode: String
+    public var authorityName: String
+    public var certificateFile: String
+    public var keyFile: String
+    public var trustFiles: [String]
+    public var crlFiles: [String]
+    public var listen: Endpoint
+    public var maxConcurrentUploads: Int
+    public var adminSocket: String
+    public var metricsListen: Endpoint?
+    public var stateDirectory: String
+    /// The local dossier store: `<registry>/<VIN>/` folders, for archive requests.
+    public var registryDirectory: String
+    public var retry: RetryPolicy
+    public var circuitThreshold: Int
+    public var limits: ArchiveLimits
+    public var policy: TransferPolicy
+    public var intakeInterval: TimeInterval
+    public var pullInterval: TimeInterval
+    public var compactionInterval: TimeInterval
+    public var drainTimeout: TimeInterval
+    public var peers: [Peer]
+
+    public func peer(_ code: String) -> Peer? { peers.first { $0.code == code } }
+
+    /// Reads and validates a config file.
+    /// - Throws: `ConfigError` naming the file, the key and the problem.
+    public static func load(path: String) throws(ConfigError) -> DaemonConfig {
+        let text: String
+        do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
+            throw ConfigError(file: path, key: "", problem: "cannot be read (\(error.localizedDescription))")
+        }
+        return try parse(text, file: path)
+    }
+
+    /// Parses config text; `file` names it in errors and anchors relative paths.
+    public static func parse(_ text: String, file: String) throws(ConfigError) -> DaemonConfig {
+        let base = URL(fileURLWithPath: file).deletingLastPathComponent()
+        func resolve(_ path: String) -> String {
+            path.hasPrefix("/") ? path : base.appendingPathComponent(path).standardizedFileURL.path
+        }
+        var root = try TOMLReader.parse(file: file, text: text)
+
+        guard var authority = try root.table("authority") else { throw root.error("authority", "missing table [authority]") }
+        let code = try authority.requiredString("code")
+        guard isAuthorityCode(code) else { throw authority.error("code", "\"\(code)\" is not a 6-digit division code") }
+        let name = try authority.string("name") ?? "Authority \(code)"
+        try authority.rejectUnknownKeys()
+
+        guard var tls = try root.table("tls") else { throw root.error("tls", "missing table [tls]") }
+        let certificate = resolve(try tls.requiredString("certificate"))
+        let key = resolve(try tls.requiredString("key"))
+        let trust = try tls.strings("trust") ?? []
+        guard !trust.isEmpty else { throw tls.error("trust", "missing: at least one CA file") }
+        let crl = try tls.strings("crl") ?? []
+        try tls.rejectUnknownKeys()
+
+        var server = try root.table("server")
+        let listen = try endpoint(server?.string("listen") ?? "0.0.0.0:8443", reader: server ?? root, key: "listen")
+        let uploads = try server?.int("max_concurrent_uploads", range: 1...10_000) ?? 16
+        try server?.rejectUnknownKeys()
+
+        var state = try root.table("state")
+        let stateDirectory = resolve(try state?.string("directory") ?? "/var/lib/dossierd")
+        let registry = resolve(try state?.string("registry") ?? "\(stateDirectory)/registry")
+        try state?.rejectUnknownKeys()
+
+        var admin = try root.table("admin")
+        let socket = resolve(try admin?.string("socket") ?? "\(stateDirectory)/admin.sock")
+        let metrics = try admin?.string("metrics_listen").map { (text) throws(ConfigError) in
+            try endpoint(text, reader: admin ?? root, key: "metrics_listen")
+        }
+        if let metrics, !["127.0.0.1", "::1", "localhost"].contains(metrics.host) {
+            throw (admin ?? root).error("metrics_listen", "metrics are served on a loopback address only")
+        }
+        try admin?.rejectUnknownKeys()
+
+        var retryTable = try root.table("retry")
+        let retry = RetryPolicy(
+            firstDelay: try retryTable?.duration("first_delay") ?? 5,
+            factor: try retryTable?.double("factor", range: 1...100) ?? 2,
+            cap: try retryTable?.duration("max_delay") ?? 600,
+            giveUpAfter: try retryTable?.duration("give_up_after") ?? 72 * 3600)
+        let circuit = try retryTable?.int("circuit_after_failures", range: 1...1000) ?? 5
+        try retryTable?.rejectUnknownKeys()
+
+        var limitsTable = try root.table("limits")
+        var limits = ArchiveLimits.default
+        limits.maxArchiveBytes = try limitsTable?.size("max_archive_size") ?? limits.maxArchiveBytes
+        limits.maxFileBytes = try limitsTable?.size("max_document_size") ?? limits.maxFileBytes
+        limits.maxEntries = try limitsTable?.int("max_files", range: 1...1_000_000) ?? limits.maxEntries
+        try limitsTable?.rejectUnknownKeys()
+
+        let policy = try root.table("policy")?.decode(TransferPolicy.self) ?? .default
+
+        var timing = try root.table("timing")
+        let intake = try timing?.duration("intake_poll") ?? 2
+        let pull = try timing?.duration("pull_poll") ?? 30
+        let compaction = try timing?.duration("compaction") ?? 3600
+        let drain = try timing?.duration("drain_timeout") ?? 20
+        try timing?.rejectUnknownKeys()
+
+        var peers: [Peer] = []
+        for var table in try root.tables("peers") {
+            let peerCode = try table.requiredString("code")
+            guard isAuthorityCode(peerCode) else { throw table.error("code", "\"\(peerCode)\" is not a 6-digit division code") }
+            guard peerCode != code else { throw table.error("code", "a peer cannot be this authority itself") }
+            guard !peers.contains(where: { $0.code == peerCode }) else { throw table.error("code", "peer \(peerCode) is listed twice") }
+            let url = try table.requiredString("url")
+            guard url.hasPrefix("https://"), URL(string: url)?.host != nil else { throw table.error("url", "expected an https:// URL") }
+            let modeText = try table.string("mode") ?? "push"
+            guard let mode = PeerMode(rawValue: modeText) else {
+                throw table.error("mode", "\"\(modeText)\" is not one of push, pull, both")
+            }
+            peers.append(Peer(
+                code: peerCode, name: try table.string("name") ?? "Authority \(peerCode)",
+                url: url.hasSuffix("/") ? String(url.dropLast()) : url, mode: mode,
+                maxConcurrent: try table.int("max_concurrent", range: 1...256) ?? 4))
+            try table.rejectUnknownKeys()
+        }
+        try root.rejectUnknownKeys()
+
+        return DaemonConfig(
+            file: file, authorityCode: code, authorityName: name, certificateFile: certificate, keyFile: key,
+            trustFiles: trust.map(resolve), crlFiles: crl.map(resolve), listen: listen, maxConcurrentUploads: uploads,
+            adminSocket: socket, metricsListen: metrics, stateDirectory: stateDirectory, registryDirectory: registry,
+            retry: retry, circuitThreshold: circuit, limits: limits, policy: policy, intakeInterval: intake,
+            pullInterval: pull, compactionInterval: compaction, drainTimeout: drain, peers: peers)
+    }
+
+    private static func isAuthorityCode(_ text: String) -> Bool {
+        text.utf8.count == 6 && text.utf8.allSatisfy { (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }
+    }
+
+    private static func endpoint(_ text: String, reader: TOMLReader, key: String) throws(ConfigError) -> Endpoint {
+        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]), (0...65535).contains(port) else {
+            throw reader.error(key, "expected host:port, got \"\(text)\"")
+        }
+        var host = String(text[..<colon])
+        if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        guard !host.isEmpty else { throw reader.error(key, "expected host:port, got \"\(text)\"") }
+        return Endpoint(host: host, port: port)
+    }
+}

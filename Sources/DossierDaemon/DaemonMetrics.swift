@@ -1,0 +1,36 @@
+import Metrics
+
+/// The daemon's Prometheus metrics (through swift-metrics), named once here so every service
+/// reports under the same names and labels.
+struct DaemonMetrics: Sendable {
+    /// Push attempts by peer and outcome (delivered, rejected, refused, retry, bad-receipt, network, tls, timeout).
+    func transfer(peer: String, outcome: String, bytes: UInt64, seconds: Double) {
+        Counter(label: "dossierd_transfers_total", dimensions: [("peer", peer), ("outcome", outcome)]).increment()
+        if bytes > 0 {
+            Counter(label: "dossierd_transfer_bytes_total", dimensions: [("peer", peer), ("direction", "out")]).increment(by: Int64(bytes))
+        }
+        Timer(label: "dossierd_transfer_seconds", dimensions: [("peer", peer)], preferredDisplayUnit: .seconds)
+            .recordNanoseconds(Int64(seconds * 1e9))
+    }
+
+    /// Archives received from peers, by outcome.
+    func received(peer: String, accepted: Bool, bytes: UInt64) {
+        Counter(label: "dossierd_received_total", dimensions: [("peer", peer), ("status", accepted ? "accepted" : "rejected")]).increment()
+        Counter(label: "dossierd_transfer_bytes_total", dimensions: [("peer", peer), ("direction", "in")]).increment(by: Int64(bytes))
+    }
+
+    /// One verification failure reason (the stable reason code).
+    func verificationFailure(code: String) {
+        Counter(label: "dossierd_verification_failures_total", dimensions: [("reason", code)]).increment()
+    }
+
+    /// Outbox entries by state, sampled.
+    func queueDepth(state: String, count: Int) {
+        Gauge(label: "dossierd_queue_depth", dimensions: [("state", state)]).record(count)
+    }
+
+    /// One durable journal write (group commit) done on behalf of the daemon.
+    func journalWrite() {
+        Counter(label: "dossierd_journal_writes_total").increment()
+    }
+}

@@ -1,0 +1,175 @@
+import Foundation
+import TOMLKit
+
+/// Typed, strict access to one TOML table: every getter names the key path in its error, and
+/// `rejectUnknownKeys()` catches typos (a misspelt key must not silently fall back to a default).
+///
+/// A value type over TOMLKit's reference-typed table; used on one thread while loading.
+struct TOMLReader {
+    let file: String
+    let prefix: String
+    private let table: TOMLTable
+    private var used: Set<String> = []
+
+    init(file: String, table: TOMLTable, prefix: String = "") {
+        self.file = file
+        self.table = table
+        self.prefix = prefix
+    }
+
+    /// Parses a whole file.
+    static func parse(file: String, text: String) throws(ConfigError) -> TOMLReader {
+        do {
+            return TOMLReader(file: file, table: try TOMLTable(string: text))
+        } catch let error as TOMLParseError {
+            throw ConfigError(file: file, key: "", problem: "\(error.description) at line \(error.source.begin.line), column \(error.source.begin.column)")
+        } catch {
+            throw ConfigError(file: file, key: "", problem: "not valid TOML (\(error))")
+        }
+    }
+
+    func path(_ key: String) -> String { prefix.isEmpty ? key : "\(prefix).\(key)" }
+
+    func error(_ key: String, _ problem: String) -> ConfigError {
+        ConfigError(file: file, key: path(key), problem: problem)
+    }
+
+    private mutating func value(_ key: String) -> TOMLValueConvertible? {
+        used.insert(key)
+        return table[key]
+    }
+
+    mutating func string(_ key: String) throws(ConfigError) -> String? {
+        guard let raw = value(key) else { return nil }
+        guard let text = raw.string else { throw error(key, "expected a string") }
+        return text
+    }
+
+    mutating func requiredString(_ key: String) throws(ConfigError) -> String {
+        guard let text = try string(key) else { throw error(key, "missing (required)") }
+        guard !text.isEmpty else { throw error(key, "must not be empty") }
+        return text
+    }
+
+    mutating func int(_ key: String, range: ClosedRange<Int>) throws(ConfigError) -> Int? {
+        guard let raw = value(key) else { return nil }
+        guard let number = raw.int else { throw error(key, "expected an integer") }
+        guard range.contains(number) else { throw error(key, "\(number) is outside \(range.lowerBound)...\(range.upperBound)") }
+        return number
+    }
+
+    mutating func double(_ key: String, range: ClosedRange<Double>) throws(ConfigError) -> Double? {
+        guard let raw = value(key) else { return nil }
+        guard let number = raw.double ?? raw.int.map(Double.init) else { throw error(key, "expected a number") }
+        guard range.contains(number) else { throw error(key, "\(number) is outside \(range.lowerBound)...\(range.upperBound)") }
+        return number
+    }
+
+    mutating func bool(_ key: String) throws(ConfigError) -> Bool? {
+        guard let raw = value(key) else { return nil }
+        guard let flag = raw.bool else { throw error(key, "expected true or false") }
+        return flag
+    }
+
+    mutating func strings(_ key: String) throws(ConfigError) -> [String]? {
+        guard let raw = value(key) else { return nil }
+        if let single = raw.string { return [single] }
+        guard let array = raw.array else { throw error(key, "expected a string or a list of strings") }
+        var out: [String] = []
+        for (i, item) in array.enumerated() {
+            guard let text = item.string else { throw ConfigError(file: file, key: "\(path(key))[\(i)]", problem: "expected a string") }
+            out.append(text)
+        }
+        return out
+    }
+
+    /// A duration: seconds as a number, or a string like `"500ms"`, `"5s"`, `"10m"`, `"72h"`, `"7d"`.
+    mutating func duration(_ key: String) throws(ConfigError) -> TimeInterval? {
+        guard let raw = value(key) else { return nil }
+        if let seconds = raw.double ?? raw.int.map(Double.init) {
+            guard seconds >= 0 else { throw error(key, "must not be negative") }
+            return seconds
+        }
+        guard let text = raw.string, let seconds = Self.parseDuration(text) else {
+            throw error(key, "expected a duration such as \"5s\", \"10m\", \"72h\"")
+        }
+        return seconds
+    }
+
+    /// A size: bytes as an integer, or a string like `"64KiB"`, `"8GiB"`.
+    mutating func size(_ key: String) throws(ConfigError) -> UInt64? {
+        guard let raw = value(key) else { return nil }
+        if let bytes = raw.int {
+            guard bytes > 0 else { throw error(key, "must be positive") }
+            return UInt64(bytes)
+        }
+        guard let text = raw.string, let bytes = Self.parseSize(text) else {
+            throw error(key, "expected a size such as 65536, \"64KiB\", \"8GiB\"")
+        }
+        return bytes
+    }
+
+    mutating func table(_ key: String) throws(ConfigError) -> TOMLReader? {
+        guard let raw = value(key) else { return nil }
+        guard let sub = raw.table else { throw error(key, "expected a table") }
+        return TOMLReader(file: file, table: sub, prefix: path(key))
+    }
+
+    mutating func tables(_ key: String) throws(ConfigError) -> [TOMLReader] {
+        guard let raw = value(key) else { return [] }
+        guard let array = raw.array else { throw error(key, "expected an array of tables ([[\(key)]])") }
+        var out: [TOMLReader] = []
+        for (i, item) in array.enumerated() {
+            guard let sub = item.table else { throw ConfigError(file: file, key: "\(path(key))[\(i)]", problem: "expected a table") }
+            out.append(TOMLReader(file: file, table: sub, prefix: "\(path(key))[\(i)]"))
+        }
+        return out
+    }
+
+    /// The whole table decoded with `Decodable` (for value types owned by other modules).
+    func decode<T: Decodable>(_ type: T.Type) throws(ConfigError) -> T {
+        do {
+            return try TOMLDecoder().decode(type, from: table)
+        } catch let error as DecodingError {
+            let context: DecodingError.Context
+            switch error {
+            case let .keyNotFound(_, c), let .valueNotFound(_, c), let .typeMismatch(_, c), let .dataCorrupted(c):
+                context = c
+            @unknown default:
+                throw ConfigError(file: file, key: prefix, problem: "\(error)")
+            }
+            let inner = context.codingPath.map(\.stringValue).joined(separator: ".")
+            throw ConfigError(file: file, key: [prefix, inner].filter { !$0.isEmpty }.joined(separator: "."),
+                              problem: context.debugDescription)
+        } catch {
+            throw ConfigError(file: file, key: prefix, problem: "\(error)")
+        }
+    }
+
+    /// Fails on any key of this table that no getter asked for.
+    func rejectUnknownKeys() throws(ConfigError) {
+        if let unknown = table.keys.sorted().first(where: { !used.contains($0) }) {
+            throw error(unknown, "unknown key")
+        }
+    }
+
+    static func parseDuration(_ text: String) -> TimeInterval? {
+        let units: [(String, Double)] = [("ms", 0.001), ("s", 1), ("m", 60), ("h", 3600), ("d", 86400)]
+        for (suffix, factor) in units where text.hasSuffix(suffix) {
+            if let number = Double(text.dropLast(suffix.count).trimmingCharacters(in: .whitespaces)), number >= 0 {
+                return number * factor
+            }
+        }
+        return nil
+    }
+
+    static func parseSize(_ text: String) -> UInt64? {
+        let units: [(String, UInt64)] = [("KiB", 1 << 10), ("MiB", 1 << 20), ("GiB", 1 << 30), ("TiB", 1 << 40), ("B", 1)]
+        for (suffix, factor) in units where text.hasSuffix(suffix) {
+            if let number = UInt64(text.dropLast(suffix.count).trimmingCharacters(in: .whitespaces)), number > 0 {
+                return number.multipliedReportingOverflow(by: factor).overflow ? nil : number * factor
+            }
+        }
+        return UInt64(text)
+    }
+}

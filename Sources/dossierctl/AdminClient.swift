@@ -1,0 +1,86 @@
+import CCurl
+import DossierDaemon
+import Foundation
+
+/// Talks to the daemon's admin API over its unix socket with libcurl (blocking; dossierctl
+/// makes one request at a time).
+struct AdminClient {
+    static let defaultSocket = "/run/dossierd/admin.sock"
+    let socket: String
+
+    /// Performs one request; the body of a 2xx answer is decoded as `T`.
+    /// Exits 2 when the daemon does not answer, 1 on a negative answer (4xx).
+    func call<T: Decodable>(_ method: String, _ path: String, json body: (any Encodable)? = nil, as type: T.Type) -> T {
+        let (status, data) = perform(method, path, body: body.flatMap { try? Self.encoder.encode($0) })
+        guard (200..<300).contains(status) else {
+            let failure = try? Self.decoder.decode(AdminProtocol.Failure.self, from: data)
+            let problems = failure?.problems.map { "\n  " + $0.joined(separator: "\n  ") } ?? ""
+            fail("\(failure?.error ?? "the daemon answered HTTP \(status)")\(problems)", code: status >= 500 ? 2 : 1)
+        }
+        do { return try Self.decoder.decode(type, from: data) } catch {
+            fail("unexpected answer from dossierd on \(socket): \(error)")
+        }
+    }
+
+    /// The raw body of a GET (for /metrics).
+    func text(_ path: String) -> String {
+        let (status, data) = perform("GET", path, body: nil)
+        guard status == 200 else { fail("the daemon answered HTTP \(status)") }
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    private func perform(_ method: String, _ path: String, body: Data?) -> (Int, Data) {
+        guard let easy = curl_easy_init() else { fail("libcurl could not start") }
+        defer { curl_easy_cleanup(easy) }
+        let sink = ResponseSink()
+        let context = Unmanaged.passUnretained(sink).toOpaque()
+        _ = dossier_curl_easy_setopt_str(easy, CURLOPT_UNIX_SOCKET_PATH, socket)
+        _ = dossier_curl_easy_setopt_str(easy, CURLOPT_URL, "http://dossierd\(path)")
+        _ = dossier_curl_easy_setopt_str(easy, CURLOPT_CUSTOMREQUEST, method)
+        _ = dossier_curl_easy_setopt_long(easy, CURLOPT_NOSIGNAL, 1)
+        _ = dossier_curl_easy_setopt_write_cb(easy, collectBody)
+        _ = dossier_curl_easy_setopt_ptr(easy, CURLOPT_WRITEDATA, context)
+        var headers: UnsafeMutablePointer<curl_slist>?
+        defer { curl_slist_free_all(headers) }
+        let payload = [CChar]((body ?? Data()).map { CChar(bitPattern: $0) })
+        if body != nil {
+            headers = curl_slist_append(headers, "Content-Type: application/json")
+            _ = dossier_curl_easy_setopt_slist(easy, CURLOPT_HTTPHEADER, headers)
+            _ = dossier_curl_easy_setopt_long(easy, CURLOPT_POSTFIELDSIZE, payload.count)
+        }
+        let code = payload.withUnsafeBufferPointer { buffer -> CURLcode in
+            if body != nil { _ = dossier_curl_easy_setopt_ptr(easy, CURLOPT_POSTFIELDS, UnsafeMutableRawPointer(mutating: buffer.baseAddress)) }
+            return curl_easy_perform(easy)
+        }
+        guard code == CURLE_OK else {
+            fail("dossierd is not answering on \(socket) (\(String(cString: curl_easy_strerror(code)))); is it running? (--socket to use another path)")
+        }
+        var status = 0
+        _ = dossier_curl_easy_getinfo_long(easy, CURLINFO_RESPONSE_CODE, &status)
+        return (status, sink.data)
+    }
+
+    static let encoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.dateEncodingStrategy = .iso8601
+        return encoder
+    }()
+
+    static let decoder: JSONDecoder = {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        return decoder
+    }()
+}
+
+/// Accumulates an answer body for the write callback.
+private final class ResponseSink {
+    var data = Data()
+}
+
+private let collectBody: curl_write_callback = { bytes, size, count, context in
+    guard let bytes, let context else { return 0 }
+    let sink = Unmanaged<ResponseSink>.fromOpaque(context).takeUnretainedValue()
+    sink.data.append(UnsafeRawPointer(bytes).assumingMemoryBound(to: UInt8.self), count: size * count)
+    return size * count
+}
