@@ -1,1 +1,0 @@
-// Placeholder until the outbox lands (issue 4).

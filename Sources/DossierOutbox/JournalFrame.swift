@@ -1,0 +1,76 @@
+/// The on-disk framing of journal and snapshot files.
+///
+/// A file starts with 8 magic bytes; then frames of `length u32 LE | crc u32 LE | type u8 |
+/// payload`, where `length` counts the payload and the CRC-32C covers type and payload.
+enum JournalFrame {
+    static let headerSize = 9
+    static let maxPayload = 16 << 20
+    static let segmentMagic: [UInt8] = Array("DOSJRNL1".utf8)
+    static let snapshotMagic: [UInt8] = Array("DOSSNAP1".utf8)
+
+    static func append(type: UInt8, payload: [UInt8], to out: inout [UInt8]) {
+        var crc = withUnsafeBytes(of: type) { CRC32C.update(0, $0) }
+        crc = payload.withUnsafeBytes { CRC32C.update(crc, $0) }
+        withUnsafeBytes(of: UInt32(payload.count).littleEndian) { out.append(contentsOf: $0) }
+        withUnsafeBytes(of: crc.littleEndian) { out.append(contentsOf: $0) }
+        out.append(type)
+        out.append(contentsOf: payload)
+    }
+
+    static func encode(_ event: OutboxEvent, into out: inout [UInt8]) {
+        let (type, payload) = event.encoded()
+        append(type: type, payload: payload, to: &out)
+    }
+
+    /// Where and why a scan stopped before the end of the file.
+    struct Stop {
+        var offset: Int
+        var reason: JournalDamage.Reason
+        /// The unusable bytes are what a crash mid-append leaves: a frame cut short, or a bad
+        /// last frame, or only zeros to the end.
+        var looksTorn: Bool
+    }
+
+    /// Calls `body` for each intact frame after the magic; returns where it stopped, or nil
+    /// at a clean end. `body` may throw to stop the scan.
+    static func scan<E: Error>(
+        _ file: UnsafeRawBufferPointer, magic: [UInt8],
+        _ body: (_ offset: Int, _ type: UInt8, _ payload: UnsafeRawBufferPointer) throws(E) -> Void
+    ) throws(E) -> Stop? {
+        guard file.count >= magic.count else {
+            let isPrefix = file.elementsEqual(magic.prefix(file.count))
+            return Stop(offset: 0, reason: .badHeader, looksTorn: isPrefix)
+        }
+        guard file.prefix(magic.count).elementsEqual(magic) else {
+            return Stop(offset: 0, reason: .badHeader, looksTorn: false)
+        }
+        var offset = magic.count
+        while offset < file.count {
+            let remaining = file.count - offset
+            guard remaining >= headerSize else {
+                return Stop(offset: offset, reason: .badLength, looksTorn: true)
+            }
+            let length = Int(UInt32(littleEndian: file.loadUnaligned(fromByteOffset: offset, as: UInt32.self)))
+            let crc = UInt32(littleEndian: file.loadUnaligned(fromByteOffset: offset + 4, as: UInt32.self))
+            guard length <= maxPayload else {
+                return Stop(offset: offset, reason: .badLength, looksTorn: zerosToEnd(file, from: offset))
+            }
+            guard remaining >= headerSize + length else {
+                return Stop(offset: offset, reason: .badLength, looksTorn: true)
+            }
+            let body8 = UnsafeRawBufferPointer(rebasing: file[(offset + 8)..<(offset + headerSize + length)])
+            guard CRC32C.update(0, body8) == crc else {
+                let isLast = remaining == headerSize + length
+                return Stop(offset: offset, reason: .checksumMismatch,
+                            looksTorn: isLast || zerosToEnd(file, from: offset))
+            }
+            try body(offset, body8[0], UnsafeRawBufferPointer(rebasing: body8[1...]))
+            offset += headerSize + length
+        }
+        return nil
+    }
+
+    private static func zerosToEnd(_ file: UnsafeRawBufferPointer, from offset: Int) -> Bool {
+        file[offset...].allSatisfy { $0 == 0 }
+    }
+}

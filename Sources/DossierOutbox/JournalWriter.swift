@@ -1,0 +1,195 @@
+import Foundation
+
+/// The journal's single writer thread: group commit.
+///
+/// Appenders hand over encoded frames and a continuation; the thread takes everything pending,
+/// writes it with one `write`, makes it durable with one `fdatasync`, and only then resumes the
+/// continuations. Frames reach the file in submission order.
+///
+/// `@unchecked Sendable`: `pending`, `failure` and `accepting` are only touched with
+/// `condition` locked; `fd`, `segment*` and `written` only by the writer thread after `start()`
+/// (before that, only by the opening thread, which hands over through `Thread`'s start).
+final class JournalWriter: @unchecked Sendable {
+    private enum Request {
+        case append(frames: [UInt8], syncCommitDirectory: Bool, CheckedContinuation<Void, any Error>)
+        case roll(CheckedContinuation<UInt64, any Error>)
+        case close(CheckedContinuation<Void, Never>?)
+    }
+
+    private let condition = NSCondition()
+    private var pending: [Request] = []
+    private var failure: OutboxError?
+    private var accepting = true
+
+    private let directory: String
+    private let commitDirectory: String?
+    private let segmentLimit: Int
+    private var fd: Int32 = -1
+    private var segmentSeq: UInt64
+    private var segmentPath = ""
+    private var written = 0
+
+    /// Creates segment `firstSeq` (durably) and is ready for `start()`.
+    init(directory: String, firstSeq: UInt64, segmentLimit: Int, commitDirectory: String?) throws(OutboxError) {
+        self.directory = directory
+        self.commitDirectory = commitDirectory
+        self.segmentLimit = segmentLimit
+        self.segmentSeq = firstSeq
+        try openSegment(firstSeq)
+    }
+
+    func start() {
+        let thread = Thread { [self] in run() }
+        thread.name = "dossier-journal"
+        thread.start()
+    }
+
+    /// Queues `frames`; `continuation` resumes once they are durable, or with the error.
+    func submit(frames: [UInt8], syncCommitDirectory: Bool, continuation: CheckedContinuation<Void, any Error>) {
+        enqueue(.append(frames: frames, syncCommitDirectory: syncCommitDirectory, continuation))
+    }
+
+    /// Queues a roll-over: everything submitted before is made durable, then a new segment is
+    /// started; `continuation` gets the new segment's sequence number.
+    func submitRoll(continuation: CheckedContinuation<UInt64, any Error>) {
+        enqueue(.roll(continuation))
+    }
+
+    /// Stops accepting requests; the thread finishes the pending ones and exits.
+    func submitClose(continuation: CheckedContinuation<Void, Never>?) {
+        enqueue(.close(continuation))
+    }
+
+    private func enqueue(_ request: Request) {
+        condition.lock()
+        guard accepting else {
+            condition.unlock()
+            resume(request, with: .closed)
+            return
+        }
+        if case .close = request { accepting = false }
+        pending.append(request)
+        condition.signal()
+        condition.unlock()
+    }
+
+    private func run() {
+        var batch: [Request] = []
+        while true {
+            condition.lock()
+            while pending.isEmpty { condition.wait() }
+            swap(&batch, &pending)
+            condition.unlock()
+            if process(batch) { return }
+            batch.removeAll(keepingCapacity: true)
+        }
+    }
+
+    /// Handles one batch in order; true once a close was handled.
+    private func process(_ batch: [Request]) -> Bool {
+        var frames: [UInt8] = []
+        var waiting: [CheckedContinuation<Void, any Error>] = []
+        var syncCommitDirectory = false
+        for request in batch {
+            switch request {
+            case .append(let bytes, let syncDir, let continuation):
+                frames.append(contentsOf: bytes)
+                waiting.append(continuation)
+                syncCommitDirectory = syncCommitDirectory || syncDir
+            case .roll(let continuation):
+                commit(&frames, &waiting, &syncCommitDirectory)
+                do throws(OutboxError) {
+                    try checkHealthy()
+                    try openSegment(segmentSeq + 1)
+                    continuation.resume(returning: segmentSeq)
+                } catch {
+                    fail(error)
+                    continuation.resume(throwing: error)
+                }
+            case .close(let continuation):
+                commit(&frames, &waiting, &syncCommitDirectory)
+                if fd >= 0 { Foundation.close(fd) }
+                fd = -1
+                continuation?.resume()
+                return true
+            }
+        }
+        commit(&frames, &waiting, &syncCommitDirectory)
+        return false
+    }
+
+    private func commit(
+        _ frames: inout [UInt8], _ waiting: inout [CheckedContinuation<Void, any Error>], _ syncDir: inout Bool
+    ) {
+        guard !waiting.isEmpty else { return }
+        do throws(OutboxError) {
+            try checkHealthy()
+            // The spool renames must be durable before the records that refer to them.
+            if syncDir, let commitDirectory { try FileSystem.syncDirectory(commitDirectory) }
+            try FileSystem.writeAll(fd, frames, path: segmentPath)
+            guard fdatasync(fd) == 0 else { throw OutboxError.journalFailed(path: segmentPath, errno: errno) }
+            written += frames.count
+            for continuation in waiting { continuation.resume() }
+            if written >= segmentLimit { try openSegment(segmentSeq + 1) }
+        } catch {
+            fail(error)
+            for continuation in waiting { continuation.resume(throwing: error) }
+        }
+        frames.removeAll(keepingCapacity: true)
+        waiting.removeAll(keepingCapacity: true)
+        syncDir = false
+    }
+
+    /// Closes the current segment and creates `seq` with its magic, durably.
+    private func openSegment(_ seq: UInt64) throws(OutboxError) {
+        let path = directory + "/" + JournalFileName.segment(seq)
+        let newFD = open(path, O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0o600)
+        guard newFD >= 0 else { throw FileSystem.fail(.open, path) }
+        do throws(OutboxError) {
+            try FileSystem.writeAll(newFD, JournalFrame.segmentMagic, path: path)
+            guard fsync(newFD) == 0 else { throw FileSystem.fail(.fsync, path) }
+            try FileSystem.syncDirectory(directory)
+        } catch {
+            Foundation.close(newFD)
+            throw error
+        }
+        if fd >= 0 { Foundation.close(fd) }
+        fd = newFD
+        segmentSeq = seq
+        segmentPath = path
+        written = JournalFrame.segmentMagic.count
+    }
+
+    private func checkHealthy() throws(OutboxError) {
+        condition.lock()
+        defer { condition.unlock() }
+        if let failure { throw failure }
+    }
+
+    /// After a failed write or sync the file's contents are unknown (fsync errors are not
+    /// retried: the kernel may have dropped the dirty pages), so every later request fails.
+    private func fail(_ error: OutboxError) {
+        condition.lock()
+        defer { condition.unlock() }
+        if failure == nil {
+            if case .journalFailed = error { failure = error } else {
+                failure = .journalFailed(path: segmentPath, errno: Self.errnoOf(error))
+            }
+        }
+    }
+
+    private static func errnoOf(_ error: OutboxError) -> Int32 {
+        switch error {
+        case .file(_, _, let e), .journalFailed(_, let e): e
+        default: EIO
+        }
+    }
+
+    private func resume(_ request: Request, with error: OutboxError) {
+        switch request {
+        case .append(_, _, let continuation): continuation.resume(throwing: error)
+        case .roll(let continuation): continuation.resume(throwing: error)
+        case .close(let continuation): continuation?.resume()
+        }
+    }
+}

@@ -1,0 +1,44 @@
+import Foundation
+
+/// A file system call that failed, named in `OutboxError.file`.
+public enum FileOperation: String, Sendable {
+    case open, read, write, fsync, rename, truncate, remove, list, createDirectory
+}
+
+/// Everything the outbox and its journal throw. Each case names the entry, file or offset.
+public enum OutboxError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// The id is empty, too long, or not made of `A–Z a–z 0–9 . _ -` (it names the spool file).
+    case invalidID(String)
+    /// An entry with this id is already in the outbox.
+    case duplicateID(String)
+    /// No entry has this id.
+    case unknownID(String)
+    /// The entry's state does not allow this change (see `OutboxState.successors`).
+    case illegalTransition(id: String, from: OutboxState, to: OutboxState)
+    /// Replay found damage outside the torn tail; the outbox was not opened and no file was
+    /// touched. Open with `acceptDamage` to keep the damaged segments aside and continue.
+    case journalDamaged([JournalDamage])
+    /// A system call failed.
+    case file(FileOperation, path: String, errno: Int32)
+    /// An earlier write or sync of the journal failed; nothing more is accepted, because what
+    /// is on disk is no longer known. Reopen the outbox to replay what is durable.
+    case journalFailed(path: String, errno: Int32)
+    /// The journal was closed.
+    case closed
+
+    public var description: String {
+        switch self {
+        case .invalidID(let id): "invalid outbox id \(String(reflecting: id))"
+        case .duplicateID(let id): "outbox entry \(id) already exists"
+        case .unknownID(let id): "no outbox entry \(id)"
+        case .illegalTransition(let id, let from, let to): "outbox entry \(id) cannot go from \(from) to \(to)"
+        case .journalDamaged(let damage):
+            "journal damaged: " + damage.map(\.description).joined(separator: "; ")
+                + " (start with --accept-journal-damage to keep it aside and continue)"
+        case .file(let op, let path, let errno): "\(op.rawValue) \(path): \(String(cString: strerror(errno)))"
+        case .journalFailed(let path, let errno):
+            "journal \(path) failed earlier (\(String(cString: strerror(errno)))); reopen to recover"
+        case .closed: "journal closed"
+        }
+    }
+}

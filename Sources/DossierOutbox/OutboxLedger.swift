@@ -1,0 +1,53 @@
+import Foundation
+
+/// The outbox's state as the journal describes it: every event, live or replayed, goes
+/// through `apply`, so a live change and its replay cannot disagree.
+struct OutboxLedger {
+    private(set) var entries: [String: OutboxEntry] = [:]
+
+    /// Applies `event`, or throws and changes nothing if it does not fit the current state.
+    mutating func apply(_ event: OutboxEvent) throws(OutboxError) {
+        switch event {
+        case .enqueued(let id, let destination, let archivePath, let digest, let size, let at):
+            guard entries[id] == nil else { throw .duplicateID(id) }
+            entries[id] = OutboxEntry(
+                id: id, destination: destination, archivePath: archivePath, digest: digest, size: size,
+                createdAt: at, state: .queued, nextAttemptAt: at, receiptPath: nil,
+                history: [OutboxTransition(at: at, state: .queued, outcome: nil)])
+        case .snapshot(let entry):
+            guard entries[entry.id] == nil else { throw .duplicateID(entry.id) }
+            entries[entry.id] = entry
+        case .claimed(let id, let at):
+            try move(id, to: .sending, at: at) { $0.nextAttemptAt = nil }
+        case .delivered(let id, let at, let receiptPath):
+            try move(id, to: .delivered, at: at) { $0.nextAttemptAt = nil; $0.receiptPath = receiptPath }
+        case .deferred(let id, let at, let next, let outcome):
+            try move(id, to: .deferred, at: at, outcome: outcome) { $0.nextAttemptAt = next }
+        case .dead(let id, let at, let outcome):
+            try move(id, to: .dead, at: at, outcome: outcome) { $0.nextAttemptAt = nil }
+        case .requeued(let id, let at):
+            try move(id, to: .queued, at: at) { $0.nextAttemptAt = at }
+        case .cancelled(let id, let at):
+            try move(id, to: .cancelled, at: at) { $0.nextAttemptAt = nil }
+        }
+    }
+
+    private mutating func move(
+        _ id: String, to state: OutboxState, at: Date, outcome: DeliveryOutcome? = nil,
+        _ update: (inout OutboxEntry) -> Void
+    ) throws(OutboxError) {
+        guard var entry = entries[id] else { throw .unknownID(id) }
+        guard entry.state.successors.contains(state) else {
+            throw .illegalTransition(id: id, from: entry.state, to: state)
+        }
+        entry.state = state
+        entry.history.append(OutboxTransition(at: at, state: state, outcome: outcome))
+        update(&entry)
+        entries[id] = entry
+    }
+
+    /// Forgets delivered and cancelled entries among `ids` (after a snapshot without them).
+    mutating func forgetFinal(_ ids: [String]) {
+        for id in ids where entries[id]?.state.isFinal == true { entries[id] = nil }
+    }
+}
