@@ -72,9 +72,10 @@ final class PushService: Service, Sendable {
                         self.wake.signal()
                     }
                 }
-                let nextDue = await outbox.nextAttemptDate()
-                let pause = nextDue.map { min(1, max(0.005, $0.timeIntervalSinceNow)) } ?? 1
-                await cancelWhenGracefulShutdown { await self.wake.wait(timeout: claimed.isEmpty ? pause : 0.001) }
+                let nextDue = await outbox.nextAttemptDate(destinations: settings.pushPeers)
+                let pause = nextDue.map { $0.timeIntervalSinceNow > 0 ? min(1, $0.timeIntervalSinceNow) : 1 } ?? 1
+                let timeout = claimed.isEmpty ? pause : 0.001
+                await cancelWhenGracefulShutdown { await self.wake.wait(timeout: timeout) }
             }
         }
     }

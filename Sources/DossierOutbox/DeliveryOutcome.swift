@@ -15,11 +15,20 @@ public enum DeliveryOutcome: Sendable, Hashable, CustomStringConvertible {
     case tls(String)
     /// No answer within the transfer's time limit.
     case timeout
+    /// The peer verified the archive and rejected it (422, with its signed reasons). Permanent.
+    case rejected(String)
+    /// The peer refused the request for good (403, 409, 413, …), or it could not be made at
+    /// all (peer no longer configured, spool file unreadable). Permanent.
+    case refused(status: Int, detail: String)
+    /// The peer answered 2xx but its receipt does not prove delivery (bad signature, other
+    /// signer, other digest). Retried: the receiver deduplicates by id and digest.
+    case badReceipt(String)
 
     /// Whether a later attempt may succeed where this one failed.
     public var isRetryable: Bool {
         switch self {
-        case .network, .tls, .timeout: true
+        case .network, .tls, .timeout, .badReceipt: true
+        case .rejected, .refused: false
         case .httpStatus(let code, _): code == 408 || code == 429 || (500...599).contains(code)
         }
     }
@@ -37,6 +46,22 @@ public enum DeliveryOutcome: Sendable, Hashable, CustomStringConvertible {
         case .network(let detail): "network: \(detail)"
         case .tls(let detail): "TLS: \(detail)"
         case .timeout: "timeout"
+        case .rejected(let detail): "rejected by the peer: \(detail)"
+        case .refused(let status, let detail): status > 0 ? "refused (HTTP \(status)): \(detail)" : "refused: \(detail)"
+        case .badReceipt(let detail): "bad receipt: \(detail)"
+        }
+    }
+
+    /// A short label for metrics.
+    public var metricLabel: String {
+        switch self {
+        case .httpStatus(let code, _): "http-\(code)"
+        case .network: "network"
+        case .tls: "tls"
+        case .timeout: "timeout"
+        case .rejected: "rejected"
+        case .refused: "refused"
+        case .badReceipt: "bad-receipt"
         }
     }
 }

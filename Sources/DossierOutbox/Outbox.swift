@@ -127,7 +127,9 @@ public actor Outbox {
     /// Marks up to `limit` due entries (`queued` or `deferred` with a next attempt at or before
     /// `now`, oldest due first) as `sending`, within each destination's in-flight limit and
     /// circuit, and returns them once that is durable.
-    public func claimDue(now: Date, limit: Int) async throws(OutboxError) -> [OutboxEntry] {
+    /// With `destinations`, only entries for those destinations are claimed (pull-mode peers
+    /// fetch theirs instead).
+    public func claimDue(now: Date, limit: Int, destinations: Set<String>? = nil) async throws(OutboxError) -> [OutboxEntry] {
         guard limit > 0 else { return [] }
         var inFlight: [String: Int] = [:]
         var due: [OutboxEntry] = []
@@ -135,6 +137,7 @@ public actor Outbox {
             switch entry.state {
             case .sending: inFlight[entry.destination, default: 0] += 1
             case .queued, .deferred:
+                guard destinations?.contains(entry.destination) ?? true else { continue }
                 if let next = entry.nextAttemptAt, next <= now { due.append(entry) }
             default: continue
             }
@@ -150,6 +153,23 @@ public actor Outbox {
         }
         try await commit(claimed)
         return claimed.compactMap { ledger.entries[$0.id] }
+    }
+
+    /// Claims one waiting entry by id, whatever its due time: a pull-mode peer acknowledged it.
+    public func claim(id: String, now: Date = Date()) async throws(OutboxError) -> OutboxEntry {
+        let current = try entry(id)
+        guard current.state == .queued || current.state == .deferred else {
+            throw .illegalTransition(id: id, from: current.state, to: .sending)
+        }
+        try await commit([.claimed(id: id, at: now)])
+        return try entry(id)
+    }
+
+    /// The earliest next-attempt time of any waiting entry, for a push loop's sleep.
+    public func nextAttemptDate(destinations: Set<String>? = nil) -> Date? {
+        ledger.entries.values.lazy
+            .filter { ($0.state == .queued || $0.state == .deferred) && (destinations?.contains($0.destination) ?? true) }
+            .compactMap(\.nextAttemptAt).min()
     }
 
     /// Records that the `sending` entry `id` was delivered and its receipt kept at

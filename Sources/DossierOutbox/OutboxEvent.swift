@@ -135,6 +135,9 @@ extension OutboxEvent {
         case .network(let detail): w.u8(2); w.string(detail)
         case .tls(let detail): w.u8(3); w.string(detail)
         case .timeout: w.u8(4)
+        case .rejected(let detail): w.u8(5); w.string(detail)
+        case .refused(let status, let detail): w.u8(6); w.i64(Int64(status)); w.string(detail)
+        case .badReceipt(let detail): w.u8(7); w.string(detail)
         }
     }
 
@@ -147,6 +150,11 @@ extension OutboxEvent {
         case 2: return .network(try r.string())
         case 3: return .tls(try r.string())
         case 4: return .timeout
+        case 5: return .rejected(try r.string())
+        case 6:
+            guard let status = Int(exactly: try r.i64()) else { throw .invalidValue }
+            return .refused(status: status, detail: try r.string())
+        case 7: return .badReceipt(try r.string())
         default: throw .invalidValue
         }
     }
