@@ -1,1 +1,0 @@
-// Placeholder until the record types land (issue 3).
