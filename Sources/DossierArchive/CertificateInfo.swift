@@ -14,6 +14,11 @@ public struct CertificateInfo: Codable, Sendable, Equatable {
     public var notBefore: Date?
     public var notAfter: Date?
 
+    /// The subject's CN (the authority's name), when present.
+    public var commonName: String? {
+        subject.split(separator: ",").first { $0.hasPrefix("CN=") }.map { String($0.dropFirst(3)) }
+    }
+
     /// Reads the fields of an OpenSSL `X509*` (borrowed, not freed).
     init(x509 cert: OpaquePointer) {
         subject = Self.render(X509_get_subject_name(cert))

@@ -7,8 +7,12 @@ import Foundation
 struct DossierCtl: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "dossierctl",
-        abstract: "Operate a dossierd authority: pack, verify and inspect vehicle archives.",
-        subcommands: [VerifyCommand.self, CheckCommand.self, SampleCommand.self]
+        abstract: "Operate a dossierd authority: its queue and peers, and offline pack, verify, inspect, check.",
+        subcommands: [
+            StatusCommand.self, QueueCommand.self, ShowCommand.self, RetryCommand.self, CancelCommand.self,
+            PeersCommand.self, SubmitCommand.self, InboxCommand.self,
+            PackCommand.self, VerifyCommand.self, InspectCommand.self, CheckCommand.self, SampleCommand.self,
+        ]
     )
 
     /// Runs the command line, mapping ArgumentParser's usage errors (64) to the documented 2.

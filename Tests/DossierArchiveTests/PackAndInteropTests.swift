@@ -1,0 +1,111 @@
+import DossierArchive
+import Foundation
+import Testing
+
+/// Packing round trips, and our archives against the reference tools (bagit.py, openssl cms,
+/// GNU tar) in both directions.
+@Suite struct PackAndInteropTests {
+    let temp: TempDir
+    let sample: SampleDossier
+    let pki = TestPKI.shared
+
+    init() throws {
+        temp = try TempDir()
+        sample = try SampleDossier.make(in: temp, seed: 7)
+    }
+
+    func pack(id: String = ArchiveID.make()) throws -> PackResult {
+        let bag = BagIdentity(origin: "441800", destination: "430100", vin: sample.vin, plate: sample.plate,
+                              schema: "dossier/1", sourceOrganization: "Qingyuan Vehicle Administration Office")
+        return try ArchivePacker.pack(dossierDirectory: sample.dir, bag: bag, identity: pki.identity("441800"),
+                                      outputDirectory: temp.url, id: id)
+    }
+
+    @Test func packThenVerify() throws {
+        let packed = try pack()
+        let report = try ArchiveVerifier(trust: pki.trust(), expectedDestination: "430100")
+            .verify(path: packed.path, digestArchive: true)
+        #expect(report.valid, "\(report.reasons)")
+        #expect(report.archiveId == packed.id)
+        #expect(report.signer?.authority == "441800")
+        #expect(report.archiveDigest == packed.sha256)
+        #expect(report.archiveSize == packed.size)
+        let onDisk = try FileManager.default.attributesOfItem(atPath: packed.path)[.size] as? UInt64
+        #expect(onDisk == packed.size)
+        // Nothing but the archive is left in the output folder: the temp file was renamed.
+        let names = try FileManager.default.contentsOfDirectory(atPath: temp.url.path).filter { $0.hasSuffix(".dva") || $0.hasSuffix(".tmp") }
+        #expect(names == ["\(packed.id).dva"])
+    }
+
+    @Test func archiveIdsAreTimeOrderedAndSafe() {
+        let a = ArchiveID.make(now: Date(timeIntervalSince1970: 1_700_000_000))
+        let b = ArchiveID.make(now: Date(timeIntervalSince1970: 1_700_000_001))
+        #expect(a < b)
+        #expect(ArchiveID.isSafe(a))
+        #expect(a.count == 36)
+        #expect(!ArchiveID.isSafe("../x"))
+        #expect(!ArchiveID.isSafe(""))
+        #expect(!ArchiveID.isSafe(".hidden"))
+    }
+
+    @Test func longAndChineseDocumentNamesUsePax() throws {
+        let long = String(repeating: "长文件名", count: 20) + ".pdf"
+        try FileManager.default.copyItem(
+            at: sample.dir.appendingPathComponent("documents").appendingPathComponent(
+                try #require(FileManager.default.contentsOfDirectory(atPath: sample.dir.appendingPathComponent("documents").path).sorted().first)),
+            to: sample.dir.appendingPathComponent("documents").appendingPathComponent(long))
+        let packed = try pack()
+        let report = try ArchiveVerifier(trust: pki.trust()).verify(path: packed.path)
+        #expect(report.files.contains { $0.path == "data/documents/\(long)" })
+        // GNU tar reads the pax names back.
+        let listing = try run("tar", ["tf", packed.path])
+        #expect(listing.stdout.contains(long))
+    }
+
+    @Test func signingWithAnotherAuthorityIsRefused() throws {
+        let bag = BagIdentity(origin: "441800", destination: "430100", vin: sample.vin, plate: sample.plate,
+                              schema: "dossier/1", sourceOrganization: "x")
+        #expect(throws: ArchiveError.signerNotOrigin(certificateCode: "430100", origin: "441800")) {
+            try ArchivePacker.pack(dossierDirectory: sample.dir, bag: bag, identity: pki.identity("430100"), outputDirectory: temp.url)
+        }
+    }
+
+    @Test func ourArchivePassesBagitPyAndOpensslCms() throws {
+        let packed = try pack()
+        let extract = temp.url.appendingPathComponent("x")
+        try FileManager.default.createDirectory(at: extract, withIntermediateDirectories: true)
+        #expect(try run("tar", ["xf", packed.path, "-C", extract.path]).status == 0)
+        let bag = extract.appendingPathComponent(packed.id).path
+        let bagit = try run("python3", ["-m", "bagit", "--validate", bag])
+        #expect(bagit.status == 0, "bagit.py: \(bagit.stderr)")
+        let cms = try run("openssl", ["cms", "-verify", "-binary", "-inform", "PEM", "-in", "\(bag)/signatures/tagmanifest-sha256.txt.p7s",
+                                      "-content", "\(bag)/tagmanifest-sha256.txt", "-CAfile", pki.ca, "-purpose", "any", "-out", "/dev/null"])
+        #expect(cms.status == 0, "openssl cms: \(cms.stderr)")
+    }
+
+    @Test func bagMadeByTheReferenceToolsIsAccepted() throws {
+        let bagDir = temp.url.appendingPathComponent("ref-bag-1")
+        try FileManager.default.createDirectory(at: bagDir, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(at: sample.dir.appendingPathComponent("dossier.json"), to: bagDir.appendingPathComponent("dossier.json"))
+        try FileManager.default.copyItem(at: sample.dir.appendingPathComponent("documents"), to: bagDir.appendingPathComponent("documents"))
+        let script = """
+            import bagit, sys
+            bagit.make_bag(sys.argv[1], {"Source-Organization": "Qingyuan", "External-Identifier": "ref-bag-1",
+                "Origin-Authority": "441800", "Destination-Authority": "430100", "Vehicle-VIN": sys.argv[2],
+                "Vehicle-Plate": sys.argv[3], "Dossier-Schema": "dossier/1"}, processes=1, checksums=["sha256"])
+            """
+        let made = try run("python3", ["-c", script, bagDir.path, sample.vin, sample.plate])
+        #expect(made.status == 0, "bagit.py: \(made.stderr)")
+        try FileManager.default.createDirectory(at: bagDir.appendingPathComponent("signatures"), withIntermediateDirectories: true)
+        let signed = try run("openssl", ["cms", "-sign", "-binary", "-md", "sha256", "-outform", "PEM",
+                                         "-signer", pki.cert("441800"), "-inkey", pki.key("441800"),
+                                         "-in", bagDir.appendingPathComponent("tagmanifest-sha256.txt").path,
+                                         "-out", bagDir.appendingPathComponent("signatures/tagmanifest-sha256.txt.p7s").path])
+        #expect(signed.status == 0, "openssl cms -sign: \(signed.stderr)")
+        let archive = temp.path("ref.tar")
+        #expect(try run("tar", ["cf", archive, "-C", temp.url.path, "ref-bag-1"]).status == 0)
+        let report = try ArchiveVerifier(trust: pki.trust(), expectedDestination: "430100").verify(path: archive)
+        #expect(report.valid, "\(report.reasons)")
+        #expect(report.signer?.authority == "441800")
+    }
+}
