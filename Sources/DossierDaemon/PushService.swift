@@ -10,43 +10,15 @@ import ServiceLifecycle
 /// On graceful shutdown it stops claiming and lets transfers in flight finish (the caller
 /// bounds how long); an entry interrupted mid-push is queued again at the next start.
 final class PushService: Service, Sendable {
-    private let outbox: Outbox
-    private let operations: PeerOperations
-    private let settings: Settings
-    private let receiptsDirectory: URL
-    private let errors: RecentErrors
-    private let logger: Logger
-    private let metrics = DaemonMetrics()
-    /// Wakes the loop when something is enqueued or requeued.
-    let wake = WakeSignal()
+    private let authority: Authority
+    private var outbox: Outbox { authority.outbox }
+    private var logger: Logger { authority.logger }
+    private var errors: RecentErrors { authority.errors }
 
-    /// The part of the config the service reads, swapped atomically on reload.
-    final class Settings: @unchecked Sendable {
-        // Safe: `peers` is only touched under `lock`.
-        private let lock = NSLock()
-        private var peers: [String: DaemonConfig.Peer]
+    init(authority: Authority) { self.authority = authority }
 
-        init(peers: [DaemonConfig.Peer]) { self.peers = Dictionary(uniqueKeysWithValues: peers.map { ($0.code, $0) }) }
-
-        func update(_ peers: [DaemonConfig.Peer]) {
-            lock.withLock { self.peers = Dictionary(uniqueKeysWithValues: peers.map { ($0.code, $0) }) }
-        }
-
-        func peer(_ code: String) -> DaemonConfig.Peer? { lock.withLock { peers[code] } }
-
-        /// Peers we push to (push or both).
-        var pushPeers: Set<String> { lock.withLock { Set(peers.values.filter { $0.mode != .pull }.map(\.code)) } }
-    }
-
-    init(outbox: Outbox, operations: PeerOperations, settings: Settings, receiptsDirectory: URL,
-         errors: RecentErrors, logger: Logger) {
-        self.outbox = outbox
-        self.operations = operations
-        self.settings = settings
-        self.receiptsDirectory = receiptsDirectory
-        self.errors = errors
-        self.logger = logger
-    }
+    /// Peers we push to (mode push or both), from the current config.
+    private var pushPeers: Set<String> { Set(authority.config.peers.filter { $0.mode != .pull }.map(\.code)) }
 
     private static let maxInFlight = 64
 
@@ -58,7 +30,7 @@ final class PushService: Service, Sendable {
                 var claimed: [OutboxEntry] = []
                 if free > 0 {
                     do {
-                        claimed = try await outbox.claimDue(now: Date(), limit: free, destinations: settings.pushPeers)
+                        claimed = try await outbox.claimDue(now: Date(), limit: free, destinations: pushPeers)
                     } catch {
                         logger.error("outbox claim failed", metadata: ["error": "\(error)"])
                         errors.record(id: nil, peer: nil, error: "outbox: \(error)")
@@ -69,13 +41,13 @@ final class PushService: Service, Sendable {
                     group.addTask {
                         await self.deliver(entry)
                         inFlight.add(-1)
-                        self.wake.signal()
+                        self.authority.pushWake.signal()
                     }
                 }
-                let nextDue = await outbox.nextAttemptDate(destinations: settings.pushPeers)
+                let nextDue = await outbox.nextAttemptDate(destinations: pushPeers)
                 let pause = nextDue.map { $0.timeIntervalSinceNow > 0 ? min(1, $0.timeIntervalSinceNow) : 1 } ?? 1
                 let timeout = claimed.isEmpty ? pause : 0.001
-                await cancelWhenGracefulShutdown { await self.wake.wait(timeout: timeout) }
+                await cancelWhenGracefulShutdown { await self.authority.pushWake.wait(timeout: timeout) }
             }
         }
     }
@@ -84,13 +56,13 @@ final class PushService: Service, Sendable {
     private func deliver(_ entry: OutboxEntry) async {
         let start = Date()
         var meta: Logger.Metadata = ["id": "\(entry.id)", "peer": "\(entry.destination)", "bytes": "\(entry.size)"]
-        guard let peer = settings.peer(entry.destination) else {
+        guard let peer = authority.config.peer(entry.destination) else {
             await fail(entry, .refused(status: 0, detail: "peer \(entry.destination) is not configured"), meta: meta, start: start)
             return
         }
         let outcome: PushOutcome
         do {
-            outcome = try await operations.push(baseURL: peer.url, peer: peer.code, id: entry.id, path: entry.archivePath,
+            outcome = try await authority.operations.push(baseURL: peer.url, peer: peer.code, id: entry.id, path: entry.archivePath,
                                                 size: entry.size, digest: entry.digest)
         } catch let error as TransportError {
             await fail(entry, Self.outcome(of: error), meta: meta, start: start)
@@ -107,7 +79,7 @@ final class PushService: Service, Sendable {
                 meta["outcome"] = again ? "delivered-again" : "delivered"
                 meta["seconds"] = "\(String(format: "%.3f", Date().timeIntervalSince(start)))"
                 logger.info("transfer delivered", metadata: meta)
-                metrics.transfer(peer: entry.destination, outcome: "delivered", bytes: entry.size, seconds: Date().timeIntervalSince(start))
+                authority.metrics.transfer(peer: entry.destination, outcome: "delivered", bytes: entry.size, seconds: Date().timeIntervalSince(start))
             } catch {
                 logger.error("delivered but not recorded; will push again", metadata: meta.merging(["error": "\(error)"]) { $1 })
                 errors.record(id: entry.id, peer: entry.destination, error: "recording delivery: \(error)")
@@ -136,12 +108,12 @@ final class PushService: Service, Sendable {
         }
         logger.warning("transfer failed", metadata: meta)
         errors.record(id: entry.id, peer: entry.destination, error: "\(outcome)")
-        metrics.transfer(peer: entry.destination, outcome: outcome.metricLabel, bytes: 0, seconds: Date().timeIntervalSince(start))
+        authority.metrics.transfer(peer: entry.destination, outcome: outcome.metricLabel, bytes: 0, seconds: Date().timeIntervalSince(start))
     }
 
     /// Keeps a signed receipt as `receipts/<id>.<suffix>.p7m`, durably.
     private func storeReceipt(_ signed: [UInt8], id: String, suffix: String) throws -> String {
-        let file = try DurableFile(finalURL: receiptsDirectory.appendingPathComponent("\(id).\(suffix).p7m"))
+        let file = try DurableFile(finalURL: authority.layout.receipts.appendingPathComponent("\(id).\(suffix).p7m"))
         try file.write(signed)
         try file.commit()
         return file.finalURL.path

@@ -1,0 +1,196 @@
+import DossierArchive
+import DossierOutbox
+import DossierTransport
+import Foundation
+import Hummingbird
+import NIOCore
+import Prometheus
+
+/// The operators' API (`dossierctl`): HTTP + JSON on a unix socket, mode 0660, so access is
+/// the file system's: root and the daemon's group. Paths in `AdminProtocol`. Optionally the
+/// Prometheus metrics also on a loopback TCP port.
+struct AdminService {
+    let authority: Authority
+    let registry: PrometheusCollectorRegistry
+
+    /// The admin application on the unix socket (a `Service`).
+    func application() -> some ApplicationProtocol {
+        let socket = authority.config.adminSocket
+        // A socket file left by a crashed daemon would make bind fail; nobody can be serving it
+        // (the pid file lock is held by us), so it is safe to remove.
+        unlink(socket)
+        return Application(
+            router: router(),
+            configuration: ApplicationConfiguration(address: .unixDomainSocket(path: socket), serverName: "dossierd-admin"),
+            onServerRunning: { _ in chmod(socket, 0o660) },
+            logger: authority.logger)
+    }
+
+    /// Metrics alone on a loopback TCP port (`admin.metrics_listen`).
+    func metricsApplication(host: String, port: Int) -> some ApplicationProtocol {
+        let router = Router()
+        let registry = registry
+        router.get("metrics") { _, _ in Self.metrics(registry) }
+        return Application(router: router, configuration: ApplicationConfiguration(address: .hostname(host, port: port)),
+                           logger: authority.logger)
+    }
+
+    private func router() -> Router<BasicRequestContext> {
+        let router = Router()
+        let authority = authority
+        let registry = registry
+        router.get("status") { _, _ in try Self.json(await Self.status(authority)) }
+        router.get("queue") { request, _ in
+            let state = request.uri.queryParameters.get("state")
+            let peer = request.uri.queryParameters.get("peer")
+            if let state, OutboxState.named(state) == nil {
+                return try Self.failure(.badRequest, "unknown state \(state); one of \(OutboxState.allCases.map(\.description).joined(separator: ", "))")
+            }
+            let entries = await Self.allEntries(authority).filter {
+                (state == nil || $0.state.description == state) && (peer == nil || $0.destination == peer)
+            }
+            return try Self.json(entries.map(Self.line))
+        }
+        router.get("entries/:id") { _, context in
+            let id = try context.parameters.require("id")
+            guard let entry = await authority.outbox.entry(id: id) else { return try Self.failure(.notFound, "no archive \(id) in the outbox") }
+            return try Self.json(Self.detail(entry))
+        }
+        router.post("entries/:id/retry") { _, context in
+            let id = try context.parameters.require("id")
+            do { try await authority.outbox.requeue(id: id) } catch { return try Self.failure(.conflict, "\(error)") }
+            authority.pushWake.signal()
+            return try Self.json(AdminProtocol.Retried(ids: [id]))
+        }
+        router.post("entries/:id/cancel") { _, context in
+            let id = try context.parameters.require("id")
+            do { try await authority.outbox.cancel(id: id) } catch { return try Self.failure(.conflict, "\(error)") }
+            return try Self.json(AdminProtocol.Retried(ids: [id]))
+        }
+        router.post("retry-dead") { _, _ in
+            let ids = try await authority.outbox.requeueAllDead()
+            authority.pushWake.signal()
+            return try Self.json(AdminProtocol.Retried(ids: ids))
+        }
+        router.get("peers") { _, _ in try Self.json(await Self.peers(authority)) }
+        router.post("submit") { request, _ in
+            var request = request
+            let body = try await request.collectBody(upTo: 64 << 10)
+            guard let submit = try? JSONDecoder().decode(AdminProtocol.Submit.self, from: Data(buffer: body)) else {
+                return try Self.failure(.badRequest, "expected {\"directory\": …, \"destination\": …}")
+            }
+            do {
+                let packed = try await authority.submit(dossierDirectory: URL(fileURLWithPath: submit.directory), destination: submit.destination)
+                return try Self.json(AdminProtocol.Submitted(id: packed.id, size: packed.size, sha256: packed.sha256))
+            } catch let refusal as DossierPackager.Refusal {
+                if case let .problems(problems) = refusal {
+                    return try Self.failure(.unprocessableContent, "\(submit.directory): the dossier cannot be transferred to \(submit.destination)",
+                                            problems: problems.map { "\($0.code)\($0.field.map { " (\($0))" } ?? ""): \($0.message) / \($0.messageZh)" })
+                }
+                return try Self.failure(.unprocessableContent, "\(refusal)")
+            } catch let error as SubmitError {
+                return try Self.failure(.badRequest, "\(error)")
+            } catch {
+                return try Self.failure(.internalServerError, "\(submit.directory): \(error)")
+            }
+        }
+        router.get("inbox") { request, _ in
+            let since = request.uri.queryParameters.get("since").flatMap { try? Date($0, strategy: .iso8601) } ?? .distantPast
+            return try Self.json(authority.inbox.entries(since: since).map {
+                AdminProtocol.InboxLine(id: $0.archiveId, origin: $0.sender, status: $0.status.rawValue, digest: $0.digest,
+                                        size: $0.size, receivedAt: $0.receivedAt)
+            })
+        }
+        router.get("metrics") { _, _ in
+            await Self.sampleQueue(authority)
+            return Self.metrics(registry)
+        }
+        return router
+    }
+
+    // MARK: answers
+
+    static func status(_ authority: Authority) async -> AdminProtocol.Status {
+        let config = authority.config
+        let summary = await authority.outbox.summary()
+        let counts = authority.inbox.counts()
+        return AdminProtocol.Status(
+            version: ArchivePacker.softwareAgent, upSince: authority.startedAt, authority: config.authorityCode,
+            authorityName: config.authorityName, listen: authority.listen,
+            queue: Dictionary(uniqueKeysWithValues: OutboxState.allCases.map { ($0.description, summary.byState[$0] ?? 0) }),
+            queueByPeer: summary.byDestination.mapValues { states in
+                Dictionary(uniqueKeysWithValues: states.map { ($0.key.description, $0.value) })
+            },
+            oldestWaitingSeconds: summary.oldestWaitingAge, peers: await peers(authority),
+            inbox: AdminProtocol.InboxCounts(accepted: counts.accepted, rejected: counts.rejected),
+            lastErrors: authority.errors.snapshot)
+    }
+
+    static func peers(_ authority: Authority) async -> [AdminProtocol.PeerStatus] {
+        let summary = await authority.outbox.summary()
+        return authority.config.peers.map { peer in
+            let states = summary.byDestination[peer.code] ?? [:]
+            return AdminProtocol.PeerStatus(
+                code: peer.code, name: peer.name, url: peer.url, mode: peer.mode.rawValue,
+                circuitOpen: summary.openCircuits.contains(peer.code), inFlight: states[.sending] ?? 0,
+                queued: (states[.queued] ?? 0) + (states[.deferred] ?? 0), lastSuccess: nil,
+                lastError: authority.errors.last(peer: peer.code))
+        }
+    }
+
+    static func allEntries(_ authority: Authority) async -> [OutboxEntry] {
+        var all: [OutboxEntry] = []
+        for state in OutboxState.allCases { all += await authority.outbox.entries(in: state) }
+        return all.sorted { ($0.createdAt, $0.id) < ($1.createdAt, $1.id) }
+    }
+
+    static func line(_ entry: OutboxEntry) -> AdminProtocol.QueueLine {
+        AdminProtocol.QueueLine(
+            id: entry.id, destination: entry.destination, state: entry.state.description, size: entry.size,
+            createdAt: entry.createdAt, attempts: entry.attemptCount, nextAttemptAt: entry.nextAttemptAt,
+            lastError: entry.failures.last?.outcome.map { "\($0)" })
+    }
+
+    static func detail(_ entry: OutboxEntry) -> AdminProtocol.EntryDetail {
+        let receipt = entry.receiptPath.flatMap { try? Data(contentsOf: URL(fileURLWithPath: $0)) }
+            .flatMap { Self.receiptJSON([UInt8]($0)) }
+        return AdminProtocol.EntryDetail(
+            entry: line(entry), digest: entry.digest, archivePath: entry.archivePath,
+            history: entry.history.map { AdminProtocol.Transition(at: $0.at, state: $0.state.description, outcome: $0.outcome.map { "\($0)" }) },
+            receiptPath: entry.receiptPath, receipt: receipt)
+    }
+
+    /// The JSON inside a stored (already verified) receipt, for display.
+    static func receiptJSON(_ signed: [UInt8]) -> String? {
+        guard let start = signed.firstIndex(of: UInt8(ascii: "{")), let end = signed.lastIndex(of: UInt8(ascii: "}")), start < end else { return nil }
+        return String(validating: signed[start...end], as: UTF8.self)
+    }
+
+    static func sampleQueue(_ authority: Authority) async {
+        let summary = await authority.outbox.summary()
+        for state in OutboxState.allCases { authority.metrics.queueDepth(state: state.description, count: summary.byState[state] ?? 0) }
+    }
+
+    static func metrics(_ registry: PrometheusCollectorRegistry) -> Response {
+        Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
+                 body: ResponseBody(byteBuffer: ByteBuffer(bytes: registry.emitToBuffer())))
+    }
+
+    static func json(_ value: some Encodable) throws -> Response {
+        let encoder = JSONEncoder()
+        encoder.dateEncodingStrategy = .iso8601
+        encoder.outputFormatting = [.sortedKeys]
+        return Response(status: .ok, headers: [.contentType: "application/json"],
+                        body: ResponseBody(byteBuffer: ByteBuffer(bytes: try encoder.encode(value))))
+    }
+
+    static func failure(_ status: HTTPResponse.Status, _ error: String, problems: [String]? = nil) throws -> Response {
+        var response = try json(AdminProtocol.Failure(error: error, problems: problems))
+        response.status = status
+        return response
+    }
+}
+
+extension OutboxState {
+    static func named(_ name: String) -> OutboxState? { allCases.first { $0.description == name } }
+}

@@ -1,0 +1,78 @@
+import DossierArchive
+import DossierModel
+import DossierOutbox
+import DossierTransport
+import Foundation
+import Logging
+import Synchronization
+
+/// The running authority's shared state: its identity and trust, the outbox, the inbox, the
+/// peer client and the current config. Every service holds one; reload swaps the parts that
+/// may change. Thread-safe.
+final class Authority: Sendable {
+    let layout: StateLayout
+    let outbox: Outbox
+    let inbox: Inbox
+    let operations: PeerOperations
+    let errors = RecentErrors()
+    let logger: Logger
+    let startedAt = Date()
+    private let current: Mutex<(config: DaemonConfig, identity: SigningIdentity)>
+    private let listenAddress = Mutex<String>("")
+    let metrics = DaemonMetrics()
+    /// Wakes the push loop when an archive is queued or requeued.
+    let pushWake = WakeSignal()
+
+    init(config: DaemonConfig, identity: SigningIdentity, layout: StateLayout, outbox: Outbox, inbox: Inbox,
+         operations: PeerOperations, logger: Logger) {
+        self.layout = layout
+        self.outbox = outbox
+        self.inbox = inbox
+        self.operations = operations
+        self.logger = logger
+        current = Mutex((config, identity))
+    }
+
+    var config: DaemonConfig { current.withLock { $0.config } }
+    var identity: SigningIdentity { current.withLock { $0.identity } }
+    var code: String { config.authorityCode }
+
+    func replace(config: DaemonConfig, identity: SigningIdentity) { current.withLock { $0 = (config, identity) } }
+
+    var listen: String {
+        get { listenAddress.withLock { $0 } }
+        set { listenAddress.withLock { $0 = newValue } }
+    }
+
+    /// Checks, packs and queues a dossier for `destination`; returns once the entry is durable.
+    /// - Throws: `DossierPackager.Refusal`, `ArchiveError`, `OutboxError`, `SubmitError`.
+    func submit(dossierDirectory: URL, destination: String) async throws -> PackResult {
+        let config = config
+        guard config.peer(destination) != nil else { throw SubmitError.unknownPeer(destination) }
+        let packed = try DossierPackager.pack(
+            dossierDirectory: dossierDirectory, destination: destination, identity: identity, policy: config.policy,
+            outputDirectory: layout.staging)
+        do {
+            _ = try await outbox.enqueue(archive: URL(fileURLWithPath: packed.path), id: packed.id, destination: destination,
+                                         digest: packed.sha256, size: packed.size)
+        } catch {
+            try? FileManager.default.removeItem(atPath: packed.path)
+            throw error
+        }
+        pushWake.signal()
+        logger.info("archive queued", metadata: ["id": "\(packed.id)", "peer": "\(destination)", "bytes": "\(packed.size)",
+                                                 "source": "\(dossierDirectory.lastPathComponent)"])
+        return packed
+    }
+}
+
+/// Why a submission was refused before packing.
+enum SubmitError: Error, CustomStringConvertible {
+    case unknownPeer(String)
+
+    var description: String {
+        switch self {
+        case let .unknownPeer(code): return "no peer \(code) in the configuration"
+        }
+    }
+}

@@ -1,0 +1,63 @@
+import DossierArchive
+import Foundation
+import Logging
+import ServiceLifecycle
+
+/// Watches `intake/<destination-code>/`: a dossier folder moved (renamed) in there is checked,
+/// packed and queued, then removed; one that cannot be is moved to `intake/failed/` with a
+/// `reason.txt` beside its files. Folders must arrive by rename (atomic), not by a slow copy;
+/// names starting with `.` are ignored, so copy to `.name` first and rename when complete.
+final class IntakeService: Service, Sendable {
+    private let authority: Authority
+
+    init(authority: Authority) { self.authority = authority }
+
+    func run() async throws {
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            await scanOnce()
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(self.authority.config.intakeInterval)) }
+        }
+    }
+
+    /// Processes every folder waiting in intake now.
+    func scanOnce() async {
+        let intake = authority.layout.intake
+        let manager = FileManager.default
+        for destination in ((try? manager.contentsOfDirectory(atPath: intake.path)) ?? []).sorted()
+        where destination != "failed" && !destination.hasPrefix(".") {
+            let queue = intake.appendingPathComponent(destination)
+            var isDirectory: ObjCBool = false
+            guard manager.fileExists(atPath: queue.path, isDirectory: &isDirectory), isDirectory.boolValue else { continue }
+            for name in ((try? manager.contentsOfDirectory(atPath: queue.path)) ?? []).sorted() where !name.hasPrefix(".") {
+                if Task.isShuttingDownGracefully { return }
+                await process(queue.appendingPathComponent(name), destination: destination)
+            }
+        }
+    }
+
+    private func process(_ folder: URL, destination: String) async {
+        do {
+            let packed = try await authority.submit(dossierDirectory: folder, destination: destination)
+            try FileManager.default.removeItem(at: folder)
+            authority.logger.info("intake queued", metadata: ["id": "\(packed.id)", "peer": "\(destination)", "folder": "\(folder.lastPathComponent)"])
+        } catch {
+            reject(folder, destination: destination, reason: "\(error)")
+        }
+    }
+
+    /// Moves a refused folder aside with its reason; never deletes an operator's files.
+    private func reject(_ folder: URL, destination: String, reason: String) {
+        let stamp = Int(Date().timeIntervalSince1970)
+        let target = authority.layout.intakeFailed.appendingPathComponent("\(destination)-\(folder.lastPathComponent)-\(stamp)")
+        do {
+            try FileManager.default.moveItem(at: folder, to: target)
+            let file = try DurableFile(finalURL: target.appendingPathComponent("reason.txt"))
+            try file.write(Array("destination: \(destination)\nrefused at: \(Date().formatted(.iso8601))\n\n\(reason)\n".utf8))
+            try file.commit()
+        } catch {
+            authority.logger.error("intake folder could not be moved aside", metadata: ["folder": "\(folder.path)", "error": "\(error)"])
+        }
+        authority.logger.warning("intake refused", metadata: ["folder": "\(folder.lastPathComponent)", "peer": "\(destination)", "reason": "\(reason)"])
+        authority.errors.record(id: nil, peer: destination, error: "intake \(folder.lastPathComponent): \(reason)")
+    }
+}

@@ -1,0 +1,71 @@
+import DossierArchive
+import DossierModel
+import DossierOutbox
+import DossierTransport
+import Foundation
+
+/// The daemon's answers to peers' pull and request calls (`PeerServerDelegate`): archives held
+/// for pull-mode peers are the outbox entries waiting for them; a request for a vehicle is
+/// looked up in the local dossier store (`registry/<VIN>/`), checked, packed and queued.
+struct PeerRequests: PeerServerDelegate {
+    let authority: Authority
+
+    private func waiting(for caller: String) async -> [OutboxEntry] {
+        let queued = await authority.outbox.entries(in: .queued) + authority.outbox.entries(in: .deferred)
+        return queued.filter { $0.destination == caller }.sorted { $0.id < $1.id }
+    }
+
+    func heldArchives(for caller: String, after: String?, limit: Int) async throws -> PeerProtocol.ArchiveList {
+        guard authority.config.peer(caller)?.mode != .push else { return PeerProtocol.ArchiveList(archives: [], next: nil) }
+        let all = await waiting(for: caller).filter { after == nil || $0.id > after ?? "" }
+        let page = all.prefix(max(1, min(limit, 1000)))
+        return PeerProtocol.ArchiveList(
+            archives: page.map { PeerProtocol.HeldArchive(id: $0.id, size: $0.size, digest: $0.digest, createdAt: $0.createdAt) },
+            next: all.count > page.count ? page.last?.id : nil)
+    }
+
+    func heldArchive(id: String) async throws -> HeldArchiveFile? {
+        guard let entry = await authority.outbox.entry(id: id), entry.state == .queued || entry.state == .deferred,
+              authority.config.peer(entry.destination)?.mode != .push
+        else { return nil }
+        return HeldArchiveFile(path: entry.archivePath, size: entry.size, destination: entry.destination)
+    }
+
+    func acknowledge(id: String, receipt: [UInt8], from caller: String) async throws -> AcknowledgeOutcome {
+        guard let entry = await authority.outbox.entry(id: id), entry.state == .queued || entry.state == .deferred else {
+            return .notFound
+        }
+        guard entry.destination == caller else { return .forbidden }
+        do {
+            let opened = try Receipt.open(receipt, trust: authority.operations.trust, receiver: caller, archiveId: id, digest: entry.digest)
+            guard opened.status == .accepted else { return .invalidReceipt("the receipt says rejected") }
+        } catch {
+            return .invalidReceipt("\(error)")
+        }
+        let file = try DurableFile(finalURL: authority.layout.receipts.appendingPathComponent("\(id).receipt.p7m"))
+        try file.write(receipt)
+        try file.commit()
+        _ = try await authority.outbox.claim(id: id)
+        try await authority.outbox.recordSuccess(id: id, receiptPath: file.finalURL.path)
+        authority.logger.info("transfer delivered", metadata: ["id": "\(id)", "peer": "\(caller)", "outcome": "pulled"])
+        authority.metrics.transfer(peer: caller, outcome: "pulled", bytes: entry.size, seconds: 0)
+        return .recorded
+    }
+
+    func requestArchive(_ request: PeerProtocol.ArchiveRequest, from caller: String) async throws -> ArchiveRequestOutcome {
+        let folder = URL(fileURLWithPath: authority.config.registryDirectory).appendingPathComponent(request.vin)
+        guard (try? VIN.check(request.vin)) != nil, let record = try? DossierFolder.load(folder),
+              record.plate.number == request.plate
+        else { return .unknownVehicle }
+        do {
+            let packed = try await authority.submit(dossierDirectory: folder, destination: caller)
+            authority.logger.info("archive requested", metadata: ["id": "\(packed.id)", "peer": "\(caller)", "vin": "\(request.vin)"])
+            return .accepted(PeerProtocol.RequestAccepted(requestId: packed.id, archiveId: packed.id))
+        } catch let refusal as DossierPackager.Refusal {
+            if case let .problems(problems) = refusal { return .ineligible(problems.map { "\($0.code): \($0.message)" }) }
+            return .ineligible(["\(refusal)"])
+        } catch SubmitError.unknownPeer {
+            return .ineligible(["not-a-peer: \(caller) is not a configured peer of \(authority.code)"])
+        }
+    }
+}
