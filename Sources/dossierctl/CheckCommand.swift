@@ -1,5 +1,75 @@
 import ArgumentParser
+import DossierModel
+import Foundation
 
+/// `dossierctl check DIR [--to CODE] [--json]`: validates a dossier folder and, with `--to`, the
+/// transfer's eligibility. Exit 0 valid (and eligible), 1 not, 2 the folder cannot be read.
 struct CheckCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "check")
+    static let configuration = CommandConfiguration(
+        commandName: "check",
+        abstract: "Validate a dossier folder and, with --to, whether it may be transferred there.",
+        discussion: "Exit status: 0 valid (and eligible with --to), 1 not (every reason listed), 2 usage or setup error."
+    )
+
+    @Argument(help: "The dossier folder (dossier.json and documents/).")
+    var directory: String
+
+    @Option(name: .customLong("to"), help: "Destination authority (6-digit division code).")
+    var destination: String?
+
+    @Flag(help: "Print {valid, eligible, problems} as JSON.")
+    var json = false
+
+    func run() throws {
+        if let destination {
+            do { try Division.check(destination) } catch {
+                FileHandle.standardError.write(Data("dossierctl: --to \(destination) \(error.message)\n".utf8))
+                throw ExitCode(2)
+            }
+        }
+        let result: CheckResult
+        do {
+            result = try DossierFolder.check(URL(fileURLWithPath: directory), destination: destination,
+                                             policy: .default, today: Date())
+        } catch {
+            FileHandle.standardError.write(Data("dossierctl: \(error.description)\n".utf8))
+            throw ExitCode(2)
+        }
+        print(json ? CheckReport(result).json : CheckReport(result).text)
+        if !result.valid || result.eligible == false { throw ExitCode(1) }
+    }
+}
+
+/// The printed form of a check: `eligible` is null when no destination was asked about.
+struct CheckReport: Encodable {
+    let result: CheckResult
+
+    init(_ result: CheckResult) { self.result = result }
+
+    private enum Keys: String, CodingKey { case valid, eligible, problems }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: Keys.self)
+        try container.encode(result.valid, forKey: .valid)
+        try container.encode(result.eligible, forKey: .eligible)
+        try container.encode(result.problems, forKey: .problems)
+    }
+
+    var json: String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
+        let data = (try? encoder.encode(self)) ?? Data()
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    var text: String {
+        var lines = [
+            "valid: \(result.valid ? "yes" : "no")" + (result.eligible.map { ", eligible: \($0 ? "yes" : "no")" } ?? ""),
+        ]
+        for problem in result.problems {
+            lines.append("- \(problem.code)" + (problem.field.map { " [\($0)]" } ?? "") + ": \(problem.message)")
+            lines.append("  \(problem.messageZh)")
+        }
+        return lines.joined(separator: "\n")
+    }
 }

@@ -1,5 +1,53 @@
 import ArgumentParser
+import DossierModel
+import Foundation
 
+/// `dossierctl sample --out DIR …`: writes synthetic dossiers and prints the folders made.
 struct SampleCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "sample")
+    static let configuration = CommandConfiguration(
+        commandName: "sample",
+        abstract: "Write synthetic dossiers (deterministic for a seed and day) for tests, benchmarks and demos.",
+        discussion: "Rules --ineligible accepts: " + SampleGenerator.breakableRules.joined(separator: ", ")
+    )
+
+    @Option(help: "Folder to write the dossiers into (created if missing).")
+    var out: String
+
+    @Option(help: "Number of dossiers.")
+    var count = 1
+
+    @Option(help: "Seed of the generator.")
+    var seed: UInt64 = 1
+
+    @Option(help: "Document files per dossier.")
+    var documents = 6
+
+    @Option(help: "Size of each document file in bytes.")
+    var documentSize = 65536
+
+    @Option(help: "Make dossiers that break this rule (and only it).")
+    var ineligible: String?
+
+    @Option(help: "Origin authority (6-digit division code).")
+    var origin = "441800"
+
+    @Option(help: "Destination authority (6-digit division code).")
+    var destination = "430100"
+
+    func validate() throws {
+        guard count >= 0 else { throw ValidationError("--count must not be negative") }
+        guard documents >= 1 else { throw ValidationError("--documents must be at least 1") }
+        guard documentSize >= 0 else { throw ValidationError("--document-size must not be negative") }
+    }
+
+    func run() throws {
+        let generator = SampleGenerator(seed: seed, count: count, documents: documents, documentSize: documentSize,
+                                        ineligible: ineligible, origin: origin, destination: destination)
+        do {
+            for folder in try generator.generate(into: URL(fileURLWithPath: out)) { print(folder.path) }
+        } catch {
+            FileHandle.standardError.write(Data("dossierctl: \(error.description)\n".utf8))
+            throw ExitCode(2)
+        }
+    }
 }
