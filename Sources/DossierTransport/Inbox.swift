@@ -1,0 +1,234 @@
+import DossierArchive
+import DossierModel
+import Foundation
+import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The durable store of archives pushed to this authority (DESIGN.md §1, §3): verified archives
+/// with their signed receipts in `inbox/`, rejected ones with their reasons in
+/// `quarantine/<id>/`, uploads in progress in `inbox/.incoming/`.
+///
+/// Durability: an accepted archive is committed by writing `inbox/<id>.json` last (after the
+/// archive's rename and the receipt, each fsynced with its directory); a rejected one by the
+/// rename of a complete folder to `quarantine/<id>`. Anything short of that is removed when the
+/// inbox is opened, so a crash never leaves a half-received archive visible.
+///
+/// Thread-safe: the index is guarded by a mutex; file work happens outside it, and concurrent
+/// uploads of the same id are told to come back (`InboxOutcome.busy`).
+public final class Inbox: Sendable {
+    public let inboxDirectory: URL
+    public let quarantineDirectory: URL
+    /// The receiving authority's code (from its certificate).
+    public let authority: String
+    private let incomingDirectory: URL
+    private let identity: SigningIdentity
+    private let verifier: ArchiveVerifier
+    private let state: Mutex<State>
+
+    private struct State {
+        var entries: [String: InboxEntry] = [:]
+        var receiving: Set<String> = []
+    }
+
+    /// Opens (creating if needed) the inbox and quarantine folders, removes leftovers of
+    /// interrupted uploads and loads the index.
+    /// - Throws: `InboxError.noAuthorityCode`, `.damagedEntry`, `.storage`.
+    public init(inboxDirectory: URL, quarantineDirectory: URL, identity: SigningIdentity, trust: TrustStore,
+                limits: ArchiveLimits = .default) throws {
+        guard let code = identity.info.authority else { throw InboxError.noAuthorityCode(subject: identity.info.subject) }
+        self.inboxDirectory = inboxDirectory
+        self.quarantineDirectory = quarantineDirectory
+        self.incomingDirectory = inboxDirectory.appendingPathComponent(".incoming")
+        self.identity = identity
+        self.authority = code
+        self.verifier = ArchiveVerifier(trust: trust, limits: limits, expectedDestination: code)
+        for dir in [inboxDirectory, incomingDirectory, quarantineDirectory] {
+            do {
+                try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+            } catch {
+                throw InboxError.storage(.io(path: dir.path, operation: "create directory", errno: EACCES))
+            }
+        }
+        var state = State()
+        try Self.removeLeftovers(in: incomingDirectory, keeping: { _ in false })
+        for name in Self.names(in: inboxDirectory) where name.hasSuffix(".json") && !name.hasPrefix(".") {
+            let entry = try Self.readEntry(inboxDirectory.appendingPathComponent(name))
+            state.entries[entry.archiveId] = entry
+        }
+        let committed = Set(state.entries.keys)
+        try Self.removeLeftovers(in: inboxDirectory) { name in
+            name == ".incoming" || committed.contains(Self.stem(of: name))
+        }
+        for name in Self.names(in: quarantineDirectory) where !name.hasPrefix(".") {
+            let entry = try Self.readEntry(quarantineDirectory.appendingPathComponent(name).appendingPathComponent("reason.json"))
+            state.entries[entry.archiveId] = entry
+        }
+        try Self.removeLeftovers(in: quarantineDirectory) { !$0.hasPrefix(".") }
+        self.state = Mutex(state)
+    }
+
+    /// A new temporary file for an upload, in `inbox/.incoming/`.
+    /// - Throws: `ArchiveError.io`.
+    public func makeIncomingFile() throws -> IncomingFile {
+        try IncomingFile(directory: incomingDirectory)
+    }
+
+    /// Verifies a received archive pushed as `id` by the authenticated `caller` and stores it:
+    /// accepted into the inbox with a signed receipt, or rejected into quarantine with a signed
+    /// rejection receipt. Idempotent: the same id and digest again gives the stored receipt. The
+    /// temporary file is consumed in every case. Blocking (reads the whole archive): call it
+    /// off the event loops.
+    /// - Throws: `InboxError.storage` when a file cannot be read, written or renamed, or the
+    ///   receipt cannot be signed (nothing is then recorded).
+    public func receive(_ file: ReceivedFile, id: String, caller: String, now: Date = Date()) throws -> InboxOutcome {
+        var consumed = false
+        defer { if !consumed { unlink(file.path) } }
+        if let earlier = entry(id: id) { return try replay(earlier, digest: file.digest) }
+        let claimed = state.withLock { $0.receiving.insert(id).inserted }
+        guard claimed else { return .busy }
+        defer { _ = state.withLock { $0.receiving.remove(id) } }
+        if let earlier = entry(id: id) { return try replay(earlier, digest: file.digest) }
+
+        let report: VerificationReport
+        do { report = try verifier.verify(path: file.path, now: now) } catch let error as ArchiveError { throw InboxError.storage(error) }
+        if let origin = report.origin, origin != caller {
+            return .forbidden(detail: "the archive's origin is \(origin), the caller is \(caller)")
+        }
+        if let destination = report.destination, destination != authority {
+            return .forbidden(detail: "the archive is for \(destination), this authority is \(authority)")
+        }
+        if report.archiveId != id, report.valid || report.archiveId != nil {
+            return .idMismatch(bagId: report.archiveId)
+        }
+        let entry = InboxEntry(archiveId: id, digest: file.digest, size: file.size, sender: caller, receivedAt: now,
+                               status: report.valid ? .accepted : .rejected, reasons: report.reasons)
+        let receipt = try sign(entry)
+        do {
+            if report.valid { try storeAccepted(file, entry: entry, receipt: receipt) } else { try quarantine(file, entry: entry, receipt: receipt) }
+        } catch let error as ArchiveError {
+            throw InboxError.storage(error)
+        }
+        consumed = true
+        state.withLock { $0.entries[id] = entry }
+        return report.valid ? .accepted(receipt: receipt, firstTime: true) : .rejected(receipt: receipt, reasons: report.reasons, firstTime: true)
+    }
+
+    /// The stored decision on `id`, if any.
+    public func entry(id: String) -> InboxEntry? {
+        state.withLock { $0.entries[id] }
+    }
+
+    /// Where an accepted archive is stored; nil when `id` was not accepted.
+    public func archivePath(id: String) -> String? {
+        guard entry(id: id)?.status == .accepted else { return nil }
+        return inboxDirectory.appendingPathComponent("\(id).dva").path
+    }
+
+    /// The signed receipt stored for `id` (acceptance or rejection).
+    /// - Throws: `InboxError.storage` when the stored receipt cannot be read.
+    public func storedReceipt(id: String) throws -> [UInt8]? {
+        guard let entry = entry(id: id) else { return nil }
+        let url = entry.status == .accepted
+            ? inboxDirectory.appendingPathComponent("\(id).receipt")
+            : quarantineDirectory.appendingPathComponent(id).appendingPathComponent("receipt")
+        do { return [UInt8](try Data(contentsOf: url)) } catch {
+            throw InboxError.storage(.io(path: url.path, operation: "read", errno: ENOENT))
+        }
+    }
+
+    /// Counts of accepted and rejected archives, for status listings.
+    public func counts() -> (accepted: Int, rejected: Int) {
+        state.withLock { state in
+            let accepted = state.entries.values.filter { $0.status == .accepted }.count
+            return (accepted, state.entries.count - accepted)
+        }
+    }
+
+    /// Entries received at or after `date`, oldest first.
+    public func entries(since date: Date = .distantPast) -> [InboxEntry] {
+        state.withLock { state in
+            state.entries.values.filter { $0.receivedAt >= date }
+                .sorted { ($0.receivedAt, $0.archiveId) < ($1.receivedAt, $1.archiveId) }
+        }
+    }
+
+    private func replay(_ earlier: InboxEntry, digest: String) throws -> InboxOutcome {
+        guard earlier.digest == digest else { return .conflict(storedDigest: earlier.digest) }
+        let receipt = try storedReceipt(id: earlier.archiveId) ?? []
+        return earlier.status == .accepted
+            ? .accepted(receipt: receipt, firstTime: false)
+            : .rejected(receipt: receipt, reasons: earlier.reasons, firstTime: false)
+    }
+
+    private func sign(_ entry: InboxEntry) throws -> [UInt8] {
+        let receipt = Receipt(archiveId: entry.archiveId, digest: entry.digest, sender: entry.sender, receiver: authority,
+                              receivedAt: entry.receivedAt, status: entry.status, reasons: entry.reasons)
+        do { return try receipt.signed(by: identity) } catch let error as ArchiveError { throw InboxError.storage(error) }
+    }
+
+    private func storeAccepted(_ file: ReceivedFile, entry: InboxEntry, receipt: [UInt8]) throws {
+        let id = entry.archiveId
+        try Self.move(file.path, to: inboxDirectory.appendingPathComponent("\(id).dva").path)
+        try Self.writeDurably(receipt, to: inboxDirectory.appendingPathComponent("\(id).receipt"))
+        try Self.writeDurably(Self.encode(entry), to: inboxDirectory.appendingPathComponent("\(id).json"))
+    }
+
+    private func quarantine(_ file: ReceivedFile, entry: InboxEntry, receipt: [UInt8]) throws {
+        let id = entry.archiveId
+        let staging = quarantineDirectory.appendingPathComponent(".\(id).\(UInt32.random(in: 0...UInt32.max)).tmp")
+        guard mkdir(staging.path, 0o750) == 0 else { throw ArchiveError.io(path: staging.path, operation: "mkdir", errno: errno) }
+        try Self.move(file.path, to: staging.appendingPathComponent("\(id).dva").path)
+        try Self.writeDurably(receipt, to: staging.appendingPathComponent("receipt"))
+        try Self.writeDurably(Self.encode(entry), to: staging.appendingPathComponent("reason.json"))
+        try Self.move(staging.path, to: quarantineDirectory.appendingPathComponent(id).path)
+        try fsyncDirectory(quarantineDirectory)
+    }
+
+    private static func move(_ from: String, to: String) throws {
+        guard rename(from, to) == 0 else { throw ArchiveError.io(path: to, operation: "rename", errno: errno) }
+    }
+
+    private static func writeDurably(_ bytes: [UInt8], to url: URL) throws {
+        let file = try DurableFile(finalURL: url)
+        try file.write(bytes)
+        try file.commit()
+    }
+
+    private static func encode(_ entry: InboxEntry) -> [UInt8] {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
+        encoder.dateEncodingStrategy = .iso8601
+        // Strings, numbers, dates and enums always encode.
+        return [UInt8]((try? encoder.encode(entry)) ?? Data())
+    }
+
+    private static func readEntry(_ url: URL) throws -> InboxEntry {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        guard let data = try? Data(contentsOf: url), let entry = try? decoder.decode(InboxEntry.self, from: data),
+              ArchiveID.isSafe(entry.archiveId)
+        else { throw InboxError.damagedEntry(path: url.path) }
+        return entry
+    }
+
+    private static func names(in dir: URL) -> [String] {
+        (try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? []
+    }
+
+    /// `<id>.dva`, `<id>.receipt`, `<id>.json` → `<id>`.
+    private static func stem(of name: String) -> String {
+        guard let dot = name.lastIndex(of: ".") else { return name }
+        return String(name[..<dot])
+    }
+
+    private static func removeLeftovers(in dir: URL, keeping keep: (String) -> Bool) throws {
+        for name in names(in: dir) where !keep(name) {
+            do { try FileManager.default.removeItem(at: dir.appendingPathComponent(name)) } catch {
+                throw InboxError.storage(.io(path: dir.appendingPathComponent(name).path, operation: "remove leftover", errno: EACCES))
+            }
+        }
+    }
+}

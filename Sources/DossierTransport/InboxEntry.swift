@@ -1,0 +1,34 @@
+import DossierModel
+import Foundation
+
+/// One archive the inbox received and decided on: kept as `inbox/<id>.json` for an accepted
+/// archive and `quarantine/<id>/reason.json` for a rejected one.
+public struct InboxEntry: Codable, Sendable, Equatable {
+    public var archiveId: String
+    /// SHA-256 of the archive as received, lowercase hex.
+    public var digest: String
+    public var size: UInt64
+    /// The authenticated caller that pushed it (the archive's origin authority).
+    public var sender: String
+    public var receivedAt: Date
+    public var status: Receipt.Status
+    /// Why it was rejected; empty when accepted.
+    public var reasons: [Finding]
+}
+
+/// What the inbox did with one pushed archive; `PeerServer` maps it to an HTTP answer.
+public enum InboxOutcome: Sendable, Equatable {
+    /// Verified and stored; `receipt` is the signed acceptance. `firstTime` is false when the
+    /// same id and digest had been received before (the stored receipt is returned again).
+    case accepted(receipt: [UInt8], firstTime: Bool)
+    /// Verification failed: quarantined, `receipt` is the signed rejection.
+    case rejected(receipt: [UInt8], reasons: [Finding], firstTime: Bool)
+    /// The id was already received with another digest.
+    case conflict(storedDigest: String)
+    /// The caller is not the archive's origin, or this authority is not its destination.
+    case forbidden(detail: String)
+    /// The bag inside names another id than the one pushed.
+    case idMismatch(bagId: String?)
+    /// The same id is being received on another connection right now.
+    case busy
+}

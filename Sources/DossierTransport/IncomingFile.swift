@@ -1,0 +1,69 @@
+import DossierArchive
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// An archive being received: a temporary file in the inbox's `.incoming/` folder, hashed and
+/// counted as bytes arrive. Removed when dropped unless `finish()` handed it over.
+///
+/// Not thread-safe: one upload belongs to one task.
+public final class IncomingFile {
+    /// The temporary file's path.
+    public let path: String
+    private var fd: Int32
+    private let hash = SHA256()
+    private var finished = false
+    /// Bytes written so far.
+    public private(set) var size: UInt64 = 0
+
+    /// Creates a new temporary file in `directory`.
+    /// - Throws: `ArchiveError.io` when it cannot be created.
+    init(directory: URL) throws {
+        path = directory.appendingPathComponent("\(ArchiveID.make()).part").path
+        fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o640)
+        guard fd >= 0 else { throw ArchiveError.io(path: path, operation: "create", errno: errno) }
+    }
+
+    deinit {
+        if fd >= 0 { close(fd) }
+        if !finished { unlink(path) }
+    }
+
+    /// Appends bytes to the file and the running digest.
+    /// - Throws: `ArchiveError.io` on a failed write (disk full, …).
+    public func write(_ bytes: UnsafeRawBufferPointer) throws {
+        guard var base = bytes.baseAddress else { return }
+        hash.update(bytes)
+        var left = bytes.count
+        while left > 0 {
+            let n = Glibc.write(fd, base, left)
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw ArchiveError.io(path: path, operation: "write", errno: errno)
+            }
+            left -= n
+            base += n
+        }
+        size += UInt64(bytes.count)
+    }
+
+    /// Makes the bytes durable and closes the file; from then on the inbox owns it.
+    /// - Throws: `ArchiveError.io` when fsync fails (the file is then removed).
+    public func finish() throws -> ReceivedFile {
+        guard fsync(fd) == 0 else { throw ArchiveError.io(path: path, operation: "fsync", errno: errno) }
+        close(fd)
+        fd = -1
+        finished = true
+        return ReceivedFile(path: path, size: size, digest: hash.finish().hexString)
+    }
+}
+
+/// A completely received archive, fsynced, still under its temporary name.
+public struct ReceivedFile: Sendable, Equatable {
+    public var path: String
+    public var size: UInt64
+    /// SHA-256 of the whole file, lowercase hex.
+    public var digest: String
+}

@@ -1,0 +1,183 @@
+import DossierArchive
+import Foundation
+import Hummingbird
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The `/v1` routes of `PeerServer` (DESIGN.md §3) and their exact answers.
+struct PeerRoutes: Sendable {
+    let configuration: PeerServerConfiguration
+    let inbox: Inbox
+    let delegate: any PeerServerDelegate
+    let slots: UploadSlots
+
+    static let receiptLimit = 256 << 10
+    static let requestLimit = 64 << 10
+    static let defaultPageSize = 100
+    static let maxPageSize = 1000
+    /// RFC 9530 `Content-Digest` (HTTPTypes has no constant for it; the literal is a valid token).
+    static let contentDigest = HTTPFields.Element.Name("Content-Digest") ?? .contentType
+
+    init(configuration: PeerServerConfiguration, inbox: Inbox, delegate: any PeerServerDelegate) {
+        self.configuration = configuration
+        self.inbox = inbox
+        self.delegate = delegate
+        self.slots = UploadSlots(limit: configuration.maxConcurrentUploads)
+    }
+
+    func register(on router: Router<PeerRequestContext>) {
+        router.put("/v1/archives/:id") { request, context in try await push(request, context) }
+        router.get("/v1/archives") { request, context in try await list(request, context) }
+        router.get("/v1/archives/:id") { request, context in try await download(request, context) }
+        router.post("/v1/archives/:id/receipt") { request, context in try await acknowledge(request, context) }
+        router.post("/v1/requests") { request, context in try await requestArchive(request, context) }
+        router.get("/v1/health") { _, _ in
+            Self.json(PeerProtocol.Health(status: "ok", version: configuration.version, authority: inbox.authority))
+        }
+    }
+
+    // MARK: push
+
+    private func push(_ request: Request, _ context: PeerRequestContext) async throws -> Response {
+        let caller = try await callerAuthority(context)
+        let id = try archiveID(context)
+        let limit = configuration.maxArchiveBytes
+        if let declared = request.headers[.contentLength].flatMap({ UInt64($0) }), declared > limit {
+            throw PeerHTTPError(.contentTooLarge, "too-large", "the archive is \(declared) bytes, the limit is \(limit)")
+        }
+        let claimedDigest = request.headers[Self.contentDigest].flatMap { PeerProtocol.sha256Hex(contentDigest: $0) }
+        guard slots.tryAcquire() else {
+            throw PeerHTTPError(.serviceUnavailable, "busy", "too many uploads at once", retryAfter: configuration.retryAfterSeconds)
+        }
+        defer { slots.release() }
+
+        let incoming = try inbox.makeIncomingFile()
+        for try await buffer in request.body {
+            guard incoming.size + UInt64(buffer.readableBytes) <= limit else {
+                throw PeerHTTPError(.contentTooLarge, "too-large", "the archive exceeds the limit of \(limit) bytes")
+            }
+            try buffer.withUnsafeReadableBytes { try incoming.write($0) }
+        }
+        let file = try incoming.finish()
+        if let claimedDigest, claimedDigest != file.digest {
+            unlink(file.path)
+            throw PeerHTTPError(.badRequest, "digest-mismatch", "Content-Digest says \(claimedDigest), the body's SHA-256 is \(file.digest)")
+        }
+        let inbox = self.inbox
+        let outcome = try await Self.offload { try inbox.receive(file, id: id, caller: caller) }
+        switch outcome {
+        case let .accepted(receipt, firstTime):
+            return Self.receiptResponse(firstTime ? .created : .ok, receipt)
+        case let .rejected(receipt, _, _):
+            return Self.receiptResponse(.unprocessableContent, receipt)
+        case let .conflict(storedDigest):
+            throw PeerHTTPError(.conflict, "conflict", "archive \(id) was already received with digest \(storedDigest)")
+        case let .forbidden(detail):
+            throw PeerHTTPError(.forbidden, "forbidden", detail)
+        case let .idMismatch(bagId):
+            throw PeerHTTPError(.unprocessableContent, "id-mismatch", "pushed as \(id), the bag is \(bagId ?? "(unreadable)")")
+        case .busy:
+            throw PeerHTTPError(.serviceUnavailable, "busy", "archive \(id) is being received on another connection",
+                                retryAfter: configuration.retryAfterSeconds)
+        }
+    }
+
+    // MARK: pull
+
+    private func list(_ request: Request, _ context: PeerRequestContext) async throws -> Response {
+        let caller = try await callerAuthority(context)
+        let query = request.uri.queryParameters
+        let after = query["after"].map(String.init).flatMap { $0.isEmpty ? nil : $0 }
+        var limit = Self.defaultPageSize
+        if let text = query["limit"] {
+            guard let value = Int(text), value > 0 else { throw PeerHTTPError(.badRequest, "bad-limit", "limit must be a positive integer") }
+            limit = min(value, Self.maxPageSize)
+        }
+        return Self.json(try await delegate.heldArchives(for: caller, after: after, limit: limit))
+    }
+
+    private func download(_ request: Request, _ context: PeerRequestContext) async throws -> Response {
+        let caller = try await callerAuthority(context)
+        let id = try archiveID(context)
+        guard let held = try await delegate.heldArchive(id: id) else {
+            throw PeerHTTPError(.notFound, "not-found", "no archive \(id) is held here")
+        }
+        guard held.destination == caller else {
+            throw PeerHTTPError(.forbidden, "forbidden", "archive \(id) is not for \(caller)")
+        }
+        return try FileResponse.make(path: held.path, size: held.size, range: request.headers[.range],
+                                     contentType: PeerProtocol.archiveMediaType)
+    }
+
+    private func acknowledge(_ request: Request, _ context: PeerRequestContext) async throws -> Response {
+        let caller = try await callerAuthority(context)
+        let id = try archiveID(context)
+        var request = request
+        let body = try await request.collectBody(upTo: Self.receiptLimit)
+        switch try await delegate.acknowledge(id: id, receipt: Array(buffer: body), from: caller) {
+        case .recorded: return Response(status: .noContent)
+        case .notFound: throw PeerHTTPError(.notFound, "not-found", "no archive \(id) is held here")
+        case .forbidden: throw PeerHTTPError(.forbidden, "forbidden", "archive \(id) is not for \(caller)")
+        case let .invalidReceipt(reason): throw PeerHTTPError(.unprocessableContent, "bad-receipt", reason)
+        }
+    }
+
+    // MARK: requests
+
+    private func requestArchive(_ request: Request, _ context: PeerRequestContext) async throws -> Response {
+        let caller = try await callerAuthority(context)
+        var request = request
+        let body = try await request.collectBody(upTo: Self.requestLimit)
+        guard let asked = try? JSONDecoder().decode(PeerProtocol.ArchiveRequest.self, from: Data(buffer: body)) else {
+            throw PeerHTTPError(.badRequest, "bad-request", "the body is not {\"vin\", \"plate\"} JSON")
+        }
+        switch try await delegate.requestArchive(asked, from: caller) {
+        case let .accepted(accepted): return Self.json(accepted, status: .accepted)
+        case .unknownVehicle: throw PeerHTTPError(.notFound, "unknown-vehicle", "no vehicle \(asked.vin) is registered here")
+        case let .ineligible(reasons):
+            throw PeerHTTPError(.unprocessableContent, "ineligible", "vehicle \(asked.vin) cannot be transferred", reasons: reasons)
+        }
+    }
+
+    // MARK: helpers
+
+    private func callerAuthority(_ context: PeerRequestContext) async throws -> String {
+        guard let code = await context.callerAuthority() else {
+            throw PeerHTTPError(.forbidden, "no-authority", "the client certificate carries no 6-digit authority code (subject serialNumber)")
+        }
+        return code
+    }
+
+    private func archiveID(_ context: PeerRequestContext) throws -> String {
+        guard let id = context.parameters.get("id"), ArchiveID.isSafe(id) else {
+            throw PeerHTTPError(.badRequest, "bad-id", "the archive id must be 1–128 of A–Z a–z 0–9 . _ -, not starting with . or -")
+        }
+        return id
+    }
+
+    private static func receiptResponse(_ status: HTTPResponse.Status, _ receipt: [UInt8]) -> Response {
+        Response(status: status, headers: [.contentType: PeerProtocol.receiptMediaType],
+                 body: ResponseBody(byteBuffer: ByteBuffer(bytes: receipt)))
+    }
+
+    static func json<T: Encodable>(_ value: T, status: HTTPResponse.Status = .ok) -> Response {
+        let encoder = JSONEncoder()
+        encoder.dateEncodingStrategy = .iso8601
+        encoder.outputFormatting = [.sortedKeys]
+        // The protocol's bodies hold only strings, numbers and dates: encoding cannot fail.
+        let data = (try? encoder.encode(value)) ?? Data()
+        return Response(status: status, headers: [.contentType: "application/json"],
+                        body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
+    }
+
+    /// Runs blocking file work (verification reads the whole archive) on a Dispatch thread
+    /// so the cooperative pool keeps serving other requests.
+    private static func offload<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            DispatchQueue.global().async { continuation.resume(with: Result { try work() }) }
+        }
+    }
+}
+

@@ -1,0 +1,81 @@
+import Hummingbird
+import HummingbirdCore
+import HummingbirdTLS
+import Logging
+import NIOCore
+import NIOSSL
+import Synchronization
+
+/// The inbound side of the peer protocol (DESIGN.md §3): a Hummingbird 2 application over TLS
+/// 1.2+ with mutual authentication. Every request's caller is the authority code of its
+/// client certificate, verified against the configured trust anchors during the handshake.
+/// Pushes go to the `Inbox`; pulls and requests to the host's `PeerServerDelegate`.
+///
+/// `application` is a swift-service-lifecycle `Service`: add it to a `ServiceGroup`, or call
+/// `run()` / `runService()`. Cancelling the task or a graceful shutdown stops it cleanly.
+public struct PeerServer: Sendable {
+    /// The Hummingbird application (a `Service`). Add companion services with `addServices`.
+    public var application: Application<RouterResponder<PeerRequestContext>>
+    private let listening: ListeningPort
+
+    /// Builds the server; nothing is bound until it runs.
+    /// - Parameters:
+    ///   - middleware: extra middleware run on every request before routing (the mock peer's
+    ///     fault injection), inside the error-to-ErrorBody conversion.
+    ///   - admitConnection: asked for every new connection before the TLS handshake; false
+    ///     closes it (used to refuse handshakes on demand).
+    ///   - onListening: called once with the bound port.
+    /// - Throws: NIOSSL errors naming an unreadable certificate, key or CA file.
+    public init(configuration: PeerServerConfiguration, inbox: Inbox, delegate: any PeerServerDelegate,
+                middleware: [any MiddlewareProtocol<Request, Response, PeerRequestContext>] = [],
+                admitConnection: @escaping @Sendable () -> Bool = { true },
+                onListening: @escaping @Sendable (Int) -> Void = { _ in },
+                logger: Logger = Logger(label: "dossierd.peer-server")) throws {
+        var tls = TLSConfiguration.makeServerConfigurationWithMTLS(
+            certificateChain: try NIOSSLCertificate.fromPEMFile(configuration.certificateFile).map { .certificate($0) },
+            privateKey: .privateKey(try NIOSSLPrivateKey(file: configuration.keyFile, format: .pem)),
+            trustRoots: .file(configuration.caFile))
+        // Peers are identified by the authority code in their certificate, not by host name.
+        tls.certificateVerification = .noHostnameVerification
+        tls.minimumTLSVersion = .tlsv12
+        let tlsConfiguration = tls
+
+        let router = Router(context: PeerRequestContext.self)
+        router.add(middleware: ErrorBodyMiddleware())
+        middleware.forEach { router.add(middleware: $0) }
+        PeerRoutes(configuration: configuration, inbox: inbox, delegate: delegate).register(on: router)
+
+        let listening = ListeningPort()
+        self.listening = listening
+        application = Application(
+            router: router,
+            server: HTTPServerBuilder { responder in
+                ConnectionGate(base: try TLSChannel(HTTP1Channel(responder: responder), tlsConfiguration: tlsConfiguration),
+                               admit: admitConnection)
+            },
+            configuration: ApplicationConfiguration(address: .hostname(configuration.host, port: configuration.port),
+                                                    serverName: "dossierd"),
+            onServerRunning: { channel in
+                let port = channel.localAddress?.port ?? configuration.port
+                listening.set(port)
+                onListening(port)
+            },
+            logger: logger)
+    }
+
+    /// The bound port once the server listens; nil before.
+    public var port: Int? { listening.get() }
+
+    /// Runs until cancelled or shut down gracefully.
+    public func run() async throws { try await application.run() }
+
+    /// Runs until SIGTERM or SIGINT, then drains and returns.
+    public func runService() async throws { try await application.runService() }
+}
+
+/// The port the server bound, set once it listens. Thread-safe.
+final class ListeningPort: Sendable {
+    private let value = Mutex<Int?>(nil)
+    func set(_ port: Int) { value.withLock { $0 = port } }
+    func get() -> Int? { value.withLock { $0 } }
+}

@@ -1,0 +1,36 @@
+import DossierArchive
+
+/// How `PeerServer` listens and what it accepts.
+public struct PeerServerConfiguration: Sendable {
+    /// Address to bind, e.g. `0.0.0.0` or `127.0.0.1`.
+    public var host: String
+    /// Port to bind; 0 picks a free one (read it from `PeerServer.port`).
+    public var port: Int
+    /// The server's certificate (leaf first, then intermediates) and key, PEM.
+    public var certificateFile: String
+    public var keyFile: String
+    /// Trust anchors for client certificates, PEM.
+    public var caFile: String
+    /// Largest archive accepted by `PUT` (413 beyond it).
+    public var maxArchiveBytes: UInt64
+    /// Uploads received at the same time; more get 503 + `Retry-After`.
+    public var maxConcurrentUploads: Int
+    /// Seconds announced in `Retry-After` with a 503.
+    public var retryAfterSeconds: Int
+    /// Reported by `GET /v1/health`.
+    public var version: String
+
+    public init(host: String = "127.0.0.1", port: Int = 0, certificateFile: String, keyFile: String, caFile: String,
+                maxArchiveBytes: UInt64 = ArchiveLimits.default.maxArchiveBytes, maxConcurrentUploads: Int = 32,
+                retryAfterSeconds: Int = 5, version: String = ArchivePacker.softwareAgent) {
+        self.host = host
+        self.port = port
+        self.certificateFile = certificateFile
+        self.keyFile = keyFile
+        self.caFile = caFile
+        self.maxArchiveBytes = maxArchiveBytes
+        self.maxConcurrentUploads = maxConcurrentUploads
+        self.retryAfterSeconds = retryAfterSeconds
+        self.version = version
+    }
+}
