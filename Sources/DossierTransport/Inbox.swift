@@ -24,7 +24,7 @@ public final class Inbox: Sendable {
     /// The receiving authority's code (from its certificate).
     public let authority: String
     private let incomingDirectory: URL
-    private let identity: SigningIdentity
+    private let identity: Mutex<SigningIdentity>
     private let verifier: ArchiveVerifier
     private let state: Mutex<State>
 
@@ -42,7 +42,7 @@ public final class Inbox: Sendable {
         self.inboxDirectory = inboxDirectory
         self.quarantineDirectory = quarantineDirectory
         self.incomingDirectory = inboxDirectory.appendingPathComponent(".incoming")
-        self.identity = identity
+        self.identity = Mutex(identity)
         self.authority = code
         self.verifier = ArchiveVerifier(trust: trust, limits: limits, expectedDestination: code)
         for dir in [inboxDirectory, incomingDirectory, quarantineDirectory] {
@@ -116,6 +116,11 @@ public final class Inbox: Sendable {
         return report.valid ? .accepted(receipt: receipt, firstTime: true) : .rejected(receipt: receipt, reasons: report.reasons, firstTime: true)
     }
 
+    /// Signs receipts from now on with `identity` (certificate rotation; same authority).
+    public func replaceIdentity(_ identity: SigningIdentity) {
+        self.identity.withLock { $0 = identity }
+    }
+
     /// The stored decision on `id`, if any.
     public func entry(id: String) -> InboxEntry? {
         state.withLock { $0.entries[id] }
@@ -166,7 +171,7 @@ public final class Inbox: Sendable {
     private func sign(_ entry: InboxEntry) throws -> [UInt8] {
         let receipt = Receipt(archiveId: entry.archiveId, digest: entry.digest, sender: entry.sender, receiver: authority,
                               receivedAt: entry.receivedAt, status: entry.status, reasons: entry.reasons)
-        do { return try receipt.signed(by: identity) } catch let error as ArchiveError { throw InboxError.storage(error) }
+        do { return try receipt.signed(by: identity.withLock { $0 }) } catch let error as ArchiveError { throw InboxError.storage(error) }
     }
 
     private func storeAccepted(_ file: ReceivedFile, entry: InboxEntry, receipt: [UInt8]) throws {

@@ -66,4 +66,11 @@ public struct ReceivedFile: Sendable, Equatable {
     public var size: UInt64
     /// SHA-256 of the whole file, lowercase hex.
     public var digest: String
+
+    /// A file received by other means (a pull download), already fsynced by its writer.
+    public init(path: String, size: UInt64, digest: String) {
+        self.path = path
+        self.size = size
+        self.digest = digest
+    }
 }

@@ -17,7 +17,7 @@ struct StatusCommand: ParsableCommand {
     func run() {
         let status = admin.client.call("GET", "/status", as: AdminProtocol.Status.self)
         if admin.json { return printJSON(status) }
-        print("dossierd \(status.version)  authority \(status.authority) \(status.authorityName)")
+        print("\(status.version)  authority \(status.authority) \(status.authorityName)")
         print("up since \(status.upSince.formatted(.iso8601))  listening \(status.listen)")
         let queue = ["queued", "sending", "deferred", "dead", "delivered", "cancelled"]
             .map { "\($0) \(status.queue[$0] ?? 0)" }.joined(separator: "  ")

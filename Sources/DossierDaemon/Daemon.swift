@@ -1,0 +1,185 @@
+import DossierArchive
+import DossierModel
+import DossierOutbox
+import DossierTransport
+import Foundation
+import Logging
+import Metrics
+import Prometheus
+import ServiceLifecycle
+import Synchronization
+
+/// `dossierd` assembled: loads the config, opens the state, starts the inbound server, the
+/// admin API, the push, pull, intake, compaction and watchdog services under one
+/// `ServiceGroup`, and runs until SIGTERM/SIGINT (drain, then exit) with SIGHUP reloading.
+public struct Daemon: Sendable {
+    public struct Options: Sendable {
+        public var configFile: String
+        /// Start despite journal damage (the damaged segments are kept aside and reported).
+        public var acceptJournalDamage = false
+        public init(configFile: String) { self.configFile = configFile }
+    }
+
+    /// Why the daemon could not start.
+    public enum StartError: Error, CustomStringConvertible {
+        case config(ConfigError)
+        case credentials(String)
+        case state(String)
+
+        public var description: String {
+            switch self {
+            case let .config(error): return "\(error)"
+            case let .credentials(text): return text
+            case let .state(text): return text
+            }
+        }
+    }
+
+    let options: Options
+    public init(options: Options) { self.options = options }
+
+    /// Loads and checks the config and the files it names, without starting anything.
+    /// - Throws: `StartError`.
+    public static func check(configFile: String) throws -> DaemonConfig {
+        let config: DaemonConfig
+        do { config = try DaemonConfig.load(path: configFile) } catch { throw StartError.config(error) }
+        _ = try loadCredentials(config)
+        return config
+    }
+
+    static func loadCredentials(_ config: DaemonConfig) throws -> (SigningIdentity, TrustStore) {
+        let identity: SigningIdentity
+        let trust: TrustStore
+        do {
+            identity = try SigningIdentity(certificateFile: config.certificateFile, keyFile: config.keyFile)
+            trust = try TrustStore(caFiles: config.trustFiles, crlFiles: config.crlFiles)
+        } catch {
+            throw StartError.credentials("\(config.file): tls: \(error)")
+        }
+        guard identity.info.authority == config.authorityCode else {
+            throw StartError.credentials("\(config.file): tls.certificate: \(config.certificateFile) belongs to authority "
+                + "\(identity.info.authority ?? "(none: no serialNumber)"), but authority.code is \(config.authorityCode)")
+        }
+        return (identity, trust)
+    }
+
+    /// Runs until a shutdown signal, then drains and returns.
+    /// - Throws: `StartError` when it cannot start; errors of a service that failed.
+    public func run() async throws {
+        let config: DaemonConfig
+        do { config = try DaemonConfig.load(path: options.configFile) } catch { throw StartError.config(error) }
+        let logger = Logger(label: "dossierd")
+        let notifier = SystemdNotifier()
+        let (identity, trust) = try Self.loadCredentials(config)
+        let layout = StateLayout(root: config.stateDirectory)
+        do { try layout.prepare() } catch { throw StartError.state("\(config.stateDirectory): \(error)") }
+
+        var outboxOptions = Outbox.Options(retryPolicy: config.retry, circuitThreshold: config.circuitThreshold)
+        outboxOptions.journal.acceptDamage = options.acceptJournalDamage
+        let (outbox, report) = try await Self.openOutbox(layout: layout, options: outboxOptions, logger: logger)
+        _ = report
+        let inbox: Inbox
+        do {
+            inbox = try Inbox(inboxDirectory: layout.inbox, quarantineDirectory: layout.quarantine, identity: identity,
+                              trust: trust, limits: config.limits)
+        } catch { throw StartError.state("\(layout.inbox.path): \(error)") }
+        let caBundle = try Self.caBundle(config, layout: layout)
+        let client = PeerClient(tls: PeerTLS(certificateFile: config.certificateFile, keyFile: config.keyFile,
+                                             caFile: caBundle, crlFile: config.crlFiles.first))
+        let authority = Authority(config: config, identity: identity, layout: layout, outbox: outbox, inbox: inbox,
+                                  operations: PeerOperations(client: client, trust: trust), logger: logger)
+
+        let registry = PrometheusCollectorRegistry()
+        MetricsSystem.bootstrapIfNeeded(PrometheusMetricsFactory(registry: registry))
+
+        let server = try PeerServer(
+            configuration: PeerServerConfiguration(
+                host: config.listen.host, port: config.listen.port, certificateFile: config.certificateFile,
+                keyFile: config.keyFile, caFile: caBundle, maxArchiveBytes: config.limits.maxArchiveBytes,
+                maxConcurrentUploads: config.maxConcurrentUploads),
+            inbox: inbox, delegate: PeerRequests(authority: authority),
+            onListening: { port in
+                let address = "\(config.listen.host):\(port)"
+                authority.listen = address
+                try? Data(address.utf8).write(to: layout.listenFile, options: .atomic)
+                logger.info("listening", metadata: ["address": "\(address)", "authority": "\(config.authorityCode)"])
+                notifier.ready(status: "listening on \(address)")
+            },
+            logger: logger)
+
+        let admin = AdminService(authority: authority, registry: registry)
+        var services: [any Service] = [server.application, admin.application()]
+        if let metrics = config.metricsListen { services.append(admin.metricsApplication(host: metrics.host, port: metrics.port)) }
+        services += [
+            PushService(authority: authority), PullService(authority: authority), IntakeService(authority: authority),
+            CompactionService(authority: authority), WatchdogService(authority: authority, notifier: notifier),
+        ]
+        var groupConfiguration = ServiceGroupConfiguration(
+            services: services.map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) },
+            gracefulShutdownSignals: [.sigterm, .sigint],
+            logger: logger)
+        // After the drain limit, services are cancelled: transfers still in flight are
+        // abandoned and queued again at the next start (at-least-once; receivers deduplicate).
+        groupConfiguration.maximumGracefulShutdownDuration = .seconds(config.drainTimeout)
+        let group = ServiceGroup(configuration: groupConfiguration)
+        let reloader = Reloader(authority: authority, configFile: options.configFile, notifier: notifier)
+        reloader.start()
+        defer { reloader.stop() }
+        do {
+            try await group.run()
+        } catch {
+            logger.error("stopping after a service failed", metadata: ["error": "\(error)"])
+            await outbox.close()
+            client.shutdown()
+            throw error
+        }
+        await outbox.close()
+        client.shutdown()
+        logger.info("stopped")
+    }
+
+    /// Opens the outbox, logging what the replay found.
+    static func openOutbox(layout: StateLayout, options: Outbox.Options, logger: Logger) async throws -> (Outbox, ReplayReport) {
+        let (outbox, report): (Outbox, ReplayReport)
+        do { (outbox, report) = try await Outbox.open(stateDirectory: layout.outbox, options: options) } catch {
+            var hint = ""
+            if case .journalDamaged = error { hint = " (start with --accept-journal-damage to continue with what can be read)" }
+            throw StartError.state("\(layout.outbox.path): \(error)\(hint)")
+        }
+        for torn in report.tornTails { logger.warning("journal torn tail truncated", metadata: ["segment": "\(torn.segment)", "offset": "\(torn.offset)", "bytes": "\(torn.droppedBytes)"]) }
+        for damage in report.damage { logger.error("journal damage kept aside", metadata: ["damage": "\(damage)"]) }
+        for orphan in report.spoolOrphans { logger.warning("spool file without journal entry kept aside", metadata: ["file": "\(orphan)"]) }
+        for missing in report.missingSpoolFiles { logger.error("journal entry without spool file", metadata: ["id": "\(missing)"]) }
+        if !report.releasedClaims.isEmpty { logger.info("transfers interrupted by the last stop queued again", metadata: ["count": "\(report.releasedClaims.count)"]) }
+        return (outbox, report)
+    }
+
+    /// libcurl and NIOSSL take one CA file: several trust files are joined into one under state.
+    static func caBundle(_ config: DaemonConfig, layout: StateLayout) throws -> String {
+        guard config.trustFiles.count > 1 else { return config.trustFiles[0] }
+        var bundle = Data()
+        for path in config.trustFiles {
+            guard let data = FileManager.default.contents(atPath: path) else {
+                throw StartError.credentials("\(config.file): tls.trust: \(path) cannot be read")
+            }
+            bundle.append(data)
+            bundle.append(0x0a)
+        }
+        let url = layout.staging.appendingPathComponent("trust-bundle.pem")
+        try bundle.write(to: url, options: .atomic)
+        return url.path
+    }
+}
+
+extension MetricsSystem {
+    /// Bootstraps once per process (the demo runs two daemons in one).
+    static func bootstrapIfNeeded(_ factory: any MetricsFactory) {
+        metricsBootstrapped.withLock { done in
+            guard !done else { return }
+            done = true
+            MetricsSystem.bootstrap(factory)
+        }
+    }
+}
+
+private let metricsBootstrapped = Mutex(false)

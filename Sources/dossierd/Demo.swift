@@ -1,0 +1,165 @@
+import Foundation
+
+/// `dossierd --demo`: two authorities on loopback, 441800 Qingyuan (origin) and 430100
+/// Changsha (destination), each a real `dossierd` process with its own throwaway PKI-signed
+/// certificate and state; a synthetic dossier dropped into the origin's intake is packed,
+/// signed, pushed over mutual TLS, verified and receipted. Prints what happened and
+/// `dossierctl status` of both sides, then stops both cleanly and removes everything.
+struct Demo {
+    let binaries = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
+    let sourceRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    struct Failure: Error, CustomStringConvertible {
+        var description: String
+    }
+
+    func run() async throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("dossierd-demo-\(getpid())")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let pki = root.appendingPathComponent("pki").path
+        say("1. A throwaway PKI: one CA, one certificate per authority (subject serialNumber = authority code)")
+        try check(run(sourceRoot.appendingPathComponent("Certs/make-dev-pki.sh").path, [pki, "441800", "430100"]), "make-dev-pki.sh")
+
+        say("2. Starting 430100 Changsha (destination) on 127.0.0.1, port picked by the OS")
+        let changsha = try start(code: "430100", root: root, pki: pki, peer: ("441800", "https://127.0.0.1:1"))
+        defer { stop(changsha.process) }
+        let changshaAddress = try await waitForListen(changsha.state)
+        say("   listening on \(changshaAddress)")
+        say("3. Starting 441800 Qingyuan (origin), with Changsha as a push peer")
+        let qingyuan = try start(code: "441800", root: root, pki: pki, peer: ("430100", "https://\(changshaAddress)"))
+        defer { stop(qingyuan.process) }
+        say("   listening on \(try await waitForListen(qingyuan.state))")
+
+        say("4. A synthetic dossier (valid VIN, ID numbers, plate 粤R…, scanned PDF/JPEG/PNG documents)")
+        let samples = root.appendingPathComponent("samples")
+        let made = try check(run(ctl, ["sample", "--out", samples.path, "--count", "1", "--seed", "\(Int.random(in: 1...9999))",
+                                       "--documents", "6", "--document-size", "262144"]), "dossierctl sample")
+        let dossier = URL(fileURLWithPath: made.trimmingCharacters(in: .whitespacesAndNewlines))
+        say(try check(run(ctl, ["check", dossier.path, "--to", "430100"]), "dossierctl check").trimmingCharacters(in: .newlines))
+
+        say("5. Dropped into Qingyuan's intake/430100/: packed, signed, queued, pushed")
+        let intake = qingyuan.state.appendingPathComponent("intake/430100")
+        try FileManager.default.createDirectory(at: intake, withIntermediateDirectories: true)
+        try FileManager.default.moveItem(at: dossier, to: intake.appendingPathComponent(dossier.lastPathComponent))
+        let id = try await waitForDelivery(socket: qingyuan.socket)
+        say("   delivered \(id); Changsha's signed receipt is kept by Qingyuan")
+
+        say("6. Changsha verifies what it stored, as any auditor could:")
+        let stored = changsha.state.appendingPathComponent("inbox/\(id).dva").path
+        say(try check(run(ctl, ["verify", stored, "--trust", "\(pki)/ca.pem", "--expect-destination", "430100"]), "dossierctl verify"))
+        say("7. dossierctl status, Qingyuan (441800):")
+        say(try check(run(ctl, ["status", "--socket", qingyuan.socket]), "dossierctl status"))
+        say("8. dossierctl status, Changsha (430100):")
+        say(try check(run(ctl, ["status", "--socket", changsha.socket]), "dossierctl status"))
+        say("9. Stopping both (SIGTERM: drain, journal durable, exit 0)")
+        for (name, process) in [("441800", qingyuan.process), ("430100", changsha.process)] {
+            stop(process)
+            say("   \(name) exited with status \(process.terminationStatus)")
+        }
+        say("demo complete")
+    }
+
+    private var ctl: String { binaries.appendingPathComponent("dossierctl").path }
+
+    private struct Node {
+        var process: Process
+        var state: URL
+        var socket: String
+    }
+
+    private func start(code: String, root: URL, pki: String, peer: (String, String)) throws -> Node {
+        let state = root.appendingPathComponent("state-\(code)")
+        try FileManager.default.createDirectory(at: state, withIntermediateDirectories: true)
+        let socket = state.appendingPathComponent("admin.sock").path
+        let config = """
+            [authority]
+            code = "\(code)"
+            name = "\(code == "441800" ? "Qingyuan" : "Changsha") Vehicle Administration Office"
+            [tls]
+            certificate = "\(pki)/\(code).pem"
+            key = "\(pki)/\(code).key"
+            trust = ["\(pki)/ca.pem"]
+            [server]
+            listen = "127.0.0.1:0"
+            [state]
+            directory = "\(state.path)"
+            [admin]
+            socket = "\(socket)"
+            [timing]
+            intake_poll = "200ms"
+            [retry]
+            first_delay = "200ms"
+            [[peers]]
+            code = "\(peer.0)"
+            url = "\(peer.1)"
+            mode = "push"
+            """
+        let file = root.appendingPathComponent("\(code).toml")
+        try config.write(to: file, atomically: true, encoding: .utf8)
+        let process = Process()
+        process.executableURL = binaries.appendingPathComponent("dossierd")
+        process.arguments = ["--config", file.path]
+        process.standardOutput = FileHandle(forWritingAtPath: "/dev/null")
+        process.standardError = try FileHandle(forWritingTo: root.appendingPathComponent("\(code).log").creatingFile())
+        try process.run()
+        return Node(process: process, state: state, socket: socket)
+    }
+
+    private func waitForListen(_ state: URL) async throws -> String {
+        let file = state.appendingPathComponent("dossierd.listen")
+        for _ in 0..<200 {
+            if let text = try? String(contentsOf: file, encoding: .utf8), !text.isEmpty { return text }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        throw Failure(description: "the daemon in \(state.path) did not start listening within 10 s (see its log beside it)")
+    }
+
+    private func waitForDelivery(socket: String) async throws -> String {
+        for _ in 0..<300 {
+            let json = try run(ctl, ["queue", "--json", "--socket", socket]).out
+            if let lines = try? JSONSerialization.jsonObject(with: Data(json.utf8)) as? [[String: Any]],
+               let done = lines.first(where: { $0["state"] as? String == "delivered" }), let id = done["id"] as? String {
+                return id
+            }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        throw Failure(description: "no delivery within 30 s; `dossierctl queue --socket \(socket)` shows why")
+    }
+
+    private func stop(_ process: Process) {
+        guard process.isRunning else { return }
+        process.terminate()
+        process.waitUntilExit()
+    }
+
+    private func say(_ text: String) { print(text) }
+
+    @discardableResult
+    private func check(_ result: (status: Int32, out: String, err: String), _ what: String) throws -> String {
+        guard result.status == 0 else { throw Failure(description: "\(what) failed (\(result.status)): \(result.err)\(result.out)") }
+        return result.out
+    }
+
+    private func run(_ executable: String, _ arguments: [String]) throws -> (status: Int32, out: String, err: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        let out = Pipe()
+        let err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let outData = out.fileHandleForReading.readDataToEndOfFile()
+        let errData = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: outData, as: UTF8.self), String(decoding: errData, as: UTF8.self))
+    }
+}
+
+extension URL {
+    /// Creates the file empty if missing, and returns its URL.
+    func creatingFile() -> URL {
+        FileManager.default.createFile(atPath: path, contents: nil)
+        return self
+    }
+}
