@@ -34,6 +34,11 @@ enum ArchiveScanner {
         let fd = try openForReading(path)
         defer { close(fd) }
         var contents = ArchiveContents()
+        var st = stat()
+        if fstat(fd, &st) == 0, st.st_size == 0 {
+            contents.findings.append(Finding(.integrity, "not-a-tar", "the file is empty"))
+            return contents
+        }
         let whole = digestArchive ? SHA256() : nil
         let reader = TarReader(fd: fd, path: path) { whole?.update($0) }
         var seen = Set<String>()
@@ -154,8 +159,6 @@ enum ArchiveScanner {
 
     private static func finding(for failure: TarReader.Failure) -> Finding {
         switch failure {
-        case .truncated(offset: 0):
-            return Finding(.integrity, "not-a-tar", "the file is empty")
         case let .truncated(offset):
             return Finding(.integrity, "truncated", "the archive ends inside an entry or header at byte \(offset)")
         case let .badHeader(offset, problem):
