@@ -81,7 +81,7 @@ let package = Package(
         .executableTarget(
             name: "dossierctl",
             dependencies: [
-                "DossierModel", "DossierArchive", "DossierDaemon", "CCurl",
+                "DossierModel", "DossierArchive", "DossierDaemon", "DossierTransport", "CCurl",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -96,9 +96,18 @@ let package = Package(
             name: "DossierModelTests",
             dependencies: ["DossierModel", .product(name: "PropertyBased", package: "swift-property-based")]
         ),
+        .target(
+            name: "DossierTestSupport",
+            dependencies: ["DossierArchive"],
+            path: "Tests/Support"
+        ),
         .testTarget(
             name: "DossierArchiveTests",
-            dependencies: ["DossierArchive", "DossierModel"]
+            dependencies: ["DossierArchive", "DossierModel", "DossierTestSupport"]
+        ),
+        .testTarget(
+            name: "IntegrationTests",
+            dependencies: ["DossierDaemon", "DossierTransport", "DossierArchive", "DossierModel", "DossierTestSupport"]
         ),
         .testTarget(
             name: "DossierTransportTests",

@@ -13,6 +13,8 @@ public struct CertificateInfo: Codable, Sendable, Equatable {
     public var authority: String?
     public var notBefore: Date?
     public var notAfter: Date?
+    /// SHA-256 of the certificate's DER, lowercase hex (what `openssl x509 -fingerprint -sha256` shows).
+    public var fingerprint: String
 
     /// The subject's CN (the authority's name), when present.
     public var commonName: String? {
@@ -26,6 +28,10 @@ public struct CertificateInfo: Codable, Sendable, Equatable {
         authority = Self.serialNumberAttribute(X509_get_subject_name(cert))
         notBefore = OpenSSL.date(X509_get0_notBefore(cert))
         notAfter = OpenSSL.date(X509_get0_notAfter(cert))
+        var digest = [UInt8](repeating: 0, count: 32)
+        var length: UInt32 = 0
+        X509_digest(cert, EVP_sha256(), &digest, &length)
+        fingerprint = digest.prefix(Int(length)).hexString
     }
 
     /// Reads a DER certificate (as TLS stacks hand them over); nil if it does not parse.

@@ -3,7 +3,7 @@ import Foundation
 /// The JSON bodies of the admin API (HTTP on the unix socket), shared by the daemon and
 /// `dossierctl`. Paths: `GET /status`, `GET /queue?state=&peer=`, `GET /entries/{id}`,
 /// `POST /entries/{id}/retry`, `POST /entries/{id}/cancel`, `POST /retry-dead`, `GET /peers`,
-/// `POST /submit`, `GET /inbox?since=`, `GET /metrics` (Prometheus text).
+/// `POST /submit`, `POST /request`, `GET /inbox?since=`, `GET /metrics` (Prometheus text).
 public enum AdminProtocol {
     public struct Status: Codable, Sendable {
         public var version: String
@@ -74,6 +74,14 @@ public enum AdminProtocol {
         public var directory: String
         public var destination: String
         public init(directory: String, destination: String) { self.directory = directory; self.destination = destination }
+    }
+
+    /// `POST /request`: ask peer `peer` (the origin) for a vehicle's archive.
+    public struct RequestArchive: Codable, Sendable {
+        public var peer: String
+        public var vin: String
+        public var plate: String
+        public init(peer: String, vin: String, plate: String) { self.peer = peer; self.vin = vin; self.plate = plate }
     }
 
     public struct Submitted: Codable, Sendable {

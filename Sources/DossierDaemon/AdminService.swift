@@ -94,6 +94,24 @@ struct AdminService {
                 return try Self.failure(.internalServerError, "\(submit.directory): \(error)")
             }
         }
+        router.post("request") { request, _ in
+            var request = request
+            let body = try await request.collectBody(upTo: 64 << 10)
+            guard let ask = try? JSONDecoder().decode(AdminProtocol.RequestArchive.self, from: Data(buffer: body)) else {
+                return try Self.failure(.badRequest, "expected {\"peer\": …, \"vin\": …, \"plate\": …}")
+            }
+            guard let peer = authority.config.peer(ask.peer) else { return try Self.failure(.badRequest, "no peer \(ask.peer) in the configuration") }
+            do {
+                let accepted = try await authority.operations.requestArchive(
+                    baseURL: peer.url, PeerProtocol.ArchiveRequest(vin: ask.vin, plate: ask.plate))
+                authority.logger.info("archive requested from peer", metadata: ["peer": "\(peer.code)", "vin": "\(ask.vin)", "request": "\(accepted.requestId)"])
+                return try Self.json(accepted)
+            } catch let failure as PeerOperations.Failure {
+                return try Self.failure(failure.status == 404 ? .notFound : .unprocessableContent, "\(peer.code) answered: \(failure)")
+            } catch {
+                return try Self.failure(.badGateway, "\(peer.code): \(error)")
+            }
+        }
         router.get("inbox") { request, _ in
             let since = request.uri.queryParameters.get("since").flatMap { try? Date($0, strategy: .iso8601) } ?? .distantPast
             return try Self.json(authority.inbox.entries(since: since).map {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import DossierDaemon
+import DossierTransport
 import Foundation
 
 /// Options of every command that talks to the running daemon.
@@ -131,6 +132,22 @@ struct SubmitCommand: ParsableCommand {
         }
         if admin.json { return printJSON(result) }
         print("queued \(result.id) for \(to)  \(result.size) bytes  sha256 \(result.sha256)")
+    }
+}
+
+struct RequestCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "request", abstract: "Ask the origin authority for a vehicle's archive (the buyer registers here).")
+    @OptionGroup var admin: AdminOptions
+    @Option(help: "The origin authority's code (a configured peer).") var from: String
+    @Option(help: "The vehicle's VIN.") var vin: String
+    @Option(help: "The vehicle's plate number.") var plate: String
+
+    func run() {
+        let accepted = admin.client.call("POST", "/request", json: AdminProtocol.RequestArchive(peer: from, vin: vin, plate: plate),
+                                         as: PeerProtocol.RequestAccepted.self)
+        if admin.json { return printJSON(accepted) }
+        print("\(from) accepted the request \(accepted.requestId); archive \(accepted.archiveId ?? "pending") will arrive in the inbox")
     }
 }
 

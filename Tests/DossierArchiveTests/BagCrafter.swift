@@ -1,4 +1,5 @@
 import DossierArchive
+import DossierTestSupport
 import Foundation
 
 /// Builds a signed bag by hand, from its parts, so that each test can change exactly one thing
@@ -59,4 +60,10 @@ struct BagCrafter {
     }
 
     private func sha(_ bytes: [UInt8]) -> String { SHA256.hex(of: bytes) }
+}
+
+extension SampleDossier {
+    func crafter() throws -> BagCrafter {
+        BagCrafter(payload: try payload(), vin: vin, plate: plate)
+    }
 }

@@ -1,4 +1,5 @@
 import DossierArchive
+import DossierTestSupport
 import Foundation
 import Testing
 

@@ -1,0 +1,84 @@
+import DossierDaemon
+import DossierTestSupport
+import Foundation
+import Testing
+
+/// A config error names the file, the key and what is wrong; the daemon does not start.
+@Suite struct ConfigTests {
+    static let valid = """
+        [authority]
+        code = "441800"
+        [tls]
+        certificate = "c.pem"
+        key = "k.pem"
+        trust = ["ca.pem"]
+        [[peers]]
+        code = "430100"
+        url = "https://peer.example:8443"
+        """
+
+    func problem(_ text: String) -> ConfigError? {
+        do { _ = try DaemonConfig.parse(text, file: "/etc/dossierd/dossierd.toml"); return nil } catch { return error }
+    }
+
+    @Test func validConfigResolvesPathsAndDefaults() throws {
+        let config = try DaemonConfig.parse(Self.valid, file: "/etc/dossierd/dossierd.toml")
+        #expect(config.certificateFile == "/etc/dossierd/c.pem")
+        #expect(config.trustFiles == ["/etc/dossierd/ca.pem"])
+        #expect(config.retry.firstDelay == 5)
+        #expect(config.retry.cap == 600)
+        #expect(config.retry.giveUpAfter == 72 * 3600)
+        #expect(config.peers.map(\.code) == ["430100"])
+        #expect(config.peers[0].mode == .push)
+    }
+
+    @Test(arguments: [
+        ("", "authority", "missing table"),
+        (valid.replacingOccurrences(of: "\"441800\"", with: "\"4418\""), "authority.code", "6-digit"),
+        (valid + "\ncolour = \"red\"", "peers[0].colour", "unknown key"),
+        (valid.replacingOccurrences(of: "https://peer.example:8443", with: "http://peer.example"), "peers[0].url", "https://"),
+        (valid + "\n[retry]\nfirst_delay = \"soon\"", "retry.first_delay", "duration"),
+        (valid + "\n[retry]\nfactor = \"two\"", "retry.factor", "number"),
+        (valid + "\n[server]\nlisten = \"nowhere\"", "server.listen", "host:port"),
+        (valid + "\n[[peers]]\ncode = \"430100\"\nurl = \"https://x.example\"", "peers[1].code", "twice"),
+        (valid + "\nmode = \"carrier-pigeon\"", "peers[0].mode", "push, pull, both"),
+        (valid.replacingOccurrences(of: "trust = [\"ca.pem\"]", with: ""), "tls.trust", "CA"),
+        (valid + "\n[limits]\nmax_archive_size = \"lots\"", "limits.max_archive_size", "size"),
+        (valid + "\n[admin]\nmetrics_listen = \"0.0.0.0:9464\"", "admin.metrics_listen", "loopback"),
+    ])
+    func errorsNameTheKey(text: String, key: String, words: String) {
+        let error = problem(text)
+        #expect(error?.file == "/etc/dossierd/dossierd.toml")
+        #expect(error?.key == key, "\(String(describing: error))")
+        #expect(error?.problem.contains(words) == true, "\(String(describing: error))")
+    }
+
+    @Test func syntaxErrorsGiveLineAndColumn() {
+        let error = problem("[authority]\ncode = = 1\n")
+        #expect(error?.key == "")
+        #expect(error?.problem.contains("line 2") == true, "\(String(describing: error))")
+    }
+
+    @Test func theDocumentedExampleParses() throws {
+        let example = packageRoot.appendingPathComponent("Config/dossierd.toml").path
+        let config = try DaemonConfig.load(path: example)
+        #expect(config.authorityCode == "441800")
+        #expect(config.peers.first?.code == "430100")
+    }
+
+    @Test func checkConfigCommand() throws {
+        let temp = try TempDir()
+        let pki = TestPKI.shared
+        let daemon = try DaemonProcess(code: "441800", in: temp.url, pki: pki, peers: [.init(code: "430100", url: "https://127.0.0.1:1")])
+        let ok = try run(product("dossierd"), ["--config", daemon.configFile.path, "--check-config"])
+        #expect(ok.status == 0, "\(ok.stderr)")
+        // A certificate of another authority than authority.code is refused, naming both.
+        try daemon.writeConfig(pki: pki, peers: [], certificate: pki.cert("430100"), key: pki.key("430100"))
+        let wrong = try run(product("dossierd"), ["--config", daemon.configFile.path, "--check-config"])
+        #expect(wrong.status == 2)
+        #expect(wrong.stderr.contains("430100") && wrong.stderr.contains("441800"), "\(wrong.stderr)")
+        let missing = try run(product("dossierd"), ["--config", temp.path("nope.toml"), "--check-config"])
+        #expect(missing.status == 2)
+        #expect(missing.stderr.contains("nope.toml"))
+    }
+}

@@ -1,0 +1,104 @@
+import DossierTestSupport
+import Foundation
+import Testing
+
+/// One real `dossierd` process: systemd notifications, signals, and every `dossierctl`
+/// command with its exit codes and JSON shapes. Its peer is down (port 1), so what is
+/// submitted stays in the outbox where the commands can see it.
+@Suite(.serialized) struct DaemonTests {
+    let temp: TempDir
+    let pki = TestPKI.shared
+
+    init() throws { temp = try TempDir() }
+
+    func daemon() throws -> DaemonProcess {
+        try DaemonProcess(code: "441800", in: temp.url, pki: pki, peers: [.init(code: "430100", url: "https://127.0.0.1:1")])
+    }
+
+    @Test func notifiesSystemdAndStopsCleanlyOnSIGTERM() async throws {
+        let node = try daemon()
+        let notify = try NotifySocket(path: temp.path("notify.sock"))
+        try await node.start(environment: ["NOTIFY_SOCKET": notify.path, "WATCHDOG_USEC": "1000000"])
+        let startup = notify.read(until: "WATCHDOG=1")
+        #expect(startup.contains { $0.contains("READY=1") }, "\(startup)")
+        #expect(startup.contains { $0.contains("STATUS=") }, "\(startup)")
+        #expect(startup.contains { $0.contains("WATCHDOG=1") }, "\(startup)")
+        // Half the watchdog period: a second ping within a second.
+        #expect(notify.read(until: "WATCHDOG=1", timeout: 1.5).contains { $0.contains("WATCHDOG=1") })
+        let status = try await node.stop(signal: SIGTERM)
+        #expect(status == 0, "\(node.log)")
+        #expect(notify.read(until: "STOPPING=1", timeout: 2).contains { $0.contains("STOPPING=1") })
+    }
+
+    @Test func sigintAlsoDrainsAndExitsZero() async throws {
+        let node = try daemon()
+        try await node.start()
+        #expect(try await node.stop(signal: SIGINT) == 0, "\(node.log)")
+    }
+
+    @Test func everyCommandAgainstARunningDaemon() async throws {
+        let node = try daemon()
+        try await node.start()
+        let sample = try SampleDossier.make(in: temp, seed: 11)
+
+        let status = try node.ctl(["status", "--json"])
+        #expect(status.status == 0, "\(status.stderr)")
+        let statusJSON = try #require(try JSONSerialization.jsonObject(with: Data(status.stdout.utf8)) as? [String: Any])
+        for key in ["version", "upSince", "authority", "queue", "queueByPeer", "peers", "inbox", "lastErrors", "listen"] {
+            #expect(statusJSON[key] != nil, "status --json lacks \(key)")
+        }
+        #expect(try node.ctl(["status"]).stdout.contains("441800"))
+
+        let submitted = try node.ctl(["submit", sample.dir.path, "--to", "430100", "--json"])
+        #expect(submitted.status == 0, "\(submitted.stderr)")
+        let id = try #require((try JSONSerialization.jsonObject(with: Data(submitted.stdout.utf8)) as? [String: Any])?["id"] as? String)
+
+        // The peer is down: the archive is deferred with the connection error, not lost.
+        let lines = try await node.waitForQueue { $0.contains { $0["id"] as? String == id && $0["state"] as? String == "deferred" } }
+        #expect((lines.first?["lastError"] as? String)?.contains("network") == true, "\(lines)")
+        #expect(try node.ctl(["queue", "--state", "deferred"]).stdout.contains(id))
+        #expect(try node.ctl(["queue", "--peer", "440100"]).stdout.contains("empty"))
+        #expect(try node.ctl(["queue", "--state", "nonsense"]).status == 1)
+
+        let show = try node.ctl(["show", id, "--json"])
+        #expect(show.status == 0)
+        let detail = try #require(try JSONSerialization.jsonObject(with: Data(show.stdout.utf8)) as? [String: Any])
+        #expect((detail["history"] as? [Any])?.count ?? 0 >= 2)
+        #expect(try node.ctl(["show", "no-such-id"]).status == 1)
+
+        let peers = try node.ctl(["peers", "--json"])
+        #expect(peers.status == 0)
+        #expect(peers.stdout.contains("430100"))
+        #expect(try node.ctl(["inbox", "--json"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "[\n\n]" ||
+                (try node.ctl(["inbox", "--json"]).stdout.contains("[")))
+
+        // Cancel, then nothing is left to retry.
+        #expect(try node.ctl(["cancel", id]).status == 0)
+        _ = try await node.waitForQueue { $0.contains { $0["id"] as? String == id && $0["state"] as? String == "cancelled" } }
+        #expect(try node.ctl(["retry", id]).status == 1)
+        let retryDead = try node.ctl(["retry", "--dead", "--json"])
+        #expect(retryDead.status == 0)
+        #expect(try node.ctl(["retry"]).status == 2)
+
+        // A dossier the rules refuse is not queued: exit 1 with the rule's code.
+        let seized = try SampleDossier.make(in: temp, seed: 12, ineligible: "seized")
+        let refused = try node.ctl(["submit", seized.dir.path, "--to", "430100"])
+        #expect(refused.status == 1)
+        #expect(refused.stderr.contains("seized"), "\(refused.stderr)")
+        #expect(try node.ctl(["submit", sample.dir.path, "--to", "999999"]).status == 1)
+
+        #expect(try await node.stop() == 0)
+    }
+
+    @Test func saysPlainlyWhenTheDaemonIsNotRunning() throws {
+        let result = try dossierctl(["status", "--socket", temp.path("nobody.sock")])
+        #expect(result.status == 2)
+        #expect(result.stderr.contains(temp.path("nobody.sock")), "\(result.stderr)")
+    }
+
+    @Test func offlineCommandsUsageErrorsExitTwo() throws {
+        #expect(try dossierctl(["verify"]).status == 2)
+        #expect(try dossierctl(["pack", temp.url.path]).status == 2)
+        #expect(try dossierctl(["no-such-command"]).status == 2)
+    }
+}

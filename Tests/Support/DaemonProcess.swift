@@ -1,0 +1,158 @@
+import Foundation
+
+/// A real `dossierd` process for tests: its own state folder and config under a temp folder,
+/// listening on 127.0.0.1 with a port the OS picks, stopped with a signal of the test's choice.
+public final class DaemonProcess: @unchecked Sendable {
+    // Safe: a test drives one daemon from one task; `process` is only replaced by `restart`.
+    public let code: String
+    public let root: URL
+    public let configFile: URL
+    public var state: URL { root.appendingPathComponent("state") }
+    public var socket: String { root.appendingPathComponent("admin.sock").path }
+    public var logFile: URL { root.appendingPathComponent("dossierd-\(runs).log") }
+    public private(set) var process = Process()
+    private var runs = 0
+
+    /// One peer entry of the config.
+    public struct Peer: Sendable {
+        public var code: String
+        public var url: String
+        public var mode: String
+        public init(code: String, url: String, mode: String = "push") { self.code = code; self.url = url; self.mode = mode }
+    }
+
+    /// Writes the config (see `config(...)`) and nothing else; call `start()`.
+    public init(code: String, in parent: URL, pki: TestPKI, peers: [Peer], extra: String = "") throws {
+        self.code = code
+        root = parent.appendingPathComponent("daemon-\(code)-\(UUID().uuidString.prefix(8))")
+        configFile = root.appendingPathComponent("dossierd.toml")
+        try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+        try writeConfig(pki: pki, peers: peers, extra: extra)
+    }
+
+    /// (Re)writes the config file.
+    public func writeConfig(pki: TestPKI, peers: [Peer], extra: String = "", certificate: String? = nil, key: String? = nil) throws {
+        let peerTables = peers.map { "[[peers]]\ncode = \"\($0.code)\"\nurl = \"\($0.url)\"\nmode = \"\($0.mode)\"\n" }.joined(separator: "\n")
+        let text = """
+            [authority]
+            code = "\(code)"
+            name = "Test authority \(code)"
+            [tls]
+            certificate = "\(certificate ?? pki.cert(code))"
+            key = "\(key ?? pki.key(code))"
+            trust = ["\(pki.ca)"]
+            [server]
+            listen = "127.0.0.1:0"
+            [state]
+            directory = "\(state.path)"
+            [admin]
+            socket = "\(socket)"
+            [retry]
+            first_delay = "100ms"
+            max_delay = "1s"
+            [timing]
+            intake_poll = "100ms"
+            pull_poll = "200ms"
+            drain_timeout = "5s"
+            \(extra)
+
+            \(peerTables)
+            """
+        try text.write(to: configFile, atomically: true, encoding: .utf8)
+    }
+
+    /// Starts the daemon (with `environment` added) and waits until it listens.
+    /// - Returns: the `host:port` it listens on.
+    @discardableResult
+    public func start(environment: [String: String] = [:], arguments: [String] = []) async throws -> String {
+        try? FileManager.default.removeItem(at: state.appendingPathComponent("dossierd.listen"))
+        runs += 1
+        process = Process()
+        process.executableURL = URL(fileURLWithPath: product("dossierd"))
+        process.arguments = ["--config", configFile.path] + arguments
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        FileManager.default.createFile(atPath: logFile.path, contents: nil)
+        process.standardError = try FileHandle(forWritingTo: logFile)
+        process.standardOutput = FileHandle(forWritingAtPath: "/dev/null")
+        try process.run()
+        return try await waitForListen()
+    }
+
+    /// The address in `dossierd.listen`, once the daemon wrote it (10 s at most).
+    public func waitForListen() async throws -> String {
+        let file = state.appendingPathComponent("dossierd.listen")
+        for _ in 0..<400 {
+            if let text = try? String(contentsOf: file, encoding: .utf8), !text.isEmpty { return text }
+            if !process.isRunning { throw HarnessError.exited(code, process.terminationStatus, log) }
+            try await Task.sleep(for: .milliseconds(25))
+        }
+        throw HarnessError.timeout("dossierd \(code) did not listen within 10 s\n\(log)")
+    }
+
+    /// `https://host:port` of the running daemon.
+    public var url: String {
+        get throws {
+            guard let text = try? String(contentsOf: state.appendingPathComponent("dossierd.listen"), encoding: .utf8) else {
+                throw HarnessError.timeout("dossierd \(code) is not listening")
+            }
+            return "https://\(text)"
+        }
+    }
+
+    /// Sends `signal` and waits (10 s at most) for the exit; returns the exit status.
+    @discardableResult
+    public func stop(signal: Int32 = SIGTERM) async throws -> Int32 {
+        guard process.isRunning else { return process.terminationStatus }
+        kill(process.processIdentifier, signal)
+        for _ in 0..<400 where process.isRunning { try await Task.sleep(for: .milliseconds(25)) }
+        guard !process.isRunning else {
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+            throw HarnessError.timeout("dossierd \(code) did not stop within 10 s of signal \(signal)")
+        }
+        return process.terminationStatus
+    }
+
+    /// Everything the daemon logged in this run.
+    public var log: String { (try? String(contentsOf: logFile, encoding: .utf8)) ?? "" }
+
+    /// Runs `dossierctl` against this daemon's socket.
+    public func ctl(_ arguments: [String]) throws -> ProcessResult {
+        try dossierctl(arguments + ["--socket", socket])
+    }
+
+    /// Polls `dossierctl queue --json` until `predicate` holds for the lines (30 s at most).
+    public func waitForQueue(timeout: Double = 30, _ predicate: ([[String: Any]]) -> Bool) async throws -> [[String: Any]] {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            let result = try ctl(["queue", "--json"])
+            if result.status == 0, let lines = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [[String: Any]],
+               predicate(lines) {
+                return lines
+            }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        throw HarnessError.timeout("queue of \(code) did not reach the expected state in \(timeout) s: \(try ctl(["queue"]).stdout)")
+    }
+
+    deinit {
+        if process.isRunning {
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+        }
+    }
+}
+
+/// Why a test harness step failed: the message says what and where.
+public enum HarnessError: Error, CustomStringConvertible {
+    case exited(String, Int32, String)
+    case timeout(String)
+    case failed(String)
+
+    public var description: String {
+        switch self {
+        case let .exited(code, status, log): return "dossierd \(code) exited with \(status):\n\(log)"
+        case let .timeout(text), let .failed(text): return text
+        }
+    }
+}
