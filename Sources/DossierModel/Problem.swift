@@ -6,6 +6,7 @@ public struct Problem: Codable, Sendable, Equatable {
     public var message: String
     public var messageZh: String
 
+    /// Stores the problem as given.
     public init(code: String, field: String?, message: String, messageZh: String) {
         self.code = code
         self.field = field

@@ -19,7 +19,7 @@ struct SampleRecordFactory {
     ]
     private static let yearLetters: [Int: Character] = [2015: "F", 2016: "G", 2017: "H", 2018: "J", 2019: "K", 2020: "L",
                                                         2021: "M", 2022: "N", 2023: "P"]
-    private static let documentMedia: [(DocumentKind, MediaType)] = [
+    private static let documentMedia: [(DocumentKind, SampleDocuments.Format)] = [
         (.applicationForm, .pdf), (.ownerID, .jpeg), (.ownershipProof, .pdf), (.inspectionRecord, .pdf),
         (.vehiclePhoto, .jpeg), (.vinRubbing, .png), (.compulsoryInsurance, .pdf),
     ]
@@ -66,15 +66,15 @@ struct SampleRecordFactory {
         var plan = SampleGenerator.Plan(record: record, files: [])
         let kinds = Self.documentMedia
         for index in 0..<files {
-            let (kind, type) = index < kinds.count ? kinds[index] : (.vehiclePhoto, .jpeg)
+            let (kind, format) = index < kinds.count ? kinds[index] : (.vehiclePhoto, .jpeg)
             let number = index + 1 < 10 ? "0\(index + 1)" : "\(index + 1)"
-            let path = "documents/\(number)-\(kind.rawValue).\(Self.fileExtension(type))"
-            plan.files.append(SampleGenerator.FilePlan(path: path, type: type, title: "\(kind.rawValue) \(record.vehicle.vin)"))
-            plan.record.documents.append(DocumentEntry(kind: kind.rawValue, file: path, mediaType: type))
+            let path = "documents/\(number)-\(kind.rawValue).\(format.fileExtension)"
+            plan.files.append(SampleGenerator.FilePlan(path: path, format: format, title: "\(kind.rawValue) \(record.vehicle.vin)"))
+            plan.record.documents.append(DocumentEntry(kind: kind.rawValue, file: path, mediaType: format.mediaType))
             if index == files - 1 {
                 let required = TransferPolicy.default.requiredDocuments.map(\.rawValue)
                 for kind in required where !plan.record.documents.contains(where: { $0.kind == kind }) {
-                    plan.record.documents.append(DocumentEntry(kind: kind, file: path, mediaType: type))
+                    plan.record.documents.append(DocumentEntry(kind: kind, file: path, mediaType: format.mediaType))
                 }
             }
         }
@@ -111,22 +111,13 @@ struct SampleRecordFactory {
         case .deregisteredOrTransferred: record.registration.status = "B"
         case .recordMismatch: record.transfer?.toOffice = otherOffice
         case .missingDocument, .emissionStandard, nil:
+            // `plan` admits only `breakableRules`, so what reaches here is `missing-document:<kind>`.
             let kind = String(rule.dropFirst("missing-document:".count))
             record.documents.removeAll { $0.kind == kind }
             let used = Set(record.documents.map(\.file))
             plan.files.removeAll { !used.contains($0.path) }
         }
         plan.record = record
-    }
-
-    private static func fileExtension(_ type: MediaType) -> String {
-        switch type {
-        case .pdf: "pdf"
-        case .jpeg: "jpg"
-        case .png: "png"
-        case .tiff: "tif"
-        case .ofd: "ofd"
-        }
     }
 
     private mutating func makeVIN(wmi: String, year: Int) -> String {
