@@ -109,6 +109,11 @@ import Testing
         }
     }
 
+    @Test func inconsistentSampleSizesDoNotTrap() {
+        let claimsTooSmall = DocumentSample(path: "documents/a.ofd", size: 3, head: zip(["OFD.xml"]), tail: zip(["OFD.xml"]))
+        #expect(DocumentFormat.identify(claimsTooSmall) == nil)
+    }
+
     static let pngSignature: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]
 }
 

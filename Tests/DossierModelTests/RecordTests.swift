@@ -126,6 +126,22 @@ import Testing
         #expect(RecordValidator.validate(record, dossierDirectory: nil, today: testNow).map(\.code) == ["invalid-id-number"])
     }
 
+    @Test func decodingNeverTrapsOnDamagedRecords() throws {
+        let bytes = Array(try sampleRecord().encoded())
+        var random = SystemRandomNumberGenerator()
+        for cut in stride(from: 0, to: bytes.count, by: 7) {
+            #expect(throws: RecordError.self) { try DossierRecord.decode(Data(bytes.prefix(cut))) }
+        }
+        for _ in 0..<300 {
+            var damaged = bytes
+            damaged[Int.random(in: 0..<damaged.count, using: &random)] = UInt8.random(in: 0...255, using: &random)
+            if let record = try? DossierRecord.decode(Data(damaged)) {
+                _ = RecordValidator.validate(record, dossierDirectory: nil, today: testNow)
+                _ = TransferEligibility.evaluate(record, destination: "430100", policy: .default, today: testNow)
+            }
+        }
+    }
+
     private func jsonObject(_ record: DossierRecord) throws -> [String: Any] {
         try JSONSerialization.jsonObject(with: record.encoded()) as? [String: Any] ?? [:]
     }
