@@ -14,6 +14,17 @@ public struct Problem: Codable, Sendable, Equatable {
         self.messageZh = messageZh
     }
 
+    private enum CodingKeys: String, CodingKey { case code, field, message, messageZh }
+
+    /// Encodes all four keys; `field` is null (not absent) when the problem concerns no single field.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(code, forKey: .code)
+        try container.encode(field, forKey: .field)
+        try container.encode(message, forKey: .message)
+        try container.encode(messageZh, forKey: .messageZh)
+    }
+
     /// A problem for a field whose code failed its check.
     init(code: String, field: String, value: String, error: CodeError) {
         self.init(code: code, field: field, message: "\(field) \"\(value)\" \(error.message)",

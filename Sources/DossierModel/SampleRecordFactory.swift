@@ -8,6 +8,7 @@ struct SampleRecordFactory {
     private static let surnames = Array("王李张刘陈杨黄赵吴周徐孙马朱胡郭何林罗高梁郑谢宋唐许韩冯邓曹彭曾萧田董潘袁蔡蒋余")
     private static let givenNames = ["伟", "芳", "娜", "秀英", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰",
                                      "娟", "涛", "明", "超", "秀兰", "霞", "平", "刚", "建华", "志强", "晓东", "海燕", "文博", "嘉怡"]
+    private static let companyWords = ["宏达", "顺通", "恒信", "华骏", "广汇", "远航", "鸿运", "南方"]
     private static let roads = ["人民路", "建设路", "解放路", "中山路", "和平路", "新华路", "文化路", "滨江路", "光明街", "朝阳街"]
     private static let colors = ["白", "黑", "银", "灰", "红", "蓝"]
     private static let cars: [(brand: String, model: String, wmi: String)] = [
@@ -43,8 +44,7 @@ struct SampleRecordFactory {
                              brand: car.brand, model: car.model, vehicleType: "K33", bodyColor: random.pick(Self.colors),
                              useNature: "non-operating", fuel: electric ? "electric" : "petrol",
                              emissionStandard: electric ? "none" : "国六", manufactureDate: manufactured, origin: "domestic"),
-            owner: Owner(name: name(), idType: .residentID, idNumber: residentID(ownerDistrict.code),
-                         address: address(from, ownerDistrict.name), divisionCode: ownerDistrict.code),
+            owner: owner(district: ownerDistrict),
             registration: Registration(
                 certificateNumber: String(from.code.prefix(2)) + digits(10), firstRegistrationDate: firstRegistration,
                 inspectionValidUntil: today.adding(days: random.int(120...700)), scrapDeadline: firstRegistration.adding(years: 15),
@@ -132,6 +132,20 @@ struct SampleRecordFactory {
         var characters = Array(body)
         characters[8] = check
         return String(characters)
+    }
+
+    /// One owner in five is a company (a dealer or a leasing firm), identified by its credit code.
+    private mutating func owner(district: (code: String, name: String)) -> Owner {
+        let address = address(from, district.name)
+        guard random.int(0...4) == 0 else {
+            return Owner(name: name(), idType: .residentID, idNumber: residentID(district.code), address: address,
+                         divisionCode: district.code)
+        }
+        var body = "91" + district.code
+        for _ in 0..<9 { body.append(random.pick(Array(SocialCreditCode.alphabet.prefix(10)) + ["M", "A"])) }
+        let code = body + String(SocialCreditCode.checkCharacter(for: body) ?? "0")
+        let company = from.city + random.pick(Self.companyWords) + "汽车销售服务有限公司"
+        return Owner(name: company, idType: .uscc, idNumber: code, address: address, divisionCode: district.code)
     }
 
     private mutating func residentID(_ district: String) -> String {

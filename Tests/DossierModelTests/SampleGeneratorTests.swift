@@ -21,6 +21,14 @@ import Testing
         #expect(changsha.transfer?.buyer.idNumber.hasPrefix("4418") == true)
     }
 
+    @Test func someOwnersAreCompaniesWithValidCreditCodes() throws {
+        let owners = try (0..<30).map { try sampleGenerator(count: 30).record($0).owner }
+        let companies = owners.filter { $0.idType == .uscc }
+        #expect(!companies.isEmpty && companies.count < owners.count)
+        for company in companies { try SocialCreditCode.check(company.idNumber) }
+        for person in owners where person.idType == .residentID { try ResidentID.check(person.idNumber, today: testDay) }
+    }
+
     @Test func fillerDoesNotCompress() throws {
         try withSamples(sampleGenerator(size: 100_000)) { folders in
             let folder = try #require(folders.first)
