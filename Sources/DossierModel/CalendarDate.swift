@@ -63,10 +63,12 @@ public struct CalendarDate: Codable, Sendable, Hashable, Comparable, CustomStrin
         CalendarDate(julianDay: julianDay + days) ?? self
     }
 
+    /// Earlier days order first.
     public static func < (a: CalendarDate, b: CalendarDate) -> Bool {
         (a.year, a.month, a.day) < (b.year, b.month, b.day)
     }
 
+    /// Decodes `YYYY-MM-DD`; throws `DecodingError.dataCorrupted` for any other text or a day that does not exist.
     public init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
         let text = try container.decode(String.self)
@@ -77,6 +79,7 @@ public struct CalendarDate: Codable, Sendable, Hashable, Comparable, CustomStrin
         self = date
     }
 
+    /// Encodes as `YYYY-MM-DD`.
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.singleValueContainer()
         try container.encode(description)

@@ -134,7 +134,7 @@ public enum DocumentFormat {
     /// lie within the sampled tail.
     static func zipEntryNames(_ sample: DocumentSample) -> [String]? {
         let tail = sample.tail
-        guard tail.count >= 22 else { return nil }
+        guard tail.count >= 22, UInt64(tail.count) <= sample.size else { return nil }
         var end = tail.count - 22
         let lowest = max(0, tail.count - 22 - 65535)
         while end >= lowest {

@@ -4,7 +4,9 @@ import Foundation
 /// 64 KiB. Every format and security check in this module works on this alone, so a document is
 /// never held in memory whole.
 public struct DocumentSample: Sendable {
+    /// Bytes kept from the start of each document.
     public static let headLength = 4096
+    /// Bytes kept from the end of each document (enough for a PDF trailer or a zip central directory).
     public static let tailLength = 65536
 
     /// Relative to the bag's `data/` (or the dossier folder), e.g. `documents/photo-1.jpg`.
@@ -15,6 +17,7 @@ public struct DocumentSample: Sendable {
     /// The last min(size, tailLength) bytes.
     public var tail: [UInt8]
 
+    /// Stores the sample as given; `head` and `tail` should be at most `headLength` and `tailLength` bytes.
     public init(path: String, size: UInt64, head: [UInt8], tail: [UInt8]) {
         self.path = path
         self.size = size

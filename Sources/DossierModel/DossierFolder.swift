@@ -72,6 +72,7 @@ public struct CheckResult: Codable, Sendable, Equatable {
     /// Validation problems first, then the rules that block the transfer.
     public var problems: [Problem]
 
+    /// Stores the outcome as given.
     public init(valid: Bool, eligible: Bool?, problems: [Problem]) {
         self.valid = valid
         self.eligible = eligible

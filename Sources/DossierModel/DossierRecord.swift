@@ -19,6 +19,7 @@ public struct DossierRecord: Codable, Sendable, Equatable {
     public var transfer: Transfer?
     public var documents: [DocumentEntry]
 
+    /// A record of the current schema holding the values as given; `RecordValidator` checks them.
     public init(plate: Plate, vehicle: Vehicle, owner: Owner, registration: Registration,
                 encumbrances: Encumbrances, pending: Pending, history: [HistoryEvent],
                 transfer: Transfer?, documents: [DocumentEntry]) {

@@ -48,7 +48,11 @@ final class DurableFile {
         guard fsync(descriptor) == 0 else { throw .write(path: target.path, errno: errno) }
         close(descriptor)
         committed = true
-        guard rename(temporary.path, target.path) == 0 else { throw .write(path: target.path, errno: errno) }
+        guard rename(temporary.path, target.path) == 0 else {
+            let code = errno
+            unlink(temporary.path)
+            throw .write(path: target.path, errno: code)
+        }
         try DurableFile.syncDirectory(target.deletingLastPathComponent())
     }
 
@@ -57,7 +61,7 @@ final class DurableFile {
         do {
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         } catch {
-            throw .write(path: directory.path, errno: EIO)
+            throw .makeDirectory(path: directory.path, reason: error.localizedDescription)
         }
         try syncDirectory(directory.deletingLastPathComponent())
     }
@@ -74,6 +78,8 @@ final class DurableFile {
 public enum SampleError: Error, Sendable, Equatable, CustomStringConvertible {
     /// Writing a file or folder failed with this errno.
     case write(path: String, errno: Int32)
+    /// A folder could not be created.
+    case makeDirectory(path: String, reason: String)
     /// `--ineligible` named no rule the generator can break.
     case unknownRule(String)
     /// An office code the generator has no name or plate letter for.
@@ -82,6 +88,7 @@ public enum SampleError: Error, Sendable, Equatable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .write(let path, let code): return "cannot write \(path): \(String(cString: strerror(code)))"
+        case .makeDirectory(let path, let reason): return "cannot create folder \(path): \(reason)"
         case .unknownRule(let rule): return "cannot make a dossier breaking \"\(rule)\"; choose one of: "
             + SampleGenerator.breakableRules.joined(separator: ", ")
         case .unknownOffice(let code): return "no sample data for office \(code); choose one of: "

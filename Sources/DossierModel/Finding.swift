@@ -10,6 +10,7 @@ public struct Finding: Codable, Sendable, Equatable {
     public var code: String
     public var detail: String
 
+    /// A finding about `property`, with a stable `code` and a human-readable `detail` naming the file or field.
     public init(_ property: ArchiveProperty, _ code: String, _ detail: String) {
         self.property = property
         self.code = code

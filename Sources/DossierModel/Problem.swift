@@ -6,11 +6,23 @@ public struct Problem: Codable, Sendable, Equatable {
     public var message: String
     public var messageZh: String
 
+    /// Stores the problem as given.
     public init(code: String, field: String?, message: String, messageZh: String) {
         self.code = code
         self.field = field
         self.message = message
         self.messageZh = messageZh
+    }
+
+    private enum CodingKeys: String, CodingKey { case code, field, message, messageZh }
+
+    /// Encodes all four keys; `field` is null (not absent) when the problem concerns no single field.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(code, forKey: .code)
+        try container.encode(field, forKey: .field)
+        try container.encode(message, forKey: .message)
+        try container.encode(messageZh, forKey: .messageZh)
     }
 
     /// A problem for a field whose code failed its check.

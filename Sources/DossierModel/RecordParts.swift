@@ -9,6 +9,7 @@ public struct Plate: Codable, Sendable, Equatable {
     public var number: String
     public var type: String
     public var issuer: String
+    /// Stores the values as given; `RecordValidator` checks them.
     public init(number: String, type: String, issuer: String) {
         self.number = number
         self.type = type
@@ -30,6 +31,7 @@ public struct Vehicle: Codable, Sendable, Equatable {
     public var emissionStandard: String
     public var manufactureDate: CalendarDate
     public var origin: String
+    /// Stores the values as given; `RecordValidator` checks them.
     public init(vin: String, engineNumber: String, brand: String, model: String, vehicleType: String,
                 bodyColor: String, useNature: String, fuel: String, emissionStandard: String,
                 manufactureDate: CalendarDate, origin: String) {
@@ -60,6 +62,7 @@ public struct Owner: Codable, Sendable, Equatable {
     public var idNumber: String
     public var address: String
     public var divisionCode: String
+    /// Stores the values as given; `RecordValidator` checks them.
     public init(name: String, idType: IdentityType, idNumber: String, address: String, divisionCode: String) {
         self.name = name
         self.idType = idType
@@ -78,6 +81,7 @@ public struct Registration: Codable, Sendable, Equatable {
     public var insuranceValidUntil: CalendarDate
     public var status: String
     public var managingOffice: String
+    /// Stores the values as given; `RecordValidator` checks them.
     public init(certificateNumber: String, firstRegistrationDate: CalendarDate, inspectionValidUntil: CalendarDate,
                 scrapDeadline: CalendarDate, insuranceValidUntil: CalendarDate, status: String, managingOffice: String) {
         self.certificateNumber = certificateNumber
@@ -97,6 +101,7 @@ public struct Mortgage: Codable, Sendable, Equatable {
     public var mortgagee: String
     public var since: CalendarDate?
     public var mortgageeConsent: Bool?
+    /// Stores the values as given; `RecordValidator` checks them.
     public init(active: Bool, mortgagee: String, since: CalendarDate?, mortgageeConsent: Bool? = nil) {
         self.active = active
         self.mortgagee = mortgagee
@@ -109,6 +114,7 @@ public struct Mortgage: Codable, Sendable, Equatable {
 public struct Seizure: Codable, Sendable, Equatable {
     public var active: Bool
     public var authority: String
+    /// Stores the values as given; `RecordValidator` checks them.
     public init(active: Bool, authority: String) {
         self.active = active
         self.authority = authority
@@ -120,6 +126,7 @@ public struct Encumbrances: Codable, Sendable, Equatable {
     public var mortgage: Mortgage
     public var seizure: Seizure
     public var customsSupervision: Bool
+    /// Stores the values as given; `RecordValidator` checks them.
     public init(mortgage: Mortgage, seizure: Seizure, customsSupervision: Bool) {
         self.mortgage = mortgage
         self.seizure = seizure
@@ -131,6 +138,7 @@ public struct Encumbrances: Codable, Sendable, Equatable {
 public struct Pending: Codable, Sendable, Equatable {
     public var unsettledViolations: Int
     public var unsettledAccidents: Int
+    /// Stores the values as given; `RecordValidator` checks them.
     public init(unsettledViolations: Int, unsettledAccidents: Int) {
         self.unsettledViolations = unsettledViolations
         self.unsettledAccidents = unsettledAccidents
@@ -149,6 +157,7 @@ public struct HistoryEvent: Codable, Sendable, Equatable {
     public var event: HistoryEventKind
     public var date: CalendarDate
     public var office: String
+    /// Stores the values as given; `RecordValidator` checks them.
     public init(event: HistoryEventKind, date: CalendarDate, office: String) {
         self.event = event
         self.date = date
@@ -161,6 +170,7 @@ public struct Buyer: Codable, Sendable, Equatable {
     public var name: String
     public var idType: IdentityType
     public var idNumber: String
+    /// Stores the values as given; `RecordValidator` checks them.
     public init(name: String, idType: IdentityType, idNumber: String) {
         self.name = name
         self.idType = idType
@@ -175,6 +185,7 @@ public struct Transfer: Codable, Sendable, Equatable {
     public var buyer: Buyer
     public var agreedOn: CalendarDate
     public var temporaryPlateValidUntil: CalendarDate
+    /// Stores the values as given; `RecordValidator` checks them.
     public init(fromOffice: String, toOffice: String, buyer: Buyer, agreedOn: CalendarDate,
                 temporaryPlateValidUntil: CalendarDate) {
         self.fromOffice = fromOffice
@@ -205,6 +216,7 @@ public struct DocumentEntry: Codable, Sendable, Equatable {
     public var kind: String
     public var file: String
     public var mediaType: MediaType
+    /// Stores the values as given; `RecordValidator` checks them.
     public init(kind: String, file: String, mediaType: MediaType) {
         self.kind = kind
         self.file = file

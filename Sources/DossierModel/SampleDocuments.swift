@@ -9,12 +9,32 @@ struct SampleDocuments {
 
     init(seed: UInt64) { random = SampleRandom(seed: seed) }
 
-    mutating func write(_ type: MediaType, title: String, size: Int, to file: DurableFile) throws(SampleError) {
-        switch type {
+    /// The formats the generator makes.
+    enum Format {
+        case pdf, jpeg, png
+
+        var mediaType: MediaType {
+            switch self {
+            case .pdf: .pdf
+            case .jpeg: .jpeg
+            case .png: .png
+            }
+        }
+
+        var fileExtension: String {
+            switch self {
+            case .pdf: "pdf"
+            case .jpeg: "jpg"
+            case .png: "png"
+            }
+        }
+    }
+
+    mutating func write(_ format: Format, title: String, size: Int, to file: DurableFile) throws(SampleError) {
+        switch format {
         case .pdf: try pdf(title: title, size: size, to: file)
         case .jpeg: try jpeg(size: size, to: file)
         case .png: try png(size: size, to: file)
-        case .ofd, .tiff: try pdf(title: title, size: size, to: file)
         }
         try file.commit()
     }

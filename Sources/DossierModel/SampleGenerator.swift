@@ -22,6 +22,7 @@ public struct SampleGenerator: Sendable {
     /// The day the dossiers are prepared; dates in them are relative to it.
     public var today: CalendarDate
 
+    /// Settings for a run; `today` defaults to the current day in China time.
     public init(seed: UInt64 = 1, count: Int = 1, documents: Int = 6, documentSize: Int = 65536,
                 ineligible: String? = nil, origin: String = "441800", destination: String = "430100",
                 today: CalendarDate = CalendarDate(Date())) {
@@ -55,7 +56,7 @@ public struct SampleGenerator: Sendable {
             try DurableFile.makeDirectory(folder.appendingPathComponent(DossierPath.documentsFolder))
             var writer = SampleDocuments(seed: seed ^ (UInt64(index) &* 0x9E37_79B9_7F4A_7C15) ^ 0xD0C5)
             for file in plan.files {
-                try writer.write(file.type, title: file.title, size: documentSize,
+                try writer.write(file.format, title: file.title, size: documentSize,
                                  to: DurableFile(folder.appendingPathComponent(file.path)))
             }
             let recordFile = try DurableFile(folder.appendingPathComponent(DossierFolder.recordFileName))
@@ -71,7 +72,7 @@ public struct SampleGenerator: Sendable {
 
     struct FilePlan {
         let path: String
-        let type: MediaType
+        let format: SampleDocuments.Format
         let title: String
     }
 

@@ -8,6 +8,7 @@ struct SampleRecordFactory {
     private static let surnames = Array("王李张刘陈杨黄赵吴周徐孙马朱胡郭何林罗高梁郑谢宋唐许韩冯邓曹彭曾萧田董潘袁蔡蒋余")
     private static let givenNames = ["伟", "芳", "娜", "秀英", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰",
                                      "娟", "涛", "明", "超", "秀兰", "霞", "平", "刚", "建华", "志强", "晓东", "海燕", "文博", "嘉怡"]
+    private static let companyWords = ["宏达", "顺通", "恒信", "华骏", "广汇", "远航", "鸿运", "南方"]
     private static let roads = ["人民路", "建设路", "解放路", "中山路", "和平路", "新华路", "文化路", "滨江路", "光明街", "朝阳街"]
     private static let colors = ["白", "黑", "银", "灰", "红", "蓝"]
     private static let cars: [(brand: String, model: String, wmi: String)] = [
@@ -19,7 +20,7 @@ struct SampleRecordFactory {
     ]
     private static let yearLetters: [Int: Character] = [2015: "F", 2016: "G", 2017: "H", 2018: "J", 2019: "K", 2020: "L",
                                                         2021: "M", 2022: "N", 2023: "P"]
-    private static let documentMedia: [(DocumentKind, MediaType)] = [
+    private static let documentMedia: [(DocumentKind, SampleDocuments.Format)] = [
         (.applicationForm, .pdf), (.ownerID, .jpeg), (.ownershipProof, .pdf), (.inspectionRecord, .pdf),
         (.vehiclePhoto, .jpeg), (.vinRubbing, .png), (.compulsoryInsurance, .pdf),
     ]
@@ -43,8 +44,7 @@ struct SampleRecordFactory {
                              brand: car.brand, model: car.model, vehicleType: "K33", bodyColor: random.pick(Self.colors),
                              useNature: "non-operating", fuel: electric ? "electric" : "petrol",
                              emissionStandard: electric ? "none" : "国六", manufactureDate: manufactured, origin: "domestic"),
-            owner: Owner(name: name(), idType: .residentID, idNumber: residentID(ownerDistrict.code),
-                         address: address(from, ownerDistrict.name), divisionCode: ownerDistrict.code),
+            owner: owner(district: ownerDistrict),
             registration: Registration(
                 certificateNumber: String(from.code.prefix(2)) + digits(10), firstRegistrationDate: firstRegistration,
                 inspectionValidUntil: today.adding(days: random.int(120...700)), scrapDeadline: firstRegistration.adding(years: 15),
@@ -66,15 +66,15 @@ struct SampleRecordFactory {
         var plan = SampleGenerator.Plan(record: record, files: [])
         let kinds = Self.documentMedia
         for index in 0..<files {
-            let (kind, type) = index < kinds.count ? kinds[index] : (.vehiclePhoto, .jpeg)
+            let (kind, format) = index < kinds.count ? kinds[index] : (.vehiclePhoto, .jpeg)
             let number = index + 1 < 10 ? "0\(index + 1)" : "\(index + 1)"
-            let path = "documents/\(number)-\(kind.rawValue).\(Self.fileExtension(type))"
-            plan.files.append(SampleGenerator.FilePlan(path: path, type: type, title: "\(kind.rawValue) \(record.vehicle.vin)"))
-            plan.record.documents.append(DocumentEntry(kind: kind.rawValue, file: path, mediaType: type))
+            let path = "documents/\(number)-\(kind.rawValue).\(format.fileExtension)"
+            plan.files.append(SampleGenerator.FilePlan(path: path, format: format, title: "\(kind.rawValue) \(record.vehicle.vin)"))
+            plan.record.documents.append(DocumentEntry(kind: kind.rawValue, file: path, mediaType: format.mediaType))
             if index == files - 1 {
                 let required = TransferPolicy.default.requiredDocuments.map(\.rawValue)
                 for kind in required where !plan.record.documents.contains(where: { $0.kind == kind }) {
-                    plan.record.documents.append(DocumentEntry(kind: kind, file: path, mediaType: type))
+                    plan.record.documents.append(DocumentEntry(kind: kind, file: path, mediaType: format.mediaType))
                 }
             }
         }
@@ -111,22 +111,13 @@ struct SampleRecordFactory {
         case .deregisteredOrTransferred: record.registration.status = "B"
         case .recordMismatch: record.transfer?.toOffice = otherOffice
         case .missingDocument, .emissionStandard, nil:
+            // `plan` admits only `breakableRules`, so what reaches here is `missing-document:<kind>`.
             let kind = String(rule.dropFirst("missing-document:".count))
             record.documents.removeAll { $0.kind == kind }
             let used = Set(record.documents.map(\.file))
             plan.files.removeAll { !used.contains($0.path) }
         }
         plan.record = record
-    }
-
-    private static func fileExtension(_ type: MediaType) -> String {
-        switch type {
-        case .pdf: "pdf"
-        case .jpeg: "jpg"
-        case .png: "png"
-        case .tiff: "tif"
-        case .ofd: "ofd"
-        }
     }
 
     private mutating func makeVIN(wmi: String, year: Int) -> String {
@@ -141,6 +132,20 @@ struct SampleRecordFactory {
         var characters = Array(body)
         characters[8] = check
         return String(characters)
+    }
+
+    /// One owner in five is a company (a dealer or a leasing firm), identified by its credit code.
+    private mutating func owner(district: (code: String, name: String)) -> Owner {
+        let address = address(from, district.name)
+        guard random.int(0...4) == 0 else {
+            return Owner(name: name(), idType: .residentID, idNumber: residentID(district.code), address: address,
+                         divisionCode: district.code)
+        }
+        var body = "91" + district.code
+        for _ in 0..<9 { body.append(random.pick(Array(SocialCreditCode.alphabet.prefix(10)) + ["M", "A"])) }
+        let code = body + String(SocialCreditCode.checkCharacter(for: body) ?? "0")
+        let company = from.city + random.pick(Self.companyWords) + "汽车销售服务有限公司"
+        return Owner(name: company, idType: .uscc, idNumber: code, address: address, divisionCode: district.code)
     }
 
     private mutating func residentID(_ district: String) -> String {

@@ -23,6 +23,7 @@ public struct DestinationRules: Codable, Sendable, Equatable {
     /// When set, the vehicle's `emissionStandard` must be one of these (rule `emission-standard`).
     public var acceptedEmissionStandards: [String]?
 
+    /// Extras for one destination; nil means no emission rule.
     public init(acceptedEmissionStandards: [String]? = nil) {
         self.acceptedEmissionStandards = acceptedEmissionStandards
     }
@@ -44,6 +45,7 @@ public struct TransferPolicy: Codable, Sendable, Equatable {
     /// Extra rules by destination authority code.
     public var destinations: [String: DestinationRules]
 
+    /// A policy with exactly these settings.
     public init(vehicleTypes: [String], useNatures: [String], enabledRules: [EligibilityRule],
                 requiredDocuments: [DocumentKind], scrapDeadlineMarginYears: Int,
                 destinations: [String: DestinationRules]) {

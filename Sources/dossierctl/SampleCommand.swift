@@ -34,13 +34,13 @@ struct SampleCommand: ParsableCommand {
     @Option(help: "Destination authority (6-digit division code).")
     var destination = "430100"
 
-    func validate() throws {
-        guard count >= 0 else { throw ValidationError("--count must not be negative") }
-        guard documents >= 1 else { throw ValidationError("--documents must be at least 1") }
-        guard documentSize >= 0 else { throw ValidationError("--document-size must not be negative") }
-    }
-
     func run() throws {
+        // Out-of-range values are usage errors: exit 2 like every other dossierctl usage error.
+        for (bad, reason) in [(count < 0, "--count must not be negative"), (documents < 1, "--documents must be at least 1"),
+                              (documentSize < 0, "--document-size must not be negative")] where bad {
+            FileHandle.standardError.write(Data("dossierctl: \(reason)\n".utf8))
+            throw ExitCode(2)
+        }
         let generator = SampleGenerator(seed: seed, count: count, documents: documents, documentSize: documentSize,
                                         ineligible: ineligible, origin: origin, destination: destination)
         do {
