@@ -1,0 +1,145 @@
+import DossierTestSupport
+import Foundation
+import Testing
+
+/// Two real daemons on loopback, 441800 (origin) and 430100 (destination), with mutual TLS:
+/// intake, push, request and pull flows, and the signals that must not lose a transfer.
+@Suite(.serialized) struct TwoDaemonTests {
+    let temp: TempDir
+    let pki = TestPKI.shared
+
+    init() throws { temp = try TempDir() }
+
+    /// Starts the destination first (its URL goes into the origin's config), then the origin;
+    /// the destination learns the origin's URL by a reload.
+    func pair(originMode: String = "push", destinationMode: String = "push") async throws -> (origin: DaemonProcess, destination: DaemonProcess) {
+        let destination = try DaemonProcess(code: "430100", in: temp.url, pki: pki, peers: [.init(code: "441800", url: "https://127.0.0.1:1", mode: destinationMode)])
+        try await destination.start()
+        let origin = try DaemonProcess(code: "441800", in: temp.url, pki: pki, peers: [.init(code: "430100", url: try destination.url, mode: originMode)])
+        try await origin.start()
+        try destination.writeConfig(pki: pki, peers: [.init(code: "441800", url: try origin.url, mode: destinationMode)])
+        kill(destination.process.processIdentifier, SIGHUP)
+        try await Task.sleep(for: .milliseconds(300))
+        return (origin, destination)
+    }
+
+    func inbox(_ node: DaemonProcess) throws -> [[String: Any]] {
+        let result = try node.ctl(["inbox", "--json"])
+        return (try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [[String: Any]]) ?? []
+    }
+
+    @Test func intakeQueuesPushesAndRefusesWithAReason() async throws {
+        let (origin, destination) = try await pair()
+        let good = try SampleDossier.make(in: temp, seed: 21)
+        let bad = try SampleDossier.make(in: temp, seed: 22, ineligible: "unsettled-violations")
+        let intake = origin.state.appendingPathComponent("intake/430100")
+        try FileManager.default.createDirectory(at: intake, withIntermediateDirectories: true)
+        try FileManager.default.moveItem(at: good.dir, to: intake.appendingPathComponent("good"))
+        try FileManager.default.moveItem(at: bad.dir, to: intake.appendingPathComponent("bad"))
+
+        let lines = try await origin.waitForQueue { $0.contains { $0["state"] as? String == "delivered" } }
+        let id = try #require(lines.first { $0["state"] as? String == "delivered" }?["id"] as? String)
+        #expect(try inbox(destination).contains { $0["id"] as? String == id && $0["status"] as? String == "accepted" })
+        // The receipt the origin keeps verifies as the destination's.
+        let show = try origin.ctl(["show", id, "--json"])
+        #expect(show.stdout.contains("\"accepted\"") || show.stdout.contains("accepted"), "\(show.stdout)")
+        // The good folder is gone from intake; the bad one is aside with its reason.
+        #expect(!FileManager.default.fileExists(atPath: intake.appendingPathComponent("good").path))
+        let failed = origin.state.appendingPathComponent("intake/failed")
+        let aside = try FileManager.default.contentsOfDirectory(atPath: failed.path)
+        let folder = try #require(aside.first { $0.contains("bad") })
+        let reason = try String(contentsOf: failed.appendingPathComponent(folder).appendingPathComponent("reason.txt"), encoding: .utf8)
+        #expect(reason.contains("unsettled-violations"), "\(reason)")
+        #expect(lines.count == 1)
+        #expect(try await origin.stop() == 0)
+        #expect(try await destination.stop() == 0)
+    }
+
+    @Test func requestFlowFromDestinationToOrigin() async throws {
+        let (origin, destination) = try await pair()
+        // The origin's local dossier store holds the vehicle under its VIN.
+        let sample = try SampleDossier.make(in: temp, seed: 31)
+        let registry = origin.state.appendingPathComponent("registry")
+        try FileManager.default.createDirectory(at: registry, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(at: sample.dir, to: registry.appendingPathComponent(sample.vin))
+
+        let asked = try destination.ctl(["request", "--from", "441800", "--vin", sample.vin, "--plate", sample.plate, "--json"])
+        #expect(asked.status == 0, "\(asked.stderr)")
+        let unknown = try destination.ctl(["request", "--from", "441800", "--vin", "LFV2A21K773000001", "--plate", sample.plate])
+        #expect(unknown.status == 1, "\(unknown.stdout) \(unknown.stderr)")
+
+        _ = try await origin.waitForQueue { $0.contains { $0["state"] as? String == "delivered" } }
+        let received = try inbox(destination)
+        #expect(received.count == 1)
+        #expect(received.first?["origin"] as? String == "441800")
+        _ = try await origin.stop()
+        _ = try await destination.stop()
+    }
+
+    @Test func pullModeDestinationFetchesAndAcknowledges() async throws {
+        let (origin, destination) = try await pair(originMode: "pull", destinationMode: "pull")
+        let sample = try SampleDossier.make(in: temp, seed: 41)
+        #expect(try origin.ctl(["submit", sample.dir.path, "--to", "430100"]).status == 0)
+        let lines = try await origin.waitForQueue { $0.contains { $0["state"] as? String == "delivered" } }
+        let id = try #require(lines.first?["id"] as? String)
+        #expect(try inbox(destination).contains { $0["id"] as? String == id })
+        _ = try await origin.stop()
+        _ = try await destination.stop()
+    }
+
+    @Test func sigtermWithATransferInFlightLosesNothing() async throws {
+        let (origin, destination) = try await pair()
+        let big = try SampleDossier.make(in: temp, seed: 51, documents: 6, documentSize: 24 << 20)
+        #expect(try origin.ctl(["submit", big.dir.path, "--to", "430100"]).status == 0)
+        _ = try await origin.waitForQueue(timeout: 20) { $0.contains { ["sending", "delivered"].contains($0["state"] as? String ?? "") } }
+        #expect(try await origin.stop(signal: SIGTERM) == 0, "\(origin.log)")
+        // Either the drain finished the push, or the entry is queued again at the next start.
+        try await origin.start()
+        _ = try await origin.waitForQueue { $0.first?["state"] as? String == "delivered" }
+        let received = try inbox(destination)
+        #expect(received.count == 1, "exactly once: \(received)")
+        _ = try await origin.stop()
+        _ = try await destination.stop()
+    }
+
+    @Test func sighupRotatesTheCertificateAndRefusesABadConfig() async throws {
+        let (origin, destination) = try await pair()
+        // A second certificate for 441800 from the same CA.
+        let rotated = temp.url.appendingPathComponent("rotated")
+        try FileManager.default.createDirectory(at: rotated, withIntermediateDirectories: true)
+        for file in ["ca.pem", "ca.key"] {
+            try FileManager.default.copyItem(atPath: "\(pki.dir)/\(file)", toPath: rotated.appendingPathComponent(file).path)
+        }
+        #expect(try run(packageRoot.appendingPathComponent("Certs/make-dev-pki.sh").path, [rotated.path, "441800"]).status == 0)
+        let newCert = rotated.appendingPathComponent("441800.pem").path
+        let fingerprint = try run("openssl", ["x509", "-in", newCert, "-noout", "-fingerprint", "-sha256"]).stdout
+            .split(separator: "=").last.map { $0.replacingOccurrences(of: ":", with: "").lowercased().trimmingCharacters(in: .whitespacesAndNewlines) }
+
+        // A transfer in flight during the reload still completes.
+        let big = try SampleDossier.make(in: temp, seed: 61, documents: 6, documentSize: 16 << 20)
+        #expect(try origin.ctl(["submit", big.dir.path, "--to", "430100"]).status == 0)
+        try origin.writeConfig(pki: pki, peers: [.init(code: "430100", url: try destination.url)],
+                               certificate: newCert, key: rotated.appendingPathComponent("441800.key").path)
+        kill(origin.process.processIdentifier, SIGHUP)
+        _ = try await origin.waitForQueue { $0.count == 1 && $0.allSatisfy { $0["state"] as? String == "delivered" } }
+
+        // A dossier packed after the reload is signed with the new certificate.
+        let after = try SampleDossier.make(in: temp, seed: 62)
+        let submitted = try origin.ctl(["submit", after.dir.path, "--to", "430100", "--json"])
+        let id = try #require((try JSONSerialization.jsonObject(with: Data(submitted.stdout.utf8)) as? [String: Any])?["id"] as? String)
+        _ = try await origin.waitForQueue { $0.contains { $0["id"] as? String == id && $0["state"] as? String == "delivered" } }
+        let verified = try dossierctl(["verify", destination.state.appendingPathComponent("inbox/\(id).dva").path, "--trust", pki.ca, "--json"])
+        let signer = (try JSONSerialization.jsonObject(with: Data(verified.stdout.utf8)) as? [String: Any])?["signer"] as? [String: Any]
+        #expect(signer?["fingerprint"] as? String == fingerprint, "\(verified.stdout)")
+
+        // A broken config on reload is refused; the daemon keeps running with the old one.
+        try "this is = = not toml".write(to: origin.configFile, atomically: true, encoding: .utf8)
+        kill(origin.process.processIdentifier, SIGHUP)
+        try await Task.sleep(for: .milliseconds(500))
+        #expect(origin.process.isRunning)
+        #expect(origin.log.contains("reload refused"))
+        #expect(try origin.ctl(["status"]).status == 0)
+        _ = try await origin.stop()
+        _ = try await destination.stop()
+    }
+}
