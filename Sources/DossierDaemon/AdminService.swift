@@ -54,7 +54,7 @@ struct AdminService {
         router.get("entries/:id") { _, context in
             let id = try context.parameters.require("id")
             guard let entry = await authority.outbox.entry(id: id) else { return try Self.failure(.notFound, "no archive \(id) in the outbox") }
-            return try Self.json(Self.detail(entry))
+            return try Self.json(Self.detail(entry, trust: authority.operations.trust))
         }
         router.post("entries/:id/retry") { _, context in
             let id = try context.parameters.require("id")
@@ -169,19 +169,14 @@ struct AdminService {
             lastError: entry.failures.last?.outcome.map { "\($0)" })
     }
 
-    static func detail(_ entry: OutboxEntry) -> AdminProtocol.EntryDetail {
+    static func detail(_ entry: OutboxEntry, trust: TrustStore) -> AdminProtocol.EntryDetail {
         let receipt = entry.receiptPath.flatMap { try? Data(contentsOf: URL(fileURLWithPath: $0)) }
-            .flatMap { Self.receiptJSON([UInt8]($0)) }
+            .flatMap { SignatureCheck.verifyAttached(signature: [UInt8]($0), trust: trust).content }
+            .flatMap { String(validating: $0, as: UTF8.self) }
         return AdminProtocol.EntryDetail(
             entry: line(entry), digest: entry.digest, archivePath: entry.archivePath,
             history: entry.history.map { AdminProtocol.Transition(at: $0.at, state: $0.state.description, outcome: $0.outcome.map { "\($0)" }) },
             receiptPath: entry.receiptPath, receipt: receipt)
-    }
-
-    /// The JSON inside a stored (already verified) receipt, for display.
-    static func receiptJSON(_ signed: [UInt8]) -> String? {
-        guard let start = signed.firstIndex(of: UInt8(ascii: "{")), let end = signed.lastIndex(of: UInt8(ascii: "}")), start < end else { return nil }
-        return String(validating: signed[start...end], as: UTF8.self)
     }
 
     static func sampleQueue(_ authority: Authority) async {

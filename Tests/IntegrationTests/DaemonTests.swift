@@ -19,7 +19,7 @@ import Testing
         let node = try daemon()
         let notify = try NotifySocket(path: temp.path("notify.sock"))
         try await node.start(environment: ["NOTIFY_SOCKET": notify.path, "WATCHDOG_USEC": "1000000"])
-        let startup = notify.read(until: "WATCHDOG=1")
+        let startup = notify.read(untilAll: ["READY=1", "STATUS=", "WATCHDOG=1"])
         #expect(startup.contains { $0.contains("READY=1") }, "\(startup)")
         #expect(startup.contains { $0.contains("STATUS=") }, "\(startup)")
         #expect(startup.contains { $0.contains("WATCHDOG=1") }, "\(startup)")

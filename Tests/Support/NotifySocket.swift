@@ -25,6 +25,18 @@ public final class NotifySocket: @unchecked Sendable {
 
     deinit { close(fd) }
 
+    /// Collects messages until every one of `needles` has appeared in some message, or `timeout`
+    /// seconds pass; returns all read.
+    public func read(untilAll needles: [String], timeout: Double = 10) -> [String] {
+        var messages: [String] = []
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline, !needles.allSatisfy({ needle in messages.contains { $0.contains(needle) } }) {
+            messages += read(until: needles.first { needle in !messages.contains { $0.contains(needle) } } ?? "",
+                             timeout: deadline.timeIntervalSinceNow)
+        }
+        return messages
+    }
+
     /// Collects messages until one contains `needle` or `timeout` seconds pass; returns all read.
     public func read(until needle: String, timeout: Double = 10) -> [String] {
         var messages: [String] = []
