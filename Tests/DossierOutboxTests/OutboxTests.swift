@@ -67,7 +67,7 @@ private let later = Date().addingTimeInterval(1)
         #expect(permanent.state == .dead && permanent.failures.first?.outcome == .httpStatus(422, retryAfter: nil))
         #expect(try await outbox.claimDue(now: now.addingTimeInterval(60), limit: 10).isEmpty)
         #expect(try await outbox.claimDue(now: now.addingTimeInterval(121), limit: 10).map(\.id) == ["R"])
-        #expect(try await outbox.requeueAllDead() == ["P"])
+        #expect(try await outbox.requeueAllDead().map(\.id) == ["P"])
         #expect(await outbox.entry(id: "P")?.state == .queued)
         await outbox.close()
     }
