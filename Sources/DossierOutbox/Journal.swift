@@ -33,7 +33,7 @@ public final class Journal: Sendable {
 
     deinit { writer.submitClose(continuation: nil) }
 
-    /// Replays `directory` (created if missing), passing every record to `apply` in order,
+    /// Replays `directory` (created if missing; its parent must exist), passing every record to `apply` in order,
     /// then starts a new segment for appends.
     ///
     /// A torn tail of the newest segment is truncated and reported. Any other unreadable part,
