@@ -238,3 +238,62 @@ private let later = Date().addingTimeInterval(1)
         await again.close()
     }
 }
+
+@Test func aCompactionInterruptedBeforeCleanupReplaysOnce() async throws {
+    try await withTemporaryDirectory { dir in
+        let journal = dir.appendingPathComponent("state/journal")
+        let (first, _) = try await openOutbox(dir)
+        for id in ["A", "B"] { _ = try await enqueue(first, dir, id) }
+        await first.close()
+        let oldSegment = journal.appendingPathComponent("segment-0000000000000001.log")
+        let oldBytes = try Data(contentsOf: oldSegment)
+        let (second, _) = try await openOutbox(dir)
+        try await second.compact()
+        await second.close()
+        #expect(!FileManager.default.fileExists(atPath: oldSegment.path))
+        // The state a crash leaves after the snapshot's rename, before the old files are removed
+        // and while a later snapshot was still a temp file.
+        try oldBytes.write(to: oldSegment)
+        try Data([1, 2, 3]).write(to: journal.appendingPathComponent("snapshot-0000000000000099.snap.tmp"))
+        let (third, report) = try await openOutbox(dir)
+        #expect(report.isClean && report.damage.isEmpty)
+        #expect(await third.entries(in: .queued).map(\.id) == ["A", "B"])
+        let files = try journalFiles(journal)
+        #expect(!files.contains("segment-0000000000000001.log"))
+        #expect(!files.contains { $0.hasSuffix(".tmp") })
+        await third.close()
+    }
+}
+
+@Test func aClosedJournalRefusesAppends() async throws {
+    try await withTemporaryDirectory { dir in
+        let (journal, _) = try Journal.open(directory: dir) { _ in }
+        await journal.close()
+        await #expect(throws: OutboxError.closed) {
+            try await journal.append(.cancelled(id: "A", at: Date()))
+        }
+    }
+}
+
+@Test func concurrentAppendsAreAllDurableInOneJournal() async throws {
+    try await withTemporaryDirectory { dir in
+        let (journal, _) = try Journal.open(directory: dir) { _ in }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for producer in 0..<16 {
+                group.addTask {
+                    for n in 0..<25 { try await journal.append(.cancelled(id: "p\(producer)-\(n)", at: Date())) }
+                }
+            }
+            try await group.waitForAll()
+        }
+        await journal.close()
+        var seen: [String] = []
+        let (reopened, _) = try Journal.open(directory: dir) { seen.append($0.id) }
+        await reopened.close()
+        #expect(seen.count == 400 && Set(seen).count == 400)
+        for producer in 0..<16 {
+            let own = seen.filter { $0.hasPrefix("p\(producer)-") }
+            #expect(own == (0..<25).map { "p\(producer)-\($0)" }, "each producer's records stay in its order")
+        }
+    }
+}
