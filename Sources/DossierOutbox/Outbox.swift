@@ -84,7 +84,12 @@ public actor Outbox {
             if name.hasSuffix(".dva"), ledger.entries[String(name.dropLast(4))]?.state.isFinal == true {
                 try FileSystem.remove(path)
             } else {
-                let target = spool + "/orphans/" + name
+                var target = spool + "/orphans/" + name
+                var n = 1
+                while FileSystem.exists(target) {
+                    n += 1
+                    target = spool + "/orphans/" + name + ".\(n)"
+                }
                 try FileSystem.rename(path, target)
                 report.spoolOrphans.append(target)
             }
