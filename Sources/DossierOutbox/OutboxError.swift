@@ -26,6 +26,7 @@ public enum OutboxError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The journal was closed.
     case closed
 
+    /// A one-line text for logs and `dossierctl`.
     public var description: String {
         switch self {
         case .invalidID(let id): "invalid outbox id \(String(reflecting: id))"
