@@ -22,6 +22,8 @@ final class JournalWriter: @unchecked Sendable {
     private var accepting = true
 
     private let directory: String
+    /// Held until the writer closes, so no other journal opens the directory meanwhile.
+    private let lock: JournalLock
     private let commitDirectory: String?
     private let segmentLimit: Int
     private var fd: Int32 = -1
@@ -30,7 +32,10 @@ final class JournalWriter: @unchecked Sendable {
     private var written = 0
 
     /// Creates segment `firstSeq` (durably) and is ready for `start()`.
-    init(directory: String, firstSeq: UInt64, segmentLimit: Int, commitDirectory: String?) throws(OutboxError) {
+    init(
+        directory: String, firstSeq: UInt64, segmentLimit: Int, commitDirectory: String?, lock: JournalLock
+    ) throws(OutboxError) {
+        self.lock = lock
         self.directory = directory
         self.commitDirectory = commitDirectory
         self.segmentLimit = segmentLimit
@@ -110,6 +115,7 @@ final class JournalWriter: @unchecked Sendable {
                 commit(&frames, &waiting, &syncCommitDirectory)
                 if fd >= 0 { Foundation.close(fd) }
                 fd = -1
+                lock.release()
                 continuation?.resume()
                 return true
             }

@@ -297,3 +297,15 @@ private let later = Date().addingTimeInterval(1)
         }
     }
 }
+
+@Test func aSecondOpenOfTheSameStateIsRefusedUntilTheFirstCloses() async throws {
+    try await withTemporaryDirectory { dir in
+        let (first, _) = try await openOutbox(dir)
+        await #expect(throws: OutboxError.locked(path: dir.appendingPathComponent("state/journal").path)) {
+            try await openOutbox(dir)
+        }
+        await first.close()
+        let (second, _) = try await openOutbox(dir)
+        await second.close()
+    }
+}

@@ -18,7 +18,7 @@ func makeArchive(in directory: URL, name: String, bytes: Int = 64) throws -> URL
     return url
 }
 
-/// The journal files of `journal`, sorted.
+/// The journal files of `journal` (not its lock file), sorted.
 func journalFiles(_ journal: URL) throws -> [String] {
-    try FileManager.default.contentsOfDirectory(atPath: journal.path).sorted()
+    try FileManager.default.contentsOfDirectory(atPath: journal.path).filter { $0 != "lock" }.sorted()
 }
