@@ -128,22 +128,26 @@ final class JournalWriter: @unchecked Sendable {
         _ frames: inout [UInt8], _ waiting: inout [CheckedContinuation<Void, any Error>], _ syncDir: inout Bool
     ) {
         guard !waiting.isEmpty else { return }
+        defer {
+            frames.removeAll(keepingCapacity: true)
+            waiting.removeAll(keepingCapacity: true)
+            syncDir = false
+        }
         do throws(OutboxError) {
             try checkHealthy()
             // The spool renames must be durable before the records that refer to them.
             if syncDir, let commitDirectory { try FileSystem.syncDirectory(commitDirectory) }
             try FileSystem.writeAll(fd, frames, path: segmentPath)
             guard fdatasync(fd) == 0 else { throw OutboxError.journalFailed(path: segmentPath, errno: errno) }
-            written += frames.count
-            for continuation in waiting { continuation.resume() }
-            if written >= segmentLimit { try openSegment(segmentSeq + 1) }
         } catch {
             fail(error)
             for continuation in waiting { continuation.resume(throwing: error) }
+            return
         }
-        frames.removeAll(keepingCapacity: true)
-        waiting.removeAll(keepingCapacity: true)
-        syncDir = false
+        written += frames.count
+        for continuation in waiting { continuation.resume() }
+        guard written >= segmentLimit else { return }
+        do throws(OutboxError) { try openSegment(segmentSeq + 1) } catch { fail(error) }
     }
 
     /// Closes the current segment and creates `seq` with its magic, durably.

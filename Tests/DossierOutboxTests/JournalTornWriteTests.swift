@@ -214,3 +214,17 @@ struct SplitMix: RandomNumberGenerator {
         return z ^ (z >> 31)
     }
 }
+
+@Test func segmentsRollOverAtTheSizeLimitAndReplayInOrder() async throws {
+    try await withTemporaryDirectory { dir in
+        let events = sampleEvents(200)
+        let (journal, _) = try Journal.open(directory: dir, options: Journal.Options(segmentSize: 4096)) { _ in }
+        for event in events { try await journal.append(event) }
+        await journal.close()
+        let segments = try journalFiles(dir).filter { $0.hasPrefix("segment-") }
+        #expect(segments.count > 3)
+        let (seen, report) = try await replay(dir)
+        #expect(seen == events)
+        #expect(report.filesRead.count == segments.count)
+    }
+}
