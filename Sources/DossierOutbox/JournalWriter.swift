@@ -81,6 +81,7 @@ final class JournalWriter: @unchecked Sendable {
     private func run() {
         var batch: [Request] = []
         while true {
+            awaitNextRequest()
             condition.lock()
             while pending.isEmpty { condition.wait() }
             swap(&batch, &pending)
@@ -89,6 +90,22 @@ final class JournalWriter: @unchecked Sendable {
             batch.removeAll(keepingCapacity: true)
         }
     }
+
+    /// Polls for up to `spinLimit` before the thread goes to sleep: an appender resumed by the
+    /// last commit usually submits its next record within microseconds, and catching it
+    /// here saves the writer a sleep and wake-up per record.
+    private func awaitNextRequest() {
+        let deadline = ContinuousClock.now + Self.spinLimit
+        while ContinuousClock.now < deadline {
+            condition.lock()
+            let ready = !pending.isEmpty
+            condition.unlock()
+            if ready { return }
+            sched_yield()
+        }
+    }
+
+    private static let spinLimit = Duration.microseconds(100)
 
     /// Handles one batch in order; true once a close was handled.
     private func process(_ batch: [Request]) -> Bool {
