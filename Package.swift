@@ -113,6 +113,11 @@ let package = Package(
             name: "DossierTransportTests",
             dependencies: ["DossierTransport", "DossierArchive", "DossierModel"]
         ),
+        .executableTarget(
+            name: "dossier-outbox-torture",
+            dependencies: ["DossierOutbox"],
+            path: "Tests/Support/dossier-outbox-torture"
+        ),
         .testTarget(
             name: "DossierOutboxTests",
             dependencies: ["DossierOutbox", .product(name: "PropertyBased", package: "swift-property-based")]

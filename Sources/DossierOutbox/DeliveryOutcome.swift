@@ -39,6 +39,7 @@ public enum DeliveryOutcome: Sendable, Hashable, CustomStringConvertible {
         return nil
     }
 
+    /// A one-line text for logs and `dossierctl`.
     public var description: String {
         switch self {
         case .httpStatus(let code, let retryAfter):

@@ -13,7 +13,8 @@ public final class Journal: Sendable {
         /// A segment is closed and a new one started once it reaches this many bytes.
         public var segmentSize: Int
         /// Open even if replay finds damage outside the torn tail; the damaged files are
-        /// renamed `*.damaged` and listed in the report.
+        /// renamed `*.damaged` and listed in the report. What was read from them is then only
+        /// in memory: `Outbox.open` compacts it into a snapshot at once.
         public var acceptDamage: Bool
 
         /// Defaults: 64 MiB segments, damage refused.
@@ -33,12 +34,13 @@ public final class Journal: Sendable {
 
     deinit { writer.submitClose(continuation: nil) }
 
-    /// Replays `directory` (created if missing), passing every record to `apply` in order,
+    /// Replays `directory` (created if missing; its parent must exist), passing every record to `apply` in order,
     /// then starts a new segment for appends.
     ///
     /// A torn tail of the newest segment is truncated and reported. Any other unreadable part,
     /// or a record `apply` rejects, is damage: without `acceptDamage` this throws
-    /// `OutboxError.journalDamaged` and changes no file.
+    /// `OutboxError.journalDamaged` and changes no file. Only one `Journal` may have a
+    /// directory open at a time, in any process: a second open throws `OutboxError.locked`.
     public static func open(
         directory: URL, options: Options = Options(),
         apply: (OutboxEvent) throws(OutboxError) -> Void
@@ -53,6 +55,7 @@ public final class Journal: Sendable {
         apply: (OutboxEvent) throws(OutboxError) -> Void
     ) throws(OutboxError) -> (Journal, ReplayReport) {
         try FileSystem.makeDirectory(directory)
+        let lock = try JournalLock(directory: directory)
         var replay = JournalReplay(directory: directory)
         try replay.run(apply: apply)
         if !replay.damage.isEmpty {
@@ -63,7 +66,7 @@ public final class Journal: Sendable {
         }
         let writer = try JournalWriter(
             directory: directory, firstSeq: replay.highestSeq + 1, segmentLimit: options.segmentSize,
-            commitDirectory: commitDirectory)
+            commitDirectory: commitDirectory, lock: lock)
         writer.start()
         return (Journal(directory: directory, writer: writer), replay.report)
     }

@@ -21,22 +21,14 @@ public struct JournalDamage: Sendable, Equatable, CustomStringConvertible {
     public var offset: Int
     /// Bytes from `offset` not replayed (0 for a single inconsistent record).
     public var unreadBytes: Int
+    /// What was wrong there.
     public var reason: Reason
     /// Where the segment was moved when the damage was accepted, or nil.
     public var keptAs: String?
 
+    /// A one-line text for logs and `dossierctl`.
     public var description: String {
         "\(segment) at offset \(offset): \(reason) (\(unreadBytes) bytes unread)"
             + (keptAs.map { ", kept as \($0)" } ?? "")
     }
-}
-
-/// A torn tail cut off the newest segment: the last write before a crash, never acknowledged.
-public struct TornTail: Sendable, Equatable {
-    /// The segment's file name.
-    public var segment: String
-    /// Where the segment was truncated.
-    public var offset: Int
-    /// Bytes removed.
-    public var droppedBytes: Int
 }

@@ -26,8 +26,8 @@ enum JournalFrame {
     struct Stop {
         var offset: Int
         var reason: JournalDamage.Reason
-        /// The unusable bytes are what a crash mid-append leaves: a frame cut short, or a bad
-        /// last frame, or only zeros to the end.
+        /// The unusable bytes are what a crash mid-append leaves: no intact frame follows
+        /// the bad one. A bad spot with intact frames after it is damage, not a torn write.
         var looksTorn: Bool
     }
 
@@ -53,16 +53,14 @@ enum JournalFrame {
             let length = Int(UInt32(littleEndian: file.loadUnaligned(fromByteOffset: offset, as: UInt32.self)))
             let crc = UInt32(littleEndian: file.loadUnaligned(fromByteOffset: offset + 4, as: UInt32.self))
             guard length <= maxPayload else {
-                return Stop(offset: offset, reason: .badLength, looksTorn: zerosToEnd(file, from: offset))
+                return Stop(offset: offset, reason: .badLength, looksTorn: !hasIntactFrame(file, after: offset))
             }
             guard remaining >= headerSize + length else {
-                return Stop(offset: offset, reason: .badLength, looksTorn: true)
+                return Stop(offset: offset, reason: .badLength, looksTorn: !hasIntactFrame(file, after: offset))
             }
             let body8 = UnsafeRawBufferPointer(rebasing: file[(offset + 8)..<(offset + headerSize + length)])
             guard CRC32C.update(0, body8) == crc else {
-                let isLast = remaining == headerSize + length
-                return Stop(offset: offset, reason: .checksumMismatch,
-                            looksTorn: isLast || zerosToEnd(file, from: offset))
+                return Stop(offset: offset, reason: .checksumMismatch, looksTorn: !hasIntactFrame(file, after: offset))
             }
             try body(offset, body8[0], UnsafeRawBufferPointer(rebasing: body8[1...]))
             offset += headerSize + length
@@ -70,7 +68,20 @@ enum JournalFrame {
         return nil
     }
 
-    private static func zerosToEnd(_ file: UnsafeRawBufferPointer, from offset: Int) -> Bool {
-        file[offset...].allSatisfy { $0 == 0 }
+    /// Whether some byte position after `offset` starts a frame whose CRC checks out.
+    /// Only frames up to 64 KiB are considered (every event is far smaller), which keeps a
+    /// search through garbage to a few checksums per megabyte.
+    private static func hasIntactFrame(_ file: UnsafeRawBufferPointer, after offset: Int) -> Bool {
+        var start = offset + 1
+        while start + headerSize <= file.count {
+            let length = Int(UInt32(littleEndian: file.loadUnaligned(fromByteOffset: start, as: UInt32.self)))
+            if length <= 65536, start + headerSize + length <= file.count {
+                let crc = UInt32(littleEndian: file.loadUnaligned(fromByteOffset: start + 4, as: UInt32.self))
+                let body = UnsafeRawBufferPointer(rebasing: file[(start + 8)..<(start + headerSize + length)])
+                if CRC32C.update(0, body) == crc { return true }
+            }
+            start += 1
+        }
+        return false
     }
 }

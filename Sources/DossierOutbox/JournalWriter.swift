@@ -22,6 +22,8 @@ final class JournalWriter: @unchecked Sendable {
     private var accepting = true
 
     private let directory: String
+    /// Held until the writer closes, so no other journal opens the directory meanwhile.
+    private let lock: JournalLock
     private let commitDirectory: String?
     private let segmentLimit: Int
     private var fd: Int32 = -1
@@ -30,7 +32,10 @@ final class JournalWriter: @unchecked Sendable {
     private var written = 0
 
     /// Creates segment `firstSeq` (durably) and is ready for `start()`.
-    init(directory: String, firstSeq: UInt64, segmentLimit: Int, commitDirectory: String?) throws(OutboxError) {
+    init(
+        directory: String, firstSeq: UInt64, segmentLimit: Int, commitDirectory: String?, lock: JournalLock
+    ) throws(OutboxError) {
+        self.lock = lock
         self.directory = directory
         self.commitDirectory = commitDirectory
         self.segmentLimit = segmentLimit
@@ -76,6 +81,7 @@ final class JournalWriter: @unchecked Sendable {
     private func run() {
         var batch: [Request] = []
         while true {
+            awaitNextRequest()
             condition.lock()
             while pending.isEmpty { condition.wait() }
             swap(&batch, &pending)
@@ -84,6 +90,22 @@ final class JournalWriter: @unchecked Sendable {
             batch.removeAll(keepingCapacity: true)
         }
     }
+
+    /// Polls for up to `spinLimit` before the thread goes to sleep: an appender resumed by the
+    /// last commit usually submits its next record within microseconds, and catching it
+    /// here saves the writer a sleep and wake-up per record.
+    private func awaitNextRequest() {
+        let deadline = ContinuousClock.now + Self.spinLimit
+        while ContinuousClock.now < deadline {
+            condition.lock()
+            let ready = !pending.isEmpty
+            condition.unlock()
+            if ready { return }
+            sched_yield()
+        }
+    }
+
+    private static let spinLimit = Duration.microseconds(100)
 
     /// Handles one batch in order; true once a close was handled.
     private func process(_ batch: [Request]) -> Bool {
@@ -110,6 +132,7 @@ final class JournalWriter: @unchecked Sendable {
                 commit(&frames, &waiting, &syncCommitDirectory)
                 if fd >= 0 { Foundation.close(fd) }
                 fd = -1
+                lock.release()
                 continuation?.resume()
                 return true
             }
@@ -122,22 +145,26 @@ final class JournalWriter: @unchecked Sendable {
         _ frames: inout [UInt8], _ waiting: inout [CheckedContinuation<Void, any Error>], _ syncDir: inout Bool
     ) {
         guard !waiting.isEmpty else { return }
+        defer {
+            frames.removeAll(keepingCapacity: true)
+            waiting.removeAll(keepingCapacity: true)
+            syncDir = false
+        }
         do throws(OutboxError) {
             try checkHealthy()
             // The spool renames must be durable before the records that refer to them.
             if syncDir, let commitDirectory { try FileSystem.syncDirectory(commitDirectory) }
             try FileSystem.writeAll(fd, frames, path: segmentPath)
             guard fdatasync(fd) == 0 else { throw OutboxError.journalFailed(path: segmentPath, errno: errno) }
-            written += frames.count
-            for continuation in waiting { continuation.resume() }
-            if written >= segmentLimit { try openSegment(segmentSeq + 1) }
         } catch {
             fail(error)
             for continuation in waiting { continuation.resume(throwing: error) }
+            return
         }
-        frames.removeAll(keepingCapacity: true)
-        waiting.removeAll(keepingCapacity: true)
-        syncDir = false
+        written += frames.count
+        for continuation in waiting { continuation.resume() }
+        guard written >= segmentLimit else { return }
+        do throws(OutboxError) { try openSegment(segmentSeq + 1) } catch { fail(error) }
     }
 
     /// Closes the current segment and creates `seq` with its magic, durably.

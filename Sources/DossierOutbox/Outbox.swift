@@ -84,7 +84,12 @@ public actor Outbox {
             if name.hasSuffix(".dva"), ledger.entries[String(name.dropLast(4))]?.state.isFinal == true {
                 try FileSystem.remove(path)
             } else {
-                let target = spool + "/orphans/" + name
+                var target = spool + "/orphans/" + name
+                var n = 1
+                while FileSystem.exists(target) {
+                    n += 1
+                    target = spool + "/orphans/" + name + ".\(n)"
+                }
                 try FileSystem.rename(path, target)
                 report.spoolOrphans.append(target)
             }
@@ -120,8 +125,7 @@ public actor Outbox {
         try FileSystem.rename(archive.path, spoolPath)
         let event = OutboxEvent.enqueued(
             id: id, destination: destination, archivePath: spoolPath, digest: digest, size: size, at: Date())
-        try await commit([event], syncSpool: true)
-        return try entry(id)
+        return try await commit(event, syncSpool: true)
     }
 
     /// Marks up to `limit` due entries (`queued` or `deferred` with a next attempt at or before
@@ -151,8 +155,7 @@ public actor Outbox {
             inFlight[entry.destination, default: 0] += 1
             claimed.append(.claimed(id: entry.id, at: now))
         }
-        try await commit(claimed)
-        return claimed.compactMap { ledger.entries[$0.id] }
+        return try await commit(claimed)
     }
 
     /// Claims one waiting entry by id, whatever its due time: a pull-mode peer acknowledged it.
@@ -173,17 +176,22 @@ public actor Outbox {
     }
 
     /// Records that the `sending` entry `id` was delivered and its receipt kept at
-    /// `receiptPath`; once that is durable the spool file is removed.
-    public func recordSuccess(id: String, receiptPath: String, now: Date = Date()) async throws(OutboxError) {
+    /// `receiptPath`; once that is durable the spool file is removed. Returns the entry as
+    /// this change left it.
+    @discardableResult
+    public func recordSuccess(id: String, receiptPath: String, now: Date = Date()) async throws(OutboxError)
+        -> OutboxEntry
+    {
         let destination = try entry(id).destination
-        try await commit([.delivered(id: id, at: now, receiptPath: receiptPath)])
+        let updated = try await commit(.delivered(id: id, at: now, receiptPath: receiptPath))
         circuits[destination, default: CircuitBreaker()].recordSuccess()
         removeSpoolFile(of: id)
+        return updated
     }
 
     /// Records a failed attempt of the `sending` entry `id`: `deferred` to a time chosen by the
     /// retry policy, or `dead` if the outcome is permanent or the entry is too old.
-    /// Returns the entry as updated.
+    /// Returns the entry as this change left it.
     @discardableResult
     public func recordFailure(id: String, outcome: DeliveryOutcome, now: Date = Date()) async throws(OutboxError)
         -> OutboxEntry
@@ -201,34 +209,36 @@ public actor Outbox {
         case .retry(let next): event = .deferred(id: id, at: now, next: next, outcome: outcome)
         case .giveUp: event = .dead(id: id, at: now, outcome: outcome)
         }
-        try await commit([event])
+        let updated = try await commit(event)
         circuits[current.destination, default: CircuitBreaker()].recordFailure()
-        return try entry(id)
+        return updated
     }
 
     /// Operator retry: puts a `deferred` or `dead` entry back to `queued`, due now.
-    public func requeue(id: String) async throws(OutboxError) {
+    @discardableResult
+    public func requeue(id: String) async throws(OutboxError) -> OutboxEntry {
         let current = try entry(id)
         guard current.state == .deferred || current.state == .dead else {
             throw .illegalTransition(id: id, from: current.state, to: .queued)
         }
-        try await commit([.requeued(id: id, at: Date())])
+        return try await commit(.requeued(id: id, at: Date()))
     }
 
-    /// Operator retry of every `dead` entry; returns their ids.
+    /// Operator retry of every `dead` entry; returns them as queued again.
     @discardableResult
-    public func requeueAllDead() async throws(OutboxError) -> [String] {
+    public func requeueAllDead() async throws(OutboxError) -> [OutboxEntry] {
         let now = Date()
         let ids = ledger.entries.values.filter { $0.state == .dead }.map(\.id).sorted()
-        try await commit(ids.map { .requeued(id: $0, at: now) })
-        return ids
+        return try await commit(ids.map { .requeued(id: $0, at: now) })
     }
 
     /// Operator cancel of an entry that is not `sending` or final; its spool file is removed
     /// once the cancellation is durable.
-    public func cancel(id: String) async throws(OutboxError) {
-        try await commit([.cancelled(id: id, at: Date())])
+    @discardableResult
+    public func cancel(id: String) async throws(OutboxError) -> OutboxEntry {
+        let updated = try await commit(.cancelled(id: id, at: Date()))
         removeSpoolFile(of: id)
+        return updated
     }
 
     /// Writes the live entries (not delivered or cancelled) to a snapshot and removes the
@@ -285,8 +295,11 @@ public actor Outbox {
     /// Applies `events` in memory and journals them; returns once durable. Applying first,
     /// with no suspension before the journal submission, keeps memory order and journal order
     /// the same under actor reentrancy. If an event does not apply, the ones before it are
-    /// still journaled (memory already has them) and the error is thrown.
-    private func commit(_ events: [OutboxEvent], syncSpool: Bool = false) async throws(OutboxError) {
+    /// still journaled (memory already has them) and the error is thrown. Returns the entries
+    /// as these events left them (later changes by other callers may follow before it returns).
+    @discardableResult
+    private func commit(_ events: [OutboxEvent], syncSpool: Bool = false) async throws(OutboxError) -> [OutboxEntry] {
+        var updated: [OutboxEntry] = []
         var applied = 0
         var rejection: OutboxError?
         for event in events {
@@ -295,11 +308,19 @@ public actor Outbox {
                 break
             }
             applied += 1
+            if let entry = ledger.entries[event.id] { updated.append(entry) }
         }
         if applied > 0 {
             try await journal.append(contentsOf: Array(events.prefix(applied)), syncCommitDirectory: syncSpool)
         }
         if let rejection { throw rejection }
+        return updated
+    }
+
+    /// `commit` of a single event, returning its entry.
+    private func commit(_ event: OutboxEvent, syncSpool: Bool = false) async throws(OutboxError) -> OutboxEntry {
+        guard let entry = try await commit([event], syncSpool: syncSpool).first else { throw .unknownID(event.id) }
+        return entry
     }
 
     /// Best effort: a spool file left behind here is removed by the next open's reconciliation.

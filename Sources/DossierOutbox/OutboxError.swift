@@ -25,7 +25,10 @@ public enum OutboxError: Error, Sendable, Equatable, CustomStringConvertible {
     case journalFailed(path: String, errno: Int32)
     /// The journal was closed.
     case closed
+    /// Another journal (in this or another process) has the directory open.
+    case locked(path: String)
 
+    /// A one-line text for logs and `dossierctl`.
     public var description: String {
         switch self {
         case .invalidID(let id): "invalid outbox id \(String(reflecting: id))"
@@ -39,6 +42,7 @@ public enum OutboxError: Error, Sendable, Equatable, CustomStringConvertible {
         case .journalFailed(let path, let errno):
             "journal \(path) failed earlier (\(String(cString: strerror(errno)))); reopen to recover"
         case .closed: "journal closed"
+        case .locked(let path): "journal \(path) is in use by another process"
         }
     }
 }

@@ -36,14 +36,15 @@ struct OutboxLedger {
         _ id: String, to state: OutboxState, at: Date, outcome: DeliveryOutcome? = nil,
         _ update: (inout OutboxEntry) -> Void
     ) throws(OutboxError) {
-        guard var entry = entries[id] else { throw .unknownID(id) }
-        guard entry.state.successors.contains(state) else {
-            throw .illegalTransition(id: id, from: entry.state, to: state)
+        guard let index = entries.index(forKey: id) else { throw .unknownID(id) }
+        let current = entries.values[index].state
+        guard current.successors.contains(state) else {
+            throw .illegalTransition(id: id, from: current, to: state)
         }
-        entry.state = state
-        entry.history.append(OutboxTransition(at: at, state: state, outcome: outcome))
-        update(&entry)
-        entries[id] = entry
+        // In place through the index: copying the entry out would copy its history each time.
+        entries.values[index].state = state
+        entries.values[index].history.append(OutboxTransition(at: at, state: state, outcome: outcome))
+        update(&entries.values[index])
     }
 
     /// Forgets delivered and cancelled entries among `ids` (after a snapshot without them).

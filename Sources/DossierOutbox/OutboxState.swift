@@ -26,6 +26,7 @@ public enum OutboxState: UInt8, Sendable, CaseIterable, Codable, CustomStringCon
         }
     }
 
+    /// A one-line text for logs and `dossierctl`.
     public var description: String {
         switch self {
         case .queued: "queued"

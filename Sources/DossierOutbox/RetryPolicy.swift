@@ -8,13 +8,13 @@ import Foundation
 /// is given up. A pure value: thread-safe, no I/O.
 public struct RetryPolicy: Sendable, Hashable {
     /// The backoff ceiling after the first failure.
-    public var firstDelay: TimeInterval
+    public let firstDelay: TimeInterval
     /// How much the ceiling grows with each further failure (≥ 1).
-    public var factor: Double
+    public let factor: Double
     /// The largest backoff ceiling.
-    public var cap: TimeInterval
+    public let cap: TimeInterval
     /// Age after which a still undelivered entry goes `dead`.
-    public var giveUpAfter: TimeInterval
+    public let giveUpAfter: TimeInterval
 
     /// Defaults of DESIGN.md §4: 5 s, ×2, capped at 10 min, give up after 72 h.
     public init(

@@ -1,0 +1,9 @@
+/// A torn tail cut off the newest segment: the last write before a crash, never acknowledged.
+public struct TornTail: Sendable, Equatable {
+    /// The segment's file name.
+    public var segment: String
+    /// Where the segment was truncated.
+    public var offset: Int
+    /// Bytes removed.
+    public var droppedBytes: Int
+}

@@ -1,0 +1,230 @@
+@testable import DossierOutbox
+import Foundation
+import Testing
+
+private let firstSegment = "segment-0000000000000001.log"
+
+private func sampleEvents(_ count: Int) -> [OutboxEvent] {
+    (0..<count).map { i in
+        let at = Date(timeIntervalSince1970: 1_800_000_000 + Double(i))
+        return switch i % 3 {
+        case 0: .enqueued(id: "a\(i)", destination: "DE-KBA", archivePath: "/spool/a\(i).dva",
+                          digest: String(repeating: "f", count: 64), size: UInt64(i), at: at)
+        case 1: .deferred(id: "a\(i)", at: at, next: at.addingTimeInterval(5),
+                          outcome: .httpStatus(503, retryAfter: 30))
+        default: .dead(id: "a\(i)", at: at, outcome: .tls("unknown ca"))
+        }
+    }
+}
+
+/// Writes `events` as one segment, one append (and so one frame per batch) each.
+private func writeJournal(_ directory: URL, _ events: [OutboxEvent]) async throws {
+    let (journal, _) = try Journal.open(directory: directory) { _ in }
+    for event in events { try await journal.append(event) }
+    await journal.close()
+}
+
+private func frameSize(_ event: OutboxEvent) -> Int {
+    var bytes: [UInt8] = []
+    JournalFrame.encode(event, into: &bytes)
+    return bytes.count
+}
+
+/// Opens `directory`, returning the events replayed and the report.
+private func replay(_ directory: URL, acceptDamage: Bool = false) async throws -> ([OutboxEvent], ReplayReport) {
+    var seen: [OutboxEvent] = []
+    let (journal, report) = try Journal.open(
+        directory: directory, options: Journal.Options(acceptDamage: acceptDamage)
+    ) { seen.append($0) }
+    await journal.close()
+    return (seen, report)
+}
+
+private func damage(of directory: URL) async -> [JournalDamage]? {
+    do {
+        _ = try await replay(directory)
+        return nil
+    } catch let error as OutboxError {
+        if case .journalDamaged(let damage) = error { return damage }
+        return nil
+    } catch {
+        return nil
+    }
+}
+
+@Test func eventsSurviveAReopenUnchanged() async throws {
+    try await withTemporaryDirectory { dir in
+        let events = sampleEvents(7)
+        try await writeJournal(dir, events)
+        let (seen, report) = try await replay(dir)
+        #expect(seen == events)
+        #expect(report.tornTails.isEmpty && report.damage.isEmpty)
+    }
+}
+
+@Test func truncatingTheLastRecordAtEveryOffsetDropsOnlyThatRecord() async throws {
+    try await withTemporaryDirectory { dir in
+        let events = sampleEvents(5)
+        let source = dir.appendingPathComponent("source")
+        try await writeJournal(source, events)
+        let full = try Data(contentsOf: source.appendingPathComponent(firstSegment))
+        let start = full.count - frameSize(events[4])
+        for cut in start..<full.count {
+            let trial = dir.appendingPathComponent("cut-\(cut)")
+            try FileManager.default.createDirectory(at: trial, withIntermediateDirectories: true)
+            let segment = trial.appendingPathComponent(firstSegment)
+            try full.prefix(cut).write(to: segment)
+            let (seen, report) = try await replay(trial)
+            #expect(seen == Array(events.prefix(4)), "cut at \(cut)")
+            let expectedTear = cut == start ? [] : [TornTail(segment: firstSegment, offset: start, droppedBytes: cut - start)]
+            #expect(report.tornTails == expectedTear, "cut at \(cut)")
+            #expect(try Data(contentsOf: segment).count == start, "cut at \(cut)")
+            try FileManager.default.removeItem(at: trial)
+        }
+    }
+}
+
+@Test func aJournalCutShortTakesNewAppendsAfterTheCut() async throws {
+    try await withTemporaryDirectory { dir in
+        let events = sampleEvents(4)
+        try await writeJournal(dir, events)
+        let segment = dir.appendingPathComponent(firstSegment)
+        let full = try Data(contentsOf: segment)
+        try full.prefix(full.count - 3).write(to: segment)
+        let extra = OutboxEvent.cancelled(id: "a0", at: Date(timeIntervalSince1970: 1_900_000_000))
+        let (journal, _) = try Journal.open(directory: dir) { _ in }
+        try await journal.append(extra)
+        await journal.close()
+        let (seen, report) = try await replay(dir)
+        #expect(seen == Array(events.prefix(3)) + [extra])
+        #expect(report.tornTails.isEmpty)
+    }
+}
+
+@Test func aBadChecksumOnTheLastRecordIsATornTail() async throws {
+    try await withTemporaryDirectory { dir in
+        let events = sampleEvents(3)
+        try await writeJournal(dir, events)
+        let segment = dir.appendingPathComponent(firstSegment)
+        var bytes = try Data(contentsOf: segment)
+        bytes[bytes.count - 2] ^= 0xFF
+        try bytes.write(to: segment)
+        let (seen, report) = try await replay(dir)
+        #expect(seen == Array(events.prefix(2)))
+        #expect(report.tornTails.count == 1)
+    }
+}
+
+@Test func aFlippedByteMidJournalIsRefusedWithItsSegmentAndOffset() async throws {
+    try await withTemporaryDirectory { dir in
+        let events = sampleEvents(5)
+        let source = dir.appendingPathComponent("source")
+        try await writeJournal(source, events)
+        let original = try Data(contentsOf: source.appendingPathComponent(firstSegment))
+        let start = JournalFrame.segmentMagic.count + frameSize(events[0])
+        for position in start..<(start + frameSize(events[1])) {
+            let trial = dir.appendingPathComponent("flip-\(position)")
+            try FileManager.default.createDirectory(at: trial, withIntermediateDirectories: true)
+            var bytes = original
+            bytes[position] ^= 0x5A
+            let segment = trial.appendingPathComponent(firstSegment)
+            try bytes.write(to: segment)
+            let found = await damage(of: trial)
+            #expect(found?.count == 1, "flip at \(position)")
+            #expect(found?.first?.segment == firstSegment && found?.first?.offset == start, "flip at \(position)")
+            #expect(try Data(contentsOf: segment) == bytes, "refusing must not touch the file")
+            #expect(try journalFiles(trial) == [firstSegment])
+            try FileManager.default.removeItem(at: trial)
+        }
+    }
+}
+
+@Test func acceptedDamageIsKeptAsideAndReported() async throws {
+    try await withTemporaryDirectory { dir in
+        let events = sampleEvents(5)
+        try await writeJournal(dir, events)
+        let segment = dir.appendingPathComponent(firstSegment)
+        var bytes = try Data(contentsOf: segment)
+        let start = JournalFrame.segmentMagic.count + frameSize(events[0]) + frameSize(events[1])
+        bytes[start + 12] ^= 0x01
+        try bytes.write(to: segment)
+        let (seen, report) = try await replay(dir, acceptDamage: true)
+        #expect(seen == Array(events.prefix(2)))
+        #expect(report.damage.count == 1)
+        #expect(report.damage.first?.offset == start)
+        #expect(report.damage.first?.reason == .checksumMismatch)
+        #expect(report.damage.first?.keptAs == firstSegment + ".damaged")
+        let files = try journalFiles(dir)
+        #expect(files.contains(firstSegment + ".damaged") && !files.contains(firstSegment))
+        #expect(try Data(contentsOf: dir.appendingPathComponent(firstSegment + ".damaged")) == bytes)
+    }
+}
+
+@Test func zeroLengthSegmentsAreHarmless() async throws {
+    try await withTemporaryDirectory { dir in
+        let events = sampleEvents(3)
+        try await writeJournal(dir, events)
+        let empty = ["segment-0000000000000000.log", "segment-0000000000000009.log"]
+        for name in empty { try Data().write(to: dir.appendingPathComponent(name)) }
+        let (seen, report) = try await replay(dir)
+        #expect(seen == events)
+        #expect(report.damage.isEmpty && report.tornTails.isEmpty)
+        #expect(try journalFiles(dir).allSatisfy { !empty.contains($0) })
+    }
+}
+
+@Test func aGarbageSegmentIsDamageEvenWhenNewest() async throws {
+    try await withTemporaryDirectory { dir in
+        try await writeJournal(dir, sampleEvents(3))
+        var generator = SplitMix(seed: 42)
+        let garbage = (0..<4096).map { _ in UInt8.random(in: 0...255, using: &generator) }
+        for name in ["segment-0000000000000005.log", "segment-0000000000000000.log"] {
+            let path = dir.appendingPathComponent(name)
+            try Data(garbage).write(to: path)
+            let found = await damage(of: dir)
+            #expect(found?.map(\.segment) == [name])
+            #expect(found?.first?.reason == .badHeader)
+            try FileManager.default.removeItem(at: path)
+        }
+    }
+}
+
+@Test func aHalfWrittenMagicOnTheNewestSegmentIsATornTail() async throws {
+    try await withTemporaryDirectory { dir in
+        let events = sampleEvents(2)
+        try await writeJournal(dir, events)
+        let partial = "segment-0000000000000007.log"
+        try Data(JournalFrame.segmentMagic.prefix(3)).write(to: dir.appendingPathComponent(partial))
+        let (seen, report) = try await replay(dir)
+        #expect(seen == events)
+        #expect(report.tornTails == [TornTail(segment: partial, offset: 0, droppedBytes: 3)])
+        #expect(try !journalFiles(dir).contains(partial))
+    }
+}
+
+/// A small seeded generator so garbage is the same on every run.
+struct SplitMix: RandomNumberGenerator {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
+
+@Test func segmentsRollOverAtTheSizeLimitAndReplayInOrder() async throws {
+    try await withTemporaryDirectory { dir in
+        let events = sampleEvents(200)
+        let (journal, _) = try Journal.open(directory: dir, options: Journal.Options(segmentSize: 4096)) { _ in }
+        for event in events { try await journal.append(event) }
+        await journal.close()
+        let segments = try journalFiles(dir).filter { $0.hasPrefix("segment-") }
+        #expect(segments.count > 3)
+        let (seen, report) = try await replay(dir)
+        #expect(seen == events)
+        #expect(report.filesRead.count == segments.count)
+    }
+}

@@ -1,0 +1,71 @@
+@testable import DossierOutbox
+import Foundation
+import PropertyBased
+import Testing
+
+private let policies = zip(Gen.double(in: 0.1...100), Gen.double(in: 1...4), Gen.double(in: 1...20_000)).map {
+    RetryPolicy(firstDelay: $0.0, factor: $0.1, cap: $0.2)
+}
+
+@Test func theCeilingStartsAtTheFirstDelayGrowsMonotonicallyAndStaysUnderTheCap() async {
+    await propertyCheck(count: 300, input: policies, Gen.int(in: 1...200)) { policy, failures in
+        #expect(policy.ceiling(afterFailures: 1) == min(policy.cap, policy.firstDelay))
+        let here = policy.ceiling(afterFailures: failures)
+        #expect(here <= policy.cap)
+        #expect(here <= policy.ceiling(afterFailures: failures + 1))
+        #expect(here >= min(policy.cap, policy.firstDelay))
+    }
+}
+
+@Test func jitteredDelaysStayWithinZeroAndTheCeilingAndSpanIt() async {
+    await propertyCheck(count: 100, input: policies, Gen.int(in: 1...30), Gen.uint64(in: 0...UInt64.max)) {
+        policy, failures, seed in
+        var generator = SplitMix(seed: seed)
+        let ceiling = policy.ceiling(afterFailures: failures)
+        let delays = (0..<500).map { _ in policy.delay(afterFailures: failures, retryAfter: nil, using: &generator) }
+        #expect(delays.allSatisfy { $0 >= 0 && $0 <= ceiling })
+        #expect((delays.min() ?? ceiling) < 0.1 * ceiling, "full jitter reaches near zero")
+        #expect((delays.max() ?? 0) > 0.9 * ceiling, "full jitter reaches near the ceiling")
+    }
+}
+
+@Test func retryAfterIsHonoured() async {
+    await propertyCheck(count: 300, input: policies, Gen.int(in: 1...30), Gen.double(in: 0...100_000)) {
+        policy, failures, retryAfter in
+        var generator = SplitMix(seed: UInt64(failures))
+        let delay = policy.delay(afterFailures: failures, retryAfter: retryAfter, using: &generator)
+        #expect(delay >= retryAfter)
+        #expect(delay <= max(retryAfter, policy.ceiling(afterFailures: failures)))
+    }
+}
+
+@Test func decisionsGiveUpOnPermanentOutcomesAndOldEntries() async {
+    await propertyCheck(count: 300, input: Gen.int(in: 100...599), Gen.double(in: 0...(100 * 3600))) { code, age in
+        let policy = RetryPolicy()
+        var generator = SplitMix(seed: UInt64(code))
+        let now = Date(timeIntervalSince1970: 1_800_000_000)
+        let outcome = DeliveryOutcome.httpStatus(code, retryAfter: nil)
+        let retryable = code == 408 || code == 429 || (500...599).contains(code)
+        #expect(outcome.isRetryable == retryable)
+        let decision = policy.decide(
+            outcome: outcome, failures: 1, createdAt: now.addingTimeInterval(-age), now: now, using: &generator)
+        if retryable && age < policy.giveUpAfter {
+            guard case .retry(let at) = decision else {
+                Issue.record("expected a retry for \(code) at age \(age)")
+                return
+            }
+            #expect(at >= now && at <= now.addingTimeInterval(policy.firstDelay))
+        } else {
+            #expect(decision == .giveUp)
+        }
+    }
+}
+
+@Test func transportFailuresAreRetryable() {
+    #expect(DeliveryOutcome.network("reset").isRetryable)
+    #expect(DeliveryOutcome.tls("handshake").isRetryable)
+    #expect(DeliveryOutcome.timeout.isRetryable)
+    #expect(!DeliveryOutcome.httpStatus(422, retryAfter: nil).isRetryable)
+    #expect(RetryPolicy().ceiling(afterFailures: 100) == 600)
+    #expect(RetryPolicy().ceiling(afterFailures: 3) == 20)
+}

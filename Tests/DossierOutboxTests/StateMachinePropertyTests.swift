@@ -1,0 +1,96 @@
+@testable import DossierOutbox
+import Foundation
+import PropertyBased
+import Testing
+
+/// One random step: an event kind (0 enqueued … 6 cancelled) on one of four ids.
+private struct Step: Sendable {
+    var kind: Int
+    var id: Int
+}
+
+private let steps = zip(Gen.int(in: 0...6), Gen.int(in: 0...3)).map { Step(kind: $0.0, id: $0.1) }.array(of: 1...60)
+
+private func event(_ step: Step, at i: Int) -> (OutboxEvent, OutboxState) {
+    let id = "id\(step.id)"
+    let at = Date(timeIntervalSince1970: 1_800_000_000 + Double(i))
+    switch step.kind {
+    case 0: return (.enqueued(id: id, destination: "D", archivePath: "/s/\(id)", digest: "d", size: 1, at: at), .queued)
+    case 1: return (.claimed(id: id, at: at), .sending)
+    case 2: return (.delivered(id: id, at: at, receiptPath: "r"), .delivered)
+    case 3: return (.deferred(id: id, at: at, next: at.addingTimeInterval(5), outcome: .timeout), .deferred)
+    case 4: return (.dead(id: id, at: at, outcome: .httpStatus(410, retryAfter: nil)), .dead)
+    case 5: return (.requeued(id: id, at: at), .queued)
+    default: return (.cancelled(id: id, at: at), .cancelled)
+    }
+}
+
+@Test func theLedgerAcceptsExactlyTheTransitionsOfTheStateTable() async {
+    await propertyCheck(count: 300, input: steps) { steps in
+        var ledger = OutboxLedger()
+        var model: [String: OutboxState] = [:]
+        for (i, step) in steps.enumerated() {
+            let (event, target) = event(step, at: i)
+            let expected: OutboxError?
+            if step.kind == 0 {
+                expected = model[event.id] == nil ? nil : .duplicateID(event.id)
+            } else if let current = model[event.id] {
+                expected = current.successors.contains(target)
+                    ? nil : .illegalTransition(id: event.id, from: current, to: target)
+            } else {
+                expected = .unknownID(event.id)
+            }
+            let before = ledger.entries
+            do throws(OutboxError) {
+                try ledger.apply(event)
+                #expect(expected == nil)
+                model[event.id] = target
+            } catch {
+                #expect(error == expected)
+                #expect(ledger.entries == before, "a rejected event changes nothing")
+            }
+        }
+        #expect(ledger.entries.mapValues(\.state) == model)
+        for entry in ledger.entries.values { #expect(entry.history.last?.state == entry.state) }
+    }
+}
+
+@Test func replayingTheEncodedEventsOrASnapshotRebuildsTheSameLedger() async {
+    await propertyCheck(count: 200, input: steps) { steps in
+        var ledger = OutboxLedger()
+        var accepted: [OutboxEvent] = []
+        for (i, step) in steps.enumerated() {
+            let (event, _) = event(step, at: i)
+            if (try? ledger.apply(event)) != nil { accepted.append(event) }
+        }
+        var frames = JournalFrame.segmentMagic
+        for event in accepted { JournalFrame.encode(event, into: &frames) }
+        var fromEvents = OutboxLedger()
+        var fromSnapshot = OutboxLedger()
+        var decodeFailed = false
+        _ = frames.withUnsafeBytes { raw in
+            JournalFrame.scan(raw, magic: JournalFrame.segmentMagic) { _, type, payload in
+                guard let event = try? OutboxEvent.decode(type: type, payload: payload) else {
+                    decodeFailed = true
+                    return
+                }
+                try? fromEvents.apply(event)
+            }
+        }
+        for entry in ledger.entries.values {
+            let (type, payload) = OutboxEvent.snapshot(entry).encoded()
+            let decoded = payload.withUnsafeBytes { try? OutboxEvent.decode(type: type, payload: $0) }
+            if let decoded { try? fromSnapshot.apply(decoded) } else { decodeFailed = true }
+        }
+        #expect(!decodeFailed)
+        #expect(fromEvents.entries == ledger.entries)
+        #expect(fromSnapshot.entries == ledger.entries)
+    }
+}
+
+@Test func finalStatesHaveNoWayOut() {
+    for state in OutboxState.allCases {
+        #expect(state.isFinal == state.successors.isEmpty)
+        #expect(!state.successors.contains(state))
+    }
+}
