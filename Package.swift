@@ -99,7 +99,7 @@ let package = Package(
         .target(
             name: "DossierTestSupport",
             dependencies: ["DossierArchive"],
-            path: "Tests/Support"
+            path: "Tests/DossierTestSupport"
         ),
         .testTarget(
             name: "DossierArchiveTests",
