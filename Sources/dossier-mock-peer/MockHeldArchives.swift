@@ -1,0 +1,102 @@
+import DossierArchive
+import DossierTransport
+import Foundation
+import Synchronization
+
+/// The mock peer's side of pulls and requests: archives registered through the control
+/// endpoint as held for a caller, acknowledged with a receipt the mock verifies, and a fixed
+/// list of known and ineligible vehicles. Thread-safe.
+final class MockHeldArchives: PeerServerDelegate {
+    struct Held: Codable, Sendable {
+        var id: String
+        var path: String
+        var size: UInt64
+        var digest: String
+        var destination: String
+        var createdAt: Date
+        var acknowledged: Bool
+    }
+
+    /// `POST /held` on the control endpoint.
+    struct Registration: Codable, Sendable {
+        var path: String
+        var destination: String
+        /// Defaults to the file name without `.dva`.
+        var id: String?
+    }
+
+    enum RegistrationError: Error, CustomStringConvertible {
+        case badId(String)
+        case unreadable(path: String)
+        var description: String {
+            switch self {
+            case let .badId(id): return "\(id) is not a usable archive id"
+            case let .unreadable(path): return "\(path): cannot be read"
+            }
+        }
+    }
+
+    private let trust: TrustStore
+    private let knownVINs: Set<String>
+    private let ineligibleVINs: Set<String>
+    private let held = Mutex<[String: Held]>([:])
+
+    init(trust: TrustStore, knownVINs: Set<String>, ineligibleVINs: Set<String>) {
+        self.trust = trust
+        self.knownVINs = knownVINs
+        self.ineligibleVINs = ineligibleVINs
+    }
+
+    /// Registers an archive file as held for `destination`, hashing it now.
+    func register(_ registration: Registration) throws -> Held {
+        let url = URL(fileURLWithPath: registration.path)
+        let id = registration.id ?? url.deletingPathExtension().lastPathComponent
+        guard ArchiveID.isSafe(id) else { throw RegistrationError.badId(id) }
+        guard let handle = try? FileHandle(forReadingFrom: url) else { throw RegistrationError.unreadable(path: registration.path) }
+        defer { try? handle.close() }
+        let hash = SHA256()
+        var size: UInt64 = 0
+        while let chunk = try? handle.read(upToCount: 1 << 20), !chunk.isEmpty {
+            chunk.withUnsafeBytes { hash.update($0) }
+            size += UInt64(chunk.count)
+        }
+        let entry = Held(id: id, path: registration.path, size: size, digest: hash.finish().hexString,
+                         destination: registration.destination, createdAt: Date(), acknowledged: false)
+        held.withLock { $0[id] = entry }
+        return entry
+    }
+
+    var all: [Held] { held.withLock { $0.values.sorted { $0.id < $1.id } } }
+
+    func heldArchives(for caller: String, after: String?, limit: Int) async throws -> PeerProtocol.ArchiveList {
+        let pending = all.filter { $0.destination == caller && !$0.acknowledged && $0.id > (after ?? "") }
+        let page = pending.prefix(limit)
+        return PeerProtocol.ArchiveList(
+            archives: page.map { PeerProtocol.HeldArchive(id: $0.id, size: $0.size, digest: $0.digest, createdAt: $0.createdAt) },
+            next: pending.count > limit ? page.last?.id : nil)
+    }
+
+    func heldArchive(id: String) async throws -> HeldArchiveFile? {
+        held.withLock { $0[id] }.map { HeldArchiveFile(path: $0.path, size: $0.size, destination: $0.destination) }
+    }
+
+    func acknowledge(id: String, receipt: [UInt8], from caller: String) async throws -> AcknowledgeOutcome {
+        guard let entry = held.withLock({ $0[id] }) else { return .notFound }
+        guard entry.destination == caller else { return .forbidden }
+        do {
+            _ = try Receipt.open(receipt, trust: trust, receiver: caller, archiveId: id, digest: entry.digest)
+        } catch let problem as Receipt.Problem {
+            return .invalidReceipt(problem.description)
+        }
+        held.withLock { $0[id]?.acknowledged = true }
+        return .recorded
+    }
+
+    func requestArchive(_ request: PeerProtocol.ArchiveRequest, from caller: String) async throws -> ArchiveRequestOutcome {
+        if ineligibleVINs.contains(request.vin) {
+            return .ineligible(["vehicle \(request.vin) has an open case (mock peer: --ineligible-vin)"])
+        }
+        guard knownVINs.contains(request.vin) else { return .unknownVehicle }
+        return .accepted(PeerProtocol.RequestAccepted(requestId: ArchiveID.make(), archiveId: nil))
+    }
+}

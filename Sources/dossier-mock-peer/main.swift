@@ -1,1 +1,0 @@
-print("dossier-mock-peer: not yet")

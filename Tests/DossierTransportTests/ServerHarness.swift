@@ -1,0 +1,86 @@
+import DossierArchive
+import DossierTransport
+import Foundation
+import Synchronization
+import Testing
+
+/// A host for the pull and request routes: one held archive, known and ineligible vehicles,
+/// acknowledgements recorded.
+final class TestDelegate: PeerServerDelegate {
+    let held: HeldArchiveFile?
+    let heldId: String
+    let acknowledged = Mutex<[String]>([])
+
+    init(held: HeldArchiveFile?, heldId: String) {
+        self.held = held
+        self.heldId = heldId
+    }
+
+    func heldArchives(for caller: String, after: String?, limit: Int) async throws -> PeerProtocol.ArchiveList {
+        guard let held, held.destination == caller, heldId > (after ?? "") else { return .init(archives: [], next: nil) }
+        return .init(archives: [.init(id: heldId, size: held.size, digest: "", createdAt: Date(timeIntervalSince1970: 0))], next: nil)
+    }
+
+    func heldArchive(id: String) async throws -> HeldArchiveFile? { id == heldId ? held : nil }
+
+    func acknowledge(id: String, receipt: [UInt8], from caller: String) async throws -> AcknowledgeOutcome {
+        guard id == heldId else { return .notFound }
+        guard !receipt.isEmpty else { return .invalidReceipt("empty receipt") }
+        acknowledged.withLock { $0.append(id) }
+        return .recorded
+    }
+
+    func requestArchive(_ request: PeerProtocol.ArchiveRequest, from caller: String) async throws -> ArchiveRequestOutcome {
+        switch request.vin {
+        case "KNOWN": return .accepted(.init(requestId: "r-1", archiveId: nil))
+        case "BLOCKED": return .ineligible(["open case"])
+        default: return .unknownVehicle
+        }
+    }
+}
+
+/// A `PeerServer` for authority 430100 running in this process on 127.0.0.1, port 0, with its
+/// inbox under `dir`.
+struct RunningServer {
+    let inbox: Inbox
+    let port: Int
+    let task: Task<Void, any Error>
+
+    static func start(in dir: TempDir, maxArchiveBytes: UInt64 = 64 << 20, maxUploads: Int = 8,
+                      delegate: any PeerServerDelegate = TestDelegate(held: nil, heldId: "")) async throws -> RunningServer {
+        let pki = TestPKI.shared
+        let inbox = try Inbox(inboxDirectory: dir.url.appendingPathComponent("inbox"),
+                              quarantineDirectory: dir.url.appendingPathComponent("quarantine"),
+                              identity: try pki.identity("430100"), trust: try pki.trust())
+        let server = try PeerServer(
+            configuration: PeerServerConfiguration(certificateFile: pki.cert("430100"), keyFile: pki.key("430100"), caFile: pki.ca,
+                                                   maxArchiveBytes: maxArchiveBytes, maxConcurrentUploads: maxUploads, retryAfterSeconds: 7),
+            inbox: inbox, delegate: delegate)
+        let task = Task { try await server.run() }
+        let listening = try await eventually { server.port != nil }
+        try #require(listening, "the server did not start listening")
+        return RunningServer(inbox: inbox, port: server.port ?? 0, task: task)
+    }
+
+    /// Stops the server and waits for it to finish.
+    func stop() async {
+        task.cancel()
+        _ = await task.result
+    }
+}
+
+/// Runs `body` against a started `RunningServer` and stops the server afterwards, also when
+/// `body` throws.
+func withServer<T>(in dir: TempDir, maxArchiveBytes: UInt64 = 64 << 20, maxUploads: Int = 8,
+                   delegate: any PeerServerDelegate = TestDelegate(held: nil, heldId: ""),
+                   _ body: (RunningServer) async throws -> T) async throws -> T {
+    let server = try await RunningServer.start(in: dir, maxArchiveBytes: maxArchiveBytes, maxUploads: maxUploads, delegate: delegate)
+    do {
+        let result = try await body(server)
+        await server.stop()
+        return result
+    } catch {
+        await server.stop()
+        throw error
+    }
+}

@@ -1,0 +1,168 @@
+import DossierArchive
+import DossierTransport
+import Foundation
+import Testing
+
+/// `PUT /v1/archives/{id}` driven with the curl command line over real mTLS on loopback.
+@Suite(.serialized)
+struct ServerPushTests {
+    @Test func pushGivesAReceiptAndRePushGivesTheSameOne() async throws {
+        let dir = try TempDir()
+        try await withServer(in: dir) { server in
+            let archive = try makeArchive(in: dir)
+
+            let first = try await push(archive, port: server.port, in: dir)
+            #expect(first.status == 201)
+            #expect(first.header("Content-Type") == PeerProtocol.receiptMediaType)
+            let receipt = try Receipt.open(first.body, trust: try TestPKI.shared.trust(), receiver: "430100",
+                                           archiveId: archive.id, digest: archive.sha256)
+            #expect(receipt.status == .accepted)
+            #expect(receipt.sender == "441800")
+            #expect(dir.contents("inbox").contains("\(archive.id).dva"))
+            #expect(dir.contents("inbox").contains("\(archive.id).receipt"))
+            #expect(try Data(contentsOf: URL(fileURLWithPath: dir.path("inbox/\(archive.id).dva"))) == Data(contentsOf: URL(fileURLWithPath: archive.path)))
+
+            let again = try await push(archive, port: server.port, in: dir)
+            #expect(again.status == 200)
+            #expect(again.body == first.body)
+            #expect(server.inbox.counts().accepted == 1)
+        }
+    }
+
+    @Test func sameIdWithOtherContentIsAConflict() async throws {
+        let dir = try TempDir()
+        try await withServer(in: dir) { server in
+            let archive = try makeArchive(in: dir)
+            #expect(try await push(archive, port: server.port, in: dir).status == 201)
+
+            let other = try makeArchive(in: dir, padding: 100)
+            let answer = try await push(other, port: server.port, id: archive.id, in: dir)
+            #expect(answer.status == 409)
+            #expect(answer.errorBody?.error == "conflict")
+        }
+    }
+
+    @Test func callerThatIsNotTheOriginIsForbiddenAndNothingIsStored() async throws {
+        let dir = try TempDir()
+        try await withServer(in: dir) { server in
+            let archive = try makeArchive(in: dir)
+
+            let answer = try await push(archive, port: server.port, as: "110000", in: dir)
+            #expect(answer.status == 403)
+            #expect(answer.errorBody?.error == "forbidden")
+            #expect(dir.contents("inbox") == [".incoming"])
+            #expect(dir.contents("inbox/.incoming").isEmpty)
+            #expect(dir.contents("quarantine").isEmpty)
+        }
+    }
+
+    @Test func archiveForAnotherDestinationIsForbidden() async throws {
+        let dir = try TempDir()
+        try await withServer(in: dir) { server in
+            let archive = try makeArchive(in: dir, destination: "110000")
+
+            let answer = try await push(archive, port: server.port, in: dir)
+            #expect(answer.status == 403)
+            #expect(server.inbox.entry(id: archive.id) == nil)
+        }
+    }
+
+    @Test func oversizedBodyIs413AndNothingIsStored() async throws {
+        let dir = try TempDir()
+        try await withServer(in: dir, maxArchiveBytes: 32 << 10) { server in
+            let archive = try makeArchive(in: dir, padding: 200 << 10)
+
+            let declared = try await push(archive, port: server.port, in: dir)
+            #expect(declared.status == 413)
+            #expect(declared.errorBody?.error == "too-large")
+            let streamed = try await push(archive, port: server.port, in: dir, extra: ["-H", "Transfer-Encoding: chunked"])
+            #expect(streamed.status == 413)
+            #expect(dir.contents("inbox") == [".incoming"])
+            #expect(dir.contents("inbox/.incoming").isEmpty)
+            #expect(server.inbox.entry(id: archive.id) == nil)
+        }
+    }
+
+    @Test func tamperedArchiveIsQuarantinedWithASignedRejection() async throws {
+        let dir = try TempDir()
+        try await withServer(in: dir) { server in
+            var archive = try makeArchive(in: dir)
+            var bytes = try Data(contentsOf: URL(fileURLWithPath: archive.path))
+            let marker = Data("registration certificate".utf8)
+            let at = try #require(bytes.range(of: marker))
+            bytes[at.lowerBound] = UInt8(ascii: "R")
+            try bytes.write(to: URL(fileURLWithPath: archive.path))
+            archive.sha256 = SHA256.hex(of: bytes)
+
+            let answer = try await push(archive, port: server.port, in: dir)
+            #expect(answer.status == 422)
+            let receipt = try Receipt.open(answer.body, trust: try TestPKI.shared.trust(), receiver: "430100",
+                                           archiveId: archive.id, digest: archive.sha256)
+            #expect(receipt.status == .rejected)
+            #expect(!receipt.reasons.isEmpty)
+            #expect(!dir.contents("inbox").contains("\(archive.id).dva"))
+            #expect(dir.contents("quarantine/\(archive.id)") == ["\(archive.id).dva", "reason.json", "receipt"])
+
+            let again = try await push(archive, port: server.port, in: dir)
+            #expect(again.status == 422)
+            #expect(again.body == answer.body)
+        }
+    }
+
+    @Test func badIdAndWrongContentDigestAre400() async throws {
+        let dir = try TempDir()
+        try await withServer(in: dir) { server in
+            let archive = try makeArchive(in: dir)
+
+            #expect(try await push(archive, port: server.port, id: ".hidden", in: dir).status == 400)
+            var wrong = archive
+            wrong.sha256 = SHA256.hex(of: Array("something else".utf8))
+            let answer = try await push(wrong, port: server.port, in: dir)
+            #expect(answer.status == 400)
+            #expect(answer.errorBody?.error == "digest-mismatch")
+            #expect(dir.contents("inbox/.incoming").isEmpty)
+        }
+    }
+
+    @Test func uploadsBeyondTheLimitGet503WithRetryAfter() async throws {
+        let dir = try TempDir()
+        try await withServer(in: dir, maxUploads: 1) { server in
+            let slow = try makeArchive(in: dir, padding: 600 << 10)
+            let quick = try makeArchive(in: dir)
+
+            let pki = TestPKI.shared
+            let slowUpload = Process()
+            slowUpload.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            slowUpload.arguments = ["curl", "-sS", "-o", "/dev/null", "--max-time", "30", "--limit-rate", "100k", "--cacert", pki.ca,
+                                    "--cert", pki.cert("441800"), "--key", pki.key("441800"), "-H", "Expect:", "-T", slow.path,
+                                    "https://localhost:\(server.port)\(PeerProtocol.archivePath(slow.id))"]
+            try slowUpload.run()
+            defer { slowUpload.terminate(); slowUpload.waitUntilExit() }
+            let started = try await eventually { !dir.contents("inbox/.incoming").isEmpty }
+            try #require(started, "the slow upload never began")
+
+            let answer = try await push(quick, port: server.port, in: dir)
+            #expect(answer.status == 503)
+            #expect(answer.header("Retry-After") == "7")
+            #expect(answer.errorBody?.error == "busy")
+        }
+    }
+
+    @Test func inboxReopensWithItsIndexAndWithoutLeftovers() async throws {
+        let dir = try TempDir()
+        let server = try await RunningServer.start(in: dir)
+        let archive = try makeArchive(in: dir)
+        #expect(try await push(archive, port: server.port, in: dir).status == 201)
+        await server.stop()
+        try Data("half".utf8).write(to: URL(fileURLWithPath: dir.path("inbox/.incoming/x.part")))
+        try Data("orphan".utf8).write(to: URL(fileURLWithPath: dir.path("inbox/0190-orphan.dva")))
+
+        let reopened = try Inbox(inboxDirectory: dir.url.appendingPathComponent("inbox"),
+                                 quarantineDirectory: dir.url.appendingPathComponent("quarantine"),
+                                 identity: try TestPKI.shared.identity("430100"), trust: try TestPKI.shared.trust())
+        #expect(reopened.entry(id: archive.id)?.digest == archive.sha256)
+        #expect(reopened.counts().accepted == 1)
+        #expect(dir.contents("inbox") == [".incoming", "\(archive.id).dva", "\(archive.id).json", "\(archive.id).receipt"])
+        #expect(dir.contents("inbox/.incoming").isEmpty)
+    }
+}
