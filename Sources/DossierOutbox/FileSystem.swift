@@ -66,12 +66,13 @@ enum FileSystem {
         return bytes
     }
 
-    static func writeAll(_ fd: Int32, _ bytes: [UInt8], path: String) throws(OutboxError) {
+    /// Writes all of `bytes` at `offset` (`pwrite`), retrying short writes.
+    static func writeAll(_ fd: Int32, _ bytes: [UInt8], at offset: Int, path: String) throws(OutboxError) {
         let failedErrno: Int32? = bytes.withUnsafeBytes { raw in
             var done = 0
             while done < raw.count {
                 guard let base = raw.baseAddress else { return EINVAL }
-                let n = write(fd, base + done, raw.count - done)
+                let n = pwrite(fd, base + done, raw.count - done, off_t(offset + done))
                 if n < 0 && errno == EINTR { continue }
                 guard n > 0 else { return errno }
                 done += n
@@ -96,7 +97,7 @@ enum FileSystem {
         let fd = open(temp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw fail(.open, temp) }
         do throws(OutboxError) {
-            try writeAll(fd, bytes, path: temp)
+            try writeAll(fd, bytes, at: 0, path: temp)
             guard fsync(fd) == 0 else { throw fail(.fsync, temp) }
         } catch {
             close(fd)

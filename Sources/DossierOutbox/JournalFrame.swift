@@ -2,6 +2,8 @@
 ///
 /// A file starts with 8 magic bytes; then frames of `length u32 LE | crc u32 LE | type u8 |
 /// payload`, where `length` counts the payload and the CRC-32C covers type and payload.
+/// Zeros from a frame boundary to the end of the file are the unused preallocated part of a
+/// segment, not data.
 enum JournalFrame {
     static let headerSize = 9
     static let maxPayload = 16 << 20
@@ -48,10 +50,12 @@ enum JournalFrame {
         while offset < file.count {
             let remaining = file.count - offset
             guard remaining >= headerSize else {
+                if file[offset...].allSatisfy({ $0 == 0 }) { return nil }
                 return Stop(offset: offset, reason: .badLength, looksTorn: true)
             }
             let length = Int(UInt32(littleEndian: file.loadUnaligned(fromByteOffset: offset, as: UInt32.self)))
             let crc = UInt32(littleEndian: file.loadUnaligned(fromByteOffset: offset + 4, as: UInt32.self))
+            if length == 0 && crc == 0 && file[offset...].allSatisfy({ $0 == 0 }) { return nil }
             guard length <= maxPayload else {
                 return Stop(offset: offset, reason: .badLength, looksTorn: !hasIntactFrame(file, after: offset))
             }

@@ -208,9 +208,10 @@ struct OutboxBench {
         let (outbox, _) = try await Outbox.open(stateDirectory: state)
         try await outbox.compact()
         await outbox.close()
+        // Up to each file's last non-zero byte: a segment's preallocated zeros hold no records.
         return try FileManager.default.contentsOfDirectory(atPath: journalURL.path).reduce(0) { sum, name in
-            let attributes = try FileManager.default.attributesOfItem(atPath: journalURL.appendingPathComponent(name).path)
-            return sum + ((attributes[.size] as? Int) ?? 0)
+            let bytes = try Data(contentsOf: journalURL.appendingPathComponent(name))
+            return sum + ((bytes.lastIndex { $0 != 0 }).map { $0 + 1 } ?? 0)
         }
     }
 }

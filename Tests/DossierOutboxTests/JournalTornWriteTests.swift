@@ -30,6 +30,11 @@ private func frameSize(_ event: OutboxEvent) -> Int {
     return bytes.count
 }
 
+/// Where the records of a segment holding `events` end (preallocated zeros follow).
+private func dataEnd(_ events: [OutboxEvent]) -> Int {
+    JournalFrame.segmentMagic.count + events.map(frameSize).reduce(0, +)
+}
+
 /// Opens `directory`, returning the events replayed and the report.
 private func replay(_ directory: URL, acceptDamage: Bool = false) async throws -> ([OutboxEvent], ReplayReport) {
     var seen: [OutboxEvent] = []
@@ -67,19 +72,23 @@ private func damage(of directory: URL) async -> [JournalDamage]? {
         let events = sampleEvents(5)
         let source = dir.appendingPathComponent("source")
         try await writeJournal(source, events)
-        let full = try Data(contentsOf: source.appendingPathComponent(firstSegment))
-        let start = full.count - frameSize(events[4])
-        for cut in start..<full.count {
-            let trial = dir.appendingPathComponent("cut-\(cut)")
-            try FileManager.default.createDirectory(at: trial, withIntermediateDirectories: true)
-            let segment = trial.appendingPathComponent(firstSegment)
-            try full.prefix(cut).write(to: segment)
-            let (seen, report) = try await replay(trial)
-            #expect(seen == Array(events.prefix(4)), "cut at \(cut)")
-            let expectedTear = cut == start ? [] : [TornTail(segment: firstSegment, offset: start, droppedBytes: cut - start)]
-            #expect(report.tornTails == expectedTear, "cut at \(cut)")
-            #expect(try Data(contentsOf: segment).count == start, "cut at \(cut)")
-            try FileManager.default.removeItem(at: trial)
+        let full = try Data(contentsOf: source.appendingPathComponent(firstSegment)).prefix(dataEnd(events))
+        let start = dataEnd(Array(events.prefix(4)))
+        // A write cut short at the end of the file, and one cut short inside the zeros
+        // preallocated after it.
+        for padding in [0, 4096] {
+            for cut in start..<full.count {
+                let trial = dir.appendingPathComponent("cut-\(cut)-\(padding)")
+                try FileManager.default.createDirectory(at: trial, withIntermediateDirectories: true)
+                let segment = trial.appendingPathComponent(firstSegment)
+                try (full.prefix(cut) + Data(count: padding)).write(to: segment)
+                let (seen, report) = try await replay(trial)
+                #expect(seen == Array(events.prefix(4)), "cut at \(cut)")
+                let torn = cut == start ? [] : [TornTail(segment: firstSegment, offset: start, droppedBytes: cut - start + padding)]
+                #expect(report.tornTails == torn, "cut at \(cut) before \(padding) zeros")
+                #expect(try Data(contentsOf: segment).count == (cut == start ? start + padding : start))
+                try FileManager.default.removeItem(at: trial)
+            }
         }
     }
 }
@@ -90,7 +99,7 @@ private func damage(of directory: URL) async -> [JournalDamage]? {
         try await writeJournal(dir, events)
         let segment = dir.appendingPathComponent(firstSegment)
         let full = try Data(contentsOf: segment)
-        try full.prefix(full.count - 3).write(to: segment)
+        try full.prefix(dataEnd(events) - 3).write(to: segment)
         let extra = OutboxEvent.cancelled(id: "a0", at: Date(timeIntervalSince1970: 1_900_000_000))
         let (journal, _) = try Journal.open(directory: dir) { _ in }
         try await journal.append(extra)
@@ -107,7 +116,7 @@ private func damage(of directory: URL) async -> [JournalDamage]? {
         try await writeJournal(dir, events)
         let segment = dir.appendingPathComponent(firstSegment)
         var bytes = try Data(contentsOf: segment)
-        bytes[bytes.count - 2] ^= 0xFF
+        bytes[dataEnd(events) - 2] ^= 0xFF
         try bytes.write(to: segment)
         let (seen, report) = try await replay(dir)
         #expect(seen == Array(events.prefix(2)))

@@ -22,3 +22,12 @@ func makeArchive(in directory: URL, name: String, bytes: Int = 64) throws -> URL
 func journalFiles(_ journal: URL) throws -> [String] {
     try FileManager.default.contentsOfDirectory(atPath: journal.path).filter { $0 != "lock" }.sorted()
 }
+
+/// Bytes of the journal files in `journal` up to each file's last non-zero byte: segments
+/// carry preallocated zeros that hold no records.
+func journalContentSize(_ journal: URL) throws -> Int {
+    try journalFiles(journal).reduce(0) { sum, name in
+        let bytes = try Data(contentsOf: journal.appendingPathComponent(name))
+        return sum + ((bytes.lastIndex { $0 != 0 }).map { $0 + 1 } ?? 0)
+    }
+}
