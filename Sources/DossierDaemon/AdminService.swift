@@ -68,7 +68,7 @@ struct AdminService {
             return try Self.json(AdminProtocol.Retried(ids: [id]))
         }
         router.post("retry-dead") { _, _ in
-            let ids = try await authority.outbox.requeueAllDead()
+            let ids = try await authority.outbox.requeueAllDead().map(\.id)
             authority.pushWake.signal()
             return try Self.json(AdminProtocol.Retried(ids: ids))
         }
