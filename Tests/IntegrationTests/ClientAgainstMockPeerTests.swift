@@ -1,0 +1,135 @@
+import DossierArchive
+import DossierTestSupport
+import DossierTransport
+import Foundation
+import Testing
+
+/// The libcurl client (`PeerClient` + `PeerOperations`) against a real `dossier-mock-peer`
+/// process over mutual TLS: every protocol call, and each fault the mock can inject ends in the
+/// error class the outbox's retry policy needs.
+@Suite(.serialized) struct ClientAgainstMockPeerTests {
+    let temp: TempDir
+    let pki = TestPKI.shared
+
+    init() throws { temp = try TempDir() }
+
+    func operations(options: PeerClient.Options = PeerClient.Options(), code: String = "441800", caFile: String? = nil) throws -> PeerOperations {
+        let client = PeerClient(tls: PeerTLS(certificateFile: pki.cert(code), keyFile: pki.key(code), caFile: caFile ?? pki.ca), options: options)
+        return PeerOperations(client: client, trust: try pki.trust())
+    }
+
+    func archive(seed: Int = 81, size: Int = 8192) throws -> PackResult {
+        let sample = try SampleDossier.make(in: temp, seed: seed, documentSize: size)
+        return try DossierPackager.pack(dossierDirectory: sample.dir, destination: "430100", identity: pki.identity("441800"),
+                                       policy: .default, outputDirectory: temp.url)
+    }
+
+    func push(_ ops: PeerOperations, _ mock: MockPeerProcess, _ packed: PackResult) async throws -> PushOutcome {
+        try await ops.push(baseURL: mock.url, peer: "430100", id: packed.id, path: packed.path, size: packed.size, digest: packed.sha256)
+    }
+
+    @Test func pushRepushAndConflict() async throws {
+        let mock = try await MockPeerProcess(in: temp.url, pki: pki)
+        let ops = try operations()
+        defer { ops.client.shutdown() }
+        let packed = try archive()
+        guard case let .delivered(receipt, _, again) = try await push(ops, mock, packed) else { Issue.record("not delivered"); return }
+        #expect(!again && receipt.status == .accepted && receipt.digest == packed.sha256)
+        guard case let .delivered(_, _, repeated) = try await push(ops, mock, packed) else { Issue.record("re-push not delivered"); return }
+        #expect(repeated)
+        // Same id, other bytes: 409, permanent.
+        let other = try archive(seed: 82)
+        let conflict = try await ops.push(baseURL: mock.url, peer: "430100", id: packed.id, path: other.path, size: other.size, digest: other.sha256)
+        guard case .refused(409, _) = conflict else { Issue.record("expected 409, got \(conflict)"); return }
+        #expect(try mock.received().count == 1)
+        #expect(try await ops.health(baseURL: mock.url).authority == "430100")
+    }
+
+    @Test func injectedStatusesAreClassified() async throws {
+        let mock = try await MockPeerProcess(in: temp.url, pki: pki, flags: ["--fail-next", "1", "--fail-status", "503", "--retry-after", "7"])
+        let ops = try operations()
+        defer { ops.client.shutdown() }
+        let packed = try archive()
+        let busy = try await push(ops, mock, packed)
+        guard case .retryLater(503, 7, _) = busy else { Issue.record("expected retryLater 503 after 7 s, got \(busy)"); return }
+        try mock.control("POST", "/faults", json: #"{"failNext": 1, "failStatus": 403}"#)
+        let forbidden = try await push(ops, mock, packed)
+        guard case .refused(403, _) = forbidden else { Issue.record("expected refused 403, got \(forbidden)"); return }
+        #expect(!forbidden.isRetryable)
+    }
+
+    @Test func forgedReceiptsAreRefusedAsProof() async throws {
+        let mock = try await MockPeerProcess(in: temp.url, pki: pki, flags: ["--wrong-key-cert", pki.cert("441800"), "--wrong-key-key", pki.key("441800")])
+        let ops = try operations()
+        defer { ops.client.shutdown() }
+        try mock.control("POST", "/faults", json: #"{"wrongKey": 1}"#)
+        let wrongSigner = try await push(ops, mock, try archive(seed: 83))
+        guard case .badReceipt(.wrongSigner) = wrongSigner else { Issue.record("expected wrongSigner, got \(wrongSigner)"); return }
+        try mock.control("POST", "/faults", json: #"{"wrongDigest": 1}"#)
+        let wrongDigest = try await push(ops, mock, try archive(seed: 84))
+        guard case .badReceipt(.wrongArchive) = wrongDigest else { Issue.record("expected wrongArchive, got \(wrongDigest)"); return }
+        #expect(wrongDigest.isRetryable)
+    }
+
+    @Test func brokenConnectionsAndSlowPeersAreRetryableTransportErrors() async throws {
+        let mock = try await MockPeerProcess(in: temp.url, pki: pki)
+        var options = PeerClient.Options()
+        options.lowSpeedLimit = 100_000
+        options.lowSpeedTime = 1
+        options.connectTimeout = 2
+        let ops = try operations(options: options)
+        defer { ops.client.shutdown() }
+        let big = try archive(seed: 85, size: 2 << 20)
+        try mock.control("POST", "/faults", json: #"{"closeMidBody": 1}"#)
+        await #expect(throws: TransportError.self) { _ = try await push(ops, mock, big) }
+        try mock.control("POST", "/faults", json: #"{"refuseHandshakes": 1}"#)
+        do { _ = try await push(ops, mock, big); Issue.record("handshake was not refused") } catch let error as TransportError {
+            #expect(error.isRetryable, "\(error)")
+        }
+        // A held archive trickled slower than the low-speed limit is cut off as a timeout.
+        let held = try archive(seed: 86, size: 1 << 20)
+        try mock.control("POST", "/held", json: #"{"path": "\#(held.path)", "destination": "441800", "id": "\#(held.id)"}"#)
+        try mock.control("POST", "/faults", json: #"{"trickle": 1, "trickleBytesPerSecond": 2000}"#)
+        do {
+            try await ops.download(baseURL: mock.url, id: held.id, to: temp.path("trickled.dva"))
+            Issue.record("the trickle was not cut off")
+        } catch let error as TransportError {
+            guard case .timeout = error else { Issue.record("expected timeout, got \(error)"); return }
+        }
+        // After the faults, the same client still delivers.
+        guard case .delivered = try await push(ops, mock, big) else { Issue.record("no delivery after faults"); return }
+    }
+
+    @Test func pullListDownloadWithResumeAndRequest() async throws {
+        let mock = try await MockPeerProcess(in: temp.url, pki: pki, flags: ["--known-vin", "LFV2A21K773000001"])
+        let ops = try operations()
+        defer { ops.client.shutdown() }
+        let held = try archive(seed: 87, size: 256 << 10)
+        try mock.control("POST", "/held", json: #"{"path": "\#(held.path)", "destination": "441800", "id": "\#(held.id)"}"#)
+        let page = try await ops.list(baseURL: mock.url, after: nil, limit: 10)
+        #expect(page.archives.map(\.id) == [held.id])
+        // Resume: the first 100,000 bytes are already here.
+        let target = temp.path("pulled.dva")
+        let whole = try Data(contentsOf: URL(fileURLWithPath: held.path))
+        try whole.prefix(100_000).write(to: URL(fileURLWithPath: target))
+        try await ops.download(baseURL: mock.url, id: held.id, to: target)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: target)) == whole)
+        let log = try mock.control("GET", "/log")
+        #expect(log.contains("206") || log.contains("\"status\":206"), "\(log)")
+
+        let accepted = try await ops.requestArchive(baseURL: mock.url, .init(vin: "LFV2A21K773000001", plate: "湘A12345"))
+        #expect(!accepted.requestId.isEmpty)
+        await #expect(throws: PeerOperations.Failure.self) {
+            _ = try await ops.requestArchive(baseURL: mock.url, .init(vin: "1M8GDM9AXKP042788", plate: "湘A12345"))
+        }
+    }
+
+    @Test func clientRefusesAPeerFromAnotherCA() async throws {
+        let mock = try await MockPeerProcess(in: temp.url, pki: pki)
+        let ops = try operations(caFile: "\(pki.other)/ca.pem")
+        defer { ops.client.shutdown() }
+        do { _ = try await ops.health(baseURL: mock.url); Issue.record("an unknown CA was trusted") } catch let error as TransportError {
+            guard case .tls = error else { Issue.record("expected a TLS error, got \(error)"); return }
+        }
+    }
+}
