@@ -11,6 +11,7 @@ let package = Package(
         .executable(name: "dossierctl", targets: ["dossierctl"]),
         .executable(name: "dossier-bench", targets: ["dossier-bench"]),
         .executable(name: "dossier-mock-peer", targets: ["dossier-mock-peer"]),
+        .library(name: "DossierFuzzing", targets: ["DossierFuzzing"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -49,6 +50,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        .target(name: "DossierFuzzing", dependencies: ["DossierArchive", "DossierTransport"]),
         .target(
             name: "DossierDaemon",
             dependencies: [
@@ -88,7 +90,7 @@ let package = Package(
         .executableTarget(
             name: "dossier-bench",
             dependencies: [
-                "DossierModel", "DossierArchive", "DossierOutbox",
+                "DossierModel", "DossierArchive", "DossierOutbox", "DossierTransport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

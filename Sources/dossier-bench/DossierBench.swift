@@ -15,6 +15,27 @@ struct DossierBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "dossier-bench",
         abstract: "Measure dossierd against outside baselines, in the same run.",
-        subcommands: [PackBenchCommand.self, VerifyBenchCommand.self, OutboxBenchCommand.self]
+        subcommands: [AllBenchCommand.self, PackBenchCommand.self, VerifyBenchCommand.self, OutboxBenchCommand.self,
+                      TransportBenchCommand.self, PushOnceCommand.self],
+        defaultSubcommand: AllBenchCommand.self
     )
+}
+
+/// `dossier-bench` / `dossier-bench all`: every area, one table.
+struct AllBenchCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "all", abstract: "Every benchmark, one table (the default).")
+    @OptionGroup var options: BenchOptions
+    @OptionGroup var archive: ArchiveBenchOptions
+
+    func run() async throws {
+        var figures: [Figure] = []
+        do {
+            let workspace = try ArchiveWorkspace(options: archive)
+            figures += try ArchiveBench.packFigures(workspace, rounds: options.rounds)
+            figures += try ArchiveBench.verifyFigures(workspace, rounds: options.rounds)
+        }
+        figures += try await OutboxBenchCommand.parse(["--rounds", "\(options.rounds)"]).figures()
+        figures += try await TransportBench.figures(TransportWorkspace(), count: 1000, concurrency: 8, bigSize: 1 << 30, rounds: options.rounds)
+        report(figures, json: options.json)
+    }
 }

@@ -17,6 +17,10 @@ struct OutboxBenchCommand: AsyncParsableCommand {
     var replayRecords = 1_000_000
 
     func run() async throws {
+        report(try await figures(), json: options.json)
+    }
+
+    func figures() async throws -> [Figure] {
         let root = FileManager.default.temporaryDirectory
             .appendingPathComponent("dossier-bench-outbox-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
@@ -36,7 +40,7 @@ struct OutboxBenchCommand: AsyncParsableCommand {
             compaction.append(try await bench.compactionSizeRatio(round: round))
         }
         let area = "outbox"
-        let figures = [
+        return [
             Figure.higherIsBetter(
                 area: area, figure: "journal appends/s, 32 producers (enqueued record, 256-B payload)",
                 value: median(many), unit: "/s", baseline: "A: fdatasync per record", baselineValue: median(a),
@@ -56,7 +60,6 @@ struct OutboxBenchCommand: AsyncParsableCommand {
                 area: area, figure: "compacted size, 10k live of 100k vs 10k live of 20k",
                 value: median(compaction), unit: "×", limit: 1.1, limitName: "1.1×"),
         ]
-        report(figures, json: options.json)
     }
 }
 

@@ -1,0 +1,179 @@
+import ArgumentParser
+import DossierArchive
+import DossierModel
+import DossierTransport
+import Foundation
+
+/// `dossier-bench transport`: pushes through `PeerClient` (libcurl multi, in process) against
+/// the `curl` command line uploading the same archives to the same kind of peer
+/// (`dossier-mock-peer`, a fresh one per run so neither side meets the other's duplicates).
+struct TransportBenchCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "transport", abstract: "Push throughput and memory, against curl.")
+    @OptionGroup var options: BenchOptions
+    @Option(help: "Small archives pushed per run.") var count = 1000
+    @Option(help: "Pushes in flight (both clients).") var concurrency = 8
+    @Option(help: "Size of the single large archive (0 to skip).") var bigSize: Int = 1 << 30
+
+    func run() async throws {
+        let ws = try TransportWorkspace()
+        report(try await TransportBench.figures(ws, count: count, concurrency: concurrency, bigSize: bigSize, rounds: options.rounds),
+               json: options.json)
+    }
+}
+
+/// Internal: one push by our client in a process of its own, so its peak RSS can be measured.
+struct PushOnceCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "push-once", shouldDisplay: false)
+    @Option var url: String
+    @Option var file: String
+    @Option var id: String
+    @Option var digest: String
+    @Option var pki: String
+
+    func run() async throws {
+        let client = PeerClient(tls: PeerTLS(certificateFile: "\(pki)/441800.pem", keyFile: "\(pki)/441800.key", caFile: "\(pki)/ca.pem"))
+        defer { client.shutdown() }
+        let operations = PeerOperations(client: client, trust: try TrustStore(caFiles: ["\(pki)/ca.pem"]))
+        let size = (try FileManager.default.attributesOfItem(atPath: file)[.size] as? UInt64) ?? 0
+        let outcome = try await operations.push(baseURL: url, peer: "430100", id: id, path: file, size: size, digest: digest)
+        guard case .delivered = outcome else { throw BenchError.setup("push-once: \(outcome)") }
+    }
+}
+
+/// A PKI, packed archives and fresh mock peers under one temp folder.
+final class TransportWorkspace {
+    let root = FileManager.default.temporaryDirectory.appendingPathComponent("dossier-bench-transport-\(getpid())")
+    var pki: String { root.appendingPathComponent("pki").path }
+
+    init() throws {
+        try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+        try measureOK([packageRoot.appendingPathComponent("Certs/make-dev-pki.sh").path, pki, "441800", "430100"])
+    }
+
+    deinit { try? FileManager.default.removeItem(at: root) }
+
+    /// `count` valid archives for 430100, each from its own synthetic dossier.
+    func archives(count: Int, documents: Int, documentSize: Int, name: String) throws -> [PackResult] {
+        let dossiers = root.appendingPathComponent("dossiers-\(name)")
+        let out = root.appendingPathComponent("archives-\(name)")
+        try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
+        let folders = try SampleGenerator(seed: 7, count: count, documents: documents, documentSize: documentSize).generate(into: dossiers)
+        let identity = try SigningIdentity(certificateFile: "\(pki)/441800.pem", keyFile: "\(pki)/441800.key")
+        let packed = try folders.map {
+            try DossierPackager.pack(dossierDirectory: $0, destination: "430100", identity: identity, policy: .default, outputDirectory: out)
+        }
+        try? FileManager.default.removeItem(at: dossiers)
+        return packed
+    }
+
+    /// A fresh mock peer (430100); returns the process and its base URL.
+    func mockPeer() throws -> (Process, String) {
+        let state = root.appendingPathComponent("mock-\(UUID().uuidString)")
+        let process = Process()
+        process.executableURL = productsDirectory.appendingPathComponent("dossier-mock-peer")
+        process.arguments = ["--cert", "\(pki)/430100.pem", "--key", "\(pki)/430100.key", "--ca", "\(pki)/ca.pem",
+                             "--state", state.path, "--max-uploads", "64"]
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = FileHandle(forWritingAtPath: "/dev/null")
+        try process.run()
+        var line = ""
+        let deadline = Date().addingTimeInterval(10)
+        while !line.contains("\n"), Date() < deadline, process.isRunning { line += String(decoding: out.fileHandleForReading.availableData, as: UTF8.self) }
+        let words = line.split(separator: " ")
+        guard words.count >= 2, words[0] == "listening" else { throw BenchError.setup("dossier-mock-peer did not start: \(line)") }
+        return (process, "https://\(words[1])")
+    }
+}
+
+enum TransportBench {
+    static func figures(_ ws: TransportWorkspace, count: Int, concurrency: Int, bigSize: Int, rounds: Int) async throws -> [Figure] {
+        let small = try ws.archives(count: count, documents: 6, documentSize: 9 << 10, name: "small")
+        let smallBytes = Double(small.reduce(0) { $0 + $1.size })
+        var ours: [Double] = [], theirs: [Double] = []
+        for _ in 0..<max(1, rounds) {
+            ours.append(Double(count) / (try await pushAll(small, ws: ws, concurrency: concurrency)))
+            theirs.append(Double(count) / (try curlAll(small, ws: ws, concurrency: concurrency)))
+        }
+        var figures = [Figure.higherIsBetter(
+            area: "transport", figure: "\(count) pushes of \(Int(smallBytes) / max(1, count) >> 10) KiB, \(concurrency) in flight",
+            value: median(ours), unit: "/s", baseline: "curl --parallel", baselineValue: median(theirs), minRatio: 0.8)]
+        if bigSize > 0 { figures += try bigFigures(ws, size: bigSize, rounds: rounds) }
+        return figures
+    }
+
+    /// Seconds for our client to push every archive, `concurrency` at a time.
+    static func pushAll(_ archives: [PackResult], ws: TransportWorkspace, concurrency: Int) async throws -> Double {
+        let (mock, url) = try ws.mockPeer()
+        defer { mock.terminate(); mock.waitUntilExit() }
+        let client = PeerClient(tls: PeerTLS(certificateFile: "\(ws.pki)/441800.pem", keyFile: "\(ws.pki)/441800.key", caFile: "\(ws.pki)/ca.pem"))
+        defer { client.shutdown() }
+        let operations = PeerOperations(client: client, trust: try TrustStore(caFiles: ["\(ws.pki)/ca.pem"]))
+        return try await seconds {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                var next = 0
+                func add() {
+                    let archive = archives[next]
+                    next += 1
+                    group.addTask {
+                        let outcome = try await operations.push(baseURL: url, peer: "430100", id: archive.id, path: archive.path,
+                                                                size: archive.size, digest: archive.sha256)
+                        guard case .delivered = outcome else { throw BenchError.setup("push \(archive.id): \(outcome)") }
+                    }
+                }
+                while next < min(concurrency, archives.count) { add() }
+                while try await group.next() != nil { if next < archives.count { add() } }
+            }
+        }
+    }
+
+    /// Seconds for one `curl --parallel` process to upload every archive.
+    static func curlAll(_ archives: [PackResult], ws: TransportWorkspace, concurrency: Int) throws -> Double {
+        let (mock, url) = try ws.mockPeer()
+        defer { mock.terminate(); mock.waitUntilExit() }
+        let config = ws.root.appendingPathComponent("curl-\(UUID().uuidString).conf")
+        let lines = archives.map { "url = \"\(url)/v1/archives/\($0.id)\"\nupload-file = \"\($0.path)\"\noutput = \"/dev/null\"\n" }
+        try lines.joined().write(to: config, atomically: true, encoding: .utf8)
+        return try measureOK(["curl", "-sS", "--fail", "--parallel", "--parallel-max", "\(concurrency)", "--cert", "\(ws.pki)/441800.pem",
+                              "--key", "\(ws.pki)/441800.key", "--cacert", "\(ws.pki)/ca.pem", "-H", "Expect:", "-K", config.path]).seconds
+    }
+
+    static func bigFigures(_ ws: TransportWorkspace, size: Int, rounds: Int) throws -> [Figure] {
+        guard let big = try ws.archives(count: 1, documents: 2, documentSize: size / 2, name: "big").first else { return [] }
+        var ours: [Double] = [], theirs: [Double] = [], clientRSS: [Double] = [], serverRSS: [Double] = []
+        let bench = CommandLine.arguments[0]
+        for _ in 0..<max(1, rounds) {
+            let (mockA, urlA) = try ws.mockPeer()
+            let run = try measureOK([bench, "push-once", "--url", urlA, "--file", big.path, "--id", big.id, "--digest", big.sha256, "--pki", ws.pki])
+            ours.append(Double(big.size) / run.seconds / 1e6)
+            clientRSS.append(run.maxRSSBytes / 1_048_576)
+            serverRSS.append(peakRSS(mockA.processIdentifier) / 1_048_576)
+            mockA.terminate(); mockA.waitUntilExit()
+            let (mockB, urlB) = try ws.mockPeer()
+            let curl = try measureOK(["curl", "-sS", "--fail", "-o", "/dev/null", "-H", "Expect:", "--cert", "\(ws.pki)/441800.pem",
+                                      "--key", "\(ws.pki)/441800.key", "--cacert", "\(ws.pki)/ca.pem", "-T", big.path, "\(urlB)/v1/archives/\(big.id)"])
+            theirs.append(Double(big.size) / curl.seconds / 1e6)
+            mockB.terminate(); mockB.waitUntilExit()
+        }
+        let mib = big.size >> 20
+        return [
+            .higherIsBetter(area: "transport", figure: "one \(mib) MiB archive", value: median(ours), unit: "MB/s",
+                            baseline: "curl -T", baselineValue: median(theirs), minRatio: 0.9),
+            .atMost(area: "transport", figure: "client peak RSS, \(mib) MiB push", value: median(clientRSS), unit: "MiB", limit: 64, limitName: "64 MiB"),
+            .atMost(area: "transport", figure: "server peak RSS, \(mib) MiB receive", value: median(serverRSS), unit: "MiB", limit: 64, limitName: "64 MiB"),
+        ]
+    }
+
+    /// VmHWM of a live process, in bytes.
+    static func peakRSS(_ pid: Int32) -> Double {
+        let status = (try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)) ?? ""
+        let line = status.split(separator: "\n").first { $0.hasPrefix("VmHWM:") } ?? ""
+        return (Double(line.split(separator: " ").dropFirst().first ?? "0") ?? 0) * 1024
+    }
+
+    static func seconds(_ body: () async throws -> Void) async rethrows -> Double {
+        let start = DispatchTime.now()
+        try await body()
+        return Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
+    }
+}
