@@ -51,7 +51,7 @@ public struct PeerServer: Sendable {
             router: router,
             server: HTTPServerBuilder { responder in
                 ConnectionGate(base: try TLSChannel(HTTP1Channel(responder: responder), tlsConfiguration: tlsConfiguration),
-                               admit: admitConnection)
+                               admit: admitConnection, maxBodyBytes: configuration.maxArchiveBytes)
             },
             configuration: ApplicationConfiguration(address: .hostname(configuration.host, port: configuration.port),
                                                     serverName: "dossierd"),
