@@ -83,6 +83,21 @@ struct ServerPushTests {
         }
     }
 
+    @Test func expectContinueIsAnsweredAtOnceOrWithA413() async throws {
+        let dir = try TempDir()
+        try await withServer(in: dir, maxArchiveBytes: 1 << 20) { server in
+            let small = try makeArchive(in: dir, padding: 64 << 10)
+            let started = Date()
+            // curl waits a whole second for a 100 Continue that never comes.
+            #expect(try await push(small, port: server.port, in: dir, expectContinue: true).status == 201)
+            #expect(Date().timeIntervalSince(started) < 0.9)
+            let large = try makeArchive(in: dir, padding: 2 << 20)
+            let refused = try await push(large, port: server.port, in: dir, expectContinue: true)
+            #expect(refused.status == 413)
+            #expect(server.inbox.entry(id: large.id) == nil)
+        }
+    }
+
     @Test func tamperedArchiveIsQuarantinedWithASignedRejection() async throws {
         let dir = try TempDir()
         try await withServer(in: dir) { server in
