@@ -20,11 +20,14 @@ public struct PeerServerConfiguration: Sendable {
     public var retryAfterSeconds: Int
     /// Reported by `GET /v1/health`.
     public var version: String
+    /// A connection that sends nothing for this long is closed (stalled or slow-loris clients).
+    public var idleTimeoutSeconds: Int64
 
-    /// Defaults: loopback, any free port, `ArchiveLimits.default` size, 32 uploads, 5 s retry.
+    /// Defaults: loopback, any free port, `ArchiveLimits.default` size, 32 uploads, 5 s retry,
+    /// 120 s idle timeout.
     public init(host: String = "127.0.0.1", port: Int = 0, certificateFile: String, keyFile: String, caFile: String,
                 maxArchiveBytes: UInt64 = ArchiveLimits.default.maxArchiveBytes, maxConcurrentUploads: Int = 32,
-                retryAfterSeconds: Int = 5, version: String = ArchivePacker.softwareAgent) {
+                retryAfterSeconds: Int = 5, version: String = ArchivePacker.softwareAgent, idleTimeoutSeconds: Int64 = 120) {
         self.host = host
         self.port = port
         self.certificateFile = certificateFile
@@ -34,5 +37,6 @@ public struct PeerServerConfiguration: Sendable {
         self.maxConcurrentUploads = maxConcurrentUploads
         self.retryAfterSeconds = retryAfterSeconds
         self.version = version
+        self.idleTimeoutSeconds = idleTimeoutSeconds
     }
 }
