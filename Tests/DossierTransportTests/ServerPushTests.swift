@@ -177,6 +177,8 @@ struct ServerPushTests {
                                  identity: try TestPKI.shared.identity("430100"), trust: try TestPKI.shared.trust())
         #expect(reopened.entry(id: archive.id)?.digest == archive.sha256)
         #expect(reopened.counts().accepted == 1)
+        #expect(reopened.entries(since: Date().addingTimeInterval(-60)).map(\.archiveId) == [archive.id])
+        #expect(reopened.entries(since: Date().addingTimeInterval(60)).isEmpty)
         #expect(dir.contents("inbox") == [".incoming", "\(archive.id).dva", "\(archive.id).json", "\(archive.id).receipt"])
         #expect(dir.contents("inbox/.incoming").isEmpty)
     }
