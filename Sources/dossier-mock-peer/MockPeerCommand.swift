@@ -72,6 +72,9 @@ struct MockPeerCommand: AsyncParsableCommand {
             throw ValidationError("--wrong-key-cert and --wrong-key-key go together")
         }
         guard (0...1).contains(failRate) else { throw ValidationError("--fail-rate is a probability between 0 and 1") }
+        guard FaultSettings.failStatuses.contains(failStatus) else { throw ValidationError("--fail-status must be 400-599") }
+        guard FaultSettings.latencyRange.contains(latencyMs) else { throw ValidationError("--latency-ms must be 0-600000") }
+        guard retryAfter.map({ $0 >= 0 }) ?? true else { throw ValidationError("--retry-after must not be negative") }
     }
 
     func run() async throws {

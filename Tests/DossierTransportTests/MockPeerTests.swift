@@ -30,6 +30,8 @@ struct MockPeerTests {
         let archive = try makeArchive(in: dir)
         try await withMockPeer(in: dir, ["--fail-next", "1", "--fail-status", "500"]) { mock in
             #expect(try await push(archive, port: mock.port, in: dir).status == 500)
+            #expect(try await mock.control("POST", "/faults", json: #"{"failNext":1,"failStatus":5000}"#).status == 400)
+            #expect(try await mock.control("POST", "/faults", json: #"{"latencyMs":-1}"#).status == 400)
             #expect(try await mock.control("POST", "/faults", json: #"{"failNext":2,"failStatus":503,"retryAfter":3}"#).status == 200)
             for _ in 0..<2 {
                 let answer = try await push(archive, port: mock.port, in: dir)
