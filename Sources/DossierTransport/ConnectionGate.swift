@@ -1,14 +1,17 @@
 import HummingbirdCore
 import Logging
 import NIOCore
+import NIOHTTP1
 
-/// Wraps a child channel setup so that a connection is closed before any TLS byte is
-/// exchanged when `admit` says no: how the mock peer refuses handshakes on demand.
+/// Wraps the TLS + HTTP/1 child channel setup: closes a connection before any TLS byte is
+/// exchanged when `admit` says no (how the mock peer refuses handshakes on demand), and adds
+/// the `ExpectContinueHandler` to every admitted connection.
 struct ConnectionGate<Base: ServerChildChannel>: ServerChildChannel {
     typealias Value = Base.Value
 
     let base: Base
     let admit: @Sendable () -> Bool
+    let maxBodyBytes: UInt64
 
     struct Refused: Error {}
 
@@ -17,17 +20,19 @@ struct ConnectionGate<Base: ServerChildChannel>: ServerChildChannel {
             channel.close(promise: nil)
             return channel.eventLoop.makeFailedFuture(Refused())
         }
-        return base.setup(channel: channel, logger: logger)
+        return base.setup(channel: channel, logger: logger).flatMapThrowing { value in
+            let operations = channel.pipeline.syncOperations
+            let decoder = try operations.handler(type: ByteToMessageHandler<HTTPRequestDecoder>.self)
+            try operations.addHandler(ExpectContinueHandler(maxBodyBytes: maxBodyBytes), position: .after(decoder))
+            return value
+        }.flatMapErrorThrowing { error in
+            // A connection whose setup failed would otherwise stay open, unanswered.
+            channel.close(promise: nil)
+            throw error
+        }
     }
 
     func handle(value: Value, logger: Logger) async {
         await base.handle(value: value, logger: logger)
-    }
-}
-
-extension ServerChildChannel {
-    /// Opens the existential to wrap it in a `ConnectionGate`.
-    func gated(by admit: @escaping @Sendable () -> Bool) -> any ServerChildChannel {
-        ConnectionGate(base: self, admit: admit)
     }
 }

@@ -35,7 +35,7 @@ public final class Inbox: Sendable {
 
     /// Opens (creating if needed) the inbox and quarantine folders, removes leftovers of
     /// interrupted uploads and loads the index.
-    /// - Throws: `InboxError.noAuthorityCode`, `.damagedEntry`, `.storage`.
+    /// - Throws: `InboxError.noAuthorityCode`, `.damagedEntry`, `.fileSystem`.
     public init(inboxDirectory: URL, quarantineDirectory: URL, identity: SigningIdentity, trust: TrustStore,
                 limits: ArchiveLimits = .default) throws {
         guard let code = identity.info.authority else { throw InboxError.noAuthorityCode(subject: identity.info.subject) }
@@ -49,7 +49,7 @@ public final class Inbox: Sendable {
             do {
                 try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
             } catch {
-                throw InboxError.storage(.io(path: dir.path, operation: "create directory", errno: EACCES))
+                throw InboxError.fileSystem(path: dir.path, operation: "create directory", reason: "\(error)")
             }
         }
         var state = State()
@@ -133,14 +133,14 @@ public final class Inbox: Sendable {
     }
 
     /// The signed receipt stored for `id` (acceptance or rejection).
-    /// - Throws: `InboxError.storage` when the stored receipt cannot be read.
+    /// - Throws: `InboxError.fileSystem` when the stored receipt cannot be read.
     public func storedReceipt(id: String) throws -> [UInt8]? {
         guard let entry = entry(id: id) else { return nil }
         let url = entry.status == .accepted
             ? inboxDirectory.appendingPathComponent("\(id).receipt")
             : quarantineDirectory.appendingPathComponent(id).appendingPathComponent("receipt")
         do { return [UInt8](try Data(contentsOf: url)) } catch {
-            throw InboxError.storage(.io(path: url.path, operation: "read", errno: ENOENT))
+            throw InboxError.fileSystem(path: url.path, operation: "read receipt", reason: "\(error)")
         }
     }
 
@@ -232,7 +232,7 @@ public final class Inbox: Sendable {
     private static func removeLeftovers(in dir: URL, keeping keep: (String) -> Bool) throws {
         for name in names(in: dir) where !keep(name) {
             do { try FileManager.default.removeItem(at: dir.appendingPathComponent(name)) } catch {
-                throw InboxError.storage(.io(path: dir.appendingPathComponent(name).path, operation: "remove leftover", errno: EACCES))
+                throw InboxError.fileSystem(path: dir.appendingPathComponent(name).path, operation: "remove leftover", reason: "\(error)")
             }
         }
     }

@@ -11,6 +11,7 @@ public struct PeerHTTPError: Error, Sendable, Equatable {
     /// Seconds for a `Retry-After` header (429/503).
     public var retryAfter: Int?
 
+    /// An answer with `status`, a stable `code` and a human `detail`.
     public init(_ status: HTTPResponse.Status, _ code: String, _ detail: String, reasons: [String]? = nil, retryAfter: Int? = nil) {
         self.status = status
         self.code = code

@@ -39,6 +39,7 @@ public struct PeerServer: Sendable {
         tls.certificateVerification = .noHostnameVerification
         tls.minimumTLSVersion = .tlsv12
         let tlsConfiguration = tls
+        let idleTimeout = TimeAmount.seconds(configuration.idleTimeoutSeconds)
 
         let router = Router(context: PeerRequestContext.self)
         router.add(middleware: ErrorBodyMiddleware())
@@ -50,8 +51,9 @@ public struct PeerServer: Sendable {
         application = Application(
             router: router,
             server: HTTPServerBuilder { responder in
-                ConnectionGate(base: try TLSChannel(HTTP1Channel(responder: responder), tlsConfiguration: tlsConfiguration),
-                               admit: admitConnection)
+                let http = HTTP1Channel(responder: responder, configuration: .init(idleTimeout: idleTimeout))
+                return ConnectionGate(base: try TLSChannel(http, tlsConfiguration: tlsConfiguration),
+                               admit: admitConnection, maxBodyBytes: configuration.maxArchiveBytes)
             },
             configuration: ApplicationConfiguration(address: .hostname(configuration.host, port: configuration.port),
                                                     serverName: "dossierd"),

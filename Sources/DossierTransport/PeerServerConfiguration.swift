@@ -6,8 +6,9 @@ public struct PeerServerConfiguration: Sendable {
     public var host: String
     /// Port to bind; 0 picks a free one (read it from `PeerServer.port`).
     public var port: Int
-    /// The server's certificate (leaf first, then intermediates) and key, PEM.
+    /// The server's certificate (leaf first, then intermediates), PEM.
     public var certificateFile: String
+    /// The server's private key, PEM.
     public var keyFile: String
     /// Trust anchors for client certificates, PEM.
     public var caFile: String
@@ -19,10 +20,14 @@ public struct PeerServerConfiguration: Sendable {
     public var retryAfterSeconds: Int
     /// Reported by `GET /v1/health`.
     public var version: String
+    /// A connection that sends nothing for this long is closed (stalled or slow-loris clients).
+    public var idleTimeoutSeconds: Int64
 
+    /// Defaults: loopback, any free port, `ArchiveLimits.default` size, 32 uploads, 5 s retry,
+    /// 120 s idle timeout.
     public init(host: String = "127.0.0.1", port: Int = 0, certificateFile: String, keyFile: String, caFile: String,
                 maxArchiveBytes: UInt64 = ArchiveLimits.default.maxArchiveBytes, maxConcurrentUploads: Int = 32,
-                retryAfterSeconds: Int = 5, version: String = ArchivePacker.softwareAgent) {
+                retryAfterSeconds: Int = 5, version: String = ArchivePacker.softwareAgent, idleTimeoutSeconds: Int64 = 120) {
         self.host = host
         self.port = port
         self.certificateFile = certificateFile
@@ -32,5 +37,6 @@ public struct PeerServerConfiguration: Sendable {
         self.maxConcurrentUploads = maxConcurrentUploads
         self.retryAfterSeconds = retryAfterSeconds
         self.version = version
+        self.idleTimeoutSeconds = idleTimeoutSeconds
     }
 }

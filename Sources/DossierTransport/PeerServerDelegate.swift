@@ -22,6 +22,7 @@ public struct HeldArchiveFile: Sendable, Equatable {
     /// The authority the archive is for: only it may download it.
     public var destination: String
 
+    /// A held archive file of `size` bytes at `path`, for `destination`.
     public init(path: String, size: UInt64, destination: String) {
         self.path = path
         self.size = size

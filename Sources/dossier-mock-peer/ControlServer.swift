@@ -36,6 +36,9 @@ enum ControlServer {
             guard let patch = try? JSONDecoder().decode(FaultSettings.Patch.self, from: Data(buffer: body)) else {
                 return PeerHTTPError(.badRequest, "bad-faults", "expected a JSON object of FaultSettings fields").response
             }
+            if let problem = FaultSettings.problem(with: patch) {
+                return PeerHTTPError(.badRequest, "bad-faults", problem).response
+            }
             return json(faults.update(patch))
         }
         router.delete("/faults") { _, _ in faults.reset(); return Response(status: .noContent) }

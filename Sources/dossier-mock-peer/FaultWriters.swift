@@ -34,7 +34,7 @@ struct CuttingWriter: ResponseBodyWriter {
         var part = buffer
         if part.readableBytes >= left {
             if left > 0, let head = part.readSlice(length: left) { try await inner.write(head) }
-            try await channel.close()
+            channel.close(promise: nil)
             throw Cut()
         }
         left -= part.readableBytes
@@ -42,7 +42,7 @@ struct CuttingWriter: ResponseBodyWriter {
     }
 
     consuming func finish(_ trailingHeaders: HTTPFields?) async throws {
-        try await channel.close()
+        channel.close(promise: nil)
         throw Cut()
     }
 }

@@ -36,11 +36,25 @@ struct FaultSettings: Codable, Sendable, Equatable {
         var seed: UInt64?
     }
 
+    /// Statuses an injected failure may carry.
+    static let failStatuses = 400...599
+    /// Longest added latency: ten minutes.
+    static let latencyRange = 0...600_000
+
+    /// Why a patch cannot be applied, if it cannot.
+    static func problem(with patch: Patch) -> String? {
+        if let status = patch.failStatus, !failStatuses.contains(status) { return "failStatus must be 400-599" }
+        if let latency = patch.latencyMs, !latencyRange.contains(latency) { return "latencyMs must be 0-600000" }
+        if let rate = patch.failRate, !(0...1).contains(rate) { return "failRate must be between 0 and 1" }
+        if let retryAfter = patch.retryAfter, retryAfter < 0 { return "retryAfter must not be negative" }
+        return nil
+    }
+
     mutating func apply(_ patch: Patch) {
         failNext = patch.failNext ?? failNext
-        failStatus = patch.failStatus ?? failStatus
+        failStatus = patch.failStatus.map { min(max($0, Self.failStatuses.lowerBound), Self.failStatuses.upperBound) } ?? failStatus
         retryAfter = patch.retryAfter ?? retryAfter
-        latencyMs = patch.latencyMs ?? latencyMs
+        latencyMs = patch.latencyMs.map { min(max($0, Self.latencyRange.lowerBound), Self.latencyRange.upperBound) } ?? latencyMs
         closeMidBody = patch.closeMidBody ?? closeMidBody
         trickle = patch.trickle ?? trickle
         trickleBytesPerSecond = max(1, patch.trickleBytesPerSecond ?? trickleBytesPerSecond)

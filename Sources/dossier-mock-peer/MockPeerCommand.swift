@@ -4,7 +4,6 @@ import DossierTransport
 import Foundation
 import Hummingbird
 import Logging
-import Synchronization
 
 /// `dossier-mock-peer`: a standalone peer authority for tests and demos (DESIGN.md §5). It
 /// receives, verifies and stores archives with `PeerServer` + `Inbox`, answers with receipts,
@@ -68,12 +67,25 @@ struct MockPeerCommand: AsyncParsableCommand {
     @Option(help: "Seed of the random faults.")
     var seed: UInt64 = 1
 
+    func validate() throws {
+        guard (wrongKeyCert == nil) == (wrongKeyKey == nil) else {
+            throw ValidationError("--wrong-key-cert and --wrong-key-key go together")
+        }
+        guard (0...1).contains(failRate) else { throw ValidationError("--fail-rate is a probability between 0 and 1") }
+        guard FaultSettings.failStatuses.contains(failStatus) else { throw ValidationError("--fail-status must be 400-599") }
+        guard FaultSettings.latencyRange.contains(latencyMs) else { throw ValidationError("--latency-ms must be 0-600000") }
+        guard retryAfter.map({ $0 >= 0 }) ?? true else { throw ValidationError("--retry-after must not be negative") }
+    }
+
     func run() async throws {
         var logger = Logger(label: "dossier-mock-peer")
         logger.logLevel = .warning
         let identity = try SigningIdentity(certificateFile: cert, keyFile: key)
         let trust = try TrustStore(caFiles: [ca])
-        let wrongIdentity = try wrongKeyCert.map { try SigningIdentity(certificateFile: $0, keyFile: wrongKeyKey ?? "") }
+        var wrongIdentity: SigningIdentity?
+        if let wrongKeyCert, let wrongKeyKey {
+            wrongIdentity = try SigningIdentity(certificateFile: wrongKeyCert, keyFile: wrongKeyKey)
+        }
         let stateURL = URL(fileURLWithPath: state)
         var limits = ArchiveLimits.default
         limits.maxArchiveBytes = maxArchiveBytes
@@ -83,7 +95,7 @@ struct MockPeerCommand: AsyncParsableCommand {
         let faults = MockFaults(FaultSettings(
             failNext: failNext, failStatus: failStatus, retryAfter: retryAfter, latencyMs: latencyMs, closeMidBody: closeMidBody,
             trickle: trickle, trickleBytesPerSecond: max(1, trickleRate), wrongKey: wrongKey, wrongDigest: wrongDigest,
-            refuseHandshakes: refuseHandshakes, failRate: min(1, max(0, failRate)), seed: seed))
+            refuseHandshakes: refuseHandshakes, failRate: failRate, seed: seed))
         let log = RequestLog()
         let held = MockHeldArchives(trust: trust, knownVINs: Set(knownVINs + ineligibleVINs), ineligibleVINs: Set(ineligibleVINs))
         let ready = ReadyLine(host: host)
@@ -104,28 +116,5 @@ struct MockPeerCommand: AsyncParsableCommand {
             logger: logger)
         server.application.addServices(control)
         try await server.runService()
-    }
-}
-
-/// Prints the one `listening` line once both the peer and the control server are bound.
-/// Thread-safe.
-final class ReadyLine: Sendable {
-    private let host: String
-    private let ports = Mutex<(peer: Int?, control: Int?)>((nil, nil))
-
-    init(host: String) { self.host = host }
-
-    func peer(_ port: Int) { update { $0.peer = port } }
-    func control(_ port: Int) { update { $0.control = port } }
-
-    private func update(_ change: (inout (peer: Int?, control: Int?)) -> Void) {
-        let line: String? = ports.withLock { ports in
-            change(&ports)
-            guard let peer = ports.peer, let control = ports.control else { return nil }
-            return "listening \(host):\(peer) control \(control)"
-        }
-        guard let line else { return }
-        // Unbuffered, so a parent reading the pipe sees the line at once.
-        FileHandle.standardOutput.write(Data((line + "\n").utf8))
     }
 }

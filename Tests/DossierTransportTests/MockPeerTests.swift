@@ -30,6 +30,8 @@ struct MockPeerTests {
         let archive = try makeArchive(in: dir)
         try await withMockPeer(in: dir, ["--fail-next", "1", "--fail-status", "500"]) { mock in
             #expect(try await push(archive, port: mock.port, in: dir).status == 500)
+            #expect(try await mock.control("POST", "/faults", json: #"{"failNext":1,"failStatus":5000}"#).status == 400)
+            #expect(try await mock.control("POST", "/faults", json: #"{"latencyMs":-1}"#).status == 400)
             #expect(try await mock.control("POST", "/faults", json: #"{"failNext":2,"failStatus":503,"retryAfter":3}"#).status == 200)
             for _ in 0..<2 {
                 let answer = try await push(archive, port: mock.port, in: dir)
@@ -99,6 +101,18 @@ struct MockPeerTests {
             #expect(slow.status == 206)
             #expect(slow.body == Array([UInt8](try Data(contentsOf: URL(fileURLWithPath: held.path)))[100...]))
             #expect(try await mock.control("POST", "/faults", json: #"{"latencyMs":0}"#).status == 200)
+
+            let forged = dir.path("forged.receipt")
+            try Data(try Receipt(archiveId: held.id, digest: held.sha256, sender: "430100", receiver: "110000", receivedAt: Date(),
+                                 status: .accepted, reasons: []).signed(by: TestPKI.shared.identity("110000"))).write(to: URL(fileURLWithPath: forged))
+            let refusedAck = try await curl(port: mock.port, PeerProtocol.receiptPath(held.id), ["--data-binary", "@\(forged)"], in: dir)
+            #expect(refusedAck.status == 422)
+            let genuine = dir.path("genuine.receipt")
+            try Data(try Receipt(archiveId: held.id, digest: held.sha256, sender: "430100", receiver: "441800", receivedAt: Date(),
+                                 status: .accepted, reasons: []).signed(by: TestPKI.shared.identity("441800"))).write(to: URL(fileURLWithPath: genuine))
+            #expect(try await curl(port: mock.port, PeerProtocol.receiptPath(held.id), ["--data-binary", "@\(genuine)"], in: dir).status == 204)
+            let after = try await curl(port: mock.port, PeerProtocol.archivesPath, in: dir)
+            #expect(try JSONDecoder.iso8601.decode(PeerProtocol.ArchiveList.self, from: Data(after.body)).archives.isEmpty)
 
             let ask = { (vin: String) in
                 try await curl(port: mock.port, PeerProtocol.requestsPath, ["--data", #"{"vin":"\#(vin)","plate":"粤R1"}"#], in: dir).status

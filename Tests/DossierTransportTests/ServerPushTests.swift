@@ -83,6 +83,21 @@ struct ServerPushTests {
         }
     }
 
+    @Test func expectContinueIsAnsweredAtOnceOrWithA413() async throws {
+        let dir = try TempDir()
+        try await withServer(in: dir, maxArchiveBytes: 1 << 20) { server in
+            let small = try makeArchive(in: dir, padding: 64 << 10)
+            let started = Date()
+            // curl waits a whole second for a 100 Continue that never comes.
+            #expect(try await push(small, port: server.port, in: dir, expectContinue: true).status == 201)
+            #expect(Date().timeIntervalSince(started) < 0.9)
+            let large = try makeArchive(in: dir, padding: 2 << 20)
+            let refused = try await push(large, port: server.port, in: dir, expectContinue: true)
+            #expect(refused.status == 413)
+            #expect(server.inbox.entry(id: large.id) == nil)
+        }
+    }
+
     @Test func tamperedArchiveIsQuarantinedWithASignedRejection() async throws {
         let dir = try TempDir()
         try await withServer(in: dir) { server in
@@ -162,6 +177,8 @@ struct ServerPushTests {
                                  identity: try TestPKI.shared.identity("430100"), trust: try TestPKI.shared.trust())
         #expect(reopened.entry(id: archive.id)?.digest == archive.sha256)
         #expect(reopened.counts().accepted == 1)
+        #expect(reopened.entries(since: Date().addingTimeInterval(-60)).map(\.archiveId) == [archive.id])
+        #expect(reopened.entries(since: Date().addingTimeInterval(60)).isEmpty)
         #expect(dir.contents("inbox") == [".incoming", "\(archive.id).dva", "\(archive.id).json", "\(archive.id).receipt"])
         #expect(dir.contents("inbox/.incoming").isEmpty)
     }

@@ -166,12 +166,14 @@ func curl(port: Int, _ path: String, client: String? = "441800", clientDir: Stri
                       headers: (try? String(contentsOfFile: headers, encoding: .utf8)) ?? "")
 }
 
-/// `curl -T archive` with its Content-Digest, as the sender does.
+/// `curl -T archive` with its Content-Digest, as the sender does (without `Expect:` unless
+/// `expectContinue`).
 func push(_ archive: PackResult, port: Int, as client: String = "441800", id: String? = nil, in dir: TempDir,
-          extra: [String] = []) async throws -> CurlAnswer {
+          expectContinue: Bool = false, extra: [String] = []) async throws -> CurlAnswer {
     let digest = PeerProtocol.contentDigest(hex: archive.sha256) ?? ""
+    let expect = expectContinue ? ["-H", "Expect: 100-continue"] : ["-H", "Expect:"]
     return try await curl(port: port, PeerProtocol.archivePath(id ?? archive.id), client: client,
-                    ["-T", archive.path, "-H", "Content-Digest: \(digest)", "-H", "Expect:"] + extra, in: dir)
+                          ["-T", archive.path, "-H", "Content-Digest: \(digest)"] + expect + extra, in: dir)
 }
 
 /// Waits, polling, until `condition` holds or `seconds` pass.
