@@ -137,10 +137,12 @@ enum TarFormat {
     ) throws(HeaderProblem) -> UInt64 {
         let bytes = block[offset..<(offset + length)]
         if let first = bytes.first, first & 0x80 != 0 {
-            guard first == 0x80, bytes.dropFirst().prefix(length - 9).allSatisfy({ $0 == 0 }) else {
+            // GNU base-256: the bytes after the marker, big-endian; more than 64 bits is refused.
+            let rest = bytes.dropFirst()
+            guard first == 0x80, rest.dropLast(min(8, rest.count)).allSatisfy({ $0 == 0 }) else {
                 throw HeaderProblem.badNumber(field: field)
             }
-            return bytes.suffix(8).reduce(0) { $0 << 8 | UInt64($1) }
+            return rest.suffix(8).reduce(0) { $0 << 8 | UInt64($1) }
         }
         var value: UInt64 = 0
         var seenDigit = false

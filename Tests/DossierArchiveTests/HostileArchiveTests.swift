@@ -165,6 +165,20 @@ import Testing
         }
     }
 
+    /// A high bit in any numeric field (base-256 marker) of any width, checksum included: a
+    /// trap here once let one PUT crash the server.
+    @Test func base256MarkersInEveryNumericField() throws {
+        let whole = try crafted()
+        for (offset, width) in [(100, 8), (108, 8), (116, 8), (124, 12), (136, 12), (148, 8), (329, 8), (337, 8)] {
+            for marker: UInt8 in [0x80, 0xff] {
+                var bytes = whole
+                bytes[offset] = marker
+                for i in 1..<width { bytes[offset + i] = 0xff }
+                #expect(!(try verify(bytes)).valid, "field at \(offset), marker \(marker)")
+            }
+        }
+    }
+
     @Test func emptyFileIsNotAnArchive() throws {
         #expect(!(try verify([])).valid)
     }

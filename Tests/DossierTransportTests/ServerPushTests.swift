@@ -103,9 +103,9 @@ struct ServerPushTests {
         try await withServer(in: dir) { server in
             var archive = try makeArchive(in: dir)
             var bytes = try Data(contentsOf: URL(fileURLWithPath: archive.path))
-            let marker = Data("registration certificate".utf8)
-            let at = try #require(bytes.range(of: marker))
-            bytes[at.lowerBound] = UInt8(ascii: "R")
+            // A byte in the middle of the first document's content.
+            let at = try #require(bytes.range(of: Data("data/documents/".utf8))).upperBound + 2048
+            bytes[at] ^= 0x20
             try bytes.write(to: URL(fileURLWithPath: archive.path))
             archive.sha256 = SHA256.hex(of: bytes)
 

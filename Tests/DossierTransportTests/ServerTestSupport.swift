@@ -1,4 +1,5 @@
 import DossierArchive
+import DossierModel
 import DossierTransport
 import Foundation
 import Testing
@@ -106,25 +107,19 @@ struct TestPKI: Sendable {
     func trust() throws -> TrustStore { try TrustStore(caFiles: [ca]) }
 }
 
-/// Packs a small archive from `origin` to `destination` in `dir`; `padding` adds a document of
-/// that many bytes.
+/// Packs a valid archive of a synthetic dossier from `origin` to `destination` in `dir`;
+/// `padding` makes its documents that many bytes in all (at least 12 KiB).
 func makeArchive(in dir: TempDir, origin: String = "441800", destination: String = "430100", padding: Int = 0,
                  id: String = ArchiveID.make()) throws -> PackResult {
-    let dossier = dir.url.appendingPathComponent("dossier-\(id)")
-    let documents = dossier.appendingPathComponent("documents")
-    try FileManager.default.createDirectory(at: documents, withIntermediateDirectories: true)
-    try Data("{}".utf8).write(to: dossier.appendingPathComponent("dossier.json"))
-    try Data("%PDF-1.4 registration certificate\n%%EOF\n".utf8).write(to: documents.appendingPathComponent("certificate.pdf"))
-    if padding > 0 {
-        var bytes = Data("%PDF-1.4\n".utf8)
-        bytes.append(Data((0..<padding).map { UInt8(truncatingIfNeeded: $0 &* 31) }))
-        try bytes.write(to: documents.appendingPathComponent("scan.pdf"))
-    }
-    let bag = BagIdentity(origin: origin, destination: destination, vin: "LFV2A21K7730\(Int.random(in: 10000...99999))",
-                          plate: "粤R12345", schema: "dossier/1", sourceOrganization: "test")
+    let generator = SampleGenerator(seed: UInt64.random(in: 1...(1 << 40)), count: 1, documents: 6,
+                                    documentSize: max(2048, padding / 6), origin: origin, destination: destination)
+    let folders = try generator.generate(into: dir.url.appendingPathComponent("dossiers-\(id)"))
+    let record = try generator.record(0)
+    let bag = BagIdentity(origin: origin, destination: destination, vin: record.vehicle.vin, plate: record.plate.number,
+                          schema: DossierRecord.schemaName, sourceOrganization: "test")
     let out = dir.url.appendingPathComponent("archives")
     try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
-    return try ArchivePacker.pack(dossierDirectory: dossier, bag: bag, identity: try TestPKI.shared.identity(origin),
+    return try ArchivePacker.pack(dossierDirectory: folders[0], bag: bag, identity: try TestPKI.shared.identity(origin),
                                   outputDirectory: out, id: id)
 }
 
