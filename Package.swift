@@ -114,7 +114,7 @@ let package = Package(
         ),
         .testTarget(
             name: "DossierTransportTests",
-            dependencies: ["DossierTransport", "DossierArchive", "DossierModel"]
+            dependencies: ["DossierTransport", "DossierArchive", "DossierModel", "DossierTestSupport"]
         ),
         .executableTarget(
             name: "dossier-outbox-torture",

@@ -22,7 +22,7 @@ public func dossierctl(_ arguments: [String]) throws -> ProcessResult {
 }
 
 /// A temporary folder removed when the value is dropped.
-public final class TempDir {
+public final class TempDir: Sendable {
     public let url: URL
     public init() throws {
         url = FileManager.default.temporaryDirectory.appendingPathComponent("dossier-test-\(UUID().uuidString)")
@@ -30,6 +30,10 @@ public final class TempDir {
     }
     deinit { try? FileManager.default.removeItem(at: url) }
     public func path(_ name: String) -> String { url.appendingPathComponent(name).path }
+    /// The names in a subfolder, sorted.
+    public func contents(_ name: String) -> [String] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: path(name))) ?? []).sorted()
+    }
 }
 
 /// The result of running a program.
@@ -39,28 +43,52 @@ public struct ProcessResult: Sendable {
     public var stderr: String
 }
 
-/// Runs a program to completion, capturing its output (bounded by the test's own data sizes).
-@discardableResult
-public func run(_ executable: String, _ arguments: [String], cwd: URL? = nil, environment: [String: String]? = nil) throws -> ProcessResult {
+/// A program with its output going to temporary files (pipes are read with `try!` inside
+/// Foundation, which traps on EINTR).
+private func prepare(_ executable: String, _ arguments: [String]) throws -> (Process, out: URL, err: URL) {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: executable.hasPrefix("/") ? executable : "/usr/bin/env")
     process.arguments = executable.hasPrefix("/") ? arguments : [executable] + arguments
-    if let cwd { process.currentDirectoryURL = cwd }
-    if let environment { process.environment = environment }
-    let out = Pipe()
-    let err = Pipe()
-    process.standardOutput = out
-    process.standardError = err
+    let out = FileManager.default.temporaryDirectory.appendingPathComponent("dossier-test-out-\(UUID().uuidString)")
+    let err = FileManager.default.temporaryDirectory.appendingPathComponent("dossier-test-err-\(UUID().uuidString)")
+    FileManager.default.createFile(atPath: out.path, contents: nil)
+    FileManager.default.createFile(atPath: err.path, contents: nil)
+    process.standardOutput = try FileHandle(forWritingTo: out)
+    process.standardError = try FileHandle(forWritingTo: err)
+    return (process, out, err)
+}
+
+private func collect(_ process: Process, out: URL, err: URL) -> ProcessResult {
+    defer { try? FileManager.default.removeItem(at: out); try? FileManager.default.removeItem(at: err) }
+    return ProcessResult(status: process.terminationStatus,
+                         stdout: (try? String(contentsOf: out, encoding: .utf8)) ?? "",
+                         stderr: (try? String(contentsOf: err, encoding: .utf8)) ?? "")
+}
+
+/// Runs a program to completion, blocking the calling thread.
+@discardableResult
+public func run(_ executable: String, _ arguments: [String]) throws -> ProcessResult {
+    let (process, out, err) = try prepare(executable, arguments)
     try process.run()
-    let outData = out.fileHandleForReading.readDataToEndOfFile()
-    let errData = err.fileHandleForReading.readDataToEndOfFile()
     process.waitUntilExit()
-    return ProcessResult(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-                         stderr: String(decoding: errData, as: UTF8.self))
+    return collect(process, out: out, err: err)
+}
+
+/// Runs a program to completion without holding a thread of the cooperative pool, which an
+/// in-process server needs to answer it.
+@discardableResult
+public func runDetached(_ executable: String, _ arguments: [String]) async throws -> ProcessResult {
+    let (process, out, err) = try prepare(executable, arguments)
+    try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+        process.terminationHandler = { _ in continuation.resume() }
+        do { try process.run() } catch { continuation.resume(throwing: error) }
+    }
+    return collect(process, out: out, err: err)
 }
 
 /// A development PKI made by Certs/make-dev-pki.sh, once per test process: a trusted CA with
-/// 441800 and 430100, an expired 441800 certificate, and an unrelated CA with its own 441800.
+/// 441800, 430100 and 110000, an expired 441800 certificate, an unrelated CA with its own
+/// 441800, and a client certificate of the trusted CA without an authority code (`nocode`).
 public struct TestPKI: Sendable {
     public let dir: String
     public let other: String
@@ -68,16 +96,26 @@ public struct TestPKI: Sendable {
     public static let shared: TestPKI = {
         let base = FileManager.default.temporaryDirectory.appendingPathComponent("dossier-pki-\(getpid())").path
         let script = packageRoot.appendingPathComponent("Certs/make-dev-pki.sh").path
-        for args in [["\(base)/main", "441800", "430100"], ["--expired", "\(base)/main", "441800"], ["\(base)/other", "441800"]] {
+        for args in [["\(base)/main", "441800", "430100", "110000"], ["--expired", "\(base)/main", "441800"], ["\(base)/other", "441800"]] {
             let result = try? run(script, args)
             precondition(result?.status == 0, "make-dev-pki.sh failed: \(result?.stderr ?? "did not run")")
         }
-        return TestPKI(dir: "\(base)/main", other: "\(base)/other")
+        let d = "\(base)/main"
+        for args in [
+            ["ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", "\(d)/nocode.key"],
+            ["req", "-new", "-key", "\(d)/nocode.key", "-subj", "/O=test/CN=no authority code", "-out", "\(d)/nocode.csr"],
+            ["x509", "-req", "-in", "\(d)/nocode.csr", "-CA", "\(d)/ca.pem", "-CAkey", "\(d)/ca.key", "-CAcreateserial",
+             "-days", "30", "-out", "\(d)/nocode.pem"],
+        ] {
+            let result = try? run("openssl", args)
+            precondition(result?.status == 0, "openssl failed: \(result?.stderr ?? "did not run")")
+        }
+        return TestPKI(dir: d, other: "\(base)/other")
     }()
 
     public var ca: String { "\(dir)/ca.pem" }
-    public func cert(_ code: String) -> String { "\(dir)/\(code).pem" }
-    public func key(_ code: String) -> String { "\(dir)/\(code).key" }
+    public func cert(_ name: String) -> String { "\(dir)/\(name).pem" }
+    public func key(_ name: String) -> String { "\(dir)/\(name).key" }
     public func identity(_ code: String) throws -> SigningIdentity {
         try SigningIdentity(certificateFile: cert(code), keyFile: key(code))
     }

@@ -1,4 +1,5 @@
 import DossierTransport
+import DossierTestSupport
 import Foundation
 import Testing
 
@@ -52,7 +53,7 @@ final class MockPeerProcess {
     func control(_ method: String, _ path: String, json: String? = nil) async throws -> (status: Int, body: [UInt8]) {
         var args = ["-sS", "--max-time", "10", "-X", method, "-w", "\n%{http_code}"]
         if let json { args += ["-H", "Content-Type: application/json", "--data", json] }
-        let result = try await run("curl", args + ["http://127.0.0.1:\(controlPort)\(path)"])
+        let result = try await runDetached("curl", args + ["http://127.0.0.1:\(controlPort)\(path)"])
         let status = Int(result.stdout.split(separator: "\n").last ?? "") ?? 0
         let body = result.stdout.split(separator: "\n", omittingEmptySubsequences: false).dropLast().joined(separator: "\n")
         return (status, Array(body.utf8))

@@ -1,5 +1,6 @@
 import DossierArchive
 import DossierTransport
+import DossierTestSupport
 import Foundation
 import Testing
 

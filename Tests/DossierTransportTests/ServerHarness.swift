@@ -1,5 +1,6 @@
 import DossierArchive
 import DossierTransport
+import DossierTestSupport
 import Foundation
 import Synchronization
 import Testing
