@@ -6,6 +6,7 @@
 set -euo pipefail
 seconds="${1:-60}"
 root="$(cd "$(dirname "$0")/.." && pwd)"
+export DOSSIER_PACKAGE_IDENTITY="$(basename "$root" | tr '[:upper:]' '[:lower:]')"
 work="$(mktemp -d /tmp/dossier-fuzz.XXXXXX)"
 trap 'rm -rf "$work"' EXIT
 
@@ -28,8 +29,8 @@ openssl cms -sign -binary -nodetach -outform DER -signer "$work/pki/430100.pem" 
   -in <(printf '{"archiveId":"fuzz","digest":"00","sender":"441800","receiver":"430100","receivedAt":"2026-11-27T00:00:00Z","status":"accepted","reasons":[]}') \
   -out "$corpus/receipt.der"
 
-swift build --package-path "$root/Tests/Fuzz" -c debug -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library >/dev/null
-fuzzer="$(swift build --package-path "$root/Tests/Fuzz" -c debug --show-bin-path)/dossier-fuzz"
+swift build --package-path "$root/Tests/Fuzz" -c debug -Xswiftc -sanitize=fuzzer,address -Xswiftc -use-ld=lld >/dev/null
+fuzzer="$(swift build --package-path "$root/Tests/Fuzz" -c debug -Xswiftc -sanitize=fuzzer,address -Xswiftc -use-ld=lld --show-bin-path)/dossier-fuzz"
 mkdir -p "$root/Tests/Fuzz/findings"
 DOSSIER_FUZZ_CA="$work/pki/ca.pem" "$fuzzer" "$corpus" -max_total_time="$seconds" -max_len=65536 -rss_limit_mb=2048 \
   -artifact_prefix="$root/Tests/Fuzz/findings/" -print_final_stats=1 2>&1 | tail -25

@@ -37,11 +37,15 @@ public enum SignatureCheck {
 
     private static func verify(signature: [UInt8], detachedContent: [UInt8]?, trust: TrustStore, now: Date) -> SignatureResult {
         var result = SignatureResult(signer: nil, signingTime: nil, findings: [], content: nil)
-        guard let cms = parse(signature), OBJ_obj2nid(CMS_get0_type(cms)) == NID_pkcs7_signed else {
-            result.findings.append(Finding(.authenticity, "signature-malformed", "not a CMS SignedData structure"))
+        guard let cms = parse(signature) else {
+            result.findings.append(Finding(.authenticity, "signature-malformed", "not a CMS structure"))
             return result
         }
         defer { CMS_ContentInfo_free(cms) }
+        guard OBJ_obj2nid(CMS_get0_type(cms)) == NID_pkcs7_signed else {
+            result.findings.append(Finding(.authenticity, "signature-malformed", "a CMS structure, but not SignedData"))
+            return result
+        }
         guard let infos = CMS_get0_SignerInfos(cms), dossier_sk_num(UnsafeRawPointer(infos)) == 1 else {
             result.findings.append(Finding(.authenticity, "signature-malformed", "expected exactly one signer"))
             return result

@@ -96,7 +96,8 @@ public struct Daemon: Sendable {
             configuration: PeerServerConfiguration(
                 host: config.listen.host, port: config.listen.port, certificateFile: config.certificateFile,
                 keyFile: config.keyFile, caFile: caBundle, maxArchiveBytes: config.limits.maxArchiveBytes,
-                maxConcurrentUploads: config.maxConcurrentUploads),
+                maxConcurrentUploads: config.maxConcurrentUploads, idleTimeoutSeconds: Int64(max(1, config.idleTimeout)),
+                lowSpeedBytesPerSecond: config.lowSpeedLimit, lowSpeedSeconds: config.lowSpeedTime),
             inbox: inbox, delegate: PeerRequests(authority: authority),
             onListening: { port in
                 let address = "\(config.listen.host):\(port)"

@@ -34,6 +34,11 @@ public struct DaemonConfig: Sendable {
     public var crlFiles: [String]
     public var listen: Endpoint
     public var maxConcurrentUploads: Int
+    /// Inbound uploads slower than this (bytes/s, averaged after `lowSpeedTime`) are cut off;
+    /// connections silent for `idleTimeout` are closed.
+    public var lowSpeedLimit: Int
+    public var lowSpeedTime: TimeInterval
+    public var idleTimeout: TimeInterval
     public var adminSocket: String
     public var metricsListen: Endpoint?
     public var stateDirectory: String
@@ -86,6 +91,9 @@ public struct DaemonConfig: Sendable {
         var server = try root.table("server")
         let listen = try endpoint(server?.string("listen") ?? "0.0.0.0:8443", reader: server ?? root, key: "listen")
         let uploads = try server?.int("max_concurrent_uploads", range: 1...10_000) ?? 16
+        let lowSpeedLimit = try server?.int("low_speed_limit", range: 0...1 << 30) ?? 1024
+        let lowSpeedTime = try server?.duration("low_speed_time") ?? 30
+        let idleTimeout = try server?.duration("idle_timeout") ?? 120
         try server?.rejectUnknownKeys()
 
         var state = try root.table("state")
@@ -151,6 +159,7 @@ public struct DaemonConfig: Sendable {
         return DaemonConfig(
             file: file, authorityCode: code, authorityName: name, certificateFile: certificate, keyFile: key,
             trustFiles: trust.map(resolve), crlFiles: crl.map(resolve), listen: listen, maxConcurrentUploads: uploads,
+            lowSpeedLimit: lowSpeedLimit, lowSpeedTime: lowSpeedTime, idleTimeout: idleTimeout,
             adminSocket: socket, metricsListen: metrics, stateDirectory: stateDirectory, registryDirectory: registry,
             retry: retry, circuitThreshold: circuit, limits: limits, policy: policy, intakeInterval: intake,
             pullInterval: pull, compactionInterval: compaction, drainTimeout: drain, peers: peers)

@@ -54,11 +54,17 @@ struct PeerRoutes: Sendable {
         defer { slots.release() }
 
         let incoming = try inbox.makeIncomingFile()
+        let started = ContinuousClock.now
         for try await buffer in request.body {
             guard incoming.size + UInt64(buffer.readableBytes) <= limit else {
                 throw PeerHTTPError(.contentTooLarge, "too-large", "the archive exceeds the limit of \(limit) bytes")
             }
             try buffer.withUnsafeReadableBytes { try incoming.write($0) }
+            let elapsed = (ContinuousClock.now - started) / .seconds(1)
+            if elapsed > configuration.lowSpeedSeconds, Double(incoming.size) / elapsed < Double(configuration.lowSpeedBytesPerSecond) {
+                throw PeerHTTPError(.requestTimeout, "too-slow", "the upload averaged \(Int(Double(incoming.size) / elapsed)) B/s "
+                    + "over \(Int(elapsed)) s; the minimum is \(configuration.lowSpeedBytesPerSecond) B/s")
+            }
         }
         let file = try incoming.finish()
         if let claimedDigest, claimedDigest != file.digest {

@@ -22,12 +22,17 @@ public struct PeerServerConfiguration: Sendable {
     public var version: String
     /// A connection that sends nothing for this long is closed (stalled or slow-loris clients).
     public var idleTimeoutSeconds: Int64
+    /// An upload averaging fewer bytes a second than this, once `lowSpeedSeconds` have passed,
+    /// is cut off with 408 (a peer trickling its body must not hold an upload slot for hours).
+    public var lowSpeedBytesPerSecond: Int
+    public var lowSpeedSeconds: Double
 
     /// Defaults: loopback, any free port, `ArchiveLimits.default` size, 32 uploads, 5 s retry,
     /// 120 s idle timeout.
     public init(host: String = "127.0.0.1", port: Int = 0, certificateFile: String, keyFile: String, caFile: String,
                 maxArchiveBytes: UInt64 = ArchiveLimits.default.maxArchiveBytes, maxConcurrentUploads: Int = 32,
-                retryAfterSeconds: Int = 5, version: String = ArchivePacker.softwareAgent, idleTimeoutSeconds: Int64 = 120) {
+                retryAfterSeconds: Int = 5, version: String = ArchivePacker.softwareAgent, idleTimeoutSeconds: Int64 = 120,
+                lowSpeedBytesPerSecond: Int = 1024, lowSpeedSeconds: Double = 30) {
         self.host = host
         self.port = port
         self.certificateFile = certificateFile
@@ -38,5 +43,7 @@ public struct PeerServerConfiguration: Sendable {
         self.retryAfterSeconds = retryAfterSeconds
         self.version = version
         self.idleTimeoutSeconds = idleTimeoutSeconds
+        self.lowSpeedBytesPerSecond = lowSpeedBytesPerSecond
+        self.lowSpeedSeconds = lowSpeedSeconds
     }
 }

@@ -96,7 +96,7 @@ enum TransportBench {
             theirs.append(Double(count) / (try curlAll(small, ws: ws, concurrency: concurrency)))
         }
         var figures = [Figure.higherIsBetter(
-            area: "transport", figure: "\(count) pushes of \(Int(smallBytes) / max(1, count) >> 10) KiB, \(concurrency) in flight",
+            area: "transport", figure: "\(count) pushes of \((Int(smallBytes) / max(1, count)) >> 10) KiB, \(concurrency) in flight",
             value: median(ours), unit: "/s", baseline: "curl --parallel", baselineValue: median(theirs), minRatio: 0.8)]
         if bigSize > 0 { figures += try bigFigures(ws, size: bigSize, rounds: rounds) }
         return figures

@@ -22,16 +22,17 @@ public final class DaemonProcess: @unchecked Sendable {
     }
 
     /// Writes the config (see `config(...)`) and nothing else; call `start()`.
-    public init(code: String, in parent: URL, pki: TestPKI, peers: [Peer], extra: String = "") throws {
+    public init(code: String, in parent: URL, pki: TestPKI, peers: [Peer], extra: String = "", server: String = "") throws {
         self.code = code
         root = parent.appendingPathComponent("daemon-\(code)-\(UUID().uuidString.prefix(8))")
         configFile = root.appendingPathComponent("dossierd.toml")
         try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
-        try writeConfig(pki: pki, peers: peers, extra: extra)
+        try writeConfig(pki: pki, peers: peers, extra: extra, server: server)
     }
 
-    /// (Re)writes the config file.
-    public func writeConfig(pki: TestPKI, peers: [Peer], extra: String = "", certificate: String? = nil, key: String? = nil) throws {
+    /// (Re)writes the config file; `extra` adds tables at the end, `server` keys to [server].
+    public func writeConfig(pki: TestPKI, peers: [Peer], extra: String = "", server: String = "",
+                            certificate: String? = nil, key: String? = nil) throws {
         let peerTables = peers.map { "[[peers]]\ncode = \"\($0.code)\"\nurl = \"\($0.url)\"\nmode = \"\($0.mode)\"\n" }.joined(separator: "\n")
         let text = """
             [authority]
@@ -43,6 +44,7 @@ public final class DaemonProcess: @unchecked Sendable {
             trust = ["\(pki.ca)"]
             [server]
             listen = "127.0.0.1:0"
+            \(server)
             [state]
             directory = "\(state.path)"
             [admin]

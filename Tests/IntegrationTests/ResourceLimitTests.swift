@@ -42,6 +42,27 @@ import Testing
         _ = try await destination.stop()
     }
 
+    @Test func aPeerUploadingSlowerThanTheLowSpeedLimitIsCutOff() async throws {
+        let destination = try DaemonProcess(code: "430100", in: temp.url, pki: pki, peers: [.init(code: "441800", url: "https://127.0.0.1:1")],
+                                            server: "low_speed_limit = 20000\nlow_speed_time = \"2s\"")
+        try await destination.start()
+        let sample = try SampleDossier.make(in: temp, seed: 112, documents: 6, documentSize: 64 << 10)
+        let packed = try DossierPackager.pack(dossierDirectory: sample.dir, destination: "430100", identity: pki.identity("441800"),
+                                             policy: .default, outputDirectory: temp.url)
+        let started = Date()
+        // 5 KB/s against a 20 KB/s floor: the whole upload would take 80 s. curl sends in 64 KiB
+        // bursts under --limit-rate, so the server sees the low average at the second burst.
+        let slow = try await runDetached("curl", ["-sS", "--limit-rate", "5k", "--max-time", "75", "--cert", pki.cert("441800"),
+                                                  "--key", pki.key("441800"), "--cacert", pki.ca, "-H", "Expect:", "-o", "/dev/null",
+                                                  "-w", "%{http_code}", "-T", packed.path, "\(try destination.url)/v1/archives/\(packed.id)"])
+        let seconds = Date().timeIntervalSince(started)
+        #expect(seconds < 60, "cut off after \(seconds) s: \(slow.stdout) \(slow.stderr)")
+        #expect(slow.stdout == "408", "curl: \(slow.stdout) \(slow.stderr)")
+        let stored = (try? FileManager.default.contentsOfDirectory(atPath: destination.state.appendingPathComponent("inbox").path)) ?? []
+        #expect(!stored.contains { $0.hasSuffix(".dva") })
+        _ = try await destination.stop()
+    }
+
     @Test(.enabled(if: getuid() == 0, "mounting a small tmpfs needs root"))
     func aFullSpoolDiskRefusesClearlyAndLosesNothing() async throws {
         let small = temp.url.appendingPathComponent("small-disk")
