@@ -2,7 +2,8 @@
 # Fuzzes the archive reader and the receipt parser with libFuzzer + AddressSanitizer for a
 # bounded time. Usage: Tests/fuzz.sh [seconds]   (default 60)
 # Builds Tests/Fuzz (a package of its own), makes a seed corpus of valid and broken archives and
-# receipts, runs the fuzzer, and leaves findings in Tests/Fuzz/findings/ (crash-*, leak-*).
+# receipts (plus every past finding, Tests/Fuzz/regressions/), runs the fuzzer, and leaves new
+# findings in Tests/Fuzz/findings/ (crash-*, leak-*).
 set -euo pipefail
 seconds="${1:-60}"
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -25,6 +26,7 @@ for dossier in $samples; do
   cp "$corpus/valid-$i.dva" "$corpus/flipped-$i.dva"
   printf '\x41' | dd of="$corpus/flipped-$i.dva" bs=1 seek=1700 conv=notrunc status=none
 done
+cp "$root"/Tests/Fuzz/regressions/* "$corpus"/ 2>/dev/null || true
 openssl cms -sign -binary -nodetach -outform DER -signer "$work/pki/430100.pem" -inkey "$work/pki/430100.key" \
   -in <(printf '{"archiveId":"fuzz","digest":"00","sender":"441800","receiver":"430100","receivedAt":"2026-11-27T00:00:00Z","status":"accepted","reasons":[]}') \
   -out "$corpus/receipt.der"
