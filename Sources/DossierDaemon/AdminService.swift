@@ -179,9 +179,16 @@ struct AdminService {
             receiptPath: entry.receiptPath, receipt: receipt)
     }
 
+    /// Gauges read at scrape time: outbox depth by state, and archives rejected on receipt by
+    /// reason code (from the inbox's durable index, so they survive restarts).
     static func sampleQueue(_ authority: Authority) async {
         let summary = await authority.outbox.summary()
         for state in OutboxState.allCases { authority.metrics.queueDepth(state: state.description, count: summary.byState[state] ?? 0) }
+        var reasons: [String: Int] = [:]
+        for entry in authority.inbox.entries() where entry.status == .rejected {
+            for finding in entry.reasons { reasons[finding.code, default: 0] += 1 }
+        }
+        for (code, count) in reasons { authority.metrics.verificationFailures(code: code, count: count) }
     }
 
     static func metrics(_ registry: PrometheusCollectorRegistry) -> Response {

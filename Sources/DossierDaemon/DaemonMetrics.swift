@@ -13,24 +13,13 @@ struct DaemonMetrics: Sendable {
             .recordNanoseconds(Int64(seconds * 1e9))
     }
 
-    /// Archives received from peers, by outcome.
-    func received(peer: String, accepted: Bool, bytes: UInt64) {
-        Counter(label: "dossierd_received_total", dimensions: [("peer", peer), ("status", accepted ? "accepted" : "rejected")]).increment()
-        Counter(label: "dossierd_transfer_bytes_total", dimensions: [("peer", peer), ("direction", "in")]).increment(by: Int64(bytes))
-    }
-
-    /// One verification failure reason (the stable reason code).
-    func verificationFailure(code: String) {
-        Counter(label: "dossierd_verification_failures_total", dimensions: [("reason", code)]).increment()
+    /// Archives rejected on receipt with this reason code, all time.
+    func verificationFailures(code: String, count: Int) {
+        Gauge(label: "dossierd_verification_failures", dimensions: [("reason", code)]).record(count)
     }
 
     /// Outbox entries by state, sampled.
     func queueDepth(state: String, count: Int) {
         Gauge(label: "dossierd_queue_depth", dimensions: [("state", state)]).record(count)
-    }
-
-    /// One durable journal write (group commit) done on behalf of the daemon.
-    func journalWrite() {
-        Counter(label: "dossierd_journal_writes_total").increment()
     }
 }
