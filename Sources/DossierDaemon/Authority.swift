@@ -20,6 +20,8 @@ final class Authority: Sendable {
     private let current: Mutex<(config: DaemonConfig, identity: SigningIdentity)>
     private let listenAddress = Mutex<String>("")
     let metrics = DaemonMetrics()
+    /// The inbound server's TLS credentials, set once the server is built (reloaded on SIGHUP).
+    let serverTLS = Mutex<ServerTLSContext?>(nil)
     /// Wakes the push loop when an archive is queued or requeued.
     let pushWake = WakeSignal()
 

@@ -108,6 +108,7 @@ public struct Daemon: Sendable {
             },
             logger: logger)
 
+        authority.serverTLS.withLock { $0 = server.tls }
         let admin = AdminService(authority: authority, registry: registry)
         var services: [any Service] = [server.application, admin.application()]
         if let metrics = config.metricsListen { services.append(admin.metricsApplication(host: metrics.host, port: metrics.port)) }

@@ -4,7 +4,8 @@ import Logging
 
 /// SIGHUP: reads the config and credentials again and swaps them in only if they are valid;
 /// a bad file is logged and the running config kept. Transfers in flight keep the credentials
-/// they started with; new connections and new archives use the new ones.
+/// they started with; new connections (inbound and outbound), archives and receipts use the
+/// new ones.
 final class Reloader: @unchecked Sendable {
     // Safe: every stored property is immutable; the dispatch source is thread-safe and is
     // resumed and cancelled once each by the daemon's run.
@@ -40,6 +41,10 @@ final class Reloader: @unchecked Sendable {
             guard config.authorityCode == old.authorityCode, config.stateDirectory == old.stateDirectory else {
                 authority.logger.error("reload refused: authority.code and state.directory need a restart", metadata: ["file": "\(configFile)"])
                 return false
+            }
+            try authority.serverTLS.withLock {
+                try $0?.reload(certificateFile: config.certificateFile, keyFile: config.keyFile,
+                               caFile: try Daemon.caBundle(config, layout: authority.layout))
             }
             authority.replace(config: config, identity: identity)
             authority.inbox.replaceIdentity(identity)

@@ -1,6 +1,5 @@
 import Hummingbird
 import HummingbirdCore
-import HummingbirdTLS
 import Logging
 import NIOCore
 import NIOSSL
@@ -17,6 +16,8 @@ public struct PeerServer: Sendable {
     /// The Hummingbird application (a `Service`). Add companion services with `addServices`.
     public var application: Application<RouterResponder<PeerRequestContext>>
     private let listening: ListeningPort
+    /// The TLS credentials new connections get; `reload` them to rotate certificates.
+    public let tls: ServerTLSContext
 
     /// Builds the server; nothing is bound until it runs.
     /// - Parameters:
@@ -31,14 +32,9 @@ public struct PeerServer: Sendable {
                 admitConnection: @escaping @Sendable () -> Bool = { true },
                 onListening: @escaping @Sendable (Int) -> Void = { _ in },
                 logger: Logger = Logger(label: "dossierd.peer-server")) throws {
-        var tls = TLSConfiguration.makeServerConfigurationWithMTLS(
-            certificateChain: try NIOSSLCertificate.fromPEMFile(configuration.certificateFile).map { .certificate($0) },
-            privateKey: .privateKey(try NIOSSLPrivateKey(file: configuration.keyFile, format: .pem)),
-            trustRoots: .file(configuration.caFile))
-        // Peers are identified by the authority code in their certificate, not by host name.
-        tls.certificateVerification = .noHostnameVerification
-        tls.minimumTLSVersion = .tlsv12
-        let tlsConfiguration = tls
+        let tls = try ServerTLSContext(certificateFile: configuration.certificateFile, keyFile: configuration.keyFile,
+                                       caFile: configuration.caFile)
+        self.tls = tls
         let idleTimeout = TimeAmount.seconds(configuration.idleTimeoutSeconds)
 
         let router = Router(context: PeerRequestContext.self)
@@ -52,7 +48,7 @@ public struct PeerServer: Sendable {
             router: router,
             server: HTTPServerBuilder { responder in
                 let http = HTTP1Channel(responder: responder, configuration: .init(idleTimeout: idleTimeout))
-                return ConnectionGate(base: try TLSChannel(http, tlsConfiguration: tlsConfiguration),
+                return ConnectionGate(base: ReloadableTLSChannel(base: http, tls: tls),
                                admit: admitConnection, maxBodyBytes: configuration.maxArchiveBytes)
             },
             configuration: ApplicationConfiguration(address: .hostname(configuration.host, port: configuration.port),

@@ -132,6 +132,13 @@ import Testing
         let signer = (try JSONSerialization.jsonObject(with: Data(verified.stdout.utf8)) as? [String: Any])?["signer"] as? [String: Any]
         #expect(signer?["fingerprint"] as? String == fingerprint, "\(verified.stdout)")
 
+        // The inbound server now presents the new certificate too.
+        let address = try origin.url.replacingOccurrences(of: "https://", with: "")
+        let served = try run("sh", ["-c", "openssl s_client -connect \(address) -cert \(pki.cert("430100")) -key \(pki.key("430100")) "
+            + "-CAfile \(pki.ca) </dev/null 2>/dev/null | openssl x509 -noout -fingerprint -sha256"]).stdout
+            .split(separator: "=").last.map { $0.replacingOccurrences(of: ":", with: "").lowercased().trimmingCharacters(in: .whitespacesAndNewlines) }
+        #expect(served == fingerprint, "served \(String(describing: served))")
+
         // A broken config on reload is refused; the daemon keeps running with the old one.
         try "this is = = not toml".write(to: origin.configFile, atomically: true, encoding: .utf8)
         kill(origin.process.processIdentifier, SIGHUP)
