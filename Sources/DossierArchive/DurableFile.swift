@@ -66,7 +66,9 @@ public func fsyncDirectory(_ url: URL) throws {
     guard fsync(fd) == 0 else { throw ArchiveError.io(path: url.path, operation: "fsync directory", errno: errno) }
 }
 
-func writeAll(fd: Int32, _ bytes: UnsafeRawBufferPointer, path: String) throws {
+/// Writes all of `bytes` to `fd`, retrying short writes and interrupted calls.
+/// - Throws: `ArchiveError.io` naming `path` (disk full, I/O error).
+public func writeAll(fd: Int32, _ bytes: UnsafeRawBufferPointer, path: String) throws {
     guard var base = bytes.baseAddress else { return }
     var left = bytes.count
     while left > 0 {

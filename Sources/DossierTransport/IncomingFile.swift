@@ -34,18 +34,8 @@ public final class IncomingFile {
     /// Appends bytes to the file and the running digest.
     /// - Throws: `ArchiveError.io` on a failed write (disk full, …).
     public func write(_ bytes: UnsafeRawBufferPointer) throws {
-        guard var base = bytes.baseAddress else { return }
         hash.update(bytes)
-        var left = bytes.count
-        while left > 0 {
-            let n = Glibc.write(fd, base, left)
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw ArchiveError.io(path: path, operation: "write", errno: errno)
-            }
-            left -= n
-            base += n
-        }
+        try writeAll(fd: fd, bytes, path: path)
         size += UInt64(bytes.count)
     }
 

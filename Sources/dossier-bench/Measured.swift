@@ -20,7 +20,7 @@ func measure(_ argv: [String]) throws -> Measured {
     defer { cArgs.forEach { free($0) } }
     let start = DispatchTime.now()
     let spawned = posix_spawnp(&pid, argv[0], &actions, nil, cArgs, environ)
-    guard spawned == 0 else { throw BenchError.spawn(argv[0], spawned) }
+    guard spawned == 0 else { throw BenchFailure.spawn(argv[0], spawned) }
     var status: Int32 = 0
     var usage = rusage()
     while wait4(pid, &status, 0, &usage) < 0 && errno == EINTR {}
@@ -33,7 +33,7 @@ func measure(_ argv: [String]) throws -> Measured {
 @discardableResult
 func measureOK(_ argv: [String]) throws -> Measured {
     let result = try measure(argv)
-    guard result.status == 0 else { throw BenchError.failed(argv.joined(separator: " "), result.status) }
+    guard result.status == 0 else { throw BenchFailure.failed(argv.joined(separator: " "), result.status) }
     return result
 }
 
@@ -42,20 +42,6 @@ func time(_ body: () throws -> Void) rethrows -> Double {
     let start = DispatchTime.now()
     try body()
     return Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
-}
-
-enum BenchError: Error, CustomStringConvertible {
-    case spawn(String, Int32)
-    case failed(String, Int32)
-    case setup(String)
-
-    var description: String {
-        switch self {
-        case let .spawn(program, code): return "could not start \(program): \(String(cString: strerror(code)))"
-        case let .failed(command, status): return "\(command) exited with \(status)"
-        case let .setup(text): return text
-        }
-    }
 }
 
 /// The package root (for Certs/make-dev-pki.sh), from this source file's location.

@@ -36,7 +36,7 @@ struct PushOnceCommand: AsyncParsableCommand {
         let operations = PeerOperations(client: client, trust: try TrustStore(caFiles: ["\(pki)/ca.pem"]))
         let size = (try FileManager.default.attributesOfItem(atPath: file)[.size] as? UInt64) ?? 0
         let outcome = try await operations.push(baseURL: url, peer: "430100", id: id, path: file, size: size, digest: digest)
-        guard case .delivered = outcome else { throw BenchError.setup("push-once: \(outcome)") }
+        guard case .delivered = outcome else { throw BenchFailure.setup("push-once: \(outcome)") }
     }
 }
 
@@ -81,7 +81,7 @@ final class TransportWorkspace {
         let deadline = Date().addingTimeInterval(10)
         while !line.contains("\n"), Date() < deadline, process.isRunning { line += String(decoding: out.fileHandleForReading.availableData, as: UTF8.self) }
         let words = line.split(separator: " ")
-        guard words.count >= 2, words[0] == "listening" else { throw BenchError.setup("dossier-mock-peer did not start: \(line)") }
+        guard words.count >= 2, words[0] == "listening" else { throw BenchFailure.setup("dossier-mock-peer did not start: \(line)") }
         return (process, "https://\(words[1])")
     }
 }
@@ -118,7 +118,7 @@ enum TransportBench {
                     group.addTask {
                         let outcome = try await operations.push(baseURL: url, peer: "430100", id: archive.id, path: archive.path,
                                                                 size: archive.size, digest: archive.sha256)
-                        guard case .delivered = outcome else { throw BenchError.setup("push \(archive.id): \(outcome)") }
+                        guard case .delivered = outcome else { throw BenchFailure.setup("push \(archive.id): \(outcome)") }
                     }
                 }
                 while next < min(concurrency, archives.count) { add() }
