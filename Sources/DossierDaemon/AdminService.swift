@@ -184,6 +184,7 @@ struct AdminService {
     static func sampleQueue(_ authority: Authority) async {
         let summary = await authority.outbox.summary()
         for state in OutboxState.allCases { authority.metrics.queueDepth(state: state.description, count: summary.byState[state] ?? 0) }
+        authority.metrics.journalSyncs(authority.outbox.journalSyncs)
         var reasons: [String: Int] = [:]
         for entry in authority.inbox.entries() where entry.status == .rejected {
             for finding in entry.reasons { reasons[finding.code, default: 0] += 1 }

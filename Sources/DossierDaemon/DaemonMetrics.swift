@@ -18,6 +18,11 @@ struct DaemonMetrics: Sendable {
         Gauge(label: "dossierd_verification_failures", dimensions: [("reason", code)]).record(count)
     }
 
+    /// Journal group commits since the daemon started.
+    func journalSyncs(_ count: Int) {
+        Gauge(label: "dossierd_journal_syncs").record(count)
+    }
+
     /// Outbox entries by state, sampled.
     func queueDepth(state: String, count: Int) {
         Gauge(label: "dossierd_queue_depth", dimensions: [("state", state)]).record(count)

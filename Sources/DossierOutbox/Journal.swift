@@ -124,6 +124,9 @@ public final class Journal: Sendable {
     }
 
     /// Finishes pending appends and stops the writer; later appends throw `.closed`.
+    /// Group commits (one `fdatasync` each) made since the journal opened.
+    public var syncCount: Int { writer.syncCount }
+
     public func close() async {
         await withCheckedContinuation { writer.submitClose(continuation: $0) }
     }

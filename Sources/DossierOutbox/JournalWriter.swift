@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// The journal's single writer thread: group commit.
 ///
@@ -11,6 +12,9 @@ import Foundation
 /// after `start()`
 /// (before that, only by the opening thread, which hands over through `Thread`'s start).
 final class JournalWriter: @unchecked Sendable {
+    /// Group commits made so far (each one `fdatasync` covering a batch of records).
+    var syncCount: Int { syncs.load(ordering: .relaxed) }
+
     private enum Request {
         case append(frames: [UInt8], syncCommitDirectory: Bool, CheckedContinuation<Void, any Error>)
         case roll(CheckedContinuation<UInt64, any Error>)
@@ -18,6 +22,8 @@ final class JournalWriter: @unchecked Sendable {
     }
 
     private let condition = NSCondition()
+    /// Durable writes (one `fdatasync` each) since the writer opened, for metrics.
+    private let syncs = Atomic<Int>(0)
     private var pending: [Request] = []
     private var failure: OutboxError?
     private var accepting = true
@@ -161,6 +167,7 @@ final class JournalWriter: @unchecked Sendable {
             if written + frames.count > allocated { try preallocate(through: written + frames.count) }
             try FileSystem.writeAll(fd, frames, at: written, path: segmentPath)
             guard fdatasync(fd) == 0 else { throw OutboxError.journalFailed(path: segmentPath, errno: errno) }
+            syncs.add(1, ordering: .relaxed)
         } catch {
             fail(error)
             for continuation in waiting { continuation.resume(throwing: error) }

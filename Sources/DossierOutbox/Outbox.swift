@@ -255,6 +255,9 @@ public actor Outbox {
         ledger.forgetFinal(final)
     }
 
+    /// Group commits of the journal since the outbox opened (for metrics). Thread-safe.
+    public nonisolated var journalSyncs: Int { journal.syncCount }
+
     /// Finishes pending journal writes and stops accepting changes.
     public func close() async { await journal.close() }
 

@@ -7,9 +7,19 @@ struct Measured {
     var status: Int32
 }
 
-/// Runs `argv` (no shell unless asked) with stdout and stderr sent to /dev/null and measures it
-/// with `wait4`, whose rusage gives the peak RSS of the child (and of its own waited-for children).
+/// Runs `argv` (no shell unless asked) with stdout and stderr sent to /dev/null and measures it.
+/// The peak RSS comes from GNU time (`/usr/bin/time -f %M`) when installed: `wait4`'s own
+/// figure is useless here, because posix_spawn's vfork child reports the parent's (the
+/// benchmark's) resident size as its peak.
 func measure(_ argv: [String]) throws -> Measured {
+    let timeTool = "/usr/bin/time"
+    guard FileManager.default.isExecutableFile(atPath: timeTool) else { return try spawnAndWait(argv, rssFile: nil) }
+    let rssFile = FileManager.default.temporaryDirectory.appendingPathComponent("dossier-bench-rss-\(UUID().uuidString)").path
+    defer { unlink(rssFile) }
+    return try spawnAndWait([timeTool, "-f", "%M", "-o", rssFile] + argv, rssFile: rssFile)
+}
+
+private func spawnAndWait(_ argv: [String], rssFile: String?) throws -> Measured {
     var pid: pid_t = 0
     var actions = posix_spawn_file_actions_t()
     posix_spawn_file_actions_init(&actions)
@@ -26,7 +36,9 @@ func measure(_ argv: [String]) throws -> Measured {
     while wait4(pid, &status, 0, &usage) < 0 && errno == EINTR {}
     let seconds = Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
     let exitStatus = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
-    return Measured(seconds: seconds, maxRSSBytes: Double(usage.ru_maxrss) * 1024, status: exitStatus)
+    let kilobytes = rssFile.flatMap { try? String(contentsOfFile: $0, encoding: .utf8) }
+        .flatMap { $0.split(separator: "\n").last.flatMap { Double($0.trimmingCharacters(in: .whitespaces)) } }
+    return Measured(seconds: seconds, maxRSSBytes: (kilobytes ?? Double(usage.ru_maxrss)) * 1024, status: exitStatus)
 }
 
 /// Runs `argv` and fails the benchmark if it does not exit 0.

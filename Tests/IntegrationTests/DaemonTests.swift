@@ -87,6 +87,11 @@ import Testing
         #expect(refused.stderr.contains("seized"), "\(refused.stderr)")
         #expect(try node.ctl(["submit", sample.dir.path, "--to", "999999"]).status == 1)
 
+        // Prometheus text on the admin socket.
+        let metrics = try run("curl", ["-sS", "--unix-socket", node.socket, "http://dossierd/metrics"])
+        for name in ["dossierd_queue_depth", "dossierd_journal_syncs", "dossierd_transfers_total"] {
+            #expect(metrics.stdout.contains(name), "/metrics lacks \(name)")
+        }
         #expect(try await node.stop() == 0)
     }
 
