@@ -16,8 +16,9 @@ struct AdminService {
     /// The admin application on the unix socket (a `Service`).
     func application() -> some ApplicationProtocol {
         let socket = authority.config.adminSocket
-        // A socket file left by a crashed daemon would make bind fail; nobody can be serving it
-        // (the pid file lock is held by us), so it is safe to remove.
+        // A socket file left by a crashed daemon would make bind fail. By now this process holds
+        // the journal's exclusive lock, so no other dossierd runs on this state and removing the
+        // stale file is safe (one socket path per state directory, as the example config has it).
         unlink(socket)
         return Application(
             router: router(),
