@@ -90,7 +90,7 @@ let package = Package(
         .executableTarget(
             name: "dossier-bench",
             dependencies: [
-                "DossierModel", "DossierArchive", "DossierOutbox", "DossierTransport",
+                "DossierModel", "DossierArchive", "DossierOutbox", "DossierTransport", "DossierTestSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

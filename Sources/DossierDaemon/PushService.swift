@@ -17,8 +17,10 @@ final class PushService: Service, Sendable {
 
     init(authority: Authority) { self.authority = authority }
 
-    /// Peers we push to (mode push or both), from the current config.
-    private var pushPeers: Set<String> { Set(authority.config.peers.filter { $0.mode != .pull }.map(\.code)) }
+    /// Peers we push to (mode push or both) with their in-flight limits, from the current config.
+    private var pushPeers: [String: Int] {
+        Dictionary(uniqueKeysWithValues: authority.config.peers.filter { $0.mode != .pull }.map { ($0.code, $0.maxConcurrent) })
+    }
 
     private static let maxInFlight = 64
 

@@ -132,8 +132,9 @@ public actor Outbox {
     /// `now`, oldest due first) as `sending`, within each destination's in-flight limit and
     /// circuit, and returns them once that is durable.
     /// With `destinations`, only entries for those destinations are claimed (pull-mode peers
-    /// fetch theirs instead).
-    public func claimDue(now: Date, limit: Int, destinations: Set<String>? = nil) async throws(OutboxError) -> [OutboxEntry] {
+    /// fetch theirs instead), each within its own in-flight limit instead of
+    /// `maxInFlightPerDestination`.
+    public func claimDue(now: Date, limit: Int, destinations: [String: Int]? = nil) async throws(OutboxError) -> [OutboxEntry] {
         guard limit > 0 else { return [] }
         var inFlight: [String: Int] = [:]
         var due: [OutboxEntry] = []
@@ -141,7 +142,7 @@ public actor Outbox {
             switch entry.state {
             case .sending: inFlight[entry.destination, default: 0] += 1
             case .queued, .deferred:
-                guard destinations?.contains(entry.destination) ?? true else { continue }
+                guard destinations.map({ $0[entry.destination] != nil }) ?? true else { continue }
                 if let next = entry.nextAttemptAt, next <= now { due.append(entry) }
             default: continue
             }
@@ -150,7 +151,8 @@ public actor Outbox {
         var claimed: [OutboxEvent] = []
         for entry in due where claimed.count < limit {
             let allowed = circuits[entry.destination, default: CircuitBreaker()].allowedInFlight(
-                threshold: options.circuitThreshold, normalLimit: options.maxInFlightPerDestination)
+                threshold: options.circuitThreshold,
+                normalLimit: destinations?[entry.destination] ?? options.maxInFlightPerDestination)
             guard inFlight[entry.destination, default: 0] < allowed else { continue }
             inFlight[entry.destination, default: 0] += 1
             claimed.append(.claimed(id: entry.id, at: now))
@@ -169,9 +171,11 @@ public actor Outbox {
     }
 
     /// The earliest next-attempt time of any waiting entry, for a push loop's sleep.
-    public func nextAttemptDate(destinations: Set<String>? = nil) -> Date? {
+    public func nextAttemptDate(destinations: [String: Int]? = nil) -> Date? {
         ledger.entries.values.lazy
-            .filter { ($0.state == .queued || $0.state == .deferred) && (destinations?.contains($0.destination) ?? true) }
+            .filter { entry in
+                (entry.state == .queued || entry.state == .deferred) && (destinations.map { $0[entry.destination] != nil } ?? true)
+            }
             .compactMap(\.nextAttemptAt).min()
     }
 

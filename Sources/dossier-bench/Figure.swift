@@ -26,6 +26,12 @@ struct Figure: Codable, Sendable {
             target: String(format: "≥ %.2g×", minRatio), pass: ratio >= minRatio)
     }
 
+    /// A figure the issues set no target for: the ratio is printed, nothing is judged.
+    static func reported(area: String, figure: String, value: Double, unit: String, baseline: String, baselineValue: Double) -> Figure {
+        Figure(area: area, figure: figure, value: value, unit: unit, baseline: baseline, baselineValue: baselineValue,
+               ratio: baselineValue > 0 ? value / baselineValue : 0, target: "(none)", pass: true)
+    }
+
     /// An absolute ceiling (memory, time): `ratio` is value / limit, passing below 1.
     static func atMost(
         area: String, figure: String, value: Double, unit: String, limit: Double, limitName: String

@@ -18,7 +18,13 @@ public final class DaemonProcess: @unchecked Sendable {
         public var code: String
         public var url: String
         public var mode: String
-        public init(code: String, url: String, mode: String = "push") { self.code = code; self.url = url; self.mode = mode }
+        public var maxConcurrent: Int
+        public init(code: String, url: String, mode: String = "push", maxConcurrent: Int = 4) {
+            self.code = code
+            self.url = url
+            self.mode = mode
+            self.maxConcurrent = maxConcurrent
+        }
     }
 
     /// Writes the config (see `config(...)`) and nothing else; call `start()`.
@@ -33,7 +39,9 @@ public final class DaemonProcess: @unchecked Sendable {
     /// (Re)writes the config file; `extra` adds tables at the end, `server` keys to [server].
     public func writeConfig(pki: TestPKI, peers: [Peer], extra: String = "", server: String = "",
                             certificate: String? = nil, key: String? = nil) throws {
-        let peerTables = peers.map { "[[peers]]\ncode = \"\($0.code)\"\nurl = \"\($0.url)\"\nmode = \"\($0.mode)\"\n" }.joined(separator: "\n")
+        let peerTables = peers.map {
+            "[[peers]]\ncode = \"\($0.code)\"\nurl = \"\($0.url)\"\nmode = \"\($0.mode)\"\nmax_concurrent = \($0.maxConcurrent)\n"
+        }.joined(separator: "\n")
         let text = """
             [authority]
             code = "\(code)"
