@@ -1,66 +1,132 @@
 import Foundation
 
-/// A real `dossier-mock-peer` process: its own authority code and certificate, listening on
-/// 127.0.0.1 with OS-picked ports; faults set by command-line flags and through its plain-HTTP
-/// control endpoint (driven with the `curl` command line).
+/// `dossier-mock-peer` (authority 430100) launched as a real process with its state in
+/// `<dir>/mock-state`, faults driven through its plain-HTTP control endpoint.
 public final class MockPeerProcess: @unchecked Sendable {
-    // Safe: one test drives one mock from one task.
-    public let code: String
-    public let process = Process()
-    public private(set) var port = 0
-    public private(set) var controlPort = 0
-    public let state: URL
+    // Safe: one test drives one mock from one task; every property is immutable.
+    public let process: Process
+    public let port: Int
+    public let controlPort: Int
+    private let output: URL
 
-    /// Starts the mock and waits for its `listening <host>:<port> control <port>` line.
-    public init(code: String = "430100", in parent: URL, pki: TestPKI, flags: [String] = []) async throws {
-        self.code = code
-        state = parent.appendingPathComponent("mock-\(code)-\(UUID().uuidString.prefix(8))")
-        try FileManager.default.createDirectory(at: state, withIntermediateDirectories: true)
-        process.executableURL = URL(fileURLWithPath: product("dossier-mock-peer"))
-        process.arguments = ["--cert", pki.cert(code), "--key", pki.key(code), "--ca", pki.ca, "--state", state.path] + flags
-        let out = Pipe()
-        process.standardOutput = out
-        process.standardError = FileHandle(forWritingAtPath: "/dev/null")
-        try process.run()
-        let reader = out.fileHandleForReading
-        let deadline = Date().addingTimeInterval(10)
-        var text = ""
-        while Date() < deadline, !text.contains("\n"), process.isRunning {
-            let chunk = reader.availableData
-            if chunk.isEmpty { try await Task.sleep(for: .milliseconds(20)); continue }
-            text += String(decoding: chunk, as: UTF8.self)
-        }
-        let words = text.split(whereSeparator: { $0 == " " || $0 == "\n" })
-        guard words.count >= 4, words[0] == "listening", let peer = words[1].split(separator: ":").last.flatMap({ Int($0) }),
-              let control = Int(words[3]) else {
-            throw HarnessError.failed("dossier-mock-peer did not say it was listening: \(text)")
-        }
-        port = peer
-        controlPort = control
+    static var executable: String { product("dossier-mock-peer") }
+
+    private init(process: Process, port: Int, controlPort: Int, output: URL) {
+        self.process = process
+        self.port = port
+        self.controlPort = controlPort
+        self.output = output
     }
 
+    /// Starts the mock and waits (up to 20 s) for its `listening` line.
+    public static func launch(in dir: TempDir, _ extra: [String] = []) async throws -> MockPeerProcess {
+        guard FileManager.default.isExecutableFile(atPath: executable) else {
+            throw HarnessError.failed("build dossier-mock-peer first (swift build)")
+        }
+        let pki = TestPKI.shared
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = ["--cert", pki.cert("430100"), "--key", pki.key("430100"), "--ca", pki.ca,
+                             "--state", dir.path("mock-state")] + extra
+        let output = dir.url.appendingPathComponent("mock-stdout-\(UUID().uuidString)")
+        _ = FileManager.default.createFile(atPath: output.path, contents: nil)
+        process.standardOutput = try FileHandle(forWritingTo: output)
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        var line: Substring?
+        _ = try await eventually(seconds: 20) {
+            let text = (try? String(contentsOf: output, encoding: .utf8)) ?? ""
+            line = text.split(separator: "\n").first { $0.hasPrefix("listening ") }
+            return line != nil || !process.isRunning
+        }
+        // `listening 127.0.0.1:<port> control <port>`
+        let words = line?.split(separator: " ") ?? []
+        guard words.count == 4, let port = words[1].split(separator: ":").last.flatMap({ Int($0) }), let control = Int(words[3]) else {
+            if process.isRunning { process.terminate() }
+            throw MockPeerFailure.noListeningLine(String(line ?? "(nothing)"))
+        }
+        return MockPeerProcess(process: process, port: port, controlPort: control, output: output)
+    }
+
+    public enum MockPeerFailure: Error { case noListeningLine(String) }
+
+    deinit { if process.isRunning { process.terminate() } }
+
+    /// A request to the plain-HTTP control endpoint.
+    @discardableResult
+    public func control(_ method: String, _ path: String, json: String? = nil) async throws -> (status: Int, body: [UInt8]) {
+        var args = ["-sS", "--max-time", "10", "-X", method, "-w", "\n%{http_code}"]
+        if let json { args += ["-H", "Content-Type: application/json", "--data", json] }
+        let result = try await runDetached("curl", args + ["http://127.0.0.1:\(controlPort)\(path)"])
+        let status = Int(result.stdout.split(separator: "\n").last ?? "") ?? 0
+        let body = result.stdout.split(separator: "\n", omittingEmptySubsequences: false).dropLast().joined(separator: "\n")
+        return (status, Array(body.utf8))
+    }
+
+    /// Sends SIGTERM and waits up to 15 s for the exit; returns the exit status (nil if it
+    /// had to be killed).
+    public func stop() async throws -> Int32? {
+        guard process.isRunning else { return process.terminationStatus }
+        process.terminate()
+        let exited = try await eventually(seconds: 15) { !process.isRunning }
+        guard exited else {
+            kill(process.processIdentifier, SIGKILL)
+            return nil
+        }
+        return process.terminationStatus
+    }
+}
+
+/// Runs `body` against a launched mock peer and always stops it.
+public func withMockPeer<T>(in dir: TempDir, _ extra: [String] = [], _ body: (MockPeerProcess) async throws -> T) async throws -> T {
+    let mock = try await MockPeerProcess.launch(in: dir, extra)
+    do {
+        let result = try await body(mock)
+        _ = try await mock.stop()
+        return result
+    } catch {
+        _ = try? await mock.stop()
+        throw error
+    }
+}
+
+/// The mock's `GET /log` entries, as far as tests look at them.
+public struct LogLine: Decodable, Sendable {
+    public var method: String
+    public var path: String
+    public var caller: String?
+    public var status: Int
+    public var faults: [String]
+}
+
+/// The mock's `GET /received` entries.
+public struct ReceivedLine: Decodable, Sendable {
+    public var id: String
+    public var digest: String
+    public var status: String
+}
+
+extension MockPeerProcess {
+    /// `https://127.0.0.1:<port>`.
     public var url: String { "https://127.0.0.1:\(port)" }
 
-    /// Sends a control request; returns the body.
-    @discardableResult
-    public func control(_ method: String, _ path: String, json: String? = nil) throws -> String {
-        var arguments = ["-s", "-X", method, "http://127.0.0.1:\(controlPort)\(path)"]
-        if let json { arguments += ["-H", "Content-Type: application/json", "--data-binary", json] }
-        let result = try run("curl", arguments)
-        guard result.status == 0 else { throw HarnessError.failed("control \(method) \(path): \(result.stderr)") }
-        return result.stdout
+    /// The archives the mock stored.
+    public func received() async throws -> [ReceivedLine] {
+        try JSONDecoder().decode([ReceivedLine].self, from: Data(try await control("GET", "/received").body))
     }
 
-    /// The archives the mock stored, as `[[id, digest, status]]` JSON objects.
-    public func received() throws -> [[String: Any]] {
-        (try JSONSerialization.jsonObject(with: Data(try control("GET", "/received").utf8)) as? [[String: Any]]) ?? []
+    /// Every request the mock saw.
+    public func log() async throws -> [LogLine] {
+        try JSONDecoder().decode([LogLine].self, from: Data(try await control("GET", "/log").body))
     }
+}
 
-    public func stop() {
-        guard process.isRunning else { return }
-        process.terminate()
-        process.waitUntilExit()
+/// Waits, polling, until `condition` holds or `seconds` pass.
+public func eventually(seconds: Double = 10, _ condition: () -> Bool) async throws -> Bool {
+    let deadline = Date().addingTimeInterval(seconds)
+    while Date() < deadline {
+        if condition() { return true }
+        try await Task.sleep(for: .milliseconds(20))
     }
-
-    deinit { stop() }
+    return condition()
 }

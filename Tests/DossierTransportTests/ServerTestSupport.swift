@@ -69,12 +69,3 @@ func push(_ archive: PackResult, port: Int, as client: String = "441800", id: St
                           ["-T", archive.path, "-H", "Content-Digest: \(digest)"] + expect + extra, in: dir)
 }
 
-/// Waits, polling, until `condition` holds or `seconds` pass.
-func eventually(seconds: Double = 10, _ condition: () -> Bool) async throws -> Bool {
-    let deadline = Date().addingTimeInterval(seconds)
-    while Date() < deadline {
-        if condition() { return true }
-        try await Task.sleep(for: .milliseconds(20))
-    }
-    return condition()
-}

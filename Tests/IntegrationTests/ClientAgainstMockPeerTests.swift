@@ -29,7 +29,7 @@ import Testing
     }
 
     @Test func pushRepushAndConflict() async throws {
-        let mock = try await MockPeerProcess(in: temp.url, pki: pki)
+        let mock = try await MockPeerProcess.launch(in: temp)
         let ops = try operations()
         defer { ops.client.shutdown() }
         let packed = try archive()
@@ -41,38 +41,38 @@ import Testing
         let other = try archive(seed: 82)
         let conflict = try await ops.push(baseURL: mock.url, peer: "430100", id: packed.id, path: other.path, size: other.size, digest: other.sha256)
         guard case .refused(409, _) = conflict else { Issue.record("expected 409, got \(conflict)"); return }
-        #expect(try mock.received().count == 1)
+        #expect(try await mock.received().count == 1)
         #expect(try await ops.health(baseURL: mock.url).authority == "430100")
     }
 
     @Test func injectedStatusesAreClassified() async throws {
-        let mock = try await MockPeerProcess(in: temp.url, pki: pki, flags: ["--fail-next", "1", "--fail-status", "503", "--retry-after", "7"])
+        let mock = try await MockPeerProcess.launch(in: temp, ["--fail-next", "1", "--fail-status", "503", "--retry-after", "7"])
         let ops = try operations()
         defer { ops.client.shutdown() }
         let packed = try archive()
         let busy = try await push(ops, mock, packed)
         guard case .retryLater(503, 7, _) = busy else { Issue.record("expected retryLater 503 after 7 s, got \(busy)"); return }
-        try mock.control("POST", "/faults", json: #"{"failNext": 1, "failStatus": 403}"#)
+        try await mock.control("POST", "/faults", json: #"{"failNext": 1, "failStatus": 403}"#)
         let forbidden = try await push(ops, mock, packed)
         guard case .refused(403, _) = forbidden else { Issue.record("expected refused 403, got \(forbidden)"); return }
         #expect(!forbidden.isRetryable)
     }
 
     @Test func forgedReceiptsAreRefusedAsProof() async throws {
-        let mock = try await MockPeerProcess(in: temp.url, pki: pki, flags: ["--wrong-key-cert", pki.cert("441800"), "--wrong-key-key", pki.key("441800")])
+        let mock = try await MockPeerProcess.launch(in: temp, ["--wrong-key-cert", pki.cert("441800"), "--wrong-key-key", pki.key("441800")])
         let ops = try operations()
         defer { ops.client.shutdown() }
-        try mock.control("POST", "/faults", json: #"{"wrongKey": 1}"#)
+        try await mock.control("POST", "/faults", json: #"{"wrongKey": 1}"#)
         let wrongSigner = try await push(ops, mock, try archive(seed: 83))
         guard case .badReceipt(.wrongSigner) = wrongSigner else { Issue.record("expected wrongSigner, got \(wrongSigner)"); return }
-        try mock.control("POST", "/faults", json: #"{"wrongDigest": 1}"#)
+        try await mock.control("POST", "/faults", json: #"{"wrongDigest": 1}"#)
         let wrongDigest = try await push(ops, mock, try archive(seed: 84))
         guard case .badReceipt(.wrongArchive) = wrongDigest else { Issue.record("expected wrongArchive, got \(wrongDigest)"); return }
         #expect(wrongDigest.isRetryable)
     }
 
     @Test func brokenConnectionsAndSlowPeersAreRetryableTransportErrors() async throws {
-        let mock = try await MockPeerProcess(in: temp.url, pki: pki)
+        let mock = try await MockPeerProcess.launch(in: temp)
         var options = PeerClient.Options()
         options.lowSpeedLimit = 100_000
         options.lowSpeedTime = 1
@@ -80,16 +80,16 @@ import Testing
         let ops = try operations(options: options)
         defer { ops.client.shutdown() }
         let big = try archive(seed: 85, size: 2 << 20)
-        try mock.control("POST", "/faults", json: #"{"closeMidBody": 1}"#)
+        try await mock.control("POST", "/faults", json: #"{"closeMidBody": 1}"#)
         await #expect(throws: TransportError.self) { _ = try await push(ops, mock, big) }
-        try mock.control("POST", "/faults", json: #"{"refuseHandshakes": 1}"#)
+        try await mock.control("POST", "/faults", json: #"{"refuseHandshakes": 1}"#)
         do { _ = try await push(ops, mock, big); Issue.record("handshake was not refused") } catch let error as TransportError {
             #expect(error.isRetryable, "\(error)")
         }
         // A held archive trickled slower than the low-speed limit is cut off as a timeout.
         let held = try archive(seed: 86, size: 1 << 20)
-        try mock.control("POST", "/held", json: #"{"path": "\#(held.path)", "destination": "441800", "id": "\#(held.id)"}"#)
-        try mock.control("POST", "/faults", json: #"{"trickle": 1, "trickleBytesPerSecond": 2000}"#)
+        try await mock.control("POST", "/held", json: #"{"path": "\#(held.path)", "destination": "441800", "id": "\#(held.id)"}"#)
+        try await mock.control("POST", "/faults", json: #"{"trickle": 1, "trickleBytesPerSecond": 2000}"#)
         do {
             try await ops.download(baseURL: mock.url, id: held.id, to: temp.path("trickled.dva"))
             Issue.record("the trickle was not cut off")
@@ -101,11 +101,11 @@ import Testing
     }
 
     @Test func pullListDownloadWithResumeAndRequest() async throws {
-        let mock = try await MockPeerProcess(in: temp.url, pki: pki, flags: ["--known-vin", "LFV2A21K773000001"])
+        let mock = try await MockPeerProcess.launch(in: temp, ["--known-vin", "LFV2A21K773000001"])
         let ops = try operations()
         defer { ops.client.shutdown() }
         let held = try archive(seed: 87, size: 256 << 10)
-        try mock.control("POST", "/held", json: #"{"path": "\#(held.path)", "destination": "441800", "id": "\#(held.id)"}"#)
+        try await mock.control("POST", "/held", json: #"{"path": "\#(held.path)", "destination": "441800", "id": "\#(held.id)"}"#)
         let page = try await ops.list(baseURL: mock.url, after: nil, limit: 10)
         #expect(page.archives.map(\.id) == [held.id])
         // Resume: the first 100,000 bytes are already here.
@@ -114,8 +114,7 @@ import Testing
         try whole.prefix(100_000).write(to: URL(fileURLWithPath: target))
         try await ops.download(baseURL: mock.url, id: held.id, to: target)
         #expect(try Data(contentsOf: URL(fileURLWithPath: target)) == whole)
-        let log = try mock.control("GET", "/log")
-        #expect(log.contains("206") || log.contains("\"status\":206"), "\(log)")
+        #expect(try await mock.log().contains { $0.status == 206 })
 
         let accepted = try await ops.requestArchive(baseURL: mock.url, .init(vin: "LFV2A21K773000001", plate: "湘A12345"))
         #expect(!accepted.requestId.isEmpty)
@@ -125,7 +124,7 @@ import Testing
     }
 
     @Test func clientRefusesAPeerFromAnotherCA() async throws {
-        let mock = try await MockPeerProcess(in: temp.url, pki: pki)
+        let mock = try await MockPeerProcess.launch(in: temp)
         let ops = try operations(caFile: "\(pki.other)/ca.pem")
         defer { ops.client.shutdown() }
         do { _ = try await ops.health(baseURL: mock.url); Issue.record("an unknown CA was trusted") } catch let error as TransportError {

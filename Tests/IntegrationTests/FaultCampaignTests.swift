@@ -21,8 +21,8 @@ import Testing
 
     @Test func acknowledgedSubmissionsSurviveKillsAndFlakyPeers() async throws {
         let started = Date()
-        let mock = try await MockPeerProcess(in: temp.url, pki: pki, flags: ["--fail-rate", "0.3", "--seed", "\(Int.random(in: 1...1_000_000))",
-                                                                            "--wrong-key-cert", pki.cert("441800"), "--wrong-key-key", pki.key("441800")])
+        let mock = try await MockPeerProcess.launch(in: temp, ["--fail-rate", "0.3", "--seed", "\(Int.random(in: 1...1_000_000))",
+                                                               "--wrong-key-cert", pki.cert("441800"), "--wrong-key-key", pki.key("441800")])
         // 440100 points at the same mock, which is not 440100: its answer (403) is permanent.
         let origin = try DaemonProcess(code: "441800", in: temp.url, pki: pki, peers: [
             .init(code: "430100", url: mock.url), .init(code: "440100", url: mock.url),
@@ -79,15 +79,15 @@ import Testing
         #expect((deadLine["lastError"] as? String)?.contains("403") == true, "\(deadLine)")
 
         // The destination holds each archive exactly once, with the digest that was sent.
-        let received = try mock.received()
-        let receivedIDs = received.compactMap { $0["id"] as? String }
+        let received = try await mock.received()
+        let receivedIDs = received.map(\.id)
         #expect(Set(receivedIDs).count == receivedIDs.count, "duplicates at the destination")
         let trust = try pki.trust()
         for id in acknowledged.keys {
             let detail = try origin.ctl(["show", id, "--json"])
             let json = try #require(try JSONSerialization.jsonObject(with: Data(detail.stdout.utf8)) as? [String: Any])
             let digest = try #require(json["digest"] as? String)
-            #expect(received.contains { $0["id"] as? String == id && $0["digest"] as? String == digest && $0["status"] as? String == "accepted" })
+            #expect(received.contains { $0.id == id && $0.digest == digest && $0.status == "accepted" })
             // The kept receipt is proof: signed by 430100, naming this archive and digest.
             let receiptPath = try #require(json["receiptPath"] as? String)
             let signed = [UInt8](try Data(contentsOf: URL(fileURLWithPath: receiptPath)))
