@@ -14,6 +14,9 @@ struct Demo {
     }
 
     func run() async throws {
+        guard FileManager.default.isExecutableFile(atPath: ctl) else {
+            throw Failure(description: "\(ctl) is missing: build every product first (swift build -c release)")
+        }
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("dossierd-demo-\(getpid())")
         defer { try? FileManager.default.removeItem(at: root) }
         let pki = root.appendingPathComponent("pki").path
@@ -91,6 +94,7 @@ struct Demo {
             first_delay = "200ms"
             [[peers]]
             code = "\(peer.0)"
+            name = "\(peer.0 == "441800" ? "Qingyuan" : "Changsha") Vehicle Administration Office"
             url = "\(peer.1)"
             mode = "push"
             """
