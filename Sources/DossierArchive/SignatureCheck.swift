@@ -67,18 +67,14 @@ public enum SignatureCheck {
             result.findings.append(problem)
         }
         let flags = UInt32(CMS_BINARY | CMS_NO_SIGNER_CERT_VERIFY)
-        let verified: [UInt8]?? = if let detachedContent {
-            OpenSSL.withMemoryBIO(detachedContent) { bio in
-                CMS_verify(cms, nil, trust.store, bio, nil, flags) == 1 ? [] : nil
-            }
+        let valid: Bool
+        if let detachedContent {
+            valid = OpenSSL.withMemoryBIO(detachedContent) { CMS_verify(cms, nil, trust.store, $0, nil, flags) == 1 } ?? false
         } else {
-            OpenSSL.collect { CMS_verify(cms, nil, trust.store, nil, $0, flags) == 1 ? 1 : 0 }.map { Optional($0) }
+            result.content = OpenSSL.collect { CMS_verify(cms, nil, trust.store, nil, $0, flags) }
+            valid = result.content != nil
         }
-        if let content = verified ?? nil {
-            result.content = detachedContent == nil ? content : nil
-        } else {
-            result.findings.append(Finding(.authenticity, "signature-invalid", OpenSSL.lastError()))
-        }
+        if !valid { result.findings.append(Finding(.authenticity, "signature-invalid", OpenSSL.lastError())) }
         return result
     }
 

@@ -70,6 +70,15 @@ import Testing
         #expect(report.codes.contains("signer-not-origin"))
     }
 
+    @Test func signatureOverOtherContent() throws {
+        let other = try pki.identity("441800").signDetached(Array("some other tag manifest\n".utf8))
+        let report = try verify(try crafted { files in
+            let i = files.firstIndex { $0.0.hasPrefix("signatures/") }!
+            files[i].1 = other
+        })
+        #expect(report.codes == ["signature-invalid"])
+    }
+
     @Test func missingSignature() throws {
         let report = try verify(try crafted { $0.removeAll { $0.0.hasPrefix("signatures/") } })
         #expect(report.codes == ["signature-missing"])
