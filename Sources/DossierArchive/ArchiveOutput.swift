@@ -38,7 +38,9 @@ final class ArchiveOutput: @unchecked Sendable {
     }
 
     deinit {
-        queue.sync {}
+        // Every block on the queue holds `self`, so by now none is pending. (Syncing here would
+        // crash when the last block is what releases us, on the queue itself — as after a
+        // write failed with a full disk.)
         all.forEach { $0.deallocate() }
     }
 

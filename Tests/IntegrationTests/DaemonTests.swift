@@ -56,7 +56,13 @@ import Testing
         // The peer is down: the archive is deferred with the connection error, not lost.
         let lines = try await node.waitForQueue { $0.contains { $0["id"] as? String == id && $0["state"] as? String == "deferred" } }
         #expect((lines.first?["lastError"] as? String)?.contains("network") == true, "\(lines)")
-        #expect(try node.ctl(["queue", "--state", "deferred"]).stdout.contains(id))
+        // The entry cycles deferred → sending → deferred (the peer keeps refusing): poll.
+        var listed = false
+        for _ in 0..<100 where !listed {
+            listed = try node.ctl(["queue", "--state", "deferred"]).stdout.contains(id)
+            if !listed { try await Task.sleep(for: .milliseconds(50)) }
+        }
+        #expect(listed, "queue --state deferred never listed \(id)")
         #expect(try node.ctl(["queue", "--peer", "440100"]).stdout.contains("empty"))
         #expect(try node.ctl(["queue", "--state", "nonsense"]).status == 1)
 
@@ -73,7 +79,13 @@ import Testing
                 (try node.ctl(["inbox", "--json"]).stdout.contains("[")))
 
         // Cancel, then nothing is left to retry.
-        #expect(try node.ctl(["cancel", id]).status == 0)
+        // A cancel that meets the entry mid-attempt (sending) is refused; the next one lands.
+        var cancelled = false
+        for _ in 0..<50 where !cancelled {
+            cancelled = try node.ctl(["cancel", id]).status == 0
+            if !cancelled { try await Task.sleep(for: .milliseconds(50)) }
+        }
+        #expect(cancelled)
         _ = try await node.waitForQueue { $0.contains { $0["id"] as? String == id && $0["state"] as? String == "cancelled" } }
         #expect(try node.ctl(["retry", id]).status == 1)
         let retryDead = try node.ctl(["retry", "--dead", "--json"])

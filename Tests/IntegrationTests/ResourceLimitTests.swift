@@ -98,7 +98,8 @@ import Testing
             }
         }
         #expect(!queued.isEmpty)
-        #expect(refusal.contains("No space left") || refusal.contains("ENOSPC") || refusal.contains("space"), "refusal: \(refusal)")
+        #expect(refusal.contains("No space left") || refusal.contains("ENOSPC") || refusal.contains("space"),
+                "refusal: \(refusal)\ndaemon log:\n\(origin.log.suffix(3000))")
         // Everything acknowledged is still there, also after a restart.
         _ = try await origin.stop()
         try await origin.start()
