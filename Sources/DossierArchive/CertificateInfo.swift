@@ -45,15 +45,6 @@ public struct CertificateInfo: Codable, Sendable, Equatable {
         self.init(x509: cert)
     }
 
-    /// Reads the first certificate of a PEM file.
-    /// - Throws: `ArchiveError.credentials` naming the file when it holds no certificate.
-    public static func load(pemFile path: String) throws -> CertificateInfo {
-        let certs = OpenSSL.certificates(pem: try readSmallFile(path))
-        defer { certs.forEach { X509_free($0) } }
-        guard let first = certs.first else { throw ArchiveError.credentials(path: path, reason: "no PEM certificate in the file") }
-        return CertificateInfo(x509: first)
-    }
-
     private static func render(_ name: OpaquePointer?) -> String {
         guard let name else { return "" }
         let bytes = OpenSSL.collect { X509_NAME_print_ex($0, name, 0, dossier_xn_flags_utf8()) }
