@@ -1,23 +1,25 @@
 import Dispatch
 import Foundation
 
-/// The byte stream of an archive being written: buffered, hashed (SHA-256 of the whole archive)
-/// and written to a `DurableFile` on a second thread, so that packing reads and hashes documents
-/// on one core while the archive digest and the write run on the other.
+/// The byte stream of an archive being written: buffered, then hashed (SHA-256 of the whole
+/// archive) on one queue and written to a `DurableFile` on another, so that packing reads and
+/// hashes documents on one core while the archive digest runs on the other, and the write (which
+/// mostly waits for the device) overlaps both.
 ///
-/// Memory is bounded: four 1 MiB buffers, whatever the archive size. Producer-side methods must be
+/// Memory is bounded: six 1 MiB buffers, whatever the archive size. Producer-side methods must be
 /// called from one thread at a time.
 final class ArchiveOutput: @unchecked Sendable {
-    // Safe to share with the writer queue: a buffer belongs either to the producer (`current`) or,
-    // once submitted, to the queue until it is handed back through `lock`-protected `free`;
-    // `file` and `hash` are touched only on the queue until `queue.sync` has drained it;
-    // `failure` is shared under `lock`.
-    static let bufferSize = 1 << 20
-    private static let bufferCount = 4
+    // Safe to share with the queues: a buffer belongs either to the producer (`current`) or,
+    // once submitted, to the queues until it is handed back through `lock`-protected `free`;
+    // `hash` is touched only on `hashQueue` and `file` only on `writeQueue` until `commit` has
+    // drained both; `failure` is shared under `lock`.
+    static let bufferSize = BufferPool.bufferSize
+    private static let bufferCount = 16
 
     private let file: DurableFile
     private let hash = SHA256()
-    private let queue = DispatchQueue(label: "dossier.archive-output")
+    private let hashQueue = DispatchQueue(label: "dossier.archive-digest")
+    private let writeQueue = DispatchQueue(label: "dossier.archive-write")
     private let slots = DispatchSemaphore(value: bufferCount - 1)
     private let lock = NSLock()
     private var free: [UnsafeMutableRawBufferPointer] = []
@@ -31,17 +33,17 @@ final class ArchiveOutput: @unchecked Sendable {
     init(file: DurableFile) {
         self.file = file
         for _ in 0..<Self.bufferCount {
-            all.append(.allocate(byteCount: Self.bufferSize, alignment: 4096))
+            all.append(BufferPool.shared.take())
         }
         current = all[0]
         free = Array(all.dropFirst())
     }
 
     deinit {
-        // Every block on the queue holds `self`, so by now none is pending. (Syncing here would
+        // Every block on the queues holds `self`, so by now none is pending. (Syncing here would
         // crash when the last block is what releases us, on the queue itself — as after a
         // write failed with a full disk.)
-        all.forEach { $0.deallocate() }
+        all.forEach(BufferPool.shared.give)
     }
 
     /// Appends bytes (headers, tag files, padding).
@@ -86,7 +88,8 @@ final class ArchiveOutput: @unchecked Sendable {
     /// archive's SHA-256.
     func commit() throws -> [UInt8] {
         try submit()
-        queue.sync {}
+        hashQueue.sync {}
+        writeQueue.sync {}
         if let failed = lock.withLock({ failure }) { throw failed }
         try file.commit()
         return hash.finish()
@@ -95,14 +98,15 @@ final class ArchiveOutput: @unchecked Sendable {
     private func submit() throws {
         guard filled > 0 else { return }
         let chunk = Chunk(buffer: current, count: filled)
-        queue.async { [self] in
-            let bytes = UnsafeRawBufferPointer(rebasing: chunk.buffer[0..<chunk.count])
-            if !lock.withLock({ failure != nil }) {
-                hash.update(bytes)
-                do { try file.write(bytes) } catch { lock.withLock { failure = error } }
+        hashQueue.async { [self] in
+            hash.update(chunk.bytes)
+            writeQueue.async { [self] in
+                if !lock.withLock({ failure != nil }) {
+                    do { try file.write(chunk.bytes) } catch { lock.withLock { failure = error } }
+                }
+                lock.withLock { free.append(chunk.buffer) }
+                slots.signal()
             }
-            lock.withLock { free.append(chunk.buffer) }
-            slots.signal()
         }
         slots.wait()
         current = lock.withLock { free.removeLast() }
@@ -116,4 +120,6 @@ private struct Chunk: @unchecked Sendable {
     // Safe: ownership of the buffer passes to the queue with the chunk (see ArchiveOutput).
     let buffer: UnsafeMutableRawBufferPointer
     let count: Int
+
+    var bytes: UnsafeRawBufferPointer { UnsafeRawBufferPointer(rebasing: buffer[0..<count]) }
 }

@@ -46,7 +46,7 @@ public enum ArchivePacker {
             throw ArchiveError.signerNotOrigin(certificateCode: identity.info.authority, origin: bag.origin)
         }
         let payload = try listPayload(dossierDirectory)
-        let file = try DurableFile(finalURL: outputDirectory.appendingPathComponent(fileName ?? "\(id).dva"))
+        let file = try DurableFile(finalURL: outputDirectory.appendingPathComponent(fileName ?? "\(id).dva"), direct: true)
         let output = ArchiveOutput(file: file)
         let mtime = Int(now.timeIntervalSince1970)
         let declaration = Array(BagDeclaration.text.utf8)
@@ -182,11 +182,13 @@ public enum ArchivePacker {
         try output.append(TarFormat.encode(name: shortName, size: size, flag: UInt8(ascii: "0"), mtime: mtime))
     }
 
-    private static func baggingDate(_ date: Date) -> String {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        formatter.dateFormat = "yyyy-MM-dd"
-        return formatter.string(from: date)
+    /// `yyyy-MM-dd` in UTC. Calendar arithmetic by `gmtime_r`: a DateFormatter costs a quarter
+    /// of the packer's fixed time per archive.
+    static func baggingDate(_ date: Date) -> String {
+        var seconds = time_t(date.timeIntervalSince1970.rounded(.down))
+        var parts = tm()
+        gmtime_r(&seconds, &parts)
+        func twoDigits(_ n: Int32) -> String { n < 10 ? "0\(n)" : "\(n)" }
+        return "\(parts.tm_year + 1900)-\(twoDigits(parts.tm_mon + 1))-\(twoDigits(parts.tm_mday))"
     }
 }

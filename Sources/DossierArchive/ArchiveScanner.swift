@@ -15,14 +15,16 @@ struct ArchiveContents {
     /// Head and tail of every file under `data/documents/`.
     var documents: [DocumentSample] = []
     var findings: [Finding] = []
-    /// SHA-256 of the whole stream, when asked for.
+    /// SHA-256 of the whole file, when asked for.
     var archiveDigest: [UInt8]?
     var archiveSize: UInt64 = 0
 }
 
-/// Reads an archive once, hashing payload files as they stream and keeping only tag files,
-/// the record and document samples in memory. Every structural check of DESIGN.md §2 that can
-/// be made on the stream is made here; bag-level checks follow in `ArchiveVerifier`.
+/// Reads an archive once, keeping only tag files, the record and document samples in memory.
+/// The calling thread walks the headers and reads the small files; documents (and, when asked,
+/// the whole file) are hashed by `RangeHashing` workers straight from the file while the walk
+/// goes on. Every structural check of DESIGN.md §2 that can be made on the stream is made here;
+/// bag-level checks follow in `ArchiveVerifier`.
 enum ArchiveScanner {
     static let recordPath = "data/dossier.json"
     static let documentsPrefix = "data/documents/"
@@ -35,12 +37,16 @@ enum ArchiveScanner {
         defer { close(fd) }
         var contents = ArchiveContents()
         var st = stat()
-        if fstat(fd, &st) == 0, st.st_size == 0 {
+        guard fstat(fd, &st) == 0 else { throw ArchiveError.io(path: path, operation: "stat", errno: errno) }
+        contents.archiveSize = UInt64(st.st_size)
+        if st.st_size == 0 {
             contents.findings.append(Finding(.integrity, "not-a-tar", "the file is empty"))
             return contents
         }
-        let whole = digestArchive ? SHA256() : nil
-        let reader = TarReader(fd: fd, path: path) { whole?.update($0) }
+        let hashing = RangeHashing(fd: fd, path: path)
+        let whole = digestArchive ? hashing.submit(offset: 0, length: contents.archiveSize, sampled: false) : nil
+        var offloaded: [(relative: String, size: UInt64, result: Int)] = []
+        let reader = TarReader(fd: fd, path: path)
         var seen = Set<String>()
         var entries = 0
         var total: UInt64 = 0
@@ -58,13 +64,34 @@ enum ArchiveScanner {
                         "\(relative) declares \(entry.size) bytes; limits are \(limits.maxFileBytes) a file, \(limits.maxArchiveBytes) in all"))
                     break
                 }
-                try read(entry, relative: relative, reader: reader, limits: limits, contents: &contents)
+                if relative.hasPrefix("data/"), relative != recordPath {
+                    // Skipping first proves the content is all there before a worker reads it.
+                    let start = reader.offset
+                    try reader.skipContent()
+                    let sampled = relative.hasPrefix(documentsPrefix)
+                    offloaded.append((relative, entry.size, hashing.submit(offset: start, length: entry.size, sampled: sampled)))
+                } else {
+                    try read(entry, relative: relative, reader: reader, limits: limits, contents: &contents)
+                }
             }
         } catch let failure as TarReader.Failure {
             contents.findings.append(finding(for: failure))
         }
-        contents.archiveSize = reader.offset
-        contents.archiveDigest = whole?.finish()
+        let results = hashing.finish()
+        if let failed = results.lazy.compactMap(\.failure).first { throw failed }
+        if let whole { contents.archiveDigest = results[whole].digest }
+        for file in offloaded {
+            let result = results[file.result]
+            guard !result.short else {
+                contents.findings.append(Finding(.integrity, "truncated", "\(file.relative): the file ended while it was read"))
+                continue
+            }
+            contents.payload[file.relative] = (result.digest.hexString, file.size)
+            if file.relative.hasPrefix(documentsPrefix) {
+                contents.documents.append(DocumentSample(
+                    path: String(file.relative.dropFirst("data/".count)), size: file.size, head: result.head, tail: result.tail))
+            }
+        }
         return contents
     }
 
@@ -125,33 +152,21 @@ enum ArchiveScanner {
         }
     }
 
+    /// Reads a tag file or the record whole (bounded by `maxTagFileBytes`), hashing it.
     private static func read(
         _ entry: TarReader.Entry, relative: String, reader: TarReader, limits: ArchiveLimits,
         contents: inout ArchiveContents
     ) throws {
-        let isPayload = relative.hasPrefix("data/")
-        let keepWhole = !isPayload || relative == recordPath
-        if keepWhole, entry.size > limits.maxTagFileBytes {
+        guard entry.size <= limits.maxTagFileBytes else {
             contents.findings.append(Finding(.security, "size-limit", "\(relative) is \(entry.size) bytes, over \(limits.maxTagFileBytes)"))
             try reader.skipContent()
             return
         }
-        let hash = SHA256()
         var whole: [UInt8] = []
-        var sampler = relative.hasPrefix(documentsPrefix) ? DocumentSampler(size: entry.size) : nil
-        try reader.readContent { chunk in
-            hash.update(chunk)
-            if keepWhole { whole.append(contentsOf: chunk) }
-            sampler?.add(chunk)
-        }
-        let digest = hash.finish().hexString
-        if isPayload {
-            contents.payload[relative] = (digest, entry.size)
-            if relative == recordPath { contents.record = whole }
-            if let sampler {
-                contents.documents.append(DocumentSample(
-                    path: String(relative.dropFirst("data/".count)), size: entry.size, head: sampler.head, tail: sampler.tail))
-            }
+        try reader.readContent { whole.append(contentsOf: $0) }
+        if relative == recordPath {
+            contents.payload[relative] = (SHA256.hex(of: whole), entry.size)
+            contents.record = whole
         } else {
             contents.tagFiles[relative] = whole
         }

@@ -102,7 +102,9 @@ enum Manifest {
 
 extension StringProtocol {
     var trimmingWhitespace: String {
-        String(drop { $0 == " " || $0 == "\t" }.reversed().drop { $0 == " " || $0 == "\t" }.reversed())
+        let isBlank = { (c: Character) in c == " " || c == "\t" }
+        guard let first = firstIndex(where: { !isBlank($0) }), let last = lastIndex(where: { !isBlank($0) }) else { return "" }
+        return String(self[first...last])
     }
 
     func replacingAll(_ target: String, with replacement: String) -> String {

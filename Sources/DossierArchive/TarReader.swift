@@ -41,18 +41,20 @@ final class TarReader {
     private var pendingContent: UInt64 = 0
     private var pendingPadding: UInt64 = 0
 
-    private let tap: ((UnsafeRawBufferPointer) -> Void)?
+    /// The file's size when `fd` is a regular file: content is then skipped by seeking, and an
+    /// entry that runs past the end is found truncated without reading up to it.
+    private let fileSize: UInt64?
 
-    /// Reads from `fd` (not closed here); `path` names it in errors. `tap`, when given, sees
-    /// every byte of the stream once, in order (to digest the whole archive in the same pass).
-    init(fd: Int32, path: String, bufferSize: Int = 1 << 20, tap: ((UnsafeRawBufferPointer) -> Void)? = nil) {
+    /// Reads from `fd`, positioned at its start (not closed here); `path` names it in errors.
+    init(fd: Int32, path: String) {
         self.fd = fd
         self.path = path
-        self.tap = tap
-        buffer = .allocate(byteCount: max(bufferSize, 2 * TarFormat.blockSize), alignment: 4096)
+        var st = stat()
+        fileSize = fstat(fd, &st) == 0 && st.st_mode & S_IFMT == S_IFREG ? UInt64(st.st_size) : nil
+        buffer = BufferPool.shared.take()
     }
 
-    deinit { buffer.deallocate() }
+    deinit { BufferPool.shared.give(buffer) }
 
     /// The next entry, or nil at the end-of-archive marker. Skips what is left of the previous
     /// entry's content.
@@ -120,6 +122,16 @@ final class TarReader {
         var left = pendingContent + pendingPadding
         pendingContent = 0
         pendingPadding = 0
+        if let fileSize, left > UInt64(end - start) {
+            guard offset <= fileSize, fileSize - offset >= left else { throw Failure.truncated(offset: fileSize) }
+            offset += left
+            start = 0
+            end = 0
+            guard lseek(fd, off_t(offset), SEEK_SET) >= 0 else {
+                throw ArchiveError.io(path: path, operation: "seek", errno: errno)
+            }
+            return
+        }
         while left > 0 {
             guard try available(1) else { throw Failure.truncated(offset: offset) }
             let n = Int(min(UInt64(end - start), left))
@@ -147,7 +159,6 @@ final class TarReader {
     }
 
     private func consume(_ n: Int) {
-        tap?(UnsafeRawBufferPointer(rebasing: buffer[start..<(start + n)]))
         start += n
         offset += UInt64(n)
     }

@@ -38,6 +38,33 @@ import Testing
         #expect(names == ["\(packed.id).dva"])
     }
 
+    @Test(arguments: [(946_684_799.0, "1999-12-31"), (1_709_164_800.0, "2024-02-29"), (1_798_761_599.0, "2026-12-31")])
+    func baggingDateIsTheUTCDayOfPacking(seconds: Double, day: String) throws {
+        let bag = BagIdentity(origin: "441800", destination: "430100", vin: sample.vin, plate: sample.plate,
+                              schema: "dossier/1", sourceOrganization: "x")
+        let packed = try ArchivePacker.pack(dossierDirectory: sample.dir, bag: bag, identity: pki.identity("441800"),
+                                            outputDirectory: temp.url, now: Date(timeIntervalSince1970: seconds))
+        let report = try ArchiveVerifier(trust: pki.trust()).verify(path: packed.path, now: Date(timeIntervalSince1970: seconds))
+        #expect(report.bagInfo.first { $0.label == "Bagging-Date" }?.value == day)
+    }
+
+    /// Direct I/O is a hint: aligned and unaligned writes in any order give the same bytes.
+    @Test func directWritesKeepEveryByte() throws {
+        let url = temp.url.appendingPathComponent("direct.bin")
+        let file = try DurableFile(finalURL: url, direct: true)
+        var expected: [UInt8] = []
+        let aligned = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 4096)
+        defer { aligned.deallocate() }
+        for (i, size) in [1 << 20, 512 * 3, 1 << 20, 7, 1 << 20].enumerated() {
+            let chunk = UnsafeMutableRawBufferPointer(rebasing: aligned[0..<size])
+            for j in chunk.indices { chunk[j] = UInt8(truncatingIfNeeded: j &* 31 &+ i) }
+            try file.write(UnsafeRawBufferPointer(chunk))
+            expected += chunk
+        }
+        try file.commit()
+        #expect(try Data(contentsOf: url) == Data(expected))
+    }
+
     @Test func archiveIdsAreTimeOrderedAndSafe() {
         let a = ArchiveID.make(now: Date(timeIntervalSince1970: 1_700_000_000))
         let b = ArchiveID.make(now: Date(timeIntervalSince1970: 1_700_000_001))
