@@ -6,13 +6,13 @@ import Foundation
 /// hashes documents on one core while the archive digest runs on the other, and the write (which
 /// mostly waits for the device) overlaps both.
 ///
-/// Memory is bounded: six 1 MiB buffers, whatever the archive size. Producer-side methods must be
+/// Memory is bounded: sixteen 256 KiB buffers, whatever the archive size. Producer-side methods must be
 /// called from one thread at a time.
 final class ArchiveOutput: @unchecked Sendable {
     // Safe to share with the queues: a buffer belongs either to the producer (`current`) or,
     // once submitted, to the queues until it is handed back through `lock`-protected `free`;
     // `hash` is touched only on `hashQueue` and `file` only on `writeQueue` until `commit` has
-    // drained both; `failure` is shared under `lock`.
+    // drained both; `failure`, `unwritten` and `writerRunning` are shared under `lock`.
     static let bufferSize = BufferPool.bufferSize
     private static let bufferCount = 16
 
@@ -27,6 +27,9 @@ final class ArchiveOutput: @unchecked Sendable {
     private var current: UnsafeMutableRawBufferPointer
     private var filled = 0
     private var failure: (any Error)?
+    /// Digested chunks waiting for the writer, and whether a writer block is on its way.
+    private var unwritten: [Chunk] = []
+    private var writerRunning = false
     /// Bytes accepted so far.
     private(set) var count: UInt64 = 0
 
@@ -100,18 +103,36 @@ final class ArchiveOutput: @unchecked Sendable {
         let chunk = Chunk(buffer: current, count: filled)
         hashQueue.async { [self] in
             hash.update(chunk.bytes)
-            writeQueue.async { [self] in
-                if !lock.withLock({ failure != nil }) {
-                    do { try file.write(chunk.bytes) } catch { lock.withLock { failure = error } }
-                }
-                lock.withLock { free.append(chunk.buffer) }
-                slots.signal()
+            let startWriter = lock.withLock { () -> Bool in
+                unwritten.append(chunk)
+                defer { writerRunning = true }
+                return !writerRunning
             }
+            if startWriter { writeQueue.async { [self] in writeUnwritten() } }
         }
         slots.wait()
         current = lock.withLock { free.removeLast() }
         filled = 0
         if let failed = lock.withLock({ failure }) { throw failed }
+    }
+
+    /// Writes whatever the digest has passed, in one call while the device is busy with the
+    /// last: with direct I/O a write waits for the device, so larger writes go faster (a 256 KiB
+    /// write at a time ran at half the speed of 1 MiB here).
+    private func writeUnwritten() {
+        while true {
+            let batch = lock.withLock { () -> [Chunk] in
+                defer { unwritten.removeAll() }
+                if unwritten.isEmpty { writerRunning = false }
+                return unwritten
+            }
+            if batch.isEmpty { return }
+            if !lock.withLock({ failure != nil }) {
+                do { try file.write(batch.map(\.bytes)) } catch { lock.withLock { failure = error } }
+            }
+            lock.withLock { free += batch.map(\.buffer) }
+            batch.forEach { _ in slots.signal() }
+        }
     }
 }
 

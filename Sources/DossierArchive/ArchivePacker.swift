@@ -89,18 +89,19 @@ public enum ArchivePacker {
 
     struct PayloadFile {
         var path: String
-        var url: URL
+        /// Where the file is on disk.
+        var source: String
         var size: UInt64
     }
 
     /// `data/dossier.json` then every regular file under `documents/`, sorted; anything else
     /// (links, devices) is refused rather than silently skipped.
     static func listPayload(_ dir: URL) throws -> [PayloadFile] {
-        let record = dir.appendingPathComponent("dossier.json")
-        var files = [PayloadFile(path: "data/dossier.json", url: record, size: try regularFileSize(record))]
-        let documents = dir.appendingPathComponent("documents")
+        let record = dir.path + "/dossier.json"
+        var files = [PayloadFile(path: "data/dossier.json", source: record, size: try regularFileSize(record))]
+        let documents = dir.path + "/documents"
         var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: documents.path, isDirectory: &isDirectory), isDirectory.boolValue else {
+        guard FileManager.default.fileExists(atPath: documents, isDirectory: &isDirectory), isDirectory.boolValue else {
             return files
         }
         var found: [PayloadFile] = []
@@ -109,35 +110,35 @@ public enum ArchivePacker {
         return files
     }
 
-    private static func collect(_ dir: URL, relative: String, into files: inout [PayloadFile]) throws {
+    private static func collect(_ dir: String, relative: String, into files: inout [PayloadFile]) throws {
         let names: [String]
-        do { names = try FileManager.default.contentsOfDirectory(atPath: dir.path) } catch {
-            throw ArchiveError.dossier(path: dir.path, reason: "cannot list the folder")
+        do { names = try FileManager.default.contentsOfDirectory(atPath: dir) } catch {
+            throw ArchiveError.dossier(path: dir, reason: "cannot list the folder")
         }
         for name in names {
-            let url = dir.appendingPathComponent(name)
+            let source = dir + "/" + name
             var st = stat()
-            guard lstat(url.path, &st) == 0 else { throw ArchiveError.io(path: url.path, operation: "stat", errno: errno) }
+            guard lstat(source, &st) == 0 else { throw ArchiveError.io(path: source, operation: "stat", errno: errno) }
             switch st.st_mode & S_IFMT {
-            case S_IFDIR: try collect(url, relative: "\(relative)/\(name)", into: &files)
-            case S_IFREG: files.append(PayloadFile(path: "\(relative)/\(name)", url: url, size: UInt64(st.st_size)))
-            default: throw ArchiveError.dossier(path: url.path, reason: "not a regular file (links and devices are not packed)")
+            case S_IFDIR: try collect(source, relative: "\(relative)/\(name)", into: &files)
+            case S_IFREG: files.append(PayloadFile(path: "\(relative)/\(name)", source: source, size: UInt64(st.st_size)))
+            default: throw ArchiveError.dossier(path: source, reason: "not a regular file (links and devices are not packed)")
             }
         }
     }
 
-    private static func regularFileSize(_ url: URL) throws -> UInt64 {
+    private static func regularFileSize(_ path: String) throws -> UInt64 {
         var st = stat()
-        guard lstat(url.path, &st) == 0 else {
-            throw ArchiveError.dossier(path: url.path, reason: errno == ENOENT ? "missing" : "cannot be read")
+        guard lstat(path, &st) == 0 else {
+            throw ArchiveError.dossier(path: path, reason: errno == ENOENT ? "missing" : "cannot be read")
         }
-        guard st.st_mode & S_IFMT == S_IFREG else { throw ArchiveError.dossier(path: url.path, reason: "not a regular file") }
+        guard st.st_mode & S_IFMT == S_IFREG else { throw ArchiveError.dossier(path: path, reason: "not a regular file") }
         return UInt64(st.st_size)
     }
 
     /// Streams one file into the archive, returning its SHA-256 (hex).
     private static func copy(_ item: PayloadFile, into output: ArchiveOutput) throws -> String {
-        let fd = try openForReading(item.url.path)
+        let fd = try openForReading(item.source)
         defer { close(fd) }
         posix_fadvise(fd, 0, 0, Int32(POSIX_FADV_SEQUENTIAL))
         let hash = SHA256()
@@ -145,16 +146,16 @@ public enum ArchivePacker {
         while left > 0 {
             let n = try output.fillDirectly(limit: Int(min(left, UInt64(ArchiveOutput.bufferSize)))) { room in
                 guard let base = room.baseAddress else { return 0 }
-                let n = try readSome(fd: fd, into: base, count: room.count, path: item.url.path)
+                let n = try readSome(fd: fd, into: base, count: room.count, path: item.source)
                 hash.update(UnsafeRawBufferPointer(start: base, count: n))
                 return n
             }
-            guard n > 0 else { throw ArchiveError.documentChanged(path: item.url.path) }
+            guard n > 0 else { throw ArchiveError.documentChanged(path: item.source) }
             left -= UInt64(n)
         }
         var probe: UInt8 = 0
-        guard try readSome(fd: fd, into: &probe, count: 1, path: item.url.path) == 0 else {
-            throw ArchiveError.documentChanged(path: item.url.path)
+        guard try readSome(fd: fd, into: &probe, count: 1, path: item.source) == 0 else {
+            throw ArchiveError.documentChanged(path: item.source)
         }
         return hash.finish().hexString
     }

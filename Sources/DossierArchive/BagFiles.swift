@@ -82,7 +82,8 @@ enum Manifest {
     }
 
     private static func encode(_ path: String) -> String {
-        path.replacingAll("%", with: "%25").replacingAll("\n", with: "%0A").replacingAll("\r", with: "%0D")
+        guard path.utf8.contains(where: { $0 == UInt8(ascii: "%") || $0 == 0x0A || $0 == 0x0D }) else { return path }
+        return path.replacingAll("%", with: "%25").replacingAll("\n", with: "%0A").replacingAll("\r", with: "%0D")
     }
 
     private static func decode(_ path: String) -> String? {

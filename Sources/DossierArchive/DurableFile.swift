@@ -47,13 +47,34 @@ public final class DurableFile {
 
     /// Writes all of `bytes`, retrying short writes and interrupted calls.
     public func write(_ bytes: UnsafeRawBufferPointer) throws {
-        if direct, !Self.directAligned(bytes) { stopDirect() }
-        // A direct write refused with EINVAL (a device block larger than our alignment, or the
-        // rest of a short write) wrote nothing: it is retried buffered.
-        try writeAll(fd: fd, bytes, path: tempPath) {
-            guard direct else { return false }
-            stopDirect()
-            return true
+        try write([bytes])
+    }
+
+    /// Writes all of `chunks`, in order, in one system call when it can (`writev`).
+    public func write(_ chunks: [UnsafeRawBufferPointer]) throws {
+        if direct, !chunks.allSatisfy(Self.directAligned) { stopDirect() }
+        let vector = chunks.map { iovec(iov_base: UnsafeMutableRawPointer(mutating: $0.baseAddress), iov_len: $0.count) }
+        var written = 0
+        while true {
+            written = writev(fd, vector, Int32(vector.count))
+            if written >= 0 { break }
+            if errno == EINTR { continue }
+            // A direct write refused with EINVAL (a device block larger than our alignment)
+            // wrote nothing: it is retried buffered.
+            if errno == EINVAL, direct {
+                stopDirect()
+                continue
+            }
+            throw ArchiveError.io(path: tempPath, operation: "write", errno: errno)
+        }
+        // What a short write left, chunk by chunk.
+        for chunk in chunks {
+            if written >= chunk.count {
+                written -= chunk.count
+                continue
+            }
+            try writeAll(fd: fd, UnsafeRawBufferPointer(rebasing: chunk[written...]), path: tempPath)
+            written = 0
         }
     }
 
@@ -105,18 +126,15 @@ public func fsyncDirectory(_ url: URL) throws {
     guard fsync(fd) == 0 else { throw ArchiveError.io(path: url.path, operation: "fsync directory", errno: errno) }
 }
 
-/// Writes all of `bytes` to `fd`, retrying short writes and interrupted calls; a write refused
-/// with EINVAL is retried when `retryInvalid` (which may change the descriptor's mode) says so.
+/// Writes all of `bytes` to `fd`, retrying short writes and interrupted calls.
 /// - Throws: `ArchiveError.io` naming `path` (disk full, I/O error).
-public func writeAll(
-    fd: Int32, _ bytes: UnsafeRawBufferPointer, path: String, retryInvalid: () -> Bool = { false }
-) throws {
+public func writeAll(fd: Int32, _ bytes: UnsafeRawBufferPointer, path: String) throws {
     guard var base = bytes.baseAddress else { return }
     var left = bytes.count
     while left > 0 {
         let n = Glibc.write(fd, base, left)
         if n < 0 {
-            if errno == EINTR || (errno == EINVAL && retryInvalid()) { continue }
+            if errno == EINTR { continue }
             throw ArchiveError.io(path: path, operation: "write", errno: errno)
         }
         left -= n

@@ -1,6 +1,7 @@
 import DossierArchive
 import DossierTestSupport
 import Foundation
+import Synchronization
 import Testing
 
 /// Packing round trips, and our archives against the reference tools (bagit.py, openssl cms,
@@ -61,8 +62,39 @@ import Testing
             try file.write(UnsafeRawBufferPointer(chunk))
             expected += chunk
         }
+        // Several chunks in one call (writev), one of them unaligned.
+        let parts = [aligned[0..<4096], aligned[100..<612], aligned[0..<(1 << 16)]].map { UnsafeRawBufferPointer(rebasing: $0) }
+        try file.write(parts)
+        parts.forEach { expected += $0 }
         try file.commit()
         #expect(try Data(contentsOf: url) == Data(expected))
+    }
+
+    /// Documents are hashed on helper threads, or on the caller's when every helper is busy:
+    /// verifications running at once must each see every document with its own digest.
+    @Test func concurrentVerificationsAgreeWithTheDocuments() throws {
+        let many = try SampleDossier.make(in: temp, seed: 11, documents: 24, documentSize: 300_000)
+        let bag = BagIdentity(origin: "441800", destination: "430100", vin: many.vin, plate: many.plate,
+                              schema: "dossier/1", sourceOrganization: "x")
+        let packed = try ArchivePacker.pack(dossierDirectory: many.dir, bag: bag, identity: pki.identity("441800"),
+                                            outputDirectory: temp.url)
+        let documents = many.dir.appendingPathComponent("documents")
+        var expected: [String: String] = ["data/dossier.json": SHA256.hex(of: try Data(contentsOf: many.dir.appendingPathComponent("dossier.json")))]
+        for name in try FileManager.default.contentsOfDirectory(atPath: documents.path) {
+            expected["data/documents/\(name)"] = SHA256.hex(of: try Data(contentsOf: documents.appendingPathComponent(name)))
+        }
+        let verifier = ArchiveVerifier(trust: try pki.trust())
+        let reports = Mutex<[VerificationReport]>([])
+        DispatchQueue.concurrentPerform(iterations: 6) { _ in
+            if let report = try? verifier.verify(path: packed.path, digestArchive: true) { reports.withLock { $0.append(report) } }
+        }
+        let all = reports.withLock { $0 }
+        #expect(all.count == 6)
+        for report in all {
+            #expect(report.valid, "\(report.reasons)")
+            #expect(report.archiveDigest == packed.sha256)
+            #expect(Dictionary(uniqueKeysWithValues: report.files.map { ($0.path, $0.sha256) }) == expected)
+        }
     }
 
     @Test func archiveIdsAreTimeOrderedAndSafe() {
