@@ -28,6 +28,9 @@ struct ArchiveContents {
 enum ArchiveScanner {
     static let recordPath = "data/dossier.json"
     static let documentsPrefix = "data/documents/"
+    /// A dossier holds a handful of scans. Each document's head and tail (up to 68 KiB) are kept
+    /// for the four-property check, so this bounds what one hostile archive can make us hold.
+    static let maxDocuments = 1_000
 
     /// Scans the archive at `path`.
     /// - Throws: `ArchiveError.io` when the file cannot be read at all; problems with its
@@ -49,6 +52,7 @@ enum ArchiveScanner {
         let reader = TarReader(fd: fd, path: path)
         var seen = Set<String>()
         var entries = 0
+        var documents = 0
         var total: UInt64 = 0
         do {
             while let entry = try reader.next() {
@@ -65,10 +69,17 @@ enum ArchiveScanner {
                     break
                 }
                 if relative.hasPrefix("data/"), relative != recordPath {
+                    let sampled = relative.hasPrefix(documentsPrefix)
+                    if sampled {
+                        documents += 1
+                        if documents > maxDocuments {
+                            contents.findings.append(Finding(.security, "size-limit", "more than \(maxDocuments) documents"))
+                            break
+                        }
+                    }
                     // Skipping first proves the content is all there before a worker reads it.
                     let start = reader.offset
                     try reader.skipContent()
-                    let sampled = relative.hasPrefix(documentsPrefix)
                     offloaded.append((relative, entry.size, hashing.submit(offset: start, length: entry.size, sampled: sampled)))
                 } else {
                     try read(entry, relative: relative, reader: reader, limits: limits, contents: &contents)

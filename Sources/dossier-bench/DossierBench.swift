@@ -6,7 +6,7 @@ struct BenchOptions: ParsableArguments {
     var json = false
 
     @Option(help: "Rounds per figure; the median is reported.")
-    var rounds = 3
+    var rounds = 5
 }
 
 /// Measures each figure of the issues beside a baseline from the same run (DESIGN.md §7).

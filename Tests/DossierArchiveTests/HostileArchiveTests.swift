@@ -164,6 +164,17 @@ import Testing
         #expect(try verify(tar.bytes, limits: limits).codes == ["size-limit"])
     }
 
+    @Test func tooManyDocuments() throws {
+        var tar = RawTar()
+        for i in 0...1_000 {
+            tar.file("crafted-0001/data/documents/\(i).pdf", [0x25])
+        }
+        tar.end()
+        let report = try verify(tar.bytes)
+        #expect(report.codes.contains("size-limit"), "\(report.codes)")
+        #expect(report.reasons.contains { $0.detail == "more than 1000 documents" })
+    }
+
     @Test func garbageBytes() throws {
         var generator = SystemRandomNumberGenerator()
         for length in [1, 511, 512, 4096, 100_000] {
