@@ -30,8 +30,9 @@ public struct PackResult: Sendable, Codable, Equatable {
 
 /// Packs a dossier folder (`dossier.json` + `documents/`) into a signed `.dva` archive in one
 /// streaming pass: each document is read once, hashed for the manifest while it is copied, and
-/// the archive is hashed and written on a second thread. Memory stays a few MiB whatever the
-/// dossier's size. The archive appears under its final name only when complete and fsynced.
+/// the archive is hashed on a second thread and written (direct I/O) on a third. Memory stays a
+/// few MiB whatever the dossier's size. The archive appears under its final name only when
+/// complete and fsynced.
 public enum ArchivePacker {
     public static let softwareAgent = "dossierd/0.1.0"
 

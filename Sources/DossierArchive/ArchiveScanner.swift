@@ -20,7 +20,8 @@ struct ArchiveContents {
     var archiveSize: UInt64 = 0
 }
 
-/// Reads an archive once, keeping only tag files, the record and document samples in memory.
+/// Reads an archive's tar stream once, keeping only tag files, the record and document samples
+/// in memory (the whole-file digest, when asked for, is a second read of the file on a helper).
 /// The calling thread walks the headers and reads the small files; documents (and, when asked,
 /// the whole file) are hashed by `RangeHashing` workers straight from the file while the walk
 /// goes on. Every structural check of DESIGN.md §2 that can be made on the stream is made here;
@@ -46,7 +47,17 @@ enum ArchiveScanner {
             contents.findings.append(Finding(.integrity, "not-a-tar", "the file is empty"))
             return contents
         }
+        // Headers, padding and the end marker (at most 3 blocks and a long name an entry) on top
+        // of the content limit: anything larger cannot be a valid archive and is not read at all.
+        let largest = limits.maxArchiveBytes + UInt64(limits.maxEntries) * (3 * UInt64(TarFormat.blockSize) + 4096) + 1024
+        if contents.archiveSize > largest {
+            contents.findings.append(Finding(.security, "size-limit",
+                "the file is \(contents.archiveSize) bytes, more than an archive within the limits can be (\(largest))"))
+            return contents
+        }
         let hashing = RangeHashing(fd: fd, path: path)
+        // On every exit, helpers are done with `fd` before it is closed (defers run last first).
+        defer { _ = hashing.finish() }
         let whole = digestArchive ? hashing.submit(offset: 0, length: contents.archiveSize, sampled: false) : nil
         var offloaded: [(relative: String, size: UInt64, result: Int)] = []
         let reader = TarReader(fd: fd, path: path)
@@ -57,7 +68,7 @@ enum ArchiveScanner {
         do {
             while let entry = try reader.next() {
                 entries += 1
-                total += entry.size
+                total = total.addingReportingOverflow(entry.size).overflow ? .max : total + entry.size
                 if entries > limits.maxEntries {
                     contents.findings.append(Finding(.security, "size-limit", "more than \(limits.maxEntries) entries"))
                     break
@@ -90,7 +101,7 @@ enum ArchiveScanner {
         }
         let results = hashing.finish()
         if let failed = results.lazy.compactMap(\.failure).first { throw failed }
-        if let whole { contents.archiveDigest = results[whole].digest }
+        if let whole, !results[whole].short { contents.archiveDigest = results[whole].digest }
         for file in offloaded {
             let result = results[file.result]
             guard !result.short else {

@@ -31,13 +31,14 @@ public final class DurableFile {
         self.finalURL = finalURL
         let dir = finalURL.deletingLastPathComponent().path
         let temp = "\(dir)/.\(finalURL.lastPathComponent).\(UInt64.random(in: 0...UInt64.max)).tmp"
-        let flags = O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC
-        var fd = direct && openDirect != 0 ? open(temp, flags | openDirect, mode) : -1
-        if fd < 0 { fd = open(temp, flags, mode) }
+        let fd = open(temp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)
         guard fd >= 0 else { throw ArchiveError.io(path: temp, operation: "create", errno: errno) }
         self.fd = fd
         self.tempPath = temp
-        self.direct = direct && fcntl(fd, F_GETFL) & openDirect != 0
+        // Set after creating: a file system without direct I/O refuses the flag here (EINVAL),
+        // where `open` would have created the file and then failed.
+        self.direct = direct && openDirect != 0 && fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | openDirect) == 0
+            && fcntl(fd, F_GETFL) & openDirect != 0
     }
 
     deinit {
@@ -67,7 +68,8 @@ public final class DurableFile {
             }
             throw ArchiveError.io(path: tempPath, operation: "write", errno: errno)
         }
-        // What a short write left, chunk by chunk.
+        // What a short write left, chunk by chunk and buffered (the rest need not be aligned).
+        if written < chunks.reduce(0, { $0 + $1.count }), direct { stopDirect() }
         for chunk in chunks {
             if written >= chunk.count {
                 written -= chunk.count

@@ -7,8 +7,8 @@ import Synchronization
 /// every core where `openssl dgst` uses one.
 ///
 /// A range goes to an idle helper when there is one and is hashed on the caller's thread
-/// otherwise, so the caller never waits for a helper to start, and the process never runs more
-/// hashing threads than cores, however many archives are verified at once. Each range is read
+/// otherwise, so the caller never waits for a helper to start, and however many archives are
+/// verified at once the helpers add only one thread fewer than the cores. Each range is read
 /// through one pooled buffer: memory is bounded whatever the archive's size. Submit from one
 /// thread; `finish()` waits for the helpers.
 final class RangeHashing {

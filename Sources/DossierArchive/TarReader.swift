@@ -28,6 +28,7 @@ final class TarReader {
     }
 
     private static let maxExtendedHeader: UInt64 = 64 << 10
+    private static let maxEntrySize: UInt64 = 1 << 62
 
     private let fd: Int32
     private let path: String
@@ -95,6 +96,11 @@ final class TarReader {
                         throw Failure.badExtendedHeader(offset: headerOffset)
                     }
                     entry.size = value
+                }
+                // No file system holds more; refusing it here keeps every later sum and rounding
+                // of sizes and offsets from overflowing.
+                guard entry.size <= Self.maxEntrySize else {
+                    throw Failure.badHeader(offset: headerOffset, problem: .badNumber(field: "size"))
                 }
                 // Links, directories and devices carry no content, whatever their size field says.
                 let hasContent = entry.kind == .file || entry.kind.isUnknown

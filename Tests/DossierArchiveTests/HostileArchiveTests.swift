@@ -199,6 +199,38 @@ import Testing
         }
     }
 
+    /// Sizes near 2^64 (base-256, pax, on files and on directories) once overflowed the rounding
+    /// to whole blocks and the running total.
+    @Test func sizesNearTheTopOfUInt64() throws {
+        let maxSize: [UInt8] = [0x80, 0, 0, 0] + [UInt8](repeating: 0xff, count: 8)
+        let halfSize: [UInt8] = [0x80, 0, 0, 0, 0x80] + [UInt8](repeating: 0, count: 7)
+        var file = RawTar()
+        file.header("crafted-0001/data/documents/a.pdf", size: 0, rawSizeField: maxSize)
+        file.end()
+        var directories = RawTar()
+        directories.header("crafted-0001/data/", size: 0, flag: "5", rawSizeField: halfSize)
+        directories.header("crafted-0001/data/documents/", size: 0, flag: "5", rawSizeField: halfSize)
+        directories.end()
+        var pax = RawTar()
+        let record = Array("29 size=18446744073709551615\n".utf8)
+        pax.header("PaxHeaders/a", size: record.count, flag: "x")
+        pax.content(record)
+        pax.header("crafted-0001/data/documents/a.pdf", size: 0)
+        pax.end()
+        for tar in [file, directories, pax] {
+            let report = try verify(tar.bytes)
+            #expect(!report.valid)
+            #expect(report.codes.contains("not-a-tar"), "\(report.codes)")
+        }
+    }
+
+    @Test func aFileLargerThanAnyArchiveWithinTheLimitsIsNotRead() throws {
+        let limits = ArchiveLimits(maxArchiveBytes: 4096, maxFileBytes: 4096, maxEntries: 4, maxTagFileBytes: 4096)
+        let report = try verify(try crafted(), limits: limits)
+        #expect(report.codes == ["size-limit"], "\(report.codes)")
+        #expect(report.reasons.first?.detail.hasPrefix("the file is") == true)
+    }
+
     @Test func emptyFileIsNotAnArchive() throws {
         #expect(!(try verify([])).valid)
     }

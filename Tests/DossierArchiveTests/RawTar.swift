@@ -6,7 +6,9 @@ struct RawTar {
     private(set) var bytes: [UInt8] = []
 
     /// Appends a header block. `sizeField` overrides the size written (to lie about it).
-    mutating func header(_ name: String, size: Int, flag: Character = "0", linkName: String = "", sizeField: String? = nil) {
+    /// `rawSizeField` puts those 12 bytes there instead (a GNU base-256 size).
+    mutating func header(_ name: String, size: Int, flag: Character = "0", linkName: String = "", sizeField: String? = nil,
+                         rawSizeField: [UInt8]? = nil) {
         var block = [UInt8](repeating: 0, count: 512)
         func put(_ text: String, _ offset: Int, _ width: Int) {
             for (i, b) in Array(text.utf8).prefix(width).enumerated() { block[offset + i] = b }
@@ -16,6 +18,7 @@ struct RawTar {
         put("0000000", 108, 8)
         put("0000000", 116, 8)
         put(sizeField ?? String(format: "%011o", size), 124, 12)
+        for (i, b) in (rawSizeField ?? []).prefix(12).enumerated() { block[124 + i] = b }
         put("14712345670", 136, 12)
         block[156] = flag.asciiValue ?? 0
         put(linkName, 157, 100)
