@@ -96,7 +96,8 @@ public enum ArchivePacker {
     }
 
     /// `data/dossier.json` then every regular file under `documents/`, sorted; anything else
-    /// (links, devices) is refused rather than silently skipped.
+    /// (links, devices) is refused rather than silently skipped, and so are more documents than
+    /// a verifier accepts.
     static func listPayload(_ dir: URL) throws -> [PayloadFile] {
         let record = dir.path + "/dossier.json"
         var files = [PayloadFile(path: "data/dossier.json", source: record, size: try regularFileSize(record))]
@@ -107,6 +108,9 @@ public enum ArchivePacker {
         }
         var found: [PayloadFile] = []
         try collect(documents, relative: "data/documents", into: &found)
+        guard found.count <= ArchiveScanner.maxDocuments else {
+            throw ArchiveError.dossier(path: documents, reason: "\(found.count) documents; receivers refuse more than \(ArchiveScanner.maxDocuments)")
+        }
         files += found.sorted { $0.path < $1.path }
         return files
     }

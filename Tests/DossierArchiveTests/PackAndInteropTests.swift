@@ -122,6 +122,18 @@ import Testing
         #expect(listing.stdout.contains(long))
     }
 
+    @Test func moreDocumentsThanAVerifierAcceptsAreRefused() throws {
+        let documents = sample.dir.appendingPathComponent("documents")
+        for i in 0...1_000 { try Data([0x25]).write(to: documents.appendingPathComponent("extra-\(i).pdf")) }
+        let bag = BagIdentity(origin: "441800", destination: "430100", vin: sample.vin, plate: sample.plate,
+                              schema: "dossier/1", sourceOrganization: "x")
+        #expect(throws: ArchiveError.self) {
+            try ArchivePacker.pack(dossierDirectory: sample.dir, bag: bag, identity: pki.identity("441800"), outputDirectory: temp.url)
+        }
+        let left = try FileManager.default.contentsOfDirectory(atPath: temp.url.path).filter { $0.hasSuffix(".dva") || $0.hasSuffix(".tmp") }
+        #expect(left.isEmpty)
+    }
+
     @Test func signingWithAnotherAuthorityIsRefused() throws {
         let bag = BagIdentity(origin: "441800", destination: "430100", vin: sample.vin, plate: sample.plate,
                               schema: "dossier/1", sourceOrganization: "x")
