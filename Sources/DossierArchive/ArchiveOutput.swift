@@ -6,8 +6,8 @@ import Foundation
 /// hashes documents on one core while the archive digest runs on the other, and the write (which
 /// mostly waits for the device) overlaps both.
 ///
-/// Memory is bounded: sixteen 256 KiB buffers, whatever the archive size. Producer-side methods must be
-/// called from one thread at a time.
+/// Memory is bounded: sixteen 256 KiB buffers, whatever the archive size. Producer-side methods
+/// must be called from one thread at a time.
 final class ArchiveOutput: @unchecked Sendable {
     // Safe to share with the queues: a buffer belongs either to the producer (`current`) or,
     // once submitted, to the queues until it is handed back through `lock`-protected `free`;

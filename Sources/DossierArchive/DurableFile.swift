@@ -53,6 +53,13 @@ public final class DurableFile {
 
     /// Writes all of `chunks`, in order, in one system call when it can (`writev`).
     public func write(_ chunks: [UnsafeRawBufferPointer]) throws {
+        let iovMax = 1024
+        guard chunks.count <= iovMax else {
+            for start in stride(from: 0, to: chunks.count, by: iovMax) {
+                try write(Array(chunks[start..<min(start + iovMax, chunks.count)]))
+            }
+            return
+        }
         if direct, !chunks.allSatisfy(Self.directAligned) { stopDirect() }
         let vector = chunks.map { iovec(iov_base: UnsafeMutableRawPointer(mutating: $0.baseAddress), iov_len: $0.count) }
         var written = 0

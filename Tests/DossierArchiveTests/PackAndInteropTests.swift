@@ -62,10 +62,13 @@ import Testing
             try file.write(UnsafeRawBufferPointer(chunk))
             expected += chunk
         }
-        // Several chunks in one call (writev), one of them unaligned.
+        // Several chunks in one call (writev), one of them unaligned; then more than IOV_MAX.
         let parts = [aligned[0..<4096], aligned[100..<612], aligned[0..<(1 << 16)]].map { UnsafeRawBufferPointer(rebasing: $0) }
         try file.write(parts)
         parts.forEach { expected += $0 }
+        let many = (0..<2500).map { UnsafeRawBufferPointer(rebasing: aligned[($0 % 7)..<($0 % 7 + 3)]) }
+        try file.write(many)
+        many.forEach { expected += $0 }
         try file.commit()
         #expect(try Data(contentsOf: url) == Data(expected))
     }
