@@ -47,9 +47,7 @@ enum ArchiveScanner {
             contents.findings.append(Finding(.integrity, "not-a-tar", "the file is empty"))
             return contents
         }
-        // Headers, padding and the end marker (at most 3 blocks and a long name an entry) on top
-        // of the content limit: anything larger cannot be a valid archive and is not read at all.
-        let largest = limits.maxArchiveBytes + UInt64(limits.maxEntries) * (3 * UInt64(TarFormat.blockSize) + 4096) + 1024
+        let largest = largestFile(within: limits)
         if contents.archiveSize > largest {
             contents.findings.append(Finding(.security, "size-limit",
                 "the file is \(contents.archiveSize) bytes, more than an archive within the limits can be (\(largest))"))
@@ -115,6 +113,16 @@ enum ArchiveScanner {
             }
         }
         return contents
+    }
+
+    /// The content limit plus headers, padding and the end marker (at most 3 blocks and a long
+    /// name an entry), saturating: a larger file cannot be a valid archive and is not read at all.
+    static func largestFile(within limits: ArchiveLimits) -> UInt64 {
+        let perEntry = 3 * UInt64(TarFormat.blockSize) + 4096
+        let overhead = UInt64(max(0, limits.maxEntries)).multipliedReportingOverflow(by: perEntry)
+        let withContent = limits.maxArchiveBytes.addingReportingOverflow(overhead.partialValue)
+        let withEnd = withContent.partialValue.addingReportingOverflow(2 * UInt64(TarFormat.blockSize))
+        return overhead.overflow || withContent.overflow || withEnd.overflow ? .max : withEnd.partialValue
     }
 
     /// Checks an entry's name and kind; returns its path inside the bag when its content is to

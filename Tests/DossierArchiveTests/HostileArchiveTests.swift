@@ -229,6 +229,11 @@ import Testing
         let report = try verify(try crafted(), limits: limits)
         #expect(report.codes == ["size-limit"], "\(report.codes)")
         #expect(report.reasons.first?.detail.hasPrefix("the file is") == true)
+        // Limits near the top of UInt64 (or nonsense) give no bound rather than a trap.
+        for absurd in [ArchiveLimits(maxArchiveBytes: .max, maxFileBytes: .max, maxEntries: .max, maxTagFileBytes: 4096),
+                       ArchiveLimits(maxArchiveBytes: .max - 1, maxFileBytes: 1, maxEntries: -5, maxTagFileBytes: 4096)] {
+            #expect(!(try verify(try crafted(), limits: absurd)).codes.contains { $0 == "not-a-tar" })
+        }
     }
 
     @Test func emptyFileIsNotAnArchive() throws {
