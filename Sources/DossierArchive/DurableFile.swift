@@ -20,7 +20,7 @@ public final class DurableFile {
 
     /// Creates the temporary file beside `finalURL` (same directory, so the rename is atomic).
     ///
-    /// `direct` asks for `openDirect`: large writes go from the caller's buffer to the device
+    /// `direct` asks for `O_DIRECT`: large writes go from the caller's buffer to the device
     /// without filling the page cache, which costs a fraction of the CPU of a buffered write
     /// (whose fresh cache pages are the dominant cost of writing an archive) and leaves `commit`
     /// little to flush. It is a hint: where the file system refuses it, or a write is not

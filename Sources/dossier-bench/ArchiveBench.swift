@@ -151,7 +151,7 @@ enum ArchiveBench {
             bagit.append(ws.totalBytes / (try measureOK(["python3", "-c", bagitMake, ws.bagCopies.path]).seconds) / 1e6)
         }
         try? FileManager.default.removeItem(at: ws.memoryArchives)
-        var figures = [
+        let figures = [
             Figure.higherIsBetter(area: "pack", figure: "pack, archives on tmpfs", value: median(memory), unit: "MB/s",
                                   baseline: "tar|openssl dgst", baselineValue: median(tarDgst), minRatio: 0.8),
             Figure.higherIsBetter(area: "pack", figure: "pack, durable on disk", value: median(disk), unit: "MB/s",
@@ -159,11 +159,7 @@ enum ArchiveBench {
             Figure.higherIsBetter(area: "pack", figure: "pack, archives on tmpfs", value: median(memory), unit: "MB/s",
                                   baseline: "bagit.py make", baselineValue: median(bagit), minRatio: 1.5),
         ]
-        if let rss = try bigDossierRSS(ws, command: "pack") {
-            figures.append(.atMost(area: "pack", figure: "pack peak RSS, \(ws.options.bigSize >> 20) MiB dossier",
-                                   value: rss / 1_048_576, unit: "MiB", limit: 64, limitName: "64 MiB"))
-        }
-        return figures
+        return figures + (try peakRSSFigure(ws, command: "pack"))
     }
 
     static func verifyFigures(_ ws: ArchiveWorkspace, rounds: Int) throws -> [Figure] {
@@ -171,27 +167,32 @@ enum ArchiveBench {
         try ws.freshBagCopies()
         try measureOK(["python3", "-c", bagitMake, ws.bagCopies.path])
         let archiveBytes = Double(ws.packed.reduce(0) { $0 + $1.size })
+        let digestAll = ["openssl", "dgst", "-sha256"] + ws.packed.map(\.path)
         // The packer writes around the page cache (O_DIRECT); the issue measures cached files.
-        try measureOK(["openssl", "dgst", "-sha256"] + ws.packed.map(\.path))
+        try measureOK(digestAll)
         for _ in 0..<rounds {
             ours.append(archiveBytes / (try ws.verifyAll()) / 1e6)
-            dgst.append(archiveBytes / (try measureOK(["openssl", "dgst", "-sha256"] + ws.packed.map(\.path)).seconds) / 1e6)
+            dgst.append(archiveBytes / (try measureOK(digestAll).seconds) / 1e6)
             bagit.append(ws.totalBytes / (try measureOK(["python3", "-c", bagitValidate, ws.bagCopies.path]).seconds) / 1e6)
         }
-        var figures = [
+        let figures = [
             Figure.higherIsBetter(area: "verify", figure: "verify throughput", value: median(ours), unit: "MB/s",
                                   baseline: "openssl dgst", baselineValue: median(dgst), minRatio: 0.8),
             Figure.higherIsBetter(area: "verify", figure: "verify throughput", value: median(ours), unit: "MB/s",
                                   baseline: "bagit.py validate", baselineValue: median(bagit), minRatio: 1.5),
         ]
-        if let rss = try bigDossierRSS(ws, command: "verify") {
-            figures.append(.atMost(area: "verify", figure: "verify peak RSS, \(ws.options.bigSize >> 20) MiB dossier",
-                                   value: rss / 1_048_576, unit: "MiB", limit: 64, limitName: "64 MiB"))
-        }
-        return figures
+        return figures + (try peakRSSFigure(ws, command: "verify"))
     }
 
-    /// Peak RSS of `dossierctl pack` or `verify` on one dossier of `bigSize` bytes (two documents).
+    /// Peak RSS of `dossierctl pack` or `verify` on one dossier of `bigSize` bytes (two documents),
+    /// against the issue's 64 MiB; none when `bigSize` is 0.
+    private static func peakRSSFigure(_ ws: ArchiveWorkspace, command: String) throws -> [Figure] {
+        guard let rss = try bigDossierRSS(ws, command: command) else { return [] }
+        return [.atMost(area: command, figure: "\(command) peak RSS, \(ws.options.bigSize >> 20) MiB dossier",
+                        value: rss / 1_048_576, unit: "MiB", limit: 64, limitName: "64 MiB")]
+    }
+
+    /// Peak RSS in bytes of `dossierctl pack` or `verify` on one dossier of `bigSize` bytes.
     private static func bigDossierRSS(_ ws: ArchiveWorkspace, command: String) throws -> Double? {
         guard ws.options.bigSize > 0 else { return nil }
         let ctl = productsDirectory.appendingPathComponent("dossierctl").path
