@@ -37,7 +37,7 @@ struct PeerRequests: PeerServerDelegate {
         }
         guard entry.destination == caller else { return .forbidden }
         do {
-            let opened = try Receipt.open(receipt, trust: authority.operations.trust, receiver: caller, archiveId: id, digest: entry.digest)
+            let opened = try Receipt.open(receipt, trust: authority.operations.trust.store, receiver: caller, archiveId: id, digest: entry.digest)
             guard opened.status == .accepted else { return .invalidReceipt("the receipt says rejected") }
         } catch {
             return .invalidReceipt("\(error)")

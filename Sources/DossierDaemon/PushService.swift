@@ -64,7 +64,7 @@ final class PushService: Service, Sendable {
         }
         let outcome: PushOutcome
         do {
-            outcome = try await authority.operations.push(baseURL: peer.url, peer: peer.code, id: entry.id, path: entry.archivePath,
+            outcome = try await authority.operations.push(baseURL: peer.url, peer: peer.identity, id: entry.id, path: entry.archivePath,
                                                 size: entry.size, digest: entry.digest)
         } catch let error as TransportError {
             await fail(entry, Self.outcome(of: error), meta: meta, start: start)
@@ -124,6 +124,8 @@ final class PushService: Service, Sendable {
     static func outcome(of error: TransportError) -> DeliveryOutcome {
         switch error {
         case let .tls(_, detail): return .tls(detail)
+        // Journalled as a TLS failure (retryable), its text naming both codes.
+        case let .peerIdentity(_, expected, presented): return .tls("peer-identity: expected authority \(expected), the server presented \(presented)")
         case .timeout: return .timeout
         case let .dns(_, detail), let .connect(_, detail), let .connectionLost(_, detail): return .network(detail)
         case .cancelled: return .network("cancelled (shutting down)")

@@ -1,5 +1,5 @@
 /// Why a request to a peer got no HTTP answer, classified for the retry policy: every case but
-/// `setup` and `responseTooLarge` is worth retrying later.
+/// `setup`, `file` and `responseTooLarge` is worth retrying later.
 public enum TransportError: Error, Equatable, CustomStringConvertible {
     /// The peer's host name did not resolve.
     case dns(url: String, detail: String)
@@ -7,6 +7,10 @@ public enum TransportError: Error, Equatable, CustomStringConvertible {
     case connect(url: String, detail: String)
     /// The TLS handshake failed or the peer's certificate was refused (or it refused ours).
     case tls(url: String, detail: String)
+    /// The server is not the peer asked for (`peer-identity`): its certificate names another
+    /// authority (or none, or several), or its key is not pinned. Found inside the handshake,
+    /// before any request byte; retryable, since the address may be fixed or the impostor go.
+    case peerIdentity(url: String, expected: String, presented: String)
     /// Connect timeout, or the transfer stayed under the low-speed limit too long.
     case timeout(url: String, detail: String)
     /// The connection broke mid-request or mid-response.
@@ -23,7 +27,7 @@ public enum TransportError: Error, Equatable, CustomStringConvertible {
     /// True when trying again later may succeed.
     public var isRetryable: Bool {
         switch self {
-        case .dns, .connect, .tls, .timeout, .connectionLost, .cancelled: return true
+        case .dns, .connect, .tls, .peerIdentity, .timeout, .connectionLost, .cancelled: return true
         case .responseTooLarge, .file, .setup: return false
         }
     }
@@ -33,6 +37,8 @@ public enum TransportError: Error, Equatable, CustomStringConvertible {
         case let .dns(url, detail): return "\(url): name resolution failed: \(detail)"
         case let .connect(url, detail): return "\(url): connection failed: \(detail)"
         case let .tls(url, detail): return "\(url): TLS failed: \(detail)"
+        case let .peerIdentity(url, expected, presented):
+            return "\(url): peer-identity: expected authority \(expected), the server presented \(presented)"
         case let .timeout(url, detail): return "\(url): timed out: \(detail)"
         case let .connectionLost(url, detail): return "\(url): connection lost: \(detail)"
         case let .responseTooLarge(url, limit): return "\(url): answer larger than \(limit) bytes"

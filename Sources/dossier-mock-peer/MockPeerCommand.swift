@@ -91,7 +91,7 @@ struct MockPeerCommand: AsyncParsableCommand {
         limits.maxArchiveBytes = maxArchiveBytes
         let inbox = try Inbox(inboxDirectory: stateURL.appendingPathComponent("inbox"),
                               quarantineDirectory: stateURL.appendingPathComponent("quarantine"),
-                              identity: identity, trust: trust, limits: limits)
+                              identity: identity, trust: CurrentTrust(trust), limits: limits)
         let faults = MockFaults(FaultSettings(
             failNext: failNext, failStatus: failStatus, retryAfter: retryAfter, latencyMs: latencyMs, closeMidBody: closeMidBody,
             trickle: trickle, trickleBytesPerSecond: max(1, trickleRate), wrongKey: wrongKey, wrongDigest: wrongDigest,
@@ -99,18 +99,20 @@ struct MockPeerCommand: AsyncParsableCommand {
         let log = RequestLog()
         let held = MockHeldArchives(trust: trust, knownVINs: Set(knownVINs + ineligibleVINs), ineligibleVINs: Set(ineligibleVINs))
         let ready = ReadyLine(host: host)
+        let inboundBytes = InboundByteCount()
 
         var server = try PeerServer(
-            configuration: PeerServerConfiguration(host: host, port: port, certificateFile: cert, keyFile: key, caFile: ca,
+            configuration: PeerServerConfiguration(host: host, port: port, certificateFile: cert, keyFile: key, trust: CurrentTrust(trust),
                                                    maxArchiveBytes: maxArchiveBytes, maxConcurrentUploads: maxUploads),
             inbox: inbox, delegate: held,
             middleware: [LogMiddleware(log: log),
                          FaultMiddleware(faults: faults, forger: ReceiptForger(inbox: inbox, identity: identity, wrongIdentity: wrongIdentity))],
             admitConnection: { faults.admitConnection() },
+            inboundBytes: inboundBytes,
             onListening: { ready.peer($0) },
             logger: logger)
         let control = Application(
-            router: ControlServer.makeRouter(log: log, inbox: inbox, faults: faults, held: held),
+            router: ControlServer.makeRouter(log: log, inbox: inbox, faults: faults, held: held, inboundBytes: inboundBytes),
             configuration: ApplicationConfiguration(address: .hostname("127.0.0.1", port: controlPort)),
             onServerRunning: { ready.control($0.localAddress?.port ?? 0) },
             logger: logger)

@@ -18,15 +18,16 @@ public final class MockPeerProcess: @unchecked Sendable {
         self.output = output
     }
 
-    /// Starts the mock and waits (up to 20 s) for its `listening` line.
-    public static func launch(in dir: TempDir, _ extra: [String] = []) async throws -> MockPeerProcess {
+    /// Starts the mock and waits (up to 20 s) for its `listening` line. `certificate` names the
+    /// PKI certificate it serves with (another authority's makes it an impostor of 430100).
+    public static func launch(in dir: TempDir, _ extra: [String] = [], certificate: String = "430100") async throws -> MockPeerProcess {
         guard FileManager.default.isExecutableFile(atPath: executable) else {
             throw HarnessError.failed("build dossier-mock-peer first (swift build)")
         }
         let pki = TestPKI.shared
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = ["--cert", pki.cert("430100"), "--key", pki.key("430100"), "--ca", pki.ca,
+        process.arguments = ["--cert", pki.cert(certificate), "--key", pki.key(certificate), "--ca", pki.ca,
                              "--state", dir.path("mock-state")] + extra
         let output = dir.url.appendingPathComponent("mock-stdout-\(UUID().uuidString)")
         _ = FileManager.default.createFile(atPath: output.path, contents: nil)
@@ -113,6 +114,12 @@ extension MockPeerProcess {
     /// The archives the mock stored.
     public func received() async throws -> [ReceivedLine] {
         try JSONDecoder().decode([ReceivedLine].self, from: Data(try await control("GET", "/received").body))
+    }
+
+    /// The bytes peers sent the mock after their TLS handshakes.
+    public func inboundBytes() async throws -> Int {
+        struct Stats: Decodable { var inboundBytes: Int }
+        return try JSONDecoder().decode(Stats.self, from: Data(try await control("GET", "/stats").body)).inboundBytes
     }
 
     /// Every request the mock saw.
