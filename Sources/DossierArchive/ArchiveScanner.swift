@@ -1,4 +1,5 @@
 import DossierModel
+import DossierSystem
 import Foundation
 
 /// What one streaming pass over an archive found: the bag's files with their digests, the tag
@@ -33,14 +34,14 @@ enum ArchiveScanner {
     static let maxDocuments = 1_000
 
     /// Scans the archive at `path`.
-    /// - Throws: `ArchiveError.io` when the file cannot be read at all; problems with its
+    /// - Throws: `SystemError` when the file cannot be read at all; problems with its
     ///   contents are findings, not errors.
     static func scan(path: String, limits: ArchiveLimits, digestArchive: Bool) throws -> ArchiveContents {
-        let fd = try openForReading(path)
+        let fd = try FileIO.openForReading(path)
         defer { close(fd) }
         var contents = ArchiveContents()
         var st = stat()
-        guard fstat(fd, &st) == 0 else { throw ArchiveError.io(path: path, operation: "stat", errno: errno) }
+        guard fstat(fd, &st) == 0 else { throw SystemError.last(.stat, path: path) }
         contents.archiveSize = UInt64(st.st_size)
         if st.st_size == 0 {
             contents.findings.append(Finding(.integrity, "not-a-tar", "the file is empty"))

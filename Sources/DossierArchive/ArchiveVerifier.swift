@@ -1,4 +1,5 @@
 import DossierModel
+import DossierSystem
 import Foundation
 
 /// The verdict on one archive: valid when there are no findings.
@@ -49,7 +50,7 @@ public struct ArchiveVerifier: Sendable {
 
     /// Verifies the archive at `path`. `digestArchive` also computes the SHA-256 of the whole file
     /// in the same pass.
-    /// - Throws: `ArchiveError.io` only when the file cannot be read; invalid contents give a
+    /// - Throws: `SystemError` only when the file cannot be read; invalid contents give a
     ///   report with `valid == false`.
     public func verify(path: String, digestArchive: Bool = false, now: Date = Date()) throws -> VerificationReport {
         let contents = try ArchiveScanner.scan(path: path, limits: limits, digestArchive: digestArchive)

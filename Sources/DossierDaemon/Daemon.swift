@@ -1,6 +1,8 @@
 import DossierArchive
+import DossierInbox
 import DossierModel
 import DossierOutbox
+import DossierSystem
 import DossierTransport
 import Foundation
 import Logging
@@ -86,8 +88,9 @@ public struct Daemon: Sendable {
         let caBundle = try Self.caBundle(config, layout: layout)
         let client = PeerClient(tls: PeerTLS(certificateFile: config.certificateFile, keyFile: config.keyFile,
                                              caFile: caBundle, crlFile: config.crlFiles.first))
+        let pool = BlockingPool()
         let authority = Authority(config: config, identity: identity, layout: layout, outbox: outbox, inbox: inbox,
-                                  operations: PeerOperations(client: client, trust: trust), logger: logger)
+                                  operations: PeerOperations(client: client, trust: trust), pool: pool, logger: logger)
 
         let registry = PrometheusCollectorRegistry()
         MetricsSystem.bootstrapIfNeeded(PrometheusMetricsFactory(registry: registry))
@@ -98,7 +101,7 @@ public struct Daemon: Sendable {
                 keyFile: config.keyFile, caFile: caBundle, maxArchiveBytes: config.limits.maxArchiveBytes,
                 maxConcurrentUploads: config.maxConcurrentUploads, idleTimeoutSeconds: Int64(max(1, config.idleTimeout)),
                 lowSpeedBytesPerSecond: config.lowSpeedLimit, lowSpeedSeconds: config.lowSpeedTime),
-            inbox: inbox, delegate: PeerRequests(authority: authority),
+            delegate: PeerRequests(authority: authority),
             onListening: { port in
                 let address = "\(config.listen.host):\(port)"
                 authority.listen = address
@@ -133,10 +136,12 @@ public struct Daemon: Sendable {
             logger.error("stopping after a service failed", metadata: ["error": "\(error)"])
             await outbox.close()
             client.shutdown()
+            try? await pool.shutdown()
             throw error
         }
         await outbox.close()
         client.shutdown()
+        try? await pool.shutdown()
         logger.info("stopped")
     }
 

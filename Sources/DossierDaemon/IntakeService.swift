@@ -1,4 +1,5 @@
 import DossierArchive
+import DossierSystem
 import Foundation
 import Logging
 import ServiceLifecycle
@@ -51,9 +52,8 @@ final class IntakeService: Service, Sendable {
         let target = authority.layout.intakeFailed.appendingPathComponent("\(destination)-\(folder.lastPathComponent)-\(stamp)")
         do {
             try FileManager.default.moveItem(at: folder, to: target)
-            let file = try DurableFile(finalURL: target.appendingPathComponent("reason.txt"))
-            try file.write(Array("destination: \(destination)\nrefused at: \(Date().formatted(.iso8601))\n\n\(reason)\n".utf8))
-            try file.commit()
+            try DurableFile.write(Array("destination: \(destination)\nrefused at: \(Date().formatted(.iso8601))\n\n\(reason)\n".utf8),
+                                  to: target.appendingPathComponent("reason.txt"))
         } catch {
             authority.logger.error("intake folder could not be moved aside", metadata: ["folder": "\(folder.path)", "error": "\(error)"])
         }

@@ -1,14 +1,25 @@
 import DossierArchive
+import DossierInbox
 import DossierModel
 import DossierOutbox
+import DossierSystem
 import DossierTransport
 import Foundation
 
-/// The daemon's answers to peers' pull and request calls (`PeerServerDelegate`): archives held
-/// for pull-mode peers are the outbox entries waiting for them; a request for a vehicle is
-/// looked up in the local dossier store (`registry/<VIN>/`), checked, packed and queued.
+/// The daemon's answers to peers' calls (`PeerServerDelegate`): pushes are verified and stored
+/// by the inbox; archives held for pull-mode peers are the outbox entries waiting for them; a
+/// request for a vehicle is looked up in the local dossier store (`registry/<VIN>/`), checked,
+/// packed and queued.
 struct PeerRequests: PeerServerDelegate {
     let authority: Authority
+
+    var authorityCode: String { authority.inbox.authority }
+
+    func makeUploadFile() throws(SystemError) -> IncomingFile { try authority.inbox.makeIncomingFile() }
+
+    func receivePush(_ file: ReceivedFile, id: String, caller: String) async throws -> PushDecision {
+        try await authority.inbox.receivePush(file, id: id, caller: caller, on: authority.pool)
+    }
 
     private func waiting(for caller: String) async -> [OutboxEntry] {
         let queued = await authority.outbox.entries(in: .queued) + authority.outbox.entries(in: .deferred)
@@ -32,9 +43,8 @@ struct PeerRequests: PeerServerDelegate {
     }
 
     func acknowledge(id: String, receipt: [UInt8], from caller: String) async throws -> AcknowledgeOutcome {
-        guard let entry = await authority.outbox.entry(id: id), entry.state == .queued || entry.state == .deferred else {
-            return .notFound
-        }
+        guard let entry = await authority.outbox.entry(id: id),
+              [.queued, .deferred, .delivered].contains(entry.state) else { return .notFound }
         guard entry.destination == caller else { return .forbidden }
         do {
             let opened = try Receipt.open(receipt, trust: authority.operations.trust, receiver: caller, archiveId: id, digest: entry.digest)
@@ -42,11 +52,11 @@ struct PeerRequests: PeerServerDelegate {
         } catch {
             return .invalidReceipt("\(error)")
         }
-        let file = try DurableFile(finalURL: authority.layout.receipts.appendingPathComponent("\(id).receipt.p7m"))
-        try file.write(receipt)
-        try file.commit()
+        // Acknowledging again (the first 204 was lost) changes nothing and answers the same.
+        if entry.state == .delivered { return .recorded }
+        let path = try authority.storeReceipt(receipt, id: id, suffix: "receipt")
         _ = try await authority.outbox.claim(id: id)
-        try await authority.outbox.recordSuccess(id: id, receiptPath: file.finalURL.path)
+        try await authority.outbox.recordSuccess(id: id, receiptPath: path)
         authority.logger.info("transfer delivered", metadata: ["id": "\(id)", "peer": "\(caller)", "outcome": "pulled"])
         authority.metrics.transfer(peer: caller, outcome: "pulled", bytes: entry.size, seconds: 0)
         return .recorded

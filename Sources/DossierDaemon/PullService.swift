@@ -1,4 +1,5 @@
 import DossierArchive
+import DossierInbox
 import DossierTransport
 import Foundation
 import Logging
@@ -44,8 +45,11 @@ final class PullService: Service, Sendable {
         if stat(partial.path, &st) != 0 || UInt64(st.st_size) < held.size {
             try await authority.operations.download(baseURL: peer.url, id: held.id, to: partial.path)
         }
-        let received = try FileDigest.received(path: partial.path)
-        let outcome = try authority.inbox.receive(received, id: held.id, caller: peer.code)
+        let (inbox, path) = (authority.inbox, partial.path)
+        let outcome = try await authority.pool.run {
+            let (size, digest) = try SHA256.file(path)
+            return try inbox.receive(ReceivedFile(path: path, size: size, digest: digest), id: held.id, caller: peer.code)
+        }
         let signed: [UInt8]
         switch outcome {
         case let .accepted(receipt, _), let .rejected(receipt, _, _):
@@ -58,6 +62,6 @@ final class PullService: Service, Sendable {
             return
         }
         try await authority.operations.acknowledge(baseURL: peer.url, id: held.id, signedReceipt: signed)
-        authority.logger.info("archive pulled", metadata: ["id": "\(held.id)", "peer": "\(peer.code)", "bytes": "\(received.size)"])
+        authority.logger.info("archive pulled", metadata: ["id": "\(held.id)", "peer": "\(peer.code)", "bytes": "\(held.size)"])
     }
 }

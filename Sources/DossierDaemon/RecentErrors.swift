@@ -1,3 +1,4 @@
+import DossierAdmin
 import Foundation
 
 /// The last few errors, for `dossierctl status`: operators see at once what is going wrong

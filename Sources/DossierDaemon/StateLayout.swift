@@ -21,6 +21,17 @@ public struct StateLayout: Sendable {
     public var listenFile: URL { root.appendingPathComponent("dossierd.listen") }
 
     /// Creates every folder; removes half-packed archives left in staging by a crash.
+    /// A path the journal recorded: relative ones (this build) are under the state
+    /// directory; absolute ones (older builds) are taken as they are while they exist, and
+    /// otherwise as the same `<folder>/<name>` under this state directory (it was moved).
+    public func resolve(_ recorded: String) -> URL {
+        guard recorded.hasPrefix("/") else { return root.appendingPathComponent(recorded) }
+        let url = URL(fileURLWithPath: recorded)
+        if FileManager.default.fileExists(atPath: recorded) { return url }
+        return root.appendingPathComponent(url.deletingLastPathComponent().lastPathComponent)
+            .appendingPathComponent(url.lastPathComponent)
+    }
+
     func prepare() throws {
         for dir in [inbox, quarantine, receipts, intake, intakeFailed, staging, pulls] {
             try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)

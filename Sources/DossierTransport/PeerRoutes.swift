@@ -9,7 +9,6 @@ import Glibc
 /// The `/v1` routes of `PeerServer` (DESIGN.md §3) and their exact answers.
 struct PeerRoutes: Sendable {
     let configuration: PeerServerConfiguration
-    let inbox: Inbox
     let delegate: any PeerServerDelegate
     let slots: UploadSlots
 
@@ -20,9 +19,8 @@ struct PeerRoutes: Sendable {
     /// RFC 9530 `Content-Digest` (HTTPTypes has no constant for it; the literal is a valid token).
     static let contentDigest = HTTPFields.Element.Name("Content-Digest") ?? .contentType
 
-    init(configuration: PeerServerConfiguration, inbox: Inbox, delegate: any PeerServerDelegate) {
+    init(configuration: PeerServerConfiguration, delegate: any PeerServerDelegate) {
         self.configuration = configuration
-        self.inbox = inbox
         self.delegate = delegate
         self.slots = UploadSlots(limit: configuration.maxConcurrentUploads)
     }
@@ -34,7 +32,7 @@ struct PeerRoutes: Sendable {
         router.post("/v1/archives/:id/receipt") { request, context in try await acknowledge(request, context) }
         router.post("/v1/requests") { request, context in try await requestArchive(request, context) }
         router.get("/v1/health") { _, _ in
-            Self.json(PeerProtocol.Health(status: "ok", version: configuration.version, authority: inbox.authority))
+            Self.json(PeerProtocol.Health(status: "ok", version: configuration.version, authority: delegate.authorityCode))
         }
     }
 
@@ -47,13 +45,18 @@ struct PeerRoutes: Sendable {
         if let declared = request.headers[.contentLength].flatMap({ UInt64($0) }), declared > limit {
             throw PeerHTTPError(.contentTooLarge, "too-large", "the archive is \(declared) bytes, the limit is \(limit)")
         }
-        let claimedDigest = request.headers[Self.contentDigest].flatMap { PeerProtocol.sha256Hex(contentDigest: $0) }
+        guard let digestHeader = request.headers[Self.contentDigest] else {
+            throw PeerHTTPError(.badRequest, "digest-missing", "a push must carry Content-Digest: sha-256=:<base64>: (RFC 9530)")
+        }
+        guard let claimedDigest = PeerProtocol.sha256Hex(contentDigest: digestHeader) else {
+            throw PeerHTTPError(.badRequest, "digest-missing", "Content-Digest holds no sha-256 digest: \(digestHeader)")
+        }
         guard slots.tryAcquire() else {
             throw PeerHTTPError(.serviceUnavailable, "busy", "too many uploads at once", retryAfter: configuration.retryAfterSeconds)
         }
         defer { slots.release() }
 
-        let incoming = try inbox.makeIncomingFile()
+        let incoming = try delegate.makeUploadFile()
         let started = ContinuousClock.now
         for try await buffer in request.body {
             guard incoming.size + UInt64(buffer.readableBytes) <= limit else {
@@ -67,19 +70,17 @@ struct PeerRoutes: Sendable {
             }
         }
         let file = try incoming.finish()
-        if let claimedDigest, claimedDigest != file.digest {
+        if claimedDigest != file.digest {
             unlink(file.path)
             throw PeerHTTPError(.badRequest, "digest-mismatch", "Content-Digest says \(claimedDigest), the body's SHA-256 is \(file.digest)")
         }
-        let inbox = self.inbox
-        let outcome = try await Self.offload { try inbox.receive(file, id: id, caller: caller) }
-        switch outcome {
+        switch try await delegate.receivePush(file, id: id, caller: caller) {
         case let .accepted(receipt, firstTime):
             return Self.receiptResponse(firstTime ? .created : .ok, receipt)
-        case let .rejected(receipt, _, _):
+        case let .rejected(receipt):
             return Self.receiptResponse(.unprocessableContent, receipt)
-        case let .conflict(storedDigest):
-            throw PeerHTTPError(.conflict, "conflict", "archive \(id) was already received with digest \(storedDigest)")
+        case .conflict:
+            throw PeerHTTPError(.conflict, "conflict", "archive \(id) was already accepted with another digest")
         case let .forbidden(detail):
             throw PeerHTTPError(.forbidden, "forbidden", detail)
         case let .idMismatch(bagId):
@@ -87,6 +88,8 @@ struct PeerRoutes: Sendable {
         case .busy:
             throw PeerHTTPError(.serviceUnavailable, "busy", "archive \(id) is being received on another connection",
                                 retryAfter: configuration.retryAfterSeconds)
+        case let .unavailable(detail):
+            throw PeerHTTPError(.serviceUnavailable, "unavailable", detail, retryAfter: configuration.retryAfterSeconds)
         }
     }
 
@@ -176,14 +179,6 @@ struct PeerRoutes: Sendable {
         let data = (try? encoder.encode(value)) ?? Data()
         return Response(status: status, headers: [.contentType: "application/json"],
                         body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
-    }
-
-    /// Runs blocking file work (verification reads the whole archive) on a Dispatch thread
-    /// so the cooperative pool keeps serving other requests.
-    private static func offload<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
-        try await withCheckedThrowingContinuation { continuation in
-            DispatchQueue.global().async { continuation.resume(with: Result { try work() }) }
-        }
     }
 }
 

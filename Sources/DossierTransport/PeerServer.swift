@@ -8,7 +8,7 @@ import Synchronization
 /// The inbound side of the peer protocol (DESIGN.md §3): a Hummingbird 2 application over TLS
 /// 1.2+ with mutual authentication. Every request's caller is the authority code of its
 /// client certificate, verified against the configured trust anchors during the handshake.
-/// Pushes go to the `Inbox`; pulls and requests to the host's `PeerServerDelegate`.
+/// Every route's decision goes to the host's `PeerServerDelegate`.
 ///
 /// `application` is a swift-service-lifecycle `Service`: add it to a `ServiceGroup`, or call
 /// `run()` / `runService()`. Cancelling the task or a graceful shutdown stops it cleanly.
@@ -27,7 +27,7 @@ public struct PeerServer: Sendable {
     ///     closes it (used to refuse handshakes on demand).
     ///   - onListening: called once with the bound port.
     /// - Throws: NIOSSL errors naming an unreadable certificate, key or CA file.
-    public init(configuration: PeerServerConfiguration, inbox: Inbox, delegate: any PeerServerDelegate,
+    public init(configuration: PeerServerConfiguration, delegate: any PeerServerDelegate,
                 middleware: [any MiddlewareProtocol<Request, Response, PeerRequestContext>] = [],
                 admitConnection: @escaping @Sendable () -> Bool = { true },
                 onListening: @escaping @Sendable (Int) -> Void = { _ in },
@@ -40,7 +40,7 @@ public struct PeerServer: Sendable {
         let router = Router(context: PeerRequestContext.self)
         router.add(middleware: ErrorBodyMiddleware())
         middleware.forEach { router.add(middleware: $0) }
-        PeerRoutes(configuration: configuration, inbox: inbox, delegate: delegate).register(on: router)
+        PeerRoutes(configuration: configuration, delegate: delegate).register(on: router)
 
         let listening = ListeningPort()
         self.listening = listening

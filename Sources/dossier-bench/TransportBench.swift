@@ -1,6 +1,7 @@
 import ArgumentParser
 import DossierArchive
 import DossierModel
+import DossierSamples
 import DossierTransport
 import Foundation
 
@@ -35,7 +36,7 @@ struct PushOnceCommand: AsyncParsableCommand {
         defer { client.shutdown() }
         let operations = PeerOperations(client: client, trust: try TrustStore(caFiles: ["\(pki)/ca.pem"]))
         let size = (try FileManager.default.attributesOfItem(atPath: file)[.size] as? UInt64) ?? 0
-        let outcome = try await operations.push(baseURL: url, peer: "430100", id: id, path: file, size: size, digest: digest)
+        let outcome = await operations.push(baseURL: url, peer: "430100", id: id, path: file, size: size, digest: digest)
         guard case .delivered = outcome else { throw BenchFailure.setup("push-once: \(outcome)") }
     }
 }
@@ -116,7 +117,7 @@ enum TransportBench {
                     let archive = archives[next]
                     next += 1
                     group.addTask {
-                        let outcome = try await operations.push(baseURL: url, peer: "430100", id: archive.id, path: archive.path,
+                        let outcome = await operations.push(baseURL: url, peer: "430100", id: archive.id, path: archive.path,
                                                                 size: archive.size, digest: archive.sha256)
                         guard case .delivered = outcome else { throw BenchFailure.setup("push \(archive.id): \(outcome)") }
                     }

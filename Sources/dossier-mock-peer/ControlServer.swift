@@ -1,3 +1,4 @@
+import DossierInbox
 import DossierTransport
 import Foundation
 import Hummingbird

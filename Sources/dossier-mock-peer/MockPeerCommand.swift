@@ -1,5 +1,7 @@
 import ArgumentParser
 import DossierArchive
+import DossierInbox
+import DossierSystem
 import DossierTransport
 import Foundation
 import Hummingbird
@@ -97,13 +99,13 @@ struct MockPeerCommand: AsyncParsableCommand {
             trickle: trickle, trickleBytesPerSecond: max(1, trickleRate), wrongKey: wrongKey, wrongDigest: wrongDigest,
             refuseHandshakes: refuseHandshakes, failRate: failRate, seed: seed))
         let log = RequestLog()
-        let held = MockHeldArchives(trust: trust, knownVINs: Set(knownVINs + ineligibleVINs), ineligibleVINs: Set(ineligibleVINs))
+        let held = MockHeldArchives(inbox: inbox, pool: BlockingPool(), trust: trust, knownVINs: Set(knownVINs + ineligibleVINs), ineligibleVINs: Set(ineligibleVINs))
         let ready = ReadyLine(host: host)
 
         var server = try PeerServer(
             configuration: PeerServerConfiguration(host: host, port: port, certificateFile: cert, keyFile: key, caFile: ca,
                                                    maxArchiveBytes: maxArchiveBytes, maxConcurrentUploads: maxUploads),
-            inbox: inbox, delegate: held,
+            delegate: held,
             middleware: [LogMiddleware(log: log),
                          FaultMiddleware(faults: faults, forger: ReceiptForger(inbox: inbox, identity: identity, wrongIdentity: wrongIdentity))],
             admitConnection: { faults.admitConnection() },

@@ -7,7 +7,8 @@ public final class DaemonProcess: @unchecked Sendable {
     public let code: String
     public let root: URL
     public let configFile: URL
-    public var state: URL { root.appendingPathComponent("state") }
+    /// The state directory: `<root>/state` unless the test chose another.
+    public let state: URL
     public var socket: String { root.appendingPathComponent("admin.sock").path }
     public var logFile: URL { root.appendingPathComponent("dossierd-\(runs).log") }
     public private(set) var process = Process()
@@ -28,9 +29,11 @@ public final class DaemonProcess: @unchecked Sendable {
     }
 
     /// Writes the config (see `config(...)`) and nothing else; call `start()`.
-    public init(code: String, in parent: URL, pki: TestPKI, peers: [Peer], extra: String = "", server: String = "") throws {
+    public init(code: String, in parent: URL, pki: TestPKI, peers: [Peer], extra: String = "", server: String = "",
+                state: URL? = nil) throws {
         self.code = code
         root = parent.appendingPathComponent("daemon-\(code)-\(UUID().uuidString.prefix(8))")
+        self.state = state ?? root.appendingPathComponent("state")
         configFile = root.appendingPathComponent("dossierd.toml")
         try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
         try writeConfig(pki: pki, peers: peers, extra: extra, server: server)
@@ -81,7 +84,7 @@ public final class DaemonProcess: @unchecked Sendable {
         process.executableURL = URL(fileURLWithPath: product("dossierd"))
         process.arguments = ["--config", configFile.path] + arguments
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        FileManager.default.createFile(atPath: logFile.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: logFile.path, contents: nil)
         process.standardError = try FileHandle(forWritingTo: logFile)
         process.standardOutput = FileHandle(forWritingAtPath: "/dev/null")
         try process.run()
@@ -129,6 +132,19 @@ public final class DaemonProcess: @unchecked Sendable {
     /// Runs `dossierctl` against this daemon's socket.
     public func ctl(_ arguments: [String]) throws -> ProcessResult {
         try dossierctl(arguments + ["--socket", socket])
+    }
+
+    /// Runs `dossierctl <arguments> --json` and decodes its answer into the admin protocol's
+    /// type, as any client of the admin API would.
+    /// - Throws: `HarnessError.failed` with the command's output when it fails or does not decode.
+    public func ctl<T: Decodable>(_ type: T.Type, _ arguments: [String]) throws -> T {
+        let result = try ctl(arguments + ["--json"])
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        guard result.status == 0, let value = try? decoder.decode(type, from: Data(result.stdout.utf8)) else {
+            throw HarnessError.failed("dossierctl \(arguments.joined(separator: " ")) → \(result.status): \(result.stdout) \(result.stderr)")
+        }
+        return value
     }
 
     /// Polls `dossierctl queue --json` until `predicate` holds for the lines (30 s at most).

@@ -18,15 +18,30 @@ public final class MockPeerProcess: @unchecked Sendable {
         self.output = output
     }
 
+    /// The files a mock authenticates with and trusts.
+    public struct Credentials: Sendable {
+        public var certificate: String
+        public var key: String
+        public var ca: String
+        public init(certificate: String, key: String, ca: String) {
+            self.certificate = certificate
+            self.key = key
+            self.ca = ca
+        }
+        /// 430100 of the shared test PKI.
+        public static var shared: Credentials {
+            Credentials(certificate: TestPKI.shared.cert("430100"), key: TestPKI.shared.key("430100"), ca: TestPKI.shared.ca)
+        }
+    }
+
     /// Starts the mock and waits (up to 20 s) for its `listening` line.
-    public static func launch(in dir: TempDir, _ extra: [String] = []) async throws -> MockPeerProcess {
+    public static func launch(in dir: TempDir, _ extra: [String] = [], credentials: Credentials = .shared) async throws -> MockPeerProcess {
         guard FileManager.default.isExecutableFile(atPath: executable) else {
             throw HarnessError.failed("build dossier-mock-peer first (swift build)")
         }
-        let pki = TestPKI.shared
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = ["--cert", pki.cert("430100"), "--key", pki.key("430100"), "--ca", pki.ca,
+        process.arguments = ["--cert", credentials.certificate, "--key", credentials.key, "--ca", credentials.ca,
                              "--state", dir.path("mock-state")] + extra
         let output = dir.url.appendingPathComponent("mock-stdout-\(UUID().uuidString)")
         _ = FileManager.default.createFile(atPath: output.path, contents: nil)

@@ -51,8 +51,8 @@ private func prepare(_ executable: String, _ arguments: [String]) throws -> (Pro
     process.arguments = executable.hasPrefix("/") ? arguments : [executable] + arguments
     let out = FileManager.default.temporaryDirectory.appendingPathComponent("dossier-test-out-\(UUID().uuidString)")
     let err = FileManager.default.temporaryDirectory.appendingPathComponent("dossier-test-err-\(UUID().uuidString)")
-    FileManager.default.createFile(atPath: out.path, contents: nil)
-    FileManager.default.createFile(atPath: err.path, contents: nil)
+    _ = FileManager.default.createFile(atPath: out.path, contents: nil)
+    _ = FileManager.default.createFile(atPath: err.path, contents: nil)
     process.standardOutput = try FileHandle(forWritingTo: out)
     process.standardError = try FileHandle(forWritingTo: err)
     return (process, out, err)

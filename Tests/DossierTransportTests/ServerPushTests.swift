@@ -1,6 +1,7 @@
 import DossierArchive
-import DossierTransport
+import DossierInbox
 import DossierTestSupport
+import DossierTransport
 import Foundation
 import Testing
 
@@ -140,6 +141,21 @@ struct ServerPushTests {
         }
     }
 
+    @Test func aPushWithoutContentDigestIsRefused() async throws {
+        let dir = try TempDir()
+        let archive = try makeArchive(in: dir)
+        try await withServer(in: dir) { server in
+            let answer = try await curl(port: server.port, PeerProtocol.archivePath(archive.id), ["-T", archive.path, "-H", "Expect:"], in: dir)
+            #expect(answer.status == 400)
+            #expect(answer.errorBody?.error == "digest-missing")
+            let unreadable = try await curl(port: server.port, PeerProtocol.archivePath(archive.id),
+                                            ["-T", archive.path, "-H", "Expect:", "-H", "Content-Digest: md5=:AAAA:"], in: dir)
+            #expect(unreadable.status == 400)
+            #expect(unreadable.errorBody?.error == "digest-missing")
+            #expect(server.inbox.entry(id: archive.id) == nil)
+        }
+    }
+
     @Test func uploadsBeyondTheLimitGet503WithRetryAfter() async throws {
         let dir = try TempDir()
         try await withServer(in: dir, maxUploads: 1) { server in
@@ -151,6 +167,7 @@ struct ServerPushTests {
             slowUpload.executableURL = URL(fileURLWithPath: "/usr/bin/env")
             slowUpload.arguments = ["curl", "-sS", "-o", "/dev/null", "--max-time", "30", "--limit-rate", "100k", "--cacert", pki.ca,
                                     "--cert", pki.cert("441800"), "--key", pki.key("441800"), "-H", "Expect:", "-T", slow.path,
+                                    "-H", "Content-Digest: \(PeerProtocol.contentDigest(hex: slow.sha256) ?? "")",
                                     "https://localhost:\(server.port)\(PeerProtocol.archivePath(slow.id))"]
             try slowUpload.run()
             defer { slowUpload.terminate(); slowUpload.waitUntilExit() }

@@ -1,5 +1,6 @@
 import DossierArchive
 import DossierModel
+import DossierSamples
 import DossierTestSupport
 import DossierTransport
 import Foundation

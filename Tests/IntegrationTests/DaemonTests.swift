@@ -1,3 +1,4 @@
+import DossierAdmin
 import DossierTestSupport
 import Foundation
 import Testing
@@ -41,17 +42,14 @@ import Testing
         try await node.start()
         let sample = try SampleDossier.make(in: temp, seed: 11)
 
-        let status = try node.ctl(["status", "--json"])
-        #expect(status.status == 0, "\(status.stderr)")
-        let statusJSON = try #require(try JSONSerialization.jsonObject(with: Data(status.stdout.utf8)) as? [String: Any])
-        for key in ["version", "upSince", "authority", "queue", "queueByPeer", "peers", "inbox", "lastErrors", "listen"] {
-            #expect(statusJSON[key] != nil, "status --json lacks \(key)")
-        }
+        let status = try node.ctl(AdminProtocol.Status.self, ["status"])
+        #expect(status.authority == "441800")
+        #expect(status.peers.map(\.code) == ["430100"])
+        #expect(status.inbox.accepted == 0 && status.inbox.rejected == 0)
+        #expect(!status.listen.isEmpty)
         #expect(try node.ctl(["status"]).stdout.contains("441800"))
 
-        let submitted = try node.ctl(["submit", sample.dir.path, "--to", "430100", "--json"])
-        #expect(submitted.status == 0, "\(submitted.stderr)")
-        let id = try #require((try JSONSerialization.jsonObject(with: Data(submitted.stdout.utf8)) as? [String: Any])?["id"] as? String)
+        let id = try node.ctl(AdminProtocol.Submitted.self, ["submit", sample.dir.path, "--to", "430100"]).id
 
         // The peer is down: the archive is deferred with the connection error, not lost.
         let lines = try await node.waitForQueue { $0.contains { $0["id"] as? String == id && $0["state"] as? String == "deferred" } }
@@ -66,17 +64,13 @@ import Testing
         #expect(try node.ctl(["queue", "--peer", "440100"]).stdout.contains("empty"))
         #expect(try node.ctl(["queue", "--state", "nonsense"]).status == 1)
 
-        let show = try node.ctl(["show", id, "--json"])
-        #expect(show.status == 0)
-        let detail = try #require(try JSONSerialization.jsonObject(with: Data(show.stdout.utf8)) as? [String: Any])
-        #expect((detail["history"] as? [Any])?.count ?? 0 >= 2)
+        let detail = try node.ctl(AdminProtocol.EntryDetail.self, ["show", id])
+        #expect(detail.entry.id == id)
+        #expect(detail.history.count >= 2)
         #expect(try node.ctl(["show", "no-such-id"]).status == 1)
 
-        let peers = try node.ctl(["peers", "--json"])
-        #expect(peers.status == 0)
-        #expect(peers.stdout.contains("430100"))
-        #expect(try node.ctl(["inbox", "--json"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "[\n\n]" ||
-                (try node.ctl(["inbox", "--json"]).stdout.contains("[")))
+        #expect(try node.ctl([AdminProtocol.PeerStatus].self, ["peers"]).map(\.code) == ["430100"])
+        #expect(try node.ctl([AdminProtocol.InboxLine].self, ["inbox"]).isEmpty)
 
         // Cancel, then nothing is left to retry.
         // A cancel that meets the entry mid-attempt (sending) is refused; the next one lands.

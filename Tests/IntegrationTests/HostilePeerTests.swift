@@ -1,4 +1,5 @@
 import DossierArchive
+import DossierOutbox
 import DossierTestSupport
 import DossierTransport
 import Foundation
@@ -52,16 +53,16 @@ import Testing
             let path = temp.path("hostile-\(hostile.id).dva")
             try hostile.bytes.write(to: URL(fileURLWithPath: path))
             let digest = SHA256.hex(of: [UInt8](hostile.bytes))
-            let outcome = try await operations.push(baseURL: try destination.url, peer: "430100", id: hostile.id, path: path,
-                                                    size: UInt64(hostile.bytes.count), digest: digest)
-            guard case let .rejected(receipt, signed, detail) = outcome else {
-                Issue.record("\(hostile.name): expected a rejection, got \(outcome)")
+            let result = await operations.push(baseURL: try destination.url, peer: "430100", id: hostile.id, path: path,
+                                               size: UInt64(hostile.bytes.count), digest: digest)
+            guard case let .failed(outcome, rejection?) = result, case let .rejected(detail) = outcome else {
+                Issue.record("\(hostile.name): expected a rejection, got \(result)")
                 continue
             }
             #expect(!outcome.isRetryable)
-            #expect(signed != nil, "\(hostile.name): the rejection receipt did not verify")
-            #expect(receipt?.status == .rejected)
-            #expect(receipt?.reasons.contains { $0.code == hostile.reason } == true, "\(hostile.name): \(detail)")
+            #expect(rejection.signed != nil, "\(hostile.name): the rejection receipt did not verify")
+            #expect(rejection.receipt?.status == .rejected)
+            #expect(rejection.receipt?.reasons.contains { $0.code == hostile.reason } == true, "\(hostile.name): \(detail)")
             let quarantined = destination.state.appendingPathComponent("quarantine/\(hostile.id)")
             #expect(FileManager.default.fileExists(atPath: quarantined.appendingPathComponent("reason.json").path), "\(hostile.name)")
             #expect(!FileManager.default.fileExists(atPath: destination.state.appendingPathComponent("inbox/\(hostile.id).dva").path))

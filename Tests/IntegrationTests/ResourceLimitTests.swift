@@ -1,5 +1,6 @@
 import DossierArchive
 import DossierTestSupport
+import DossierTransport
 import Foundation
 import Testing
 
@@ -32,7 +33,8 @@ import Testing
         try (0..<100).map { "url = \"\(url)/v1/archives/parallel-\($0)\"\nupload-file = \"\(packed.path)\"\noutput = \"/dev/null\"\n" }
             .joined().write(to: config, atomically: true, encoding: .utf8)
         let result = try run("curl", ["-sS", "--parallel", "--parallel-max", "100", "--cert", pki.cert("441800"), "--key", pki.key("441800"),
-                                      "--cacert", pki.ca, "-H", "Expect:", "-w", "%{http_code}\n", "-K", config.path])
+                                      "--cacert", pki.ca, "-H", "Expect:", "-H", "Content-Digest: \(PeerProtocol.contentDigest(hex: packed.sha256) ?? "")",
+                                      "-w", "%{http_code}\n", "-K", config.path])
         let codes = result.stdout.split(separator: "\n")
         #expect(codes.count == 100, "\(result.stderr)")
         #expect(codes.allSatisfy { ["422", "503"].contains($0) }, "\(Set(codes))")
@@ -54,6 +56,7 @@ import Testing
         // bursts under --limit-rate, so the server sees the low average at the second burst.
         let slow = try await runDetached("curl", ["-sS", "--limit-rate", "5k", "--max-time", "75", "--cert", pki.cert("441800"),
                                                   "--key", pki.key("441800"), "--cacert", pki.ca, "-H", "Expect:", "-o", "/dev/null",
+                                                  "-H", "Content-Digest: \(PeerProtocol.contentDigest(hex: packed.sha256) ?? "")",
                                                   "-w", "%{http_code}", "-T", packed.path, "\(try destination.url)/v1/archives/\(packed.id)"])
         let seconds = Date().timeIntervalSince(started)
         #expect(seconds < 60, "cut off after \(seconds) s: \(slow.stdout) \(slow.stderr)")

@@ -1,3 +1,5 @@
+import DossierModel
+
 /// The offices the sample generator knows: names, plate letters and districts for realistic
 /// addresses and identity numbers. A small table, not a registry.
 struct SampleOffice: Sendable {

@@ -1,3 +1,5 @@
+import DossierModel
+
 /// xoshiro256** seeded through SplitMix64: a fast, deterministic generator for sample data.
 /// Not for anything secret.
 struct SampleRandom: RandomNumberGenerator {

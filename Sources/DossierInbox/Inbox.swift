@@ -1,5 +1,7 @@
 import DossierArchive
 import DossierModel
+import DossierSystem
+import DossierTransport
 import Foundation
 import Synchronization
 
@@ -35,7 +37,7 @@ public final class Inbox: Sendable {
 
     /// Opens (creating if needed) the inbox and quarantine folders, removes leftovers of
     /// interrupted uploads and loads the index.
-    /// - Throws: `InboxError.noAuthorityCode`, `.damagedEntry`, `.fileSystem`.
+    /// - Throws: `InboxError.noAuthorityCode`, `.damagedEntry`, `.system`.
     public init(inboxDirectory: URL, quarantineDirectory: URL, identity: SigningIdentity, trust: TrustStore,
                 limits: ArchiveLimits = .default) throws {
         guard let code = identity.info.authority else { throw InboxError.noAuthorityCode(subject: identity.info.subject) }
@@ -46,11 +48,7 @@ public final class Inbox: Sendable {
         self.authority = code
         self.verifier = ArchiveVerifier(trust: trust, limits: limits, expectedDestination: code)
         for dir in [inboxDirectory, incomingDirectory, quarantineDirectory] {
-            do {
-                try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-            } catch {
-                throw InboxError.fileSystem(path: dir.path, operation: "create directory", reason: "\(error)")
-            }
+            do { try FileIO.makeDirectory(dir.path) } catch { throw InboxError.system(error) }
         }
         var state = State()
         try Self.removeLeftovers(in: incomingDirectory, keeping: { _ in false })
@@ -71,8 +69,8 @@ public final class Inbox: Sendable {
     }
 
     /// A new temporary file for an upload, in `inbox/.incoming/`.
-    /// - Throws: `ArchiveError.io`.
-    public func makeIncomingFile() throws -> IncomingFile {
+    /// - Throws: `SystemError`.
+    public func makeIncomingFile() throws(SystemError) -> IncomingFile {
         try IncomingFile(directory: incomingDirectory)
     }
 
@@ -81,8 +79,8 @@ public final class Inbox: Sendable {
     /// rejection receipt. Idempotent: the same id and digest again gives the stored receipt. The
     /// temporary file is consumed in every case. Blocking (reads the whole archive): call it
     /// off the event loops.
-    /// - Throws: `InboxError.storage` when a file cannot be read, written or renamed, or the
-    ///   receipt cannot be signed (nothing is then recorded).
+    /// - Throws: `InboxError.system` when a file cannot be read, written or renamed,
+    ///   `.signing` when the receipt cannot be signed (nothing is then recorded).
     public func receive(_ file: ReceivedFile, id: String, caller: String, now: Date = Date()) throws -> InboxOutcome {
         var consumed = false
         defer { if !consumed { unlink(file.path) } }
@@ -93,7 +91,7 @@ public final class Inbox: Sendable {
         if let earlier = entry(id: id) { return try replay(earlier, digest: file.digest) }
 
         let report: VerificationReport
-        do { report = try verifier.verify(path: file.path, now: now) } catch let error as ArchiveError { throw InboxError.storage(error) }
+        do { report = try verifier.verify(path: file.path, now: now) } catch let error as SystemError { throw InboxError.system(error) }
         if let origin = report.origin, origin != caller {
             return .forbidden(detail: "the archive's origin is \(origin), the caller is \(caller)")
         }
@@ -108,8 +106,8 @@ public final class Inbox: Sendable {
         let receipt = try sign(entry)
         do {
             if report.valid { try storeAccepted(file, entry: entry, receipt: receipt) } else { try quarantine(file, entry: entry, receipt: receipt) }
-        } catch let error as ArchiveError {
-            throw InboxError.storage(error)
+        } catch {
+            throw InboxError.system(error)
         }
         consumed = true
         state.withLock { $0.entries[id] = entry }
@@ -133,15 +131,13 @@ public final class Inbox: Sendable {
     }
 
     /// The signed receipt stored for `id` (acceptance or rejection).
-    /// - Throws: `InboxError.fileSystem` when the stored receipt cannot be read.
+    /// - Throws: `InboxError.system` when the stored receipt cannot be read.
     public func storedReceipt(id: String) throws -> [UInt8]? {
         guard let entry = entry(id: id) else { return nil }
         let url = entry.status == .accepted
             ? inboxDirectory.appendingPathComponent("\(id).receipt")
             : quarantineDirectory.appendingPathComponent(id).appendingPathComponent("receipt")
-        do { return [UInt8](try Data(contentsOf: url)) } catch {
-            throw InboxError.fileSystem(path: url.path, operation: "read receipt", reason: "\(error)")
-        }
+        do { return try FileIO.readAll(url.path) } catch { throw InboxError.system(error) }
     }
 
     /// Counts of accepted and rejected archives, for status listings.
@@ -171,35 +167,25 @@ public final class Inbox: Sendable {
     private func sign(_ entry: InboxEntry) throws -> [UInt8] {
         let receipt = Receipt(archiveId: entry.archiveId, digest: entry.digest, sender: entry.sender, receiver: authority,
                               receivedAt: entry.receivedAt, status: entry.status, reasons: entry.reasons)
-        do { return try receipt.signed(by: identity.withLock { $0 }) } catch let error as ArchiveError { throw InboxError.storage(error) }
+        do { return try receipt.signed(by: identity.withLock { $0 }) } catch let error as ArchiveError { throw InboxError.signing(error) }
     }
 
-    private func storeAccepted(_ file: ReceivedFile, entry: InboxEntry, receipt: [UInt8]) throws {
+    private func storeAccepted(_ file: ReceivedFile, entry: InboxEntry, receipt: [UInt8]) throws(SystemError) {
         let id = entry.archiveId
-        try Self.move(file.path, to: inboxDirectory.appendingPathComponent("\(id).dva").path)
-        try Self.writeDurably(receipt, to: inboxDirectory.appendingPathComponent("\(id).receipt"))
-        try Self.writeDurably(Self.encode(entry), to: inboxDirectory.appendingPathComponent("\(id).json"))
+        try FileIO.rename(file.path, to: inboxDirectory.appendingPathComponent("\(id).dva").path)
+        try DurableFile.write(receipt, to: inboxDirectory.appendingPathComponent("\(id).receipt"))
+        try DurableFile.write(Self.encode(entry), to: inboxDirectory.appendingPathComponent("\(id).json"))
     }
 
-    private func quarantine(_ file: ReceivedFile, entry: InboxEntry, receipt: [UInt8]) throws {
+    private func quarantine(_ file: ReceivedFile, entry: InboxEntry, receipt: [UInt8]) throws(SystemError) {
         let id = entry.archiveId
         let staging = quarantineDirectory.appendingPathComponent(".\(id).\(UInt32.random(in: 0...UInt32.max)).tmp")
-        guard mkdir(staging.path, 0o750) == 0 else { throw ArchiveError.io(path: staging.path, operation: "mkdir", errno: errno) }
-        try Self.move(file.path, to: staging.appendingPathComponent("\(id).dva").path)
-        try Self.writeDurably(receipt, to: staging.appendingPathComponent("receipt"))
-        try Self.writeDurably(Self.encode(entry), to: staging.appendingPathComponent("reason.json"))
-        try Self.move(staging.path, to: quarantineDirectory.appendingPathComponent(id).path)
-        try fsyncDirectory(quarantineDirectory)
-    }
-
-    private static func move(_ from: String, to: String) throws {
-        guard rename(from, to) == 0 else { throw ArchiveError.io(path: to, operation: "rename", errno: errno) }
-    }
-
-    private static func writeDurably(_ bytes: [UInt8], to url: URL) throws {
-        let file = try DurableFile(finalURL: url)
-        try file.write(bytes)
-        try file.commit()
+        guard mkdir(staging.path, 0o750) == 0 else { throw .last(.createDirectory, path: staging.path) }
+        try FileIO.rename(file.path, to: staging.appendingPathComponent("\(id).dva").path)
+        try DurableFile.write(receipt, to: staging.appendingPathComponent("receipt"))
+        try DurableFile.write(Self.encode(entry), to: staging.appendingPathComponent("reason.json"))
+        try FileIO.rename(staging.path, to: quarantineDirectory.appendingPathComponent(id).path)
+        try FileIO.syncDirectory(quarantineDirectory.path)
     }
 
     private static func encode(_ entry: InboxEntry) -> [UInt8] {
@@ -220,7 +206,7 @@ public final class Inbox: Sendable {
     }
 
     private static func names(in dir: URL) -> [String] {
-        (try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? []
+        (try? FileIO.list(dir.path)) ?? []
     }
 
     /// `<id>.dva`, `<id>.receipt`, `<id>.json` → `<id>`.
@@ -231,9 +217,7 @@ public final class Inbox: Sendable {
 
     private static func removeLeftovers(in dir: URL, keeping keep: (String) -> Bool) throws {
         for name in names(in: dir) where !keep(name) {
-            do { try FileManager.default.removeItem(at: dir.appendingPathComponent(name)) } catch {
-                throw InboxError.fileSystem(path: dir.appendingPathComponent(name).path, operation: "remove leftover", reason: "\(error)")
-            }
+            do { try FileIO.removeTree(dir.appendingPathComponent(name).path) } catch { throw InboxError.system(error) }
         }
     }
 }

@@ -1,3 +1,5 @@
+import DossierModel
+
 /// Builds one sample record from a random source; see `SampleGenerator`.
 struct SampleRecordFactory {
     var random: SampleRandom

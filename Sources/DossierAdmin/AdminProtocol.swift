@@ -1,7 +1,7 @@
 import Foundation
 
 /// The JSON bodies of the admin API (HTTP on the unix socket), shared by the daemon and
-/// `dossierctl`. Paths: `GET /status`, `GET /queue?state=&peer=`, `GET /entries/{id}`,
+/// `dossierctl` (a Foundation-only module, so the CLI links nothing of the daemon). Paths: `GET /status`, `GET /queue?state=&peer=`, `GET /entries/{id}`,
 /// `POST /entries/{id}/retry`, `POST /entries/{id}/cancel`, `POST /retry-dead`, `GET /peers`,
 /// `POST /submit`, `POST /request`, `GET /inbox?since=`, `GET /metrics` (Prometheus text).
 public enum AdminProtocol {
@@ -17,11 +17,30 @@ public enum AdminProtocol {
         public var peers: [PeerStatus]
         public var inbox: InboxCounts
         public var lastErrors: [ErrorLine]
+
+        public init(version: String, upSince: Date, authority: String, authorityName: String, listen: String, queue: [String: Int], queueByPeer: [String: [String: Int]], oldestWaitingSeconds: Double?, peers: [PeerStatus], inbox: InboxCounts, lastErrors: [ErrorLine]) {
+            self.version = version
+            self.upSince = upSince
+            self.authority = authority
+            self.authorityName = authorityName
+            self.listen = listen
+            self.queue = queue
+            self.queueByPeer = queueByPeer
+            self.oldestWaitingSeconds = oldestWaitingSeconds
+            self.peers = peers
+            self.inbox = inbox
+            self.lastErrors = lastErrors
+        }
     }
 
     public struct InboxCounts: Codable, Sendable {
         public var accepted: Int
         public var rejected: Int
+
+        public init(accepted: Int, rejected: Int) {
+            self.accepted = accepted
+            self.rejected = rejected
+        }
     }
 
     public struct ErrorLine: Codable, Sendable {
@@ -29,6 +48,13 @@ public enum AdminProtocol {
         public var id: String?
         public var peer: String?
         public var error: String
+
+        public init(at: Date, id: String?, peer: String?, error: String) {
+            self.at = at
+            self.id = id
+            self.peer = peer
+            self.error = error
+        }
     }
 
     public struct PeerStatus: Codable, Sendable {
@@ -41,6 +67,18 @@ public enum AdminProtocol {
         public var queued: Int
         public var lastSuccess: Date?
         public var lastError: String?
+
+        public init(code: String, name: String, url: String, mode: String, circuitOpen: Bool, inFlight: Int, queued: Int, lastSuccess: Date?, lastError: String?) {
+            self.code = code
+            self.name = name
+            self.url = url
+            self.mode = mode
+            self.circuitOpen = circuitOpen
+            self.inFlight = inFlight
+            self.queued = queued
+            self.lastSuccess = lastSuccess
+            self.lastError = lastError
+        }
     }
 
     public struct QueueLine: Codable, Sendable {
@@ -52,12 +90,29 @@ public enum AdminProtocol {
         public var attempts: Int
         public var nextAttemptAt: Date?
         public var lastError: String?
+
+        public init(id: String, destination: String, state: String, size: UInt64, createdAt: Date, attempts: Int, nextAttemptAt: Date?, lastError: String?) {
+            self.id = id
+            self.destination = destination
+            self.state = state
+            self.size = size
+            self.createdAt = createdAt
+            self.attempts = attempts
+            self.nextAttemptAt = nextAttemptAt
+            self.lastError = lastError
+        }
     }
 
     public struct Transition: Codable, Sendable {
         public var at: Date
         public var state: String
         public var outcome: String?
+
+        public init(at: Date, state: String, outcome: String?) {
+            self.at = at
+            self.state = state
+            self.outcome = outcome
+        }
     }
 
     public struct EntryDetail: Codable, Sendable {
@@ -68,6 +123,15 @@ public enum AdminProtocol {
         public var receiptPath: String?
         /// The receipt's JSON, when delivered.
         public var receipt: String?
+
+        public init(entry: QueueLine, digest: String, archivePath: String, history: [Transition], receiptPath: String?, receipt: String?) {
+            self.entry = entry
+            self.digest = digest
+            self.archivePath = archivePath
+            self.history = history
+            self.receiptPath = receiptPath
+            self.receipt = receipt
+        }
     }
 
     public struct Submit: Codable, Sendable {
@@ -84,14 +148,32 @@ public enum AdminProtocol {
         public init(peer: String, vin: String, plate: String) { self.peer = peer; self.vin = vin; self.plate = plate }
     }
 
+    /// The origin's answer to a forwarded request.
+    public struct RequestAccepted: Codable, Sendable {
+        public var requestId: String
+        /// The archive the origin will send, once it knows.
+        public var archiveId: String?
+        public init(requestId: String, archiveId: String?) { self.requestId = requestId; self.archiveId = archiveId }
+    }
+
     public struct Submitted: Codable, Sendable {
         public var id: String
         public var size: UInt64
         public var sha256: String
+
+        public init(id: String, size: UInt64, sha256: String) {
+            self.id = id
+            self.size = size
+            self.sha256 = sha256
+        }
     }
 
     public struct Retried: Codable, Sendable {
         public var ids: [String]
+
+        public init(ids: [String]) {
+            self.ids = ids
+        }
     }
 
     public struct InboxLine: Codable, Sendable {
@@ -101,6 +183,15 @@ public enum AdminProtocol {
         public var digest: String
         public var size: UInt64
         public var receivedAt: Date
+
+        public init(id: String, origin: String, status: String, digest: String, size: UInt64, receivedAt: Date) {
+            self.id = id
+            self.origin = origin
+            self.status = status
+            self.digest = digest
+            self.size = size
+            self.receivedAt = receivedAt
+        }
     }
 
     /// Every error answer: what went wrong, and a problem list when a dossier was refused.

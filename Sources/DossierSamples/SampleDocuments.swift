@@ -1,3 +1,6 @@
+import DossierModel
+import DossierSystem
+
 /// Writes real, structurally valid PDF, JPEG and PNG files padded to a requested size with
 /// incompressible pseudo-random filler placed where readers skip it (a PDF stream object, JPEG
 /// comment segments, a private PNG chunk). Files smaller than the bare structure come out at
@@ -30,7 +33,7 @@ struct SampleDocuments {
         }
     }
 
-    mutating func write(_ format: Format, title: String, size: Int, to file: DurableFile) throws(SampleError) {
+    mutating func write(_ format: Format, title: String, size: Int, to file: DurableFile) throws(SystemError) {
         switch format {
         case .pdf: try pdf(title: title, size: size, to: file)
         case .jpeg: try jpeg(size: size, to: file)
@@ -39,7 +42,7 @@ struct SampleDocuments {
         try file.commit()
     }
 
-    private mutating func pdf(title: String, size: Int, to file: DurableFile) throws(SampleError) {
+    private mutating func pdf(title: String, size: Int, to file: DurableFile) throws(SystemError) {
         let safeTitle = String(title.unicodeScalars.filter { $0.isASCII && $0 != "(" && $0 != ")" && $0 != "\\" })
         let content = "BT /F1 18 Tf 72 770 Td (\(safeTitle)) Tj ET"
         let objects = [
@@ -77,7 +80,7 @@ struct SampleDocuments {
         try file.write(trailer(xrefAt, prefix.count))
     }
 
-    private mutating func jpeg(size: Int, to file: DurableFile) throws(SampleError) {
+    private mutating func jpeg(size: Int, to file: DurableFile) throws(SystemError) {
         var head: [UInt8] = [0xFF, 0xD8]
         head += [0xFF, 0xE0, 0x00, 0x10] + Array("JFIF".utf8) + [0x00, 0x01, 0x01, 0x00, 0x00, 0x01, 0x00, 0x01, 0x00, 0x00]
         head += [0xFF, 0xDB, 0x00, 0x43, 0x00] + [UInt8](repeating: 1, count: 64)
@@ -100,7 +103,7 @@ struct SampleDocuments {
         try file.write(tail)
     }
 
-    private mutating func png(size: Int, to file: DurableFile) throws(SampleError) {
+    private mutating func png(size: Int, to file: DurableFile) throws(SystemError) {
         var head = DocumentFormat.pngSignature
         head += chunk("IHDR", [0, 0, 0, 1, 0, 0, 0, 1, 8, 0, 0, 0, 0])
         // One grey pixel in a stored deflate block, with its Adler-32.
@@ -119,7 +122,7 @@ struct SampleDocuments {
     }
 
     /// Writes `count` random bytes; returns the CRC-32 of them continued from `crc`, if given.
-    private mutating func filler(_ count: Int, to file: DurableFile, crc: UInt32? = nil) throws(SampleError) -> UInt32 {
+    private mutating func filler(_ count: Int, to file: DurableFile, crc: UInt32? = nil) throws(SystemError) -> UInt32 {
         var remaining = count
         var checksum = crc ?? 0
         while remaining > 0 {
@@ -129,7 +132,7 @@ struct SampleDocuments {
                 let part = UnsafeMutableRawBufferPointer(rebasing: all[0..<length])
                 random.fill(part)
                 if crc != nil { checksum = CRC32.checksum(UnsafeRawBufferPointer(part), continuing: checksum) }
-                return Result { () throws(SampleError) in try file.write(UnsafeRawBufferPointer(part)) }
+                return Result { () throws(SystemError) in try file.write(UnsafeRawBufferPointer(part)) }
             }.get()
             remaining -= length
         }

@@ -1,3 +1,5 @@
+import DossierModel
+import DossierSystem
 import Foundation
 
 /// Makes synthetic but realistic dossiers for tests, benchmarks and demos: valid codes with
@@ -49,22 +51,25 @@ public struct SampleGenerator: Sendable {
     /// - Throws: `SampleError` for an unknown rule or office, or a failed write.
     public func generate(into out: URL) throws(SampleError) -> [URL] {
         let plans = try (0..<max(0, count)).map { (index) throws(SampleError) in try plan(index) }
-        try DurableFile.makeDirectory(out)
-        var folders: [URL] = []
-        for (index, plan) in plans.enumerated() {
-            let folder = out.appendingPathComponent(plan.record.vehicle.vin)
-            try DurableFile.makeDirectory(folder.appendingPathComponent(DossierPath.documentsFolder))
-            var writer = SampleDocuments(seed: seed ^ (UInt64(index) &* 0x9E37_79B9_7F4A_7C15) ^ 0xD0C5)
-            for file in plan.files {
-                try writer.write(file.format, title: file.title, size: documentSize,
-                                 to: DurableFile(folder.appendingPathComponent(file.path)))
+        do {
+            try FileIO.makeDirectory(out.path)
+            var folders: [URL] = []
+            for (index, plan) in plans.enumerated() {
+                let folder = out.appendingPathComponent(plan.record.vehicle.vin)
+                try FileIO.makeDirectory(folder.appendingPathComponent(DossierPath.documentsFolder).path)
+                var writer = SampleDocuments(seed: seed ^ (UInt64(index) &* 0x9E37_79B9_7F4A_7C15) ^ 0xD0C5)
+                for file in plan.files {
+                    try writer.write(file.format, title: file.title, size: documentSize,
+                                     to: DurableFile(finalURL: folder.appendingPathComponent(file.path), mode: 0o644))
+                }
+                try DurableFile.write(Array(plan.record.encoded()),
+                                      to: folder.appendingPathComponent(DossierFolder.recordFileName), mode: 0o644)
+                folders.append(folder)
             }
-            let recordFile = try DurableFile(folder.appendingPathComponent(DossierFolder.recordFileName))
-            try recordFile.write(Array(plan.record.encoded()))
-            try recordFile.commit()
-            folders.append(folder)
+            return folders
+        } catch {
+            throw .system(error)
         }
-        return folders
     }
 
     /// The record of dossier `index` without writing anything (its documents are listed, not made).

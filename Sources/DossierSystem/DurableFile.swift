@@ -4,10 +4,11 @@ import Foundation
 import Glibc
 #endif
 
-/// A file written under a temporary name and published atomically by `commit()`:
-/// data fsynced, renamed to its final name, the directory fsynced. Until then no reader ever
-/// sees a partial file under the final name; if the writer is dropped uncommitted, the temporary
-/// file is removed.
+/// A file written under a temporary name and published atomically by `commit()`: data fsynced,
+/// renamed to its final name, the directory fsynced. Until then no reader sees a partial file
+/// under the final name; a writer dropped uncommitted removes its temporary file. This is the
+/// one durable-write primitive of the project: spool files, receipts, inbox records, journal
+/// snapshots and sample dossiers all go through it.
 ///
 /// Not thread-safe: one writer belongs to one thread at a time.
 public final class DurableFile {
@@ -22,17 +23,16 @@ public final class DurableFile {
     ///
     /// `direct` asks for `O_DIRECT`: large writes go from the caller's buffer to the device
     /// without filling the page cache, which costs a fraction of the CPU of a buffered write
-    /// (whose fresh cache pages are the dominant cost of writing an archive) and leaves `commit`
-    /// little to flush. It is a hint: where the file system refuses it, or a write is not
-    /// aligned (buffer to 4096 bytes, length to the device's block), the file silently goes on
-    /// buffered — the bytes written are the same either way.
-    /// - Throws: `ArchiveError.io` when the directory is not writable.
-    public init(finalURL: URL, mode: mode_t = 0o640, direct: Bool = false) throws {
+    /// and leaves `commit` little to flush. It is a hint: where the file system refuses it, or
+    /// a write is not aligned (buffer to 4096 bytes, length to 512), the file goes on buffered —
+    /// the bytes written are the same either way.
+    /// - Throws: `SystemError` when the directory is not writable.
+    public init(finalURL: URL, mode: mode_t = 0o640, direct: Bool = false) throws(SystemError) {
         self.finalURL = finalURL
         let dir = finalURL.deletingLastPathComponent().path
         let temp = "\(dir)/.\(finalURL.lastPathComponent).\(UInt64.random(in: 0...UInt64.max)).tmp"
         let fd = open(temp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)
-        guard fd >= 0 else { throw ArchiveError.io(path: temp, operation: "create", errno: errno) }
+        guard fd >= 0 else { throw .last(.create, path: temp) }
         self.fd = fd
         self.tempPath = temp
         // Set after creating: a file system without direct I/O refuses the flag here (EINVAL),
@@ -46,13 +46,27 @@ public final class DurableFile {
         if !committed { unlink(tempPath) }
     }
 
+    /// Writes `bytes` to `url` durably in one call (temp file, fsync, rename, fsync directory).
+    /// - Throws: `SystemError`; the final name is then untouched.
+    public static func write(_ bytes: [UInt8], to url: URL, mode: mode_t = 0o640) throws(SystemError) {
+        let file = try DurableFile(finalURL: url, mode: mode)
+        try file.write(bytes)
+        try file.commit()
+    }
+
     /// Writes all of `bytes`, retrying short writes and interrupted calls.
-    public func write(_ bytes: UnsafeRawBufferPointer) throws {
+    public func write(_ bytes: UnsafeRawBufferPointer) throws(SystemError) {
         try write([bytes])
     }
 
+    /// Writes all of `bytes`.
+    public func write(_ bytes: [UInt8]) throws(SystemError) {
+        // `withUnsafeBytes` only rethrows untyped errors, so the typed error travels in a Result.
+        try bytes.withUnsafeBytes { raw in Result { () throws(SystemError) in try write(raw) } }.get()
+    }
+
     /// Writes all of `chunks`, in order, in one system call when it can (`writev`).
-    public func write(_ chunks: [UnsafeRawBufferPointer]) throws {
+    public func write(_ chunks: [UnsafeRawBufferPointer]) throws(SystemError) {
         let iovMax = 1024
         guard chunks.count <= iovMax else {
             for start in stride(from: 0, to: chunks.count, by: iovMax) {
@@ -73,7 +87,7 @@ public final class DurableFile {
                 stopDirect()
                 continue
             }
-            throw ArchiveError.io(path: tempPath, operation: "write", errno: errno)
+            throw .last(.write, path: tempPath)
         }
         // What a short write left, chunk by chunk and buffered (the rest need not be aligned).
         if written < chunks.reduce(0, { $0 + $1.count }), direct { stopDirect() }
@@ -82,7 +96,7 @@ public final class DurableFile {
                 written -= chunk.count
                 continue
             }
-            try writeAll(fd: fd, UnsafeRawBufferPointer(rebasing: chunk[written...]), path: tempPath)
+            try FileIO.writeAll(fd: fd, UnsafeRawBufferPointer(rebasing: chunk[written...]), path: tempPath)
             written = 0
         }
     }
@@ -98,22 +112,15 @@ public final class DurableFile {
         _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~openDirect)
     }
 
-    /// Writes all of `bytes`.
-    public func write(_ bytes: [UInt8]) throws {
-        try bytes.withUnsafeBytes { (raw) in try write(raw) }
-    }
-
     /// Makes the file durable under its final name. After this returns, a crash keeps the whole
     /// file; before it, the final name is untouched.
-    public func commit() throws {
-        guard fsync(fd) == 0 else { throw ArchiveError.io(path: tempPath, operation: "fsync", errno: errno) }
+    public func commit() throws(SystemError) {
+        guard fsync(fd) == 0 else { throw .last(.fsync, path: tempPath) }
         close(fd)
         fd = -1
-        guard rename(tempPath, finalURL.path) == 0 else {
-            throw ArchiveError.io(path: finalURL.path, operation: "rename", errno: errno)
-        }
+        try FileIO.rename(tempPath, to: finalURL.path)
         committed = true
-        try fsyncDirectory(finalURL.deletingLastPathComponent())
+        try FileIO.syncDirectory(finalURL.deletingLastPathComponent().path)
     }
 }
 
@@ -126,43 +133,3 @@ private let openDirect: Int32 = 0o200000
 #else
 private let openDirect: Int32 = 0
 #endif
-
-/// Makes a directory's entries (creations, renames, removals) durable.
-public func fsyncDirectory(_ url: URL) throws {
-    let fd = open(url.path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-    guard fd >= 0 else { throw ArchiveError.io(path: url.path, operation: "open directory", errno: errno) }
-    defer { close(fd) }
-    guard fsync(fd) == 0 else { throw ArchiveError.io(path: url.path, operation: "fsync directory", errno: errno) }
-}
-
-/// Writes all of `bytes` to `fd`, retrying short writes and interrupted calls.
-/// - Throws: `ArchiveError.io` naming `path` (disk full, I/O error).
-public func writeAll(fd: Int32, _ bytes: UnsafeRawBufferPointer, path: String) throws {
-    guard var base = bytes.baseAddress else { return }
-    var left = bytes.count
-    while left > 0 {
-        let n = Glibc.write(fd, base, left)
-        if n < 0 {
-            if errno == EINTR { continue }
-            throw ArchiveError.io(path: path, operation: "write", errno: errno)
-        }
-        left -= n
-        base += n
-    }
-}
-
-/// Reads up to `count` bytes into `buffer`, retrying interrupted calls; 0 means end of file.
-func readSome(fd: Int32, into buffer: UnsafeMutableRawPointer, count: Int, path: String) throws -> Int {
-    while true {
-        let n = read(fd, buffer, count)
-        if n >= 0 { return n }
-        if errno != EINTR { throw ArchiveError.io(path: path, operation: "read", errno: errno) }
-    }
-}
-
-/// Opens a file for reading.
-func openForReading(_ path: String) throws -> Int32 {
-    let fd = open(path, O_RDONLY | O_CLOEXEC)
-    guard fd >= 0 else { throw ArchiveError.io(path: path, operation: "open", errno: errno) }
-    return fd
-}

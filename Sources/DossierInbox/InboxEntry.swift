@@ -1,4 +1,5 @@
 import DossierModel
+import DossierTransport
 import Foundation
 
 /// One archive the inbox received and decided on: kept as `inbox/<id>.json` for an accepted
