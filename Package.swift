@@ -108,8 +108,7 @@ let package = Package(
         ),
         .target(
             name: "DossierTestSupport",
-            dependencies: ["DossierAdmin", "DossierArchive", "DossierSamples", "DossierSystem"],
-            path: "Tests/DossierTestSupport"
+            dependencies: ["DossierAdmin", "DossierArchive", "DossierSamples", "DossierSystem"]
         ),
         .testTarget(
             name: "DossierArchiveTests",

@@ -1,7 +1,7 @@
 import DossierSystem
 import Foundation
 
-/// What goes into bag-info besides what the packer computes (DESIGN.md §2).
+/// What goes into bag-info besides what the packer computes (docs/archive-format.md).
 public struct BagIdentity: Sendable, Equatable {
     public var origin: String
     public var destination: String

@@ -24,7 +24,7 @@ struct ArchiveContents {
 /// Reads an archive's tar stream once, keeping only tag files, the record and document samples
 /// in memory. The calling thread walks the headers and reads the small files; documents are
 /// hashed by `RangeHashing` straight from the file while the walk goes on, and so is the whole
-/// file when its digest is asked for (a second read). Every structural check of DESIGN.md §2 that can be made on the stream is made here;
+/// file when its digest is asked for (a second read). Every structural check of docs/archive-format.md that can be made on the stream is made here;
 /// bag-level checks follow in `ArchiveVerifier`.
 enum ArchiveScanner {
     static let recordPath = "data/dossier.json"

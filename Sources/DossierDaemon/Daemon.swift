@@ -74,7 +74,7 @@ public struct Daemon: Sendable {
         let notifier = SystemdNotifier()
         let (identity, trust) = try Self.loadCredentials(config)
         let layout = StateLayout(root: config.stateDirectory)
-        do { try layout.prepare() } catch { throw StartError.state("\(config.stateDirectory): \(error)") }
+        do { try layout.prepare(peers: config.peers.map(\.code)) } catch { throw StartError.state("\(config.stateDirectory): \(error)") }
 
         var outboxOptions = Outbox.Options(retryPolicy: config.retry, circuitThreshold: config.circuitThreshold)
         outboxOptions.journal.acceptDamage = options.acceptJournalDamage

@@ -7,7 +7,9 @@ import Foundation
 /// Relative paths are resolved against the config file's folder. A value type: reloading
 /// builds a new one and swaps it in only if it is valid.
 public struct DaemonConfig: Sendable {
-    /// How this authority may talk to one peer.
+    /// How archives for one peer travel: `push`, we PUT them to it; `pull`, it cannot be
+    /// reached from outside, so we hold them and it GETs them from us; `both`, we push and
+    /// also let it pull. Whether we fetch archives *from* that peer is `Peer.poll`.
     public enum PeerMode: String, Sendable, CaseIterable { case push, pull, both }
 
     public struct Peer: Sendable, Equatable {
@@ -18,6 +20,10 @@ public struct DaemonConfig: Sendable {
         public var mode: PeerMode
         /// Pushes in flight to this peer at once.
         public var maxConcurrent: Int
+        /// The peer holds archives for us (we are its pull-mode peer): list and download
+        /// them every `pull_poll`. Never implied by `mode`: a pull-mode peer is one that
+        /// cannot be reached, so polling it would fail.
+        public var poll: Bool
     }
 
     public struct Endpoint: Sendable, Equatable {
@@ -151,7 +157,7 @@ public struct DaemonConfig: Sendable {
             peers.append(Peer(
                 code: peerCode, name: try table.string("name") ?? "Authority \(peerCode)",
                 url: url.hasSuffix("/") ? String(url.dropLast()) : url, mode: mode,
-                maxConcurrent: try table.int("max_concurrent", range: 1...256) ?? 4))
+                maxConcurrent: try table.int("max_concurrent", range: 1...256) ?? 4, poll: try table.bool("poll") ?? false))
             try table.rejectUnknownKeys()
         }
         try root.rejectUnknownKeys()

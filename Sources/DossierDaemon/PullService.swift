@@ -5,7 +5,7 @@ import Foundation
 import Logging
 import ServiceLifecycle
 
-/// For peers in pull mode (or both): asks each for the archives it holds for us, downloads
+/// For peers that hold archives for us (`poll = true`): asks each for what it holds, downloads
 /// them (resuming a partial download), verifies and stores them through the inbox exactly as a
 /// push would be, and sends back our signed receipt.
 final class PullService: Service, Sendable {
@@ -15,7 +15,7 @@ final class PullService: Service, Sendable {
 
     func run() async throws {
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
-            for peer in authority.config.peers where peer.mode != .push {
+            for peer in authority.config.peers where peer.poll {
                 await pullAll(from: peer)
             }
             try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(self.authority.config.pullInterval)) }

@@ -47,6 +47,7 @@ final class Reloader: @unchecked Sendable {
                                caFile: try Daemon.caBundle(config, layout: authority.layout))
             }
             authority.replace(config: config, identity: identity)
+            try authority.layout.prepareIntake(peers: config.peers.map(\.code))
             authority.inbox.replaceIdentity(identity)
             authority.logger.info("configuration reloaded", metadata: ["file": "\(configFile)", "peers": "\(config.peers.count)"])
             authority.pushWake.signal()

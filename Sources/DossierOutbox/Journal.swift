@@ -2,7 +2,7 @@ import DossierSystem
 import Foundation
 
 /// The outbox's append-only journal: segment files of framed `OutboxEvent` records in one
-/// directory, written with group commit, compacted into snapshots (DESIGN.md §4).
+/// directory, written with group commit, compacted into snapshots (docs/architecture.md "Entry states").
 ///
 /// Thread-safe: any number of tasks may append at once. An `append` returns only once its
 /// record is durable (written and `fdatasync`ed, together with the others of its batch).

@@ -1,7 +1,7 @@
 import DossierSystem
 import Foundation
 
-/// The queue of archives waiting for delivery, whose state survives any crash (DESIGN.md §4).
+/// The queue of archives waiting for delivery, whose state survives any crash (docs/architecture.md "Entry states").
 ///
 /// State lives under a state directory: `journal/` (the `Journal`), `spool/<id>.dva` (the
 /// archives) and `spool/orphans/` (spool files no entry claimed, kept for an operator).
@@ -21,7 +21,7 @@ public actor Outbox {
         /// Attempts in flight per destination while its circuit is closed.
         public var maxInFlightPerDestination: Int
 
-        /// Defaults: DESIGN.md §4 retry policy, circuit after 5 failures, 4 in flight per peer.
+        /// Defaults: docs/architecture.md "Entry states" retry policy, circuit after 5 failures, 4 in flight per peer.
         public init(
             journal: Journal.Options = Journal.Options(), retryPolicy: RetryPolicy = RetryPolicy(),
             circuitThreshold: Int = 5, maxInFlightPerDestination: Int = 4

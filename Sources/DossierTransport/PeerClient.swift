@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// The client's mutual-TLS credentials: our certificate and key, the CA bundle that anchors
 /// peers, and optionally a CRL.
@@ -62,26 +63,26 @@ public final class PeerClient: Sendable {
 }
 
 /// The engine's job id, handed from the submitting task to a possible cancellation handler.
-private final class JobBox: @unchecked Sendable {
-    // Safe: all state is guarded by `lock`.
-    private let lock = NSLock()
-    private var id: UInt64?
-    private var cancelRequested = false
-    private var onSet: ((UInt64) -> Void)?
+private final class JobBox: Sendable {
+    private struct State {
+        var id: UInt64?
+        var onSet: (@Sendable (UInt64) -> Void)?
+    }
+
+    private let state = Mutex(State())
 
     func set(_ value: UInt64) {
-        let pending = lock.withLock { () -> ((UInt64) -> Void)? in
-            id = value
-            return cancelRequested ? onSet : nil
+        let pending = state.withLock { state -> (@Sendable (UInt64) -> Void)? in
+            state.id = value
+            return state.onSet
         }
         pending?(value)
     }
 
     func whenSet(_ action: @escaping @Sendable (UInt64) -> Void) {
-        let known = lock.withLock { () -> UInt64? in
-            cancelRequested = true
-            onSet = action
-            return id
+        let known = state.withLock { state -> UInt64? in
+            state.onSet = action
+            return state.id
         }
         if let known { action(known) }
     }

@@ -23,7 +23,7 @@ public struct PeerRejection: Sendable, Equatable {
     public var reasons: [String]
 }
 
-/// The `/v1` operations (DESIGN.md §3) over a `PeerClient`.
+/// The `/v1` operations (docs/protocol.md) over a `PeerClient`.
 public struct PeerOperations: Sendable {
     public let client: PeerClient
     /// Trust anchors for receipts.

@@ -6,7 +6,7 @@ import Hummingbird
 import Glibc
 #endif
 
-/// The `/v1` routes of `PeerServer` (DESIGN.md §3) and their exact answers.
+/// The `/v1` routes of `PeerServer` (docs/protocol.md) and their exact answers.
 struct PeerRoutes: Sendable {
     let configuration: PeerServerConfiguration
     let delegate: any PeerServerDelegate

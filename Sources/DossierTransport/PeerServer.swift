@@ -5,7 +5,7 @@ import NIOCore
 import NIOSSL
 import Synchronization
 
-/// The inbound side of the peer protocol (DESIGN.md §3): a Hummingbird 2 application over TLS
+/// The inbound side of the peer protocol (docs/protocol.md): a Hummingbird 2 application over TLS
 /// 1.2+ with mutual authentication. Every request's caller is the authority code of its
 /// client certificate, verified against the configured trust anchors during the handshake.
 /// Every route's decision goes to the host's `PeerServerDelegate`.

@@ -2,7 +2,7 @@ import DossierArchive
 import DossierModel
 import Foundation
 
-/// The receiver's signed statement that it accepted or rejected an archive (DESIGN.md §3),
+/// The receiver's signed statement that it accepted or rejected an archive (docs/protocol.md),
 /// kept by the sender as proof of delivery. On the wire: CMS SignedData, attached, DER, over the
 /// JSON of this value (sorted keys, ISO 8601 time).
 public struct Receipt: Codable, Sendable, Equatable {

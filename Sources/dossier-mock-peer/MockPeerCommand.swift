@@ -7,7 +7,7 @@ import Foundation
 import Hummingbird
 import Logging
 
-/// `dossier-mock-peer`: a standalone peer authority for tests and demos (DESIGN.md §5). It
+/// `dossier-mock-peer`: a standalone peer authority for tests and demos (docs/architecture.md). It
 /// receives, verifies and stores archives with `PeerServer` + `Inbox`, answers with receipts,
 /// serves archives for pull, accepts requests, and misbehaves on demand. Once both servers
 /// listen it prints exactly one line on stdout: `listening <host>:<port> control <port>`.

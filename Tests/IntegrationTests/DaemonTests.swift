@@ -101,6 +101,36 @@ import Testing
         #expect(try await node.stop() == 0)
     }
 
+    /// `mode = "pull"` means the peer fetches from us (it cannot be reached); only a peer with
+    /// `poll = true` is asked for archives. Each configured peer gets its intake folder, also
+    /// one added by a reload.
+    @Test func pollsOnlyPeersThatHoldArchivesAndMakesIntakeFolders() async throws {
+        let holding = try await MockPeerProcess.launch(in: temp)
+        let unreachable = try await MockPeerProcess.launch(in: temp)
+        let node = try DaemonProcess(code: "441800", in: temp.url, pki: pki, peers: [
+            .init(code: "430100", url: holding.url, poll: true), .init(code: "110000", url: unreachable.url, mode: "pull"),
+        ])
+        try await node.start()
+        var polled = false
+        for _ in 0..<100 where !polled {
+            polled = try await holding.log().contains { $0.method == "GET" && $0.path.hasPrefix("/v1/archives") }
+            if !polled { try await Task.sleep(for: .milliseconds(200)) }
+        }
+        #expect(polled, "the peer with poll = true was never asked for archives")
+        #expect(try await unreachable.log().allSatisfy { !$0.path.hasPrefix("/v1/archives") }, "a pull-mode peer was polled")
+        for code in ["430100", "110000"] {
+            #expect(FileManager.default.fileExists(atPath: node.state.appendingPathComponent("intake/\(code)").path))
+        }
+
+        try node.writeConfig(pki: pki, peers: [.init(code: "430100", url: holding.url, poll: true), .init(code: "440100", url: unreachable.url)])
+        kill(node.process.processIdentifier, SIGHUP)
+        let made = try await eventually(seconds: 10) {
+            FileManager.default.fileExists(atPath: node.state.appendingPathComponent("intake/440100").path)
+        }
+        #expect(made, "a peer added by a reload got no intake folder")
+        #expect(try await node.stop() == 0)
+    }
+
     @Test func saysPlainlyWhenTheDaemonIsNotRunning() throws {
         let result = try dossierctl(["status", "--socket", temp.path("nobody.sock")])
         #expect(result.status == 2)

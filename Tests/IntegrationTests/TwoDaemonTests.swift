@@ -12,12 +12,15 @@ import Testing
 
     /// Starts the destination first (its URL goes into the origin's config), then the origin;
     /// the destination learns the origin's URL by a reload.
-    func pair(originMode: String = "push", destinationMode: String = "push") async throws -> (origin: DaemonProcess, destination: DaemonProcess) {
-        let destination = try DaemonProcess(code: "430100", in: temp.url, pki: pki, peers: [.init(code: "441800", url: "https://127.0.0.1:1", mode: destinationMode)])
+    /// Two daemons; with `pull`, the origin holds archives for the destination (`mode = "pull"`)
+    /// and the destination polls the origin (`poll = true`).
+    func pair(pull: Bool = false) async throws -> (origin: DaemonProcess, destination: DaemonProcess) {
+        let originMode = pull ? "pull" : "push"
+        let destination = try DaemonProcess(code: "430100", in: temp.url, pki: pki, peers: [.init(code: "441800", url: "https://127.0.0.1:1")])
         try await destination.start()
         let origin = try DaemonProcess(code: "441800", in: temp.url, pki: pki, peers: [.init(code: "430100", url: try destination.url, mode: originMode)])
         try await origin.start()
-        try destination.writeConfig(pki: pki, peers: [.init(code: "441800", url: try origin.url, mode: destinationMode)])
+        try destination.writeConfig(pki: pki, peers: [.init(code: "441800", url: try origin.url, poll: pull)])
         kill(destination.process.processIdentifier, SIGHUP)
         try await Task.sleep(for: .milliseconds(300))
         return (origin, destination)
@@ -77,7 +80,7 @@ import Testing
     }
 
     @Test func pullModeDestinationFetchesAndAcknowledges() async throws {
-        let (origin, destination) = try await pair(originMode: "pull", destinationMode: "pull")
+        let (origin, destination) = try await pair(pull: true)
         let sample = try SampleDossier.make(in: temp, seed: 41)
         #expect(try origin.ctl(["submit", sample.dir.path, "--to", "430100"]).status == 0)
         let lines = try await origin.waitForQueue { $0.contains { $0["state"] as? String == "delivered" } }

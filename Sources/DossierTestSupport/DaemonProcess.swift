@@ -20,11 +20,14 @@ public final class DaemonProcess: @unchecked Sendable {
         public var url: String
         public var mode: String
         public var maxConcurrent: Int
-        public init(code: String, url: String, mode: String = "push", maxConcurrent: Int = 4) {
+        /// The peer holds archives for this daemon, which polls it.
+        public var poll: Bool
+        public init(code: String, url: String, mode: String = "push", maxConcurrent: Int = 4, poll: Bool = false) {
             self.code = code
             self.url = url
             self.mode = mode
             self.maxConcurrent = maxConcurrent
+            self.poll = poll
         }
     }
 
@@ -43,7 +46,7 @@ public final class DaemonProcess: @unchecked Sendable {
     public func writeConfig(pki: TestPKI, peers: [Peer], extra: String = "", server: String = "",
                             certificate: String? = nil, key: String? = nil) throws {
         let peerTables = peers.map {
-            "[[peers]]\ncode = \"\($0.code)\"\nurl = \"\($0.url)\"\nmode = \"\($0.mode)\"\nmax_concurrent = \($0.maxConcurrent)\n"
+            "[[peers]]\ncode = \"\($0.code)\"\nurl = \"\($0.url)\"\nmode = \"\($0.mode)\"\nmax_concurrent = \($0.maxConcurrent)\npoll = \($0.poll)\n"
         }.joined(separator: "\n")
         let text = """
             [authority]
