@@ -1,6 +1,7 @@
 import DossierArchive
 import DossierModel
 import DossierOutbox
+import DossierTransport
 import Foundation
 
 /// Everything `dossierd` is told by its TOML file (`Config/dossierd.toml` documents each key).
@@ -24,6 +25,12 @@ public struct DaemonConfig: Sendable {
         /// them every `pull_poll`. Never implied by `mode`: a pull-mode peer is one that
         /// cannot be reached, so polling it would fail.
         public var poll: Bool
+        /// SHA-256 digests of the public keys (DER SubjectPublicKeyInfo) the peer's server may
+        /// present; empty: any key of a certificate naming `code`.
+        public var spkiSHA256: [[UInt8]]
+
+        /// What its server must prove to be on every outbound connection.
+        public var identity: PeerIdentity { PeerIdentity(code: code, spkiSHA256: spkiSHA256) }
     }
 
     public struct Endpoint: Sendable, Equatable {
@@ -40,6 +47,9 @@ public struct DaemonConfig: Sendable {
     public var crlFiles: [String]
     public var listen: Endpoint
     public var maxConcurrentUploads: Int
+    /// Whether authorities that are not configured peers may call the inbound server (403
+    /// `unknown-peer` otherwise).
+    public var acceptUnlistedPeers: Bool
     /// Inbound uploads slower than this (bytes/s, averaged after `lowSpeedTime`) are cut off;
     /// connections silent for `idleTimeout` are closed.
     public var lowSpeedLimit: Int
@@ -64,6 +74,9 @@ public struct DaemonConfig: Sendable {
     public var peers: [Peer]
 
     public func peer(_ code: String) -> Peer? { peers.first { $0.code == code } }
+
+    /// Whether the inbound server lets authority `code` in.
+    public func accepts(caller code: String) -> Bool { acceptUnlistedPeers || peer(code) != nil }
 
     /// Reads and validates a config file.
     /// - Throws: `ConfigError` naming the file, the key and the problem.
@@ -103,6 +116,7 @@ public struct DaemonConfig: Sendable {
         let lowSpeedLimit = try server?.int("low_speed_limit", range: 0...1 << 30) ?? 1024
         let lowSpeedTime = try server?.duration("low_speed_time") ?? 30
         let idleTimeout = try server?.duration("idle_timeout") ?? 120
+        let acceptUnlisted = try server?.bool("accept_unlisted_peers") ?? false
         try server?.rejectUnknownKeys()
 
         var state = try root.table("state")
@@ -157,6 +171,13 @@ public struct DaemonConfig: Sendable {
             guard !peers.contains(where: { $0.code == peerCode }) else { throw table.error("code", "peer \(peerCode) is listed twice") }
             let url = try table.requiredString("url")
             guard url.hasPrefix("https://"), URL(string: url)?.host != nil else { throw table.error("url", "expected an https:// URL") }
+            var pins: [[UInt8]] = []
+            for text in try table.strings("spki_sha256") ?? [] {
+                guard let pin = Data(base64Encoded: text), pin.count == 32 else {
+                    throw table.error("spki_sha256", "\"\(text)\" is not a base64 SHA-256 digest (44 characters)")
+                }
+                pins.append([UInt8](pin))
+            }
             let modeText = try table.string("mode") ?? "push"
             guard let mode = PeerMode(rawValue: modeText) else {
                 throw table.error("mode", "\"\(modeText)\" is not one of push, pull, both")
@@ -164,7 +185,7 @@ public struct DaemonConfig: Sendable {
             peers.append(Peer(
                 code: peerCode, name: try table.string("name") ?? "Authority \(peerCode)",
                 url: url.hasSuffix("/") ? String(url.dropLast()) : url, mode: mode,
-                maxConcurrent: try table.int("max_concurrent", range: 1...256) ?? 4, poll: try table.bool("poll") ?? false))
+                maxConcurrent: try table.int("max_concurrent", range: 1...256) ?? 4, poll: try table.bool("poll") ?? false, spkiSHA256: pins))
             try table.rejectUnknownKeys()
         }
         try root.rejectUnknownKeys()
@@ -172,6 +193,7 @@ public struct DaemonConfig: Sendable {
         return DaemonConfig(
             file: file, authorityCode: code, authorityName: name, certificateFile: certificate, keyFile: key,
             trustFiles: trust.map(resolve), crlFiles: crl.map(resolve), listen: listen, maxConcurrentUploads: uploads,
+            acceptUnlistedPeers: acceptUnlisted,
             lowSpeedLimit: lowSpeedLimit, lowSpeedTime: lowSpeedTime, idleTimeout: idleTimeout,
             adminSocket: socket, metricsListen: metrics, stateDirectory: stateDirectory, registryDirectory: registry,
             retry: retry, circuitThreshold: circuit, limits: limits, policy: policy, intakeInterval: intake, intakeParallel: intakeParallel,

@@ -51,7 +51,7 @@ struct PeerRequests: PeerServerDelegate {
         guard entry.destination == caller else { return .forbidden }
         let opened: Receipt
         do {
-            opened = try Receipt.open(receipt, trust: authority.operations.trust, receiver: caller, archiveId: id, digest: entry.digest)
+            opened = try Receipt.open(receipt, trust: authority.operations.trust.store, receiver: caller, archiveId: id, digest: entry.digest)
         } catch {
             return .invalidReceipt("\(error)")
         }

@@ -26,7 +26,7 @@ final class PullService: Service, Sendable {
         var cursor: String?
         do {
             repeat {
-                let page = try await authority.operations.list(baseURL: peer.url, after: cursor, limit: 100)
+                let page = try await authority.operations.list(baseURL: peer.url, peer: peer.identity, after: cursor, limit: 100)
                 for held in page.archives where !Task.isShuttingDownGracefully {
                     try await pull(held, from: peer)
                 }
@@ -43,7 +43,7 @@ final class PullService: Service, Sendable {
         let partial = authority.layout.pulls.appendingPathComponent("\(held.id).part")
         var st = stat()
         if stat(partial.path, &st) != 0 || UInt64(st.st_size) < held.size {
-            try await authority.operations.download(baseURL: peer.url, id: held.id, to: partial.path)
+            try await authority.operations.download(baseURL: peer.url, peer: peer.identity, id: held.id, to: partial.path)
         }
         let (inbox, path) = (authority.inbox, partial.path)
         let outcome = try await authority.pool.run {
@@ -56,12 +56,16 @@ final class PullService: Service, Sendable {
             signed = receipt
         case .busy:
             return
+        case let .unavailable(detail):
+            // The download was dropped with the verdict; it is fetched and judged again at the next pull.
+            authority.errors.record(id: held.id, peer: peer.code, error: "pulled archive not judged yet: \(detail)")
+            return
         case .conflict, .forbidden, .idMismatch:
             try? FileManager.default.removeItem(at: partial)
             authority.errors.record(id: held.id, peer: peer.code, error: "pulled archive refused: \(outcome)")
             return
         }
-        try await authority.operations.acknowledge(baseURL: peer.url, id: held.id, signedReceipt: signed)
+        try await authority.operations.acknowledge(baseURL: peer.url, peer: peer.identity, id: held.id, signedReceipt: signed)
         authority.logger.info("archive pulled", metadata: ["id": "\(held.id)", "peer": "\(peer.code)", "bytes": "\(held.size)"])
     }
 }

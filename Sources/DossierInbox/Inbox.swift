@@ -27,7 +27,9 @@ public final class Inbox: Sendable {
     public let authority: String
     private let incomingDirectory: URL
     private let identity: Mutex<SigningIdentity>
-    private let verifier: ArchiveVerifier
+    /// Anchors and CRLs in force: each archive is verified against the store current when it arrives.
+    private let trust: CurrentTrust
+    private let limits: ArchiveLimits
     private let state: Mutex<State>
 
     private struct State {
@@ -38,7 +40,7 @@ public final class Inbox: Sendable {
     /// Opens (creating if needed) the inbox and quarantine folders, removes leftovers of
     /// interrupted uploads and loads the index.
     /// - Throws: `InboxError.noAuthorityCode`, `.damagedEntry`, `.system`.
-    public init(inboxDirectory: URL, quarantineDirectory: URL, identity: SigningIdentity, trust: TrustStore,
+    public init(inboxDirectory: URL, quarantineDirectory: URL, identity: SigningIdentity, trust: CurrentTrust,
                 limits: ArchiveLimits = .default) throws {
         guard let code = identity.info.authority else { throw InboxError.noAuthorityCode(subject: identity.info.subject) }
         self.inboxDirectory = inboxDirectory
@@ -46,7 +48,8 @@ public final class Inbox: Sendable {
         self.incomingDirectory = inboxDirectory.appendingPathComponent(".incoming")
         self.identity = Mutex(identity)
         self.authority = code
-        self.verifier = ArchiveVerifier(trust: trust, limits: limits, expectedDestination: code)
+        self.trust = trust
+        self.limits = limits
         for dir in [inboxDirectory, incomingDirectory, quarantineDirectory] {
             do { try FileIO.makeDirectory(dir.path) } catch { throw InboxError.system(error) }
         }
@@ -76,7 +79,8 @@ public final class Inbox: Sendable {
 
     /// Verifies a received archive pushed as `id` by the authenticated `caller` and stores it:
     /// accepted into the inbox with a signed receipt, or rejected into quarantine with a signed
-    /// rejection receipt. Idempotent: the same id and digest again gives the stored receipt. The
+    /// rejection receipt. Idempotent: the same id and digest again gives the stored receipt.
+    /// When revocation cannot be judged now, nothing is stored (`unavailable`). The
     /// temporary file is consumed in every case. Blocking (reads the whole archive): call it
     /// off the event loops.
     /// - Throws: `InboxError.system` when a file cannot be read, written or renamed,
@@ -90,8 +94,14 @@ public final class Inbox: Sendable {
         defer { _ = state.withLock { $0.receiving.remove(id) } }
         if let earlier = entry(id: id) { return try replay(earlier, digest: file.digest) }
 
+        let verifier = ArchiveVerifier(trust: trust.store, limits: limits, expectedDestination: authority)
         let report: VerificationReport
         do { report = try verifier.verify(path: file.path, now: now) } catch let error as SystemError { throw InboxError.system(error) }
+        // What could change on our side (a CRL not yet valid or stale) is no verdict on the archive.
+        let transient = report.reasons.filter(\.isTransient)
+        if !transient.isEmpty {
+            return .unavailable(detail: transient.map { "\($0.code): \($0.detail)" }.joined(separator: "; "))
+        }
         if let origin = report.origin, origin != caller {
             return .forbidden(detail: "the archive's origin is \(origin), the caller is \(caller)")
         }

@@ -32,4 +32,7 @@ public enum InboxOutcome: Sendable, Equatable {
     case idMismatch(bagId: String?)
     /// The same id is being received on another connection right now.
     case busy
+    /// This receiver cannot judge the archive now (a CRL not yet valid or past its
+    /// nextUpdate): nothing is stored, the sender should try again later (503).
+    case unavailable(detail: String)
 }

@@ -22,6 +22,7 @@ extension Inbox {
         case let .forbidden(detail): return .forbidden(detail)
         case let .idMismatch(bagId): return .idMismatch(bagId: bagId)
         case .busy: return .busy
+        case let .unavailable(detail): return .unavailable(detail)
         }
     }
 }

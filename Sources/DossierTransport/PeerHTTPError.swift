@@ -32,9 +32,9 @@ public struct PeerHTTPError: Error, Sendable, Equatable {
         var headers = headers
         headers[.contentType] = "application/json"
         if let retryAfter { headers[.retryAfter] = String(retryAfter) }
-        // Answered while the body may still be arriving (too slow, too large): close the
-        // connection instead of reading the rest.
-        if status == .requestTimeout || status == .contentTooLarge { headers[.connection] = "close" }
+        // Answered while the body may still be arriving (too slow, too large, refused): close
+        // the connection instead of reading the rest.
+        if status == .requestTimeout || status == .contentTooLarge || status == .forbidden { headers[.connection] = "close" }
         return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: json)))
     }
 }

@@ -31,8 +31,9 @@ struct PeerRoutes: Sendable {
         router.get("/v1/archives/:id") { request, context in try await download(request, context) }
         router.post("/v1/archives/:id/receipt") { request, context in try await acknowledge(request, context) }
         router.post("/v1/requests") { request, context in try await requestArchive(request, context) }
-        router.get("/v1/health") { _, _ in
-            Self.json(PeerProtocol.Health(status: "ok", version: configuration.version, authority: delegate.authorityCode))
+        router.get("/v1/health") { _, context in
+            _ = try await callerAuthority(context)
+            return Self.json(PeerProtocol.Health(status: "ok", version: configuration.version, authority: delegate.authorityCode))
         }
     }
 
@@ -89,7 +90,7 @@ struct PeerRoutes: Sendable {
             throw PeerHTTPError(.serviceUnavailable, "busy", "archive \(id) is being received on another connection",
                                 retryAfter: configuration.retryAfterSeconds)
         case let .unavailable(detail):
-            throw PeerHTTPError(.serviceUnavailable, "unavailable", detail, retryAfter: configuration.retryAfterSeconds)
+            throw PeerHTTPError(.serviceUnavailable, "try-later", detail, retryAfter: configuration.retryAfterSeconds)
         }
     }
 
@@ -152,9 +153,18 @@ struct PeerRoutes: Sendable {
 
     // MARK: helpers
 
+    /// The caller's authority, once it is known to be neither revoked since its handshake (a
+    /// CRL loaded while the connection was open) nor outside the allow-list: asked first on
+    /// every route, before any body is read.
     private func callerAuthority(_ context: PeerRequestContext) async throws -> String {
-        guard let code = await context.callerAuthority() else {
+        guard let der = await context.callerCertificate(), let code = PeerRequestContext.authority(of: der) else {
             throw PeerHTTPError(.forbidden, "no-authority", "the client certificate carries no 6-digit authority code (subject serialNumber)")
+        }
+        guard !configuration.trust.store.isRevoked(certificate: der) else {
+            throw PeerHTTPError(.forbidden, "revoked", "the client certificate of authority \(code) is revoked")
+        }
+        guard configuration.acceptsCaller(code) else {
+            throw PeerHTTPError(.forbidden, "unknown-peer", "authority \(code) is not a peer of \(delegate.authorityCode)")
         }
         return code
     }

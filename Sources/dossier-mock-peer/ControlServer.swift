@@ -10,6 +10,7 @@ import Hummingbird
 /// - `GET /received`: the archives stored (id, digest, status), to assert exactly-once
 /// - `GET /faults`, `POST /faults` (a JSON patch of `FaultSettings`), `DELETE /faults`
 /// - `POST /held` `{path, destination, id?}`, `GET /held`: archives held for pull
+/// - `GET /stats`: `{inboundBytes}`, the bytes peers sent after their TLS handshakes
 enum ControlServer {
     struct Received: Codable {
         var id: String
@@ -20,8 +21,14 @@ enum ControlServer {
         var receivedAt: Date
     }
 
-    static func makeRouter(log: RequestLog, inbox: Inbox, faults: MockFaults, held: MockHeldArchives) -> Router<BasicRequestContext> {
+    struct Stats: Codable {
+        var inboundBytes: Int
+    }
+
+    static func makeRouter(log: RequestLog, inbox: Inbox, faults: MockFaults, held: MockHeldArchives,
+                           inboundBytes: InboundByteCount) -> Router<BasicRequestContext> {
         let router = Router(context: BasicRequestContext.self)
+        router.get("/stats") { _, _ in json(Stats(inboundBytes: inboundBytes.value)) }
         router.get("/log") { _, _ in json(log.all) }
         router.delete("/log") { _, _ in log.clear(); return Response(status: .noContent) }
         router.get("/received") { _, _ in

@@ -192,7 +192,7 @@ struct ServerPushTests {
 
         let reopened = try Inbox(inboxDirectory: dir.url.appendingPathComponent("inbox"),
                                  quarantineDirectory: dir.url.appendingPathComponent("quarantine"),
-                                 identity: try TestPKI.shared.identity("430100"), trust: try TestPKI.shared.trust())
+                                 identity: try TestPKI.shared.identity("430100"), trust: try TestPKI.shared.currentTrust())
         #expect(reopened.entry(id: archive.id)?.digest == archive.sha256)
         #expect(reopened.counts().accepted == 1)
         #expect(reopened.entries(since: Date().addingTimeInterval(-60)).map(\.archiveId) == [archive.id])

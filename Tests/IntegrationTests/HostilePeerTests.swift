@@ -32,9 +32,9 @@ import Testing
     @Test func everyTamperingIsRejectedQuarantinedAndPermanent() async throws {
         let destination = try DaemonProcess(code: "430100", in: temp.url, pki: pki, peers: [.init(code: "441800", url: "https://127.0.0.1:1")])
         try await destination.start()
-        let client = PeerClient(tls: PeerTLS(certificateFile: pki.cert("441800"), keyFile: pki.key("441800"), caFile: pki.ca))
+        let client = try pki.client()
         defer { client.shutdown() }
-        let operations = PeerOperations(client: client, trust: try pki.trust())
+        let operations = PeerOperations(client: client, trust: try pki.currentTrust())
 
         var cases: [(name: String, id: String, bytes: Data, reason: String)] = []
         let (a, flipped) = try packed(seed: 91)
@@ -53,7 +53,7 @@ import Testing
             let path = temp.path("hostile-\(hostile.id).dva")
             try hostile.bytes.write(to: URL(fileURLWithPath: path))
             let digest = SHA256.hex(of: [UInt8](hostile.bytes))
-            let result = await operations.push(baseURL: try destination.url, peer: "430100", id: hostile.id, path: path,
+            let result = await operations.push(baseURL: try destination.url, peer: PeerIdentity(code: "430100"), id: hostile.id, path: path,
                                                size: UInt64(hostile.bytes.count), digest: digest)
             guard case let .failed(outcome, rejection?) = result, case let .rejected(detail) = outcome else {
                 Issue.record("\(hostile.name): expected a rejection, got \(result)")
