@@ -55,6 +55,9 @@ public struct DaemonConfig: Sendable {
     public var limits: ArchiveLimits
     public var policy: TransferPolicy
     public var intakeInterval: TimeInterval
+    /// Dossiers packed at once by intake (`[intake] parallel`, default one per core): packing
+    /// is CPU-bound, and several in flight keep the pushes fed.
+    public var intakeParallel: Int
     public var pullInterval: TimeInterval
     public var compactionInterval: TimeInterval
     public var drainTimeout: TimeInterval
@@ -135,6 +138,10 @@ public struct DaemonConfig: Sendable {
 
         let policy = try root.table("policy")?.decode(TransferPolicy.self) ?? .default
 
+        var intakeTable = try root.table("intake")
+        let intakeParallel = try intakeTable?.int("parallel", range: 1...64) ?? max(1, ProcessInfo.processInfo.activeProcessorCount)
+        try intakeTable?.rejectUnknownKeys()
+
         var timing = try root.table("timing")
         let intake = try timing?.duration("intake_poll") ?? 2
         let pull = try timing?.duration("pull_poll") ?? 30
@@ -167,7 +174,7 @@ public struct DaemonConfig: Sendable {
             trustFiles: trust.map(resolve), crlFiles: crl.map(resolve), listen: listen, maxConcurrentUploads: uploads,
             lowSpeedLimit: lowSpeedLimit, lowSpeedTime: lowSpeedTime, idleTimeout: idleTimeout,
             adminSocket: socket, metricsListen: metrics, stateDirectory: stateDirectory, registryDirectory: registry,
-            retry: retry, circuitThreshold: circuit, limits: limits, policy: policy, intakeInterval: intake,
+            retry: retry, circuitThreshold: circuit, limits: limits, policy: policy, intakeInterval: intake, intakeParallel: intakeParallel,
             pullInterval: pull, compactionInterval: compaction, drainTimeout: drain, peers: peers)
     }
 

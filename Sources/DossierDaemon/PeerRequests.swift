@@ -42,23 +42,36 @@ struct PeerRequests: PeerServerDelegate {
         return HeldArchiveFile(path: entry.archivePath, size: entry.size, destination: entry.destination)
     }
 
+    /// A puller's signed receipt: an acceptance marks the archive delivered, a rejection marks
+    /// it dead with the puller's reasons (it is no longer listed, so it is not fetched again).
+    /// Either answers 204 again when repeated (the first answer may have been lost).
     func acknowledge(id: String, receipt: [UInt8], from caller: String) async throws -> AcknowledgeOutcome {
         guard let entry = await authority.outbox.entry(id: id),
-              [.queued, .deferred, .delivered].contains(entry.state) else { return .notFound }
+              [.queued, .deferred, .delivered, .dead].contains(entry.state) else { return .notFound }
         guard entry.destination == caller else { return .forbidden }
+        let opened: Receipt
         do {
-            let opened = try Receipt.open(receipt, trust: authority.operations.trust, receiver: caller, archiveId: id, digest: entry.digest)
-            guard opened.status == .accepted else { return .invalidReceipt("the receipt says rejected") }
+            opened = try Receipt.open(receipt, trust: authority.operations.trust, receiver: caller, archiveId: id, digest: entry.digest)
         } catch {
             return .invalidReceipt("\(error)")
         }
-        // Acknowledging again (the first 204 was lost) changes nothing and answers the same.
-        if entry.state == .delivered { return .recorded }
-        let path = try authority.storeReceipt(receipt, id: id, suffix: "receipt")
+        let accepted = opened.status == .accepted
+        guard entry.state != (accepted ? .delivered : .dead) else { return .recorded }
+        guard entry.state == .queued || entry.state == .deferred else {
+            return .invalidReceipt("archive \(id) is already \(entry.state)")
+        }
+        let path = try authority.storeReceipt(receipt, id: id, suffix: accepted ? "receipt" : "rejection")
         _ = try await authority.outbox.claim(id: id)
-        try await authority.outbox.recordSuccess(id: id, receiptPath: path)
-        authority.logger.info("transfer delivered", metadata: ["id": "\(id)", "peer": "\(caller)", "outcome": "pulled"])
-        authority.metrics.transfer(peer: caller, outcome: "pulled", bytes: entry.size, seconds: 0)
+        if accepted {
+            try await authority.outbox.recordSuccess(id: id, receiptPath: path)
+        } else {
+            let reasons = opened.reasons.map { "\($0.code): \($0.detail)" }.joined(separator: "; ")
+            _ = try await authority.outbox.recordFailure(id: id, outcome: .rejected(reasons))
+        }
+        let outcome = accepted ? "pulled" : "rejected"
+        authority.logger.info(accepted ? "transfer delivered" : "transfer rejected by the puller",
+                              metadata: ["id": "\(id)", "peer": "\(caller)", "outcome": "\(outcome)"])
+        authority.metrics.transfer(peer: caller, outcome: outcome, bytes: accepted ? entry.size : 0, seconds: 0)
         return .recorded
     }
 

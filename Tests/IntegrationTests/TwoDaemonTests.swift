@@ -14,13 +14,14 @@ import Testing
     /// the destination learns the origin's URL by a reload.
     /// Two daemons; with `pull`, the origin holds archives for the destination (`mode = "pull"`)
     /// and the destination polls the origin (`poll = true`).
-    func pair(pull: Bool = false) async throws -> (origin: DaemonProcess, destination: DaemonProcess) {
+    func pair(pull: Bool = false, destinationExtra: String = "") async throws -> (origin: DaemonProcess, destination: DaemonProcess) {
         let originMode = pull ? "pull" : "push"
-        let destination = try DaemonProcess(code: "430100", in: temp.url, pki: pki, peers: [.init(code: "441800", url: "https://127.0.0.1:1")])
+        let destination = try DaemonProcess(code: "430100", in: temp.url, pki: pki, peers: [.init(code: "441800", url: "https://127.0.0.1:1")],
+                                            extra: destinationExtra)
         try await destination.start()
         let origin = try DaemonProcess(code: "441800", in: temp.url, pki: pki, peers: [.init(code: "430100", url: try destination.url, mode: originMode)])
         try await origin.start()
-        try destination.writeConfig(pki: pki, peers: [.init(code: "441800", url: try origin.url, poll: pull)])
+        try destination.writeConfig(pki: pki, peers: [.init(code: "441800", url: try origin.url, poll: pull)], extra: destinationExtra)
         kill(destination.process.processIdentifier, SIGHUP)
         try await Task.sleep(for: .milliseconds(300))
         return (origin, destination)
@@ -86,6 +87,25 @@ import Testing
         let lines = try await origin.waitForQueue { $0.contains { $0["state"] as? String == "delivered" } }
         let id = try #require(lines.first?["id"] as? String)
         #expect(try inbox(destination).contains { $0["id"] as? String == id })
+        _ = try await origin.stop()
+        _ = try await destination.stop()
+    }
+
+    /// A pulled archive the destination rejects is answered with its signed rejection: the
+    /// origin marks it dead with the reasons and stops offering it, instead of serving it to
+    /// every poll.
+    @Test func aPulledArchiveRejectedByTheDestinationGoesDead() async throws {
+        let (origin, destination) = try await pair(pull: true, destinationExtra: "[limits]\nmax_document_size = \"64KiB\"")
+        let sample = try SampleDossier.make(in: temp, seed: 42, documents: 2, documentSize: 256 << 10)
+        #expect(try origin.ctl(["submit", sample.dir.path, "--to", "430100"]).status == 0)
+        let lines = try await origin.waitForQueue { $0.contains { $0["state"] as? String == "dead" } }
+        let id = try #require(lines.first?["id"] as? String)
+        #expect((lines.first?["lastError"] as? String)?.contains("rejected") == true, "\(lines)")
+        #expect(FileManager.default.fileExists(atPath: origin.state.appendingPathComponent("receipts/\(id).rejection.p7m").path),
+                "the destination's signed rejection was not kept")
+        // Nothing more is fetched: the destination's inbox keeps the one rejection.
+        try await Task.sleep(for: .seconds(1))
+        #expect(try inbox(destination).filter { $0["id"] as? String == id }.count == 1)
         _ = try await origin.stop()
         _ = try await destination.stop()
     }
