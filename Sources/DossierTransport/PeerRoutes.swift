@@ -24,7 +24,7 @@ struct PeerRoutes: Sendable {
         self.configuration = configuration
         self.inbox = inbox
         self.delegate = delegate
-        self.slots = UploadSlots(limit: configuration.maxConcurrentUploads)
+        self.slots = UploadSlots(limit: configuration.maxConcurrentUploads, perCaller: configuration.callers.uploadsPerCaller)
     }
 
     func register(on router: Router<PeerRequestContext>) {
@@ -48,11 +48,27 @@ struct PeerRoutes: Sendable {
             throw PeerHTTPError(.contentTooLarge, "too-large", "the archive is \(declared) bytes, the limit is \(limit)")
         }
         let claimedDigest = request.headers[Self.contentDigest].flatMap { PeerProtocol.sha256Hex(contentDigest: $0) }
-        guard slots.tryAcquire() else {
-            throw PeerHTTPError(.serviceUnavailable, "busy", "too many uploads at once", retryAfter: configuration.retryAfterSeconds)
+        switch Result(catching: { () throws(UploadSlots.Refusal) in try slots.acquire(caller: caller) }) {
+        case .success: break
+        case let .failure(.full(limit)):
+            throw PeerHTTPError(.serviceUnavailable, "busy", "all \(limit) upload slots are taken", retryAfter: configuration.retryAfterSeconds)
+        case let .failure(.callerFull(limit)):
+            throw PeerHTTPError(.tooManyRequests, "too-many-uploads", "you have \(limit) uploads in progress already",
+                                retryAfter: configuration.retryAfterSeconds)
         }
-        defer { slots.release() }
+        defer { slots.release(caller: caller) }
+        do {
+            return try await receive(request, id: id, caller: caller, claimedDigest: claimedDigest)
+        } catch where Self.isOutOfSpace(error) {
+            throw noSpace("the disk is full")
+        }
+    }
 
+    /// Receives the body of a push whose slot is held and hands it to the inbox.
+    private func receive(_ request: Request, id: String, caller: String, claimedDigest: String?) async throws -> Response {
+        let limit = configuration.maxArchiveBytes
+        let declared = request.headers[.contentLength].flatMap { UInt64($0) } ?? 0
+        guard try inbox.hasRoom(for: declared) else { throw noSpace("free space is below the reserve") }
         let incoming = try inbox.makeIncomingFile()
         let started = ContinuousClock.now
         for try await buffer in request.body {
@@ -78,8 +94,10 @@ struct PeerRoutes: Sendable {
             return Self.receiptResponse(firstTime ? .created : .ok, receipt)
         case let .rejected(receipt, _, _):
             return Self.receiptResponse(.unprocessableContent, receipt)
-        case let .conflict(storedDigest):
-            throw PeerHTTPError(.conflict, "conflict", "archive \(id) was already received with digest \(storedDigest)")
+        case let .conflict(storedDigest?):
+            throw PeerHTTPError(.conflict, "conflict", "archive \(id) was already received from you with digest \(storedDigest)")
+        case .conflict(nil):
+            throw PeerHTTPError(.conflict, "conflict", "archive id \(id) is taken")
         case let .forbidden(detail):
             throw PeerHTTPError(.forbidden, "forbidden", detail)
         case let .idMismatch(bagId):
@@ -88,6 +106,16 @@ struct PeerRoutes: Sendable {
             throw PeerHTTPError(.serviceUnavailable, "busy", "archive \(id) is being received on another connection",
                                 retryAfter: configuration.retryAfterSeconds)
         }
+    }
+
+    private func noSpace(_ why: String) -> PeerHTTPError {
+        PeerHTTPError(.serviceUnavailable, "no-space", "\(why); try again later", retryAfter: configuration.retryAfterSeconds)
+    }
+
+    /// A full file system (or disk quota) while storing an upload: the peer is to retry later.
+    private static func isOutOfSpace(_ error: any Error) -> Bool {
+        if case let .storage(inner) = error as? InboxError { return FreeSpace.isOutOfSpace(inner) }
+        return FreeSpace.isOutOfSpace(error)
     }
 
     // MARK: pull

@@ -48,14 +48,17 @@ struct RunningServer {
     let task: Task<Void, any Error>
 
     static func start(in dir: TempDir, maxArchiveBytes: UInt64 = 64 << 20, maxUploads: Int = 8,
-                      delegate: any PeerServerDelegate = TestDelegate(held: nil, heldId: "")) async throws -> RunningServer {
+                      delegate: any PeerServerDelegate = TestDelegate(held: nil, heldId: ""),
+                      callers: CallerLimits = .default, storage: StorageLimits = .default,
+                      inboxDirectory: URL? = nil) async throws -> RunningServer {
         let pki = TestPKI.shared
-        let inbox = try Inbox(inboxDirectory: dir.url.appendingPathComponent("inbox"),
+        let inbox = try Inbox(inboxDirectory: inboxDirectory ?? dir.url.appendingPathComponent("inbox"),
                               quarantineDirectory: dir.url.appendingPathComponent("quarantine"),
-                              identity: try pki.identity("430100"), trust: try pki.trust())
+                              identity: try pki.identity("430100"), trust: try pki.trust(), storage: storage)
         let server = try PeerServer(
             configuration: PeerServerConfiguration(certificateFile: pki.cert("430100"), keyFile: pki.key("430100"), caFile: pki.ca,
-                                                   maxArchiveBytes: maxArchiveBytes, maxConcurrentUploads: maxUploads, retryAfterSeconds: 7),
+                                                   maxArchiveBytes: maxArchiveBytes, maxConcurrentUploads: maxUploads, retryAfterSeconds: 7,
+                                                   callers: callers),
             inbox: inbox, delegate: delegate)
         let task = Task { try await server.run() }
         let listening = try await eventually { server.port != nil }
@@ -74,8 +77,10 @@ struct RunningServer {
 /// `body` throws.
 func withServer<T>(in dir: TempDir, maxArchiveBytes: UInt64 = 64 << 20, maxUploads: Int = 8,
                    delegate: any PeerServerDelegate = TestDelegate(held: nil, heldId: ""),
+                   callers: CallerLimits = .default, storage: StorageLimits = .default, inboxDirectory: URL? = nil,
                    _ body: (RunningServer) async throws -> T) async throws -> T {
-    let server = try await RunningServer.start(in: dir, maxArchiveBytes: maxArchiveBytes, maxUploads: maxUploads, delegate: delegate)
+    let server = try await RunningServer.start(in: dir, maxArchiveBytes: maxArchiveBytes, maxUploads: maxUploads, delegate: delegate,
+                                               callers: callers, storage: storage, inboxDirectory: inboxDirectory)
     do {
         let result = try await body(server)
         await server.stop()
