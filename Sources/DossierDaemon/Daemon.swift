@@ -81,7 +81,7 @@ public struct Daemon: Sendable {
         let inbox: Inbox
         do {
             inbox = try Inbox(inboxDirectory: layout.inbox, quarantineDirectory: layout.quarantine, identity: identity,
-                              trust: trust, limits: config.limits)
+                              trust: trust, limits: config.limits, storage: config.storage)
         } catch { throw StartError.state("\(layout.inbox.path): \(error)") }
         let caBundle = try Self.caBundle(config, layout: layout)
         let client = PeerClient(tls: PeerTLS(certificateFile: config.certificateFile, keyFile: config.keyFile,
@@ -97,7 +97,8 @@ public struct Daemon: Sendable {
                 host: config.listen.host, port: config.listen.port, certificateFile: config.certificateFile,
                 keyFile: config.keyFile, caFile: caBundle, maxArchiveBytes: config.limits.maxArchiveBytes,
                 maxConcurrentUploads: config.maxConcurrentUploads, idleTimeoutSeconds: Int64(max(1, config.idleTimeout)),
-                lowSpeedBytesPerSecond: config.lowSpeedLimit, lowSpeedSeconds: config.lowSpeedTime),
+                lowSpeedBytesPerSecond: config.lowSpeedLimit, lowSpeedSeconds: config.lowSpeedTime,
+                callers: config.callerLimits),
             inbox: inbox, delegate: PeerRequests(authority: authority),
             onListening: { port in
                 let address = "\(config.listen.host):\(port)"

@@ -18,15 +18,15 @@ public final class MockPeerProcess: @unchecked Sendable {
         self.output = output
     }
 
-    /// Starts the mock and waits (up to 20 s) for its `listening` line.
-    public static func launch(in dir: TempDir, _ extra: [String] = []) async throws -> MockPeerProcess {
+    /// Starts the mock as authority `code` and waits (up to 20 s) for its `listening` line.
+    public static func launch(in dir: TempDir, _ extra: [String] = [], code: String = "430100") async throws -> MockPeerProcess {
         guard FileManager.default.isExecutableFile(atPath: executable) else {
             throw HarnessError.failed("build dossier-mock-peer first (swift build)")
         }
         let pki = TestPKI.shared
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = ["--cert", pki.cert("430100"), "--key", pki.key("430100"), "--ca", pki.ca,
+        process.arguments = ["--cert", pki.cert(code), "--key", pki.key(code), "--ca", pki.ca,
                              "--state", dir.path("mock-state")] + extra
         let output = dir.url.appendingPathComponent("mock-stdout-\(UUID().uuidString)")
         _ = FileManager.default.createFile(atPath: output.path, contents: nil)
