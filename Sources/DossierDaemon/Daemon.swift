@@ -101,7 +101,7 @@ public struct Daemon: Sendable {
         let inbox: Inbox
         do {
             inbox = try Inbox(inboxDirectory: layout.inbox, quarantineDirectory: layout.quarantine, identity: identity,
-                              trust: currentTrust, limits: config.limits)
+                              trust: currentTrust, limits: config.limits, storage: config.storage)
         } catch { throw StartError.state("\(layout.inbox.path): \(error)") }
         let client = PeerClient(tls: PeerTLS(certificateFile: config.certificateFile, keyFile: config.keyFile, trust: currentTrust))
         let pool = BlockingPool()
@@ -117,7 +117,8 @@ public struct Daemon: Sendable {
                 keyFile: config.keyFile, trust: currentTrust, acceptsCaller: { authority.config.accepts(caller: $0) },
                 maxArchiveBytes: config.limits.maxArchiveBytes,
                 maxConcurrentUploads: config.maxConcurrentUploads, idleTimeoutSeconds: Int64(max(1, config.idleTimeout)),
-                lowSpeedBytesPerSecond: config.lowSpeedLimit, lowSpeedSeconds: config.lowSpeedTime),
+                lowSpeedBytesPerSecond: config.lowSpeedLimit, lowSpeedSeconds: config.lowSpeedTime,
+                callers: config.callerLimits),
             delegate: PeerRequests(authority: authority),
             onListening: { port in
                 let address = "\(config.listen.host):\(port)"

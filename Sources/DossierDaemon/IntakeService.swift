@@ -6,7 +6,8 @@ import ServiceLifecycle
 
 /// Watches `intake/<destination-code>/`: a dossier folder moved (renamed) in there is checked,
 /// packed and queued, then removed; one that cannot be is moved to `intake/failed/` with a
-/// `reason.txt` beside its files. Folders must arrive by rename (atomic), not by a slow copy;
+/// `reason.txt` beside its files; while the state disk is below its free-space reserve, folders
+/// wait where they are. Folders must arrive by rename (atomic), not by a slow copy;
 /// names starting with `.` are ignored, so copy to `.name` first and rename when complete.
 final class IntakeService: Service, Sendable {
     private let authority: Authority
@@ -56,6 +57,10 @@ final class IntakeService: Service, Sendable {
             let packed = try await authority.submit(dossierDirectory: folder, destination: destination)
             try FileManager.default.removeItem(at: folder)
             authority.logger.info("intake queued", metadata: ["id": "\(packed.id)", "peer": "\(destination)", "folder": "\(folder.lastPathComponent)"])
+        } catch let error as SubmitError where error.isRetryable {
+            // The folder stays where it is and is taken at a later scan, once there is room.
+            authority.logger.warning("intake waiting", metadata: ["folder": "\(folder.lastPathComponent)", "reason": "\(error)"])
+            authority.errors.record(id: nil, peer: destination, error: "intake \(folder.lastPathComponent) waits: \(error)")
         } catch {
             reject(folder, destination: destination, reason: "\(error)")
         }

@@ -5,15 +5,26 @@ import DossierOutbox
 import DossierSystem
 import DossierTransport
 import Foundation
+import Hummingbird
 
 /// The daemon's answers to peers' calls (`PeerServerDelegate`): pushes are verified and stored
 /// by the inbox; archives held for pull-mode peers are the outbox entries waiting for them; a
 /// request for a vehicle is looked up in the local dossier store (`registry/<VIN>/`), checked,
 /// packed and queued.
+///
+/// Requests are idempotent (docs/protocol.md): while the archive made for a caller's request of
+/// a VIN and plate is still in the outbox (not delivered or cancelled), the same request gets
+/// the same `{requestId, archiveId}` again. The archive id is kept in `requests/`, so this
+/// holds across restarts; concurrent identical requests share one packing.
 struct PeerRequests: PeerServerDelegate {
     let authority: Authority
+    private let packing = SingleFlight<String>()
+
+    init(authority: Authority) { self.authority = authority }
 
     var authorityCode: String { authority.inbox.authority }
+
+    func hasRoom(for bytes: UInt64) throws -> Bool { try authority.inbox.hasRoom(for: bytes) }
 
     func makeUploadFile() throws(SystemError) -> IncomingFile { try authority.inbox.makeIncomingFile() }
 
@@ -80,15 +91,29 @@ struct PeerRequests: PeerServerDelegate {
         guard (try? VIN.check(request.vin)) != nil, let record = try? DossierFolder.load(folder),
               record.plate.number == request.plate
         else { return .unknownVehicle }
+        let made = authority.layout.requests.appendingPathComponent(SHA256.hex(of: Array("\(caller)\n\(request.vin)\n\(request.plate)".utf8)))
         do {
-            let packed = try await authority.submit(dossierDirectory: folder, destination: caller)
-            authority.logger.info("archive requested", metadata: ["id": "\(packed.id)", "peer": "\(caller)", "vin": "\(request.vin)"])
-            return .accepted(PeerProtocol.RequestAccepted(requestId: packed.id, archiveId: packed.id))
+            let id = try await packing.run(key: made.lastPathComponent) { [authority] in
+                if let earlier = try? String(contentsOf: made, encoding: .utf8), ArchiveID.isSafe(earlier),
+                   let entry = await authority.outbox.entry(id: earlier), !entry.state.isFinal {
+                    return earlier
+                }
+                let packed = try await authority.submit(dossierDirectory: folder, destination: caller)
+                authority.logger.info("archive requested", metadata: ["id": "\(packed.id)", "peer": "\(caller)", "vin": "\(request.vin)"])
+                let file = try DurableFile(finalURL: made)
+                try file.write(Array(packed.id.utf8))
+                try file.commit()
+                return packed.id
+            }
+            return .accepted(PeerProtocol.RequestAccepted(requestId: id, archiveId: id))
         } catch let refusal as DossierPackager.Refusal {
             if case let .problems(problems) = refusal { return .ineligible(problems.map { "\($0.code): \($0.message)" }) }
             return .ineligible(["\(refusal)"])
         } catch SubmitError.unknownPeer {
             return .ineligible(["not-a-peer: \(caller) is not a configured peer of \(authority.code)"])
+        } catch let error as SubmitError where error.isRetryable {
+            authority.logger.warning("archive request waits for disk space", metadata: ["peer": "\(caller)", "error": "\(error)"])
+            throw PeerHTTPError(.serviceUnavailable, "no-space", "this authority is short of disk space; try again later", retryAfter: 60)
         }
     }
 }

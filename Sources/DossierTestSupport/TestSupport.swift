@@ -158,3 +158,17 @@ public struct TestPKI: Sendable {
 extension VerificationReport {
     public var codes: [String] { reasons.map(\.code) }
 }
+
+/// Mounts a tmpfs with `options` (e.g. `size=12m`) on a new folder `name` in `dir`; nil, with
+/// the reason printed, where mounting is not permitted (tests needing it then skip).
+/// Unmount with `umount -l` when done.
+public func mountSmallTmpfs(_ name: String, in dir: URL, options: String) throws -> URL? {
+    let folder = dir.appendingPathComponent(name)
+    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    let mounted = try run("mount", ["-t", "tmpfs", "-o", options, "tmpfs", folder.path])
+    guard mounted.status == 0 else {
+        print("skipped: cannot mount a tmpfs here (\(mounted.stderr.trimmingCharacters(in: .whitespacesAndNewlines)))")
+        return nil
+    }
+    return folder
+}

@@ -51,7 +51,7 @@ struct ErrorBodyMiddleware: RouterMiddleware {
             return error.response
         } catch let error as SystemError where error.isOutOfSpace {
             context.logger.warning("request refused for lack of space", metadata: ["error": "\(error)"])
-            return PeerHTTPError(.serviceUnavailable, "unavailable", "the receiver is out of disk space; try again later",
+            return PeerHTTPError(.serviceUnavailable, "no-space", "the receiver is out of disk space; try again later",
                                  retryAfter: 60).response
         } catch let error as HTTPResponseError {
             return PeerHTTPError(error.status, "http-\(error.status.code)", error.status.reasonPhrase).response

@@ -85,13 +85,15 @@ public struct PeerOperations: Sendable {
         return try Self.decode(PeerProtocol.ArchiveList.self, response, expecting: 200)
     }
 
-    /// Downloads a held archive to `path`, resuming after the bytes already there.
-    /// - Throws: `TransportError`, or `Failure` when the answer is not 200/206.
-    public func download(baseURL: String, peer: PeerIdentity, id: String, to path: String) async throws {
+    /// Downloads a held archive to `path`, resuming after the bytes already there, stopping the
+    /// transfer before the file grows past `limit` bytes whatever the peer sends.
+    /// - Throws: `TransportError` (`.responseTooLarge` past `limit`), or `Failure` when the
+    ///   answer is not 200/206.
+    public func download(baseURL: String, peer: PeerIdentity, id: String, to path: String, limit: UInt64) async throws {
         var st = stat()
         let have = stat(path, &st) == 0 ? UInt64(st.st_size) : 0
         let response = try await client.send(PeerRequest(
-            method: .get, url: baseURL + PeerProtocol.archivePath(id), peer: peer, sink: .file(path: path, resumeFrom: have)))
+            method: .get, url: baseURL + PeerProtocol.archivePath(id), peer: peer, sink: .file(path: path, resumeFrom: have, limit: limit)))
         guard response.status == 200 || response.status == 206 else {
             throw Failure(status: response.status, detail: Self.detail(of: response))
         }

@@ -29,10 +29,11 @@ public struct PeerRequest: Sendable {
     }
 
     /// Where the answer's body goes. `memory` refuses answers over `limit` bytes; `file`
-    /// streams to `path`, appending from `resumeFrom` (sent as `Range: bytes=N-`).
+    /// streams to `path`, appending from `resumeFrom` (sent as `Range: bytes=N-`), and aborts
+    /// the transfer (`TransportError.responseTooLarge`) before the file would exceed `limit` bytes.
     public enum Sink: Sendable {
         case memory(limit: Int)
-        case file(path: String, resumeFrom: UInt64)
+        case file(path: String, resumeFrom: UInt64, limit: UInt64)
     }
 
     public var method: Method

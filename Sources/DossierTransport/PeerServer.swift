@@ -43,17 +43,22 @@ public struct PeerServer: Sendable {
 
         let router = Router(context: PeerRequestContext.self)
         router.add(middleware: ErrorBodyMiddleware())
+        router.add(middleware: RequestRateMiddleware(rate: RequestRate(perMinute: configuration.callers.requestsPerMinute)))
         middleware.forEach { router.add(middleware: $0) }
         PeerRoutes(configuration: configuration, delegate: delegate).register(on: router)
 
         let listening = ListeningPort()
         self.listening = listening
+        let limiter = ConnectionLimiter(limits: configuration.callers)
+        // Clamped to a day: a larger value is no deadline at all, and must not overflow the conversion.
+        let handshakeTimeout = TimeAmount.milliseconds(Int64(min(max(0.001, configuration.callers.handshakeTimeout), 86_400) * 1000))
         application = Application(
             router: router,
             server: HTTPServerBuilder { responder in
                 let http = HTTP1Channel(responder: responder, configuration: .init(idleTimeout: idleTimeout))
                 return ConnectionGate(base: ReloadableTLSChannel(base: http, tls: tls, inboundBytes: inboundBytes),
-                               admit: admitConnection, maxBodyBytes: configuration.maxArchiveBytes)
+                               admit: admitConnection, maxBodyBytes: configuration.maxArchiveBytes,
+                               limiter: limiter, handshakeTimeout: handshakeTimeout)
             },
             configuration: ApplicationConfiguration(address: .hostname(configuration.host, port: configuration.port),
                                                     serverName: "dossierd"),

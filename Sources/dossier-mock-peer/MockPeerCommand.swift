@@ -105,7 +105,12 @@ struct MockPeerCommand: AsyncParsableCommand {
 
         var server = try PeerServer(
             configuration: PeerServerConfiguration(host: host, port: port, certificateFile: cert, keyFile: key, trust: CurrentTrust(trust),
-                                                   maxArchiveBytes: maxArchiveBytes, maxConcurrentUploads: maxUploads),
+                                                   maxArchiveBytes: maxArchiveBytes, maxConcurrentUploads: maxUploads,
+                                                   // A stand-in for one peer, driven by tests and benchmarks:
+                                                   // only its upload slots limit the caller.
+                                                   callers: CallerLimits(uploadsPerCaller: maxUploads, connectionsPerCaller: 100_000,
+                                                                         connections: 100_000, requestsPerMinute: 100_000_000,
+                                                                         handshakeTimeout: 10)),
             delegate: held,
             middleware: [LogMiddleware(log: log),
                          FaultMiddleware(faults: faults, forger: ReceiptForger(inbox: inbox, identity: identity, wrongIdentity: wrongIdentity))],

@@ -50,6 +50,7 @@ struct HarnessDelegate: PeerServerDelegate {
     let rest: TestDelegate
 
     var authorityCode: String { inbox.authority }
+    func hasRoom(for bytes: UInt64) throws -> Bool { try inbox.hasRoom(for: bytes) }
     func makeUploadFile() throws(SystemError) -> IncomingFile { try inbox.makeIncomingFile() }
     func receivePush(_ file: ReceivedFile, id: String, caller: String) async throws -> PushDecision {
         try await inbox.receivePush(file, id: id, caller: caller, on: pool)
@@ -76,16 +77,18 @@ struct RunningServer {
     static func start(in dir: TempDir, maxArchiveBytes: UInt64 = 64 << 20, maxUploads: Int = 8,
                       delegate: TestDelegate = TestDelegate(held: nil, heldId: ""), trust: CurrentTrust? = nil,
                       acceptsCaller: @escaping @Sendable (String) -> Bool = { _ in true },
-                      certificate: String = "430100") async throws -> RunningServer {
+                      certificate: String = "430100", callers: CallerLimits = .default, storage: StorageLimits = .default,
+                      inboxDirectory: URL? = nil) async throws -> RunningServer {
         let pki = TestPKI.shared
         let trust = try trust ?? pki.currentTrust()
-        let inbox = try Inbox(inboxDirectory: dir.url.appendingPathComponent("inbox"),
+        let inbox = try Inbox(inboxDirectory: inboxDirectory ?? dir.url.appendingPathComponent("inbox"),
                               quarantineDirectory: dir.url.appendingPathComponent("quarantine"),
-                              identity: try pki.identity("430100"), trust: trust)
+                              identity: try pki.identity("430100"), trust: trust, storage: storage)
         let server = try PeerServer(
             configuration: PeerServerConfiguration(certificateFile: pki.cert(certificate), keyFile: pki.key(certificate), trust: trust,
                                                    acceptsCaller: acceptsCaller,
-                                                   maxArchiveBytes: maxArchiveBytes, maxConcurrentUploads: maxUploads, retryAfterSeconds: 7),
+                                                   maxArchiveBytes: maxArchiveBytes, maxConcurrentUploads: maxUploads, retryAfterSeconds: 7,
+                                                   callers: callers),
             delegate: HarnessDelegate(inbox: inbox, pool: BlockingPool(threads: 2), rest: delegate))
         let task = Task { try await server.run() }
         let listening = try await eventually(seconds: 30) { server.port != nil }
@@ -105,9 +108,11 @@ struct RunningServer {
 func withServer<T>(in dir: TempDir, maxArchiveBytes: UInt64 = 64 << 20, maxUploads: Int = 8,
                    delegate: TestDelegate = TestDelegate(held: nil, heldId: ""), trust: CurrentTrust? = nil,
                    acceptsCaller: @escaping @Sendable (String) -> Bool = { _ in true }, certificate: String = "430100",
+                   callers: CallerLimits = .default, storage: StorageLimits = .default, inboxDirectory: URL? = nil,
                    _ body: (RunningServer) async throws -> T) async throws -> T {
     let server = try await RunningServer.start(in: dir, maxArchiveBytes: maxArchiveBytes, maxUploads: maxUploads, delegate: delegate,
-                                               trust: trust, acceptsCaller: acceptsCaller, certificate: certificate)
+                                               trust: trust, acceptsCaller: acceptsCaller, certificate: certificate,
+                                               callers: callers, storage: storage, inboxDirectory: inboxDirectory)
     do {
         let result = try await body(server)
         await server.stop()

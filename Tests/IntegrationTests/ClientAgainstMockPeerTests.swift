@@ -107,13 +107,35 @@ import Testing
         try await mock.control("POST", "/held", json: #"{"path": "\#(held.path)", "destination": "441800", "id": "\#(held.id)"}"#)
         try await mock.control("POST", "/faults", json: #"{"trickle": 1, "trickleBytesPerSecond": 2000}"#)
         do {
-            try await ops.download(baseURL: mock.url, peer: peer, id: held.id, to: temp.path("trickled.dva"))
+            try await ops.download(baseURL: mock.url, peer: peer, id: held.id, to: temp.path("trickled.dva"), limit: 1 << 20)
             Issue.record("the trickle was not cut off")
         } catch let error as TransportError {
             guard case .timeout = error else { Issue.record("expected timeout, got \(error)"); return }
         }
         // After the faults, the same client still delivers.
         guard case .delivered = await push(ops, mock, big) else { Issue.record("no delivery after faults"); return }
+    }
+
+    /// The write callback aborts the transfer before the file passes its limit, whatever the
+    /// peer sends (here 1 MiB, listed as 1,000 bytes).
+    @Test func aDownloadStopsAtItsLimit() async throws {
+        let mock = try await MockPeerProcess.launch(in: temp)
+        let ops = try operations()
+        defer { ops.client.shutdown() }
+        let held = try archive(seed: 88, size: 1 << 20)
+        try await mock.control("POST", "/held", json: #"{"path": "\#(held.path)", "destination": "441800", "id": "\#(held.id)", "listedSize": 1000}"#)
+        let listed = try await ops.list(baseURL: mock.url, peer: peer, after: nil, limit: 10)
+        #expect(listed.archives.map(\.size) == [1000])
+        let target = temp.path("limited.dva")
+        do {
+            try await ops.download(baseURL: mock.url, peer: peer, id: held.id, to: target, limit: 1000)
+            Issue.record("the download was not stopped")
+        } catch let error as TransportError {
+            #expect(error == .responseTooLarge(url: mock.url + PeerProtocol.archivePath(held.id), limit: 1000), "\(error)")
+            #expect(!error.outcome.isRetryable)
+        }
+        let kept = (try FileManager.default.attributesOfItem(atPath: target)[.size] as? NSNumber)?.intValue ?? -1
+        #expect(kept >= 0 && kept <= 1000, "\(kept) bytes kept")
     }
 
     @Test func pullListDownloadWithResumeAndRequest() async throws {
@@ -128,7 +150,7 @@ import Testing
         let target = temp.path("pulled.dva")
         let whole = try Data(contentsOf: URL(fileURLWithPath: held.path))
         try whole.prefix(100_000).write(to: URL(fileURLWithPath: target))
-        try await ops.download(baseURL: mock.url, peer: peer, id: held.id, to: target)
+        try await ops.download(baseURL: mock.url, peer: peer, id: held.id, to: target, limit: UInt64(whole.count))
         #expect(try Data(contentsOf: URL(fileURLWithPath: target)) == whole)
         #expect(try await mock.log().contains { $0.status == 206 })
 

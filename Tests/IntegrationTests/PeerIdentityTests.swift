@@ -66,7 +66,7 @@ import Testing
             await #expect(throws: TransportError.self, "\(call)") {
                 switch call {
                 case "list": _ = try await operations.list(baseURL: mock.url, peer: wrong, after: nil, limit: 1)
-                case "download": try await operations.download(baseURL: mock.url, peer: wrong, id: packed.id, to: temp.path("x.dva"))
+                case "download": try await operations.download(baseURL: mock.url, peer: wrong, id: packed.id, to: temp.path("x.dva"), limit: packed.size)
                 case "acknowledge": try await operations.acknowledge(baseURL: mock.url, peer: wrong, id: packed.id, signedReceipt: [1])
                 default: _ = try await operations.requestArchive(baseURL: mock.url, peer: wrong, .init(vin: "V", plate: "P"))
                 }
