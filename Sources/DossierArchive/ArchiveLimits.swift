@@ -1,7 +1,7 @@
 import DossierModel
 
 /// Size limits applied while reading an archive, before any declared size is trusted. Together
-/// they bound what verifying one archive can make the process hold (DESIGN.md §9): the tag files,
+/// they bound what verifying one archive can make the process hold (docs/protocol.md): the tag files,
 /// the record, the document samples, the names and the extended headers of the entry being read.
 /// An archive beyond any of them is rejected as `size-limit` as soon as the bound is crossed,
 /// with a detail naming the bound (`Bound`).

@@ -195,7 +195,7 @@ enum ArchiveScanner {
     }
 }
 
-/// What one archive's files may add up to (DESIGN.md §9): every file's size is admitted here
+/// What one archive's files may add up to (docs/protocol.md): every file's size is admitted here
 /// before its content is read or handed to a helper, so that what the scan keeps in memory —
 /// tag files, the record, document samples — stays within `ArchiveLimits` whatever the archive
 /// declares. Sums saturate; a hostile size cannot make them wrap.

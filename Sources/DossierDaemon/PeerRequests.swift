@@ -13,7 +13,7 @@ import Hummingbird
 /// packed and queued.
 ///
 /// Requests are idempotent (docs/protocol.md): while the archive made for a caller's request of
-/// a VIN and plate is still in the outbox (not delivered or cancelled), the same request gets
+/// a VIN and plate is still open in the outbox (not delivered, cancelled or dead), the same request gets
 /// the same `{requestId, archiveId}` again. The archive id is kept in `requests/`, so this
 /// holds across restarts; concurrent identical requests share one packing.
 struct PeerRequests: PeerServerDelegate {
@@ -95,7 +95,7 @@ struct PeerRequests: PeerServerDelegate {
         do {
             let id = try await packing.run(key: made.lastPathComponent) { [authority] in
                 if let earlier = try? String(contentsOf: made, encoding: .utf8), ArchiveID.isSafe(earlier),
-                   let entry = await authority.outbox.entry(id: earlier), !entry.state.isFinal {
+                   let entry = await authority.outbox.entry(id: earlier), !entry.state.isFinal, entry.state != .dead {
                     return earlier
                 }
                 let packed = try await authority.submit(dossierDirectory: folder, destination: caller)

@@ -73,8 +73,15 @@ final class PullService: Service, Sendable {
         let peer = listing.peer
         let page = try await authority.operations.list(baseURL: peer.url, peer: peer.identity, after: listing.cursor, limit: Self.pageSize)
         listing.pages += 1
+        // One archive that cannot be pulled (listed too large, a broken download) is reported
+        // and skipped: it must not keep the archives listed after it from being fetched.
         for held in page.archives.prefix(Self.pageSize) where !Task.isShuttingDownGracefully {
-            try await pull(held, from: peer)
+            do {
+                try await pull(held, from: peer)
+            } catch {
+                authority.logger.warning("pull failed", metadata: ["peer": "\(peer.code)", "id": "\(held.id)", "error": "\(error)"])
+                authority.errors.record(id: held.id, peer: peer.code, error: "pull: \(error)")
+            }
         }
         guard let next = page.next else { return false }
         guard listing.seen.insert(next).inserted else { throw PullError.cursorStuck(next) }

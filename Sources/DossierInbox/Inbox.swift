@@ -9,7 +9,7 @@ import Synchronization
 import Glibc
 #endif
 
-/// The durable store of archives pushed to this authority (DESIGN.md §1, §3): verified archives
+/// The durable store of archives pushed to this authority (docs/architecture.md, docs/protocol.md): verified archives
 /// with their signed receipts in `inbox/`, rejected ones with their reasons in
 /// `quarantine/<sender>/<id>/`, uploads in progress in `inbox/.incoming/`.
 ///

@@ -3,7 +3,7 @@ import DossierTransport
 import Foundation
 
 /// One archive the inbox received and decided on: kept as `inbox/<id>.json` for an accepted
-/// archive and `quarantine/<id>/reason.json` for a rejected one.
+/// archive and `quarantine/<sender>/<id>/reason.json` for a rejected one.
 public struct InboxEntry: Codable, Sendable, Equatable {
     public var archiveId: String
     /// SHA-256 of the archive as received, lowercase hex.

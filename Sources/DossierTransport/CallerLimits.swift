@@ -1,7 +1,7 @@
 import Foundation
 
 /// What one authenticated caller may hold of the peer server, and what connections that have
-/// not (yet) authenticated may hold of it (DESIGN.md §9). One peer, compromised or buggy, must
+/// not (yet) authenticated may hold of it (docs/protocol.md). One peer, compromised or buggy, must
 /// not be able to take the server from the others.
 public struct CallerLimits: Sendable, Equatable {
     /// Uploads one caller may have in progress at once; more get 429 + `Retry-After`.

@@ -3,7 +3,7 @@ import NIOSSL
 import NIOTLS
 import Synchronization
 
-/// Counts the peer server's connections (DESIGN.md §9): at most `CallerLimits.connections` in
+/// Counts the peer server's connections (docs/protocol.md): at most `CallerLimits.connections` in
 /// all, and `connectionsPerCaller` for one authenticated caller. Connections that have not
 /// finished their TLS handshake cost nothing to open and prove nothing, so they are the ones
 /// given up: at the cap the oldest of them is closed to admit a new connection, and each is

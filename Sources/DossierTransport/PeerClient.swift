@@ -24,7 +24,7 @@ public struct PeerTLS: Sendable {
 /// One client owns one engine thread and its connection cache; share it across tasks (it is
 /// `Sendable`). Every server is verified inside the handshake: its chain against `tls.trust`
 /// (revocation included), host name, and its identity against the request's `PeerIdentity`
-/// (DESIGN.md §8); TLS 1.2 with ECDHE and AEAD suites, or TLS 1.3. Call `shutdown()` before
+/// (docs/protocol.md, Identity); TLS 1.2 with ECDHE and AEAD suites, or TLS 1.3. Call `shutdown()` before
 /// dropping it.
 public final class PeerClient: Sendable {
     /// Timeouts and limits applied to every request.

@@ -1,6 +1,6 @@
 import Foundation
 
-/// Who an outbound request must reach (DESIGN.md §8): the server certificate's subject must
+/// Who an outbound request must reach (docs/protocol.md, Identity): the server certificate's subject must
 /// hold exactly one `serialNumber`, equal to `code`, and when `spkiSHA256` is not empty its
 /// public key must be one of those pins. Checked inside the TLS handshake of every new
 /// connection and again before each request on a reused one.

@@ -1,7 +1,7 @@
 import Hummingbird
 import Synchronization
 
-/// Requests a minute per caller, as token buckets (DESIGN.md §9): each caller's bucket holds up
+/// Requests a minute per caller, as token buckets (docs/protocol.md): each caller's bucket holds up
 /// to `perMinute` tokens, refilled evenly over a minute; a request takes one. Memory is one
 /// bucket per authenticated caller (peers are the certificates the CA issued). Thread-safe.
 final class RequestRate: Sendable {

@@ -1,4 +1,4 @@
-/// How much of the disk received archives may take (DESIGN.md §9).
+/// How much of the disk received archives may take (docs/protocol.md).
 public struct StorageLimits: Sendable, Equatable {
     /// Bytes of rejected archives kept in quarantine for one sender; beyond it, each further
     /// rejected archive keeps only its first `keptBeyondQuota` bytes (with its digest and reasons).

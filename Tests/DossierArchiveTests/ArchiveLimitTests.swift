@@ -3,7 +3,7 @@ import DossierTestSupport
 import Foundation
 import Testing
 
-/// DESIGN.md §9: what one archive can make the verifier hold is bounded by `ArchiveLimits`,
+/// docs/protocol.md: what one archive can make the verifier hold is bounded by `ArchiveLimits`,
 /// each bound named in the `size-limit` finding, and the scan stops as soon as one is crossed.
 @Suite struct ArchiveLimitTests {
     let temp: TempDir

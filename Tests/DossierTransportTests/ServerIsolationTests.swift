@@ -4,7 +4,7 @@ import DossierTransport
 import Foundation
 import Testing
 
-/// DESIGN.md §9 on the inbound server, over real mTLS on loopback: one authenticated peer
+/// docs/protocol.md on the inbound server, over real mTLS on loopback: one authenticated peer
 /// cannot take what belongs to the others (ids, upload slots, connections, request rate, disk).
 @Suite(.serialized)
 struct ServerIsolationTests {

@@ -203,7 +203,10 @@ import Testing
         let secondError = entries[second]?["lastError"] as? String ?? ""
         #expect(secondError.contains("refused (HTTP 403): revoked") || secondError.contains("TLS"), "\(lines)")
         #expect(entries[third]?["state"] as? String != "delivered" && entries[third]?["state"] as? String != "dead", "\(lines)")
-        #expect((entries[third]?["lastError"] as? String ?? "").contains("TLS"), "\(lines)")
+        let thirdError = (entries[third]?["lastError"] as? String) ?? ""
+        // Under TLS 1.3 the refusal of a client certificate may reach curl as the server's alert
+        // on the first read rather than during the handshake: either way it names the certificate.
+        #expect(thirdError.contains("TLS") || thirdError.contains("certificate"), "\(lines)")
         #expect(try inbox(destination).count == 1, "only the archive sent before the revocation")
         #expect(destination.log.contains("client certificate refused at the handshake"))
         _ = try await origin.stop()
