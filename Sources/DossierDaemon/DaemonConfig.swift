@@ -144,7 +144,7 @@ public struct DaemonConfig: Sendable {
         limits.maxFileBytes = try limitsTable?.size("max_document_size") ?? limits.maxFileBytes
         limits.maxEntries = try limitsTable?.int("max_files", range: 1...1_000_000) ?? limits.maxEntries
         limits.maxTagFileBytes = try limitsTable?.size("max_tag_file_size") ?? limits.maxTagFileBytes
-        limits.maxTagFiles = try limitsTable?.int("max_tag_files", range: 4...10_000) ?? limits.maxTagFiles
+        limits.maxTagFiles = try limitsTable?.int("max_tag_files", range: 5...10_000) ?? limits.maxTagFiles
         limits.maxTagBytesTotal = try limitsTable?.size("max_tag_files_size") ?? limits.maxTagBytesTotal
         limits.maxRecordBytes = try limitsTable?.size("max_record_size") ?? limits.maxRecordBytes
         limits.maxPaxBytesPerEntry = try limitsTable?.size("max_pax_size_per_entry") ?? limits.maxPaxBytesPerEntry

@@ -40,7 +40,8 @@ struct RequestRateMiddleware: RouterMiddleware {
     let rate: RequestRate
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        if let caller = await context.callerAuthority(), let wait = rate.take(caller: caller) {
+        // Certificates without an authority code (answered 403 anyway) share one bucket.
+        if let wait = rate.take(caller: await context.callerAuthority() ?? "") {
             throw PeerHTTPError(.tooManyRequests, "too-many-requests", "more requests than allowed a minute", retryAfter: wait)
         }
         return try await next(request, context)
