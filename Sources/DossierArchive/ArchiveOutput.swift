@@ -1,4 +1,5 @@
 import Dispatch
+import DossierSystem
 import Foundation
 
 /// The byte stream of an archive being written: buffered, then hashed (SHA-256 of the whole

@@ -1,6 +1,7 @@
+import DossierSystem
 import Foundation
 
-/// What goes into bag-info besides what the packer computes (DESIGN.md §2).
+/// What goes into bag-info besides what the packer computes (docs/archive-format.md).
 public struct BagIdentity: Sendable, Equatable {
     public var origin: String
     public var destination: String
@@ -127,7 +128,7 @@ public enum ArchivePacker {
         for name in names {
             let source = dir + "/" + name
             var st = stat()
-            guard lstat(source, &st) == 0 else { throw ArchiveError.io(path: source, operation: "stat", errno: errno) }
+            guard lstat(source, &st) == 0 else { throw SystemError.last(.stat, path: source) }
             switch st.st_mode & S_IFMT {
             case S_IFDIR: try collect(source, relative: "\(relative)/\(name)", into: &files)
             case S_IFREG: files.append(PayloadFile(path: "\(relative)/\(name)", source: source, size: UInt64(st.st_size)))
@@ -147,7 +148,7 @@ public enum ArchivePacker {
 
     /// Streams one file into the archive, returning its SHA-256 (hex).
     private static func copy(_ item: PayloadFile, into output: ArchiveOutput) throws -> String {
-        let fd = try openForReading(item.source)
+        let fd = try FileIO.openForReading(item.source)
         defer { close(fd) }
         posix_fadvise(fd, 0, 0, Int32(POSIX_FADV_SEQUENTIAL))
         let hash = SHA256()
@@ -155,7 +156,7 @@ public enum ArchivePacker {
         while left > 0 {
             let n = try output.fillDirectly(limit: Int(min(left, UInt64(ArchiveOutput.bufferSize)))) { room in
                 guard let base = room.baseAddress else { return 0 }
-                let n = try readSome(fd: fd, into: base, count: room.count, path: item.source)
+                let n = try FileIO.readSome(fd: fd, into: base, count: room.count, path: item.source)
                 hash.update(UnsafeRawBufferPointer(start: base, count: n))
                 return n
             }
@@ -163,7 +164,7 @@ public enum ArchivePacker {
             left -= UInt64(n)
         }
         var probe: UInt8 = 0
-        guard try readSome(fd: fd, into: &probe, count: 1, path: item.source) == 0 else {
+        guard try FileIO.readSome(fd: fd, into: &probe, count: 1, path: item.source) == 0 else {
             throw ArchiveError.documentChanged(path: item.source)
         }
         return hash.finish().hexString

@@ -1,4 +1,5 @@
 import DossierModel
+import DossierSystem
 import Foundation
 
 /// What one streaming pass over an archive found: the bag's files with their digests, the tag
@@ -23,21 +24,21 @@ struct ArchiveContents {
 /// Reads an archive's tar stream once, keeping only tag files, the record and document samples
 /// in memory. The calling thread walks the headers and reads the small files; documents are
 /// hashed by `RangeHashing` straight from the file while the walk goes on, and so is the whole
-/// file when its digest is asked for (a second read). Every structural check of DESIGN.md §2 that can be made on the stream is made here;
+/// file when its digest is asked for (a second read). Every structural check of docs/archive-format.md that can be made on the stream is made here;
 /// bag-level checks follow in `ArchiveVerifier`.
 enum ArchiveScanner {
     static let recordPath = "data/dossier.json"
     static let documentsPrefix = "data/documents/"
 
     /// Scans the archive at `path`.
-    /// - Throws: `ArchiveError.io` when the file cannot be read at all; problems with its
+    /// - Throws: `SystemError` when the file cannot be read at all; problems with its
     ///   contents are findings, not errors.
     static func scan(path: String, limits: ArchiveLimits, digestArchive: Bool) throws -> ArchiveContents {
-        let fd = try openForReading(path)
+        let fd = try FileIO.openForReading(path)
         defer { close(fd) }
         var contents = ArchiveContents()
         var st = stat()
-        guard fstat(fd, &st) == 0 else { throw ArchiveError.io(path: path, operation: "stat", errno: errno) }
+        guard fstat(fd, &st) == 0 else { throw SystemError.last(.stat, path: path) }
         contents.archiveSize = UInt64(st.st_size)
         if st.st_size == 0 {
             contents.findings.append(Finding(.integrity, "not-a-tar", "the file is empty"))

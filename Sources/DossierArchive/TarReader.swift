@@ -1,3 +1,4 @@
+import DossierSystem
 import Foundation
 
 /// A streaming reader of tar entries from a file descriptor, for hostile input: every length is
@@ -155,7 +156,7 @@ final class TarReader {
             start = 0
             end = 0
             guard lseek(fd, off_t(offset), SEEK_SET) >= 0 else {
-                throw ArchiveError.io(path: path, operation: "seek", errno: errno)
+                throw SystemError.last(.read, path: path)
             }
             return
         }
@@ -225,7 +226,7 @@ final class TarReader {
             start = 0
         }
         while end - start < count, !atEOF, let base = buffer.baseAddress {
-            let n = try readSome(fd: fd, into: base + end, count: buffer.count - end, path: path)
+            let n = try FileIO.readSome(fd: fd, into: base + end, count: buffer.count - end, path: path)
             if n == 0 { atEOF = true } else { end += n }
         }
         return end - start >= count

@@ -1,6 +1,8 @@
 import DossierArchive
+import DossierInbox
 import DossierModel
 import DossierOutbox
+import DossierSystem
 import DossierTransport
 import Foundation
 import Logging
@@ -14,6 +16,8 @@ final class Authority: Sendable {
     let outbox: Outbox
     let inbox: Inbox
     let operations: PeerOperations
+    /// Where packing, verification, digests and other blocking file work run.
+    let pool: BlockingPool
     let errors = RecentErrors()
     let logger: Logger
     let startedAt = Date()
@@ -26,8 +30,9 @@ final class Authority: Sendable {
     let pushWake = WakeSignal()
 
     init(config: DaemonConfig, identity: SigningIdentity, layout: StateLayout, outbox: Outbox, inbox: Inbox,
-         operations: PeerOperations, logger: Logger) {
+         operations: PeerOperations, pool: BlockingPool, logger: Logger) {
         self.layout = layout
+        self.pool = pool
         self.outbox = outbox
         self.inbox = inbox
         self.operations = operations
@@ -55,9 +60,11 @@ final class Authority: Sendable {
         guard free >= config.storage.freeSpaceReserve else {
             throw SubmitError.noSpace(path: layout.staging.path, free: free, reserve: config.storage.freeSpaceReserve)
         }
-        let packed = try DossierPackager.pack(
-            dossierDirectory: dossierDirectory, destination: destination, identity: identity, policy: config.policy,
-            outputDirectory: layout.staging)
+        let (identity, staging) = (identity, layout.staging)
+        let packed = try await pool.run {
+            try DossierPackager.pack(dossierDirectory: dossierDirectory, destination: destination, identity: identity,
+                                     policy: config.policy, outputDirectory: staging)
+        }
         do {
             _ = try await outbox.enqueue(archive: URL(fileURLWithPath: packed.path), id: packed.id, destination: destination,
                                          digest: packed.sha256, size: packed.size)
@@ -69,6 +76,16 @@ final class Authority: Sendable {
         logger.info("archive queued", metadata: ["id": "\(packed.id)", "peer": "\(destination)", "bytes": "\(packed.size)",
                                                  "source": "\(dossierDirectory.lastPathComponent)"])
         return packed
+    }
+
+    /// Keeps a peer's signed receipt as `receipts/<id>.<suffix>.p7m`, durably, and returns its
+    /// path relative to the state directory (as the journal records it, so that a moved state
+    /// directory still finds it; `layout.resolve` makes it absolute).
+    /// - Throws: `SystemError`.
+    func storeReceipt(_ signed: [UInt8], id: String, suffix: String) throws(SystemError) -> String {
+        let relative = "receipts/\(id).\(suffix).p7m"
+        try DurableFile.write(signed, to: layout.resolve(relative))
+        return relative
     }
 }
 

@@ -1,4 +1,5 @@
 import DossierArchive
+import DossierInbox
 import DossierModel
 import DossierOutbox
 import DossierTransport
@@ -8,7 +9,9 @@ import Foundation
 /// Relative paths are resolved against the config file's folder. A value type: reloading
 /// builds a new one and swaps it in only if it is valid.
 public struct DaemonConfig: Sendable {
-    /// How this authority may talk to one peer.
+    /// How archives for one peer travel: `push`, we PUT them to it; `pull`, it cannot be
+    /// reached from outside, so we hold them and it GETs them from us; `both`, we push and
+    /// also let it pull. Whether we fetch archives *from* that peer is `Peer.poll`.
     public enum PeerMode: String, Sendable, CaseIterable { case push, pull, both }
 
     public struct Peer: Sendable, Equatable {
@@ -19,6 +22,16 @@ public struct DaemonConfig: Sendable {
         public var mode: PeerMode
         /// Pushes in flight to this peer at once.
         public var maxConcurrent: Int
+        /// The peer holds archives for us (we are its pull-mode peer): list and download
+        /// them every `pull_poll`. Never implied by `mode`: a pull-mode peer is one that
+        /// cannot be reached, so polling it would fail.
+        public var poll: Bool
+        /// SHA-256 digests of the public keys (DER SubjectPublicKeyInfo) the peer's server may
+        /// present; empty: any key of a certificate naming `code`.
+        public var spkiSHA256: [[UInt8]]
+
+        /// What its server must prove to be on every outbound connection.
+        public var identity: PeerIdentity { PeerIdentity(code: code, spkiSHA256: spkiSHA256) }
     }
 
     public struct Endpoint: Sendable, Equatable {
@@ -38,6 +51,9 @@ public struct DaemonConfig: Sendable {
     /// What one caller may hold of the server, and what idle or handshaking connections may
     /// hold of it (DESIGN.md §9).
     public var callerLimits: CallerLimits
+    /// Whether authorities that are not configured peers may call the inbound server (403
+    /// `unknown-peer` otherwise).
+    public var acceptUnlistedPeers: Bool
     /// Inbound uploads slower than this (bytes/s, averaged after `lowSpeedTime`) are cut off;
     /// connections silent for `idleTimeout` are closed.
     public var lowSpeedLimit: Int
@@ -57,12 +73,18 @@ public struct DaemonConfig: Sendable {
     public var pullMaxPages: Int
     public var policy: TransferPolicy
     public var intakeInterval: TimeInterval
+    /// Dossiers packed at once by intake (`[intake] parallel`, default one per core): packing
+    /// is CPU-bound, and several in flight keep the pushes fed.
+    public var intakeParallel: Int
     public var pullInterval: TimeInterval
     public var compactionInterval: TimeInterval
     public var drainTimeout: TimeInterval
     public var peers: [Peer]
 
     public func peer(_ code: String) -> Peer? { peers.first { $0.code == code } }
+
+    /// Whether the inbound server lets authority `code` in.
+    public func accepts(caller code: String) -> Bool { acceptUnlistedPeers || peer(code) != nil }
 
     /// Reads and validates a config file.
     /// - Throws: `ConfigError` naming the file, the key and the problem.
@@ -109,6 +131,7 @@ public struct DaemonConfig: Sendable {
         callerLimits.connections = try server?.int("max_connections", range: 1...1_000_000) ?? callerLimits.connections
         callerLimits.requestsPerMinute = try server?.int("requests_per_minute", range: 1...1_000_000) ?? callerLimits.requestsPerMinute
         callerLimits.handshakeTimeout = try server?.duration("tls_handshake_timeout") ?? callerLimits.handshakeTimeout
+        let acceptUnlisted = try server?.bool("accept_unlisted_peers") ?? false
         try server?.rejectUnknownKeys()
 
         var state = try root.table("state")
@@ -160,6 +183,10 @@ public struct DaemonConfig: Sendable {
 
         let policy = try root.table("policy")?.decode(TransferPolicy.self) ?? .default
 
+        var intakeTable = try root.table("intake")
+        let intakeParallel = try intakeTable?.int("parallel", range: 1...64) ?? max(1, ProcessInfo.processInfo.activeProcessorCount)
+        try intakeTable?.rejectUnknownKeys()
+
         var timing = try root.table("timing")
         let intake = try timing?.duration("intake_poll") ?? 2
         let pull = try timing?.duration("pull_poll") ?? 30
@@ -175,6 +202,13 @@ public struct DaemonConfig: Sendable {
             guard !peers.contains(where: { $0.code == peerCode }) else { throw table.error("code", "peer \(peerCode) is listed twice") }
             let url = try table.requiredString("url")
             guard url.hasPrefix("https://"), URL(string: url)?.host != nil else { throw table.error("url", "expected an https:// URL") }
+            var pins: [[UInt8]] = []
+            for text in try table.strings("spki_sha256") ?? [] {
+                guard let pin = Data(base64Encoded: text), pin.count == 32 else {
+                    throw table.error("spki_sha256", "\"\(text)\" is not a base64 SHA-256 digest (44 characters)")
+                }
+                pins.append([UInt8](pin))
+            }
             let modeText = try table.string("mode") ?? "push"
             guard let mode = PeerMode(rawValue: modeText) else {
                 throw table.error("mode", "\"\(modeText)\" is not one of push, pull, both")
@@ -182,7 +216,7 @@ public struct DaemonConfig: Sendable {
             peers.append(Peer(
                 code: peerCode, name: try table.string("name") ?? "Authority \(peerCode)",
                 url: url.hasSuffix("/") ? String(url.dropLast()) : url, mode: mode,
-                maxConcurrent: try table.int("max_concurrent", range: 1...256) ?? 4))
+                maxConcurrent: try table.int("max_concurrent", range: 1...256) ?? 4, poll: try table.bool("poll") ?? false, spkiSHA256: pins))
             try table.rejectUnknownKeys()
         }
         try root.rejectUnknownKeys()
@@ -190,11 +224,11 @@ public struct DaemonConfig: Sendable {
         return DaemonConfig(
             file: file, authorityCode: code, authorityName: name, certificateFile: certificate, keyFile: key,
             trustFiles: trust.map(resolve), crlFiles: crl.map(resolve), listen: listen, maxConcurrentUploads: uploads,
-            callerLimits: callerLimits,
+            callerLimits: callerLimits, acceptUnlistedPeers: acceptUnlisted,
             lowSpeedLimit: lowSpeedLimit, lowSpeedTime: lowSpeedTime, idleTimeout: idleTimeout,
             adminSocket: socket, metricsListen: metrics, stateDirectory: stateDirectory, registryDirectory: registry,
             retry: retry, circuitThreshold: circuit, limits: limits, storage: storage, pullMaxPages: pullMaxPages,
-            policy: policy, intakeInterval: intake,
+            policy: policy, intakeInterval: intake, intakeParallel: intakeParallel,
             pullInterval: pull, compactionInterval: compaction, drainTimeout: drain, peers: peers)
     }
 

@@ -1,4 +1,5 @@
 import DossierArchive
+import DossierSystem
 import Foundation
 import Logging
 import ServiceLifecycle
@@ -20,20 +21,35 @@ final class IntakeService: Service, Sendable {
         }
     }
 
-    /// Processes every folder waiting in intake now.
+    /// Processes every folder waiting in intake now, up to `[intake] parallel` at once (each
+    /// packs on the blocking pool), oldest name first.
     func scanOnce() async {
+        let waiting = waitingFolders()
+        let parallel = authority.config.intakeParallel
+        await withTaskGroup(of: Void.self) { group in
+            for (index, (folder, destination)) in waiting.enumerated() {
+                if Task.isShuttingDownGracefully { break }
+                if index >= parallel { await group.next() }
+                group.addTask { await self.process(folder, destination: destination) }
+            }
+        }
+    }
+
+    /// `intake/<destination>/<folder>` pairs, sorted; names starting with `.` are still arriving.
+    private func waitingFolders() -> [(URL, String)] {
         let intake = authority.layout.intake
         let manager = FileManager.default
+        var waiting: [(URL, String)] = []
         for destination in ((try? manager.contentsOfDirectory(atPath: intake.path)) ?? []).sorted()
         where destination != "failed" && !destination.hasPrefix(".") {
             let queue = intake.appendingPathComponent(destination)
             var isDirectory: ObjCBool = false
             guard manager.fileExists(atPath: queue.path, isDirectory: &isDirectory), isDirectory.boolValue else { continue }
             for name in ((try? manager.contentsOfDirectory(atPath: queue.path)) ?? []).sorted() where !name.hasPrefix(".") {
-                if Task.isShuttingDownGracefully { return }
-                await process(queue.appendingPathComponent(name), destination: destination)
+                waiting.append((queue.appendingPathComponent(name), destination))
             }
         }
+        return waiting
     }
 
     private func process(_ folder: URL, destination: String) async {
@@ -56,9 +72,8 @@ final class IntakeService: Service, Sendable {
         let target = authority.layout.intakeFailed.appendingPathComponent("\(destination)-\(folder.lastPathComponent)-\(stamp)")
         do {
             try FileManager.default.moveItem(at: folder, to: target)
-            let file = try DurableFile(finalURL: target.appendingPathComponent("reason.txt"))
-            try file.write(Array("destination: \(destination)\nrefused at: \(Date().formatted(.iso8601))\n\n\(reason)\n".utf8))
-            try file.commit()
+            try DurableFile.write(Array("destination: \(destination)\nrefused at: \(Date().formatted(.iso8601))\n\n\(reason)\n".utf8),
+                                  to: target.appendingPathComponent("reason.txt"))
         } catch {
             authority.logger.error("intake folder could not be moved aside", metadata: ["folder": "\(folder.path)", "error": "\(error)"])
         }

@@ -1,10 +1,11 @@
 import DossierArchive
+import DossierInbox
 import DossierTransport
 import Foundation
 import Logging
 import ServiceLifecycle
 
-/// For peers in pull mode (or both): asks each for the archives it holds for us, downloads
+/// For peers that hold archives for us (`poll = true`): asks each for what it holds, downloads
 /// them (resuming a partial download), verifies and stores them through the inbox exactly as a
 /// push would be, and sends back our signed receipt.
 ///
@@ -50,9 +51,9 @@ final class PullService: Service, Sendable {
         }
     }
 
-    /// One round: a page of each pull peer in turn until every list is done.
+    /// One round: a page of each polled peer in turn until every list is done.
     private func pullRound() async {
-        var listings = authority.config.peers.filter { $0.mode != .push }.map { Listing(peer: $0) }
+        var listings = authority.config.peers.filter(\.poll).map { Listing(peer: $0) }
         while !listings.isEmpty && !Task.isShuttingDownGracefully && !Task.isCancelled {
             var unfinished: [Listing] = []
             for var listing in listings {
@@ -70,7 +71,7 @@ final class PullService: Service, Sendable {
     /// Pulls the archives of the next page; true when the list goes on.
     private func pullPage(_ listing: inout Listing) async throws -> Bool {
         let peer = listing.peer
-        let page = try await authority.operations.list(baseURL: peer.url, after: listing.cursor, limit: Self.pageSize)
+        let page = try await authority.operations.list(baseURL: peer.url, peer: peer.identity, after: listing.cursor, limit: Self.pageSize)
         listing.pages += 1
         for held in page.archives.prefix(Self.pageSize) where !Task.isShuttingDownGracefully {
             try await pull(held, from: peer)
@@ -90,27 +91,35 @@ final class PullService: Service, Sendable {
         var st = stat()
         if stat(partial.path, &st) != 0 || UInt64(st.st_size) < held.size {
             do {
-                try await authority.operations.download(baseURL: peer.url, id: held.id, to: partial.path, limit: held.size)
+                try await authority.operations.download(baseURL: peer.url, peer: peer.identity, id: held.id, to: partial.path,
+                                                        limit: held.size)
             } catch {
                 // More bytes than listed: what arrived is not the archive; nothing of it is kept.
                 if case TransportError.responseTooLarge = error { try? FileManager.default.removeItem(at: partial) }
                 throw error
             }
         }
-        let received = try FileDigest.received(path: partial.path)
-        let outcome = try authority.inbox.receive(received, id: held.id, caller: peer.code)
+        let (inbox, path) = (authority.inbox, partial.path)
+        let outcome = try await authority.pool.run {
+            let (size, digest) = try SHA256.file(path)
+            return try inbox.receive(ReceivedFile(path: path, size: size, digest: digest), id: held.id, caller: peer.code)
+        }
         let signed: [UInt8]
         switch outcome {
         case let .accepted(receipt, _), let .rejected(receipt, _, _):
             signed = receipt
         case .busy:
             return
+        case let .unavailable(detail):
+            // The download was dropped with the verdict; it is fetched and judged again at the next pull.
+            authority.errors.record(id: held.id, peer: peer.code, error: "pulled archive not judged yet: \(detail)")
+            return
         case .conflict, .forbidden, .idMismatch:
             try? FileManager.default.removeItem(at: partial)
             authority.errors.record(id: held.id, peer: peer.code, error: "pulled archive refused: \(outcome)")
             return
         }
-        try await authority.operations.acknowledge(baseURL: peer.url, id: held.id, signedReceipt: signed)
-        authority.logger.info("archive pulled", metadata: ["id": "\(held.id)", "peer": "\(peer.code)", "bytes": "\(received.size)"])
+        try await authority.operations.acknowledge(baseURL: peer.url, peer: peer.identity, id: held.id, signedReceipt: signed)
+        authority.logger.info("archive pulled", metadata: ["id": "\(held.id)", "peer": "\(peer.code)", "bytes": "\(held.size)"])
     }
 }

@@ -97,7 +97,7 @@ final class ConnectionGuard: ChannelInboundHandler, RemovableChannelHandler {
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if case .handshakeCompleted = event as? TLSUserEvent {
-            let certificate = try? context.pipeline.syncOperations.nioSSL_peerCertificate()
+            let certificate = try? context.pipeline.syncOperations.nioSSL_peerCertificate()?.toDERBytes()
             guard limiter.authenticated(context.channel, caller: certificate.flatMap(PeerRequestContext.authority(of:))) else {
                 context.close(promise: nil)
                 return

@@ -19,6 +19,8 @@ final class CurlTransfer {
     /// Set when a callback aborted the transfer on purpose.
     private(set) var localFailure: TransportError?
     let errorBuffer = UnsafeMutablePointer<CChar>.allocate(capacity: Int(CURL_ERROR_SIZE) + 1)
+    /// The peer's expected identity, read by the TLS callbacks of this transfer's connections.
+    private var pin: UnsafeMutablePointer<dossier_pin>?
 
     init(request: PeerRequest, easy: UnsafeMutableRawPointer, continuation: CheckedContinuation<PeerResponse, any Error>) {
         self.request = request
@@ -32,6 +34,13 @@ final class CurlTransfer {
         if sinkFD >= 0 { close(sinkFD) }
         curl_slist_free_all(headerList)
         errorBuffer.deallocate()
+        dossier_pin_free(pin)
+    }
+
+    /// The server's identity did not match the request's peer: what it presented instead.
+    var identityMismatch: String? {
+        guard let pin, dossier_pin_failure_kind(pin) != Int32(DOSSIER_PIN_OK.rawValue) else { return nil }
+        return String(cString: dossier_pin_presented(pin))
     }
 
     /// Opens the body source and sink and sets every option on the easy handle.
@@ -47,8 +56,11 @@ final class CurlTransfer {
         try check(dossier_curl_easy_setopt_long(easy, CURLOPT_NOSIGNAL, 1), "nosignal")
         try check(dossier_curl_easy_setopt_str(easy, CURLOPT_SSLCERT, tls.certificateFile), "client certificate")
         try check(dossier_curl_easy_setopt_str(easy, CURLOPT_SSLKEY, tls.keyFile), "client key")
-        try check(dossier_curl_easy_setopt_str(easy, CURLOPT_CAINFO, tls.caFile), "CA file")
-        if let crl = tls.crlFile { try check(dossier_curl_easy_setopt_str(easy, CURLOPT_CRLFILE, crl), "CRL file") }
+        // The chain is verified against `tls.trust`'s store, which the pin installs in each new
+        // SSL_CTX: libcurl need not load any CA file (nor the system bundle) of its own.
+        try check(dossier_curl_easy_setopt_str(easy, CURLOPT_CAINFO, nil), "CA file")
+        try check(dossier_curl_easy_setopt_str(easy, CURLOPT_CAPATH, nil), "CA path")
+        try configurePin(tls: tls, check: check)
         try check(dossier_curl_easy_setopt_long(easy, CURLOPT_SSL_VERIFYPEER, 1), "verify peer")
         try check(dossier_curl_easy_setopt_long(easy, CURLOPT_SSL_VERIFYHOST, 2), "verify host")
         try check(dossier_curl_easy_setopt_long(easy, CURLOPT_SSLVERSION, Int(CURL_SSLVERSION_TLSv1_2)), "TLS version")
@@ -71,6 +83,19 @@ final class CurlTransfer {
         try configureSink(check: check, lines: &lines)
         for line in lines { headerList = curl_slist_append(headerList, line) }
         try check(dossier_curl_easy_setopt_slist(easy, CURLOPT_HTTPHEADER, headerList), "headers")
+    }
+
+    private func configurePin(tls: PeerTLS, check: (CURLcode, String) throws(TransportError) -> Void) throws(TransportError) {
+        guard let pin = dossier_pin_new(easy, tls.trust.store.store, request.peer.code) else {
+            throw .setup(url: request.url, detail: "out of memory")
+        }
+        self.pin = pin
+        for key in request.peer.spkiSHA256 {
+            guard key.count == 32, dossier_pin_add_spki(pin, key) == 1 else {
+                throw .setup(url: request.url, detail: "SPKI pins are 32-byte SHA-256 digests, at most \(DOSSIER_PIN_MAX_SPKI)")
+            }
+        }
+        try check(dossier_curl_easy_pin(easy, pin), "peer pin")
     }
 
     private func configureBody(check: (CURLcode, String) throws(TransportError) -> Void, me: UnsafeMutableRawPointer) throws(TransportError) {

@@ -9,7 +9,7 @@ struct BenchOptions: ParsableArguments {
     var rounds = 5
 }
 
-/// Measures each figure of the issues beside a baseline from the same run (DESIGN.md §7).
+/// Measures each figure of the issues beside a baseline from the same run (README "Benchmarks").
 @main
 struct DossierBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,6 +1,7 @@
 import ArgumentParser
 import DossierArchive
 import DossierModel
+import DossierSamples
 import DossierTestSupport
 import Foundation
 

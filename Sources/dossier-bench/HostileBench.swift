@@ -1,6 +1,7 @@
 import ArgumentParser
 import DossierArchive
 import DossierModel
+import DossierSamples
 import DossierTestSupport
 import DossierTransport
 import Foundation
@@ -60,7 +61,7 @@ enum HostileBench {
         let pid = daemon.process.processIdentifier
         let idle = procStatusKiB(pid, "VmRSS:") / 1024
         let status = try measure(["curl", "-sS", "-o", "/dev/null", "-H", "Expect:", "--cert", pki.cert("441800"), "--key", pki.key("441800"),
-                                  "--cacert", pki.ca, "-T", path, "\(try daemon.url)/v1/archives/\(id)"]).status
+                                  "--cacert", pki.ca] + upload(path, to: "\(try daemon.url)/v1/archives/\(id)", rate: nil)).status
         guard status == 0 else { throw BenchFailure.failed("curl -T \(path)", status) }
         let peak = procStatusKiB(pid, "VmHWM:") / 1024
         _ = try await daemon.stop()
@@ -70,23 +71,23 @@ enum HostileBench {
     /// p99 seconds of `GET /v1/health` from 110000 (one kept-alive connection) while 441800
     /// trickles 16 hostile uploads, one in each slot, which are verified as they complete.
     static func healthUnderLoad(temp: TempDir, pki: TestPKI) async throws -> Double {
-        let daemon = try DaemonProcess(code: "430100", in: temp.url, pki: pki, peers: [.init(code: "441800", url: "https://127.0.0.1:1")],
-                                       server: "max_concurrent_uploads = 16\nmax_uploads_per_peer = 16")
+        let daemon = try destination(temp: temp, pki: pki, server: "max_concurrent_uploads = 16\nmax_uploads_per_peer = 16")
         try await daemon.start()
         let url = try daemon.url
         var uploads: [Process] = []
         for i in 0..<16 {
             let path = temp.path("load-\(i).dva")
             try (i.isMultiple(of: 2) ? HostileArchive.paxChain : HostileArchive.tagFlood)("load-\(i)", 48 << 20, path)
-            uploads.append(try curlProcess(["--limit-rate", "4M", "-T", path, "\(url)/v1/archives/load-\(i)"], as: "441800", pki: pki))
+            uploads.append(try curlProcess(upload(path, to: "\(url)/v1/archives/load-\(i)", rate: "4M"), as: "441800", pki: pki))
         }
-        let client = PeerClient(tls: PeerTLS(certificateFile: pki.cert("110000"), keyFile: pki.key("110000"), caFile: pki.ca))
+        let trust = try pki.currentTrust()
+        let client = PeerClient(tls: PeerTLS(certificateFile: pki.cert("110000"), keyFile: pki.key("110000"), trust: trust))
         defer { client.shutdown() }
-        let operations = PeerOperations(client: client, trust: try pki.trust())
+        let operations = PeerOperations(client: client, trust: trust)
         var seconds: [Double] = []
         while uploads.contains(where: \.isRunning) || seconds.count < 100 {
             let start = DispatchTime.now()
-            _ = try await operations.health(baseURL: url)
+            _ = try await operations.health(baseURL: url, peer: PeerIdentity(code: "430100"))
             seconds.append(Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9)
             try await Task.sleep(for: .milliseconds(20))
         }
@@ -117,14 +118,15 @@ enum HostileBench {
         for i in 0..<hostileSlots {
             let path = temp.path("slow-\(i).dva")
             try HostileArchive.tagFlood(id: "slow-\(i)", size: 32 << 20, to: path)
-            hostile.append(try curlProcess(["--limit-rate", "32k", "-T", path, "\(url)/v1/archives/slow-\(i)"], as: "441800", pki: pki))
+            hostile.append(try curlProcess(upload(path, to: "\(url)/v1/archives/slow-\(i)", rate: "32k"), as: "441800", pki: pki))
         }
         defer { hostile.forEach { $0.terminate(); $0.waitUntilExit() } }
         let held = await waitUntil { (try? FileManager.default.contentsOfDirectory(atPath: daemon.state.appendingPathComponent("inbox/.incoming").path))?.count == hostileSlots }
         guard held else { throw BenchFailure.setup("the hostile uploads did not start") }
-        let client = PeerClient(tls: PeerTLS(certificateFile: pki.cert("110000"), keyFile: pki.key("110000"), caFile: pki.ca))
+        let trust = try pki.currentTrust()
+        let client = PeerClient(tls: PeerTLS(certificateFile: pki.cert("110000"), keyFile: pki.key("110000"), trust: trust))
         defer { client.shutdown() }
-        let operations = PeerOperations(client: client, trust: try pki.trust())
+        let operations = PeerOperations(client: client, trust: trust)
         let seconds = try await TransportBench.seconds {
             try await TransportBench.push(archives, to: url, with: operations, concurrency: CallerLimits.default.uploadsPerCaller)
         }
@@ -132,9 +134,18 @@ enum HostileBench {
         return Double(archives.count) / seconds
     }
 
-    static func destination(temp: TempDir, pki: TestPKI) throws -> DaemonProcess {
+    /// A destination daemon (430100) for whom 441800 (hostile) and 110000 (genuine) are peers.
+    static func destination(temp: TempDir, pki: TestPKI, server: String = "") throws -> DaemonProcess {
         try DaemonProcess(code: "430100", in: temp.url, pki: pki, peers: [.init(code: "441800", url: "https://127.0.0.1:1"),
-                                                                        .init(code: "110000", url: "https://127.0.0.1:1")])
+                                                                        .init(code: "110000", url: "https://127.0.0.1:1")],
+                          server: server)
+    }
+
+    /// curl's arguments to push the file at `path` to `url` with its `Content-Digest`, at most
+    /// `rate` (curl's `--limit-rate`) when given.
+    static func upload(_ path: String, to url: String, rate: String?) throws -> [String] {
+        let (_, digest) = try SHA256.file(path)
+        return (rate.map { ["--limit-rate", $0] } ?? []) + ["-T", path, "-H", "Content-Digest: \(PeerProtocol.contentDigest(hex: digest) ?? "")", url]
     }
 
     /// `curl` as `client`, running on its own, its output discarded.

@@ -1,6 +1,7 @@
 import ArgumentParser
 import DossierArchive
 import DossierModel
+import DossierSamples
 import DossierTransport
 import Foundation
 
@@ -31,11 +32,12 @@ struct PushOnceCommand: AsyncParsableCommand {
     @Option var pki: String
 
     func run() async throws {
-        let client = PeerClient(tls: PeerTLS(certificateFile: "\(pki)/441800.pem", keyFile: "\(pki)/441800.key", caFile: "\(pki)/ca.pem"))
+        let trust = CurrentTrust(try TrustStore(caFiles: ["\(pki)/ca.pem"]))
+        let client = PeerClient(tls: PeerTLS(certificateFile: "\(pki)/441800.pem", keyFile: "\(pki)/441800.key", trust: trust))
         defer { client.shutdown() }
-        let operations = PeerOperations(client: client, trust: try TrustStore(caFiles: ["\(pki)/ca.pem"]))
+        let operations = PeerOperations(client: client, trust: trust)
         let size = (try FileManager.default.attributesOfItem(atPath: file)[.size] as? UInt64) ?? 0
-        let outcome = try await operations.push(baseURL: url, peer: "430100", id: id, path: file, size: size, digest: digest)
+        let outcome = await operations.push(baseURL: url, peer: PeerIdentity(code: "430100"), id: id, path: file, size: size, digest: digest)
         guard case .delivered = outcome else { throw BenchFailure.setup("push-once: \(outcome)") }
     }
 }
@@ -106,9 +108,10 @@ enum TransportBench {
     static func pushAll(_ archives: [PackResult], ws: TransportWorkspace, concurrency: Int) async throws -> Double {
         let (mock, url) = try ws.mockPeer()
         defer { mock.terminate(); mock.waitUntilExit() }
-        let client = PeerClient(tls: PeerTLS(certificateFile: "\(ws.pki)/441800.pem", keyFile: "\(ws.pki)/441800.key", caFile: "\(ws.pki)/ca.pem"))
+        let trust = CurrentTrust(try TrustStore(caFiles: ["\(ws.pki)/ca.pem"]))
+        let client = PeerClient(tls: PeerTLS(certificateFile: "\(ws.pki)/441800.pem", keyFile: "\(ws.pki)/441800.key", trust: trust))
         defer { client.shutdown() }
-        let operations = PeerOperations(client: client, trust: try TrustStore(caFiles: ["\(ws.pki)/ca.pem"]))
+        let operations = PeerOperations(client: client, trust: trust)
         return try await seconds { try await push(archives, to: url, with: operations, concurrency: concurrency) }
     }
 
@@ -120,8 +123,8 @@ enum TransportBench {
                 let archive = archives[next]
                 next += 1
                 group.addTask {
-                    let outcome = try await operations.push(baseURL: url, peer: "430100", id: archive.id, path: archive.path,
-                                                            size: archive.size, digest: archive.sha256)
+                    let outcome = await operations.push(baseURL: url, peer: PeerIdentity(code: "430100"), id: archive.id, path: archive.path,
+                                                        size: archive.size, digest: archive.sha256)
                     guard case .delivered = outcome else { throw BenchFailure.setup("push \(archive.id): \(outcome)") }
                 }
             }

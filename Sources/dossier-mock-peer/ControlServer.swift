@@ -1,3 +1,4 @@
+import DossierInbox
 import DossierTransport
 import Foundation
 import Hummingbird
@@ -10,6 +11,7 @@ import Hummingbird
 /// - `GET /faults`, `POST /faults` (a JSON patch of `FaultSettings`), `DELETE /faults`
 /// - `POST /held` `{path, destination, id?, listedSize?}`, `GET /held`: archives held for pull
 /// - `POST /listing` `{"mode": "honest" | "stuck" | "endless"}`: how the archive list pages
+/// - `GET /stats`: `{inboundBytes}`, the bytes peers sent after their TLS handshakes
 enum ControlServer {
     struct Received: Codable {
         var id: String
@@ -20,8 +22,14 @@ enum ControlServer {
         var receivedAt: Date
     }
 
-    static func makeRouter(log: RequestLog, inbox: Inbox, faults: MockFaults, held: MockHeldArchives) -> Router<BasicRequestContext> {
+    struct Stats: Codable {
+        var inboundBytes: Int
+    }
+
+    static func makeRouter(log: RequestLog, inbox: Inbox, faults: MockFaults, held: MockHeldArchives,
+                           inboundBytes: InboundByteCount) -> Router<BasicRequestContext> {
         let router = Router(context: BasicRequestContext.self)
+        router.get("/stats") { _, _ in json(Stats(inboundBytes: inboundBytes.value)) }
         router.get("/log") { _, _ in json(log.all) }
         router.delete("/log") { _, _ in log.clear(); return Response(status: .noContent) }
         router.get("/received") { _, _ in

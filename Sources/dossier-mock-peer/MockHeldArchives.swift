@@ -1,13 +1,15 @@
 import DossierArchive
+import DossierInbox
+import DossierSystem
 import DossierTransport
 import Foundation
 import Synchronization
 
-/// The mock peer's side of pulls and requests: archives registered through the control
-/// endpoint as held for a caller, acknowledged with a receipt the mock verifies, and a fixed
-/// list of known and ineligible vehicles. It can lie, for tests of a puller that must not
-/// believe it: about an archive's size (`Registration.listedSize`) and about where its list ends
-/// (`Listing`). Thread-safe.
+/// The mock peer's answers: pushes verified and stored by a real `Inbox`; archives registered
+/// through the control endpoint as held for a caller, acknowledged with a receipt the mock
+/// verifies; and a fixed list of known and ineligible vehicles. It can lie, for tests of a
+/// puller that must not believe it: about an archive's size (`Registration.listedSize`) and
+/// about where its list ends (`Listing`). Thread-safe.
 final class MockHeldArchives: PeerServerDelegate {
     struct Held: Codable, Sendable {
         var id: String
@@ -52,16 +54,28 @@ final class MockHeldArchives: PeerServerDelegate {
         }
     }
 
+    private let inbox: Inbox
+    private let pool: BlockingPool
     private let trust: TrustStore
     private let knownVINs: Set<String>
     private let ineligibleVINs: Set<String>
     private let held = Mutex<[String: Held]>([:])
     private let listing = Mutex(Listing.honest)
 
-    init(trust: TrustStore, knownVINs: Set<String>, ineligibleVINs: Set<String>) {
+    init(inbox: Inbox, pool: BlockingPool, trust: TrustStore, knownVINs: Set<String>, ineligibleVINs: Set<String>) {
+        self.inbox = inbox
+        self.pool = pool
         self.trust = trust
         self.knownVINs = knownVINs
         self.ineligibleVINs = ineligibleVINs
+    }
+
+    var authorityCode: String { inbox.authority }
+
+    func makeUploadFile() throws(SystemError) -> IncomingFile { try inbox.makeIncomingFile() }
+
+    func receivePush(_ file: ReceivedFile, id: String, caller: String) async throws -> PushDecision {
+        try await inbox.receivePush(file, id: id, caller: caller, on: pool)
     }
 
     /// Registers an archive file as held for `destination`, hashing it now.
@@ -69,15 +83,8 @@ final class MockHeldArchives: PeerServerDelegate {
         let url = URL(fileURLWithPath: registration.path)
         let id = registration.id ?? url.deletingPathExtension().lastPathComponent
         guard ArchiveID.isSafe(id) else { throw RegistrationError.badId(id) }
-        guard let handle = try? FileHandle(forReadingFrom: url) else { throw RegistrationError.unreadable(path: registration.path) }
-        defer { try? handle.close() }
-        let hash = SHA256()
-        var size: UInt64 = 0
-        while let chunk = try? handle.read(upToCount: 1 << 20), !chunk.isEmpty {
-            chunk.withUnsafeBytes { hash.update($0) }
-            size += UInt64(chunk.count)
-        }
-        let entry = Held(id: id, path: registration.path, size: size, digest: hash.finish().hexString,
+        guard let (size, digest) = try? SHA256.file(registration.path) else { throw RegistrationError.unreadable(path: registration.path) }
+        let entry = Held(id: id, path: registration.path, size: size, digest: digest,
                          destination: registration.destination, createdAt: Date(), acknowledged: false,
                          listedSize: registration.listedSize)
         held.withLock { $0[id] = entry }

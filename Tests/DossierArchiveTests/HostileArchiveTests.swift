@@ -3,7 +3,7 @@ import DossierTestSupport
 import Foundation
 import Testing
 
-/// Every rejection reason of DESIGN.md §2, each from an archive crafted by hand.
+/// Every rejection reason of docs/archive-format.md, each from an archive crafted by hand.
 @Suite struct HostileArchiveTests {
     let temp: TempDir
     let sample: SampleDossier

@@ -1,4 +1,5 @@
 import DossierArchive
+import DossierInbox
 import DossierTestSupport
 import DossierTransport
 import Foundation
@@ -18,22 +19,20 @@ struct ServerIsolationTests {
             let archive = try makeArchive(in: dir)
             let garbage = dir.path("garbage.bin")
             try Data("garbage".utf8).write(to: URL(fileURLWithPath: garbage))
-            let squat = try await curl(port: server.port, PeerProtocol.archivePath(archive.id), client: "110000",
-                                       ["-T", garbage, "-H", "Expect:"], in: dir)
+            let squat = try await pushFile(garbage, id: archive.id, as: "110000", port: server.port, in: dir)
             #expect(squat.status == 422)
             #expect(dir.contents("quarantine/110000") == [archive.id])
 
             #expect(try await push(archive, port: server.port, in: dir).status == 201)
 
-            let other = try await curl(port: server.port, PeerProtocol.archivePath(archive.id), client: "110000",
-                                       ["-T", garbage, "-H", "Expect:"], in: dir)
+            let other = try await pushFile(garbage, id: archive.id, as: "110000", port: server.port, in: dir)
             #expect(other.status == 409)
             #expect(!other.bodyText.contains(archive.sha256), "\(other.bodyText)")
 
             let changed = try makeArchive(in: dir, padding: 100)
             let own = try await push(changed, port: server.port, id: archive.id, in: dir)
             #expect(own.status == 409)
-            #expect(own.bodyText.contains(archive.sha256), "its sender is told what it sent")
+            #expect(!own.bodyText.contains(archive.sha256), "\(own.bodyText)")
         }
     }
 
@@ -48,8 +47,7 @@ struct ServerIsolationTests {
                 let path = dir.path("garbage-\(i).bin")
                 try Data((0..<(5 << 18)).map { UInt8(truncatingIfNeeded: $0 &* 7 &+ i) }).write(to: URL(fileURLWithPath: path))
                 let id = "garbage-\(i)"
-                let answer = try await curl(port: server.port, PeerProtocol.archivePath(id), client: "441800",
-                                            ["-T", path, "-H", "Expect:"], in: dir)
+                let answer = try await pushFile(path, id: id, as: "441800", port: server.port, in: dir)
                 #expect(answer.status == 422)
                 let stored = try FileManager.default.attributesOfItem(atPath: dir.path("quarantine/441800/\(id)/\(id).dva"))
                 kept.append((stored[.size] as? NSNumber)?.uint64Value ?? 0)
@@ -70,8 +68,8 @@ struct ServerIsolationTests {
             let archive = try makeArchive(in: dir)
             let answer = try await push(archive, port: server.port, in: dir)
             #expect(answer.status == 503)
-            #expect(answer.errorBody?.error == "no-space")
-            #expect(answer.header("Retry-After") == "7")
+            #expect(answer.errorBody?.error == "unavailable")
+            #expect(answer.header("Retry-After") == "60")
             #expect(dir.contents("inbox") == [".incoming"])
             #expect(dir.contents("inbox/.incoming").isEmpty)
         }
@@ -91,7 +89,7 @@ struct ServerIsolationTests {
             let archive = try makeArchive(in: dir)
             let full = try await push(archive, port: server.port, in: dir)
             #expect(full.status == 503, "\(full.bodyText)")
-            #expect(full.errorBody?.error == "no-space")
+            #expect(full.errorBody?.error == "try-later")
             #expect(full.header("Retry-After") == "7")
             #expect(dir.contents("small-inbox") == [".incoming"])
             #expect(dir.contents("small-inbox/.incoming").isEmpty)
@@ -180,6 +178,13 @@ struct ServerIsolationTests {
             #expect(try await curl(port: server.port, "/v1/health", client: "110000", in: dir).status == 200)
         }
     }
+}
+
+/// `curl -T path` to `/v1/archives/<id>` as `client`, with the file's Content-Digest.
+func pushFile(_ path: String, id: String, as client: String, port: Int, in dir: TempDir) async throws -> CurlAnswer {
+    let digest = SHA256.hex(of: [UInt8](try Data(contentsOf: URL(fileURLWithPath: path))))
+    return try await curl(port: port, PeerProtocol.archivePath(id), client: client,
+                          ["-T", path, "-H", "Expect:", "-H", "Content-Digest: \(PeerProtocol.contentDigest(hex: digest) ?? "")"], in: dir)
 }
 
 /// A plain TCP connection that sends nothing (a client that never starts TLS).

@@ -1,6 +1,7 @@
 import DossierArchive
-import DossierTransport
+import DossierInbox
 import DossierTestSupport
+import DossierTransport
 import Foundation
 import Testing
 
@@ -140,6 +141,21 @@ struct ServerPushTests {
         }
     }
 
+    @Test func aPushWithoutContentDigestIsRefused() async throws {
+        let dir = try TempDir()
+        let archive = try makeArchive(in: dir)
+        try await withServer(in: dir) { server in
+            let answer = try await curl(port: server.port, PeerProtocol.archivePath(archive.id), ["-T", archive.path, "-H", "Expect:"], in: dir)
+            #expect(answer.status == 400)
+            #expect(answer.errorBody?.error == "digest-missing")
+            let unreadable = try await curl(port: server.port, PeerProtocol.archivePath(archive.id),
+                                            ["-T", archive.path, "-H", "Expect:", "-H", "Content-Digest: md5=:AAAA:"], in: dir)
+            #expect(unreadable.status == 400)
+            #expect(unreadable.errorBody?.error == "digest-missing")
+            #expect(server.inbox.entry(id: archive.id) == nil)
+        }
+    }
+
     @Test func uploadsBeyondTheLimitGet503WithRetryAfter() async throws {
         let dir = try TempDir()
         try await withServer(in: dir, maxUploads: 1) { server in
@@ -165,7 +181,7 @@ struct ServerPushTests {
 
         let reopened = try Inbox(inboxDirectory: dir.url.appendingPathComponent("inbox"),
                                  quarantineDirectory: dir.url.appendingPathComponent("quarantine"),
-                                 identity: try TestPKI.shared.identity("430100"), trust: try TestPKI.shared.trust())
+                                 identity: try TestPKI.shared.identity("430100"), trust: try TestPKI.shared.currentTrust())
         #expect(reopened.entry(id: archive.id)?.digest == archive.sha256)
         #expect(reopened.counts().accepted == 1)
         #expect(reopened.entries(since: Date().addingTimeInterval(-60)).map(\.archiveId) == [archive.id])

@@ -1,5 +1,6 @@
 import DossierArchive
 import DossierModel
+import DossierSamples
 import DossierTestSupport
 import DossierTransport
 import Foundation
@@ -78,6 +79,7 @@ func startSlowUpload(port: Int, in dir: TempDir) async throws -> Process {
     upload.executableURL = URL(fileURLWithPath: "/usr/bin/env")
     upload.arguments = ["curl", "-sS", "-o", "/dev/null", "--max-time", "30", "--limit-rate", "50k", "--cacert", pki.ca,
                         "--cert", pki.cert("441800"), "--key", pki.key("441800"), "-H", "Expect:", "-T", slow.path,
+                        "-H", "Content-Digest: \(PeerProtocol.contentDigest(hex: slow.sha256) ?? "")",
                         "https://localhost:\(port)\(PeerProtocol.archivePath(slow.id))"]
     try upload.run()
     let started = try await eventually { !dir.contents("inbox/.incoming").isEmpty }

@@ -1,4 +1,5 @@
 import DossierArchive
+import DossierOutbox
 import DossierTestSupport
 import DossierTransport
 import Foundation
@@ -31,9 +32,9 @@ import Testing
     @Test func everyTamperingIsRejectedQuarantinedAndPermanent() async throws {
         let destination = try DaemonProcess(code: "430100", in: temp.url, pki: pki, peers: [.init(code: "441800", url: "https://127.0.0.1:1")])
         try await destination.start()
-        let client = PeerClient(tls: PeerTLS(certificateFile: pki.cert("441800"), keyFile: pki.key("441800"), caFile: pki.ca))
+        let client = try pki.client()
         defer { client.shutdown() }
-        let operations = PeerOperations(client: client, trust: try pki.trust())
+        let operations = PeerOperations(client: client, trust: try pki.currentTrust())
 
         var cases: [(name: String, id: String, bytes: Data, reason: String)] = []
         let (a, flipped) = try packed(seed: 91)
@@ -52,16 +53,16 @@ import Testing
             let path = temp.path("hostile-\(hostile.id).dva")
             try hostile.bytes.write(to: URL(fileURLWithPath: path))
             let digest = SHA256.hex(of: [UInt8](hostile.bytes))
-            let outcome = try await operations.push(baseURL: try destination.url, peer: "430100", id: hostile.id, path: path,
-                                                    size: UInt64(hostile.bytes.count), digest: digest)
-            guard case let .rejected(receipt, signed, detail) = outcome else {
-                Issue.record("\(hostile.name): expected a rejection, got \(outcome)")
+            let result = await operations.push(baseURL: try destination.url, peer: PeerIdentity(code: "430100"), id: hostile.id, path: path,
+                                               size: UInt64(hostile.bytes.count), digest: digest)
+            guard case let .failed(outcome, rejection?) = result, case let .rejected(detail) = outcome else {
+                Issue.record("\(hostile.name): expected a rejection, got \(result)")
                 continue
             }
             #expect(!outcome.isRetryable)
-            #expect(signed != nil, "\(hostile.name): the rejection receipt did not verify")
-            #expect(receipt?.status == .rejected)
-            #expect(receipt?.reasons.contains { $0.code == hostile.reason } == true, "\(hostile.name): \(detail)")
+            #expect(rejection.signed != nil, "\(hostile.name): the rejection receipt did not verify")
+            #expect(rejection.receipt?.status == .rejected)
+            #expect(rejection.receipt?.reasons.contains { $0.code == hostile.reason } == true, "\(hostile.name): \(detail)")
             let quarantined = destination.state.appendingPathComponent("quarantine/441800/\(hostile.id)")
             #expect(FileManager.default.fileExists(atPath: quarantined.appendingPathComponent("reason.json").path), "\(hostile.name)")
             #expect(!FileManager.default.fileExists(atPath: destination.state.appendingPathComponent("inbox/\(hostile.id).dva").path))
@@ -82,10 +83,10 @@ import Testing
                                              policy: .default, outputDirectory: temp.url)
         #expect(try await lying.control("POST", "/held", json: #"{"path": "\#(packed.path)", "destination": "441800", "listedSize": 1000}"#).status == 201)
         let stuckDir = try TempDir()
-        let stuck = try await MockPeerProcess.launch(in: stuckDir, code: "110000")
+        let stuck = try await MockPeerProcess.launch(in: stuckDir, certificate: "110000")
         #expect(try await stuck.control("POST", "/listing", json: #"{"mode": "stuck"}"#).status == 204)
         let puller = try DaemonProcess(code: "441800", in: temp.url, pki: pki,
-                                       peers: [.init(code: "430100", url: lying.url, mode: "pull"), .init(code: "110000", url: stuck.url, mode: "pull")])
+                                       peers: [.init(code: "430100", url: lying.url, mode: "pull", poll: true), .init(code: "110000", url: stuck.url, mode: "pull", poll: true)])
         try await puller.start()
         try await Task.sleep(for: .seconds(3))
         let rounds = try await lying.log().filter { $0.path == "/v1/archives" }.count
@@ -113,23 +114,24 @@ import Testing
         let endless = try await MockPeerProcess.launch(in: temp)
         #expect(try await endless.control("POST", "/listing", json: #"{"mode": "endless"}"#).status == 204)
         let otherDir = try TempDir()
-        let honest = try await MockPeerProcess.launch(in: otherDir, code: "110000")
+        let honest = try await MockPeerProcess.launch(in: otherDir, certificate: "110000")
         let sample = try SampleDossier.make(in: temp, seed: 96, origin: "110000", destination: "441800")
         let packed = try DossierPackager.pack(dossierDirectory: sample.dir, destination: "441800", identity: pki.identity("110000"),
                                              policy: .default, outputDirectory: temp.url)
         #expect(try await honest.control("POST", "/held", json: #"{"path": "\#(packed.path)", "destination": "441800"}"#).status == 201)
         let puller = try DaemonProcess(code: "441800", in: temp.url, pki: pki,
-                                       peers: [.init(code: "430100", url: endless.url, mode: "pull"),
-                                               .init(code: "110000", url: honest.url, mode: "pull")],
+                                       peers: [.init(code: "430100", url: endless.url, mode: "pull", poll: true),
+                                               .init(code: "110000", url: honest.url, mode: "pull", poll: true)],
                                        extra: "[limits]\npull_max_pages = 5")
         try await puller.start()
         let pulled = try await eventually(seconds: 20) {
             FileManager.default.fileExists(atPath: puller.state.appendingPathComponent("inbox/\(packed.id).json").path)
         }
         #expect(pulled, "\(puller.log.suffix(3000))")
+        let ended = try await eventually(seconds: 20) { puller.log.contains("pull_max_pages") }
         let lists = try await endless.log().filter { $0.path == "/v1/archives" }.count
         _ = try await puller.stop()
-        #expect(puller.log.contains("pull_max_pages"), "\(puller.log.suffix(2000))")
+        #expect(ended, "\(puller.log.suffix(2000))")
         #expect(lists >= 5, "\(lists) list calls")
         _ = try await endless.stop()
         _ = try await honest.stop()

@@ -34,7 +34,8 @@ import Testing
         try (0..<100).map { "url = \"\(url)/v1/archives/parallel-\($0)\"\nupload-file = \"\(packed.path)\"\noutput = \"/dev/null\"\n" }
             .joined().write(to: config, atomically: true, encoding: .utf8)
         let result = try run("curl", ["-sS", "--parallel", "--parallel-max", "100", "--cert", pki.cert("441800"), "--key", pki.key("441800"),
-                                      "--cacert", pki.ca, "-H", "Expect:", "-w", "%{http_code}\n", "-K", config.path])
+                                      "--cacert", pki.ca, "-H", "Expect:", "-H", "Content-Digest: \(PeerProtocol.contentDigest(hex: packed.sha256) ?? "")",
+                                      "-w", "%{http_code}\n", "-K", config.path])
         let codes = result.stdout.split(separator: "\n")
         #expect(codes.count == 100, "\(result.stderr)")
         #expect(codes.allSatisfy { ["422", "503"].contains($0) }, "\(Set(codes))")
@@ -56,6 +57,7 @@ import Testing
         // bursts under --limit-rate, so the server sees the low average at the second burst.
         let slow = try await runDetached("curl", ["-sS", "--limit-rate", "5k", "--max-time", "75", "--cert", pki.cert("441800"),
                                                   "--key", pki.key("441800"), "--cacert", pki.ca, "-H", "Expect:", "-o", "/dev/null",
+                                                  "-H", "Content-Digest: \(PeerProtocol.contentDigest(hex: packed.sha256) ?? "")",
                                                   "-w", "%{http_code}", "-T", packed.path, "\(try destination.url)/v1/archives/\(packed.id)"])
         let seconds = Date().timeIntervalSince(started)
         #expect(seconds < 60, "cut off after \(seconds) s: \(slow.stdout) \(slow.stderr)")
@@ -126,9 +128,10 @@ import Testing
             let id = ArchiveID.make()
             let path = temp.path("\(name).dva")
             try make(id, 64 << 20, path)
-            let answer = try await curl(destination, "/v1/archives/\(id)", ["-T", path, "-H", "Expect:"])
-            #expect(answer.status == 422, "\(name): \(answer.status)")
             let digest = SHA256.hex(of: [UInt8](try Data(contentsOf: URL(fileURLWithPath: path))))
+            let answer = try await curl(destination, "/v1/archives/\(id)",
+                                        ["-T", path, "-H", "Expect:", "-H", "Content-Digest: \(PeerProtocol.contentDigest(hex: digest) ?? "")"])
+            #expect(answer.status == 422, "\(name): \(answer.status)")
             let receipt = try Receipt.open(answer.body, trust: pki.trust(), receiver: "430100", archiveId: id, digest: digest)
             #expect(receipt.reasons.map(\.code) == ["size-limit"], "\(name): \(receipt.reasons)")
             #expect(receipt.reasons.first?.detail.hasPrefix(bound) == true, "\(name): \(receipt.reasons)")
@@ -142,7 +145,8 @@ import Testing
     /// `GET /v1/health` from one peer answers within 100 ms (server time, p95 of 40) while another
     /// peer keeps all 16 upload slots busy with slow hostile uploads that are then verified.
     @Test func healthAnswersQuicklyWhileEverySlotIsBusy() async throws {
-        let destination = try DaemonProcess(code: "430100", in: temp.url, pki: pki, peers: [.init(code: "441800", url: "https://127.0.0.1:1")],
+        let destination = try DaemonProcess(code: "430100", in: temp.url, pki: pki,
+                                            peers: [.init(code: "441800", url: "https://127.0.0.1:1"), .init(code: "110000", url: "https://127.0.0.1:1")],
                                             server: "max_concurrent_uploads = 16\nmax_uploads_per_peer = 16")
         try await destination.start()
         let url = try destination.url
@@ -152,10 +156,11 @@ import Testing
             return path
         }
         // 8 MiB at 1 MB/s: each upload holds its slot about 8 s, then is verified and rejected.
-        let uploads = paths.enumerated().map { i, path in
+        let uploads = try paths.enumerated().map { i, path in
+            let digest = SHA256.hex(of: [UInt8](try Data(contentsOf: URL(fileURLWithPath: path))))
             let args = ["-sS", "--limit-rate", "1M", "--max-time", "60", "--cert", pki.cert("441800"), "--key", pki.key("441800"),
                         "--cacert", pki.ca, "-H", "Expect:", "-o", "/dev/null", "-w", "%{http_code}", "-T", path,
-                        "\(url)/v1/archives/hostile-\(i)"]
+                        "-H", "Content-Digest: \(PeerProtocol.contentDigest(hex: digest) ?? "")", "\(url)/v1/archives/hostile-\(i)"]
             return Task { try await runDetached("curl", args) }
         }
         var most = 0
