@@ -45,6 +45,7 @@ let package = Package(
         .target(name: "DossierSamples", dependencies: ["DossierModel", "DossierSystem"]),
         .target(name: "DossierArchive", dependencies: ["DossierModel", "DossierSystem", "COpenSSL"]),
         .target(name: "DossierOutbox", dependencies: ["DossierSystem"]),
+        .target(name: "DossierCustody", dependencies: ["DossierArchive", "DossierModel", "DossierSystem"]),
         .target(
             name: "DossierTransport",
             dependencies: [
@@ -91,14 +92,14 @@ let package = Package(
         .executableTarget(
             name: "dossierctl",
             dependencies: [
-                "DossierAdmin", "DossierModel", "DossierSamples", "DossierArchive", "DossierSystem", "CCurl",
+                "DossierAdmin", "DossierModel", "DossierSamples", "DossierArchive", "DossierCustody", "DossierSystem", "CCurl",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .executableTarget(
             name: "dossier-bench",
             dependencies: [
-                "DossierModel", "DossierSamples", "DossierArchive", "DossierOutbox", "DossierTransport", "DossierTestSupport",
+                "DossierModel", "DossierSamples", "DossierArchive", "DossierCustody", "DossierOutbox", "DossierTransport", "DossierTestSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -126,6 +127,10 @@ let package = Package(
             name: "dossier-outbox-torture",
             dependencies: ["DossierOutbox"],
             path: "Tests/Support/dossier-outbox-torture"
+        ),
+        .testTarget(
+            name: "DossierCustodyTests",
+            dependencies: ["DossierCustody", "DossierArchive", "DossierSystem", "DossierTestSupport"]
         ),
         .testTarget(
             name: "DossierOutboxTests",
