@@ -121,6 +121,15 @@ public struct CustodyEvent: Sendable, Equatable, Codable {
 
     private static let timeStyle = Date.ISO8601FormatStyle(includingFractionalSeconds: true)
 
+    /// `2026-11-28T09:00:00.123Z`. The milliseconds are written from the rounded count, not by
+    /// the format style, which truncates the binary fraction (.123 would print as .122).
+    private var timeText: String {
+        let milliseconds = Int64((time.timeIntervalSince1970 * 1000).rounded())
+        let (seconds, fraction) = milliseconds.quotientAndRemainder(dividingBy: 1000)
+        let whole = Date(timeIntervalSince1970: Double(fraction < 0 ? seconds - 1 : seconds))
+        return whole.formatted(Date.ISO8601FormatStyle()).dropLast() + String(format: ".%03dZ", (fraction + 1000) % 1000)
+    }
+
     public init(from decoder: any Decoder) throws {
         let fields = try decoder.container(keyedBy: CodingKeys.self)
         let text = try fields.decode(String.self, forKey: .time)
@@ -138,7 +147,7 @@ public struct CustodyEvent: Sendable, Equatable, Codable {
         try fields.encode(archiveId, forKey: .archiveId)
         try fields.encode(peer, forKey: .peer)
         try fields.encode(digest, forKey: .digest)
-        try fields.encode(time.formatted(Self.timeStyle), forKey: .time)
+        try fields.encode(timeText, forKey: .time)
         try fields.encodeIfPresent(detail, forKey: .detail)
     }
 }

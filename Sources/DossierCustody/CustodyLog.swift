@@ -37,6 +37,9 @@ public final class CustodyLog: Sendable {
         }
     }
 
+    /// The log's folder under the daemon's state directory.
+    public static let stateSubdirectory = "custody"
+
     private typealias Reply<T> = CheckedContinuation<Result<T, CustodyError>, Never>
 
     private struct PendingEntry {
