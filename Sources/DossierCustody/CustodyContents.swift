@@ -12,6 +12,16 @@ public struct TornTail: Sendable, Equatable {
     public var bytes: Int
 }
 
+/// How far a custody file could be read.
+struct FileExtent: Sendable {
+    /// Nil when the file ends cleanly after a record.
+    var stop: RecordFile.Stop?
+    /// Where the usable part ends (0 when not even the magic is whole).
+    var end = 0
+    /// The file's size as read.
+    var size = 0
+}
+
 /// What a custody directory holds, read without locking or changing anything: the log opens
 /// from it, and the audit commands check it while a daemon may be appending (a record being
 /// written then shows as a torn tail).
@@ -31,52 +41,47 @@ public struct CustodyContents: Sendable {
     public private(set) var leafHashes: [TreeHash] = []
     /// The readable checkpoints, in file order.
     public private(set) var checkpoints: [SignedCheckpoint] = []
-    /// The unreadable place in the entries file, when there is one.
-    var entriesStop: RecordFile.Stop?
-    /// The unreadable place in the checkpoints file, when there is one.
-    var checkpointsStop: RecordFile.Stop?
-    /// Where each file's intact part ends (0 when not even its magic is there).
-    var entriesEnd = 0
-    var checkpointsEnd = 0
-    /// Sizes of the files as read.
-    private var fileSizes: (entries: Int, checkpoints: Int) = (0, 0)
+    /// How far `custody.log` could be read, and why not further.
+    var entriesExtent = FileExtent()
+    /// How far `checkpoints.log` could be read, and why not further.
+    var checkpointsExtent = FileExtent()
 
     /// Reads `directory`. A missing file reads as empty.
     /// - Throws: `CustodyError.system` when a file exists but cannot be read.
     public static func read(directory: String) throws(CustodyError) -> CustodyContents {
         var contents = CustodyContents(directory: directory)
-        let entries = try readIfPresent(contents.logPath)
-        let scan = RecordFile.scan(entries, magic: RecordFile.entriesMagic)
-        contents.fileSizes.entries = entries.count
-        contents.entriesStop = scan.stop
-        contents.entriesEnd = scan.end
-        for (index, record) in scan.records.enumerated() {
-            do throws(CanonicalDecodeFailure) {
-                contents.events.append(try CustodyEvent(leafBytes: record.payload))
-            } catch {
-                contents.entriesStop = .damaged(index: index, offset: record.offset, .undecodable(error.reason))
-                contents.entriesEnd = record.offset
-                break
-            }
-            contents.leaves.append(Array(record.payload))
-            contents.leafHashes.append(TreeHashing.leaf(Array(record.payload)))
+        let entries: [(CustodyEvent, [UInt8])]
+        (entries, contents.entriesExtent) = try decode(contents.logPath, magic: RecordFile.entriesMagic) {
+            payload throws(CanonicalDecodeFailure) in (try CustodyEvent(leafBytes: payload), Array(payload))
         }
-
-        let checkpoints = try readIfPresent(contents.checkpointsPath)
-        let checkpointScan = RecordFile.scan(checkpoints, magic: RecordFile.checkpointsMagic)
-        contents.fileSizes.checkpoints = checkpoints.count
-        contents.checkpointsStop = checkpointScan.stop
-        contents.checkpointsEnd = checkpointScan.end
-        for (index, record) in checkpointScan.records.enumerated() {
-            do throws(CanonicalDecodeFailure) {
-                contents.checkpoints.append(try SignedCheckpoint(recordPayload: record.payload))
-            } catch {
-                contents.checkpointsStop = .damaged(index: index, offset: record.offset, .undecodable(error.reason))
-                contents.checkpointsEnd = record.offset
-                break
-            }
+        contents.events = entries.map(\.0)
+        contents.leaves = entries.map(\.1)
+        contents.leafHashes = contents.leaves.map(TreeHashing.leaf)
+        (contents.checkpoints, contents.checkpointsExtent) = try decode(contents.checkpointsPath, magic: RecordFile.checkpointsMagic) {
+            payload throws(CanonicalDecodeFailure) in try SignedCheckpoint(recordPayload: payload)
         }
         return contents
+    }
+
+    /// The records of one file decoded in order, up to the first that is torn, damaged or does
+    /// not decode.
+    private static func decode<Item>(
+        _ path: String, magic: [UInt8], _ decode: (ArraySlice<UInt8>) throws(CanonicalDecodeFailure) -> Item
+    ) throws(CustodyError) -> ([Item], FileExtent) {
+        let file = try readIfPresent(path)
+        let scan = RecordFile.scan(file, magic: magic)
+        var extent = FileExtent(stop: scan.stop, end: scan.end, size: file.count)
+        var items: [Item] = []
+        for (index, record) in scan.records.enumerated() {
+            do throws(CanonicalDecodeFailure) {
+                items.append(try decode(record.payload))
+            } catch {
+                extent.stop = .damaged(index: index, offset: record.offset, .undecodable(error.reason))
+                extent.end = record.offset
+                break
+            }
+        }
+        return (items, extent)
     }
 
     private init(directory: String) {
@@ -91,14 +96,10 @@ public struct CustodyContents: Sendable {
 
     /// The torn tails of the two files, which opening the log cuts off.
     public var tornTails: [TornTail] {
-        var tails: [TornTail] = []
-        if case .torn(let offset) = entriesStop, fileSizes.entries > offset {
-            tails.append(TornTail(file: logPath, offset: offset, bytes: fileSizes.entries - offset))
+        [(logPath, entriesExtent), (checkpointsPath, checkpointsExtent)].compactMap { path, extent in
+            guard case .torn(let offset) = extent.stop, extent.size > offset else { return nil }
+            return TornTail(file: path, offset: offset, bytes: extent.size - offset)
         }
-        if case .torn(let offset) = checkpointsStop, fileSizes.checkpoints > offset {
-            tails.append(TornTail(file: checkpointsPath, offset: offset, bytes: fileSizes.checkpoints - offset))
-        }
-        return tails
     }
 
     /// The newest checkpoint read.
@@ -128,14 +129,14 @@ public struct CustodyContents: Sendable {
             previous = size
         }
         if let entryProblem { return entryProblem }
-        if case .damaged(let index, _, let damage) = checkpointsStop {
+        if case .damaged(let index, _, let damage) = checkpointsExtent.stop {
             return .checkpoint(file: checkpointsPath, index: index, treeSize: nil, .record(damage))
         }
         return nil
     }
 
     private var entryProblem: CustodyProblem? {
-        guard case .damaged(let index, let offset, let damage) = entriesStop else { return nil }
+        guard case .damaged(let index, let offset, let damage) = entriesExtent.stop else { return nil }
         return .entry(file: logPath, index: UInt64(index), offset: offset, damage)
     }
 }
