@@ -4,6 +4,7 @@ import PackageDescription
 // Module layout and dependency direction: docs/architecture.md.
 // executables → DossierDaemon → DossierInbox → DossierTransport → DossierOutbox / DossierArchive
 // → DossierModel, with DossierSystem (files, errors, the blocking pool) under all but the model.
+// DossierCustody (the custody log, docs/custody-log.md) → DossierArchive.
 let package = Package(
     name: "dossierd",
     platforms: [.macOS(.v15)],
