@@ -3,30 +3,69 @@
 # key and certificate usable for TLS server, TLS client and CMS signing. Never use it in production
 # (see Certs/README.md).
 #
-#   make-dev-pki.sh [--days N] [--expired] <out-dir> <code>...
+#   make-dev-pki.sh [--days N] [--expired] [--rsa] <out-dir> <code>...
+#   make-dev-pki.sh --crl FILE [--this-update YYYYMMDDHHMMSSZ] [--next-update YYYYMMDDHHMMSSZ] <out-dir> [<name>...]
 #
 # Reuses <out-dir>/ca.pem and ca.key when they exist, so more authorities (or an expired
-# certificate, with --expired, written as <code>-expired.pem/.key) can be issued by the same CA.
+# certificate, with --expired, written as <code>-expired.pem/.key; an RSA 3072 one with --rsa,
+# written as <code>-rsa.pem/.key) can be issued by the same CA. --crl writes a CRL of that CA
+# to FILE revoking the certificates <out-dir>/<name>.pem (none: an empty CRL), valid from
+# --this-update (default now) to --next-update (default in 30 days).
 set -euo pipefail
 
 days=825
 suffix=""
+rsa=""
+crl=""
+this_update=""
+next_update=""
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --days) days="$2"; shift 2 ;;
     --expired) days=-1; suffix="-expired"; shift ;;
-    -h|--help) sed -n '2,10p' "$0"; exit 0 ;;
+    --rsa) rsa=1; suffix="-rsa"; shift ;;
+    --crl) crl="$2"; shift 2 ;;
+    --this-update) this_update="$2"; shift 2 ;;
+    --next-update) next_update="$2"; shift 2 ;;
+    -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
     --) shift; break ;;
     -*) echo "make-dev-pki.sh: unknown option $1" >&2; exit 2 ;;
     *) break ;;
   esac
 done
-if [[ $# -lt 2 ]]; then
-  echo "usage: make-dev-pki.sh [--days N] [--expired] <out-dir> <code>..." >&2
+if [[ $# -lt 2 && ( -z "$crl" || $# -lt 1 ) ]]; then
+  echo "usage: make-dev-pki.sh [--days N] [--expired] [--rsa] <out-dir> <code>..." >&2
+  echo "       make-dev-pki.sh --crl FILE [--this-update T] [--next-update T] <out-dir> [<name>...]" >&2
   exit 2
 fi
 out="$1"; shift
 command -v openssl >/dev/null || { echo "make-dev-pki.sh: the openssl command is missing (apt-get install openssl)" >&2; exit 2; }
+
+if [[ -n "$crl" ]]; then
+  db=$(mktemp -d)
+  trap 'rm -rf "$db"' EXIT
+  touch "$db/index.txt"
+  echo 01 >"$db/crlnumber"
+  cat >"$db/ca.cnf" <<CNF
+[ca]
+default_ca = dev
+[dev]
+database = $db/index.txt
+crlnumber = $db/crlnumber
+default_md = sha256
+default_crl_days = 30
+CNF
+  for name in "$@"; do
+    openssl ca -batch -config "$db/ca.cnf" -cert "$out/ca.pem" -keyfile "$out/ca.key" -revoke "$out/$name.pem" 2>/dev/null
+  done
+  times=()
+  [[ -n "$this_update" ]] && times+=(-crl_lastupdate "$this_update")
+  [[ -n "$next_update" ]] && times+=(-crl_nextupdate "$next_update")
+  openssl ca -batch -gencrl -config "$db/ca.cnf" -cert "$out/ca.pem" -keyfile "$out/ca.key" "${times[@]}" -out "$crl" 2>/dev/null
+  chmod 0644 "$crl"
+  echo "$crl"
+  exit 0
+fi
 
 authority_name() {
   case "$1" in
@@ -57,15 +96,22 @@ for code in "$@"; do
     exit 2
   fi
   name=$(authority_name "$code")
+  # keyEncipherment on RSA keys lets a client try static RSA, so the server's refusal is what a test sees.
+  usage=keyAgreement
+  [[ -n "$rsa" ]] && usage=keyEncipherment
   cat >"$ext" <<EXT
 basicConstraints=critical,CA:FALSE
-keyUsage=critical,digitalSignature,nonRepudiation,keyAgreement
+keyUsage=critical,digitalSignature,nonRepudiation,$usage
 extendedKeyUsage=serverAuth,clientAuth,emailProtection
 subjectAltName=DNS:localhost,IP:127.0.0.1,IP:::1
 subjectKeyIdentifier=hash
 authorityKeyIdentifier=keyid
 EXT
-  openssl ecparam -name prime256v1 -genkey -noout -out "$out/$code$suffix.key"
+  if [[ -n "$rsa" ]]; then
+    openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:3072 -out "$out/$code$suffix.key" 2>/dev/null
+  else
+    openssl ecparam -name prime256v1 -genkey -noout -out "$out/$code$suffix.key"
+  fi
   openssl req -new -sha256 -key "$out/$code$suffix.key" -utf8 \
     -subj "/C=CN/O=dossierd development PKI/CN=$name/serialNumber=$code" -out "$out/$code$suffix.csr"
   openssl x509 -req -sha256 -in "$out/$code$suffix.csr" -CA "$out/ca.pem" -CAkey "$out/ca.key" \

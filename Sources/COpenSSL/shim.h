@@ -31,6 +31,17 @@ static inline void dossier_sk_x509_free(STACK_OF(X509) *s) { sk_X509_free(s); }
 /// RFC 2253 subject rendering that keeps UTF-8 (Chinese authority names) unescaped.
 static inline unsigned long dossier_xn_flags_utf8(void) { return XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB; }
 
+/// Verify callback of the revocation pass over a CMS signer: validity periods were already
+/// checked at the signing time, so a certificate expired since then still gets its CRL lookup.
+static int dossier_ignore_validity_period(int ok, X509_STORE_CTX *ctx) {
+    int error = X509_STORE_CTX_get_error(ctx);
+    if (!ok && (error == X509_V_ERR_CERT_HAS_EXPIRED || error == X509_V_ERR_CERT_NOT_YET_VALID)) return 1;
+    return ok;
+}
+static inline void dossier_store_ctx_ignore_validity_period(X509_STORE_CTX *ctx) {
+    X509_STORE_CTX_set_verify_cb(ctx, dossier_ignore_validity_period);
+}
+
 static inline int dossier_sk_num(const void *s) { return OPENSSL_sk_num((const OPENSSL_STACK *)s); }
 static inline void *dossier_sk_value(const void *s, int i) { return OPENSSL_sk_value((const OPENSSL_STACK *)s, i); }
 

@@ -97,8 +97,8 @@ public enum ArchivePacker {
     }
 
     /// `data/dossier.json` then every regular file under `documents/`, sorted; anything else
-    /// (links, devices) is refused rather than silently skipped, and so are more documents than
-    /// a verifier accepts.
+    /// (links, devices) is refused rather than silently skipped, and so are more documents (or
+    /// more of their samples) than a verifier accepts by default.
     static func listPayload(_ dir: URL) throws -> [PayloadFile] {
         let record = dir.path + "/dossier.json"
         var files = [PayloadFile(path: "data/dossier.json", source: record, size: try regularFileSize(record))]
@@ -109,8 +109,12 @@ public enum ArchivePacker {
         }
         var found: [PayloadFile] = []
         try collect(documents, relative: "data/documents", into: &found)
-        guard found.count <= ArchiveScanner.maxDocuments else {
-            throw ArchiveError.dossier(path: documents, reason: "\(found.count) documents; receivers refuse more than \(ArchiveScanner.maxDocuments)")
+        // Receivers count the documents and their samples against the same limits.
+        var budget = Budget(limits: .default)
+        for file in files + found {
+            if let crossed = budget.admit(file.path, size: file.size) {
+                throw ArchiveError.dossier(path: documents, reason: "receivers refuse it: \(crossed.detail)")
+            }
         }
         files += found.sorted { $0.path < $1.path }
         return files

@@ -9,7 +9,8 @@ public struct CertificateInfo: Codable, Sendable, Equatable {
     public var subject: String
     /// The issuer in RFC 2253 form.
     public var issuer: String
-    /// The subject's `serialNumber` attribute: the authority code, when present.
+    /// The subject's `serialNumber` attribute: the authority code, when there is exactly one
+    /// (a certificate naming two codes identifies no authority).
     public var authority: String?
     public var notBefore: Date?
     public var notAfter: Date?
@@ -54,7 +55,7 @@ public struct CertificateInfo: Codable, Sendable, Equatable {
     private static func serialNumberAttribute(_ name: OpaquePointer?) -> String? {
         guard let name else { return nil }
         let index = X509_NAME_get_index_by_NID(name, NID_serialNumber, -1)
-        guard index >= 0, let entry = X509_NAME_get_entry(name, index),
+        guard index >= 0, X509_NAME_get_index_by_NID(name, NID_serialNumber, index) < 0, let entry = X509_NAME_get_entry(name, index),
               let data = X509_NAME_ENTRY_get_data(entry), let bytes = ASN1_STRING_get0_data(data)
         else { return nil }
         let length = Int(ASN1_STRING_length(data))

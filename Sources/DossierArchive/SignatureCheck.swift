@@ -63,7 +63,7 @@ public enum SignatureCheck {
         }
         let certs = CMS_get1_certs(cms)
         defer { if let certs { dossier_sk_x509_pop_free(certs) } }
-        if let problem = trust.check(signer: signer, untrusted: certs, at: at) {
+        if let problem = trust.check(signer: signer, untrusted: certs, at: at, now: now) {
             result.findings.append(problem)
         }
         let flags = UInt32(CMS_BINARY | CMS_NO_SIGNER_CERT_VERIFY)

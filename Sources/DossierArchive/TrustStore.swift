@@ -1,21 +1,40 @@
 import COpenSSL
 import DossierModel
 import Foundation
+import Synchronization
 
-/// The trust anchors (CA certificates) and optional CRLs against which signers are verified.
+/// The trust anchors (CA certificates) and optional CRLs against which signers and TLS peers
+/// are verified.
 ///
 /// Immutable after loading; OpenSSL's `X509_STORE` is safe for concurrent verifications, and
-/// per-verification state (time, purpose) lives in a fresh `X509_STORE_CTX`.
+/// per-verification state (time, purpose, flags) lives in a fresh `X509_STORE_CTX`.
 public final class TrustStore: @unchecked Sendable {
-    // Safe: `store` is never modified after init; X509_STORE supports concurrent lookups.
-    let store: OpaquePointer
+    // Safe: `store` and `crls` are never modified after init; X509_STORE supports concurrent
+    // lookups, and the CRLs are only read.
+    /// The OpenSSL store, for the TLS stacks of this package (libcurl's SSL_CTX takes a
+    /// reference to it).
+    package let store: OpaquePointer
+    /// Whether CRLs were loaded: then revocation is checked for every certificate of a chain.
+    public let checksRevocation: Bool
+    /// Every CRL loaded (owned), for `isRevoked`.
+    private let crls: [OpaquePointer]
+
+    /// Finding codes that say the receiver cannot judge revocation now (a CRL not yet valid,
+    /// past its nextUpdate, or missing): the answer may change on the receiver's side, so it
+    /// is never a property of the archive.
+    public static let transientCodes: Set<String> = ["revocation-unavailable"]
 
     /// Loads every certificate of each CA file and every CRL of each CRL file (PEM). With CRLs
-    /// given, revocation is checked for the whole chain.
+    /// given, revocation is checked for the whole chain, against every CRL loaded.
     /// - Throws: `ArchiveError.credentials` naming a file that holds no certificate or CRL.
     public init(caFiles: [String], crlFiles: [String] = []) throws {
         guard let store = X509_STORE_new() else { throw ArchiveError.signing(reason: "out of memory") }
         self.store = store
+        checksRevocation = !crlFiles.isEmpty
+        var crls: [OpaquePointer] = []
+        // Freed here if a file is refused; deinit frees them once the store is complete.
+        var complete = false
+        defer { if !complete { crls.forEach { X509_CRL_free($0) } } }
         for path in caFiles {
             let certs = OpenSSL.certificates(pem: try readSmallFile(path))
             defer { certs.forEach { X509_free($0) } }
@@ -27,7 +46,7 @@ public final class TrustStore: @unchecked Sendable {
                 var count = 0
                 while let crl = PEM_read_bio_X509_CRL(bio, nil, nil, nil) {
                     X509_STORE_add_crl(store, crl)
-                    X509_CRL_free(crl)
+                    crls.append(crl)
                     count += 1
                 }
                 return count
@@ -35,33 +54,111 @@ public final class TrustStore: @unchecked Sendable {
             ERR_clear_error()
             guard loaded > 0 else { throw ArchiveError.credentials(path: path, reason: "no PEM CRL in the file") }
         }
-        if !crlFiles.isEmpty { X509_STORE_set_flags(store, UInt(X509_V_FLAG_CRL_CHECK | X509_V_FLAG_CRL_CHECK_ALL)) }
+        if checksRevocation { X509_STORE_set_flags(store, UInt(X509_V_FLAG_CRL_CHECK | X509_V_FLAG_CRL_CHECK_ALL)) }
+        self.crls = crls
+        complete = true
     }
 
-    deinit { X509_STORE_free(store) }
+    deinit {
+        crls.forEach { X509_CRL_free($0) }
+        X509_STORE_free(store)
+    }
 
-    /// Verifies `signer` (with `untrusted` intermediates) up to a trust anchor as of `time`.
+    /// Whether a CRL of this store, from the certificate's issuer, lists `certificate` (DER):
+    /// for a caller whose connection was verified before the CRL was loaded.
+    public func isRevoked(certificate der: [UInt8]) -> Bool {
+        guard !crls.isEmpty else { return false }
+        let parsed = der.withUnsafeBufferPointer { buffer -> OpaquePointer? in
+            var cursor = buffer.baseAddress
+            return d2i_X509(nil, &cursor, buffer.count)
+        }
+        guard let cert = parsed else { ERR_clear_error(); return false }
+        defer { X509_free(cert) }
+        return crls.contains { crl in
+            guard X509_NAME_cmp(X509_CRL_get_issuer(crl), X509_get_issuer_name(cert)) == 0 else { return false }
+            var entry: OpaquePointer?
+            return X509_CRL_get0_by_cert(crl, &entry, cert) == 1
+        }
+    }
+
+    /// Verifies a CMS `signer` (with `untrusted` intermediates): the chain as of the signing
+    /// `time`, then, with CRLs loaded, revocation as of `now` — a CRL issued after the signing
+    /// is the best evidence there is, and must not make a genuine archive fail for being newer.
     /// Returns nil when trusted, or the finding that says why not.
-    func check(signer: OpaquePointer, untrusted: OpaquePointer?, at time: Date) -> Finding? {
+    func check(signer: OpaquePointer, untrusted: OpaquePointer?, at time: Date, now: Date = Date()) -> Finding? {
+        if let problem = verify(signer, untrusted: untrusted, at: time, purpose: X509_PURPOSE_ANY, revocation: false) {
+            return problem
+        }
+        guard checksRevocation else { return nil }
+        return verify(signer, untrusted: untrusted, at: now, purpose: X509_PURPOSE_ANY, revocation: true, ignoreValidityPeriod: true)
+    }
+
+    /// Verifies a TLS peer's certificate chain as presented (DER, leaf first) for `purpose`
+    /// (`X509_PURPOSE_SSL_CLIENT` for callers of our server) as of `now`, revocation included.
+    /// Returns nil when trusted, or the finding that says why not.
+    public func checkTLSPeer(chain: [[UInt8]], clientPurpose: Bool, now: Date = Date()) -> Finding? {
+        let certs = chain.compactMap { der in
+            der.withUnsafeBufferPointer { buffer -> OpaquePointer? in
+                var cursor = buffer.baseAddress
+                return d2i_X509(nil, &cursor, buffer.count)
+            }
+        }
+        ERR_clear_error()
+        defer { certs.forEach { X509_free($0) } }
+        guard let leaf = certs.first, certs.count == chain.count, let untrusted = dossier_sk_x509_new() else {
+            return Finding(.authenticity, "untrusted-peer", "the certificate chain does not parse")
+        }
+        defer { dossier_sk_x509_free(untrusted) }
+        certs.dropFirst().forEach { _ = dossier_sk_x509_push(untrusted, $0) }
+        return verify(leaf, untrusted: untrusted, at: now, purpose: clientPurpose ? X509_PURPOSE_SSL_CLIENT : X509_PURPOSE_SSL_SERVER,
+                      revocation: checksRevocation)
+    }
+
+    private func verify(_ leaf: OpaquePointer, untrusted: OpaquePointer?, at time: Date, purpose: Int32, revocation: Bool,
+                        ignoreValidityPeriod: Bool = false) -> Finding? {
         guard let ctx = X509_STORE_CTX_new() else { return Finding(.authenticity, "untrusted-signer", "out of memory") }
         defer { X509_STORE_CTX_free(ctx) }
-        guard X509_STORE_CTX_init(ctx, store, signer, untrusted) == 1 else {
+        guard X509_STORE_CTX_init(ctx, store, leaf, untrusted) == 1 else {
             return Finding(.authenticity, "untrusted-signer", OpenSSL.lastError())
         }
         X509_STORE_CTX_set_time(ctx, 0, time_t(time.timeIntervalSince1970))
-        X509_STORE_CTX_set_purpose(ctx, X509_PURPOSE_ANY)
+        X509_STORE_CTX_set_purpose(ctx, purpose)
+        if !revocation { X509_VERIFY_PARAM_clear_flags(X509_STORE_CTX_get0_param(ctx), UInt(X509_V_FLAG_CRL_CHECK | X509_V_FLAG_CRL_CHECK_ALL)) }
+        if ignoreValidityPeriod { dossier_store_ctx_ignore_validity_period(ctx) }
         if X509_verify_cert(ctx) == 1 { return nil }
         ERR_clear_error()
         let code = X509_STORE_CTX_get_error(ctx)
-        let text = String(decoding: Array(UnsafeRawBufferPointer(start: X509_verify_cert_error_string(Int(code)),
-            count: strlen(X509_verify_cert_error_string(Int(code))))), as: UTF8.self)
+        let text = X509_verify_cert_error_string(Int(code)).map { String(cString: $0) } ?? "error \(code)"
         switch code {
         case X509_V_ERR_CERT_HAS_EXPIRED, X509_V_ERR_CERT_NOT_YET_VALID:
             return Finding(.authenticity, "expired-signer", "signer certificate not valid at signing time: \(text)")
         case X509_V_ERR_CERT_REVOKED:
             return Finding(.authenticity, "revoked-signer", text)
+        case X509_V_ERR_CRL_NOT_YET_VALID, X509_V_ERR_CRL_HAS_EXPIRED, X509_V_ERR_UNABLE_TO_GET_CRL:
+            return Finding(.authenticity, "revocation-unavailable", "revocation cannot be checked now: \(text)")
         default:
             return Finding(.authenticity, "untrusted-signer", text)
         }
     }
+}
+
+extension Finding {
+    /// True when the finding says the receiver cannot decide now, not that the archive is bad.
+    public var isTransient: Bool { TrustStore.transientCodes.contains(code) }
+}
+
+/// The trust store in force, shared by every use (inbound and outbound TLS, the archive
+/// verifier, the receipt check) and replaced as a whole on reload, so that no use keeps
+/// anchors or CRLs another has dropped. Thread-safe.
+public final class CurrentTrust: Sendable {
+    private let current: Mutex<TrustStore>
+
+    /// Starts with `store`.
+    public init(_ store: TrustStore) { current = Mutex(store) }
+
+    /// The store to use for the verification about to start.
+    public var store: TrustStore { current.withLock { $0 } }
+
+    /// Swaps in `store` for every verification that starts from now on.
+    public func replace(_ store: TrustStore) { current.withLock { $0 = store } }
 }

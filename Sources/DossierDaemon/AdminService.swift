@@ -56,7 +56,7 @@ struct AdminService {
         router.get("entries/:id") { _, context in
             let id = try context.parameters.require("id")
             guard let entry = await authority.outbox.entry(id: id) else { return try Self.failure(.notFound, "no archive \(id) in the outbox") }
-            return try Self.json(Self.detail(entry, layout: authority.layout, trust: authority.operations.trust))
+            return try Self.json(Self.detail(entry, layout: authority.layout, trust: authority.operations.trust.store))
         }
         router.post("entries/:id/retry") { _, context in
             let id = try context.parameters.require("id")
@@ -105,7 +105,7 @@ struct AdminService {
             guard let peer = authority.config.peer(ask.peer) else { return try Self.failure(.badRequest, "no peer \(ask.peer) in the configuration") }
             do {
                 let accepted = try await authority.operations.requestArchive(
-                    baseURL: peer.url, PeerProtocol.ArchiveRequest(vin: ask.vin, plate: ask.plate))
+                    baseURL: peer.url, peer: peer.identity, PeerProtocol.ArchiveRequest(vin: ask.vin, plate: ask.plate))
                 authority.logger.info("archive requested from peer", metadata: ["peer": "\(peer.code)", "vin": "\(ask.vin)", "request": "\(accepted.requestId)"])
                 return try Self.json(AdminProtocol.RequestAccepted(requestId: accepted.requestId, archiveId: accepted.archiveId))
             } catch let failure as PeerOperations.Failure {

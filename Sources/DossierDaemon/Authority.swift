@@ -56,6 +56,10 @@ final class Authority: Sendable {
     func submit(dossierDirectory: URL, destination: String) async throws -> PackResult {
         let config = config
         guard config.peer(destination) != nil else { throw SubmitError.unknownPeer(destination) }
+        let free = try FreeSpace.available(at: layout.staging.path)
+        guard free >= config.storage.freeSpaceReserve else {
+            throw SubmitError.noSpace(path: layout.staging.path, free: free, reserve: config.storage.freeSpaceReserve)
+        }
         let (identity, staging) = (identity, layout.staging)
         let packed = try await pool.run {
             try DossierPackager.pack(dossierDirectory: dossierDirectory, destination: destination, identity: identity,
@@ -88,10 +92,20 @@ final class Authority: Sendable {
 /// Why a submission was refused before packing.
 enum SubmitError: Error, CustomStringConvertible {
     case unknownPeer(String)
+    /// The state file system has less free space than `state.free_space_reserve`.
+    case noSpace(path: String, free: UInt64, reserve: UInt64)
+
+    /// True when the same submission may succeed later as it stands.
+    var isRetryable: Bool {
+        if case .noSpace = self { return true } else { return false }
+    }
 
     var description: String {
         switch self {
         case let .unknownPeer(code): return "no peer \(code) in the configuration"
+        case let .noSpace(path, free, reserve):
+            return "\(path): only \(free) bytes of free space, below the reserve of \(reserve) (state.free_space_reserve); "
+                + "try again when there is room"
         }
     }
 }

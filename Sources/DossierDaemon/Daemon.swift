@@ -10,6 +10,7 @@ import Metrics
 import Prometheus
 import ServiceLifecycle
 import Synchronization
+import UnixSignals
 
 /// `dossierd` assembled: loads the config, opens the state, starts the inbound server, the
 /// admin API, the push, pull, intake, compaction and watchdog services under one
@@ -50,6 +51,7 @@ public struct Daemon: Sendable {
     }
 
     static func loadCredentials(_ config: DaemonConfig) throws -> (SigningIdentity, TrustStore) {
+        try refuseExposedKey(config)
         let identity: SigningIdentity
         let trust: TrustStore
         do {
@@ -63,6 +65,20 @@ public struct Daemon: Sendable {
                 + "\(identity.info.authority ?? "(none: no serialNumber)"), but authority.code is \(config.authorityCode)")
         }
         return (identity, trust)
+    }
+
+    /// Refuses a private key that group or others may read, naming the file and its mode (as
+    /// ssh does): whoever can read it can act as this authority.
+    static func refuseExposedKey(_ config: DaemonConfig) throws {
+        var info = stat()
+        guard stat(config.keyFile, &info) == 0 else {
+            throw StartError.credentials("\(config.file): tls.key: \(config.keyFile): \(String(cString: strerror(errno)))")
+        }
+        let mode = info.st_mode & 0o7777
+        guard mode & 0o044 == 0 else {
+            throw StartError.credentials("\(config.file): tls.key: \(config.keyFile) is readable by group or others (mode "
+                + "\(String(format: "%04o", UInt32(mode)))); make it 0600 or 0400")
+        }
     }
 
     /// Runs until a shutdown signal, then drains and returns.
@@ -80,17 +96,17 @@ public struct Daemon: Sendable {
         outboxOptions.journal.acceptDamage = options.acceptJournalDamage
         let (outbox, report) = try await Self.openOutbox(layout: layout, options: outboxOptions, logger: logger)
         _ = report
+        // One trust in force for every use: inbound and outbound TLS, archives, receipts.
+        let currentTrust = CurrentTrust(trust)
         let inbox: Inbox
         do {
             inbox = try Inbox(inboxDirectory: layout.inbox, quarantineDirectory: layout.quarantine, identity: identity,
-                              trust: trust, limits: config.limits)
+                              trust: currentTrust, limits: config.limits, storage: config.storage)
         } catch { throw StartError.state("\(layout.inbox.path): \(error)") }
-        let caBundle = try Self.caBundle(config, layout: layout)
-        let client = PeerClient(tls: PeerTLS(certificateFile: config.certificateFile, keyFile: config.keyFile,
-                                             caFile: caBundle, crlFile: config.crlFiles.first))
+        let client = PeerClient(tls: PeerTLS(certificateFile: config.certificateFile, keyFile: config.keyFile, trust: currentTrust))
         let pool = BlockingPool()
         let authority = Authority(config: config, identity: identity, layout: layout, outbox: outbox, inbox: inbox,
-                                  operations: PeerOperations(client: client, trust: trust), pool: pool, logger: logger)
+                                  operations: PeerOperations(client: client, trust: currentTrust), pool: pool, logger: logger)
 
         let registry = PrometheusCollectorRegistry()
         MetricsSystem.bootstrapIfNeeded(PrometheusMetricsFactory(registry: registry))
@@ -98,9 +114,11 @@ public struct Daemon: Sendable {
         let server = try PeerServer(
             configuration: PeerServerConfiguration(
                 host: config.listen.host, port: config.listen.port, certificateFile: config.certificateFile,
-                keyFile: config.keyFile, caFile: caBundle, maxArchiveBytes: config.limits.maxArchiveBytes,
+                keyFile: config.keyFile, trust: currentTrust, acceptsCaller: { authority.config.accepts(caller: $0) },
+                maxArchiveBytes: config.limits.maxArchiveBytes,
                 maxConcurrentUploads: config.maxConcurrentUploads, idleTimeoutSeconds: Int64(max(1, config.idleTimeout)),
-                lowSpeedBytesPerSecond: config.lowSpeedLimit, lowSpeedSeconds: config.lowSpeedTime),
+                lowSpeedBytesPerSecond: config.lowSpeedLimit, lowSpeedSeconds: config.lowSpeedTime,
+                callers: config.callerLimits),
             delegate: PeerRequests(authority: authority),
             onListening: { port in
                 let address = "\(config.listen.host):\(port)"
@@ -118,6 +136,8 @@ public struct Daemon: Sendable {
         services += [
             PushService(authority: authority), PullService(authority: authority), IntakeService(authority: authority),
             CompactionService(authority: authority), WatchdogService(authority: authority, notifier: notifier),
+            Reloader(authority: authority, configFile: options.configFile, notifier: notifier,
+                     signals: await UnixSignalsSequence(trapping: .sighup)),
         ]
         var groupConfiguration = ServiceGroupConfiguration(
             services: services.map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) },
@@ -127,9 +147,6 @@ public struct Daemon: Sendable {
         // abandoned and queued again at the next start (at-least-once; receivers deduplicate).
         groupConfiguration.maximumGracefulShutdownDuration = .seconds(config.drainTimeout)
         let group = ServiceGroup(configuration: groupConfiguration)
-        let reloader = Reloader(authority: authority, configFile: options.configFile, notifier: notifier)
-        reloader.start()
-        defer { reloader.stop() }
         do {
             try await group.run()
         } catch {
@@ -159,22 +176,6 @@ public struct Daemon: Sendable {
         for missing in report.missingSpoolFiles { logger.error("journal entry without spool file", metadata: ["id": "\(missing)"]) }
         if !report.releasedClaims.isEmpty { logger.info("transfers interrupted by the last stop queued again", metadata: ["count": "\(report.releasedClaims.count)"]) }
         return (outbox, report)
-    }
-
-    /// libcurl and NIOSSL take one CA file: several trust files are joined into one under state.
-    static func caBundle(_ config: DaemonConfig, layout: StateLayout) throws -> String {
-        guard config.trustFiles.count > 1 else { return config.trustFiles[0] }
-        var bundle = Data()
-        for path in config.trustFiles {
-            guard let data = FileManager.default.contents(atPath: path) else {
-                throw StartError.credentials("\(config.file): tls.trust: \(path) cannot be read")
-            }
-            bundle.append(data)
-            bundle.append(0x0a)
-        }
-        let url = layout.staging.appendingPathComponent("trust-bundle.pem")
-        try bundle.write(to: url, options: .atomic)
-        return url.path
     }
 }
 

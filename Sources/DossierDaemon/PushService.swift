@@ -63,7 +63,7 @@ final class PushService: Service, Sendable {
             await fail(entry, .local("peer \(entry.destination) is not configured"), meta: meta, start: start)
             return
         }
-        switch await authority.operations.push(baseURL: peer.url, peer: peer.code, id: entry.id, path: entry.archivePath,
+        switch await authority.operations.push(baseURL: peer.url, peer: peer.identity, id: entry.id, path: entry.archivePath,
                                                size: entry.size, digest: entry.digest) {
         case let .delivered(_, signed, again):
             do {

@@ -1,55 +1,54 @@
 import DossierArchive
 import Foundation
 import Logging
+import ServiceLifecycle
+import UnixSignals
 
-/// SIGHUP: reads the config and credentials again and swaps them in only if they are valid;
-/// a bad file is logged and the running config kept. Transfers in flight keep the credentials
-/// they started with; new connections (inbound and outbound), archives and receipts use the
-/// new ones.
-final class Reloader: @unchecked Sendable {
-    // Safe: every stored property is immutable; the dispatch source is thread-safe and is
-    // resumed and cancelled once each by the daemon's run.
-    private let authority: Authority
-    private let configFile: String
-    private let notifier: SystemdNotifier
-    private let source: DispatchSourceSignal
+/// SIGHUP: reads the config, credentials, trust anchors and CRLs again and swaps them in only
+/// if they are all valid; a bad file is logged and the running config kept. Transfers in
+/// flight keep the credentials they started with; new connections (inbound and outbound),
+/// archives verified and receipts checked from then on use the new ones. Tells systemd
+/// `RELOADING=1` when it starts and `READY=1` when it is done, either way.
+struct Reloader: Service {
+    let authority: Authority
+    let configFile: String
+    let notifier: SystemdNotifier
+    /// Made before the service group starts, so a SIGHUP right after READY=1 is caught, not fatal.
+    let signals: UnixSignalsSequence
 
-    init(authority: Authority, configFile: String, notifier: SystemdNotifier) {
-        self.authority = authority
-        self.configFile = configFile
-        self.notifier = notifier
-        signal(SIGHUP, SIG_IGN)
-        source = DispatchSource.makeSignalSource(signal: SIGHUP, queue: .global())
+    func run() async throws {
+        for await _ in signals.cancelOnGracefulShutdown() {
+            reload()
+        }
     }
-
-    func start() {
-        source.setEventHandler { [self] in reload() }
-        source.resume()
-    }
-
-    func stop() { source.cancel() }
 
     /// Applies the config file now; returns whether it was accepted.
     @discardableResult
     func reload() -> Bool {
         notifier.reloading()
-        defer { notifier.status("reloaded at \(Date().formatted(.iso8601))") }
+        let accepted = apply()
+        notifier.ready(status: "\(accepted ? "reloaded" : "reload refused") at \(Date().formatted(.iso8601)); listening \(authority.listen)")
+        return accepted
+    }
+
+    private func apply() -> Bool {
         do {
             let config = try Daemon.check(configFile: configFile)
-            let (identity, _) = try Daemon.loadCredentials(config)
+            let (identity, trust) = try Daemon.loadCredentials(config)
             let old = authority.config
             guard config.authorityCode == old.authorityCode, config.stateDirectory == old.stateDirectory else {
                 authority.logger.error("reload refused: authority.code and state.directory need a restart", metadata: ["file": "\(configFile)"])
                 return false
             }
-            try authority.serverTLS.withLock {
-                try $0?.reload(certificateFile: config.certificateFile, keyFile: config.keyFile,
-                               caFile: try Daemon.caBundle(config, layout: authority.layout))
-            }
+            try authority.serverTLS.withLock { try $0?.reload(certificateFile: config.certificateFile, keyFile: config.keyFile) }
+            // One store for every use: inbound and outbound TLS, the archive verifier, receipts.
+            authority.operations.trust.replace(trust)
             authority.replace(config: config, identity: identity)
             try authority.layout.prepareIntake(peers: config.peers.map(\.code))
             authority.inbox.replaceIdentity(identity)
-            authority.logger.info("configuration reloaded", metadata: ["file": "\(configFile)", "peers": "\(config.peers.count)"])
+            authority.logger.info("configuration reloaded", metadata: [
+                "file": "\(configFile)", "peers": "\(config.peers.count)", "crls": "\(config.crlFiles.count)",
+            ])
             authority.pushWake.signal()
             return true
         } catch {

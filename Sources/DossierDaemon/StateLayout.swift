@@ -17,6 +17,8 @@ public struct StateLayout: Sendable {
     /// Archives being packed, on the spool's file system so enqueue is a rename.
     public var staging: URL { root.appendingPathComponent("tmp") }
     public var pulls: URL { root.appendingPathComponent("tmp/pulls") }
+    /// The archive made for each peer's request of a vehicle (`PeerRequests`), one file each.
+    public var requests: URL { root.appendingPathComponent("requests") }
     /// The bound `host:port`, written once listening (tests and the demo read it).
     public var listenFile: URL { root.appendingPathComponent("dossierd.listen") }
 
@@ -34,7 +36,7 @@ public struct StateLayout: Sendable {
     /// Creates every folder, and `intake/<code>/` for each peer; removes half-packed
     /// archives left in staging by a crash.
     func prepare(peers: [String]) throws {
-        for dir in [inbox, quarantine, receipts, intake, intakeFailed, staging, pulls] {
+        for dir in [inbox, quarantine, receipts, intake, intakeFailed, staging, pulls, requests] {
             try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         }
         try prepareIntake(peers: peers)

@@ -11,12 +11,18 @@ import Glibc
 
 /// The durable store of archives pushed to this authority (docs/architecture.md, docs/protocol.md): verified archives
 /// with their signed receipts in `inbox/`, rejected ones with their reasons in
-/// `quarantine/<id>/`, uploads in progress in `inbox/.incoming/`.
+/// `quarantine/<sender>/<id>/`, uploads in progress in `inbox/.incoming/`.
+///
+/// Only an accepted archive takes its id (docs/protocol.md): a rejection is kept per sender and
+/// reserves nothing, so a peer pushing garbage under someone else's id cannot block it. Each
+/// sender's quarantine is bounded by `StorageLimits.quarantineBytesPerSender`; beyond it only
+/// the first MiB of a rejected archive is kept, with its digest and reasons.
 ///
 /// Durability: an accepted archive is committed by writing `inbox/<id>.json` last (after the
 /// archive's rename and the receipt, each fsynced with its directory); a rejected one by the
-/// rename of a complete folder to `quarantine/<id>`. Anything short of that is removed when the
-/// inbox is opened, so a crash never leaves a half-received archive visible.
+/// rename of a complete folder to `quarantine/<sender>/<id>`. A commit that fails (a full disk)
+/// removes what it wrote before returning, so a retry can succeed as soon as there is room;
+/// what a crash interrupts is removed when the inbox is opened.
 ///
 /// Thread-safe: the index is guarded by a mutex; file work happens outside it, and concurrent
 /// uploads of the same id are told to come back (`InboxOutcome.busy`).
@@ -27,26 +33,46 @@ public final class Inbox: Sendable {
     public let authority: String
     private let incomingDirectory: URL
     private let identity: Mutex<SigningIdentity>
-    private let verifier: ArchiveVerifier
+    /// Anchors and CRLs in force: each archive is verified against the store current when it arrives.
+    private let trust: CurrentTrust
+    private let limits: ArchiveLimits
+    private let storage: StorageLimits
     private let state: Mutex<State>
 
     private struct State {
-        var entries: [String: InboxEntry] = [:]
+        /// Accepted archives by id: the only decisions that make an id taken.
+        var accepted: [String: InboxEntry] = [:]
+        /// Rejected archives by sender, then id.
+        var rejected: [String: [String: InboxEntry]] = [:]
         var receiving: Set<String> = []
+        /// Bytes each sender's rejected archives take in quarantine.
+        var quarantined: [String: UInt64] = [:]
+
+        mutating func record(_ entry: InboxEntry) {
+            if entry.status == .accepted {
+                accepted[entry.archiveId] = entry
+            } else {
+                rejected[entry.sender, default: [:]][entry.archiveId] = entry
+            }
+        }
+
+        var all: [InboxEntry] { Array(accepted.values) + rejected.values.flatMap(\.values) }
     }
 
     /// Opens (creating if needed) the inbox and quarantine folders, removes leftovers of
     /// interrupted uploads and loads the index.
     /// - Throws: `InboxError.noAuthorityCode`, `.damagedEntry`, `.system`.
-    public init(inboxDirectory: URL, quarantineDirectory: URL, identity: SigningIdentity, trust: TrustStore,
-                limits: ArchiveLimits = .default) throws {
+    public init(inboxDirectory: URL, quarantineDirectory: URL, identity: SigningIdentity, trust: CurrentTrust,
+                limits: ArchiveLimits = .default, storage: StorageLimits = .default) throws {
         guard let code = identity.info.authority else { throw InboxError.noAuthorityCode(subject: identity.info.subject) }
         self.inboxDirectory = inboxDirectory
         self.quarantineDirectory = quarantineDirectory
         self.incomingDirectory = inboxDirectory.appendingPathComponent(".incoming")
         self.identity = Mutex(identity)
         self.authority = code
-        self.verifier = ArchiveVerifier(trust: trust, limits: limits, expectedDestination: code)
+        self.trust = trust
+        self.limits = limits
+        self.storage = storage
         for dir in [inboxDirectory, incomingDirectory, quarantineDirectory] {
             do { try FileIO.makeDirectory(dir.path) } catch { throw InboxError.system(error) }
         }
@@ -54,18 +80,31 @@ public final class Inbox: Sendable {
         try Self.removeLeftovers(in: incomingDirectory, keeping: { _ in false })
         for name in Self.names(in: inboxDirectory) where name.hasSuffix(".json") && !name.hasPrefix(".") {
             let entry = try Self.readEntry(inboxDirectory.appendingPathComponent(name))
-            state.entries[entry.archiveId] = entry
+            state.accepted[entry.archiveId] = entry
         }
-        let committed = Set(state.entries.keys)
+        let committed = Set(state.accepted.keys)
         try Self.removeLeftovers(in: inboxDirectory) { name in
             name == ".incoming" || committed.contains(Self.stem(of: name))
         }
-        for name in Self.names(in: quarantineDirectory) where !name.hasPrefix(".") {
-            let entry = try Self.readEntry(quarantineDirectory.appendingPathComponent(name).appendingPathComponent("reason.json"))
-            state.entries[entry.archiveId] = entry
-        }
         try Self.removeLeftovers(in: quarantineDirectory) { !$0.hasPrefix(".") }
+        try Self.moveToSenderFolders(quarantineDirectory)
+        for sender in Self.names(in: quarantineDirectory) {
+            let folder = quarantineDirectory.appendingPathComponent(sender)
+            try Self.removeLeftovers(in: folder) { !$0.hasPrefix(".") }
+            for name in Self.names(in: folder) {
+                let entry = try Self.readEntry(folder.appendingPathComponent(name).appendingPathComponent("reason.json"))
+                state.rejected[entry.sender, default: [:]][entry.archiveId] = entry
+                state.quarantined[entry.sender, default: 0] += entry.keptBytes ?? entry.size
+            }
+        }
         self.state = Mutex(state)
+    }
+
+    /// True when the inbox's file system has room for `bytes` more and still keeps
+    /// `StorageLimits.freeSpaceReserve` free; uploads are refused (503) otherwise.
+    /// - Throws: `SystemError` when the file system cannot be asked.
+    public func hasRoom(for bytes: UInt64) throws -> Bool {
+        try FreeSpace.hasRoom(for: bytes, at: inboxDirectory.path, reserve: storage.freeSpaceReserve)
     }
 
     /// A new temporary file for an upload, in `inbox/.incoming/`.
@@ -75,23 +114,32 @@ public final class Inbox: Sendable {
     }
 
     /// Verifies a received archive pushed as `id` by the authenticated `caller` and stores it:
-    /// accepted into the inbox with a signed receipt, or rejected into quarantine with a signed
-    /// rejection receipt. Idempotent: the same id and digest again gives the stored receipt. The
-    /// temporary file is consumed in every case. Blocking (reads the whole archive): call it
+    /// accepted into the inbox with a signed receipt, or rejected into `caller`'s quarantine with
+    /// a signed rejection receipt. Idempotent: the same caller, id and digest again gives the
+    /// stored receipt. Only an accepted archive makes a later push of its id a conflict. When
+    /// revocation cannot be judged now, nothing is stored (`unavailable`). The temporary file
+    /// is consumed in every case. Blocking (reads the whole archive): call it
     /// off the event loops.
-    /// - Throws: `InboxError.system` when a file cannot be read, written or renamed,
-    ///   `.signing` when the receipt cannot be signed (nothing is then recorded).
+    /// - Throws: `InboxError.system` when a file cannot be read, written or renamed, `.signing`
+    ///   when the receipt cannot be signed; nothing is then recorded and nothing written is left
+    ///   behind.
     public func receive(_ file: ReceivedFile, id: String, caller: String, now: Date = Date()) throws -> InboxOutcome {
         var consumed = false
         defer { if !consumed { unlink(file.path) } }
-        if let earlier = entry(id: id) { return try replay(earlier, digest: file.digest) }
+        if let replayed = try replay(id: id, caller: caller, digest: file.digest) { return replayed }
         let claimed = state.withLock { $0.receiving.insert(id).inserted }
         guard claimed else { return .busy }
         defer { _ = state.withLock { $0.receiving.remove(id) } }
-        if let earlier = entry(id: id) { return try replay(earlier, digest: file.digest) }
+        if let replayed = try replay(id: id, caller: caller, digest: file.digest) { return replayed }
 
         let report: VerificationReport
+        let verifier = ArchiveVerifier(trust: trust.store, limits: limits, expectedDestination: authority)
         do { report = try verifier.verify(path: file.path, now: now) } catch let error as SystemError { throw InboxError.system(error) }
+        // What could change on our side (a CRL not yet valid or stale) is no verdict on the archive.
+        let transient = report.reasons.filter(\.isTransient)
+        if !transient.isEmpty {
+            return .unavailable(detail: transient.map { "\($0.code): \($0.detail)" }.joined(separator: "; "))
+        }
         if let origin = report.origin, origin != caller {
             return .forbidden(detail: "the archive's origin is \(origin), the caller is \(caller)")
         }
@@ -104,13 +152,14 @@ public final class Inbox: Sendable {
         let entry = InboxEntry(archiveId: id, digest: file.digest, size: file.size, sender: caller, receivedAt: now,
                                status: report.valid ? .accepted : .rejected, reasons: report.reasons)
         let receipt = try sign(entry)
+        let stored: InboxEntry
         do {
-            if report.valid { try storeAccepted(file, entry: entry, receipt: receipt) } else { try quarantine(file, entry: entry, receipt: receipt) }
+            stored = report.valid ? try storeAccepted(file, entry: entry, receipt: receipt) : try quarantine(file, entry: entry, receipt: receipt)
         } catch {
             throw InboxError.system(error)
         }
         consumed = true
-        state.withLock { $0.entries[id] = entry }
+        state.withLock { $0.record(stored) }
         return report.valid ? .accepted(receipt: receipt, firstTime: true) : .rejected(receipt: receipt, reasons: report.reasons, firstTime: true)
     }
 
@@ -119,9 +168,12 @@ public final class Inbox: Sendable {
         self.identity.withLock { $0 = identity }
     }
 
-    /// The stored decision on `id`, if any.
+    /// The stored decision on `id`: its acceptance, or else the latest rejection of an archive
+    /// pushed under that id.
     public func entry(id: String) -> InboxEntry? {
-        state.withLock { $0.entries[id] }
+        state.withLock { state in
+            state.accepted[id] ?? state.rejected.values.compactMap { $0[id] }.max { $0.receivedAt < $1.receivedAt }
+        }
     }
 
     /// Where an accepted archive is stored; nil when `id` was not accepted.
@@ -130,38 +182,44 @@ public final class Inbox: Sendable {
         return inboxDirectory.appendingPathComponent("\(id).dva").path
     }
 
-    /// The signed receipt stored for `id` (acceptance or rejection).
-    /// - Throws: `InboxError.system` when the stored receipt cannot be read.
-    public func storedReceipt(id: String) throws -> [UInt8]? {
-        guard let entry = entry(id: id) else { return nil }
-        let url = entry.status == .accepted
-            ? inboxDirectory.appendingPathComponent("\(id).receipt")
-            : quarantineDirectory.appendingPathComponent(id).appendingPathComponent("receipt")
-        do { return try FileIO.readAll(url.path) } catch { throw InboxError.system(error) }
-    }
-
     /// Counts of accepted and rejected archives, for status listings.
     public func counts() -> (accepted: Int, rejected: Int) {
-        state.withLock { state in
-            let accepted = state.entries.values.filter { $0.status == .accepted }.count
-            return (accepted, state.entries.count - accepted)
-        }
+        state.withLock { state in (state.accepted.count, state.rejected.values.reduce(0) { $0 + $1.count }) }
     }
 
     /// Entries received at or after `date`, oldest first.
     public func entries(since date: Date = .distantPast) -> [InboxEntry] {
         state.withLock { state in
-            state.entries.values.filter { $0.receivedAt >= date }
-                .sorted { ($0.receivedAt, $0.archiveId) < ($1.receivedAt, $1.archiveId) }
+            state.all.filter { $0.receivedAt >= date }
+                .sorted { ($0.receivedAt, $0.archiveId, $0.sender) < ($1.receivedAt, $1.archiveId, $1.sender) }
         }
     }
 
-    private func replay(_ earlier: InboxEntry, digest: String) throws -> InboxOutcome {
-        guard earlier.digest == digest else { return .conflict(storedDigest: earlier.digest) }
-        let receipt = try storedReceipt(id: earlier.archiveId) ?? []
-        return earlier.status == .accepted
-            ? .accepted(receipt: receipt, firstTime: false)
-            : .rejected(receipt: receipt, reasons: earlier.reasons, firstTime: false)
+    /// The answer to a push already decided: the stored receipt again for the same caller and
+    /// digest; a conflict when `id` was accepted with another digest (naming it only to its
+    /// sender); nil when the archive is to be verified (a new id, or one only rejected before).
+    private func replay(id: String, caller: String, digest: String) throws -> InboxOutcome? {
+        let (accepted, rejected) = state.withLock { ($0.accepted[id], $0.rejected[caller]?[id]) }
+        if let accepted {
+            guard accepted.digest == digest, accepted.sender == caller else {
+                return .conflict(storedDigest: accepted.sender == caller ? accepted.digest : nil)
+            }
+            return .accepted(receipt: try storedReceipt(accepted), firstTime: false)
+        }
+        guard let rejected, rejected.digest == digest else { return nil }
+        return .rejected(receipt: try storedReceipt(rejected), reasons: rejected.reasons, firstTime: false)
+    }
+
+    /// The signed receipt kept with `entry` (acceptance or rejection).
+    private func storedReceipt(_ entry: InboxEntry) throws -> [UInt8] {
+        let url = entry.status == .accepted
+            ? inboxDirectory.appendingPathComponent("\(entry.archiveId).receipt")
+            : quarantineFolder(entry).appendingPathComponent("receipt")
+        do { return try FileIO.readAll(url.path) } catch { throw InboxError.system(error) }
+    }
+
+    private func quarantineFolder(_ entry: InboxEntry) -> URL {
+        quarantineDirectory.appendingPathComponent(entry.sender).appendingPathComponent(entry.archiveId)
     }
 
     private func sign(_ entry: InboxEntry) throws -> [UInt8] {
@@ -170,22 +228,92 @@ public final class Inbox: Sendable {
         do { return try receipt.signed(by: identity.withLock { $0 }) } catch let error as ArchiveError { throw InboxError.signing(error) }
     }
 
-    private func storeAccepted(_ file: ReceivedFile, entry: InboxEntry, receipt: [UInt8]) throws(SystemError) {
+    /// Commits an accepted archive: the archive, its receipt, then its record. If any step
+    /// fails, all three names are removed before the error is thrown (the index only ever
+    /// names complete entries, and a full disk is not left fuller).
+    private func storeAccepted(_ file: ReceivedFile, entry: InboxEntry, receipt: [UInt8]) throws(SystemError) -> InboxEntry {
         let id = entry.archiveId
-        try FileIO.rename(file.path, to: inboxDirectory.appendingPathComponent("\(id).dva").path)
-        try DurableFile.write(receipt, to: inboxDirectory.appendingPathComponent("\(id).receipt"))
-        try DurableFile.write(Self.encode(entry), to: inboxDirectory.appendingPathComponent("\(id).json"))
+        let names = ["\(id).dva", "\(id).receipt", "\(id).json"].map { inboxDirectory.appendingPathComponent($0) }
+        do throws(SystemError) {
+            try FileIO.rename(file.path, to: names[0].path)
+            try DurableFile.write(receipt, to: names[1])
+            try DurableFile.write(Self.encode(entry), to: names[2])
+        } catch {
+            names.forEach { unlink($0.path) }
+            try? FileIO.syncDirectory(inboxDirectory.path)
+            throw error
+        }
+        return entry
     }
 
-    private func quarantine(_ file: ReceivedFile, entry: InboxEntry, receipt: [UInt8]) throws(SystemError) {
+    /// Commits a rejected archive to its sender's quarantine as one folder renamed into place;
+    /// beyond the sender's quota only the archive's first MiB is kept. On failure the staging
+    /// folder is removed and the quota given back.
+    private func quarantine(_ file: ReceivedFile, entry: InboxEntry, receipt: [UInt8]) throws(SystemError) -> InboxEntry {
         let id = entry.archiveId
-        let staging = quarantineDirectory.appendingPathComponent(".\(id).\(UInt32.random(in: 0...UInt32.max)).tmp")
-        guard mkdir(staging.path, 0o750) == 0 else { throw .last(.createDirectory, path: staging.path) }
-        try FileIO.rename(file.path, to: staging.appendingPathComponent("\(id).dva").path)
-        try DurableFile.write(receipt, to: staging.appendingPathComponent("receipt"))
-        try DurableFile.write(Self.encode(entry), to: staging.appendingPathComponent("reason.json"))
-        try FileIO.rename(staging.path, to: quarantineDirectory.appendingPathComponent(id).path)
-        try FileIO.syncDirectory(quarantineDirectory.path)
+        var entry = entry
+        let kept = reserveQuarantine(sender: entry.sender, size: file.size)
+        if kept < file.size { entry.keptBytes = kept }
+        let senderFolder = quarantineDirectory.appendingPathComponent(entry.sender)
+        let staging = senderFolder.appendingPathComponent(".\(id).\(UInt32.random(in: 0...UInt32.max)).tmp")
+        do throws(SystemError) {
+            try FileIO.makeDirectory(senderFolder.path)
+            guard mkdir(staging.path, 0o750) == 0 else { throw SystemError.last(.createDirectory, path: staging.path) }
+            if kept < file.size { try FileIO.truncate(file.path, to: Int(kept)) }
+            try FileIO.rename(file.path, to: staging.appendingPathComponent("\(id).dva").path)
+            try DurableFile.write(receipt, to: staging.appendingPathComponent("receipt"))
+            try DurableFile.write(Self.encode(entry), to: staging.appendingPathComponent("reason.json"))
+            let final = quarantineFolder(entry)
+            // An earlier rejection of this id by this sender (another digest) gives way to this one.
+            if let earlier = state.withLock({ $0.rejected[entry.sender]?.removeValue(forKey: id) }) {
+                try? FileIO.removeTree(final.path)
+                releaseQuarantine(sender: entry.sender, bytes: earlier.keptBytes ?? earlier.size)
+            }
+            try FileIO.rename(staging.path, to: final.path)
+            try FileIO.syncDirectory(senderFolder.path)
+        } catch {
+            try? FileIO.removeTree(staging.path)
+            releaseQuarantine(sender: entry.sender, bytes: kept)
+            throw error
+        }
+        return entry
+    }
+
+    /// Counts `size` bytes (or the first MiB of them, once the quota is used up) against
+    /// `sender`'s quarantine quota; how many bytes of the archive to keep.
+    private func reserveQuarantine(sender: String, size: UInt64) -> UInt64 {
+        state.withLock { state in
+            let used = state.quarantined[sender, default: 0]
+            let fits = used <= storage.quarantineBytesPerSender && size <= storage.quarantineBytesPerSender - used
+            let kept = fits ? size : min(size, StorageLimits.keptBeyondQuota)
+            state.quarantined[sender] = used.addingReportingOverflow(kept).overflow ? .max : used + kept
+            return kept
+        }
+    }
+
+    private func releaseQuarantine(sender: String, bytes: UInt64) {
+        state.withLock { $0.quarantined[sender] = $0.quarantined[sender, default: 0] - min(bytes, $0.quarantined[sender, default: 0]) }
+    }
+
+
+    /// Moves quarantine folders of the layout before senders had folders of their own
+    /// (`quarantine/<id>/reason.json`) to `quarantine/<sender>/<id>`.
+    private static func moveToSenderFolders(_ quarantine: URL) throws {
+        for name in names(in: quarantine) {
+            let folder = quarantine.appendingPathComponent(name)
+            let reason = folder.appendingPathComponent("reason.json")
+            guard FileManager.default.fileExists(atPath: reason.path) else { continue }
+            let entry = try readEntry(reason)
+            let senderFolder = quarantine.appendingPathComponent(entry.sender)
+            do {
+                guard ArchiveID.isSafe(entry.sender) else { throw InboxError.damagedEntry(path: reason.path) }
+                try FileIO.makeDirectory(senderFolder.path)
+                try FileIO.rename(folder.path, to: senderFolder.appendingPathComponent(entry.archiveId).path)
+                try FileIO.syncDirectory(quarantine.path)
+            } catch let error as SystemError {
+                throw InboxError.system(error)
+            }
+        }
     }
 
     private static func encode(_ entry: InboxEntry) -> [UInt8] {

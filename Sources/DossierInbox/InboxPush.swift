@@ -5,7 +5,7 @@ import Foundation
 extension Inbox {
     /// `receive` for the peer server: verifies and stores the upload on `pool` (it reads the
     /// whole archive) and turns the outcome into the server's answer. A full disk is answered
-    /// "come back later", never as a fault of the archive.
+    /// "come back later" (`noSpace`), never as a fault of the archive.
     /// - Throws: `InboxError` for a failure that is ours and not transient (the server answers
     ///   500 and the sender retries).
     public func receivePush(_ file: ReceivedFile, id: String, caller: String, on pool: BlockingPool) async throws -> PushDecision {
@@ -13,15 +13,16 @@ extension Inbox {
         do {
             outcome = try await pool.run { try self.receive(file, id: id, caller: caller) }
         } catch let error as InboxError where error.isTransient {
-            return .unavailable("cannot store archive \(id) now: \(error)")
+            return .noSpace
         }
         switch outcome {
         case let .accepted(receipt, firstTime): return .accepted(receipt: receipt, firstTime: firstTime)
         case let .rejected(receipt, _, _): return .rejected(receipt: receipt)
-        case .conflict: return .conflict
+        case let .conflict(storedDigest): return .conflict(storedDigest: storedDigest)
         case let .forbidden(detail): return .forbidden(detail)
         case let .idMismatch(bagId): return .idMismatch(bagId: bagId)
         case .busy: return .busy
+        case let .unavailable(detail): return .unavailable(detail)
         }
     }
 }

@@ -178,7 +178,8 @@ private struct Checker {
             case .uscc: try SocialCreditCode.check(number)
             }
         } catch {
-            problems.append(Problem(code: "invalid-id-number", field: field, value: number, error: error))
+            // The text travels to logs, `status` and intake/failed: never the whole number.
+            problems.append(Problem(code: "invalid-id-number", field: field, value: PersonalData.maskIDNumber(number), error: error))
         }
     }
 

@@ -2,7 +2,7 @@ import Foundation
 
 /// How one delivery attempt failed, as the transport saw it.
 ///
-/// Classification (docs/architecture.md "Entry states"): network, TLS and timeout failures, 5xx, 408 and 429 are
+/// Classification (docs/protocol.md, retry rules): network, TLS and timeout failures, 5xx, 408 and 429 are
 /// worth retrying; any other 4xx (including 422, the peer's rejection of the archive) and
 /// unexpected statuses are permanent.
 public enum DeliveryOutcome: Sendable, Hashable, CustomStringConvertible {

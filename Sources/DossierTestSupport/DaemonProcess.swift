@@ -13,6 +13,8 @@ public final class DaemonProcess: @unchecked Sendable {
     public var logFile: URL { root.appendingPathComponent("dossierd-\(runs).log") }
     public private(set) var process = Process()
     private var runs = 0
+    /// The notify socket the daemon reports to, once started with `notifying: true`.
+    public private(set) var notify: NotifySocket?
 
     /// One peer entry of the config.
     public struct Peer: Sendable {
@@ -42,8 +44,9 @@ public final class DaemonProcess: @unchecked Sendable {
         try writeConfig(pki: pki, peers: peers, extra: extra, server: server)
     }
 
-    /// (Re)writes the config file; `extra` adds tables at the end, `server` keys to [server].
-    public func writeConfig(pki: TestPKI, peers: [Peer], extra: String = "", server: String = "",
+    /// (Re)writes the config file; `extra` adds tables at the end, `server` keys to [server],
+    /// `tls` keys to [tls] (e.g. `crl = [...]`).
+    public func writeConfig(pki: TestPKI, peers: [Peer], extra: String = "", server: String = "", tls: String = "",
                             certificate: String? = nil, key: String? = nil) throws {
         let peerTables = peers.map {
             "[[peers]]\ncode = \"\($0.code)\"\nurl = \"\($0.url)\"\nmode = \"\($0.mode)\"\nmax_concurrent = \($0.maxConcurrent)\npoll = \($0.poll)\n"
@@ -56,6 +59,7 @@ public final class DaemonProcess: @unchecked Sendable {
             certificate = "\(certificate ?? pki.cert(code))"
             key = "\(key ?? pki.key(code))"
             trust = ["\(pki.ca)"]
+            \(tls)
             [server]
             listen = "127.0.0.1:0"
             \(server)
@@ -77,10 +81,17 @@ public final class DaemonProcess: @unchecked Sendable {
         try text.write(to: configFile, atomically: true, encoding: .utf8)
     }
 
-    /// Starts the daemon (with `environment` added) and waits until it listens.
+    /// Starts the daemon (with `environment` added) and waits until it listens; with
+    /// `notifying`, it reports to `notify` (kept across restarts) and is waited for until READY=1.
     /// - Returns: the `host:port` it listens on.
     @discardableResult
-    public func start(environment: [String: String] = [:], arguments: [String] = []) async throws -> String {
+    public func start(environment: [String: String] = [:], arguments: [String] = [], notifying: Bool = false) async throws -> String {
+        var environment = environment
+        if notifying {
+            let socket = try notify ?? NotifySocket(path: root.appendingPathComponent("notify.sock").path)
+            notify = socket
+            environment["NOTIFY_SOCKET"] = socket.path
+        }
         try? FileManager.default.removeItem(at: state.appendingPathComponent("dossierd.listen"))
         runs += 1
         process = Process()
@@ -91,7 +102,25 @@ public final class DaemonProcess: @unchecked Sendable {
         process.standardError = try FileHandle(forWritingTo: logFile)
         process.standardOutput = FileHandle(forWritingAtPath: "/dev/null")
         try process.run()
-        return try await waitForListen()
+        let address = try await waitForListen()
+        if notifying, let notify, !notify.read(until: "READY=1").contains(where: { $0.contains("READY=1") }) {
+            throw HarnessError.timeout("dossierd \(code) listens but sent no READY=1 within 10 s")
+        }
+        return address
+    }
+
+    /// Sends SIGHUP and waits (10 s at most) for the READY=1 that ends the reload, accepted or
+    /// refused. Needs `start(notifying: true)`.
+    /// - Returns: the notifications read, RELOADING=1 among them.
+    @discardableResult
+    public func reload() throws -> [String] {
+        guard let notify else { throw HarnessError.failed("reload() needs a daemon started with notifying: true") }
+        kill(process.processIdentifier, SIGHUP)
+        let messages = notify.read(untilAll: ["RELOADING=1", "READY=1"])
+        guard messages.contains(where: { $0.contains("READY=1") }) else {
+            throw HarnessError.timeout("dossierd \(code) sent no READY=1 within 10 s of SIGHUP: \(messages)\n\(log)")
+        }
+        return messages
     }
 
     /// The address in `dossierd.listen`, once the daemon wrote it (10 s at most).

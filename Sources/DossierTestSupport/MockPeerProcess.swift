@@ -28,19 +28,23 @@ public final class MockPeerProcess: @unchecked Sendable {
             self.key = key
             self.ca = ca
         }
-        /// 430100 of the shared test PKI.
-        public static var shared: Credentials {
-            Credentials(certificate: TestPKI.shared.cert("430100"), key: TestPKI.shared.key("430100"), ca: TestPKI.shared.ca)
+        /// `code`'s certificate and key of the shared test PKI, and its CA.
+        public static func shared(_ code: String) -> Credentials {
+            Credentials(certificate: TestPKI.shared.cert(code), key: TestPKI.shared.key(code), ca: TestPKI.shared.ca)
         }
     }
 
-    /// Starts the mock and waits (up to 20 s) for its `listening` line.
-    public static func launch(in dir: TempDir, _ extra: [String] = [], credentials: Credentials = .shared) async throws -> MockPeerProcess {
+    /// Starts the mock and waits (up to 20 s) for its `listening` line. `certificate` names the
+    /// shared test PKI's certificate it serves with (another authority's makes it an impostor
+    /// of 430100); `credentials`, when given, are used instead (another PKI).
+    public static func launch(in dir: TempDir, _ extra: [String] = [], certificate: String = "430100",
+                              credentials: Credentials? = nil) async throws -> MockPeerProcess {
         guard FileManager.default.isExecutableFile(atPath: executable) else {
             throw HarnessError.failed("build dossier-mock-peer first (swift build)")
         }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
+        let credentials = credentials ?? .shared(certificate)
         process.arguments = ["--cert", credentials.certificate, "--key", credentials.key, "--ca", credentials.ca,
                              "--state", dir.path("mock-state")] + extra
         let output = dir.url.appendingPathComponent("mock-stdout-\(UUID().uuidString)")
@@ -128,6 +132,12 @@ extension MockPeerProcess {
     /// The archives the mock stored.
     public func received() async throws -> [ReceivedLine] {
         try JSONDecoder().decode([ReceivedLine].self, from: Data(try await control("GET", "/received").body))
+    }
+
+    /// The bytes peers sent the mock after their TLS handshakes.
+    public func inboundBytes() async throws -> Int {
+        struct Stats: Decodable { var inboundBytes: Int }
+        return try JSONDecoder().decode(Stats.self, from: Data(try await control("GET", "/stats").body)).inboundBytes
     }
 
     /// Every request the mock saw.

@@ -87,8 +87,9 @@ public func runDetached(_ executable: String, _ arguments: [String]) async throw
 }
 
 /// A development PKI made by Certs/make-dev-pki.sh, once per test process: a trusted CA with
-/// 441800, 430100 and 110000, an expired 441800 certificate, an unrelated CA with its own
-/// 441800, and a client certificate of the trusted CA without an authority code (`nocode`).
+/// 441800, 430100, 110000 and 440100, an expired 441800 certificate, an RSA 430100 certificate
+/// (`430100-rsa`), an unrelated CA with its own 441800, and a client certificate of the trusted
+/// CA without an authority code (`nocode`). CRLs of the trusted CA are made on demand (`crl`).
 public struct TestPKI: Sendable {
     public let dir: String
     public let other: String
@@ -96,7 +97,8 @@ public struct TestPKI: Sendable {
     public static let shared: TestPKI = {
         let base = FileManager.default.temporaryDirectory.appendingPathComponent("dossier-pki-\(getpid())").path
         let script = packageRoot.appendingPathComponent("Certs/make-dev-pki.sh").path
-        for args in [["\(base)/main", "441800", "430100", "110000"], ["--expired", "\(base)/main", "441800"], ["\(base)/other", "441800"]] {
+        for args in [["\(base)/main", "441800", "430100", "110000", "440100"], ["--expired", "\(base)/main", "441800"],
+                     ["--rsa", "\(base)/main", "430100"], ["\(base)/other", "441800"]] {
             let result = try? run(script, args)
             precondition(result?.status == 0, "make-dev-pki.sh failed: \(result?.stderr ?? "did not run")")
         }
@@ -126,9 +128,47 @@ public struct TestPKI: Sendable {
         try SigningIdentity(certificateFile: "\(other)/\(code).pem", keyFile: "\(other)/\(code).key")
     }
     public func trust() throws -> TrustStore { try TrustStore(caFiles: [ca]) }
+
+    /// Writes a CRL to `path` of the trusted CA (or of the CA in `caDir`, e.g. `other`),
+    /// revoking the certificates named (e.g. `"430100"`), valid from `thisUpdate` (default now)
+    /// to `nextUpdate` (default 30 days on).
+    @discardableResult
+    public func crl(revoking names: [String] = [], at path: String, thisUpdate: Date? = nil, nextUpdate: Date? = nil,
+                    caDir: String? = nil) throws -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.dateFormat = "yyyyMMddHHmmss'Z'"
+        var args = ["--crl", path]
+        if let thisUpdate { args += ["--this-update", formatter.string(from: thisUpdate)] }
+        if let nextUpdate { args += ["--next-update", formatter.string(from: nextUpdate)] }
+        let result = try run(packageRoot.appendingPathComponent("Certs/make-dev-pki.sh").path, args + [caDir ?? dir] + names)
+        guard result.status == 0 else { throw TestPKIError.crl(result.stderr) }
+        return path
+    }
+
+    /// A certificate or CRL the test PKI could not make.
+    public enum TestPKIError: Error { case crl(String) }
+    /// The trust in force for a server or client of this PKI's CA (no CRLs).
+    public func currentTrust() throws -> CurrentTrust { CurrentTrust(try trust()) }
+
 }
 
 /// The codes the verifier reported.
 extension VerificationReport {
     public var codes: [String] { reasons.map(\.code) }
+}
+
+/// Mounts a tmpfs with `options` (e.g. `size=12m`) on a new folder `name` in `dir`; nil, with
+/// the reason printed, where mounting is not permitted (tests needing it then skip).
+/// Unmount with `umount -l` when done.
+public func mountSmallTmpfs(_ name: String, in dir: URL, options: String) throws -> URL? {
+    let folder = dir.appendingPathComponent(name)
+    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    let mounted = try run("mount", ["-t", "tmpfs", "-o", options, "tmpfs", folder.path])
+    guard mounted.status == 0 else {
+        print("skipped: cannot mount a tmpfs here (\(mounted.stderr.trimmingCharacters(in: .whitespacesAndNewlines)))")
+        return nil
+    }
+    return folder
 }

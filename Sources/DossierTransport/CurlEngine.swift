@@ -143,6 +143,9 @@ final class CurlEngine: @unchecked Sendable {
                                          uploaded: UInt64(max(0, up)), downloaded: UInt64(max(0, down))))
         }
         if let local = transfer.localFailure { return .failure(local) }
+        if let presented = transfer.identityMismatch {
+            return .failure(TransportError.peerIdentity(url: url, expected: transfer.request.peer.code, presented: presented))
+        }
         let detail = String(cString: transfer.errorBuffer).isEmpty
             ? String(cString: curl_easy_strerror(code)) : String(cString: transfer.errorBuffer)
         switch code {

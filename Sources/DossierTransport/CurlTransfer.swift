@@ -12,11 +12,15 @@ final class CurlTransfer {
     private var uploadBytes: [UInt8] = []
     private var uploadOffset = 0
     private var sinkFD: Int32 = -1
+    /// Bytes the sink file may still take (`Sink.file`'s limit less what it holds).
+    private var sinkRoom: UInt64 = 0
     private(set) var body: [UInt8] = []
     private(set) var headers: [String: String] = [:]
     /// Set when a callback aborted the transfer on purpose.
     private(set) var localFailure: TransportError?
     let errorBuffer = UnsafeMutablePointer<CChar>.allocate(capacity: Int(CURL_ERROR_SIZE) + 1)
+    /// The peer's expected identity, read by the TLS callbacks of this transfer's connections.
+    private var pin: UnsafeMutablePointer<dossier_pin>?
 
     init(request: PeerRequest, easy: UnsafeMutableRawPointer, continuation: CheckedContinuation<PeerResponse, any Error>) {
         self.request = request
@@ -30,6 +34,13 @@ final class CurlTransfer {
         if sinkFD >= 0 { close(sinkFD) }
         curl_slist_free_all(headerList)
         errorBuffer.deallocate()
+        dossier_pin_free(pin)
+    }
+
+    /// The server's identity did not match the request's peer: what it presented instead.
+    var identityMismatch: String? {
+        guard let pin, dossier_pin_failure_kind(pin) != Int32(DOSSIER_PIN_OK.rawValue) else { return nil }
+        return String(cString: dossier_pin_presented(pin))
     }
 
     /// Opens the body source and sink and sets every option on the easy handle.
@@ -45,8 +56,11 @@ final class CurlTransfer {
         try check(dossier_curl_easy_setopt_long(easy, CURLOPT_NOSIGNAL, 1), "nosignal")
         try check(dossier_curl_easy_setopt_str(easy, CURLOPT_SSLCERT, tls.certificateFile), "client certificate")
         try check(dossier_curl_easy_setopt_str(easy, CURLOPT_SSLKEY, tls.keyFile), "client key")
-        try check(dossier_curl_easy_setopt_str(easy, CURLOPT_CAINFO, tls.caFile), "CA file")
-        if let crl = tls.crlFile { try check(dossier_curl_easy_setopt_str(easy, CURLOPT_CRLFILE, crl), "CRL file") }
+        // The chain is verified against `tls.trust`'s store, which the pin installs in each new
+        // SSL_CTX: libcurl need not load any CA file (nor the system bundle) of its own.
+        try check(dossier_curl_easy_setopt_str(easy, CURLOPT_CAINFO, nil), "CA file")
+        try check(dossier_curl_easy_setopt_str(easy, CURLOPT_CAPATH, nil), "CA path")
+        try configurePin(tls: tls, check: check)
         try check(dossier_curl_easy_setopt_long(easy, CURLOPT_SSL_VERIFYPEER, 1), "verify peer")
         try check(dossier_curl_easy_setopt_long(easy, CURLOPT_SSL_VERIFYHOST, 2), "verify host")
         try check(dossier_curl_easy_setopt_long(easy, CURLOPT_SSLVERSION, Int(CURL_SSLVERSION_TLSv1_2)), "TLS version")
@@ -69,6 +83,19 @@ final class CurlTransfer {
         try configureSink(check: check, lines: &lines)
         for line in lines { headerList = curl_slist_append(headerList, line) }
         try check(dossier_curl_easy_setopt_slist(easy, CURLOPT_HTTPHEADER, headerList), "headers")
+    }
+
+    private func configurePin(tls: PeerTLS, check: (CURLcode, String) throws(TransportError) -> Void) throws(TransportError) {
+        guard let pin = dossier_pin_new(easy, tls.trust.store.store, request.peer.code) else {
+            throw .setup(url: request.url, detail: "out of memory")
+        }
+        self.pin = pin
+        for key in request.peer.spkiSHA256 {
+            guard key.count == 32, dossier_pin_add_spki(pin, key) == 1 else {
+                throw .setup(url: request.url, detail: "SPKI pins are 32-byte SHA-256 digests, at most \(DOSSIER_PIN_MAX_SPKI)")
+            }
+        }
+        try check(dossier_curl_easy_pin(easy, pin), "peer pin")
     }
 
     private func configureBody(check: (CURLcode, String) throws(TransportError) -> Void, me: UnsafeMutableRawPointer) throws(TransportError) {
@@ -100,7 +127,8 @@ final class CurlTransfer {
     }
 
     private func configureSink(check: (CURLcode, String) throws(TransportError) -> Void, lines: inout [String]) throws(TransportError) {
-        guard case let .file(path, resumeFrom) = request.sink else { return }
+        guard case let .file(path, resumeFrom, limit) = request.sink else { return }
+        sinkRoom = limit > resumeFrom ? limit - resumeFrom : 0
         sinkFD = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | (resumeFrom > 0 ? O_APPEND : O_TRUNC), 0o640)
         guard sinkFD >= 0 else { throw .file(path: path, detail: String(cString: strerror(errno))) }
         if resumeFrom > 0 {
@@ -137,6 +165,12 @@ final class CurlTransfer {
             return count
         }
         if sinkFD >= 0 {
+            // The peer's word on the size is not trusted: past the limit the transfer stops.
+            guard UInt64(count) <= sinkRoom else {
+                if case let .file(_, _, limit) = request.sink { localFailure = .responseTooLarge(url: request.url, limit: Int(clamping: limit)) }
+                return 0
+            }
+            sinkRoom -= UInt64(count)
             var done = 0
             while done < count {
                 let n = Glibc.write(sinkFD, data + done, count - done)
@@ -183,7 +217,7 @@ final class CurlTransfer {
     }
 
     private var uploadPath: String { if case let .file(path, _) = request.body { path } else { "" } }
-    private var sinkPath: String { if case let .file(path, _) = request.sink { path } else { "" } }
+    private var sinkPath: String { if case let .file(path, _, _) = request.sink { path } else { "" } }
 }
 
 private func transfer(_ pointer: UnsafeMutableRawPointer?) -> CurlTransfer? {

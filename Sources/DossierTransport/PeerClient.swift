@@ -1,27 +1,31 @@
+import DossierArchive
 import Foundation
 import Synchronization
 
-/// The client's mutual-TLS credentials: our certificate and key, the CA bundle that anchors
-/// peers, and optionally a CRL.
-public struct PeerTLS: Sendable, Equatable {
+/// The client's mutual-TLS credentials: our certificate and key (read by libcurl on each new
+/// connection, so rotated files take effect without a restart), and the trust in force —
+/// anchors and every CRL — that each server's chain is verified against.
+public struct PeerTLS: Sendable {
     public var certificateFile: String
     public var keyFile: String
-    public var caFile: String
-    public var crlFile: String?
+    public var trust: CurrentTrust
 
-    public init(certificateFile: String, keyFile: String, caFile: String, crlFile: String? = nil) {
+    /// Credentials from these files; server chains verified against `trust` as it is when
+    /// each connection opens.
+    public init(certificateFile: String, keyFile: String, trust: CurrentTrust) {
         self.certificateFile = certificateFile
         self.keyFile = keyFile
-        self.caFile = caFile
-        self.crlFile = crlFile
+        self.trust = trust
     }
 }
 
 /// Outbound HTTPS to peer authorities through libcurl's multi interface, as async calls.
 ///
 /// One client owns one engine thread and its connection cache; share it across tasks (it is
-/// `Sendable`). Peer certificates are verified against `tls.caFile` with host-name checks, TLS
-/// 1.2 at least. Call `shutdown()` before dropping it.
+/// `Sendable`). Every server is verified inside the handshake: its chain against `tls.trust`
+/// (revocation included), host name, and its identity against the request's `PeerIdentity`
+/// (docs/protocol.md, Identity); TLS 1.2 with ECDHE and AEAD suites, or TLS 1.3. Call `shutdown()` before
+/// dropping it.
 public final class PeerClient: Sendable {
     /// Timeouts and limits applied to every request.
     public struct Options: Sendable, Equatable {

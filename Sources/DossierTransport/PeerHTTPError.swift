@@ -32,9 +32,9 @@ public struct PeerHTTPError: Error, Sendable, Equatable {
         var headers = headers
         headers[.contentType] = "application/json"
         if let retryAfter { headers[.retryAfter] = String(retryAfter) }
-        // Answered while the body may still be arriving (too slow, too large): close the
-        // connection instead of reading the rest.
-        if status == .requestTimeout || status == .contentTooLarge { headers[.connection] = "close" }
+        // Answered while the body may still be arriving (too slow, too large, refused): close
+        // the connection instead of reading the rest.
+        if status == .requestTimeout || status == .contentTooLarge || status == .forbidden { headers[.connection] = "close" }
         return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: json)))
     }
 }
@@ -51,7 +51,7 @@ struct ErrorBodyMiddleware: RouterMiddleware {
             return error.response
         } catch let error as SystemError where error.isOutOfSpace {
             context.logger.warning("request refused for lack of space", metadata: ["error": "\(error)"])
-            return PeerHTTPError(.serviceUnavailable, "unavailable", "the receiver is out of disk space; try again later",
+            return PeerHTTPError(.serviceUnavailable, "no-space", "the receiver is out of disk space; try again later",
                                  retryAfter: 60).response
         } catch let error as HTTPResponseError {
             return PeerHTTPError(error.status, "http-\(error.status.code)", error.status.reasonPhrase).response

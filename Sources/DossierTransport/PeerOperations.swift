@@ -23,14 +23,16 @@ public struct PeerRejection: Sendable, Equatable {
     public var reasons: [String]
 }
 
-/// The `/v1` operations (docs/protocol.md) over a `PeerClient`.
+/// The `/v1` operations (docs/protocol.md) over a `PeerClient`. Every call names the peer it
+/// must reach: the server's certificate is checked against that identity before any request
+/// byte is sent (`TransportError.peerIdentity` otherwise).
 public struct PeerOperations: Sendable {
     public let client: PeerClient
-    /// Trust anchors for receipts.
-    public let trust: TrustStore
+    /// Trust anchors and CRLs in force, for receipts.
+    public let trust: CurrentTrust
     public static let receiptLimit = 256 << 10
 
-    public init(client: PeerClient, trust: TrustStore) {
+    public init(client: PeerClient, trust: CurrentTrust) {
         self.client = client
         self.trust = trust
     }
@@ -38,13 +40,13 @@ public struct PeerOperations: Sendable {
     /// Pushes an archive file (streamed) to `peer` at `baseURL` and checks the receipt: signed by
     /// `peer`, naming this id and digest. Never throws: a request that got no answer is a
     /// `failed` result like any other.
-    public func push(baseURL: String, peer: String, id: String, path: String, size: UInt64, digest: String) async -> PushResult {
+    public func push(baseURL: String, peer: PeerIdentity, id: String, path: String, size: UInt64, digest: String) async -> PushResult {
         var headers = [("Content-Type", PeerProtocol.archiveMediaType)]
         if let contentDigest = PeerProtocol.contentDigest(hex: digest) { headers.append(("Content-Digest", contentDigest)) }
         let response: PeerResponse
         do {
             response = try await client.send(PeerRequest(
-                method: .put, url: baseURL + PeerProtocol.archivePath(id), headers: headers,
+                method: .put, url: baseURL + PeerProtocol.archivePath(id), peer: peer, headers: headers,
                 body: .file(path: path, size: size), sink: .memory(limit: Self.receiptLimit)))
         } catch let error as TransportError {
             return .failed(error.outcome)
@@ -54,7 +56,7 @@ public struct PeerOperations: Sendable {
         switch response.status {
         case 200, 201:
             do {
-                let receipt = try Receipt.open(response.body, trust: trust, receiver: peer, archiveId: id, digest: digest)
+                let receipt = try Receipt.open(response.body, trust: trust.store, receiver: peer.code, archiveId: id, digest: digest)
                 guard receipt.status == .accepted else {
                     let rejection = PeerRejection(signed: response.body, receipt: receipt, reasons: receipt.reasons.map(\.text))
                     return .failed(.rejected(rejection.reasons.joined(separator: "; ")), rejection: rejection)
@@ -64,7 +66,7 @@ public struct PeerOperations: Sendable {
                 return .failed(.badReceipt("\(error)"))
             }
         case 422:
-            let rejection = Receipt.rejection(response.body, trust: trust, receiver: peer, archiveId: id, digest: digest)
+            let rejection = Receipt.rejection(response.body, trust: trust.store, receiver: peer.code, archiveId: id, digest: digest)
             let detail = rejection.reasons.isEmpty ? Self.detail(of: response) : rejection.reasons.joined(separator: "; ")
             return .failed(.rejected(detail), rejection: rejection)
         case 408, 429, 500...599:
@@ -76,45 +78,48 @@ public struct PeerOperations: Sendable {
 
     /// Lists archives `baseURL` holds for us, one page.
     /// - Throws: `TransportError`, or `PeerOperations.Failure` for a non-200 answer or bad JSON.
-    public func list(baseURL: String, after: String?, limit: Int) async throws -> PeerProtocol.ArchiveList {
+    public func list(baseURL: String, peer: PeerIdentity, after: String?, limit: Int) async throws -> PeerProtocol.ArchiveList {
         var url = baseURL + PeerProtocol.archivesPath + "?limit=\(limit)"
         if let after { url += "&after=\(after)" }
-        let response = try await client.send(PeerRequest(method: .get, url: url))
+        let response = try await client.send(PeerRequest(method: .get, url: url, peer: peer))
         return try Self.decode(PeerProtocol.ArchiveList.self, response, expecting: 200)
     }
 
-    /// Downloads a held archive to `path`, resuming after the bytes already there.
-    /// - Throws: `TransportError`, or `Failure` when the answer is not 200/206.
-    public func download(baseURL: String, id: String, to path: String) async throws {
+    /// Downloads a held archive to `path`, resuming after the bytes already there, stopping the
+    /// transfer before the file grows past `limit` bytes whatever the peer sends.
+    /// - Throws: `TransportError` (`.responseTooLarge` past `limit`), or `Failure` when the
+    ///   answer is not 200/206.
+    public func download(baseURL: String, peer: PeerIdentity, id: String, to path: String, limit: UInt64) async throws {
         var st = stat()
         let have = stat(path, &st) == 0 ? UInt64(st.st_size) : 0
         let response = try await client.send(PeerRequest(
-            method: .get, url: baseURL + PeerProtocol.archivePath(id), sink: .file(path: path, resumeFrom: have)))
+            method: .get, url: baseURL + PeerProtocol.archivePath(id), peer: peer, sink: .file(path: path, resumeFrom: have, limit: limit)))
         guard response.status == 200 || response.status == 206 else {
             throw Failure(status: response.status, detail: Self.detail(of: response))
         }
     }
 
     /// Sends our receipt for a pulled archive.
-    public func acknowledge(baseURL: String, id: String, signedReceipt: [UInt8]) async throws {
+    public func acknowledge(baseURL: String, peer: PeerIdentity, id: String, signedReceipt: [UInt8]) async throws {
         let response = try await client.send(PeerRequest(
-            method: .post, url: baseURL + PeerProtocol.receiptPath(id),
+            method: .post, url: baseURL + PeerProtocol.receiptPath(id), peer: peer,
             headers: [("Content-Type", PeerProtocol.receiptMediaType)], body: .bytes(signedReceipt)))
         guard response.status == 204 else { throw Failure(status: response.status, detail: Self.detail(of: response)) }
     }
 
     /// Asks the origin at `baseURL` for a vehicle's archive.
-    public func requestArchive(baseURL: String, _ request: PeerProtocol.ArchiveRequest) async throws -> PeerProtocol.RequestAccepted {
+    public func requestArchive(baseURL: String, peer: PeerIdentity, _ request: PeerProtocol.ArchiveRequest) async throws -> PeerProtocol.RequestAccepted {
         let body = try JSONEncoder().encode(request)
         let response = try await client.send(PeerRequest(
-            method: .post, url: baseURL + PeerProtocol.requestsPath, headers: [("Content-Type", "application/json")],
+            method: .post, url: baseURL + PeerProtocol.requestsPath, peer: peer, headers: [("Content-Type", "application/json")],
             body: .bytes([UInt8](body))))
         return try Self.decode(PeerProtocol.RequestAccepted.self, response, expecting: 202)
     }
 
     /// The peer's health answer.
-    public func health(baseURL: String) async throws -> PeerProtocol.Health {
-        try Self.decode(PeerProtocol.Health.self, try await client.send(PeerRequest(method: .get, url: baseURL + PeerProtocol.healthPath)), expecting: 200)
+    public func health(baseURL: String, peer: PeerIdentity) async throws -> PeerProtocol.Health {
+        let response = try await client.send(PeerRequest(method: .get, url: baseURL + PeerProtocol.healthPath, peer: peer))
+        return try Self.decode(PeerProtocol.Health.self, response, expecting: 200)
     }
 
     /// A peer's answer other than the one expected.

@@ -1,5 +1,22 @@
 import Foundation
 
+/// Who an outbound request must reach (docs/protocol.md, Identity): the server certificate's subject must
+/// hold exactly one `serialNumber`, equal to `code`, and when `spkiSHA256` is not empty its
+/// public key must be one of those pins. Checked inside the TLS handshake of every new
+/// connection and again before each request on a reused one.
+public struct PeerIdentity: Sendable, Equatable {
+    /// The peer's 6-digit authority code.
+    public var code: String
+    /// SHA-256 digests (32 bytes each) of the DER SubjectPublicKeyInfo the peer may present.
+    public var spkiSHA256: [[UInt8]]
+
+    /// The identity of authority `code`, optionally pinned to these SPKI SHA-256 digests.
+    public init(code: String, spkiSHA256: [[UInt8]] = []) {
+        self.code = code
+        self.spkiSHA256 = spkiSHA256
+    }
+}
+
 /// One HTTP exchange with a peer, as the libcurl engine carries it out.
 public struct PeerRequest: Sendable {
     public enum Method: String, Sendable { case get = "GET", put = "PUT", post = "POST" }
@@ -12,22 +29,26 @@ public struct PeerRequest: Sendable {
     }
 
     /// Where the answer's body goes. `memory` refuses answers over `limit` bytes; `file`
-    /// streams to `path`, appending from `resumeFrom` (sent as `Range: bytes=N-`).
+    /// streams to `path`, appending from `resumeFrom` (sent as `Range: bytes=N-`), and aborts
+    /// the transfer (`TransportError.responseTooLarge`) before the file would exceed `limit` bytes.
     public enum Sink: Sendable {
         case memory(limit: Int)
-        case file(path: String, resumeFrom: UInt64)
+        case file(path: String, resumeFrom: UInt64, limit: UInt64)
     }
 
     public var method: Method
     public var url: String
+    /// The authority the server must prove to be before any request byte is sent.
+    public var peer: PeerIdentity
     public var headers: [(String, String)]
     public var body: Body
     public var sink: Sink
 
-    public init(method: Method, url: String, headers: [(String, String)] = [], body: Body = .none,
+    public init(method: Method, url: String, peer: PeerIdentity, headers: [(String, String)] = [], body: Body = .none,
                 sink: Sink = .memory(limit: 1 << 20)) {
         self.method = method
         self.url = url
+        self.peer = peer
         self.headers = headers
         self.body = body
         self.sink = sink

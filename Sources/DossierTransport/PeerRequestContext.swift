@@ -20,9 +20,18 @@ public struct PeerRequestContext: RequestContext {
     /// the TLS handshake verified against the trust anchors; nil when there is none or it
     /// carries no such code.
     public func callerAuthority() async -> String? {
-        guard let certificate = try? await channel.nioSSL_peerCertificate().get(),
-              let der = try? certificate.toDERBytes(),
-              let code = CertificateInfo(der: der)?.authority,
+        await callerCertificate().flatMap(Self.authority(of:))
+    }
+
+    /// The caller's verified TLS client certificate (DER); nil when there is none.
+    public func callerCertificate() async -> [UInt8]? {
+        guard let certificate = try? await channel.nioSSL_peerCertificate().get() else { return nil }
+        return try? certificate.toDERBytes()
+    }
+
+    /// The 6-digit authority code a certificate (DER) names in its subject serialNumber.
+    static func authority(of der: [UInt8]) -> String? {
+        guard let code = CertificateInfo(der: der)?.authority,
               code.utf8.count == 6, code.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") })
         else { return nil }
         return code

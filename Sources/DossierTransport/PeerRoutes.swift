@@ -1,4 +1,5 @@
 import DossierArchive
+import DossierSystem
 import Foundation
 import Hummingbird
 
@@ -22,7 +23,7 @@ struct PeerRoutes: Sendable {
     init(configuration: PeerServerConfiguration, delegate: any PeerServerDelegate) {
         self.configuration = configuration
         self.delegate = delegate
-        self.slots = UploadSlots(limit: configuration.maxConcurrentUploads)
+        self.slots = UploadSlots(limit: configuration.maxConcurrentUploads, perCaller: configuration.callers.uploadsPerCaller)
     }
 
     func register(on router: Router<PeerRequestContext>) {
@@ -31,8 +32,9 @@ struct PeerRoutes: Sendable {
         router.get("/v1/archives/:id") { request, context in try await download(request, context) }
         router.post("/v1/archives/:id/receipt") { request, context in try await acknowledge(request, context) }
         router.post("/v1/requests") { request, context in try await requestArchive(request, context) }
-        router.get("/v1/health") { _, _ in
-            Self.json(PeerProtocol.Health(status: "ok", version: configuration.version, authority: delegate.authorityCode))
+        router.get("/v1/health") { _, context in
+            _ = try await callerAuthority(context)
+            return Self.json(PeerProtocol.Health(status: "ok", version: configuration.version, authority: delegate.authorityCode))
         }
     }
 
@@ -51,11 +53,27 @@ struct PeerRoutes: Sendable {
         guard let claimedDigest = PeerProtocol.sha256Hex(contentDigest: digestHeader) else {
             throw PeerHTTPError(.badRequest, "digest-missing", "Content-Digest holds no sha-256 digest: \(digestHeader)")
         }
-        guard slots.tryAcquire() else {
-            throw PeerHTTPError(.serviceUnavailable, "busy", "too many uploads at once", retryAfter: configuration.retryAfterSeconds)
+        switch Result(catching: { () throws(UploadSlots.Refusal) in try slots.acquire(caller: caller) }) {
+        case .success: break
+        case let .failure(.full(limit)):
+            throw PeerHTTPError(.serviceUnavailable, "busy", "all \(limit) upload slots are taken", retryAfter: configuration.retryAfterSeconds)
+        case let .failure(.callerFull(limit)):
+            throw PeerHTTPError(.tooManyRequests, "too-many-uploads", "you have \(limit) uploads in progress already",
+                                retryAfter: configuration.retryAfterSeconds)
         }
-        defer { slots.release() }
+        defer { slots.release(caller: caller) }
+        do {
+            return try await receive(request, id: id, caller: caller, claimedDigest: claimedDigest)
+        } catch let error as SystemError where error.isOutOfSpace {
+            throw noSpace("the disk is full")
+        }
+    }
 
+    /// Receives the body of a push whose slot is held and hands it to the host.
+    private func receive(_ request: Request, id: String, caller: String, claimedDigest: String) async throws -> Response {
+        let limit = configuration.maxArchiveBytes
+        let declared = request.headers[.contentLength].flatMap { UInt64($0) } ?? 0
+        guard try delegate.hasRoom(for: declared) else { throw noSpace("free space is below the reserve") }
         let incoming = try delegate.makeUploadFile()
         let started = ContinuousClock.now
         for try await buffer in request.body {
@@ -79,8 +97,10 @@ struct PeerRoutes: Sendable {
             return Self.receiptResponse(firstTime ? .created : .ok, receipt)
         case let .rejected(receipt):
             return Self.receiptResponse(.unprocessableContent, receipt)
-        case .conflict:
-            throw PeerHTTPError(.conflict, "conflict", "archive \(id) was already accepted with another digest")
+        case let .conflict(storedDigest?):
+            throw PeerHTTPError(.conflict, "conflict", "archive \(id) was already received from you with digest \(storedDigest)")
+        case .conflict(nil):
+            throw PeerHTTPError(.conflict, "conflict", "archive id \(id) is taken")
         case let .forbidden(detail):
             throw PeerHTTPError(.forbidden, "forbidden", detail)
         case let .idMismatch(bagId):
@@ -89,8 +109,14 @@ struct PeerRoutes: Sendable {
             throw PeerHTTPError(.serviceUnavailable, "busy", "archive \(id) is being received on another connection",
                                 retryAfter: configuration.retryAfterSeconds)
         case let .unavailable(detail):
-            throw PeerHTTPError(.serviceUnavailable, "unavailable", detail, retryAfter: configuration.retryAfterSeconds)
+            throw PeerHTTPError(.serviceUnavailable, "try-later", detail, retryAfter: configuration.retryAfterSeconds)
+        case .noSpace:
+            throw noSpace("the disk is full")
         }
+    }
+
+    private func noSpace(_ why: String) -> PeerHTTPError {
+        PeerHTTPError(.serviceUnavailable, "no-space", "\(why); try again later", retryAfter: configuration.retryAfterSeconds)
     }
 
     // MARK: pull
@@ -152,9 +178,18 @@ struct PeerRoutes: Sendable {
 
     // MARK: helpers
 
+    /// The caller's authority, once it is known to be neither revoked since its handshake (a
+    /// CRL loaded while the connection was open) nor outside the allow-list: asked first on
+    /// every route, before any body is read.
     private func callerAuthority(_ context: PeerRequestContext) async throws -> String {
-        guard let code = await context.callerAuthority() else {
+        guard let der = await context.callerCertificate(), let code = PeerRequestContext.authority(of: der) else {
             throw PeerHTTPError(.forbidden, "no-authority", "the client certificate carries no 6-digit authority code (subject serialNumber)")
+        }
+        guard !configuration.trust.store.isRevoked(certificate: der) else {
+            throw PeerHTTPError(.forbidden, "revoked", "the client certificate of authority \(code) is revoked")
+        }
+        guard configuration.acceptsCaller(code) else {
+            throw PeerHTTPError(.forbidden, "unknown-peer", "authority \(code) is not a peer of \(delegate.authorityCode)")
         }
         return code
     }

@@ -10,8 +10,12 @@ public struct PeerServerConfiguration: Sendable {
     public var certificateFile: String
     /// The server's private key, PEM.
     public var keyFile: String
-    /// Trust anchors for client certificates, PEM.
-    public var caFile: String
+    /// Trust anchors and CRLs for client certificates, as in force at each handshake.
+    public var trust: CurrentTrust
+    /// Whether an authenticated caller may use the routes at all (the allow-list of
+    /// configured peers); others get 403 `unknown-peer` before any body is read. Asked on
+    /// every request, so a reloaded list applies at once.
+    public var acceptsCaller: @Sendable (String) -> Bool
     /// Largest archive accepted by `PUT` (413 beyond it).
     public var maxArchiveBytes: UInt64
     /// Uploads received at the same time; more get 503 + `Retry-After`.
@@ -26,18 +30,23 @@ public struct PeerServerConfiguration: Sendable {
     /// is cut off with 408 (a peer trickling its body must not hold an upload slot for hours).
     public var lowSpeedBytesPerSecond: Int
     public var lowSpeedSeconds: Double
+    /// Per-caller uploads, connections and request rate; the connection cap and handshake deadline.
+    public var callers: CallerLimits
 
-    /// Defaults: loopback, any free port, `ArchiveLimits.default` size, 32 uploads, 5 s retry,
-    /// 120 s idle timeout.
-    public init(host: String = "127.0.0.1", port: Int = 0, certificateFile: String, keyFile: String, caFile: String,
+    /// Defaults: loopback, any free port, every authenticated caller accepted,
+    /// `ArchiveLimits.default` size, 32 uploads, 5 s retry, 120 s idle timeout,
+    /// `CallerLimits.default`.
+    public init(host: String = "127.0.0.1", port: Int = 0, certificateFile: String, keyFile: String, trust: CurrentTrust,
+                acceptsCaller: @escaping @Sendable (String) -> Bool = { _ in true },
                 maxArchiveBytes: UInt64 = ArchiveLimits.default.maxArchiveBytes, maxConcurrentUploads: Int = 32,
                 retryAfterSeconds: Int = 5, version: String = ArchivePacker.softwareAgent, idleTimeoutSeconds: Int64 = 120,
-                lowSpeedBytesPerSecond: Int = 1024, lowSpeedSeconds: Double = 30) {
+                lowSpeedBytesPerSecond: Int = 1024, lowSpeedSeconds: Double = 30, callers: CallerLimits = .default) {
         self.host = host
         self.port = port
         self.certificateFile = certificateFile
         self.keyFile = keyFile
-        self.caFile = caFile
+        self.trust = trust
+        self.acceptsCaller = acceptsCaller
         self.maxArchiveBytes = maxArchiveBytes
         self.maxConcurrentUploads = maxConcurrentUploads
         self.retryAfterSeconds = retryAfterSeconds
@@ -45,5 +54,6 @@ public struct PeerServerConfiguration: Sendable {
         self.idleTimeoutSeconds = idleTimeoutSeconds
         self.lowSpeedBytesPerSecond = lowSpeedBytesPerSecond
         self.lowSpeedSeconds = lowSpeedSeconds
+        self.callers = callers
     }
 }

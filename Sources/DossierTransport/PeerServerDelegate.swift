@@ -7,6 +7,10 @@ public protocol PeerServerDelegate: Sendable {
     /// The authority this server answers for (its certificate's code), for `/v1/health`.
     var authorityCode: String { get }
 
+    /// Whether `bytes` more can be stored and the host's free-space reserve still kept
+    /// (503 `no-space` otherwise, before any body byte is read).
+    func hasRoom(for bytes: UInt64) throws -> Bool
+
     /// A new temporary file for an upload as it arrives; it removes itself when dropped
     /// before `finish()`.
     func makeUploadFile() throws(SystemError) -> IncomingFile
@@ -72,15 +76,18 @@ public enum PushDecision: Sendable, Equatable {
     case accepted(receipt: [UInt8], firstTime: Bool)
     /// 422 with the signed rejection receipt: the archive itself is bad. Permanent.
     case rejected(receipt: [UInt8])
-    /// 409: this id was accepted before with another digest. Nothing about what is stored is
-    /// revealed.
-    case conflict
+    /// 409: this id was accepted before with another digest. The stored digest is told only to
+    /// the archive's own sender (nil for anyone else).
+    case conflict(storedDigest: String?)
     /// 403: the caller is not the archive's origin, or this authority is not its destination.
     case forbidden(String)
     /// 422 `id-mismatch`: the bag inside names another id than the one pushed.
     case idMismatch(bagId: String?)
     /// 503 + Retry-After: the id is being received on another connection right now.
     case busy
-    /// 503 + Retry-After: a condition on this side that may clear (disk full).
+    /// 503 + Retry-After: a condition on this side that may clear (revocation that cannot be
+    /// judged now).
     case unavailable(String)
+    /// 503 `no-space` + Retry-After: the disk filled while storing.
+    case noSpace
 }

@@ -1,3 +1,6 @@
+import DossierArchive
+import DossierModel
+import Foundation
 import HummingbirdCore
 import Logging
 import NIOCore
@@ -6,48 +9,86 @@ import Synchronization
 
 /// The server's TLS context, replaceable while it runs: each new connection takes the context
 /// current at its accept, connections already open keep theirs (certificate rotation without a
-/// restart and without touching transfers in flight). Thread-safe.
+/// restart and without touching transfers in flight). Client certificates are verified against
+/// `trust` as it is at each handshake, so reloaded anchors and CRLs apply to the next
+/// connection. Thread-safe.
 public final class ServerTLSContext: Sendable {
     private let current: Mutex<NIOSSLContext>
+    /// The anchors and CRLs callers' chains are verified against.
+    public let trust: CurrentTrust
 
-    /// Builds the mutual-TLS context (TLS ≥ 1.2, client certificates required and verified
-    /// against `caFile`, peers identified by certificate, not host name).
-    /// - Throws: NIOSSL errors naming an unreadable certificate, key or CA file.
-    public init(certificateFile: String, keyFile: String, caFile: String) throws {
-        current = Mutex(try Self.make(certificateFile: certificateFile, keyFile: keyFile, caFile: caFile))
+    /// TLS 1.2 suites with ECDHE key exchange and AEAD ciphers only, for EC and RSA
+    /// certificates (docs/protocol.md, Identity); TLS 1.3 suites are all AEAD and are not configurable.
+    static let tls12Ciphers: [NIOTLSCipher] = [
+        .TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, .TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
+        .TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256, .TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+        .TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384, .TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
+    ]
+
+    /// Builds the mutual-TLS context (TLS ≥ 1.2, the suites above, client certificates
+    /// required and verified against `trust`, peers identified by certificate, not host name).
+    /// - Throws: NIOSSL errors naming an unreadable certificate or key file.
+    public init(certificateFile: String, keyFile: String, trust: CurrentTrust) throws {
+        current = Mutex(try Self.make(certificateFile: certificateFile, keyFile: keyFile))
+        self.trust = trust
     }
 
     /// Swaps in new credentials for the connections accepted from now on.
     /// - Throws: NIOSSL errors; the running context is then kept.
-    public func reload(certificateFile: String, keyFile: String, caFile: String) throws {
-        let fresh = try Self.make(certificateFile: certificateFile, keyFile: keyFile, caFile: caFile)
+    public func reload(certificateFile: String, keyFile: String) throws {
+        let fresh = try Self.make(certificateFile: certificateFile, keyFile: keyFile)
         current.withLock { $0 = fresh }
     }
 
     var context: NIOSSLContext { current.withLock { $0 } }
 
-    private static func make(certificateFile: String, keyFile: String, caFile: String) throws -> NIOSSLContext {
+    /// Why a caller's certificate chain (as presented, leaf first) is refused; nil when it
+    /// verifies against the trust in force, revocation included.
+    func refusal(of certificates: [NIOSSLCertificate]) -> Finding? {
+        let chain = certificates.compactMap { try? $0.toDERBytes() }
+        guard !chain.isEmpty, chain.count == certificates.count else {
+            return Finding(.authenticity, "untrusted-peer", "no readable client certificate")
+        }
+        return trust.store.checkTLSPeer(chain: chain, clientPurpose: true)
+    }
+
+    private static func make(certificateFile: String, keyFile: String) throws -> NIOSSLContext {
+        // The trust roots stay empty: `refusal(of:)` replaces BoringSSL's chain verification,
+        // so that every CRL and a reloaded store apply.
         var tls = TLSConfiguration.makeServerConfigurationWithMTLS(
             certificateChain: try NIOSSLCertificate.fromPEMFile(certificateFile).map { .certificate($0) },
             privateKey: .privateKey(try NIOSSLPrivateKey(file: keyFile, format: .pem)),
-            trustRoots: .file(caFile))
+            trustRoots: .certificates([]))
         tls.certificateVerification = .noHostnameVerification
         tls.minimumTLSVersion = .tlsv12
+        tls.cipherSuiteValues = tls12Ciphers
         return try NIOSSLContext(configuration: tls)
     }
 }
 
 /// HummingbirdTLS's `TLSChannel`, but taking its context from a `ServerTLSContext` per
-/// connection.
+/// connection, and verifying client certificates with it.
 struct ReloadableTLSChannel<Base: ServerChildChannel>: ServerChildChannel {
     typealias Value = Base.Value
 
     let base: Base
     let tls: ServerTLSContext
+    /// When set, counts the application bytes callers send after their handshake.
+    let inboundBytes: InboundByteCount?
 
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
-        channel.eventLoop.makeCompletedFuture {
-            try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tls.context))
+        let tls = self.tls
+        let remote = channel.remoteAddress.map { "\($0)" } ?? "unknown"
+        return channel.eventLoop.makeCompletedFuture {
+            let handler = NIOSSLServerHandler(context: tls.context, customVerificationCallback: { certificates, promise in
+                // A few hundred microseconds of OpenSSL work: done on the event loop.
+                guard let refusal = tls.refusal(of: certificates) else { return promise.succeed(.certificateVerified) }
+                logger.warning("client certificate refused at the handshake",
+                               metadata: ["remote": "\(remote)", "reason": "\(refusal.code): \(refusal.detail)"])
+                promise.succeed(.failed)
+            })
+            try channel.pipeline.syncOperations.addHandler(handler)
+            if let inboundBytes { try channel.pipeline.syncOperations.addHandler(ByteCountingHandler(count: inboundBytes)) }
         }.flatMap {
             base.setup(channel: channel, logger: logger)
         }
@@ -55,5 +96,34 @@ struct ReloadableTLSChannel<Base: ServerChildChannel>: ServerChildChannel {
 
     func handle(value: Value, logger: Logger) async {
         await base.handle(value: value, logger: logger)
+    }
+}
+
+/// The application bytes callers sent after their TLS handshakes, across connections (the
+/// mock peer reports it, so a test can prove an impostor got nothing). Thread-safe.
+public final class InboundByteCount: Sendable {
+    private let total = Atomic<Int>(0)
+
+    /// Starts at zero.
+    public init() {}
+
+    /// Bytes counted so far.
+    public var value: Int { total.load(ordering: .relaxed) }
+
+    func add(_ bytes: Int) { total.wrappingAdd(bytes, ordering: .relaxed) }
+}
+
+/// Sits right after the TLS handler: what it sees has passed the handshake and decryption.
+final class ByteCountingHandler: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = ByteBuffer
+    typealias InboundOut = ByteBuffer
+
+    private let count: InboundByteCount
+
+    init(count: InboundByteCount) { self.count = count }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        count.add(unwrapInboundIn(data).readableBytes)
+        context.fireChannelRead(data)
     }
 }

@@ -8,6 +8,10 @@ public enum TransportError: Error, Equatable, CustomStringConvertible {
     case connect(url: String, detail: String)
     /// The TLS handshake failed or the peer's certificate was refused (or it refused ours).
     case tls(url: String, detail: String)
+    /// The server is not the peer asked for (`peer-identity`): its certificate names another
+    /// authority (or none, or several), or its key is not pinned. Found inside the handshake,
+    /// before any request byte; retryable, since the address may be fixed or the impostor go.
+    case peerIdentity(url: String, expected: String, presented: String)
     /// Connect timeout, or the transfer stayed under the low-speed limit too long.
     case timeout(url: String, detail: String)
     /// The connection broke mid-request or mid-response.
@@ -26,6 +30,9 @@ public enum TransportError: Error, Equatable, CustomStringConvertible {
     public var outcome: DeliveryOutcome {
         switch self {
         case let .tls(_, detail): return .tls(detail)
+        // Journalled as a TLS failure (retried, never dead), its text naming both codes.
+        case let .peerIdentity(_, expected, presented):
+            return .tls("peer-identity: expected authority \(expected), the server presented \(presented)")
         case .timeout: return .timeout
         case let .dns(_, detail), let .connect(_, detail), let .connectionLost(_, detail): return .network(detail)
         case .cancelled: return .network("cancelled (shutting down)")
@@ -39,6 +46,8 @@ public enum TransportError: Error, Equatable, CustomStringConvertible {
         case let .dns(url, detail): return "\(url): name resolution failed: \(detail)"
         case let .connect(url, detail): return "\(url): connection failed: \(detail)"
         case let .tls(url, detail): return "\(url): TLS failed: \(detail)"
+        case let .peerIdentity(url, expected, presented):
+            return "\(url): peer-identity: expected authority \(expected), the server presented \(presented)"
         case let .timeout(url, detail): return "\(url): timed out: \(detail)"
         case let .connectionLost(url, detail): return "\(url): connection lost: \(detail)"
         case let .responseTooLarge(url, limit): return "\(url): answer larger than \(limit) bytes"

@@ -32,11 +32,12 @@ struct PushOnceCommand: AsyncParsableCommand {
     @Option var pki: String
 
     func run() async throws {
-        let client = PeerClient(tls: PeerTLS(certificateFile: "\(pki)/441800.pem", keyFile: "\(pki)/441800.key", caFile: "\(pki)/ca.pem"))
+        let trust = CurrentTrust(try TrustStore(caFiles: ["\(pki)/ca.pem"]))
+        let client = PeerClient(tls: PeerTLS(certificateFile: "\(pki)/441800.pem", keyFile: "\(pki)/441800.key", trust: trust))
         defer { client.shutdown() }
-        let operations = PeerOperations(client: client, trust: try TrustStore(caFiles: ["\(pki)/ca.pem"]))
+        let operations = PeerOperations(client: client, trust: trust)
         let size = (try FileManager.default.attributesOfItem(atPath: file)[.size] as? UInt64) ?? 0
-        let outcome = await operations.push(baseURL: url, peer: "430100", id: id, path: file, size: size, digest: digest)
+        let outcome = await operations.push(baseURL: url, peer: PeerIdentity(code: "430100"), id: id, path: file, size: size, digest: digest)
         guard case .delivered = outcome else { throw BenchFailure.setup("push-once: \(outcome)") }
     }
 }
@@ -107,24 +108,28 @@ enum TransportBench {
     static func pushAll(_ archives: [PackResult], ws: TransportWorkspace, concurrency: Int) async throws -> Double {
         let (mock, url) = try ws.mockPeer()
         defer { mock.terminate(); mock.waitUntilExit() }
-        let client = PeerClient(tls: PeerTLS(certificateFile: "\(ws.pki)/441800.pem", keyFile: "\(ws.pki)/441800.key", caFile: "\(ws.pki)/ca.pem"))
+        let trust = CurrentTrust(try TrustStore(caFiles: ["\(ws.pki)/ca.pem"]))
+        let client = PeerClient(tls: PeerTLS(certificateFile: "\(ws.pki)/441800.pem", keyFile: "\(ws.pki)/441800.key", trust: trust))
         defer { client.shutdown() }
-        let operations = PeerOperations(client: client, trust: try TrustStore(caFiles: ["\(ws.pki)/ca.pem"]))
-        return try await seconds {
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                var next = 0
-                func add() {
-                    let archive = archives[next]
-                    next += 1
-                    group.addTask {
-                        let outcome = await operations.push(baseURL: url, peer: "430100", id: archive.id, path: archive.path,
-                                                                size: archive.size, digest: archive.sha256)
-                        guard case .delivered = outcome else { throw BenchFailure.setup("push \(archive.id): \(outcome)") }
-                    }
+        let operations = PeerOperations(client: client, trust: trust)
+        return try await seconds { try await push(archives, to: url, with: operations, concurrency: concurrency) }
+    }
+
+    /// Pushes every archive to 430100 at `url`, `concurrency` at a time; each must be delivered.
+    static func push(_ archives: [PackResult], to url: String, with operations: PeerOperations, concurrency: Int) async throws {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            var next = 0
+            func add() {
+                let archive = archives[next]
+                next += 1
+                group.addTask {
+                    let outcome = await operations.push(baseURL: url, peer: PeerIdentity(code: "430100"), id: archive.id, path: archive.path,
+                                                        size: archive.size, digest: archive.sha256)
+                    guard case .delivered = outcome else { throw BenchFailure.setup("push \(archive.id): \(outcome)") }
                 }
-                while next < min(concurrency, archives.count) { add() }
-                while try await group.next() != nil { if next < archives.count { add() } }
             }
+            while next < min(concurrency, archives.count) { add() }
+            while try await group.next() != nil { if next < archives.count { add() } }
         }
     }
 
@@ -166,11 +171,7 @@ enum TransportBench {
     }
 
     /// VmHWM of a live process, in bytes.
-    static func peakRSS(_ pid: Int32) -> Double {
-        let status = (try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)) ?? ""
-        let line = status.split(separator: "\n").first { $0.hasPrefix("VmHWM:") } ?? ""
-        return (Double(line.split(separator: " ").dropFirst().first ?? "0") ?? 0) * 1024
-    }
+    static func peakRSS(_ pid: Int32) -> Double { procStatusKiB(pid, "VmHWM:") * 1024 }
 
     static func seconds(_ body: () async throws -> Void) async rethrows -> Double {
         let start = DispatchTime.now()

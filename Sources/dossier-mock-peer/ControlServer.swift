@@ -9,7 +9,9 @@ import Hummingbird
 ///   time, faults)
 /// - `GET /received`: the archives stored (id, digest, status), to assert exactly-once
 /// - `GET /faults`, `POST /faults` (a JSON patch of `FaultSettings`), `DELETE /faults`
-/// - `POST /held` `{path, destination, id?}`, `GET /held`: archives held for pull
+/// - `POST /held` `{path, destination, id?, listedSize?}`, `GET /held`: archives held for pull
+/// - `POST /listing` `{"mode": "honest" | "stuck" | "endless"}`: how the archive list pages
+/// - `GET /stats`: `{inboundBytes}`, the bytes peers sent after their TLS handshakes
 enum ControlServer {
     struct Received: Codable {
         var id: String
@@ -20,8 +22,14 @@ enum ControlServer {
         var receivedAt: Date
     }
 
-    static func makeRouter(log: RequestLog, inbox: Inbox, faults: MockFaults, held: MockHeldArchives) -> Router<BasicRequestContext> {
+    struct Stats: Codable {
+        var inboundBytes: Int
+    }
+
+    static func makeRouter(log: RequestLog, inbox: Inbox, faults: MockFaults, held: MockHeldArchives,
+                           inboundBytes: InboundByteCount) -> Router<BasicRequestContext> {
         let router = Router(context: BasicRequestContext.self)
+        router.get("/stats") { _, _ in json(Stats(inboundBytes: inboundBytes.value)) }
         router.get("/log") { _, _ in json(log.all) }
         router.delete("/log") { _, _ in log.clear(); return Response(status: .noContent) }
         router.get("/received") { _, _ in
@@ -55,6 +63,15 @@ enum ControlServer {
             } catch {
                 return PeerHTTPError(.badRequest, "bad-held", "\(error)").response
             }
+        }
+        router.post("/listing") { request, _ in
+            var request = request
+            let body = try await request.collectBody(upTo: 64 << 10)
+            guard let mode = try? JSONDecoder().decode([String: MockHeldArchives.Listing].self, from: Data(buffer: body))["mode"] else {
+                return PeerHTTPError(.badRequest, "bad-listing", "expected {\"mode\": \"honest\" | \"stuck\" | \"endless\"}").response
+            }
+            held.setListing(mode)
+            return Response(status: .noContent)
         }
         return router
     }

@@ -93,7 +93,7 @@ struct MockPeerCommand: AsyncParsableCommand {
         limits.maxArchiveBytes = maxArchiveBytes
         let inbox = try Inbox(inboxDirectory: stateURL.appendingPathComponent("inbox"),
                               quarantineDirectory: stateURL.appendingPathComponent("quarantine"),
-                              identity: identity, trust: trust, limits: limits)
+                              identity: identity, trust: CurrentTrust(trust), limits: limits)
         let faults = MockFaults(FaultSettings(
             failNext: failNext, failStatus: failStatus, retryAfter: retryAfter, latencyMs: latencyMs, closeMidBody: closeMidBody,
             trickle: trickle, trickleBytesPerSecond: max(1, trickleRate), wrongKey: wrongKey, wrongDigest: wrongDigest,
@@ -101,18 +101,25 @@ struct MockPeerCommand: AsyncParsableCommand {
         let log = RequestLog()
         let held = MockHeldArchives(inbox: inbox, pool: BlockingPool(), trust: trust, knownVINs: Set(knownVINs + ineligibleVINs), ineligibleVINs: Set(ineligibleVINs))
         let ready = ReadyLine(host: host)
+        let inboundBytes = InboundByteCount()
 
         var server = try PeerServer(
-            configuration: PeerServerConfiguration(host: host, port: port, certificateFile: cert, keyFile: key, caFile: ca,
-                                                   maxArchiveBytes: maxArchiveBytes, maxConcurrentUploads: maxUploads),
+            configuration: PeerServerConfiguration(host: host, port: port, certificateFile: cert, keyFile: key, trust: CurrentTrust(trust),
+                                                   maxArchiveBytes: maxArchiveBytes, maxConcurrentUploads: maxUploads,
+                                                   // A stand-in for one peer, driven by tests and benchmarks:
+                                                   // only its upload slots limit the caller.
+                                                   callers: CallerLimits(uploadsPerCaller: maxUploads, connectionsPerCaller: 100_000,
+                                                                         connections: 100_000, requestsPerMinute: 100_000_000,
+                                                                         handshakeTimeout: 10)),
             delegate: held,
             middleware: [LogMiddleware(log: log),
                          FaultMiddleware(faults: faults, forger: ReceiptForger(inbox: inbox, identity: identity, wrongIdentity: wrongIdentity))],
             admitConnection: { faults.admitConnection() },
+            inboundBytes: inboundBytes,
             onListening: { ready.peer($0) },
             logger: logger)
         let control = Application(
-            router: ControlServer.makeRouter(log: log, inbox: inbox, faults: faults, held: held),
+            router: ControlServer.makeRouter(log: log, inbox: inbox, faults: faults, held: held, inboundBytes: inboundBytes),
             configuration: ApplicationConfiguration(address: .hostname("127.0.0.1", port: controlPort)),
             onServerRunning: { ready.control($0.localAddress?.port ?? 0) },
             logger: logger)

@@ -1,8 +1,8 @@
 import DossierModel
 import Foundation
 
-/// The few record fields `inspect` shows. A record the strict decoder refuses is shown as
-/// absent; `verify` says why.
+/// The few record fields `inspect` shows, the owner's name masked (its output ends up in
+/// tickets and chats). A record the strict decoder refuses is shown as absent; `verify` says why.
 struct RecordSummary: Encodable {
     var vin: String
     var plate: String
@@ -16,7 +16,7 @@ struct RecordSummary: Encodable {
         guard let record = try? DossierRecord.decode(json) else { return nil }
         vin = record.vehicle.vin
         plate = record.plate.number
-        owner = record.owner.name
+        owner = PersonalData.maskName(record.owner.name)
         vehicle = "\(record.vehicle.brand) \(record.vehicle.model)"
         managingOffice = record.registration.managingOffice
         transfer = record.transfer.map { "\($0.fromOffice) → \($0.toOffice)" }

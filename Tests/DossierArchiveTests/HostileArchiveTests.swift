@@ -172,7 +172,7 @@ import Testing
         tar.end()
         let report = try verify(tar.bytes)
         #expect(report.codes.contains("size-limit"), "\(report.codes)")
-        #expect(report.reasons.contains { $0.detail == "more than 1000 documents" })
+        #expect(report.reasons.contains { $0.detail == "documents: more than 1000 documents" })
     }
 
     @Test func garbageBytes() throws {

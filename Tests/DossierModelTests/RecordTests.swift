@@ -98,6 +98,10 @@ import Testing
             #expect(found.contains(expected), "missing \(expected) in \(found.sorted())")
         }
         #expect(problems.allSatisfy { !$0.message.isEmpty && !$0.messageZh.isEmpty })
+        // The ID number is masked in every text (first 4 + last 4), never shown whole.
+        let idProblem = try #require(problems.first { $0.code == "invalid-id-number" })
+        #expect(idProblem.message.contains("1101**********002Y") && idProblem.messageZh.contains("1101**********002Y"), "\(idProblem)")
+        #expect(problems.allSatisfy { !$0.message.contains("11010519491231002Y") && !$0.messageZh.contains("11010519491231002Y") })
     }
 
     @Test func newEnergyPlateNeedsNewEnergyType() throws {
@@ -148,5 +152,15 @@ import Testing
 
     private func data(_ object: [String: Any]) throws -> Data {
         try JSONSerialization.data(withJSONObject: object)
+    }
+}
+
+@Suite struct PersonalDataTests {
+    @Test func idNumbersKeepFirstFourAndLastFourNamesTheFirstCharacter() {
+        #expect(PersonalData.maskIDNumber("11010519491231002X") == "1101**********002X")
+        #expect(PersonalData.maskIDNumber("91350100M000100Y43") == "9135**********0Y43")
+        #expect(PersonalData.maskIDNumber("12345678") == "********")
+        #expect(PersonalData.maskName("张三丰") == "张**")
+        #expect(PersonalData.maskName("") == "")
     }
 }

@@ -50,6 +50,7 @@ struct HarnessDelegate: PeerServerDelegate {
     let rest: TestDelegate
 
     var authorityCode: String { inbox.authority }
+    func hasRoom(for bytes: UInt64) throws -> Bool { try inbox.hasRoom(for: bytes) }
     func makeUploadFile() throws(SystemError) -> IncomingFile { try inbox.makeIncomingFile() }
     func receivePush(_ file: ReceivedFile, id: String, caller: String) async throws -> PushDecision {
         try await inbox.receivePush(file, id: id, caller: caller, on: pool)
@@ -67,21 +68,27 @@ struct HarnessDelegate: PeerServerDelegate {
 }
 
 /// A `PeerServer` for authority 430100 running in this process on 127.0.0.1, port 0, with its
-/// inbox under `dir`.
+/// inbox under `dir`; `certificate` names the PKI certificate it serves (`430100-rsa` for RSA).
 struct RunningServer {
     let inbox: Inbox
     let port: Int
     let task: Task<Void, any Error>
 
     static func start(in dir: TempDir, maxArchiveBytes: UInt64 = 64 << 20, maxUploads: Int = 8,
-                      delegate: TestDelegate = TestDelegate(held: nil, heldId: "")) async throws -> RunningServer {
+                      delegate: TestDelegate = TestDelegate(held: nil, heldId: ""), trust: CurrentTrust? = nil,
+                      acceptsCaller: @escaping @Sendable (String) -> Bool = { _ in true },
+                      certificate: String = "430100", callers: CallerLimits = .default, storage: StorageLimits = .default,
+                      inboxDirectory: URL? = nil) async throws -> RunningServer {
         let pki = TestPKI.shared
-        let inbox = try Inbox(inboxDirectory: dir.url.appendingPathComponent("inbox"),
+        let trust = try trust ?? pki.currentTrust()
+        let inbox = try Inbox(inboxDirectory: inboxDirectory ?? dir.url.appendingPathComponent("inbox"),
                               quarantineDirectory: dir.url.appendingPathComponent("quarantine"),
-                              identity: try pki.identity("430100"), trust: try pki.trust())
+                              identity: try pki.identity("430100"), trust: trust, storage: storage)
         let server = try PeerServer(
-            configuration: PeerServerConfiguration(certificateFile: pki.cert("430100"), keyFile: pki.key("430100"), caFile: pki.ca,
-                                                   maxArchiveBytes: maxArchiveBytes, maxConcurrentUploads: maxUploads, retryAfterSeconds: 7),
+            configuration: PeerServerConfiguration(certificateFile: pki.cert(certificate), keyFile: pki.key(certificate), trust: trust,
+                                                   acceptsCaller: acceptsCaller,
+                                                   maxArchiveBytes: maxArchiveBytes, maxConcurrentUploads: maxUploads, retryAfterSeconds: 7,
+                                                   callers: callers),
             delegate: HarnessDelegate(inbox: inbox, pool: BlockingPool(threads: 2), rest: delegate))
         let task = Task { try await server.run() }
         let listening = try await eventually(seconds: 30) { server.port != nil }
@@ -99,9 +106,13 @@ struct RunningServer {
 /// Runs `body` against a started `RunningServer` and stops the server afterwards, also when
 /// `body` throws.
 func withServer<T>(in dir: TempDir, maxArchiveBytes: UInt64 = 64 << 20, maxUploads: Int = 8,
-                   delegate: TestDelegate = TestDelegate(held: nil, heldId: ""),
+                   delegate: TestDelegate = TestDelegate(held: nil, heldId: ""), trust: CurrentTrust? = nil,
+                   acceptsCaller: @escaping @Sendable (String) -> Bool = { _ in true }, certificate: String = "430100",
+                   callers: CallerLimits = .default, storage: StorageLimits = .default, inboxDirectory: URL? = nil,
                    _ body: (RunningServer) async throws -> T) async throws -> T {
-    let server = try await RunningServer.start(in: dir, maxArchiveBytes: maxArchiveBytes, maxUploads: maxUploads, delegate: delegate)
+    let server = try await RunningServer.start(in: dir, maxArchiveBytes: maxArchiveBytes, maxUploads: maxUploads, delegate: delegate,
+                                               trust: trust, acceptsCaller: acceptsCaller, certificate: certificate,
+                                               callers: callers, storage: storage, inboxDirectory: inboxDirectory)
     do {
         let result = try await body(server)
         await server.stop()

@@ -118,7 +118,7 @@ struct ServerPushTests {
             #expect(receipt.status == .rejected)
             #expect(!receipt.reasons.isEmpty)
             #expect(!dir.contents("inbox").contains("\(archive.id).dva"))
-            #expect(dir.contents("quarantine/\(archive.id)") == ["\(archive.id).dva", "reason.json", "receipt"])
+            #expect(dir.contents("quarantine/441800/\(archive.id)") == ["\(archive.id).dva", "reason.json", "receipt"])
 
             let again = try await push(archive, port: server.port, in: dir)
             #expect(again.status == 422)
@@ -159,20 +159,9 @@ struct ServerPushTests {
     @Test func uploadsBeyondTheLimitGet503WithRetryAfter() async throws {
         let dir = try TempDir()
         try await withServer(in: dir, maxUploads: 1) { server in
-            let slow = try makeArchive(in: dir, padding: 600 << 10)
             let quick = try makeArchive(in: dir)
-
-            let pki = TestPKI.shared
-            let slowUpload = Process()
-            slowUpload.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            slowUpload.arguments = ["curl", "-sS", "-o", "/dev/null", "--max-time", "30", "--limit-rate", "100k", "--cacert", pki.ca,
-                                    "--cert", pki.cert("441800"), "--key", pki.key("441800"), "-H", "Expect:", "-T", slow.path,
-                                    "-H", "Content-Digest: \(PeerProtocol.contentDigest(hex: slow.sha256) ?? "")",
-                                    "https://localhost:\(server.port)\(PeerProtocol.archivePath(slow.id))"]
-            try slowUpload.run()
+            let slowUpload = try await startSlowUpload(port: server.port, in: dir)
             defer { slowUpload.terminate(); slowUpload.waitUntilExit() }
-            let started = try await eventually { !dir.contents("inbox/.incoming").isEmpty }
-            try #require(started, "the slow upload never began")
 
             let answer = try await push(quick, port: server.port, in: dir)
             #expect(answer.status == 503)
@@ -192,7 +181,7 @@ struct ServerPushTests {
 
         let reopened = try Inbox(inboxDirectory: dir.url.appendingPathComponent("inbox"),
                                  quarantineDirectory: dir.url.appendingPathComponent("quarantine"),
-                                 identity: try TestPKI.shared.identity("430100"), trust: try TestPKI.shared.trust())
+                                 identity: try TestPKI.shared.identity("430100"), trust: try TestPKI.shared.currentTrust())
         #expect(reopened.entry(id: archive.id)?.digest == archive.sha256)
         #expect(reopened.counts().accepted == 1)
         #expect(reopened.entries(since: Date().addingTimeInterval(-60)).map(\.archiveId) == [archive.id])

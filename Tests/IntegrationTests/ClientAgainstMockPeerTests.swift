@@ -15,9 +15,11 @@ import Testing
     init() throws { temp = try TempDir() }
 
     func operations(options: PeerClient.Options = PeerClient.Options(), code: String = "441800", caFile: String? = nil) throws -> PeerOperations {
-        let client = PeerClient(tls: PeerTLS(certificateFile: pki.cert(code), keyFile: pki.key(code), caFile: caFile ?? pki.ca), options: options)
-        return PeerOperations(client: client, trust: try pki.trust())
+        PeerOperations(client: try pki.client(code, ca: caFile, options: options), trust: try pki.currentTrust())
     }
+
+    /// The mock's identity: authority 430100.
+    let peer = PeerIdentity(code: "430100")
 
     func archive(seed: Int = 81, size: Int = 8192) throws -> PackResult {
         let sample = try SampleDossier.make(in: temp, seed: seed, documentSize: size)
@@ -26,7 +28,7 @@ import Testing
     }
 
     func push(_ ops: PeerOperations, _ mock: MockPeerProcess, _ packed: PackResult) async -> PushResult {
-        await ops.push(baseURL: mock.url, peer: "430100", id: packed.id, path: packed.path, size: packed.size, digest: packed.sha256)
+        await ops.push(baseURL: mock.url, peer: peer, id: packed.id, path: packed.path, size: packed.size, digest: packed.sha256)
     }
 
     @Test func pushRepushAndConflict() async throws {
@@ -40,10 +42,10 @@ import Testing
         #expect(repeated)
         // Same id, other bytes: 409, permanent.
         let other = try archive(seed: 82)
-        let conflict = await ops.push(baseURL: mock.url, peer: "430100", id: packed.id, path: other.path, size: other.size, digest: other.sha256)
+        let conflict = await ops.push(baseURL: mock.url, peer: peer, id: packed.id, path: other.path, size: other.size, digest: other.sha256)
         guard case .failed(.refused(409, _), _) = conflict else { Issue.record("expected 409, got \(conflict)"); return }
         #expect(try await mock.received().count == 1)
-        #expect(try await ops.health(baseURL: mock.url).authority == "430100")
+        #expect(try await ops.health(baseURL: mock.url, peer: peer).authority == "430100")
     }
 
     @Test func injectedStatusesAreClassified() async throws {
@@ -105,7 +107,7 @@ import Testing
         try await mock.control("POST", "/held", json: #"{"path": "\#(held.path)", "destination": "441800", "id": "\#(held.id)"}"#)
         try await mock.control("POST", "/faults", json: #"{"trickle": 1, "trickleBytesPerSecond": 2000}"#)
         do {
-            try await ops.download(baseURL: mock.url, id: held.id, to: temp.path("trickled.dva"))
+            try await ops.download(baseURL: mock.url, peer: peer, id: held.id, to: temp.path("trickled.dva"), limit: 1 << 20)
             Issue.record("the trickle was not cut off")
         } catch let error as TransportError {
             guard case .timeout = error else { Issue.record("expected timeout, got \(error)"); return }
@@ -114,26 +116,48 @@ import Testing
         guard case .delivered = await push(ops, mock, big) else { Issue.record("no delivery after faults"); return }
     }
 
+    /// The write callback aborts the transfer before the file passes its limit, whatever the
+    /// peer sends (here 1 MiB, listed as 1,000 bytes).
+    @Test func aDownloadStopsAtItsLimit() async throws {
+        let mock = try await MockPeerProcess.launch(in: temp)
+        let ops = try operations()
+        defer { ops.client.shutdown() }
+        let held = try archive(seed: 88, size: 1 << 20)
+        try await mock.control("POST", "/held", json: #"{"path": "\#(held.path)", "destination": "441800", "id": "\#(held.id)", "listedSize": 1000}"#)
+        let listed = try await ops.list(baseURL: mock.url, peer: peer, after: nil, limit: 10)
+        #expect(listed.archives.map(\.size) == [1000])
+        let target = temp.path("limited.dva")
+        do {
+            try await ops.download(baseURL: mock.url, peer: peer, id: held.id, to: target, limit: 1000)
+            Issue.record("the download was not stopped")
+        } catch let error as TransportError {
+            #expect(error == .responseTooLarge(url: mock.url + PeerProtocol.archivePath(held.id), limit: 1000), "\(error)")
+            #expect(!error.outcome.isRetryable)
+        }
+        let kept = (try FileManager.default.attributesOfItem(atPath: target)[.size] as? NSNumber)?.intValue ?? -1
+        #expect(kept >= 0 && kept <= 1000, "\(kept) bytes kept")
+    }
+
     @Test func pullListDownloadWithResumeAndRequest() async throws {
         let mock = try await MockPeerProcess.launch(in: temp, ["--known-vin", "LFV2A21K773000001"])
         let ops = try operations()
         defer { ops.client.shutdown() }
         let held = try archive(seed: 87, size: 256 << 10)
         try await mock.control("POST", "/held", json: #"{"path": "\#(held.path)", "destination": "441800", "id": "\#(held.id)"}"#)
-        let page = try await ops.list(baseURL: mock.url, after: nil, limit: 10)
+        let page = try await ops.list(baseURL: mock.url, peer: peer, after: nil, limit: 10)
         #expect(page.archives.map(\.id) == [held.id])
         // Resume: the first 100,000 bytes are already here.
         let target = temp.path("pulled.dva")
         let whole = try Data(contentsOf: URL(fileURLWithPath: held.path))
         try whole.prefix(100_000).write(to: URL(fileURLWithPath: target))
-        try await ops.download(baseURL: mock.url, id: held.id, to: target)
+        try await ops.download(baseURL: mock.url, peer: peer, id: held.id, to: target, limit: UInt64(whole.count))
         #expect(try Data(contentsOf: URL(fileURLWithPath: target)) == whole)
         #expect(try await mock.log().contains { $0.status == 206 })
 
-        let accepted = try await ops.requestArchive(baseURL: mock.url, .init(vin: "LFV2A21K773000001", plate: "湘A12345"))
+        let accepted = try await ops.requestArchive(baseURL: mock.url, peer: peer, .init(vin: "LFV2A21K773000001", plate: "湘A12345"))
         #expect(!accepted.requestId.isEmpty)
         await #expect(throws: PeerOperations.Failure.self) {
-            _ = try await ops.requestArchive(baseURL: mock.url, .init(vin: "1M8GDM9AXKP042788", plate: "湘A12345"))
+            _ = try await ops.requestArchive(baseURL: mock.url, peer: peer, .init(vin: "1M8GDM9AXKP042788", plate: "湘A12345"))
         }
     }
 
@@ -141,7 +165,7 @@ import Testing
         let mock = try await MockPeerProcess.launch(in: temp)
         let ops = try operations(caFile: "\(pki.other)/ca.pem")
         defer { ops.client.shutdown() }
-        do { _ = try await ops.health(baseURL: mock.url); Issue.record("an unknown CA was trusted") } catch let error as TransportError {
+        do { _ = try await ops.health(baseURL: mock.url, peer: peer); Issue.record("an unknown CA was trusted") } catch let error as TransportError {
             guard case .tls = error else { Issue.record("expected a TLS error, got \(error)"); return }
         }
     }

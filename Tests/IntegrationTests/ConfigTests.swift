@@ -1,5 +1,6 @@
 import DossierDaemon
 import DossierTestSupport
+import DossierTransport
 import Foundation
 import Testing
 
@@ -30,6 +31,15 @@ import Testing
         #expect(config.retry.giveUpAfter == 72 * 3600)
         #expect(config.peers.map(\.code) == ["430100"])
         #expect(config.peers[0].mode == .push)
+        #expect(config.peers[0].spkiSHA256.isEmpty)
+        // Only configured peers may call, unless the operator opens the door.
+        #expect(!config.acceptUnlistedPeers && config.accepts(caller: "430100") && !config.accepts(caller: "110000"))
+        let open = try DaemonConfig.parse(Self.valid.replacingOccurrences(of: "[[peers]]", with: "[server]\naccept_unlisted_peers = true\n[[peers]]"),
+                                          file: "/etc/dossierd/dossierd.toml")
+        #expect(open.accepts(caller: "110000"))
+        let pin = String(repeating: "A", count: 43) + "="
+        let pinned = try DaemonConfig.parse(Self.valid + "\nspki_sha256 = [\"\(pin)\"]", file: "/etc/dossierd/dossierd.toml")
+        #expect(pinned.peers[0].identity == PeerIdentity(code: "430100", spkiSHA256: [[UInt8](repeating: 0, count: 32)]))
     }
 
     @Test(arguments: [
@@ -45,6 +55,8 @@ import Testing
         (valid.replacingOccurrences(of: "trust = [\"ca.pem\"]", with: ""), "tls.trust", "CA"),
         (valid + "\n[limits]\nmax_archive_size = \"lots\"", "limits.max_archive_size", "size"),
         (valid + "\n[admin]\nmetrics_listen = \"0.0.0.0:9464\"", "admin.metrics_listen", "loopback"),
+        (valid + "\nspki_sha256 = [\"c2hvcnQ=\"]", "peers[0].spki_sha256", "SHA-256"),
+        (valid + "\n[server]\naccept_unlisted_peers = \"yes\"", "server.accept_unlisted_peers", "true or false"),
     ])
     func errorsNameTheKey(text: String, key: String, words: String) {
         let error = problem(text)
@@ -77,6 +89,18 @@ import Testing
         let wrong = try run(product("dossierd"), ["--config", daemon.configFile.path, "--check-config"])
         #expect(wrong.status == 2)
         #expect(wrong.stderr.contains("430100") && wrong.stderr.contains("441800"), "\(wrong.stderr)")
+        // A private key group or others can read: refused, naming the file and its mode.
+        let exposed = temp.path("exposed.key")
+        try FileManager.default.copyItem(atPath: pki.key("441800"), toPath: exposed)
+        chmod(exposed, 0o644)
+        try daemon.writeConfig(pki: pki, peers: [], key: exposed)
+        let readable = try run(product("dossierd"), ["--config", daemon.configFile.path, "--check-config"])
+        #expect(readable.status == 2)
+        #expect(readable.stderr.contains(exposed) && readable.stderr.contains("0644"), "\(readable.stderr)")
+        let started = try run(product("dossierd"), ["--config", daemon.configFile.path])
+        #expect(started.status != 0 && started.stderr.contains("0644"), "\(started.stderr)")
+        chmod(exposed, 0o600)
+        #expect(try run(product("dossierd"), ["--config", daemon.configFile.path, "--check-config"]).status == 0)
         let missing = try run(product("dossierd"), ["--config", temp.path("nope.toml"), "--check-config"])
         #expect(missing.status == 2)
         #expect(missing.stderr.contains("nope.toml"))

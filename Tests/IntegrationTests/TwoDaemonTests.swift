@@ -11,19 +11,26 @@ import Testing
     init() throws { temp = try TempDir() }
 
     /// Starts the destination first (its URL goes into the origin's config), then the origin;
-    /// the destination learns the origin's URL by a reload.
-    /// Two daemons; with `pull`, the origin holds archives for the destination (`mode = "pull"`)
-    /// and the destination polls the origin (`poll = true`).
-    func pair(pull: Bool = false) async throws -> (origin: DaemonProcess, destination: DaemonProcess) {
+    /// the destination learns the origin's URL by a reload (waited for: READY=1). With `pull`,
+    /// the origin holds archives for the destination (`mode = "pull"`) and the destination
+    /// polls the origin (`poll = true`).
+    func pair(pull: Bool = false, destinationExtra: String = "") async throws -> (origin: DaemonProcess, destination: DaemonProcess) {
         let originMode = pull ? "pull" : "push"
-        let destination = try DaemonProcess(code: "430100", in: temp.url, pki: pki, peers: [.init(code: "441800", url: "https://127.0.0.1:1")])
-        try await destination.start()
+        let destination = try DaemonProcess(code: "430100", in: temp.url, pki: pki, peers: [.init(code: "441800", url: "https://127.0.0.1:1")],
+                                            extra: destinationExtra)
+        try await destination.start(notifying: true)
         let origin = try DaemonProcess(code: "441800", in: temp.url, pki: pki, peers: [.init(code: "430100", url: try destination.url, mode: originMode)])
-        try await origin.start()
-        try destination.writeConfig(pki: pki, peers: [.init(code: "441800", url: try origin.url, poll: pull)])
-        kill(destination.process.processIdentifier, SIGHUP)
-        try await Task.sleep(for: .milliseconds(300))
+        try await origin.start(notifying: true)
+        try destination.writeConfig(pki: pki, peers: [.init(code: "441800", url: try origin.url, poll: pull)], extra: destinationExtra)
+        try destination.reload()
         return (origin, destination)
+    }
+
+    /// Submits a sample dossier to 430100 through `node`'s admin API; returns the archive id.
+    func submit(_ node: DaemonProcess, seed: Int) throws -> String {
+        let sample = try SampleDossier.make(in: temp, seed: seed)
+        let submitted = try node.ctl(["submit", sample.dir.path, "--to", "430100", "--json"])
+        return try #require((try JSONSerialization.jsonObject(with: Data(submitted.stdout.utf8)) as? [String: Any])?["id"] as? String)
     }
 
     func inbox(_ node: DaemonProcess) throws -> [[String: Any]] {
@@ -90,6 +97,25 @@ import Testing
         _ = try await destination.stop()
     }
 
+    /// A pulled archive the destination rejects is answered with its signed rejection: the
+    /// origin marks it dead with the reasons and stops offering it, instead of serving it to
+    /// every poll.
+    @Test func aPulledArchiveRejectedByTheDestinationGoesDead() async throws {
+        let (origin, destination) = try await pair(pull: true, destinationExtra: "[limits]\nmax_document_size = \"64KiB\"")
+        let sample = try SampleDossier.make(in: temp, seed: 42, documents: 2, documentSize: 256 << 10)
+        #expect(try origin.ctl(["submit", sample.dir.path, "--to", "430100"]).status == 0)
+        let lines = try await origin.waitForQueue { $0.contains { $0["state"] as? String == "dead" } }
+        let id = try #require(lines.first?["id"] as? String)
+        #expect((lines.first?["lastError"] as? String)?.contains("rejected") == true, "\(lines)")
+        #expect(FileManager.default.fileExists(atPath: origin.state.appendingPathComponent("receipts/\(id).rejection.p7m").path),
+                "the destination's signed rejection was not kept")
+        // Nothing more is fetched: the destination's inbox keeps the one rejection.
+        try await Task.sleep(for: .seconds(1))
+        #expect(try inbox(destination).filter { $0["id"] as? String == id }.count == 1)
+        _ = try await origin.stop()
+        _ = try await destination.stop()
+    }
+
     @Test func sigtermWithATransferInFlightLosesNothing() async throws {
         let (origin, destination) = try await pair()
         let big = try SampleDossier.make(in: temp, seed: 51, documents: 6, documentSize: 24 << 20)
@@ -123,7 +149,7 @@ import Testing
         #expect(try origin.ctl(["submit", big.dir.path, "--to", "430100"]).status == 0)
         try origin.writeConfig(pki: pki, peers: [.init(code: "430100", url: try destination.url)],
                                certificate: newCert, key: rotated.appendingPathComponent("441800.key").path)
-        kill(origin.process.processIdentifier, SIGHUP)
+        try origin.reload()
         _ = try await origin.waitForQueue { $0.count == 1 && $0.allSatisfy { $0["state"] as? String == "delivered" } }
 
         // A dossier packed after the reload is signed with the new certificate.
@@ -144,11 +170,62 @@ import Testing
 
         // A broken config on reload is refused; the daemon keeps running with the old one.
         try "this is = = not toml".write(to: origin.configFile, atomically: true, encoding: .utf8)
-        kill(origin.process.processIdentifier, SIGHUP)
-        try await Task.sleep(for: .milliseconds(500))
+        let refused = try origin.reload()
+        #expect(refused.contains { $0.contains("reload refused") }, "\(refused)")
         #expect(origin.process.isRunning)
         #expect(origin.log.contains("reload refused"))
         #expect(try origin.ctl(["status"]).status == 0)
+        _ = try await origin.stop()
+        _ = try await destination.stop()
+    }
+
+    @Test func sighupWithANewCRLRefusesTheRevokedOriginsNextConnection() async throws {
+        let (origin, destination) = try await pair()
+        let first = try SampleDossier.make(in: temp, seed: 71)
+        #expect(try origin.ctl(["submit", first.dir.path, "--to", "430100"]).status == 0)
+        _ = try await origin.waitForQueue { $0.first?["state"] as? String == "delivered" }
+
+        // The origin's certificate is revoked.
+        let revoking = try pki.crl(revoking: ["441800"], at: temp.path("revoked-441800.crl.pem"))
+        try destination.writeConfig(pki: pki, peers: [.init(code: "441800", url: try origin.url)], tls: "crl = [\"\(revoking)\"]")
+        let messages = try destination.reload()
+        #expect(messages.contains { $0.contains("STATUS=reloaded") }, "\(messages)")
+
+        // A connection the first push left open is refused request by request (403 revoked,
+        // before the body); a new connection at the handshake, and that failure is retried.
+        let second = try submit(origin, seed: 72)
+        _ = try await origin.waitForQueue {
+            $0.contains { $0["id"] as? String == second && ($0["state"] as? String == "dead" || ($0["attempts"] as? Int ?? 0) >= 2) }
+        }
+        let third = try submit(origin, seed: 73)
+        let lines = try await origin.waitForQueue { $0.contains { $0["id"] as? String == third && ($0["attempts"] as? Int ?? 0) >= 2 } }
+        let entries = Dictionary(uniqueKeysWithValues: lines.compactMap { line in (line["id"] as? String).map { ($0, line) } })
+        let secondError = entries[second]?["lastError"] as? String ?? ""
+        #expect(secondError.contains("refused (HTTP 403): revoked") || secondError.contains("TLS"), "\(lines)")
+        #expect(entries[third]?["state"] as? String != "delivered" && entries[third]?["state"] as? String != "dead", "\(lines)")
+        let thirdError = (entries[third]?["lastError"] as? String) ?? ""
+        // Under TLS 1.3 the refusal of a client certificate may reach curl as the server's alert
+        // on the first read rather than during the handshake: either way it names the certificate.
+        #expect(thirdError.contains("TLS") || thirdError.contains("certificate"), "\(lines)")
+        #expect(try inbox(destination).count == 1, "only the archive sent before the revocation")
+        #expect(destination.log.contains("client certificate refused at the handshake"))
+        _ = try await origin.stop()
+        _ = try await destination.stop()
+    }
+
+    @Test func aCRLNewerThanTheArchiveIsTransientAndTheArchiveIsDeliveredAfterRetry() async throws {
+        // The destination's CRL is issued a few seconds from now: until then it can judge no
+        // revocation, and must say "later", never reject.
+        let (origin, destination) = try await pair()
+        let crl = try pki.crl(at: temp.path("fresh.crl.pem"), thisUpdate: Date().addingTimeInterval(4))
+        try destination.writeConfig(pki: pki, peers: [.init(code: "441800", url: try origin.url)], tls: "crl = [\"\(crl)\"]")
+        try destination.reload()
+        let sample = try SampleDossier.make(in: temp, seed: 73)
+        #expect(try origin.ctl(["submit", sample.dir.path, "--to", "430100"]).status == 0)
+        let lines = try await origin.waitForQueue { $0.first?["state"] as? String == "delivered" || $0.first?["state"] as? String == "dead" }
+        #expect(lines.first?["state"] as? String == "delivered", "\(lines)")
+        #expect((lines.first?["attempts"] as? Int ?? 0) >= 2, "delivered only after a retry: \(lines)")
+        #expect(try inbox(destination).contains { $0["status"] as? String == "accepted" })
         _ = try await origin.stop()
         _ = try await destination.stop()
     }

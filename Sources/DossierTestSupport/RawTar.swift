@@ -2,12 +2,14 @@ import Foundation
 
 /// A deliberately naive tar writer for crafting hostile archives in tests, independent of the
 /// code under test: every field is set by hand, nothing is checked.
-struct RawTar {
-    private(set) var bytes: [UInt8] = []
+public struct RawTar {
+    public private(set) var bytes: [UInt8] = []
+
+    public init() {}
 
     /// Appends a header block. `sizeField` overrides the size written (to lie about it).
     /// `rawSizeField` puts those 12 bytes there instead (a GNU base-256 size).
-    mutating func header(_ name: String, size: Int, flag: Character = "0", linkName: String = "", sizeField: String? = nil,
+    public mutating func header(_ name: String, size: Int, flag: Character = "0", linkName: String = "", sizeField: String? = nil,
                          rawSizeField: [UInt8]? = nil) {
         var block = [UInt8](repeating: 0, count: 512)
         func put(_ text: String, _ offset: Int, _ width: Int) {
@@ -33,17 +35,30 @@ struct RawTar {
     }
 
     /// Appends content padded to a block.
-    mutating func content(_ data: [UInt8]) {
+    public mutating func content(_ data: [UInt8]) {
         bytes += data
         bytes += [UInt8](repeating: 0, count: (512 - data.count % 512) % 512)
     }
 
     /// A regular file entry.
-    mutating func file(_ name: String, _ data: [UInt8]) {
+    public mutating func file(_ name: String, _ data: [UInt8]) {
         header(name, size: data.count)
         content(data)
     }
 
+    /// A pax extended header (type `x`) holding `records`, for the entry that follows.
+    public mutating func pax(_ records: [(key: String, value: String)]) {
+        var data: [UInt8] = []
+        for (key, value) in records {
+            let body = " \(key)=\(value)\n"
+            var length = body.utf8.count + 1
+            while String(length).utf8.count + body.utf8.count > length { length += 1 }
+            data += Array("\(length)\(body)".utf8)
+        }
+        header("PaxHeaders/entry", size: data.count, flag: "x")
+        content(data)
+    }
+
     /// The end-of-archive marker.
-    mutating func end() { bytes += [UInt8](repeating: 0, count: 1024) }
+    public mutating func end() { bytes += [UInt8](repeating: 0, count: 1024) }
 }

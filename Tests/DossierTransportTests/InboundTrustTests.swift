@@ -1,0 +1,111 @@
+import DossierArchive
+import DossierInbox
+import DossierTransport
+import DossierTestSupport
+import Foundation
+import Testing
+
+/// The inbound server's share of docs/protocol.md (Identity): revoked callers refused at the handshake with
+/// every CRL listed, callers that are not peers refused before their body is read, a trust
+/// store replaced while running, the TLS policy with EC and RSA certificates, and revocation
+/// the receiver cannot judge now answered as "try later".
+@Suite(.serialized)
+struct InboundTrustTests {
+    let pki = TestPKI.shared
+
+    /// Every route, as (method, path).
+    static let routes = [("GET", PeerProtocol.healthPath), ("GET", PeerProtocol.archivesPath), ("PUT", PeerProtocol.archivePath("0190-x")),
+                         ("GET", PeerProtocol.archivePath("0190-x")), ("POST", PeerProtocol.receiptPath("0190-x")),
+                         ("POST", PeerProtocol.requestsPath)]
+
+    @Test func aRevokedCallerIsRefusedAtTheHandshakeOnEveryRoute() async throws {
+        let dir = try TempDir()
+        // Two CAs trusted, each with its CRL: the first file (the other CA's) revokes nothing,
+        // the second revokes 441800. Every file must count, not the first.
+        let cas = [pki.ca, "\(pki.other)/ca.pem"]
+        let other = try pki.crl(at: dir.path("other.crl.pem"), caDir: pki.other)
+        let revoking = try pki.crl(revoking: ["441800"], at: dir.path("revoked.crl.pem"))
+        let trust = CurrentTrust(try TrustStore(caFiles: cas, crlFiles: [other, revoking]))
+        try await withServer(in: dir, trust: trust) { server in
+            for (method, path) in Self.routes {
+                let answer = try await curl(port: server.port, path, client: "441800", ["-X", method], in: dir)
+                #expect(answer.status == 0 && answer.exitCode != 0, "\(method) \(path) answered \(answer.status)")
+            }
+            // A caller that is not revoked gets in.
+            #expect(try await curl(port: server.port, PeerProtocol.healthPath, client: "110000", in: dir).status == 200)
+            // Revocation taken back by a reload: the next connection is let in.
+            trust.replace(try TrustStore(caFiles: cas, crlFiles: [other, try pki.crl(at: dir.path("main.crl.pem"))]))
+            #expect(try await curl(port: server.port, PeerProtocol.healthPath, client: "441800", in: dir).status == 200)
+            // And a reload that revokes refuses the next connection again.
+            trust.replace(try TrustStore(caFiles: cas, crlFiles: [revoking, other]))
+            #expect(try await curl(port: server.port, PeerProtocol.healthPath, client: "441800", in: dir).status == 0)
+        }
+    }
+
+    @Test func callersThatAreNotPeersGet403UnknownPeerAndNothingIsStored() async throws {
+        let dir = try TempDir()
+        try await withServer(in: dir, acceptsCaller: { $0 == "441800" }) { server in
+            for (method, path) in Self.routes {
+                let answer = try await curl(port: server.port, path, client: "110000", ["-X", method], in: dir)
+                #expect(answer.status == 403, "\(method) \(path)")
+                #expect(answer.errorBody?.error == "unknown-peer", "\(method) \(path): \(answer.bodyText)")
+            }
+            let archive = try makeArchive(in: dir, origin: "110000")
+            let pushed = try await push(archive, port: server.port, as: "110000", in: dir)
+            #expect(pushed.status == 403 && pushed.errorBody?.error == "unknown-peer")
+            #expect(server.inbox.entries().isEmpty)
+            #expect(dir.contents("inbox/.incoming").isEmpty)
+            #expect(try await curl(port: server.port, PeerProtocol.healthPath, client: "441800", in: dir).status == 200)
+        }
+    }
+
+    @Test func onlyECDHEWithAEADSuitesAreNegotiatedWithECAndRSACertificates() async throws {
+        for (certificate, good, refused) in [
+            ("430100", "ECDHE-ECDSA-AES128-GCM-SHA256", ["ECDHE-ECDSA-AES128-SHA", "ECDHE-ECDSA-AES256-SHA384"]),
+            ("430100-rsa", "ECDHE-RSA-AES128-GCM-SHA256", ["AES128-GCM-SHA256", "AES256-SHA", "ECDHE-RSA-AES128-SHA"]),
+        ] {
+            let dir = try TempDir()
+            try await withServer(in: dir, certificate: certificate) { server in
+                let accepted = try await handshake(port: server.port, cipher: good)
+                #expect(accepted.status == 0 && accepted.stdout.contains(good), "\(certificate) \(good): \(accepted.stderr)")
+                for suite in refused {
+                    let answer = try await handshake(port: server.port, cipher: suite)
+                    #expect(answer.status != 0 && !answer.stdout.contains("Cipher is \(suite)"), "\(certificate) accepted \(suite)")
+                }
+                // TLS 1.3 (AEAD only) is offered too.
+                let modern = try await runDetached("sh", ["-c", "openssl s_client -connect 127.0.0.1:\(server.port) -tls1_3 "
+                    + "-cert \(pki.cert("441800")) -key \(pki.key("441800")) -CAfile \(pki.ca) </dev/null"])
+                #expect(modern.stdout.contains("TLSv1.3"), "\(modern.stderr)")
+            }
+        }
+    }
+
+    @Test func aCRLNotYetValidMeansTryLaterNotRejected() throws {
+        let dir = try TempDir()
+        let future = try pki.crl(at: dir.path("future.crl.pem"), thisUpdate: Date().addingTimeInterval(3))
+        let inbox = try Inbox(inboxDirectory: dir.url.appendingPathComponent("inbox"),
+                              quarantineDirectory: dir.url.appendingPathComponent("quarantine"), identity: try pki.identity("430100"),
+                              trust: CurrentTrust(try TrustStore(caFiles: [pki.ca], crlFiles: [future])))
+        let archive = try makeArchive(in: dir)
+        func received() throws -> ReceivedFile {
+            let copy = dir.path("incoming-\(UUID().uuidString).dva")
+            try FileManager.default.copyItem(atPath: archive.path, toPath: copy)
+            return ReceivedFile(path: copy, size: archive.size, digest: archive.sha256)
+        }
+        guard case let .unavailable(detail) = try inbox.receive(try received(), id: archive.id, caller: "441800") else {
+            Issue.record("a CRL not yet valid gave a verdict")
+            return
+        }
+        #expect(detail.contains("revocation-unavailable"), "\(detail)")
+        #expect(inbox.entries().isEmpty && dir.contents("quarantine").isEmpty)
+        // Once the CRL is valid, the same archive is accepted: it was never the archive's fault.
+        let outcome = try inbox.receive(try received(), id: archive.id, caller: "441800", now: Date().addingTimeInterval(5))
+        guard case .accepted = outcome else { Issue.record("expected acceptance, got \(outcome)"); return }
+    }
+
+    /// `openssl s_client` offering one TLS 1.2 suite, as client 441800.
+    private func handshake(port: Int, cipher: String) async throws -> ProcessResult {
+        try await runDetached("sh", ["-c", "openssl s_client -connect 127.0.0.1:\(port) -tls1_2 -cipher \(cipher) "
+            + "-cert \(pki.cert("441800")) -key \(pki.key("441800")) -CAfile \(pki.ca) </dev/null"])
+    }
+}
