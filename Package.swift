@@ -4,6 +4,7 @@ import PackageDescription
 // Module layout and dependency direction: docs/architecture.md.
 // executables → DossierDaemon → DossierInbox → DossierTransport → DossierOutbox / DossierArchive
 // → DossierModel, with DossierSystem (files, errors, the blocking pool) under all but the model.
+// DossierCustody (the custody log, docs/custody-log.md) → DossierArchive.
 let package = Package(
     name: "dossierd",
     platforms: [.macOS(.v15)],
@@ -45,6 +46,7 @@ let package = Package(
         .target(name: "DossierSamples", dependencies: ["DossierModel", "DossierSystem"]),
         .target(name: "DossierArchive", dependencies: ["DossierModel", "DossierSystem", "COpenSSL"]),
         .target(name: "DossierOutbox", dependencies: ["DossierSystem"]),
+        .target(name: "DossierCustody", dependencies: ["DossierArchive", "DossierModel", "DossierSystem"]),
         .target(
             name: "DossierTransport",
             dependencies: [
@@ -93,14 +95,14 @@ let package = Package(
         .executableTarget(
             name: "dossierctl",
             dependencies: [
-                "DossierAdmin", "DossierModel", "DossierSamples", "DossierArchive", "DossierSystem", "CCurl",
+                "DossierAdmin", "DossierModel", "DossierSamples", "DossierArchive", "DossierCustody", "DossierSystem", "CCurl",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .executableTarget(
             name: "dossier-bench",
             dependencies: [
-                "DossierModel", "DossierSamples", "DossierArchive", "DossierOutbox", "DossierTransport", "DossierTestSupport",
+                "DossierModel", "DossierSamples", "DossierArchive", "DossierCustody", "DossierOutbox", "DossierTransport", "DossierTestSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -128,6 +130,10 @@ let package = Package(
             name: "dossier-outbox-torture",
             dependencies: ["DossierOutbox"],
             path: "Tests/Support/dossier-outbox-torture"
+        ),
+        .testTarget(
+            name: "DossierCustodyTests",
+            dependencies: ["DossierCustody", "DossierArchive", "DossierSystem", "DossierTestSupport"]
         ),
         .testTarget(
             name: "DossierOutboxTests",
