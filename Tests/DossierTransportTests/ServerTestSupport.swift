@@ -82,7 +82,7 @@ func startSlowUpload(port: Int, in dir: TempDir) async throws -> Process {
                         "-H", "Content-Digest: \(PeerProtocol.contentDigest(hex: slow.sha256) ?? "")",
                         "https://localhost:\(port)\(PeerProtocol.archivePath(slow.id))"]
     try upload.run()
-    let started = try await eventually { !dir.contents("inbox/.incoming").isEmpty }
+    let started = try await eventually(seconds: 30) { !dir.contents("inbox/.incoming").isEmpty }
     guard started else {
         upload.terminate()
         throw HarnessError.failed("the slow upload never began")
