@@ -1,8 +1,10 @@
 // swift-tools-version: 6.2
 import PackageDescription
 
-// Module layout and dependency direction: DESIGN.md §6.
-// executables → DossierDaemon → DossierTransport / DossierOutbox / DossierArchive → DossierModel.
+// Module layout and dependency direction: docs/architecture.md.
+// executables → DossierDaemon → DossierInbox → DossierTransport → DossierOutbox / DossierArchive
+// → DossierModel, with DossierSystem (files, errors, the blocking pool) under all but the model.
+// DossierCustody (the custody log, docs/custody-log.md) → DossierArchive.
 let package = Package(
     name: "dossierd",
     platforms: [.macOS(.v15)],
@@ -36,25 +38,34 @@ let package = Package(
             pkgConfig: "openssl",
             providers: [.apt(["libssl-dev"])]
         ),
+        .target(
+            name: "DossierSystem",
+            dependencies: [.product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")]
+        ),
         .target(name: "DossierModel"),
-        .target(name: "DossierArchive", dependencies: ["DossierModel", "COpenSSL"]),
-        .target(name: "DossierOutbox"),
+        .target(name: "DossierSamples", dependencies: ["DossierModel", "DossierSystem"]),
+        .target(name: "DossierArchive", dependencies: ["DossierModel", "DossierSystem", "COpenSSL"]),
+        .target(name: "DossierOutbox", dependencies: ["DossierSystem"]),
+        .target(name: "DossierCustody", dependencies: ["DossierArchive", "DossierModel", "DossierSystem"]),
         .target(
             name: "DossierTransport",
             dependencies: [
-                "DossierArchive", "DossierModel", "CCurl",
+                "DossierArchive", "DossierModel", "DossierOutbox", "DossierSystem", "CCurl",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOTLS", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        .target(name: "DossierAdmin"),
+        .target(name: "DossierInbox", dependencies: ["DossierTransport", "DossierArchive", "DossierModel", "DossierSystem"]),
         .target(name: "DossierFuzzing", dependencies: ["DossierArchive", "DossierTransport"]),
         .target(
             name: "DossierDaemon",
             dependencies: [
-                "DossierTransport", "DossierOutbox", "DossierArchive", "DossierModel",
+                "DossierAdmin", "DossierTransport", "DossierInbox", "DossierOutbox", "DossierArchive", "DossierModel", "DossierSystem",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -75,7 +86,7 @@ let package = Package(
         .executableTarget(
             name: "dossier-mock-peer",
             dependencies: [
-                "DossierTransport", "DossierArchive", "DossierModel",
+                "DossierTransport", "DossierInbox", "DossierArchive", "DossierModel", "DossierSystem",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -84,37 +95,36 @@ let package = Package(
         .executableTarget(
             name: "dossierctl",
             dependencies: [
-                "DossierModel", "DossierArchive", "DossierDaemon", "DossierTransport", "CCurl",
+                "DossierAdmin", "DossierModel", "DossierSamples", "DossierArchive", "DossierCustody", "DossierSystem", "CCurl",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .executableTarget(
             name: "dossier-bench",
             dependencies: [
-                "DossierModel", "DossierArchive", "DossierOutbox", "DossierTransport", "DossierTestSupport",
+                "DossierModel", "DossierSamples", "DossierArchive", "DossierCustody", "DossierOutbox", "DossierTransport", "DossierTestSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(
             name: "DossierModelTests",
-            dependencies: ["DossierModel", .product(name: "PropertyBased", package: "swift-property-based")]
+            dependencies: ["DossierModel", "DossierSamples", .product(name: "PropertyBased", package: "swift-property-based")]
         ),
         .target(
             name: "DossierTestSupport",
-            dependencies: ["DossierArchive"],
-            path: "Tests/DossierTestSupport"
+            dependencies: ["DossierAdmin", "DossierArchive", "DossierSamples", "DossierSystem"]
         ),
         .testTarget(
             name: "DossierArchiveTests",
-            dependencies: ["DossierArchive", "DossierModel", "DossierTestSupport"]
+            dependencies: ["DossierArchive", "DossierModel", "DossierSamples", "DossierSystem", "DossierTestSupport"]
         ),
         .testTarget(
             name: "IntegrationTests",
-            dependencies: ["DossierDaemon", "DossierTransport", "DossierArchive", "DossierModel", "DossierTestSupport"]
+            dependencies: ["DossierAdmin", "DossierDaemon", "DossierTransport", "DossierInbox", "DossierOutbox", "DossierArchive", "DossierModel", "DossierSamples", "DossierSystem", "DossierTestSupport"]
         ),
         .testTarget(
             name: "DossierTransportTests",
-            dependencies: ["DossierTransport", "DossierArchive", "DossierModel", "DossierTestSupport"]
+            dependencies: ["DossierTransport", "DossierInbox", "DossierArchive", "DossierModel", "DossierSamples", "DossierSystem", "DossierTestSupport"]
         ),
         .executableTarget(
             name: "dossier-outbox-torture",
@@ -122,8 +132,12 @@ let package = Package(
             path: "Tests/Support/dossier-outbox-torture"
         ),
         .testTarget(
+            name: "DossierCustodyTests",
+            dependencies: ["DossierCustody", "DossierArchive", "DossierSystem", "DossierTestSupport"]
+        ),
+        .testTarget(
             name: "DossierOutboxTests",
-            dependencies: ["DossierOutbox", .product(name: "PropertyBased", package: "swift-property-based")]
+            dependencies: ["DossierOutbox", "DossierSystem", .product(name: "PropertyBased", package: "swift-property-based")]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -1,5 +1,5 @@
 // Typed, non-variadic wrappers over libcurl's variadic setopt/getinfo, which Swift cannot call,
-// and the outbound peer pin (DESIGN.md §8), written in C because its callbacks run inside
+// and the outbound peer pin (docs/protocol.md, Identity), written in C because its callbacks run inside
 // OpenSSL's handshake and swiftc 6.3.1 crashes on @convention(c) closures that capture.
 #ifndef DOSSIER_CCURL_SHIM_H
 #define DOSSIER_CCURL_SHIM_H

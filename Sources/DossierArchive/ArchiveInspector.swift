@@ -1,4 +1,5 @@
 import DossierModel
+import DossierSystem
 import Foundation
 
 /// What `dossierctl inspect` shows: the archive's description without judging trust.
@@ -12,7 +13,7 @@ public struct ArchiveInspection: Sendable {
 /// Reads an archive for display, with the same hostile-input scanner as verification but no
 /// trust decision: the signer shown is whoever the signature names.
 public enum ArchiveInspector {
-    /// - Throws: `ArchiveError.io` when the file cannot be read.
+    /// - Throws: `SystemError` when the file cannot be read.
     public static func inspect(path: String, limits: ArchiveLimits = .default) throws -> ArchiveInspection {
         let contents = try ArchiveScanner.scan(path: path, limits: limits, digestArchive: true)
         var report = BagReading.report(contents)

@@ -1,5 +1,7 @@
 import Dispatch
+import DossierSystem
 import Foundation
+import Synchronization
 
 /// The byte stream of an archive being written: buffered, then hashed (SHA-256 of the whole
 /// archive) on one queue and written to a `DurableFile` on another, so that packing reads and
@@ -10,9 +12,9 @@ import Foundation
 /// must be called from one thread at a time.
 final class ArchiveOutput: @unchecked Sendable {
     // Safe to share with the queues: a buffer belongs either to the producer (`current`) or,
-    // once submitted, to the queues until it is handed back through `lock`-protected `free`;
-    // `hash` is touched only on `hashQueue` and `file` only on `writeQueue` until `commit` has
-    // drained both; `failure`, `unwritten` and `writerRunning` are shared under `lock`.
+    // once submitted, to the queues until it is handed back through `shared.free`; `hash` is
+    // touched only on `hashQueue` and `file` only on `writeQueue` until `commit` has drained
+    // both; everything else the queues and the producer share is in `shared`, a Mutex.
     static let bufferSize = BufferPool.bufferSize
     private static let bufferCount = 16
 
@@ -21,15 +23,18 @@ final class ArchiveOutput: @unchecked Sendable {
     private let hashQueue = DispatchQueue(label: "dossier.archive-digest")
     private let writeQueue = DispatchQueue(label: "dossier.archive-write")
     private let slots = DispatchSemaphore(value: bufferCount - 1)
-    private let lock = NSLock()
-    private var free: [UnsafeMutableRawBufferPointer] = []
+    private struct Shared {
+        var free: [UnsafeMutableRawBufferPointer] = []
+        var failure: (any Error)?
+        /// Digested chunks waiting for the writer, and whether a writer block is on its way.
+        var unwritten: [Chunk] = []
+        var writerRunning = false
+    }
+
+    private let shared: Mutex<Shared>
     private var all: [UnsafeMutableRawBufferPointer] = []
     private var current: UnsafeMutableRawBufferPointer
     private var filled = 0
-    private var failure: (any Error)?
-    /// Digested chunks waiting for the writer, and whether a writer block is on its way.
-    private var unwritten: [Chunk] = []
-    private var writerRunning = false
     /// Bytes accepted so far.
     private(set) var count: UInt64 = 0
 
@@ -39,7 +44,7 @@ final class ArchiveOutput: @unchecked Sendable {
             all.append(BufferPool.shared.take())
         }
         current = all[0]
-        free = Array(all.dropFirst())
+        shared = Mutex(Shared(free: Array(all.dropFirst())))
     }
 
     deinit {
@@ -93,7 +98,7 @@ final class ArchiveOutput: @unchecked Sendable {
         try submit()
         hashQueue.sync {}
         writeQueue.sync {}
-        if let failed = lock.withLock({ failure }) { throw failed }
+        if let failed = shared.withLock({ $0.failure }) { throw failed }
         try file.commit()
         return hash.finish()
     }
@@ -103,17 +108,17 @@ final class ArchiveOutput: @unchecked Sendable {
         let chunk = Chunk(buffer: current, count: filled)
         hashQueue.async { [self] in
             hash.update(chunk.bytes)
-            let startWriter = lock.withLock { () -> Bool in
-                unwritten.append(chunk)
-                defer { writerRunning = true }
-                return !writerRunning
+            let startWriter = shared.withLock { shared -> Bool in
+                shared.unwritten.append(chunk)
+                defer { shared.writerRunning = true }
+                return !shared.writerRunning
             }
             if startWriter { writeQueue.async { [self] in writeUnwritten() } }
         }
         slots.wait()
-        current = lock.withLock { free.removeLast() }
+        current = shared.withLock { $0.free.removeLast() }
         filled = 0
-        if let failed = lock.withLock({ failure }) { throw failed }
+        if let failed = shared.withLock({ $0.failure }) { throw failed }
     }
 
     /// Writes whatever the digest has passed, in one call while the device is busy with the
@@ -121,16 +126,16 @@ final class ArchiveOutput: @unchecked Sendable {
     /// write at a time ran at half the speed of 1 MiB here).
     private func writeUnwritten() {
         while true {
-            let batch = lock.withLock { () -> [Chunk] in
-                defer { unwritten.removeAll() }
-                if unwritten.isEmpty { writerRunning = false }
-                return unwritten
+            let batch = shared.withLock { shared -> [Chunk] in
+                defer { shared.unwritten.removeAll() }
+                if shared.unwritten.isEmpty { shared.writerRunning = false }
+                return shared.unwritten
             }
             if batch.isEmpty { return }
-            if !lock.withLock({ failure != nil }) {
-                do { try file.write(batch.map(\.bytes)) } catch { lock.withLock { failure = error } }
+            if !shared.withLock({ $0.failure != nil }) {
+                do { try file.write(batch.map(\.bytes)) } catch { shared.withLock { $0.failure = error } }
             }
-            lock.withLock { free += batch.map(\.buffer) }
+            shared.withLock { $0.free += batch.map(\.buffer) }
             batch.forEach { _ in slots.signal() }
         }
     }

@@ -1,6 +1,7 @@
+import DossierSystem
 import Foundation
 
-/// What goes into bag-info besides what the packer computes (DESIGN.md §2).
+/// What goes into bag-info besides what the packer computes (docs/archive-format.md).
 public struct BagIdentity: Sendable, Equatable {
     public var origin: String
     public var destination: String
@@ -96,8 +97,8 @@ public enum ArchivePacker {
     }
 
     /// `data/dossier.json` then every regular file under `documents/`, sorted; anything else
-    /// (links, devices) is refused rather than silently skipped, and so are more documents than
-    /// a verifier accepts.
+    /// (links, devices) is refused rather than silently skipped, and so are more documents (or
+    /// more of their samples) than a verifier accepts by default.
     static func listPayload(_ dir: URL) throws -> [PayloadFile] {
         let record = dir.path + "/dossier.json"
         var files = [PayloadFile(path: "data/dossier.json", source: record, size: try regularFileSize(record))]
@@ -108,8 +109,12 @@ public enum ArchivePacker {
         }
         var found: [PayloadFile] = []
         try collect(documents, relative: "data/documents", into: &found)
-        guard found.count <= ArchiveScanner.maxDocuments else {
-            throw ArchiveError.dossier(path: documents, reason: "\(found.count) documents; receivers refuse more than \(ArchiveScanner.maxDocuments)")
+        // Receivers count the documents and their samples against the same limits.
+        var budget = Budget(limits: .default)
+        for file in files + found {
+            if let crossed = budget.admit(file.path, size: file.size) {
+                throw ArchiveError.dossier(path: documents, reason: "receivers refuse it: \(crossed.detail)")
+            }
         }
         files += found.sorted { $0.path < $1.path }
         return files
@@ -123,7 +128,7 @@ public enum ArchivePacker {
         for name in names {
             let source = dir + "/" + name
             var st = stat()
-            guard lstat(source, &st) == 0 else { throw ArchiveError.io(path: source, operation: "stat", errno: errno) }
+            guard lstat(source, &st) == 0 else { throw SystemError.last(.stat, path: source) }
             switch st.st_mode & S_IFMT {
             case S_IFDIR: try collect(source, relative: "\(relative)/\(name)", into: &files)
             case S_IFREG: files.append(PayloadFile(path: "\(relative)/\(name)", source: source, size: UInt64(st.st_size)))
@@ -143,7 +148,7 @@ public enum ArchivePacker {
 
     /// Streams one file into the archive, returning its SHA-256 (hex).
     private static func copy(_ item: PayloadFile, into output: ArchiveOutput) throws -> String {
-        let fd = try openForReading(item.source)
+        let fd = try FileIO.openForReading(item.source)
         defer { close(fd) }
         posix_fadvise(fd, 0, 0, Int32(POSIX_FADV_SEQUENTIAL))
         let hash = SHA256()
@@ -151,7 +156,7 @@ public enum ArchivePacker {
         while left > 0 {
             let n = try output.fillDirectly(limit: Int(min(left, UInt64(ArchiveOutput.bufferSize)))) { room in
                 guard let base = room.baseAddress else { return 0 }
-                let n = try readSome(fd: fd, into: base, count: room.count, path: item.source)
+                let n = try FileIO.readSome(fd: fd, into: base, count: room.count, path: item.source)
                 hash.update(UnsafeRawBufferPointer(start: base, count: n))
                 return n
             }
@@ -159,7 +164,7 @@ public enum ArchivePacker {
             left -= UInt64(n)
         }
         var probe: UInt8 = 0
-        guard try readSome(fd: fd, into: &probe, count: 1, path: item.source) == 0 else {
+        guard try FileIO.readSome(fd: fd, into: &probe, count: 1, path: item.source) == 0 else {
             throw ArchiveError.documentChanged(path: item.source)
         }
         return hash.finish().hexString

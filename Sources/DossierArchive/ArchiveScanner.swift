@@ -1,4 +1,5 @@
 import DossierModel
+import DossierSystem
 import Foundation
 
 /// What one streaming pass over an archive found: the bag's files with their digests, the tag
@@ -23,24 +24,21 @@ struct ArchiveContents {
 /// Reads an archive's tar stream once, keeping only tag files, the record and document samples
 /// in memory. The calling thread walks the headers and reads the small files; documents are
 /// hashed by `RangeHashing` straight from the file while the walk goes on, and so is the whole
-/// file when its digest is asked for (a second read). Every structural check of DESIGN.md §2 that can be made on the stream is made here;
+/// file when its digest is asked for (a second read). Every structural check of docs/archive-format.md that can be made on the stream is made here;
 /// bag-level checks follow in `ArchiveVerifier`.
 enum ArchiveScanner {
     static let recordPath = "data/dossier.json"
     static let documentsPrefix = "data/documents/"
-    /// A dossier holds a handful of scans. Each document's head and tail (up to 68 KiB) are kept
-    /// for the four-property check, so this bounds what one hostile archive can make us hold.
-    static let maxDocuments = 1_000
 
     /// Scans the archive at `path`.
-    /// - Throws: `ArchiveError.io` when the file cannot be read at all; problems with its
+    /// - Throws: `SystemError` when the file cannot be read at all; problems with its
     ///   contents are findings, not errors.
     static func scan(path: String, limits: ArchiveLimits, digestArchive: Bool) throws -> ArchiveContents {
-        let fd = try openForReading(path)
+        let fd = try FileIO.openForReading(path)
         defer { close(fd) }
         var contents = ArchiveContents()
         var st = stat()
-        guard fstat(fd, &st) == 0 else { throw ArchiveError.io(path: path, operation: "stat", errno: errno) }
+        guard fstat(fd, &st) == 0 else { throw SystemError.last(.stat, path: path) }
         contents.archiveSize = UInt64(st.st_size)
         if st.st_size == 0 {
             contents.findings.append(Finding(.integrity, "not-a-tar", "the file is empty"))
@@ -57,40 +55,25 @@ enum ArchiveScanner {
         defer { _ = hashing.finish() }
         let whole = digestArchive ? hashing.submit(offset: 0, length: contents.archiveSize, sampled: false) : nil
         var offloaded: [(relative: String, size: UInt64, result: Int)] = []
-        let reader = TarReader(fd: fd, path: path)
+        let reader = TarReader(fd: fd, path: path, limits: limits)
         var seen = Set<String>()
-        var entries = 0
-        var documents = 0
-        var total: UInt64 = 0
+        var budget = Budget(limits: limits)
         do {
             while let entry = try reader.next() {
-                entries += 1
-                total = total.addingReportingOverflow(entry.size).overflow ? .max : total + entry.size
-                if entries > limits.maxEntries {
-                    contents.findings.append(Finding(.security, "size-limit", "more than \(limits.maxEntries) entries"))
-                    break
-                }
                 guard let relative = classify(entry, contents: &contents, seen: &seen) else { continue }
-                if entry.size > limits.maxFileBytes || total > limits.maxArchiveBytes {
-                    contents.findings.append(Finding(.security, "size-limit",
-                        "\(relative) declares \(entry.size) bytes; limits are \(limits.maxFileBytes) a file, \(limits.maxArchiveBytes) in all"))
+                if let crossed = budget.admit(relative, size: entry.size) {
+                    // Whatever follows cannot make the archive valid: stop reading here.
+                    contents.findings.append(crossed)
                     break
                 }
                 if relative.hasPrefix("data/"), relative != recordPath {
-                    let sampled = relative.hasPrefix(documentsPrefix)
-                    if sampled {
-                        documents += 1
-                        if documents > maxDocuments {
-                            contents.findings.append(Finding(.security, "size-limit", "more than \(maxDocuments) documents"))
-                            break
-                        }
-                    }
                     // Skipping first proves the content is all there before a worker reads it.
                     let start = reader.offset
                     try reader.skipContent()
+                    let sampled = relative.hasPrefix(documentsPrefix)
                     offloaded.append((relative, entry.size, hashing.submit(offset: start, length: entry.size, sampled: sampled)))
                 } else {
-                    try read(entry, relative: relative, reader: reader, limits: limits, contents: &contents)
+                    try read(entry, relative: relative, reader: reader, contents: &contents)
                 }
             }
         } catch let failure as TarReader.Failure {
@@ -181,17 +164,12 @@ enum ArchiveScanner {
         }
     }
 
-    /// Reads a tag file or the record whole (bounded by `maxTagFileBytes`), hashing it.
+    /// Reads a tag file or the record whole (its size already admitted by `Budget`), hashing it.
     private static func read(
-        _ entry: TarReader.Entry, relative: String, reader: TarReader, limits: ArchiveLimits,
-        contents: inout ArchiveContents
+        _ entry: TarReader.Entry, relative: String, reader: TarReader, contents: inout ArchiveContents
     ) throws {
-        guard entry.size <= limits.maxTagFileBytes else {
-            contents.findings.append(Finding(.security, "size-limit", "\(relative) is \(entry.size) bytes, over \(limits.maxTagFileBytes)"))
-            try reader.skipContent()
-            return
-        }
         var whole: [UInt8] = []
+        whole.reserveCapacity(Int(entry.size))
         try reader.readContent { whole.append(contentsOf: $0) }
         if relative == recordPath {
             contents.payload[relative] = (SHA256.hex(of: whole), entry.size)
@@ -211,7 +189,67 @@ enum ArchiveScanner {
             return Finding(.integrity, "not-a-tar", "malformed pax or long-name header at byte \(offset)")
         case let .trailingData(offset):
             return Finding(.security, "trailing-data", "non-zero bytes after the end of the archive, from byte \(offset)")
+        case let .overLimit(offset, bound, detail):
+            return ArchiveLimits.finding(bound, "\(detail) (header at byte \(offset))")
         }
+    }
+}
+
+/// What one archive's files may add up to (docs/protocol.md): every file's size is admitted here
+/// before its content is read or handed to a helper, so that what the scan keeps in memory —
+/// tag files, the record, document samples — stays within `ArchiveLimits` whatever the archive
+/// declares. Sums saturate; a hostile size cannot make them wrap.
+struct Budget {
+    let limits: ArchiveLimits
+    private var total: UInt64 = 0
+    private var tagFiles = 0
+    private var tagBytes: UInt64 = 0
+    private var documents = 0
+    private var sampleBytes: UInt64 = 0
+
+    init(limits: ArchiveLimits) { self.limits = limits }
+
+    /// Counts the file at `relative` (inside the bag) of `size` bytes; the `size-limit` finding
+    /// naming the bound it crosses, or nil when it fits.
+    mutating func admit(_ relative: String, size: UInt64) -> Finding? {
+        total = Self.add(total, size)
+        if size > limits.maxFileBytes {
+            return ArchiveLimits.finding(.fileBytes, "\(relative) declares \(size) bytes, over \(limits.maxFileBytes)")
+        }
+        if total > limits.maxArchiveBytes {
+            return ArchiveLimits.finding(.archiveBytes, "files of more than \(limits.maxArchiveBytes) bytes in all")
+        }
+        if relative == ArchiveScanner.recordPath {
+            return size > limits.maxRecordBytes
+                ? ArchiveLimits.finding(.recordBytes, "\(relative) is \(size) bytes, over \(limits.maxRecordBytes)") : nil
+        }
+        if relative.hasPrefix(ArchiveScanner.documentsPrefix) {
+            documents += 1
+            let head = min(size, UInt64(DocumentSample.headLength))
+            let tail = min(size, UInt64(DocumentSample.tailLength))
+            sampleBytes = Self.add(sampleBytes, Self.add(head, tail))
+            if documents > limits.maxDocuments {
+                return ArchiveLimits.finding(.documents, "more than \(limits.maxDocuments) documents")
+            }
+            return sampleBytes > limits.maxSampleBytes
+                ? ArchiveLimits.finding(.sampleBytes, "samples of more than \(limits.maxSampleBytes) bytes in all") : nil
+        }
+        if relative.hasPrefix("data/") { return nil }
+        tagFiles += 1
+        tagBytes = Self.add(tagBytes, size)
+        if size > limits.maxTagFileBytes {
+            return ArchiveLimits.finding(.tagFileBytes, "\(relative) is \(size) bytes, over \(limits.maxTagFileBytes)")
+        }
+        if tagFiles > limits.maxTagFiles {
+            return ArchiveLimits.finding(.tagFiles, "more than \(limits.maxTagFiles) files outside data/")
+        }
+        return tagBytes > limits.maxTagBytesTotal
+            ? ArchiveLimits.finding(.tagBytesTotal, "files outside data/ of more than \(limits.maxTagBytesTotal) bytes in all") : nil
+    }
+
+    private static func add(_ a: UInt64, _ b: UInt64) -> UInt64 {
+        let (sum, overflow) = a.addingReportingOverflow(b)
+        return overflow ? .max : sum
     }
 }
 

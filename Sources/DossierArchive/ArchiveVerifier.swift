@@ -1,4 +1,5 @@
 import DossierModel
+import DossierSystem
 import Foundation
 
 /// The verdict on one archive: valid when there are no findings.
@@ -9,7 +10,7 @@ public struct VerificationReport: Sendable, Codable {
     public var destination: String?
     public var signer: CertificateInfo?
     public var signingTime: Date?
-    /// Every failed check, with a stable code (DESIGN.md §2, DA/T 70 property).
+    /// Every failed check, with a stable code (docs/archive-format.md, DA/T 70 property).
     public var reasons: [Finding]
     /// bag-info.txt as read (label, value), in order.
     public var bagInfo: [BagInfoField]
@@ -31,7 +32,7 @@ public struct VerificationReport: Sendable, Codable {
     }
 }
 
-/// Verifies a `.dva` archive as hostile input, in one streaming pass (DESIGN.md §2): tar
+/// Verifies a `.dva` archive as hostile input, in one streaming pass (docs/archive-format.md): tar
 /// structure, bag layout, manifests and digests, Payload-Oxum, the CMS signature and its
 /// signer's authority, sizes against limits, then the four-property check of the record and
 /// documents (DossierModel). Nothing is extracted; memory is bounded by the limits.
@@ -49,7 +50,7 @@ public struct ArchiveVerifier: Sendable {
 
     /// Verifies the archive at `path`. `digestArchive` also computes the SHA-256 of the whole file
     /// in the same pass.
-    /// - Throws: `ArchiveError.io` only when the file cannot be read; invalid contents give a
+    /// - Throws: `SystemError` only when the file cannot be read; invalid contents give a
     ///   report with `valid == false`.
     public func verify(path: String, digestArchive: Bool = false, now: Date = Date()) throws -> VerificationReport {
         let contents = try ArchiveScanner.scan(path: path, limits: limits, digestArchive: digestArchive)

@@ -17,7 +17,7 @@ enum BagDeclaration {
 public enum BagInfo {
     static let fileName = "bag-info.txt"
 
-    /// The labels this project writes and requires (DESIGN.md §2).
+    /// The labels this project writes and requires (docs/archive-format.md).
     public enum Label {
         public static let sourceOrganization = "Source-Organization"
         public static let externalIdentifier = "External-Identifier"

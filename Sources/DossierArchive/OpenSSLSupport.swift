@@ -1,4 +1,5 @@
 import COpenSSL
+import DossierSystem
 import Foundation
 
 /// Small bridges between OpenSSL's C types and Swift values, shared by the credential and
@@ -54,17 +55,7 @@ enum OpenSSL {
 }
 
 /// Reads a whole small file (certificates, keys, CRLs, tag files).
-func readSmallFile(_ path: String, limit: Int = 16 << 20) throws -> [UInt8] {
-    let fd = try openForReading(path)
-    defer { close(fd) }
-    var out: [UInt8] = []
-    var chunk = [UInt8](repeating: 0, count: 64 << 10)
-    while true {
-        let n = try chunk.withUnsafeMutableBytes { (raw) in
-            try readSome(fd: fd, into: raw.baseAddress!, count: raw.count, path: path)
-        }
-        if n == 0 { return out }
-        out += chunk[0..<n]
-        guard out.count <= limit else { throw ArchiveError.io(path: path, operation: "read (file too large)", errno: EFBIG) }
-    }
+/// - Throws: `SystemError` (`EFBIG` when it is larger than `limit`).
+func readSmallFile(_ path: String, limit: Int = 16 << 20) throws(SystemError) -> [UInt8] {
+    try FileIO.readAll(path, limit: limit)
 }

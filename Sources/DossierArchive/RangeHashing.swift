@@ -1,4 +1,5 @@
 import Dispatch
+import DossierSystem
 import Foundation
 import Synchronization
 
@@ -20,7 +21,7 @@ final class RangeHashing {
         var tail: [UInt8] = []
         /// The file ended inside the range (it shrank while being read).
         var short = false
-        var failure: ArchiveError?
+        var failure: SystemError?
     }
 
     private static let helpers = Helpers(count: max(1, ProcessInfo.processInfo.activeProcessorCount - 1))
@@ -73,7 +74,7 @@ final class RangeHashing {
             let n = pread(fd, base, Int(min(UInt64(buffer.count), length - done)), off_t(offset + done))
             if n < 0 {
                 if errno == EINTR { continue }
-                result.failure = .io(path: path, operation: "read", errno: errno)
+                result.failure = .last(.read, path: path)
                 return result
             }
             if n == 0 {

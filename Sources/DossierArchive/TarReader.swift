@@ -1,8 +1,11 @@
+import DossierSystem
 import Foundation
 
 /// A streaming reader of tar entries from a file descriptor, for hostile input: every length is
 /// checked before it is trusted, memory is one fixed buffer plus small headers, and malformed
-/// input ends in a `TarReader.Failure`, never a trap.
+/// input ends in a `TarReader.Failure`, never a trap. Extended headers count as headers, and
+/// their bytes and records are bounded per entry and per archive (`ArchiveLimits`), so a chain of
+/// them cannot make it hold more than one entry's budget.
 ///
 /// Understands ustar, GNU (`L` long names, base-256 sizes) and pax (`path`, `size`). Not
 /// thread-safe.
@@ -25,13 +28,19 @@ final class TarReader {
         case badExtendedHeader(offset: UInt64)
         /// Non-zero bytes after the end-of-archive marker.
         case trailingData(offset: UInt64)
+        /// The header at `offset` crosses `bound`; `detail` says by how much.
+        case overLimit(offset: UInt64, bound: ArchiveLimits.Bound, detail: String)
     }
 
-    private static let maxExtendedHeader: UInt64 = 64 << 10
     private static let maxEntrySize: UInt64 = 1 << 62
 
     private let fd: Int32
     private let path: String
+    private let limits: ArchiveLimits
+    /// Headers read so far, extended ones included.
+    private(set) var headers = 0
+    private var extendedBytes: UInt64 = 0
+    private var paxRecords = 0
     private let buffer: UnsafeMutableRawBufferPointer
     private var start = 0
     private var end = 0
@@ -47,9 +56,10 @@ final class TarReader {
     private let fileSize: UInt64?
 
     /// Reads from `fd`, positioned at its start (not closed here); `path` names it in errors.
-    init(fd: Int32, path: String) {
+    init(fd: Int32, path: String, limits: ArchiveLimits) {
         self.fd = fd
         self.path = path
+        self.limits = limits
         var st = stat()
         fileSize = fstat(fd, &st) == 0 && st.st_mode & S_IFMT == S_IFREG ? UInt64(st.st_size) : nil
         buffer = BufferPool.shared.take()
@@ -63,6 +73,7 @@ final class TarReader {
         try skipContent()
         var longName: [UInt8]?
         var pax: [String: [UInt8]] = [:]
+        var entryExtendedBytes: UInt64 = 0
         while true {
             let headerOffset = offset
             guard try available(TarFormat.blockSize) else { throw Failure.truncated(offset: offset) }
@@ -78,19 +89,30 @@ final class TarReader {
             case let .failure(problem): throw Failure.badHeader(offset: headerOffset, problem: problem)
             }
             consume(TarFormat.blockSize)
+            headers += 1
+            guard headers <= max(0, limits.maxEntries) else {
+                throw Failure.overLimit(offset: headerOffset, bound: .entries, detail: "more than \(limits.maxEntries) headers")
+            }
             switch header.kind {
             case .paxExtended, .paxGlobal, .gnuLongName, .gnuLongLink:
-                guard header.size <= Self.maxExtendedHeader else { throw Failure.badExtendedHeader(offset: headerOffset) }
+                try checkExtended(size: header.size, entrySoFar: entryExtendedBytes, at: headerOffset)
+                entryExtendedBytes += header.size
+                extendedBytes += header.size
                 let data = try readExtended(size: header.size)
                 if header.kind == .paxExtended {
                     guard let fields = TarFormat.parsePax(data) else { throw Failure.badExtendedHeader(offset: headerOffset) }
                     pax.merge(fields) { $1 }
+                    try checkPaxRecords(added: fields.count, entryTotal: pax.count, at: headerOffset)
                 } else if header.kind == .gnuLongName {
                     longName = Array(data.prefix { $0 != 0 })
                 }
             default:
                 var entry = Entry(name: longName ?? header.name, size: header.size, kind: header.kind, offset: headerOffset)
                 if let path = pax["path"] { entry.name = path }
+                guard entry.name.count <= limits.maxNameBytes else {
+                    throw Failure.overLimit(offset: headerOffset, bound: .nameBytes,
+                                            detail: "a name of \(entry.name.count) bytes, over \(limits.maxNameBytes)")
+                }
                 if let size = pax["size"] {
                     guard let value = UInt64(String(decoding: size, as: UTF8.self)) else {
                         throw Failure.badExtendedHeader(offset: headerOffset)
@@ -134,7 +156,7 @@ final class TarReader {
             start = 0
             end = 0
             guard lseek(fd, off_t(offset), SEEK_SET) >= 0 else {
-                throw ArchiveError.io(path: path, operation: "seek", errno: errno)
+                throw SystemError.last(.read, path: path)
             }
             return
         }
@@ -143,6 +165,32 @@ final class TarReader {
             let n = Int(min(UInt64(end - start), left))
             consume(n)
             left -= UInt64(n)
+        }
+    }
+
+    /// Refuses an extended header that would take this entry or the archive past its budget,
+    /// before a byte of it is read.
+    private func checkExtended(size: UInt64, entrySoFar: UInt64, at headerOffset: UInt64) throws {
+        // Both running sums stay below their limits, so neither subtraction can wrap.
+        if entrySoFar > limits.maxPaxBytesPerEntry || size > limits.maxPaxBytesPerEntry - entrySoFar {
+            throw Failure.overLimit(offset: headerOffset, bound: .paxBytesPerEntry,
+                                    detail: "extended headers of more than \(limits.maxPaxBytesPerEntry) bytes for one entry")
+        }
+        if extendedBytes > limits.maxPaxBytesTotal || size > limits.maxPaxBytesTotal - extendedBytes {
+            throw Failure.overLimit(offset: headerOffset, bound: .paxBytesTotal,
+                                    detail: "extended headers of more than \(limits.maxPaxBytesTotal) bytes in all")
+        }
+    }
+
+    private func checkPaxRecords(added: Int, entryTotal: Int, at headerOffset: UInt64) throws {
+        paxRecords += added
+        if entryTotal > limits.maxPaxRecordsPerEntry {
+            throw Failure.overLimit(offset: headerOffset, bound: .paxRecordsPerEntry,
+                                    detail: "\(entryTotal) pax keys for one entry, over \(limits.maxPaxRecordsPerEntry)")
+        }
+        if paxRecords > limits.maxPaxRecordsTotal {
+            throw Failure.overLimit(offset: headerOffset, bound: .paxRecordsTotal,
+                                    detail: "more than \(limits.maxPaxRecordsTotal) pax records in all")
         }
     }
 
@@ -178,7 +226,7 @@ final class TarReader {
             start = 0
         }
         while end - start < count, !atEOF, let base = buffer.baseAddress {
-            let n = try readSome(fd: fd, into: base + end, count: buffer.count - end, path: path)
+            let n = try FileIO.readSome(fd: fd, into: base + end, count: buffer.count - end, path: path)
             if n == 0 { atEOF = true } else { end += n }
         }
         return end - start >= count

@@ -1,3 +1,4 @@
+import DossierAdmin
 import DossierArchive
 import DossierOutbox
 import DossierTransport
@@ -55,7 +56,7 @@ struct AdminService {
         router.get("entries/:id") { _, context in
             let id = try context.parameters.require("id")
             guard let entry = await authority.outbox.entry(id: id) else { return try Self.failure(.notFound, "no archive \(id) in the outbox") }
-            return try Self.json(Self.detail(entry, trust: authority.operations.trust.store))
+            return try Self.json(Self.detail(entry, layout: authority.layout, trust: authority.operations.trust.store))
         }
         router.post("entries/:id/retry") { _, context in
             let id = try context.parameters.require("id")
@@ -106,7 +107,7 @@ struct AdminService {
                 let accepted = try await authority.operations.requestArchive(
                     baseURL: peer.url, peer: peer.identity, PeerProtocol.ArchiveRequest(vin: ask.vin, plate: ask.plate))
                 authority.logger.info("archive requested from peer", metadata: ["peer": "\(peer.code)", "vin": "\(ask.vin)", "request": "\(accepted.requestId)"])
-                return try Self.json(accepted)
+                return try Self.json(AdminProtocol.RequestAccepted(requestId: accepted.requestId, archiveId: accepted.archiveId))
             } catch let failure as PeerOperations.Failure {
                 return try Self.failure(failure.status == 404 ? .notFound : .unprocessableContent, "\(peer.code) answered: \(failure)")
             } catch {
@@ -170,14 +171,14 @@ struct AdminService {
             lastError: entry.failures.last?.outcome.map { "\($0)" })
     }
 
-    static func detail(_ entry: OutboxEntry, trust: TrustStore) -> AdminProtocol.EntryDetail {
-        let receipt = entry.receiptPath.flatMap { try? Data(contentsOf: URL(fileURLWithPath: $0)) }
+    static func detail(_ entry: OutboxEntry, layout: StateLayout, trust: TrustStore) -> AdminProtocol.EntryDetail {
+        let receipt = entry.receiptPath.flatMap { try? Data(contentsOf: layout.resolve($0)) }
             .flatMap { SignatureCheck.verifyAttached(signature: [UInt8]($0), trust: trust).content }
             .flatMap { String(validating: $0, as: UTF8.self) }
         return AdminProtocol.EntryDetail(
             entry: line(entry), digest: entry.digest, archivePath: entry.archivePath,
             history: entry.history.map { AdminProtocol.Transition(at: $0.at, state: $0.state.description, outcome: $0.outcome.map { "\($0)" }) },
-            receiptPath: entry.receiptPath, receipt: receipt)
+            receiptPath: entry.receiptPath.map { layout.resolve($0).path }, receipt: receipt)
     }
 
     /// Gauges read at scrape time: outbox depth by state, and archives rejected on receipt by

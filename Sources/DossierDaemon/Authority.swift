@@ -1,6 +1,8 @@
 import DossierArchive
+import DossierInbox
 import DossierModel
 import DossierOutbox
+import DossierSystem
 import DossierTransport
 import Foundation
 import Logging
@@ -14,6 +16,8 @@ final class Authority: Sendable {
     let outbox: Outbox
     let inbox: Inbox
     let operations: PeerOperations
+    /// Where packing, verification, digests and other blocking file work run.
+    let pool: BlockingPool
     let errors = RecentErrors()
     let logger: Logger
     let startedAt = Date()
@@ -26,8 +30,9 @@ final class Authority: Sendable {
     let pushWake = WakeSignal()
 
     init(config: DaemonConfig, identity: SigningIdentity, layout: StateLayout, outbox: Outbox, inbox: Inbox,
-         operations: PeerOperations, logger: Logger) {
+         operations: PeerOperations, pool: BlockingPool, logger: Logger) {
         self.layout = layout
+        self.pool = pool
         self.outbox = outbox
         self.inbox = inbox
         self.operations = operations
@@ -51,9 +56,15 @@ final class Authority: Sendable {
     func submit(dossierDirectory: URL, destination: String) async throws -> PackResult {
         let config = config
         guard config.peer(destination) != nil else { throw SubmitError.unknownPeer(destination) }
-        let packed = try DossierPackager.pack(
-            dossierDirectory: dossierDirectory, destination: destination, identity: identity, policy: config.policy,
-            outputDirectory: layout.staging)
+        let free = try FreeSpace.available(at: layout.staging.path)
+        guard free >= config.storage.freeSpaceReserve else {
+            throw SubmitError.noSpace(path: layout.staging.path, free: free, reserve: config.storage.freeSpaceReserve)
+        }
+        let (identity, staging) = (identity, layout.staging)
+        let packed = try await pool.run {
+            try DossierPackager.pack(dossierDirectory: dossierDirectory, destination: destination, identity: identity,
+                                     policy: config.policy, outputDirectory: staging)
+        }
         do {
             _ = try await outbox.enqueue(archive: URL(fileURLWithPath: packed.path), id: packed.id, destination: destination,
                                          digest: packed.sha256, size: packed.size)
@@ -66,15 +77,35 @@ final class Authority: Sendable {
                                                  "source": "\(dossierDirectory.lastPathComponent)"])
         return packed
     }
+
+    /// Keeps a peer's signed receipt as `receipts/<id>.<suffix>.p7m`, durably, and returns its
+    /// path relative to the state directory (as the journal records it, so that a moved state
+    /// directory still finds it; `layout.resolve` makes it absolute).
+    /// - Throws: `SystemError`.
+    func storeReceipt(_ signed: [UInt8], id: String, suffix: String) throws(SystemError) -> String {
+        let relative = "receipts/\(id).\(suffix).p7m"
+        try DurableFile.write(signed, to: layout.resolve(relative))
+        return relative
+    }
 }
 
 /// Why a submission was refused before packing.
 enum SubmitError: Error, CustomStringConvertible {
     case unknownPeer(String)
+    /// The state file system has less free space than `state.free_space_reserve`.
+    case noSpace(path: String, free: UInt64, reserve: UInt64)
+
+    /// True when the same submission may succeed later as it stands.
+    var isRetryable: Bool {
+        if case .noSpace = self { return true } else { return false }
+    }
 
     var description: String {
         switch self {
         case let .unknownPeer(code): return "no peer \(code) in the configuration"
+        case let .noSpace(path, free, reserve):
+            return "\(path): only \(free) bytes of free space, below the reserve of \(reserve) (state.free_space_reserve); "
+                + "try again when there is room"
         }
     }
 }

@@ -1,6 +1,8 @@
 import DossierArchive
+import DossierInbox
 import DossierModel
 import DossierOutbox
+import DossierSystem
 import DossierTransport
 import Foundation
 import Logging
@@ -88,7 +90,7 @@ public struct Daemon: Sendable {
         let notifier = SystemdNotifier()
         let (identity, trust) = try Self.loadCredentials(config)
         let layout = StateLayout(root: config.stateDirectory)
-        do { try layout.prepare() } catch { throw StartError.state("\(config.stateDirectory): \(error)") }
+        do { try layout.prepare(peers: config.peers.map(\.code)) } catch { throw StartError.state("\(config.stateDirectory): \(error)") }
 
         var outboxOptions = Outbox.Options(retryPolicy: config.retry, circuitThreshold: config.circuitThreshold)
         outboxOptions.journal.acceptDamage = options.acceptJournalDamage
@@ -99,11 +101,12 @@ public struct Daemon: Sendable {
         let inbox: Inbox
         do {
             inbox = try Inbox(inboxDirectory: layout.inbox, quarantineDirectory: layout.quarantine, identity: identity,
-                              trust: currentTrust, limits: config.limits)
+                              trust: currentTrust, limits: config.limits, storage: config.storage)
         } catch { throw StartError.state("\(layout.inbox.path): \(error)") }
         let client = PeerClient(tls: PeerTLS(certificateFile: config.certificateFile, keyFile: config.keyFile, trust: currentTrust))
+        let pool = BlockingPool()
         let authority = Authority(config: config, identity: identity, layout: layout, outbox: outbox, inbox: inbox,
-                                  operations: PeerOperations(client: client, trust: currentTrust), logger: logger)
+                                  operations: PeerOperations(client: client, trust: currentTrust), pool: pool, logger: logger)
 
         let registry = PrometheusCollectorRegistry()
         MetricsSystem.bootstrapIfNeeded(PrometheusMetricsFactory(registry: registry))
@@ -114,8 +117,9 @@ public struct Daemon: Sendable {
                 keyFile: config.keyFile, trust: currentTrust, acceptsCaller: { authority.config.accepts(caller: $0) },
                 maxArchiveBytes: config.limits.maxArchiveBytes,
                 maxConcurrentUploads: config.maxConcurrentUploads, idleTimeoutSeconds: Int64(max(1, config.idleTimeout)),
-                lowSpeedBytesPerSecond: config.lowSpeedLimit, lowSpeedSeconds: config.lowSpeedTime),
-            inbox: inbox, delegate: PeerRequests(authority: authority),
+                lowSpeedBytesPerSecond: config.lowSpeedLimit, lowSpeedSeconds: config.lowSpeedTime,
+                callers: config.callerLimits),
+            delegate: PeerRequests(authority: authority),
             onListening: { port in
                 let address = "\(config.listen.host):\(port)"
                 authority.listen = address
@@ -149,10 +153,12 @@ public struct Daemon: Sendable {
             logger.error("stopping after a service failed", metadata: ["error": "\(error)"])
             await outbox.close()
             client.shutdown()
+            try? await pool.shutdown()
             throw error
         }
         await outbox.close()
         client.shutdown()
+        try? await pool.shutdown()
         logger.info("stopped")
     }
 

@@ -8,7 +8,9 @@ import Foundation
 /// Relative paths are resolved against the config file's folder. A value type: reloading
 /// builds a new one and swaps it in only if it is valid.
 public struct DaemonConfig: Sendable {
-    /// How this authority may talk to one peer.
+    /// How archives for one peer travel: `push`, we PUT them to it; `pull`, it cannot be
+    /// reached from outside, so we hold them and it GETs them from us; `both`, we push and
+    /// also let it pull. Whether we fetch archives *from* that peer is `Peer.poll`.
     public enum PeerMode: String, Sendable, CaseIterable { case push, pull, both }
 
     public struct Peer: Sendable, Equatable {
@@ -19,6 +21,10 @@ public struct DaemonConfig: Sendable {
         public var mode: PeerMode
         /// Pushes in flight to this peer at once.
         public var maxConcurrent: Int
+        /// The peer holds archives for us (we are its pull-mode peer): list and download
+        /// them every `pull_poll`. Never implied by `mode`: a pull-mode peer is one that
+        /// cannot be reached, so polling it would fail.
+        public var poll: Bool
         /// SHA-256 digests of the public keys (DER SubjectPublicKeyInfo) the peer's server may
         /// present; empty: any key of a certificate naming `code`.
         public var spkiSHA256: [[UInt8]]
@@ -44,6 +50,9 @@ public struct DaemonConfig: Sendable {
     /// Whether authorities that are not configured peers may call the inbound server (403
     /// `unknown-peer` otherwise).
     public var acceptUnlistedPeers: Bool
+    /// What one caller may hold of the server, and what idle or handshaking connections may
+    /// hold of it (docs/protocol.md).
+    public var callerLimits: CallerLimits
     /// Inbound uploads slower than this (bytes/s, averaged after `lowSpeedTime`) are cut off;
     /// connections silent for `idleTimeout` are closed.
     public var lowSpeedLimit: Int
@@ -57,8 +66,15 @@ public struct DaemonConfig: Sendable {
     public var retry: RetryPolicy
     public var circuitThreshold: Int
     public var limits: ArchiveLimits
+    /// Quarantine quota a peer and the free space kept on the state file system.
+    public var storage: StorageLimits
+    /// Most pages of one peer's archive list read in one pull round.
+    public var pullMaxPages: Int
     public var policy: TransferPolicy
     public var intakeInterval: TimeInterval
+    /// Dossiers packed at once by intake (`[intake] parallel`, default one per core): packing
+    /// is CPU-bound, and several in flight keep the pushes fed.
+    public var intakeParallel: Int
     public var pullInterval: TimeInterval
     public var compactionInterval: TimeInterval
     public var drainTimeout: TimeInterval
@@ -108,11 +124,21 @@ public struct DaemonConfig: Sendable {
         let lowSpeedTime = try server?.duration("low_speed_time") ?? 30
         let idleTimeout = try server?.duration("idle_timeout") ?? 120
         let acceptUnlisted = try server?.bool("accept_unlisted_peers") ?? false
+        var callerLimits = CallerLimits.default
+        callerLimits.uploadsPerCaller = try server?.int("max_uploads_per_peer", range: 1...10_000) ?? callerLimits.uploadsPerCaller
+        callerLimits.connectionsPerCaller = try server?.int("max_connections_per_peer", range: 1...100_000)
+            ?? callerLimits.connectionsPerCaller
+        callerLimits.connections = try server?.int("max_connections", range: 1...1_000_000) ?? callerLimits.connections
+        callerLimits.requestsPerMinute = try server?.int("requests_per_minute", range: 1...1_000_000) ?? callerLimits.requestsPerMinute
+        callerLimits.handshakeTimeout = try server?.duration("tls_handshake_timeout") ?? callerLimits.handshakeTimeout
         try server?.rejectUnknownKeys()
 
         var state = try root.table("state")
         let stateDirectory = resolve(try state?.string("directory") ?? "/var/lib/dossierd")
         let registry = resolve(try state?.string("registry") ?? "\(stateDirectory)/registry")
+        var storage = StorageLimits.default
+        storage.quarantineBytesPerSender = try state?.size("quarantine_quota_per_peer") ?? storage.quarantineBytesPerSender
+        storage.freeSpaceReserve = try state?.size("free_space_reserve") ?? storage.freeSpaceReserve
         try state?.rejectUnknownKeys()
 
         var admin = try root.table("admin")
@@ -139,9 +165,26 @@ public struct DaemonConfig: Sendable {
         limits.maxArchiveBytes = try limitsTable?.size("max_archive_size") ?? limits.maxArchiveBytes
         limits.maxFileBytes = try limitsTable?.size("max_document_size") ?? limits.maxFileBytes
         limits.maxEntries = try limitsTable?.int("max_files", range: 1...1_000_000) ?? limits.maxEntries
+        limits.maxTagFileBytes = try limitsTable?.size("max_tag_file_size") ?? limits.maxTagFileBytes
+        limits.maxTagFiles = try limitsTable?.int("max_tag_files", range: 5...10_000) ?? limits.maxTagFiles
+        limits.maxTagBytesTotal = try limitsTable?.size("max_tag_files_size") ?? limits.maxTagBytesTotal
+        limits.maxRecordBytes = try limitsTable?.size("max_record_size") ?? limits.maxRecordBytes
+        limits.maxPaxBytesPerEntry = try limitsTable?.size("max_pax_size_per_entry") ?? limits.maxPaxBytesPerEntry
+        limits.maxPaxRecordsPerEntry = try limitsTable?.int("max_pax_records_per_entry", range: 1...100_000)
+            ?? limits.maxPaxRecordsPerEntry
+        limits.maxPaxBytesTotal = try limitsTable?.size("max_pax_size") ?? limits.maxPaxBytesTotal
+        limits.maxPaxRecordsTotal = try limitsTable?.int("max_pax_records", range: 1...10_000_000) ?? limits.maxPaxRecordsTotal
+        limits.maxNameBytes = try limitsTable?.int("max_name_length", range: 100...65_536) ?? limits.maxNameBytes
+        limits.maxDocuments = try limitsTable?.int("max_documents", range: 1...100_000) ?? limits.maxDocuments
+        limits.maxSampleBytes = try limitsTable?.size("max_samples_size") ?? limits.maxSampleBytes
+        let pullMaxPages = try limitsTable?.int("pull_max_pages", range: 1...100_000) ?? 100
         try limitsTable?.rejectUnknownKeys()
 
         let policy = try root.table("policy")?.decode(TransferPolicy.self) ?? .default
+
+        var intakeTable = try root.table("intake")
+        let intakeParallel = try intakeTable?.int("parallel", range: 1...64) ?? max(1, ProcessInfo.processInfo.activeProcessorCount)
+        try intakeTable?.rejectUnknownKeys()
 
         var timing = try root.table("timing")
         let intake = try timing?.duration("intake_poll") ?? 2
@@ -172,7 +215,7 @@ public struct DaemonConfig: Sendable {
             peers.append(Peer(
                 code: peerCode, name: try table.string("name") ?? "Authority \(peerCode)",
                 url: url.hasSuffix("/") ? String(url.dropLast()) : url, mode: mode,
-                maxConcurrent: try table.int("max_concurrent", range: 1...256) ?? 4, spkiSHA256: pins))
+                maxConcurrent: try table.int("max_concurrent", range: 1...256) ?? 4, poll: try table.bool("poll") ?? false, spkiSHA256: pins))
             try table.rejectUnknownKeys()
         }
         try root.rejectUnknownKeys()
@@ -180,10 +223,11 @@ public struct DaemonConfig: Sendable {
         return DaemonConfig(
             file: file, authorityCode: code, authorityName: name, certificateFile: certificate, keyFile: key,
             trustFiles: trust.map(resolve), crlFiles: crl.map(resolve), listen: listen, maxConcurrentUploads: uploads,
-            acceptUnlistedPeers: acceptUnlisted,
+            acceptUnlistedPeers: acceptUnlisted, callerLimits: callerLimits,
             lowSpeedLimit: lowSpeedLimit, lowSpeedTime: lowSpeedTime, idleTimeout: idleTimeout,
             adminSocket: socket, metricsListen: metrics, stateDirectory: stateDirectory, registryDirectory: registry,
-            retry: retry, circuitThreshold: circuit, limits: limits, policy: policy, intakeInterval: intake,
+            retry: retry, circuitThreshold: circuit, limits: limits, storage: storage, pullMaxPages: pullMaxPages,
+            policy: policy, intakeInterval: intake, intakeParallel: intakeParallel,
             pullInterval: pull, compactionInterval: compaction, drainTimeout: drain, peers: peers)
     }
 

@@ -1,11 +1,13 @@
 import DossierArchive
+import DossierSystem
 import Foundation
 import Logging
 import ServiceLifecycle
 
 /// Watches `intake/<destination-code>/`: a dossier folder moved (renamed) in there is checked,
 /// packed and queued, then removed; one that cannot be is moved to `intake/failed/` with a
-/// `reason.txt` beside its files. Folders must arrive by rename (atomic), not by a slow copy;
+/// `reason.txt` beside its files; while the state disk is below its free-space reserve, folders
+/// wait where they are. Folders must arrive by rename (atomic), not by a slow copy;
 /// names starting with `.` are ignored, so copy to `.name` first and rename when complete.
 final class IntakeService: Service, Sendable {
     private let authority: Authority
@@ -19,20 +21,35 @@ final class IntakeService: Service, Sendable {
         }
     }
 
-    /// Processes every folder waiting in intake now.
+    /// Processes every folder waiting in intake now, up to `[intake] parallel` at once (each
+    /// packs on the blocking pool), oldest name first.
     func scanOnce() async {
+        let waiting = waitingFolders()
+        let parallel = authority.config.intakeParallel
+        await withTaskGroup(of: Void.self) { group in
+            for (index, (folder, destination)) in waiting.enumerated() {
+                if Task.isShuttingDownGracefully { break }
+                if index >= parallel { await group.next() }
+                group.addTask { await self.process(folder, destination: destination) }
+            }
+        }
+    }
+
+    /// `intake/<destination>/<folder>` pairs, sorted; names starting with `.` are still arriving.
+    private func waitingFolders() -> [(URL, String)] {
         let intake = authority.layout.intake
         let manager = FileManager.default
+        var waiting: [(URL, String)] = []
         for destination in ((try? manager.contentsOfDirectory(atPath: intake.path)) ?? []).sorted()
         where destination != "failed" && !destination.hasPrefix(".") {
             let queue = intake.appendingPathComponent(destination)
             var isDirectory: ObjCBool = false
             guard manager.fileExists(atPath: queue.path, isDirectory: &isDirectory), isDirectory.boolValue else { continue }
             for name in ((try? manager.contentsOfDirectory(atPath: queue.path)) ?? []).sorted() where !name.hasPrefix(".") {
-                if Task.isShuttingDownGracefully { return }
-                await process(queue.appendingPathComponent(name), destination: destination)
+                waiting.append((queue.appendingPathComponent(name), destination))
             }
         }
+        return waiting
     }
 
     private func process(_ folder: URL, destination: String) async {
@@ -40,6 +57,10 @@ final class IntakeService: Service, Sendable {
             let packed = try await authority.submit(dossierDirectory: folder, destination: destination)
             try FileManager.default.removeItem(at: folder)
             authority.logger.info("intake queued", metadata: ["id": "\(packed.id)", "peer": "\(destination)", "folder": "\(folder.lastPathComponent)"])
+        } catch let error as SubmitError where error.isRetryable {
+            // The folder stays where it is and is taken at a later scan, once there is room.
+            authority.logger.warning("intake waiting", metadata: ["folder": "\(folder.lastPathComponent)", "reason": "\(error)"])
+            authority.errors.record(id: nil, peer: destination, error: "intake \(folder.lastPathComponent) waits: \(error)")
         } catch {
             reject(folder, destination: destination, reason: "\(error)")
         }
@@ -51,9 +72,8 @@ final class IntakeService: Service, Sendable {
         let target = authority.layout.intakeFailed.appendingPathComponent("\(destination)-\(folder.lastPathComponent)-\(stamp)")
         do {
             try FileManager.default.moveItem(at: folder, to: target)
-            let file = try DurableFile(finalURL: target.appendingPathComponent("reason.txt"))
-            try file.write(Array("destination: \(destination)\nrefused at: \(Date().formatted(.iso8601))\n\n\(reason)\n".utf8))
-            try file.commit()
+            try DurableFile.write(Array("destination: \(destination)\nrefused at: \(Date().formatted(.iso8601))\n\n\(reason)\n".utf8),
+                                  to: target.appendingPathComponent("reason.txt"))
         } catch {
             authority.logger.error("intake folder could not be moved aside", metadata: ["folder": "\(folder.path)", "error": "\(error)"])
         }

@@ -1,14 +1,36 @@
 import DossierArchive
+import DossierInbox
 import DossierModel
 import DossierOutbox
+import DossierSystem
 import DossierTransport
 import Foundation
+import Hummingbird
 
-/// The daemon's answers to peers' pull and request calls (`PeerServerDelegate`): archives held
-/// for pull-mode peers are the outbox entries waiting for them; a request for a vehicle is
-/// looked up in the local dossier store (`registry/<VIN>/`), checked, packed and queued.
+/// The daemon's answers to peers' calls (`PeerServerDelegate`): pushes are verified and stored
+/// by the inbox; archives held for pull-mode peers are the outbox entries waiting for them; a
+/// request for a vehicle is looked up in the local dossier store (`registry/<VIN>/`), checked,
+/// packed and queued.
+///
+/// Requests are idempotent (docs/protocol.md): while the archive made for a caller's request of
+/// a VIN and plate is still open in the outbox (not delivered, cancelled or dead), the same request gets
+/// the same `{requestId, archiveId}` again. The archive id is kept in `requests/`, so this
+/// holds across restarts; concurrent identical requests share one packing.
 struct PeerRequests: PeerServerDelegate {
     let authority: Authority
+    private let packing = SingleFlight<String>()
+
+    init(authority: Authority) { self.authority = authority }
+
+    var authorityCode: String { authority.inbox.authority }
+
+    func hasRoom(for bytes: UInt64) throws -> Bool { try authority.inbox.hasRoom(for: bytes) }
+
+    func makeUploadFile() throws(SystemError) -> IncomingFile { try authority.inbox.makeIncomingFile() }
+
+    func receivePush(_ file: ReceivedFile, id: String, caller: String) async throws -> PushDecision {
+        try await authority.inbox.receivePush(file, id: id, caller: caller, on: authority.pool)
+    }
 
     private func waiting(for caller: String) async -> [OutboxEntry] {
         let queued = await authority.outbox.entries(in: .queued) + authority.outbox.entries(in: .deferred)
@@ -31,24 +53,36 @@ struct PeerRequests: PeerServerDelegate {
         return HeldArchiveFile(path: entry.archivePath, size: entry.size, destination: entry.destination)
     }
 
+    /// A puller's signed receipt: an acceptance marks the archive delivered, a rejection marks
+    /// it dead with the puller's reasons (it is no longer listed, so it is not fetched again).
+    /// Either answers 204 again when repeated (the first answer may have been lost).
     func acknowledge(id: String, receipt: [UInt8], from caller: String) async throws -> AcknowledgeOutcome {
-        guard let entry = await authority.outbox.entry(id: id), entry.state == .queued || entry.state == .deferred else {
-            return .notFound
-        }
+        guard let entry = await authority.outbox.entry(id: id),
+              [.queued, .deferred, .delivered, .dead].contains(entry.state) else { return .notFound }
         guard entry.destination == caller else { return .forbidden }
+        let opened: Receipt
         do {
-            let opened = try Receipt.open(receipt, trust: authority.operations.trust.store, receiver: caller, archiveId: id, digest: entry.digest)
-            guard opened.status == .accepted else { return .invalidReceipt("the receipt says rejected") }
+            opened = try Receipt.open(receipt, trust: authority.operations.trust.store, receiver: caller, archiveId: id, digest: entry.digest)
         } catch {
             return .invalidReceipt("\(error)")
         }
-        let file = try DurableFile(finalURL: authority.layout.receipts.appendingPathComponent("\(id).receipt.p7m"))
-        try file.write(receipt)
-        try file.commit()
+        let accepted = opened.status == .accepted
+        guard entry.state != (accepted ? .delivered : .dead) else { return .recorded }
+        guard entry.state == .queued || entry.state == .deferred else {
+            return .invalidReceipt("archive \(id) is already \(entry.state)")
+        }
+        let path = try authority.storeReceipt(receipt, id: id, suffix: accepted ? "receipt" : "rejection")
         _ = try await authority.outbox.claim(id: id)
-        try await authority.outbox.recordSuccess(id: id, receiptPath: file.finalURL.path)
-        authority.logger.info("transfer delivered", metadata: ["id": "\(id)", "peer": "\(caller)", "outcome": "pulled"])
-        authority.metrics.transfer(peer: caller, outcome: "pulled", bytes: entry.size, seconds: 0)
+        if accepted {
+            try await authority.outbox.recordSuccess(id: id, receiptPath: path)
+        } else {
+            let reasons = opened.reasons.map { "\($0.code): \($0.detail)" }.joined(separator: "; ")
+            _ = try await authority.outbox.recordFailure(id: id, outcome: .rejected(reasons))
+        }
+        let outcome = accepted ? "pulled" : "rejected"
+        authority.logger.info(accepted ? "transfer delivered" : "transfer rejected by the puller",
+                              metadata: ["id": "\(id)", "peer": "\(caller)", "outcome": "\(outcome)"])
+        authority.metrics.transfer(peer: caller, outcome: outcome, bytes: accepted ? entry.size : 0, seconds: 0)
         return .recorded
     }
 
@@ -57,15 +91,29 @@ struct PeerRequests: PeerServerDelegate {
         guard (try? VIN.check(request.vin)) != nil, let record = try? DossierFolder.load(folder),
               record.plate.number == request.plate
         else { return .unknownVehicle }
+        let made = authority.layout.requests.appendingPathComponent(SHA256.hex(of: Array("\(caller)\n\(request.vin)\n\(request.plate)".utf8)))
         do {
-            let packed = try await authority.submit(dossierDirectory: folder, destination: caller)
-            authority.logger.info("archive requested", metadata: ["id": "\(packed.id)", "peer": "\(caller)", "vin": "\(request.vin)"])
-            return .accepted(PeerProtocol.RequestAccepted(requestId: packed.id, archiveId: packed.id))
+            let id = try await packing.run(key: made.lastPathComponent) { [authority] in
+                if let earlier = try? String(contentsOf: made, encoding: .utf8), ArchiveID.isSafe(earlier),
+                   let entry = await authority.outbox.entry(id: earlier), !entry.state.isFinal, entry.state != .dead {
+                    return earlier
+                }
+                let packed = try await authority.submit(dossierDirectory: folder, destination: caller)
+                authority.logger.info("archive requested", metadata: ["id": "\(packed.id)", "peer": "\(caller)", "vin": "\(request.vin)"])
+                let file = try DurableFile(finalURL: made)
+                try file.write(Array(packed.id.utf8))
+                try file.commit()
+                return packed.id
+            }
+            return .accepted(PeerProtocol.RequestAccepted(requestId: id, archiveId: id))
         } catch let refusal as DossierPackager.Refusal {
             if case let .problems(problems) = refusal { return .ineligible(problems.map { "\($0.code): \($0.message)" }) }
             return .ineligible(["\(refusal)"])
         } catch SubmitError.unknownPeer {
             return .ineligible(["not-a-peer: \(caller) is not a configured peer of \(authority.code)"])
+        } catch let error as SubmitError where error.isRetryable {
+            authority.logger.warning("archive request waits for disk space", metadata: ["peer": "\(caller)", "error": "\(error)"])
+            throw PeerHTTPError(.serviceUnavailable, "no-space", "this authority is short of disk space; try again later", retryAfter: 60)
         }
     }
 }

@@ -1,60 +1,121 @@
 import DossierArchive
+import DossierInbox
 import DossierTransport
 import Foundation
 import Logging
 import ServiceLifecycle
 
-/// For peers in pull mode (or both): asks each for the archives it holds for us, downloads
+/// For peers that hold archives for us (`poll = true`): asks each for what it holds, downloads
 /// them (resuming a partial download), verifies and stores them through the inbox exactly as a
-/// push would be, and sends back our signed receipt.
+/// push would be (on the blocking pool), and sends back our signed receipt.
+///
+/// Nothing a peer says is trusted (docs/protocol.md): a download stops at the size the list gave
+/// and at `limits.max_archive_size`; a list whose cursor does not advance, or that runs past
+/// `limits.pull_max_pages` pages, ends that peer's round with an error. Peers are served one
+/// page each in turn, so one that never stops listing cannot starve the others.
 final class PullService: Service, Sendable {
     private let authority: Authority
+    static let pageSize = 100
 
     init(authority: Authority) { self.authority = authority }
 
     func run() async throws {
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
-            for peer in authority.config.peers where peer.mode != .push {
-                await pullAll(from: peer)
-            }
+            await pullRound()
             try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(self.authority.config.pullInterval)) }
         }
     }
 
-    private func pullAll(from peer: DaemonConfig.Peer) async {
+    /// Where one peer's listing stands within a round.
+    private struct Listing {
+        let peer: DaemonConfig.Peer
         var cursor: String?
-        do {
-            repeat {
-                let page = try await authority.operations.list(baseURL: peer.url, peer: peer.identity, after: cursor, limit: 100)
-                for held in page.archives where !Task.isShuttingDownGracefully {
-                    try await pull(held, from: peer)
-                }
-                cursor = page.next
-            } while cursor != nil && !Task.isShuttingDownGracefully
-        } catch {
-            authority.logger.warning("pull failed", metadata: ["peer": "\(peer.code)", "error": "\(error)"])
-            authority.errors.record(id: nil, peer: peer.code, error: "pull: \(error)")
+        var pages = 0
+        /// Cursors given so far: one given again means the list goes round in circles.
+        var seen: Set<String> = []
+    }
+
+    /// Why a peer's round ended early.
+    enum PullError: Error, CustomStringConvertible {
+        case cursorStuck(String)
+        case tooManyPages(Int)
+        case tooLarge(id: String, listed: UInt64, limit: UInt64)
+
+        var description: String {
+            switch self {
+            case let .cursorStuck(cursor): return "the list gave cursor \(cursor) again"
+            case let .tooManyPages(pages): return "the list ran past \(pages) pages (limits.pull_max_pages)"
+            case let .tooLarge(id, listed, limit):
+                return "archive \(id) is listed as \(listed) bytes, over the limit of \(limit) (limits.max_archive_size)"
+            }
         }
+    }
+
+    /// One round: a page of each pull peer in turn until every list is done.
+    private func pullRound() async {
+        var listings = authority.config.peers.filter(\.poll).map { Listing(peer: $0) }
+        while !listings.isEmpty && !Task.isShuttingDownGracefully && !Task.isCancelled {
+            var unfinished: [Listing] = []
+            for var listing in listings {
+                do {
+                    if try await pullPage(&listing) { unfinished.append(listing) }
+                } catch {
+                    authority.logger.warning("pull failed", metadata: ["peer": "\(listing.peer.code)", "error": "\(error)"])
+                    authority.errors.record(id: nil, peer: listing.peer.code, error: "pull: \(error)")
+                }
+            }
+            listings = unfinished
+        }
+    }
+
+    /// Pulls the archives of the next page; true when the list goes on.
+    private func pullPage(_ listing: inout Listing) async throws -> Bool {
+        let peer = listing.peer
+        let page = try await authority.operations.list(baseURL: peer.url, peer: peer.identity, after: listing.cursor, limit: Self.pageSize)
+        listing.pages += 1
+        // One archive that cannot be pulled (listed too large, a broken download) is reported
+        // and skipped: it must not keep the archives listed after it from being fetched.
+        for held in page.archives.prefix(Self.pageSize) where !Task.isShuttingDownGracefully {
+            do {
+                try await pull(held, from: peer)
+            } catch {
+                authority.logger.warning("pull failed", metadata: ["peer": "\(peer.code)", "id": "\(held.id)", "error": "\(error)"])
+                authority.errors.record(id: held.id, peer: peer.code, error: "pull: \(error)")
+            }
+        }
+        guard let next = page.next else { return false }
+        guard listing.seen.insert(next).inserted else { throw PullError.cursorStuck(next) }
+        guard listing.pages < authority.config.pullMaxPages else { throw PullError.tooManyPages(authority.config.pullMaxPages) }
+        listing.cursor = next
+        return true
     }
 
     private func pull(_ held: PeerProtocol.HeldArchive, from peer: DaemonConfig.Peer) async throws {
         guard ArchiveID.isSafe(held.id) else { return }
+        let limit = authority.config.limits.maxArchiveBytes
+        guard held.size <= limit else { throw PullError.tooLarge(id: held.id, listed: held.size, limit: limit) }
         let partial = authority.layout.pulls.appendingPathComponent("\(held.id).part")
         var st = stat()
         if stat(partial.path, &st) != 0 || UInt64(st.st_size) < held.size {
-            try await authority.operations.download(baseURL: peer.url, peer: peer.identity, id: held.id, to: partial.path)
+            do {
+                try await authority.operations.download(baseURL: peer.url, peer: peer.identity, id: held.id, to: partial.path,
+                                                        limit: held.size)
+            } catch {
+                // More bytes than listed: what arrived is not the archive; nothing of it is kept.
+                if case TransportError.responseTooLarge = error { try? FileManager.default.removeItem(at: partial) }
+                throw error
+            }
         }
-        let received = try FileDigest.received(path: partial.path)
-        let outcome = try authority.inbox.receive(received, id: held.id, caller: peer.code)
+        let (inbox, path) = (authority.inbox, partial.path)
+        let outcome = try await authority.pool.run {
+            let (size, digest) = try SHA256.file(path)
+            return try inbox.receive(ReceivedFile(path: path, size: size, digest: digest), id: held.id, caller: peer.code)
+        }
         let signed: [UInt8]
         switch outcome {
         case let .accepted(receipt, _), let .rejected(receipt, _, _):
             signed = receipt
-        case .busy:
-            return
-        case let .unavailable(detail):
-            // The download was dropped with the verdict; it is fetched and judged again at the next pull.
-            authority.errors.record(id: held.id, peer: peer.code, error: "pulled archive not judged yet: \(detail)")
+        case .busy, .unavailable:
             return
         case .conflict, .forbidden, .idMismatch:
             try? FileManager.default.removeItem(at: partial)
@@ -62,6 +123,6 @@ final class PullService: Service, Sendable {
             return
         }
         try await authority.operations.acknowledge(baseURL: peer.url, peer: peer.identity, id: held.id, signedReceipt: signed)
-        authority.logger.info("archive pulled", metadata: ["id": "\(held.id)", "peer": "\(peer.code)", "bytes": "\(received.size)"])
+        authority.logger.info("archive pulled", metadata: ["id": "\(held.id)", "peer": "\(peer.code)", "bytes": "\(held.size)"])
     }
 }

@@ -4,6 +4,7 @@ import DossierTransport
 import Foundation
 import Logging
 import ServiceLifecycle
+import Synchronization
 
 /// Delivers the outbox to push-mode peers: claims due entries within each peer's limit, pushes
 /// each through libcurl, keeps the receipt durably and records the outcome in the journal.
@@ -59,24 +60,14 @@ final class PushService: Service, Sendable {
         let start = Date()
         var meta: Logger.Metadata = ["id": "\(entry.id)", "peer": "\(entry.destination)", "bytes": "\(entry.size)"]
         guard let peer = authority.config.peer(entry.destination) else {
-            await fail(entry, .refused(status: 0, detail: "peer \(entry.destination) is not configured"), meta: meta, start: start)
+            await fail(entry, .local("peer \(entry.destination) is not configured"), meta: meta, start: start)
             return
         }
-        let outcome: PushOutcome
-        do {
-            outcome = try await authority.operations.push(baseURL: peer.url, peer: peer.identity, id: entry.id, path: entry.archivePath,
-                                                size: entry.size, digest: entry.digest)
-        } catch let error as TransportError {
-            await fail(entry, Self.outcome(of: error), meta: meta, start: start)
-            return
-        } catch {
-            await fail(entry, .network("\(error)"), meta: meta, start: start)
-            return
-        }
-        switch outcome {
+        switch await authority.operations.push(baseURL: peer.url, peer: peer.identity, id: entry.id, path: entry.archivePath,
+                                               size: entry.size, digest: entry.digest) {
         case let .delivered(_, signed, again):
             do {
-                let path = try storeReceipt(signed, id: entry.id, suffix: "receipt")
+                let path = try authority.storeReceipt(signed, id: entry.id, suffix: "receipt")
                 try await outbox.recordSuccess(id: entry.id, receiptPath: path)
                 meta["outcome"] = again ? "delivered-again" : "delivered"
                 meta["seconds"] = "\(String(format: "%.3f", Date().timeIntervalSince(start)))"
@@ -86,15 +77,13 @@ final class PushService: Service, Sendable {
                 logger.error("delivered but not recorded; will push again", metadata: meta.merging(["error": "\(error)"]) { $1 })
                 errors.record(id: entry.id, peer: entry.destination, error: "recording delivery: \(error)")
             }
-        case let .rejected(_, signed, detail):
-            if let signed { _ = try? storeReceipt(signed, id: entry.id, suffix: "rejection") }
-            await fail(entry, .rejected(detail), meta: meta, start: start)
-        case let .refused(status, detail):
-            await fail(entry, .refused(status: status, detail: detail), meta: meta, start: start)
-        case let .retryLater(status, retryAfter, _):
-            await fail(entry, .httpStatus(status, retryAfter: retryAfter), meta: meta, start: start)
-        case let .badReceipt(problem):
-            await fail(entry, .badReceipt(problem.description), meta: meta, start: start)
+        case let .failed(outcome, rejection):
+            if let signed = rejection?.signed {
+                do { _ = try authority.storeReceipt(signed, id: entry.id, suffix: "rejection") } catch {
+                    logger.error("the peer's signed rejection could not be kept", metadata: meta.merging(["error": "\(error)"]) { $1 })
+                }
+            }
+            await fail(entry, outcome, meta: meta, start: start)
         }
     }
 
@@ -112,33 +101,11 @@ final class PushService: Service, Sendable {
         errors.record(id: entry.id, peer: entry.destination, error: "\(outcome)")
         authority.metrics.transfer(peer: entry.destination, outcome: outcome.metricLabel, bytes: 0, seconds: Date().timeIntervalSince(start))
     }
-
-    /// Keeps a signed receipt as `receipts/<id>.<suffix>.p7m`, durably.
-    private func storeReceipt(_ signed: [UInt8], id: String, suffix: String) throws -> String {
-        let file = try DurableFile(finalURL: authority.layout.receipts.appendingPathComponent("\(id).\(suffix).p7m"))
-        try file.write(signed)
-        try file.commit()
-        return file.finalURL.path
-    }
-
-    static func outcome(of error: TransportError) -> DeliveryOutcome {
-        switch error {
-        case let .tls(_, detail): return .tls(detail)
-        // Journalled as a TLS failure (retryable), its text naming both codes.
-        case let .peerIdentity(_, expected, presented): return .tls("peer-identity: expected authority \(expected), the server presented \(presented)")
-        case .timeout: return .timeout
-        case let .dns(_, detail), let .connect(_, detail), let .connectionLost(_, detail): return .network(detail)
-        case .cancelled: return .network("cancelled (shutting down)")
-        case .responseTooLarge, .file, .setup: return .refused(status: 0, detail: error.description)
-        }
-    }
 }
 
 /// Transfers in flight, shared by the loop and its child tasks.
-private final class InFlightCounter: @unchecked Sendable {
-    // Safe: `count` is only touched under `lock`.
-    private let lock = NSLock()
-    private var count = 0
-    var value: Int { lock.withLock { count } }
-    func add(_ delta: Int) { lock.withLock { count += delta } }
+private final class InFlightCounter: Sendable {
+    private let count = Atomic<Int>(0)
+    var value: Int { count.load(ordering: .relaxed) }
+    func add(_ delta: Int) { count.add(delta, ordering: .relaxed) }
 }

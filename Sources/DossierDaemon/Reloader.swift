@@ -44,6 +44,7 @@ struct Reloader: Service {
             // One store for every use: inbound and outbound TLS, the archive verifier, receipts.
             authority.operations.trust.replace(trust)
             authority.replace(config: config, identity: identity)
+            try authority.layout.prepareIntake(peers: config.peers.map(\.code))
             authority.inbox.replaceIdentity(identity)
             authority.logger.info("configuration reloaded", metadata: [
                 "file": "\(configFile)", "peers": "\(config.peers.count)", "crls": "\(config.crlFiles.count)",

@@ -1,6 +1,6 @@
 import Foundation
 
-/// The folders under the state directory (DESIGN.md §5). Created at start; everything the
+/// The folders under the state directory (docs/architecture.md). Created at start; everything the
 /// daemon writes lives here, so one `StateDirectory=` holds it all.
 public struct StateLayout: Sendable {
     public let root: URL
@@ -17,16 +17,39 @@ public struct StateLayout: Sendable {
     /// Archives being packed, on the spool's file system so enqueue is a rename.
     public var staging: URL { root.appendingPathComponent("tmp") }
     public var pulls: URL { root.appendingPathComponent("tmp/pulls") }
+    /// The archive made for each peer's request of a vehicle (`PeerRequests`), one file each.
+    public var requests: URL { root.appendingPathComponent("requests") }
     /// The bound `host:port`, written once listening (tests and the demo read it).
     public var listenFile: URL { root.appendingPathComponent("dossierd.listen") }
 
-    /// Creates every folder; removes half-packed archives left in staging by a crash.
-    func prepare() throws {
-        for dir in [inbox, quarantine, receipts, intake, intakeFailed, staging, pulls] {
+    /// A path the journal recorded: relative ones (this build) are under the state
+    /// directory; absolute ones (older builds) are taken as they are while they exist, and
+    /// otherwise as the same `<folder>/<name>` under this state directory (it was moved).
+    public func resolve(_ recorded: String) -> URL {
+        guard recorded.hasPrefix("/") else { return root.appendingPathComponent(recorded) }
+        let url = URL(fileURLWithPath: recorded)
+        if FileManager.default.fileExists(atPath: recorded) { return url }
+        return root.appendingPathComponent(url.deletingLastPathComponent().lastPathComponent)
+            .appendingPathComponent(url.lastPathComponent)
+    }
+
+    /// Creates every folder, and `intake/<code>/` for each peer; removes half-packed
+    /// archives left in staging by a crash.
+    func prepare(peers: [String]) throws {
+        for dir in [inbox, quarantine, receipts, intake, intakeFailed, staging, pulls, requests] {
             try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         }
+        try prepareIntake(peers: peers)
         for name in (try? FileManager.default.contentsOfDirectory(atPath: staging.path)) ?? [] where name.hasSuffix(".dva") || name.hasSuffix(".tmp") {
             try? FileManager.default.removeItem(at: staging.appendingPathComponent(name))
+        }
+    }
+
+    /// Creates `intake/<code>/` for each peer that has none (at start and on reload), so
+    /// operators find where to drop a dossier for each peer.
+    func prepareIntake(peers: [String]) throws {
+        for code in peers {
+            try FileManager.default.createDirectory(at: intake.appendingPathComponent(code), withIntermediateDirectories: true)
         }
     }
 }

@@ -1,20 +1,26 @@
 import Foundation
+import Synchronization
 
 /// Lets one waiting loop sleep until someone signals new work or a deadline passes. A signal
 /// sent while nobody waits is remembered (once), so no wake-up is lost between a check and a
 /// wait. For a single waiter at a time; `signal` may be called from anywhere.
-final class WakeSignal: @unchecked Sendable {
-    // Safe: `pending`, `waiter` and `generation` are only touched under `lock`.
-    private let lock = NSLock()
-    private var pending = false
-    private var waiter: CheckedContinuation<Void, Never>?
-    private var generation: UInt64 = 0
+final class WakeSignal: Sendable {
+    private struct State {
+        var pending = false
+        var waiter: CheckedContinuation<Void, Never>?
+        var generation: UInt64 = 0
+    }
+
+    private let state = Mutex(State())
 
     /// Wakes the waiter, or the next one.
     func signal() {
-        let toResume = lock.withLock { () -> CheckedContinuation<Void, Never>? in
-            guard let waiter else { pending = true; return nil }
-            self.waiter = nil
+        let toResume = state.withLock { state -> CheckedContinuation<Void, Never>? in
+            guard let waiter = state.waiter else {
+                state.pending = true
+                return nil
+            }
+            state.waiter = nil
             return waiter
         }
         toResume?.resume()
@@ -22,10 +28,13 @@ final class WakeSignal: @unchecked Sendable {
 
     /// Returns when signalled or after `timeout` seconds.
     func wait(timeout: TimeInterval) async {
-        let ticket = lock.withLock { () -> UInt64? in
-            if pending { pending = false; return nil }
-            generation += 1
-            return generation
+        let ticket = state.withLock { state -> UInt64? in
+            if state.pending {
+                state.pending = false
+                return nil
+            }
+            state.generation += 1
+            return state.generation
         }
         guard let ticket else { return }
         let timer = Task { [weak self] in
@@ -33,10 +42,13 @@ final class WakeSignal: @unchecked Sendable {
             self?.expire(ticket)
         }
         await withCheckedContinuation { continuation in
-            let resumeNow = lock.withLock { () -> Bool in
-                if pending { pending = false; return true }
-                if generation != ticket { return true }
-                waiter = continuation
+            let resumeNow = state.withLock { state -> Bool in
+                if state.pending {
+                    state.pending = false
+                    return true
+                }
+                if state.generation != ticket { return true }
+                state.waiter = continuation
                 return false
             }
             if resumeNow { continuation.resume() }
@@ -45,11 +57,11 @@ final class WakeSignal: @unchecked Sendable {
     }
 
     private func expire(_ ticket: UInt64) {
-        let toResume = lock.withLock { () -> CheckedContinuation<Void, Never>? in
-            guard generation == ticket else { return nil }
-            generation += 1
-            defer { waiter = nil }
-            return waiter
+        let toResume = state.withLock { state -> CheckedContinuation<Void, Never>? in
+            guard state.generation == ticket else { return nil }
+            state.generation += 1
+            defer { state.waiter = nil }
+            return state.waiter
         }
         toResume?.resume()
     }

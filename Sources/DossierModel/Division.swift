@@ -1,4 +1,4 @@
-/// Administrative division codes (GB/T 2260) and the province plate abbreviations (DOMAIN.md).
+/// Administrative division codes (GB/T 2260) and the province plate abbreviations (docs/domain.md).
 public enum Division {
     /// Province code (2 digits) → plate abbreviation.
     public static let provinces: [String: Character] = [

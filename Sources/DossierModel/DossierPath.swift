@@ -2,8 +2,8 @@ import Foundation
 
 /// Rules for paths inside a dossier folder: documents live under `documents/`, and nothing may
 /// point outside it.
-enum DossierPath {
-    static let documentsFolder = "documents"
+package enum DossierPath {
+    package static let documentsFolder = "documents"
 
     /// True for `documents/<name>[/<name>…]` with no empty, `.` or `..` component, no backslash
     /// and no control character.

@@ -1,6 +1,6 @@
 import Foundation
 
-/// A vehicle's registration record, schema `dossier/1` (DOMAIN.md "The record").
+/// A vehicle's registration record, schema `dossier/1` (docs/domain.md "The record").
 ///
 /// The JSON form is stable: camelCase keys, ISO 8601 calendar dates, sorted keys. A later schema
 /// gets its own type and name, so old and new records can be read side by side.

@@ -1,4 +1,4 @@
-/// The document formats an archive may carry (DOMAIN.md), by their IANA media type.
+/// The document formats an archive may carry (docs/domain.md), by their IANA media type.
 public enum MediaType: String, Codable, Sendable, CaseIterable {
     case pdf = "application/pdf"
     case ofd = "application/ofd"

@@ -1,4 +1,4 @@
-/// How personal data appears in logs, `status` and error texts (DESIGN.md §8): enough for an
+/// How personal data appears in logs, `status` and error texts (docs/protocol.md, Identity): enough for an
 /// operator to recognise the record, not enough to identify a person.
 public enum PersonalData {
     /// An ID number (resident ID, unified social credit code) as its first 4 and last 4

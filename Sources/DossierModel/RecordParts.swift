@@ -1,6 +1,6 @@
 import Foundation
 
-// The parts of a `dossier/1` record (DOMAIN.md "The record"). Codes stay `String` so that a
+// The parts of a `dossier/1` record (docs/domain.md "The record"). Codes stay `String` so that a
 // record with a bad code still decodes and `RecordValidator` can name every bad field at once.
 
 /// The number plate (号牌): number (hphm), type code (hpzl, e.g. "02") and issuing office (fzjg)
@@ -196,7 +196,7 @@ public struct Transfer: Codable, Sendable, Equatable {
     }
 }
 
-/// The kinds of scanned documents a dossier may hold (DOMAIN.md).
+/// The kinds of scanned documents a dossier may hold (docs/domain.md).
 public enum DocumentKind: String, Codable, Sendable, CaseIterable {
     case applicationForm = "application-form"
     case ownerID = "owner-id"

@@ -43,7 +43,7 @@ public enum ResidentID {
 }
 
 extension Character {
-    var isASCIIDigit: Bool { asciiDigitValue != nil }
+    package var isASCIIDigit: Bool { asciiDigitValue != nil }
 
     var asciiDigitValue: Int? {
         guard let ascii = asciiValue, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(ascii) else { return nil }

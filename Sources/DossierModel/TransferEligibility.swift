@@ -1,7 +1,7 @@
 import Foundation
 
 /// Decides whether a vehicle may be transferred to another authority (Order 164 arts. 15, 18,
-/// 25–29, 76; DOMAIN.md). Pure; never traps.
+/// 25–29, 76; docs/domain.md). Pure; never traps.
 public enum TransferEligibility {
     /// Every rule of `policy` that blocks transferring `record` to `destination` (a division
     /// code), each with its stable code, the field it used as evidence, and messages in English

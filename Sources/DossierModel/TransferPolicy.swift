@@ -1,4 +1,4 @@
-/// The named rules that can block a cross-province transfer (DOMAIN.md), by stable code.
+/// The named rules that can block a cross-province transfer (docs/domain.md), by stable code.
 /// `missing-document` is reported as `missing-document:<kind>`.
 public enum EligibilityRule: String, Codable, Sendable, CaseIterable {
     case outOfScope = "out-of-scope"
@@ -58,7 +58,7 @@ public struct TransferPolicy: Codable, Sendable, Equatable {
     }
 
     /// The 2021 national scope (small and micro non-operating passenger cars), every rule on,
-    /// the six documents DOMAIN.md lists, a one-year scrap margin, no destination extras.
+    /// the six documents docs/domain.md lists, a one-year scrap margin, no destination extras.
     public static let `default` = TransferPolicy(
         vehicleTypes: ["K31", "K32", "K33", "K34", "K39", "K41", "K42", "K43", "K49"],
         useNatures: ["non-operating"],

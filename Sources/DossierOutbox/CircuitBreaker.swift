@@ -1,4 +1,4 @@
-/// A destination's circuit (DESIGN.md §4): after `threshold` consecutive failures only one
+/// A destination's circuit (docs/architecture.md "Entry states"): after `threshold` consecutive failures only one
 /// attempt at a time is let through, until one succeeds. Held in memory only: a restart
 /// closes every circuit, which at worst costs one round of failed attempts.
 struct CircuitBreaker {

@@ -2,7 +2,7 @@ import Foundation
 
 /// How one delivery attempt failed, as the transport saw it.
 ///
-/// Classification (DESIGN.md §4): network, TLS and timeout failures, 5xx, 408 and 429 are
+/// Classification (docs/protocol.md, retry rules): network, TLS and timeout failures, 5xx, 408 and 429 are
 /// worth retrying; any other 4xx (including 422, the peer's rejection of the archive) and
 /// unexpected statuses are permanent.
 public enum DeliveryOutcome: Sendable, Hashable, CustomStringConvertible {
@@ -17,9 +17,12 @@ public enum DeliveryOutcome: Sendable, Hashable, CustomStringConvertible {
     case timeout
     /// The peer verified the archive and rejected it (422, with its signed reasons). Permanent.
     case rejected(String)
-    /// The peer refused the request for good (403, 409, 413, …), or it could not be made at
-    /// all (peer no longer configured, spool file unreadable). Permanent.
+    /// The peer refused the request for good (403, 409, 413, …). Permanent.
     case refused(status: Int, detail: String)
+    /// The attempt could not be made because of something on this side (the spool file is
+    /// missing or unreadable, the peer is no longer configured): no peer said anything. Not
+    /// retried by itself; an operator fixes the cause and requeues.
+    case local(String)
     /// The peer answered 2xx but its receipt does not prove delivery (bad signature, other
     /// signer, other digest). Retried: the receiver deduplicates by id and digest.
     case badReceipt(String)
@@ -28,7 +31,7 @@ public enum DeliveryOutcome: Sendable, Hashable, CustomStringConvertible {
     public var isRetryable: Bool {
         switch self {
         case .network, .tls, .timeout, .badReceipt: true
-        case .rejected, .refused: false
+        case .rejected, .refused, .local: false
         case .httpStatus(let code, _): code == 408 || code == 429 || (500...599).contains(code)
         }
     }
@@ -50,6 +53,7 @@ public enum DeliveryOutcome: Sendable, Hashable, CustomStringConvertible {
         case .rejected(let detail): "rejected by the peer: \(detail)"
         case .refused(let status, let detail): status > 0 ? "refused (HTTP \(status)): \(detail)" : "refused: \(detail)"
         case .badReceipt(let detail): "bad receipt: \(detail)"
+        case .local(let detail): "not sent (local problem): \(detail)"
         }
     }
 
@@ -63,6 +67,7 @@ public enum DeliveryOutcome: Sendable, Hashable, CustomStringConvertible {
         case .rejected: "rejected"
         case .refused: "refused"
         case .badReceipt: "bad-receipt"
+        case .local: "local"
         }
     }
 }

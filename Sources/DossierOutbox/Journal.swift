@@ -1,7 +1,8 @@
+import DossierSystem
 import Foundation
 
 /// The outbox's append-only journal: segment files of framed `OutboxEvent` records in one
-/// directory, written with group commit, compacted into snapshots (DESIGN.md §4).
+/// directory, written with group commit, compacted into snapshots (docs/architecture.md "Entry states").
 ///
 /// Thread-safe: any number of tasks may append at once. An `append` returns only once its
 /// record is durable (written and `fdatasync`ed, together with the others of its batch).
@@ -54,7 +55,7 @@ public final class Journal: Sendable {
         directory: String, options: Options, commitDirectory: String?,
         apply: (OutboxEvent) throws(OutboxError) -> Void
     ) throws(OutboxError) -> (Journal, ReplayReport) {
-        try FileSystem.makeDirectory(directory)
+        try system(FileIO.makeDirectory(directory, mode: 0o700))
         let lock = try JournalLock(directory: directory)
         var replay = JournalReplay(directory: directory)
         try replay.run(apply: apply)
@@ -112,15 +113,15 @@ public final class Journal: Sendable {
     func writeSnapshot(_ entries: [OutboxEntry], seq: UInt64) throws(OutboxError) {
         var bytes = JournalFrame.snapshotMagic
         for entry in entries { JournalFrame.encode(.snapshot(entry), into: &bytes) }
-        try FileSystem.writeDurably(bytes, to: directory + "/" + JournalFileName.snapshot(seq))
-        for name in try FileSystem.list(directory) {
+        try system(DurableFile.write(bytes, to: URL(fileURLWithPath: directory + "/" + JournalFileName.snapshot(seq)), mode: 0o600))
+        for name in try system(FileIO.list(directory)) {
             switch JournalFileName(parsing: name) {
-            case .segment(let n)? where n < seq: try FileSystem.remove(directory + "/" + name)
-            case .snapshot(let n)? where n < seq: try FileSystem.remove(directory + "/" + name)
+            case .segment(let n)? where n < seq: try system(FileIO.remove(directory + "/" + name))
+            case .snapshot(let n)? where n < seq: try system(FileIO.remove(directory + "/" + name))
             default: continue
             }
         }
-        try FileSystem.syncDirectory(directory)
+        try system(FileIO.syncDirectory(directory))
     }
 
     /// Finishes pending appends and stops the writer; later appends throw `.closed`.

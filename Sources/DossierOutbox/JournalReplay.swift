@@ -1,3 +1,5 @@
+import DossierSystem
+
 /// Reads a journal directory at open: the newest snapshot, then the segments after it.
 struct JournalReplay {
     struct Found {
@@ -19,9 +21,9 @@ struct JournalReplay {
     mutating func run(apply: (OutboxEvent) throws(OutboxError) -> Void) throws(OutboxError) {
         var segments: [UInt64] = []
         var snapshots: [UInt64] = []
-        for name in try FileSystem.list(directory) {
+        for name in try system(FileIO.list(directory)) {
             if name.hasSuffix(".tmp") {
-                try FileSystem.remove(directory + "/" + name)
+                try system(FileIO.remove(directory + "/" + name))
                 continue
             }
             switch JournalFileName(parsing: name) {
@@ -47,10 +49,10 @@ struct JournalReplay {
         _ name: String, magic: [UInt8], mayBeTorn: Bool, apply: (OutboxEvent) throws(OutboxError) -> Void
     ) throws(OutboxError) {
         let path = directory + "/" + name
-        let bytes = try FileSystem.readAll(path)
+        let bytes = try system(FileIO.readAll(path))
         if bytes.isEmpty && magic == JournalFrame.segmentMagic {
             // A crash between creating a segment and writing its magic; nothing was in it.
-            try FileSystem.remove(path)
+            try system(FileIO.remove(path))
             return
         }
         report.filesRead.append(name)
@@ -78,9 +80,9 @@ struct JournalReplay {
             break
         case .success(let stop?) where mayBeTorn && stop.looksTorn:
             if stop.offset == 0 {
-                try FileSystem.remove(path)
+                try system(FileIO.remove(path))
             } else {
-                try FileSystem.truncate(path, to: stop.offset)
+                try system(FileIO.truncate(path, to: stop.offset))
             }
             report.tornTails.append(TornTail(segment: name, offset: stop.offset, droppedBytes: bytes.count - stop.offset))
         case .success(let stop?):
@@ -103,16 +105,16 @@ struct JournalReplay {
             if renamed[name] == nil {
                 var target = name + ".damaged"
                 var n = 1
-                while FileSystem.exists(directory + "/" + target) {
+                while FileIO.exists(directory + "/" + target) {
                     n += 1
                     target = name + ".damaged-\(n)"
                 }
-                try FileSystem.rename(directory + "/" + name, directory + "/" + target)
+                try system(FileIO.rename(directory + "/" + name, to: directory + "/" + target))
                 renamed[name] = target
             }
             damage[index].damage.keptAs = renamed[name]
         }
-        try FileSystem.syncDirectory(directory)
+        try system(FileIO.syncDirectory(directory))
         report.damage = damage.map(\.damage)
     }
 
@@ -120,14 +122,14 @@ struct JournalReplay {
     func removeCompactedFiles() throws(OutboxError) {
         guard let snapshotSeq else { return }
         var removed = false
-        for name in try FileSystem.list(directory) {
+        for name in try system(FileIO.list(directory)) {
             switch JournalFileName(parsing: name) {
             case .segment(let n)? where n < snapshotSeq, .snapshot(let n)? where n < snapshotSeq:
-                try FileSystem.remove(directory + "/" + name)
+                try system(FileIO.remove(directory + "/" + name))
                 removed = true
             default: continue
             }
         }
-        if removed { try FileSystem.syncDirectory(directory) }
+        if removed { try system(FileIO.syncDirectory(directory)) }
     }
 }

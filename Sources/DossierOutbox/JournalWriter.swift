@@ -1,3 +1,4 @@
+import DossierSystem
 import Foundation
 import Synchronization
 
@@ -163,9 +164,9 @@ final class JournalWriter: @unchecked Sendable {
         do throws(OutboxError) {
             try checkHealthy()
             // The spool renames must be durable before the records that refer to them.
-            if syncDir, let commitDirectory { try FileSystem.syncDirectory(commitDirectory) }
+            if syncDir, let commitDirectory { try system(FileIO.syncDirectory(commitDirectory)) }
             if written + frames.count > allocated { try preallocate(through: written + frames.count) }
-            try FileSystem.writeAll(fd, frames, at: written, path: segmentPath)
+            try system(FileIO.writeAll(fd: fd, frames, at: written, path: segmentPath))
             guard fdatasync(fd) == 0 else { throw OutboxError.journalFailed(path: segmentPath, errno: errno) }
             syncs.add(1, ordering: .relaxed)
         } catch {
@@ -184,12 +185,12 @@ final class JournalWriter: @unchecked Sendable {
     private func openSegment(_ seq: UInt64) throws(OutboxError) {
         let path = directory + "/" + JournalFileName.segment(seq)
         let newFD = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
-        guard newFD >= 0 else { throw FileSystem.fail(.open, path) }
+        guard newFD >= 0 else { throw .system(.last(.open, path: path)) }
         do throws(OutboxError) {
-            try FileSystem.writeAll(newFD, JournalFrame.segmentMagic, at: 0, path: path)
+            try system(FileIO.writeAll(fd: newFD, JournalFrame.segmentMagic, at: 0, path: path))
             try Self.writeZeros(newFD, from: JournalFrame.segmentMagic.count, count: preallocationChunk, path: path)
-            guard fsync(newFD) == 0 else { throw FileSystem.fail(.fsync, path) }
-            try FileSystem.syncDirectory(directory)
+            guard fsync(newFD) == 0 else { throw .system(.last(.fsync, path: path)) }
+            try system(FileIO.syncDirectory(directory))
         } catch {
             Foundation.close(newFD)
             throw error
@@ -215,7 +216,7 @@ final class JournalWriter: @unchecked Sendable {
     private var preallocationChunk: Int { min(1 << 20, segmentLimit) }
 
     private static func writeZeros(_ fd: Int32, from offset: Int, count: Int, path: String) throws(OutboxError) {
-        try FileSystem.writeAll(fd, [UInt8](repeating: 0, count: count), at: offset, path: path)
+        try system(FileIO.writeAll(fd: fd, [UInt8](repeating: 0, count: count), at: offset, path: path))
     }
 
     private func checkHealthy() throws(OutboxError) {
@@ -238,7 +239,8 @@ final class JournalWriter: @unchecked Sendable {
 
     private static func errnoOf(_ error: OutboxError) -> Int32 {
         switch error {
-        case .file(_, _, let e), .journalFailed(_, let e): e
+        case .system(let failure): failure.errno
+        case .journalFailed(_, let e): e
         default: EIO
         }
     }

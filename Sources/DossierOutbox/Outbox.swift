@@ -1,6 +1,7 @@
+import DossierSystem
 import Foundation
 
-/// The queue of archives waiting for delivery, whose state survives any crash (DESIGN.md §4).
+/// The queue of archives waiting for delivery, whose state survives any crash (docs/architecture.md "Entry states").
 ///
 /// State lives under a state directory: `journal/` (the `Journal`), `spool/<id>.dva` (the
 /// archives) and `spool/orphans/` (spool files no entry claimed, kept for an operator).
@@ -20,7 +21,7 @@ public actor Outbox {
         /// Attempts in flight per destination while its circuit is closed.
         public var maxInFlightPerDestination: Int
 
-        /// Defaults: DESIGN.md §4 retry policy, circuit after 5 failures, 4 in flight per peer.
+        /// Defaults: docs/architecture.md "Entry states" retry policy, circuit after 5 failures, 4 in flight per peer.
         public init(
             journal: Journal.Options = Journal.Options(), retryPolicy: RetryPolicy = RetryPolicy(),
             circuitThreshold: Int = 5, maxInFlightPerDestination: Int = 4
@@ -57,8 +58,8 @@ public actor Outbox {
     ) async throws(OutboxError) -> (Outbox, ReplayReport) {
         let root = stateDirectory.path
         let spool = root + "/spool"
-        for dir in [root, root + "/journal", spool, spool + "/orphans"] { try FileSystem.makeDirectory(dir) }
-        var ledger = OutboxLedger()
+        for dir in [root, root + "/journal", spool, spool + "/orphans"] { try system(FileIO.makeDirectory(dir, mode: 0o700)) }
+        var ledger = OutboxLedger(spoolDirectory: spool)
         let (journal, partialReport) = try Journal.open(
             directory: root + "/journal", options: options.journal, commitDirectory: spool
         ) { (event) throws(OutboxError) in try ledger.apply(event) }
@@ -79,27 +80,27 @@ public actor Outbox {
         var expected = Set<String>()
         for entry in ledger.entries.values where !entry.state.isFinal { expected.insert(entry.id + ".dva") }
         var moved = false
-        for name in try FileSystem.list(spool) where name != "orphans" && !expected.contains(name) {
+        for name in try system(FileIO.list(spool)) where name != "orphans" && !expected.contains(name) {
             let path = spool + "/" + name
             if name.hasSuffix(".dva"), ledger.entries[String(name.dropLast(4))]?.state.isFinal == true {
-                try FileSystem.remove(path)
+                try system(FileIO.remove(path))
             } else {
                 var target = spool + "/orphans/" + name
                 var n = 1
-                while FileSystem.exists(target) {
+                while FileIO.exists(target) {
                     n += 1
                     target = spool + "/orphans/" + name + ".\(n)"
                 }
-                try FileSystem.rename(path, target)
+                try system(FileIO.rename(path, to: target))
                 report.spoolOrphans.append(target)
             }
             moved = true
         }
         if moved {
-            try FileSystem.syncDirectory(spool + "/orphans")
-            try FileSystem.syncDirectory(spool)
+            try system(FileIO.syncDirectory(spool + "/orphans"))
+            try system(FileIO.syncDirectory(spool))
         }
-        let present = Set(try FileSystem.list(spool))
+        let present = Set(try system(FileIO.list(spool)))
         report.missingSpoolFiles = expected.subtracting(present).map { String($0.dropLast(4)) }.sorted()
     }
 
@@ -122,9 +123,10 @@ public actor Outbox {
         guard Self.isValidID(id) else { throw .invalidID(id) }
         guard ledger.entries[id] == nil else { throw .duplicateID(id) }
         let spoolPath = spoolDirectory + "/" + id + ".dva"
-        try FileSystem.rename(archive.path, spoolPath)
+        try system(FileIO.rename(archive.path, to: spoolPath))
         let event = OutboxEvent.enqueued(
-            id: id, destination: destination, archivePath: spoolPath, digest: digest, size: size, at: Date())
+            id: id, destination: destination, archivePath: OutboxLedger.recordedSpoolPath(id: id), digest: digest, size: size,
+            at: Date())
         return try await commit(event, syncSpool: true)
     }
 
@@ -332,7 +334,7 @@ public actor Outbox {
 
     /// Best effort: a spool file left behind here is removed by the next open's reconciliation.
     private func removeSpoolFile(of id: String) {
-        try? FileSystem.remove(spoolDirectory + "/" + id + ".dva")
+        try? FileIO.remove(spoolDirectory + "/" + id + ".dva")
     }
 
     static func isValidID(_ id: String) -> Bool {

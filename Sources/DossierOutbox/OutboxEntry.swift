@@ -25,6 +25,12 @@ public struct OutboxEntry: Sendable, Hashable {
     /// Every state change since enqueue, oldest first.
     public internal(set) var history: [OutboxTransition]
 
+    /// The same entry with its spool file at `path`.
+    func relocated(to path: String) -> OutboxEntry {
+        OutboxEntry(id: id, destination: destination, archivePath: path, digest: digest, size: size, createdAt: createdAt,
+                    state: state, nextAttemptAt: nextAttemptAt, receiptPath: receiptPath, history: history)
+    }
+
     /// The failed attempts, oldest first.
     public var failures: [OutboxTransition] { history.filter { $0.outcome != nil } }
 

@@ -1,9 +1,5 @@
+import DossierSystem
 import Foundation
-
-/// A file system call that failed, named in `OutboxError.file`.
-public enum FileOperation: String, Sendable {
-    case open, read, write, fsync, rename, truncate, remove, list, createDirectory
-}
 
 /// Everything the outbox and its journal throw. Each case names the entry, file or offset.
 public enum OutboxError: Error, Sendable, Equatable, CustomStringConvertible {
@@ -19,7 +15,7 @@ public enum OutboxError: Error, Sendable, Equatable, CustomStringConvertible {
     /// touched. Open with `acceptDamage` to keep the damaged segments aside and continue.
     case journalDamaged([JournalDamage])
     /// A system call failed.
-    case file(FileOperation, path: String, errno: Int32)
+    case system(SystemError)
     /// An earlier write or sync of the journal failed; nothing more is accepted, because what
     /// is on disk is no longer known. Reopen the outbox to replay what is durable.
     case journalFailed(path: String, errno: Int32)
@@ -38,11 +34,16 @@ public enum OutboxError: Error, Sendable, Equatable, CustomStringConvertible {
         case .journalDamaged(let damage):
             "journal damaged: " + damage.map(\.description).joined(separator: "; ")
                 + " (start with --accept-journal-damage to keep it aside and continue)"
-        case .file(let op, let path, let errno): "\(op.rawValue) \(path): \(String(cString: strerror(errno)))"
+        case .system(let error): error.description
         case .journalFailed(let path, let errno):
             "journal \(path) failed earlier (\(String(cString: strerror(errno)))); reopen to recover"
         case .closed: "journal closed"
         case .locked(let path): "journal \(path) is in use by another process"
         }
     }
+}
+
+/// Runs a system-layer call and reports its failure as `OutboxError.system`.
+func system<T>(_ body: @autoclosure () throws(SystemError) -> T) throws(OutboxError) -> T {
+    do { return try body() } catch { throw .system(error) }
 }

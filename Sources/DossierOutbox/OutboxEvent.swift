@@ -67,7 +67,7 @@ extension OutboxEvent {
             w.string(id); w.date(at)
         case .snapshot(let e):
             kind = .snapshot
-            w.string(e.id); w.string(e.destination); w.string(e.archivePath); w.string(e.digest)
+            w.string(e.id); w.string(e.destination); w.string(OutboxLedger.recordedSpoolPath(id: e.id)); w.string(e.digest)
             w.u64(e.size); w.date(e.createdAt); w.u8(e.state.rawValue)
             if let next = e.nextAttemptAt { w.u8(1); w.date(next) } else { w.u8(0) }
             w.optionalString(e.receiptPath)
@@ -138,6 +138,7 @@ extension OutboxEvent {
         case .rejected(let detail): w.u8(5); w.string(detail)
         case .refused(let status, let detail): w.u8(6); w.i64(Int64(status)); w.string(detail)
         case .badReceipt(let detail): w.u8(7); w.string(detail)
+        case .local(let detail): w.u8(8); w.string(detail)
         }
     }
 
@@ -155,6 +156,7 @@ extension OutboxEvent {
             guard let status = Int(exactly: try r.i64()) else { throw .invalidValue }
             return .refused(status: status, detail: try r.string())
         case 7: return .badReceipt(try r.string())
+        case 8: return .local(try r.string())
         default: throw .invalidValue
         }
     }

@@ -2,21 +2,37 @@ import Foundation
 
 /// The outbox's state as the journal describes it: every event, live or replayed, goes
 /// through `apply`, so a live change and its replay cannot disagree.
+///
+/// An entry's spool file is always `<spoolDirectory>/<id>.dva`: the path a journal recorded
+/// (absolute in journals of the first build, `spool/<id>.dva` since) is not trusted, so a
+/// state directory restored or moved elsewhere still finds every archive.
 struct OutboxLedger {
     private(set) var entries: [String: OutboxEntry] = [:]
+    /// Where spool files are now.
+    let spoolDirectory: String
+
+    init(spoolDirectory: String) {
+        self.spoolDirectory = spoolDirectory
+    }
+
+    /// How an enqueued archive's spool path is recorded in the journal: relative to the
+    /// outbox's state directory.
+    static func recordedSpoolPath(id: String) -> String { "spool/\(id).dva" }
+
+    private func spoolPath(_ id: String) -> String { spoolDirectory + "/" + id + ".dva" }
 
     /// Applies `event`, or throws and changes nothing if it does not fit the current state.
     mutating func apply(_ event: OutboxEvent) throws(OutboxError) {
         switch event {
-        case .enqueued(let id, let destination, let archivePath, let digest, let size, let at):
+        case .enqueued(let id, let destination, _, let digest, let size, let at):
             guard entries[id] == nil else { throw .duplicateID(id) }
             entries[id] = OutboxEntry(
-                id: id, destination: destination, archivePath: archivePath, digest: digest, size: size,
+                id: id, destination: destination, archivePath: spoolPath(id), digest: digest, size: size,
                 createdAt: at, state: .queued, nextAttemptAt: at, receiptPath: nil,
                 history: [OutboxTransition(at: at, state: .queued, outcome: nil)])
         case .snapshot(let entry):
             guard entries[entry.id] == nil else { throw .duplicateID(entry.id) }
-            entries[entry.id] = entry
+            entries[entry.id] = entry.relocated(to: spoolPath(entry.id))
         case .claimed(let id, let at):
             try move(id, to: .sending, at: at) { $0.nextAttemptAt = nil }
         case .delivered(let id, let at, let receiptPath):

@@ -1,4 +1,4 @@
-/// Where an outbox entry stands (DESIGN.md §4).
+/// Where an outbox entry stands (docs/architecture.md "Entry states").
 ///
 /// `delivered` and `cancelled` are final; `dead` waits for an operator to requeue or cancel it.
 public enum OutboxState: UInt8, Sendable, CaseIterable, Codable, CustomStringConvertible {

@@ -1,6 +1,6 @@
 import Foundation
 
-/// When to try a failed delivery again, and when to give up (DESIGN.md §4).
+/// When to try a failed delivery again, and when to give up (docs/architecture.md "Entry states").
 ///
 /// Exponential backoff with full jitter: after the n-th consecutive failure the delay is drawn
 /// uniformly from `0...min(cap, firstDelay × factor^(n-1))`, and never less than the peer's
@@ -16,7 +16,7 @@ public struct RetryPolicy: Sendable, Hashable {
     /// Age after which a still undelivered entry goes `dead`.
     public let giveUpAfter: TimeInterval
 
-    /// Defaults of DESIGN.md §4: 5 s, ×2, capped at 10 min, give up after 72 h.
+    /// Defaults of docs/architecture.md "Entry states": 5 s, ×2, capped at 10 min, give up after 72 h.
     public init(
         firstDelay: TimeInterval = 5, factor: Double = 2, cap: TimeInterval = 600,
         giveUpAfter: TimeInterval = 72 * 3600

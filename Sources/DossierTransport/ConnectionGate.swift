@@ -2,26 +2,33 @@ import HummingbirdCore
 import Logging
 import NIOCore
 import NIOHTTP1
+import NIOSSL
 
 /// Wraps the TLS + HTTP/1 child channel setup: closes a connection before any TLS byte is
-/// exchanged when `admit` says no (how the mock peer refuses handshakes on demand), and adds
-/// the `ExpectContinueHandler` to every admitted connection.
+/// exchanged when `admit` says no (how the mock peer refuses handshakes on demand) or the
+/// `ConnectionLimiter` has no room, puts a `ConnectionGuard` after the TLS handler (handshake
+/// deadline, connections per caller), and adds the `ExpectContinueHandler` to every admitted
+/// connection.
 struct ConnectionGate<Base: ServerChildChannel>: ServerChildChannel {
     typealias Value = Base.Value
 
     let base: Base
     let admit: @Sendable () -> Bool
     let maxBodyBytes: UInt64
+    let limiter: ConnectionLimiter
+    let handshakeTimeout: TimeAmount
 
     struct Refused: Error {}
 
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
-        guard admit() else {
+        guard admit(), limiter.admit(channel) else {
             channel.close(promise: nil)
             return channel.eventLoop.makeFailedFuture(Refused())
         }
         return base.setup(channel: channel, logger: logger).flatMapThrowing { value in
             let operations = channel.pipeline.syncOperations
+            let tls = try operations.handler(type: NIOSSLServerHandler.self)
+            try operations.addHandler(ConnectionGuard(limiter: limiter, handshakeTimeout: handshakeTimeout), position: .after(tls))
             let decoder = try operations.handler(type: ByteToMessageHandler<HTTPRequestDecoder>.self)
             try operations.addHandler(ExpectContinueHandler(maxBodyBytes: maxBodyBytes), position: .after(decoder))
             return value

@@ -12,6 +12,8 @@ final class CurlTransfer {
     private var uploadBytes: [UInt8] = []
     private var uploadOffset = 0
     private var sinkFD: Int32 = -1
+    /// Bytes the sink file may still take (`Sink.file`'s limit less what it holds).
+    private var sinkRoom: UInt64 = 0
     private(set) var body: [UInt8] = []
     private(set) var headers: [String: String] = [:]
     /// Set when a callback aborted the transfer on purpose.
@@ -125,7 +127,8 @@ final class CurlTransfer {
     }
 
     private func configureSink(check: (CURLcode, String) throws(TransportError) -> Void, lines: inout [String]) throws(TransportError) {
-        guard case let .file(path, resumeFrom) = request.sink else { return }
+        guard case let .file(path, resumeFrom, limit) = request.sink else { return }
+        sinkRoom = limit > resumeFrom ? limit - resumeFrom : 0
         sinkFD = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | (resumeFrom > 0 ? O_APPEND : O_TRUNC), 0o640)
         guard sinkFD >= 0 else { throw .file(path: path, detail: String(cString: strerror(errno))) }
         if resumeFrom > 0 {
@@ -162,6 +165,12 @@ final class CurlTransfer {
             return count
         }
         if sinkFD >= 0 {
+            // The peer's word on the size is not trusted: past the limit the transfer stops.
+            guard UInt64(count) <= sinkRoom else {
+                if case let .file(_, _, limit) = request.sink { localFailure = .responseTooLarge(url: request.url, limit: Int(clamping: limit)) }
+                return 0
+            }
+            sinkRoom -= UInt64(count)
             var done = 0
             while done < count {
                 let n = Glibc.write(sinkFD, data + done, count - done)
@@ -208,7 +217,7 @@ final class CurlTransfer {
     }
 
     private var uploadPath: String { if case let .file(path, _) = request.body { path } else { "" } }
-    private var sinkPath: String { if case let .file(path, _) = request.sink { path } else { "" } }
+    private var sinkPath: String { if case let .file(path, _, _) = request.sink { path } else { "" } }
 }
 
 private func transfer(_ pointer: UnsafeMutableRawPointer?) -> CurlTransfer? {

@@ -1,34 +1,40 @@
-import DossierArchive
-import Foundation
+import DossierModel
+import DossierSystem
 import Hummingbird
 
 #if canImport(Glibc)
 import Glibc
 #endif
 
-/// Streams a file as a response body, whole (200) or from an offset (`Range: bytes=N-`, 206),
-/// in 64 KiB reads, so memory stays flat whatever the archive's size.
+/// Streams a file as a response body, whole (200) or one byte range of it (206, RFC 9110
+/// §14), in 64 KiB reads, so memory stays flat whatever the archive's size.
 enum FileResponse {
     static let chunk = 64 << 10
 
     /// The answer for `path` of `size` bytes given the request's `Range` header.
-    /// - Throws: `PeerHTTPError` 416 for a range this server does not serve or that starts
-    ///   past the end.
+    ///
+    /// One range is served: `bytes=N-`, `bytes=N-M` and `bytes=-N` (the last N bytes). A header
+    /// this server does not understand (another unit, several ranges, bad syntax) is ignored
+    /// and the whole file sent, as RFC 9110 allows.
+    /// - Throws: `PeerHTTPError` 416 with `Content-Range: bytes */<size>` for a range that
+    ///   is syntactically valid but lies wholly past the end.
     static func make(path: String, size: UInt64, range: String?, contentType: String) throws -> Response {
-        var start: UInt64 = 0
-        if let range {
-            guard let offset = parseOpenRange(range), offset < size || (offset == 0 && size == 0) else {
-                throw PeerHTTPError(.rangeNotSatisfiable, "bad-range", "only bytes=N- with N < \(size) is served")
-            }
-            start = offset
-        }
         var headers: HTTPFields = [.contentType: contentType, .acceptRanges: "bytes"]
-        let first = start
-        let length = size - first
-        if range != nil { headers[.contentRange] = "bytes \(first)-\(size == 0 ? 0 : size - 1)/\(size)" }
-        let body = ResponseBody(contentLength: Int(length)) { writer in
-            let fd = open(path, O_RDONLY | O_CLOEXEC)
-            guard fd >= 0 else { throw ArchiveError.io(path: path, operation: "open", errno: errno) }
+        var first: UInt64 = 0
+        var length = size
+        var partial = false
+        if let range, let requested = ByteRange(header: range) {
+            guard let (start, count) = requested.resolve(size: size) else {
+                throw PeerHTTPError(.rangeNotSatisfiable, "bad-range", "the range \(range) lies outside the \(size) bytes of the archive",
+                                    headers: [.contentRange: "bytes */\(size)"])
+            }
+            first = start
+            length = count
+            partial = true
+            headers[.contentRange] = "bytes \(start)-\(start + count - 1)/\(size)"
+        }
+        let body = ResponseBody(contentLength: Int(length)) { [first, length] writer in
+            let fd = try FileIO.openForReading(path)
             defer { close(fd) }
             var offset = off_t(first)
             var left = length
@@ -38,23 +44,65 @@ enum FileResponse {
                 let want = Int(min(UInt64(chunk), left))
                 let got = try buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: want) { raw in
                     let n = pread(fd, raw.baseAddress, want, offset)
-                    if n < 0 { throw ArchiveError.io(path: path, operation: "read", errno: errno) }
+                    if n < 0 { throw SystemError.last(.read, path: path) }
                     return n
                 }
-                guard got > 0 else { throw ArchiveError.io(path: path, operation: "read (file shrank)", errno: EIO) }
+                // The file shrank under us: end the body short rather than send other bytes.
+                guard got > 0 else { throw SystemError(.read, path: path, errno: EIO) }
                 offset += off_t(got)
                 left -= UInt64(got)
                 try await writer.write(buffer)
             }
             try await writer.finish(nil)
         }
-        return Response(status: range == nil ? .ok : .partialContent, headers: headers, body: body)
+        return Response(status: partial ? .partialContent : .ok, headers: headers, body: body)
+    }
+}
+
+/// One `Range: bytes=…` request (RFC 9110 §14.1.2).
+struct ByteRange: Equatable {
+    enum Form: Equatable {
+        /// `bytes=first-` or `bytes=first-last`.
+        case from(UInt64, through: UInt64?)
+        /// `bytes=-count`: the last `count` bytes.
+        case suffix(UInt64)
     }
 
-    /// `bytes=N-` → N; other forms (closed ranges, several ranges) are not used by peers.
-    static func parseOpenRange(_ header: String) -> UInt64? {
-        let trimmed = header.trimmingCharacters(in: .whitespaces)
-        guard trimmed.hasPrefix("bytes="), trimmed.hasSuffix("-") else { return nil }
-        return UInt64(trimmed.dropFirst(6).dropLast())
+    let form: Form
+
+    /// Parses a single byte range; nil for anything else (several ranges, other units, bad
+    /// syntax, last < first), which the caller ignores.
+    init?(header: String) {
+        let text = header.trimmingCharacters(in: .whitespaces)
+        guard text.hasPrefix("bytes="), !text.contains(",") else { return nil }
+        let spec = text.dropFirst(6).trimmingCharacters(in: .whitespaces)
+        guard let dash = spec.firstIndex(of: "-") else { return nil }
+        let start = spec[..<dash], end = spec[spec.index(after: dash)...]
+        guard start.allSatisfy(\.isASCIIDigit), end.allSatisfy(\.isASCIIDigit) else { return nil }
+        if start.isEmpty {
+            guard let count = UInt64(end) else { return nil }
+            form = .suffix(count)
+        } else {
+            guard let first = UInt64(start) else { return nil }
+            let last = end.isEmpty ? nil : UInt64(end)
+            if !end.isEmpty && last == nil { return nil }
+            if let last, last < first { return nil }
+            form = .from(first, through: last)
+        }
+    }
+
+    /// The first byte and the length this range selects in a file of `size` bytes; nil when
+    /// it selects nothing (unsatisfiable: 416).
+    func resolve(size: UInt64) -> (UInt64, UInt64)? {
+        switch form {
+        case let .from(first, last):
+            guard first < size else { return nil }
+            let end = min(last ?? (size - 1), size - 1)
+            return (first, end - first + 1)
+        case let .suffix(count):
+            guard count > 0, size > 0 else { return nil }
+            let length = min(count, size)
+            return (size - length, length)
+        }
     }
 }

@@ -1,4 +1,5 @@
 import DossierArchive
+import DossierSystem
 import Foundation
 
 #if canImport(Glibc)
@@ -19,11 +20,11 @@ public final class IncomingFile {
     public private(set) var size: UInt64 = 0
 
     /// Creates a new temporary file in `directory`.
-    /// - Throws: `ArchiveError.io` when it cannot be created.
-    init(directory: URL) throws {
+    /// - Throws: `SystemError` when it cannot be created.
+    public init(directory: URL) throws(SystemError) {
         path = directory.appendingPathComponent("\(ArchiveID.make()).part").path
         fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o640)
-        guard fd >= 0 else { throw ArchiveError.io(path: path, operation: "create", errno: errno) }
+        guard fd >= 0 else { throw SystemError.last(.create, path: path) }
     }
 
     deinit {
@@ -32,17 +33,17 @@ public final class IncomingFile {
     }
 
     /// Appends bytes to the file and the running digest.
-    /// - Throws: `ArchiveError.io` on a failed write (disk full, …).
-    public func write(_ bytes: UnsafeRawBufferPointer) throws {
+    /// - Throws: `SystemError` on a failed write (disk full, …).
+    public func write(_ bytes: UnsafeRawBufferPointer) throws(SystemError) {
         hash.update(bytes)
-        try writeAll(fd: fd, bytes, path: path)
+        try FileIO.writeAll(fd: fd, bytes, path: path)
         size += UInt64(bytes.count)
     }
 
     /// Makes the bytes durable and closes the file; from then on the inbox owns it.
-    /// - Throws: `ArchiveError.io` when fsync fails (the file is then removed).
-    public func finish() throws -> ReceivedFile {
-        guard fsync(fd) == 0 else { throw ArchiveError.io(path: path, operation: "fsync", errno: errno) }
+    /// - Throws: `SystemError` when fsync fails (the file is then removed).
+    public func finish() throws(SystemError) -> ReceivedFile {
+        guard fsync(fd) == 0 else { throw SystemError.last(.fsync, path: path) }
         close(fd)
         fd = -1
         finished = true

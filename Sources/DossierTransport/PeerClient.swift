@@ -1,5 +1,6 @@
 import DossierArchive
 import Foundation
+import Synchronization
 
 /// The client's mutual-TLS credentials: our certificate and key (read by libcurl on each new
 /// connection, so rotated files take effect without a restart), and the trust in force —
@@ -23,7 +24,7 @@ public struct PeerTLS: Sendable {
 /// One client owns one engine thread and its connection cache; share it across tasks (it is
 /// `Sendable`). Every server is verified inside the handshake: its chain against `tls.trust`
 /// (revocation included), host name, and its identity against the request's `PeerIdentity`
-/// (DESIGN.md §8); TLS 1.2 with ECDHE and AEAD suites, or TLS 1.3. Call `shutdown()` before
+/// (docs/protocol.md, Identity); TLS 1.2 with ECDHE and AEAD suites, or TLS 1.3. Call `shutdown()` before
 /// dropping it.
 public final class PeerClient: Sendable {
     /// Timeouts and limits applied to every request.
@@ -66,26 +67,26 @@ public final class PeerClient: Sendable {
 }
 
 /// The engine's job id, handed from the submitting task to a possible cancellation handler.
-private final class JobBox: @unchecked Sendable {
-    // Safe: all state is guarded by `lock`.
-    private let lock = NSLock()
-    private var id: UInt64?
-    private var cancelRequested = false
-    private var onSet: ((UInt64) -> Void)?
+private final class JobBox: Sendable {
+    private struct State {
+        var id: UInt64?
+        var onSet: (@Sendable (UInt64) -> Void)?
+    }
+
+    private let state = Mutex(State())
 
     func set(_ value: UInt64) {
-        let pending = lock.withLock { () -> ((UInt64) -> Void)? in
-            id = value
-            return cancelRequested ? onSet : nil
+        let pending = state.withLock { state -> (@Sendable (UInt64) -> Void)? in
+            state.id = value
+            return state.onSet
         }
         pending?(value)
     }
 
     func whenSet(_ action: @escaping @Sendable (UInt64) -> Void) {
-        let known = lock.withLock { () -> UInt64? in
-            cancelRequested = true
-            onSet = action
-            return id
+        let known = state.withLock { state -> UInt64? in
+            state.onSet = action
+            return state.id
         }
         if let known { action(known) }
     }

@@ -1,3 +1,4 @@
+import DossierSystem
 import Foundation
 import Hummingbird
 
@@ -10,21 +11,26 @@ public struct PeerHTTPError: Error, Sendable, Equatable {
     public var reasons: [String]?
     /// Seconds for a `Retry-After` header (429/503).
     public var retryAfter: Int?
+    /// Further headers of the answer (`Content-Range` on a 416).
+    public var headers: HTTPFields
 
     /// An answer with `status`, a stable `code` and a human `detail`.
-    public init(_ status: HTTPResponse.Status, _ code: String, _ detail: String, reasons: [String]? = nil, retryAfter: Int? = nil) {
+    public init(_ status: HTTPResponse.Status, _ code: String, _ detail: String, reasons: [String]? = nil, retryAfter: Int? = nil,
+                headers: HTTPFields = [:]) {
         self.status = status
         self.code = code
         self.detail = detail
         self.reasons = reasons
         self.retryAfter = retryAfter
+        self.headers = headers
     }
 
     /// The answer: status, `Content-Type: application/json`, `Retry-After` when set, ErrorBody.
     public var response: Response {
         let body = PeerProtocol.ErrorBody(error: code, detail: detail, reasons: reasons)
         let json = (try? JSONEncoder().encode(body)) ?? Data()
-        var headers: HTTPFields = [.contentType: "application/json"]
+        var headers = headers
+        headers[.contentType] = "application/json"
         if let retryAfter { headers[.retryAfter] = String(retryAfter) }
         // Answered while the body may still be arriving (too slow, too large, refused): close
         // the connection instead of reading the rest.
@@ -43,6 +49,10 @@ struct ErrorBodyMiddleware: RouterMiddleware {
             return try await next(request, context)
         } catch let error as PeerHTTPError {
             return error.response
+        } catch let error as SystemError where error.isOutOfSpace {
+            context.logger.warning("request refused for lack of space", metadata: ["error": "\(error)"])
+            return PeerHTTPError(.serviceUnavailable, "no-space", "the receiver is out of disk space; try again later",
+                                 retryAfter: 60).response
         } catch let error as HTTPResponseError {
             return PeerHTTPError(error.status, "http-\(error.status.code)", error.status.reasonPhrase).response
         } catch {

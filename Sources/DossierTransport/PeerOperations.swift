@@ -1,30 +1,29 @@
 import DossierArchive
+import DossierOutbox
 import Foundation
 
-/// What became of one push, classified for the outbox (DESIGN.md §4).
-public enum PushOutcome: Sendable, Equatable {
+/// What became of one push, in the outbox's vocabulary (`DeliveryOutcome`): the one
+/// classification every part of the sending side shares, as every Postfix delivery agent
+/// reports a DSN status to the queue manager.
+public enum PushResult: Sendable, Equatable {
     /// 201, or 200 for an archive the peer already had: a verified receipt of acceptance.
     case delivered(receipt: Receipt, signed: [UInt8], alreadyReceived: Bool)
-    /// 422: the peer verified and rejected the archive; its signed rejection receipt, if it
-    /// verified. Permanent.
-    case rejected(receipt: Receipt?, signed: [UInt8]?, detail: String)
-    /// Another 4xx (400, 403, 409, 413, …): permanent.
-    case refused(status: Int, detail: String)
-    /// 408, 429, 5xx: try again, not before `retryAfter` seconds when the peer said so.
-    case retryLater(status: Int, retryAfter: Double?, detail: String)
-    /// A 2xx whose receipt does not prove delivery (unsigned, wrong signer, wrong digest).
-    case badReceipt(Receipt.Problem)
-
-    /// True when a later attempt may succeed.
-    public var isRetryable: Bool {
-        switch self {
-        case .retryLater, .badReceipt: return true
-        case .delivered, .rejected, .refused: return false
-        }
-    }
+    /// Not delivered, and why. `rejection` is what a 422 carried, kept whatever its shape.
+    case failed(DeliveryOutcome, rejection: PeerRejection? = nil)
 }
 
-/// The `/v1` operations (DESIGN.md §3) over a `PeerClient`. Every call names the peer it
+/// The signed document a peer sent with a 422: kept as evidence even when it is not a receipt
+/// this build reads in full.
+public struct PeerRejection: Sendable, Equatable {
+    /// The CMS bytes as received, when their signature verified as the peer's.
+    public var signed: [UInt8]?
+    /// The receipt, when it reads as one about this archive.
+    public var receipt: Receipt?
+    /// The peer's reasons, as text, whatever their shape.
+    public var reasons: [String]
+}
+
+/// The `/v1` operations (docs/protocol.md) over a `PeerClient`. Every call names the peer it
 /// must reach: the server's certificate is checked against that identity before any request
 /// byte is sent (`TransportError.peerIdentity` otherwise).
 public struct PeerOperations: Sendable {
@@ -39,31 +38,41 @@ public struct PeerOperations: Sendable {
     }
 
     /// Pushes an archive file (streamed) to `peer` at `baseURL` and checks the receipt: signed by
-    /// `peer`, naming this id and digest.
-    /// - Throws: `TransportError` when no HTTP answer came.
-    public func push(baseURL: String, peer: PeerIdentity, id: String, path: String, size: UInt64, digest: String) async throws -> PushOutcome {
+    /// `peer`, naming this id and digest. Never throws: a request that got no answer is a
+    /// `failed` result like any other.
+    public func push(baseURL: String, peer: PeerIdentity, id: String, path: String, size: UInt64, digest: String) async -> PushResult {
         var headers = [("Content-Type", PeerProtocol.archiveMediaType)]
         if let contentDigest = PeerProtocol.contentDigest(hex: digest) { headers.append(("Content-Digest", contentDigest)) }
-        let response = try await client.send(PeerRequest(
-            method: .put, url: baseURL + PeerProtocol.archivePath(id), peer: peer, headers: headers,
-            body: .file(path: path, size: size), sink: .memory(limit: Self.receiptLimit)))
+        let response: PeerResponse
+        do {
+            response = try await client.send(PeerRequest(
+                method: .put, url: baseURL + PeerProtocol.archivePath(id), peer: peer, headers: headers,
+                body: .file(path: path, size: size), sink: .memory(limit: Self.receiptLimit)))
+        } catch let error as TransportError {
+            return .failed(error.outcome)
+        } catch {
+            return .failed(.network("\(error)"))
+        }
         switch response.status {
         case 200, 201:
             do {
                 let receipt = try Receipt.open(response.body, trust: trust.store, receiver: peer.code, archiveId: id, digest: digest)
-                guard receipt.status == .accepted else { return .rejected(receipt: receipt, signed: response.body, detail: "receipt says rejected") }
+                guard receipt.status == .accepted else {
+                    let rejection = PeerRejection(signed: response.body, receipt: receipt, reasons: receipt.reasons.map(\.text))
+                    return .failed(.rejected(rejection.reasons.joined(separator: "; ")), rejection: rejection)
+                }
                 return .delivered(receipt: receipt, signed: response.body, alreadyReceived: response.status == 200)
-            } catch let problem as Receipt.Problem {
-                return .badReceipt(problem)
+            } catch {
+                return .failed(.badReceipt("\(error)"))
             }
         case 422:
-            let receipt = try? Receipt.open(response.body, trust: trust.store, receiver: peer.code, archiveId: id, digest: digest)
-            let detail = receipt?.reasons.map { "\($0.code): \($0.detail)" }.joined(separator: "; ") ?? Self.detail(of: response)
-            return .rejected(receipt: receipt, signed: receipt == nil ? nil : response.body, detail: detail)
+            let rejection = Receipt.rejection(response.body, trust: trust.store, receiver: peer.code, archiveId: id, digest: digest)
+            let detail = rejection.reasons.isEmpty ? Self.detail(of: response) : rejection.reasons.joined(separator: "; ")
+            return .failed(.rejected(detail), rejection: rejection)
         case 408, 429, 500...599:
-            return .retryLater(status: response.status, retryAfter: response.retryAfter, detail: Self.detail(of: response))
+            return .failed(.httpStatus(response.status, retryAfter: response.retryAfter))
         default:
-            return .refused(status: response.status, detail: Self.detail(of: response))
+            return .failed(.refused(status: response.status, detail: Self.detail(of: response)))
         }
     }
 
@@ -76,13 +85,15 @@ public struct PeerOperations: Sendable {
         return try Self.decode(PeerProtocol.ArchiveList.self, response, expecting: 200)
     }
 
-    /// Downloads a held archive to `path`, resuming after the bytes already there.
-    /// - Throws: `TransportError`, or `Failure` when the answer is not 200/206.
-    public func download(baseURL: String, peer: PeerIdentity, id: String, to path: String) async throws {
+    /// Downloads a held archive to `path`, resuming after the bytes already there, stopping the
+    /// transfer before the file grows past `limit` bytes whatever the peer sends.
+    /// - Throws: `TransportError` (`.responseTooLarge` past `limit`), or `Failure` when the
+    ///   answer is not 200/206.
+    public func download(baseURL: String, peer: PeerIdentity, id: String, to path: String, limit: UInt64) async throws {
         var st = stat()
         let have = stat(path, &st) == 0 ? UInt64(st.st_size) : 0
         let response = try await client.send(PeerRequest(
-            method: .get, url: baseURL + PeerProtocol.archivePath(id), peer: peer, sink: .file(path: path, resumeFrom: have)))
+            method: .get, url: baseURL + PeerProtocol.archivePath(id), peer: peer, sink: .file(path: path, resumeFrom: have, limit: limit)))
         guard response.status == 200 || response.status == 206 else {
             throw Failure(status: response.status, detail: Self.detail(of: response))
         }

@@ -1,6 +1,6 @@
 import Foundation
 
-/// The `/v1` peer protocol's paths, headers and JSON bodies (DESIGN.md §3), shared by the
+/// The `/v1` peer protocol's paths, headers and JSON bodies (docs/protocol.md), shared by the
 /// client, the inbound server and the mock peer.
 public enum PeerProtocol {
     public static let version = "v1"

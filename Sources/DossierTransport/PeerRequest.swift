@@ -1,6 +1,6 @@
 import Foundation
 
-/// Who an outbound request must reach (DESIGN.md §8): the server certificate's subject must
+/// Who an outbound request must reach (docs/protocol.md, Identity): the server certificate's subject must
 /// hold exactly one `serialNumber`, equal to `code`, and when `spkiSHA256` is not empty its
 /// public key must be one of those pins. Checked inside the TLS handshake of every new
 /// connection and again before each request on a reused one.
@@ -29,10 +29,11 @@ public struct PeerRequest: Sendable {
     }
 
     /// Where the answer's body goes. `memory` refuses answers over `limit` bytes; `file`
-    /// streams to `path`, appending from `resumeFrom` (sent as `Range: bytes=N-`).
+    /// streams to `path`, appending from `resumeFrom` (sent as `Range: bytes=N-`), and aborts
+    /// the transfer (`TransportError.responseTooLarge`) before the file would exceed `limit` bytes.
     public enum Sink: Sendable {
         case memory(limit: Int)
-        case file(path: String, resumeFrom: UInt64)
+        case file(path: String, resumeFrom: UInt64, limit: UInt64)
     }
 
     public var method: Method

@@ -1,4 +1,5 @@
 import DossierArchive
+import DossierSystem
 import Foundation
 import Hummingbird
 
@@ -6,10 +7,9 @@ import Hummingbird
 import Glibc
 #endif
 
-/// The `/v1` routes of `PeerServer` (DESIGN.md §3) and their exact answers.
+/// The `/v1` routes of `PeerServer` (docs/protocol.md) and their exact answers.
 struct PeerRoutes: Sendable {
     let configuration: PeerServerConfiguration
-    let inbox: Inbox
     let delegate: any PeerServerDelegate
     let slots: UploadSlots
 
@@ -20,11 +20,10 @@ struct PeerRoutes: Sendable {
     /// RFC 9530 `Content-Digest` (HTTPTypes has no constant for it; the literal is a valid token).
     static let contentDigest = HTTPFields.Element.Name("Content-Digest") ?? .contentType
 
-    init(configuration: PeerServerConfiguration, inbox: Inbox, delegate: any PeerServerDelegate) {
+    init(configuration: PeerServerConfiguration, delegate: any PeerServerDelegate) {
         self.configuration = configuration
-        self.inbox = inbox
         self.delegate = delegate
-        self.slots = UploadSlots(limit: configuration.maxConcurrentUploads)
+        self.slots = UploadSlots(limit: configuration.maxConcurrentUploads, perCaller: configuration.callers.uploadsPerCaller)
     }
 
     func register(on router: Router<PeerRequestContext>) {
@@ -35,7 +34,7 @@ struct PeerRoutes: Sendable {
         router.post("/v1/requests") { request, context in try await requestArchive(request, context) }
         router.get("/v1/health") { _, context in
             _ = try await callerAuthority(context)
-            return Self.json(PeerProtocol.Health(status: "ok", version: configuration.version, authority: inbox.authority))
+            return Self.json(PeerProtocol.Health(status: "ok", version: configuration.version, authority: delegate.authorityCode))
         }
     }
 
@@ -48,13 +47,34 @@ struct PeerRoutes: Sendable {
         if let declared = request.headers[.contentLength].flatMap({ UInt64($0) }), declared > limit {
             throw PeerHTTPError(.contentTooLarge, "too-large", "the archive is \(declared) bytes, the limit is \(limit)")
         }
-        let claimedDigest = request.headers[Self.contentDigest].flatMap { PeerProtocol.sha256Hex(contentDigest: $0) }
-        guard slots.tryAcquire() else {
-            throw PeerHTTPError(.serviceUnavailable, "busy", "too many uploads at once", retryAfter: configuration.retryAfterSeconds)
+        guard let digestHeader = request.headers[Self.contentDigest] else {
+            throw PeerHTTPError(.badRequest, "digest-missing", "a push must carry Content-Digest: sha-256=:<base64>: (RFC 9530)")
         }
-        defer { slots.release() }
+        guard let claimedDigest = PeerProtocol.sha256Hex(contentDigest: digestHeader) else {
+            throw PeerHTTPError(.badRequest, "digest-missing", "Content-Digest holds no sha-256 digest: \(digestHeader)")
+        }
+        switch Result(catching: { () throws(UploadSlots.Refusal) in try slots.acquire(caller: caller) }) {
+        case .success: break
+        case let .failure(.full(limit)):
+            throw PeerHTTPError(.serviceUnavailable, "busy", "all \(limit) upload slots are taken", retryAfter: configuration.retryAfterSeconds)
+        case let .failure(.callerFull(limit)):
+            throw PeerHTTPError(.tooManyRequests, "too-many-uploads", "you have \(limit) uploads in progress already",
+                                retryAfter: configuration.retryAfterSeconds)
+        }
+        defer { slots.release(caller: caller) }
+        do {
+            return try await receive(request, id: id, caller: caller, claimedDigest: claimedDigest)
+        } catch let error as SystemError where error.isOutOfSpace {
+            throw noSpace("the disk is full")
+        }
+    }
 
-        let incoming = try inbox.makeIncomingFile()
+    /// Receives the body of a push whose slot is held and hands it to the host.
+    private func receive(_ request: Request, id: String, caller: String, claimedDigest: String) async throws -> Response {
+        let limit = configuration.maxArchiveBytes
+        let declared = request.headers[.contentLength].flatMap { UInt64($0) } ?? 0
+        guard try delegate.hasRoom(for: declared) else { throw noSpace("free space is below the reserve") }
+        let incoming = try delegate.makeUploadFile()
         let started = ContinuousClock.now
         for try await buffer in request.body {
             guard incoming.size + UInt64(buffer.readableBytes) <= limit else {
@@ -68,19 +88,19 @@ struct PeerRoutes: Sendable {
             }
         }
         let file = try incoming.finish()
-        if let claimedDigest, claimedDigest != file.digest {
+        if claimedDigest != file.digest {
             unlink(file.path)
             throw PeerHTTPError(.badRequest, "digest-mismatch", "Content-Digest says \(claimedDigest), the body's SHA-256 is \(file.digest)")
         }
-        let inbox = self.inbox
-        let outcome = try await Self.offload { try inbox.receive(file, id: id, caller: caller) }
-        switch outcome {
+        switch try await delegate.receivePush(file, id: id, caller: caller) {
         case let .accepted(receipt, firstTime):
             return Self.receiptResponse(firstTime ? .created : .ok, receipt)
-        case let .rejected(receipt, _, _):
+        case let .rejected(receipt):
             return Self.receiptResponse(.unprocessableContent, receipt)
-        case let .conflict(storedDigest):
-            throw PeerHTTPError(.conflict, "conflict", "archive \(id) was already received with digest \(storedDigest)")
+        case let .conflict(storedDigest?):
+            throw PeerHTTPError(.conflict, "conflict", "archive \(id) was already received from you with digest \(storedDigest)")
+        case .conflict(nil):
+            throw PeerHTTPError(.conflict, "conflict", "archive id \(id) is taken")
         case let .forbidden(detail):
             throw PeerHTTPError(.forbidden, "forbidden", detail)
         case let .idMismatch(bagId):
@@ -90,7 +110,13 @@ struct PeerRoutes: Sendable {
                                 retryAfter: configuration.retryAfterSeconds)
         case let .unavailable(detail):
             throw PeerHTTPError(.serviceUnavailable, "try-later", detail, retryAfter: configuration.retryAfterSeconds)
+        case .noSpace:
+            throw noSpace("the disk is full")
         }
+    }
+
+    private func noSpace(_ why: String) -> PeerHTTPError {
+        PeerHTTPError(.serviceUnavailable, "no-space", "\(why); try again later", retryAfter: configuration.retryAfterSeconds)
     }
 
     // MARK: pull
@@ -163,7 +189,7 @@ struct PeerRoutes: Sendable {
             throw PeerHTTPError(.forbidden, "revoked", "the client certificate of authority \(code) is revoked")
         }
         guard configuration.acceptsCaller(code) else {
-            throw PeerHTTPError(.forbidden, "unknown-peer", "authority \(code) is not a peer of \(inbox.authority)")
+            throw PeerHTTPError(.forbidden, "unknown-peer", "authority \(code) is not a peer of \(delegate.authorityCode)")
         }
         return code
     }
@@ -188,14 +214,6 @@ struct PeerRoutes: Sendable {
         let data = (try? encoder.encode(value)) ?? Data()
         return Response(status: status, headers: [.contentType: "application/json"],
                         body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
-    }
-
-    /// Runs blocking file work (verification reads the whole archive) on a Dispatch thread
-    /// so the cooperative pool keeps serving other requests.
-    private static func offload<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
-        try await withCheckedThrowingContinuation { continuation in
-            DispatchQueue.global().async { continuation.resume(with: Result { try work() }) }
-        }
     }
 }
 

@@ -5,12 +5,12 @@ import NIOCore
 import NIOSSL
 import Synchronization
 
-/// The inbound side of the peer protocol (DESIGN.md §3): a Hummingbird 2 application over TLS
+/// The inbound side of the peer protocol (docs/protocol.md): a Hummingbird 2 application over TLS
 /// 1.2+ (ECDHE + AEAD suites) or 1.3 with mutual authentication. Every request's caller is the
 /// authority code of its client certificate, verified against the trust anchors and every CRL
 /// during the handshake (a revoked caller never gets a request in); callers the configuration
 /// does not accept get 403 `unknown-peer` before any body is read.
-/// Pushes go to the `Inbox`; pulls and requests to the host's `PeerServerDelegate`.
+/// Every route's decision goes to the host's `PeerServerDelegate`.
 ///
 /// `application` is a swift-service-lifecycle `Service`: add it to a `ServiceGroup`, or call
 /// `run()` / `runService()`. Cancelling the task or a graceful shutdown stops it cleanly.
@@ -30,7 +30,7 @@ public struct PeerServer: Sendable {
     ///   - inboundBytes: when set, counts the bytes callers send after their TLS handshake.
     ///   - onListening: called once with the bound port.
     /// - Throws: NIOSSL errors naming an unreadable certificate, key or CA file.
-    public init(configuration: PeerServerConfiguration, inbox: Inbox, delegate: any PeerServerDelegate,
+    public init(configuration: PeerServerConfiguration, delegate: any PeerServerDelegate,
                 middleware: [any MiddlewareProtocol<Request, Response, PeerRequestContext>] = [],
                 admitConnection: @escaping @Sendable () -> Bool = { true },
                 inboundBytes: InboundByteCount? = nil,
@@ -43,17 +43,22 @@ public struct PeerServer: Sendable {
 
         let router = Router(context: PeerRequestContext.self)
         router.add(middleware: ErrorBodyMiddleware())
+        router.add(middleware: RequestRateMiddleware(rate: RequestRate(perMinute: configuration.callers.requestsPerMinute)))
         middleware.forEach { router.add(middleware: $0) }
-        PeerRoutes(configuration: configuration, inbox: inbox, delegate: delegate).register(on: router)
+        PeerRoutes(configuration: configuration, delegate: delegate).register(on: router)
 
         let listening = ListeningPort()
         self.listening = listening
+        let limiter = ConnectionLimiter(limits: configuration.callers)
+        // Clamped to a day: a larger value is no deadline at all, and must not overflow the conversion.
+        let handshakeTimeout = TimeAmount.milliseconds(Int64(min(max(0.001, configuration.callers.handshakeTimeout), 86_400) * 1000))
         application = Application(
             router: router,
             server: HTTPServerBuilder { responder in
                 let http = HTTP1Channel(responder: responder, configuration: .init(idleTimeout: idleTimeout))
                 return ConnectionGate(base: ReloadableTLSChannel(base: http, tls: tls, inboundBytes: inboundBytes),
-                               admit: admitConnection, maxBodyBytes: configuration.maxArchiveBytes)
+                               admit: admitConnection, maxBodyBytes: configuration.maxArchiveBytes,
+                               limiter: limiter, handshakeTimeout: handshakeTimeout)
             },
             configuration: ApplicationConfiguration(address: .hostname(configuration.host, port: configuration.port),
                                                     serverName: "dossierd"),

@@ -30,14 +30,17 @@ public struct PeerServerConfiguration: Sendable {
     /// is cut off with 408 (a peer trickling its body must not hold an upload slot for hours).
     public var lowSpeedBytesPerSecond: Int
     public var lowSpeedSeconds: Double
+    /// Per-caller uploads, connections and request rate; the connection cap and handshake deadline.
+    public var callers: CallerLimits
 
     /// Defaults: loopback, any free port, every authenticated caller accepted,
-    /// `ArchiveLimits.default` size, 32 uploads, 5 s retry, 120 s idle timeout.
+    /// `ArchiveLimits.default` size, 32 uploads, 5 s retry, 120 s idle timeout,
+    /// `CallerLimits.default`.
     public init(host: String = "127.0.0.1", port: Int = 0, certificateFile: String, keyFile: String, trust: CurrentTrust,
                 acceptsCaller: @escaping @Sendable (String) -> Bool = { _ in true },
                 maxArchiveBytes: UInt64 = ArchiveLimits.default.maxArchiveBytes, maxConcurrentUploads: Int = 32,
                 retryAfterSeconds: Int = 5, version: String = ArchivePacker.softwareAgent, idleTimeoutSeconds: Int64 = 120,
-                lowSpeedBytesPerSecond: Int = 1024, lowSpeedSeconds: Double = 30) {
+                lowSpeedBytesPerSecond: Int = 1024, lowSpeedSeconds: Double = 30, callers: CallerLimits = .default) {
         self.host = host
         self.port = port
         self.certificateFile = certificateFile
@@ -51,5 +54,6 @@ public struct PeerServerConfiguration: Sendable {
         self.idleTimeoutSeconds = idleTimeoutSeconds
         self.lowSpeedBytesPerSecond = lowSpeedBytesPerSecond
         self.lowSpeedSeconds = lowSpeedSeconds
+        self.callers = callers
     }
 }

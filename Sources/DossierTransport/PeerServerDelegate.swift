@@ -1,6 +1,24 @@
-/// What the host (the daemon, or the mock peer) provides to `PeerServer` for the pull and
-/// request routes; pushes go to the `Inbox`. Methods are called concurrently from request tasks.
+import DossierSystem
+
+/// What the host (the daemon, or the mock peer) provides to `PeerServer`: every route's
+/// decision goes through it, while the server keeps the wire (TLS, limits, streaming, the
+/// answers' exact form). Methods are called concurrently from request tasks.
 public protocol PeerServerDelegate: Sendable {
+    /// The authority this server answers for (its certificate's code), for `/v1/health`.
+    var authorityCode: String { get }
+
+    /// Whether `bytes` more can be stored and the host's free-space reserve still kept
+    /// (503 `no-space` otherwise, before any body byte is read).
+    func hasRoom(for bytes: UInt64) throws -> Bool
+
+    /// A new temporary file for an upload as it arrives; it removes itself when dropped
+    /// before `finish()`.
+    func makeUploadFile() throws(SystemError) -> IncomingFile
+
+    /// Verifies and stores a complete upload pushed as `id` by the authenticated `caller`.
+    /// The file is consumed in every case.
+    func receivePush(_ file: ReceivedFile, id: String, caller: String) async throws -> PushDecision
+
     /// A page of archives held for `caller`, in id order, after the cursor `after`.
     func heldArchives(for caller: String, after: String?, limit: Int) async throws -> PeerProtocol.ArchiveList
 
@@ -50,4 +68,26 @@ public enum ArchiveRequestOutcome: Sendable, Equatable {
     case unknownVehicle
     /// 422: the vehicle cannot be transferred, with the reasons.
     case ineligible([String])
+}
+
+/// The host's decision on one complete push; `PeerServer` turns it into the answer.
+public enum PushDecision: Sendable, Equatable {
+    /// 201 (first time) or 200 (the same id and digest again), with the signed receipt.
+    case accepted(receipt: [UInt8], firstTime: Bool)
+    /// 422 with the signed rejection receipt: the archive itself is bad. Permanent.
+    case rejected(receipt: [UInt8])
+    /// 409: this id was accepted before with another digest. The stored digest is told only to
+    /// the archive's own sender (nil for anyone else).
+    case conflict(storedDigest: String?)
+    /// 403: the caller is not the archive's origin, or this authority is not its destination.
+    case forbidden(String)
+    /// 422 `id-mismatch`: the bag inside names another id than the one pushed.
+    case idMismatch(bagId: String?)
+    /// 503 + Retry-After: the id is being received on another connection right now.
+    case busy
+    /// 503 + Retry-After: a condition on this side that may clear (revocation that cannot be
+    /// judged now).
+    case unavailable(String)
+    /// 503 `no-space` + Retry-After: the disk filled while storing.
+    case noSpace
 }

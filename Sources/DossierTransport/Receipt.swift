@@ -2,7 +2,7 @@ import DossierArchive
 import DossierModel
 import Foundation
 
-/// The receiver's signed statement that it accepted or rejected an archive (DESIGN.md §3),
+/// The receiver's signed statement that it accepted or rejected an archive (docs/protocol.md),
 /// kept by the sender as proof of delivery. On the wire: CMS SignedData, attached, DER, over the
 /// JSON of this value (sorted keys, ISO 8601 time).
 public struct Receipt: Codable, Sendable, Equatable {
@@ -94,4 +94,33 @@ public struct Receipt: Codable, Sendable, Equatable {
         }
         return receipt
     }
+
+    /// Reads what a peer sent with a 422 as leniently as the evidence allows: the signed bytes
+    /// are kept whenever the signature verifies as `receiver`'s, whatever the JSON inside; the
+    /// receipt is returned when it reads as one about this archive; the reasons are taken as
+    /// text from whatever shape they have (objects with code and detail, or plain strings).
+    public static func rejection(_ signed: [UInt8], trust: TrustStore, receiver: String, archiveId: String,
+                                 digest: String, now: Date = Date()) -> PeerRejection {
+        if let receipt = try? open(signed, trust: trust, receiver: receiver, archiveId: archiveId, digest: digest, now: now) {
+            return PeerRejection(signed: signed, receipt: receipt, reasons: receipt.reasons.map(\.text))
+        }
+        let result = SignatureCheck.verifyAttached(signature: signed, trust: trust, now: now)
+        guard result.findings.isEmpty, result.signer?.authority == receiver, let content = result.content else {
+            return PeerRejection(signed: nil, receipt: nil, reasons: [])
+        }
+        let object = try? JSONSerialization.jsonObject(with: Data(content)) as? [String: Any]
+        let reasons = (object?["reasons"] as? [Any] ?? []).map { reason -> String in
+            if let text = reason as? String { return text }
+            if let fields = reason as? [String: Any] {
+                return [fields["code"], fields["detail"]].compactMap { $0.map { "\($0)" } }.joined(separator: ": ")
+            }
+            return "\(reason)"
+        }
+        return PeerRejection(signed: signed, receipt: nil, reasons: reasons)
+    }
+}
+
+extension Finding {
+    /// `code: detail`, as operators read a reason.
+    var text: String { "\(code): \(detail)" }
 }

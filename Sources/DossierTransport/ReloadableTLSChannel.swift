@@ -18,7 +18,7 @@ public final class ServerTLSContext: Sendable {
     public let trust: CurrentTrust
 
     /// TLS 1.2 suites with ECDHE key exchange and AEAD ciphers only, for EC and RSA
-    /// certificates (DESIGN.md §8); TLS 1.3 suites are all AEAD and are not configurable.
+    /// certificates (docs/protocol.md, Identity); TLS 1.3 suites are all AEAD and are not configurable.
     static let tls12Ciphers: [NIOTLSCipher] = [
         .TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, .TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
         .TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256, .TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,

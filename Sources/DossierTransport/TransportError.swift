@@ -1,5 +1,6 @@
-/// Why a request to a peer got no HTTP answer, classified for the retry policy: every case but
-/// `setup`, `file` and `responseTooLarge` is worth retrying later.
+import DossierOutbox
+
+/// Why a request to a peer got no HTTP answer; `outcome` classifies it for the outbox.
 public enum TransportError: Error, Equatable, CustomStringConvertible {
     /// The peer's host name did not resolve.
     case dns(url: String, detail: String)
@@ -24,11 +25,19 @@ public enum TransportError: Error, Equatable, CustomStringConvertible {
     /// The client was shut down or the task cancelled before the answer came.
     case cancelled(url: String)
 
-    /// True when trying again later may succeed.
-    public var isRetryable: Bool {
+    /// The failure in the outbox's vocabulary: network, TLS, timeouts and cancellation are
+    /// retried; a request that could not be set up (a local problem) or an oversized answer is not.
+    public var outcome: DeliveryOutcome {
         switch self {
-        case .dns, .connect, .tls, .peerIdentity, .timeout, .connectionLost, .cancelled: return true
-        case .responseTooLarge, .file, .setup: return false
+        case let .tls(_, detail): return .tls(detail)
+        // Journalled as a TLS failure (retried, never dead), its text naming both codes.
+        case let .peerIdentity(_, expected, presented):
+            return .tls("peer-identity: expected authority \(expected), the server presented \(presented)")
+        case .timeout: return .timeout
+        case let .dns(_, detail), let .connect(_, detail), let .connectionLost(_, detail): return .network(detail)
+        case .cancelled: return .network("cancelled (shutting down)")
+        case .file, .setup: return .local(description)
+        case .responseTooLarge: return .refused(status: 0, detail: description)
         }
     }
 

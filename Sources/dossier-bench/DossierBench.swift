@@ -9,14 +9,15 @@ struct BenchOptions: ParsableArguments {
     var rounds = 5
 }
 
-/// Measures each figure of the issues beside a baseline from the same run (DESIGN.md §7).
+/// Measures each figure of the issues beside a baseline from the same run (README "Benchmarks").
 @main
 struct DossierBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "dossier-bench",
         abstract: "Measure dossierd against outside baselines, in the same run.",
         subcommands: [AllBenchCommand.self, PackBenchCommand.self, VerifyBenchCommand.self, OutboxBenchCommand.self,
-                      TransportBenchCommand.self, EndToEndBenchCommand.self, PushOnceCommand.self],
+                      CustodyBenchCommand.self,
+                      TransportBenchCommand.self, EndToEndBenchCommand.self, HostileBenchCommand.self, PushOnceCommand.self],
         defaultSubcommand: AllBenchCommand.self
     )
 }
@@ -35,8 +36,10 @@ struct AllBenchCommand: AsyncParsableCommand {
             figures += try ArchiveBench.verifyFigures(workspace, rounds: options.rounds)
         }
         figures += try await OutboxBenchCommand.parse(["--rounds", "\(options.rounds)"]).figures()
+        figures += try await CustodyBenchCommand.parse(["--rounds", "\(options.rounds)"]).figures()
         figures += try await TransportBench.figures(TransportWorkspace(), count: 1000, concurrency: 8, bigSize: 1 << 30, rounds: options.rounds)
         figures += try await EndToEndBench.figures(count: 100, rounds: options.rounds)
+        figures += try await HostileBench.figures(sizeMiB: 512, count: 200, rounds: options.rounds)
         report(figures, json: options.json)
     }
 }

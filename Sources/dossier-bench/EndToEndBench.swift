@@ -1,6 +1,7 @@
 import ArgumentParser
 import DossierArchive
 import DossierModel
+import DossierSamples
 import DossierTestSupport
 import Foundation
 
@@ -49,7 +50,7 @@ enum EndToEndBench {
     /// verified receipt for each.
     static func daemonsRun(_ folders: [URL], temp: TempDir, pki: TestPKI) async throws -> Double {
         let destination = try DaemonProcess(code: "430100", in: temp.url, pki: pki, peers: [.init(code: "441800", url: "https://127.0.0.1:1")],
-                                            server: "max_concurrent_uploads = 64")
+                                            server: "max_concurrent_uploads = 64\nmax_uploads_per_peer = 64")
         try await destination.start()
         let origin = try DaemonProcess(code: "441800", in: temp.url, pki: pki,
                                        peers: [.init(code: "430100", url: try destination.url, maxConcurrent: 8)])
@@ -70,7 +71,7 @@ enum EndToEndBench {
     /// Seconds for one `curl --parallel` process to push the packed archives to a fresh daemon.
     static func curlRun(_ packed: [PackResult], temp: TempDir, pki: TestPKI) async throws -> Double {
         let destination = try DaemonProcess(code: "430100", in: temp.url, pki: pki, peers: [.init(code: "441800", url: "https://127.0.0.1:1")],
-                                            server: "max_concurrent_uploads = 64")
+                                            server: "max_concurrent_uploads = 64\nmax_uploads_per_peer = 64")
         try await destination.start()
         let url = try destination.url
         let config = temp.url.appendingPathComponent("curl-\(UUID().uuidString).conf")

@@ -1,6 +1,6 @@
 import Foundation
 
-/// One measured figure beside the baseline measured in the same run (DESIGN.md §7).
+/// One measured figure beside the baseline measured in the same run (README "Benchmarks").
 struct Figure: Codable, Sendable {
     var area: String
     var figure: String
@@ -50,7 +50,7 @@ func median(_ xs: [Double]) -> Double {
     return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
 }
 
-/// Prints the figures as an aligned table, or as the JSON list of DESIGN.md §7.
+/// Prints the figures as an aligned table, or as the JSON list of README "Benchmarks".
 func report(_ figures: [Figure], json: Bool) {
     if json {
         let encoder = JSONEncoder()

@@ -1,6 +1,7 @@
 import ArgumentParser
 import DossierArchive
 import DossierModel
+import DossierSamples
 import DossierTransport
 import Foundation
 
@@ -36,7 +37,7 @@ struct PushOnceCommand: AsyncParsableCommand {
         defer { client.shutdown() }
         let operations = PeerOperations(client: client, trust: trust)
         let size = (try FileManager.default.attributesOfItem(atPath: file)[.size] as? UInt64) ?? 0
-        let outcome = try await operations.push(baseURL: url, peer: PeerIdentity(code: "430100"), id: id, path: file, size: size, digest: digest)
+        let outcome = await operations.push(baseURL: url, peer: PeerIdentity(code: "430100"), id: id, path: file, size: size, digest: digest)
         guard case .delivered = outcome else { throw BenchFailure.setup("push-once: \(outcome)") }
     }
 }
@@ -111,21 +112,24 @@ enum TransportBench {
         let client = PeerClient(tls: PeerTLS(certificateFile: "\(ws.pki)/441800.pem", keyFile: "\(ws.pki)/441800.key", trust: trust))
         defer { client.shutdown() }
         let operations = PeerOperations(client: client, trust: trust)
-        return try await seconds {
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                var next = 0
-                func add() {
-                    let archive = archives[next]
-                    next += 1
-                    group.addTask {
-                        let outcome = try await operations.push(baseURL: url, peer: PeerIdentity(code: "430100"), id: archive.id, path: archive.path,
-                                                                size: archive.size, digest: archive.sha256)
-                        guard case .delivered = outcome else { throw BenchFailure.setup("push \(archive.id): \(outcome)") }
-                    }
+        return try await seconds { try await push(archives, to: url, with: operations, concurrency: concurrency) }
+    }
+
+    /// Pushes every archive to 430100 at `url`, `concurrency` at a time; each must be delivered.
+    static func push(_ archives: [PackResult], to url: String, with operations: PeerOperations, concurrency: Int) async throws {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            var next = 0
+            func add() {
+                let archive = archives[next]
+                next += 1
+                group.addTask {
+                    let outcome = await operations.push(baseURL: url, peer: PeerIdentity(code: "430100"), id: archive.id, path: archive.path,
+                                                        size: archive.size, digest: archive.sha256)
+                    guard case .delivered = outcome else { throw BenchFailure.setup("push \(archive.id): \(outcome)") }
                 }
-                while next < min(concurrency, archives.count) { add() }
-                while try await group.next() != nil { if next < archives.count { add() } }
             }
+            while next < min(concurrency, archives.count) { add() }
+            while try await group.next() != nil { if next < archives.count { add() } }
         }
     }
 
@@ -167,11 +171,7 @@ enum TransportBench {
     }
 
     /// VmHWM of a live process, in bytes.
-    static func peakRSS(_ pid: Int32) -> Double {
-        let status = (try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)) ?? ""
-        let line = status.split(separator: "\n").first { $0.hasPrefix("VmHWM:") } ?? ""
-        return (Double(line.split(separator: " ").dropFirst().first ?? "0") ?? 0) * 1024
-    }
+    static func peakRSS(_ pid: Int32) -> Double { procStatusKiB(pid, "VmHWM:") * 1024 }
 
     static func seconds(_ body: () async throws -> Void) async rethrows -> Double {
         let start = DispatchTime.now()

@@ -1,3 +1,4 @@
+import DossierInbox
 import DossierTransport
 import Foundation
 import Hummingbird
@@ -8,7 +9,8 @@ import Hummingbird
 ///   time, faults)
 /// - `GET /received`: the archives stored (id, digest, status), to assert exactly-once
 /// - `GET /faults`, `POST /faults` (a JSON patch of `FaultSettings`), `DELETE /faults`
-/// - `POST /held` `{path, destination, id?}`, `GET /held`: archives held for pull
+/// - `POST /held` `{path, destination, id?, listedSize?}`, `GET /held`: archives held for pull
+/// - `POST /listing` `{"mode": "honest" | "stuck" | "endless"}`: how the archive list pages
 /// - `GET /stats`: `{inboundBytes}`, the bytes peers sent after their TLS handshakes
 enum ControlServer {
     struct Received: Codable {
@@ -61,6 +63,15 @@ enum ControlServer {
             } catch {
                 return PeerHTTPError(.badRequest, "bad-held", "\(error)").response
             }
+        }
+        router.post("/listing") { request, _ in
+            var request = request
+            let body = try await request.collectBody(upTo: 64 << 10)
+            guard let mode = try? JSONDecoder().decode([String: MockHeldArchives.Listing].self, from: Data(buffer: body))["mode"] else {
+                return PeerHTTPError(.badRequest, "bad-listing", "expected {\"mode\": \"honest\" | \"stuck\" | \"endless\"}").response
+            }
+            held.setListing(mode)
+            return Response(status: .noContent)
         }
         return router
     }

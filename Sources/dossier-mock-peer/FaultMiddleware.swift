@@ -1,4 +1,5 @@
 import DossierArchive
+import DossierInbox
 import DossierTransport
 import Hummingbird
 import NIOCore

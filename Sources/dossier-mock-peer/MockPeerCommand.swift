@@ -1,11 +1,13 @@
 import ArgumentParser
 import DossierArchive
+import DossierInbox
+import DossierSystem
 import DossierTransport
 import Foundation
 import Hummingbird
 import Logging
 
-/// `dossier-mock-peer`: a standalone peer authority for tests and demos (DESIGN.md §5). It
+/// `dossier-mock-peer`: a standalone peer authority for tests and demos (docs/architecture.md). It
 /// receives, verifies and stores archives with `PeerServer` + `Inbox`, answers with receipts,
 /// serves archives for pull, accepts requests, and misbehaves on demand. Once both servers
 /// listen it prints exactly one line on stdout: `listening <host>:<port> control <port>`.
@@ -97,14 +99,19 @@ struct MockPeerCommand: AsyncParsableCommand {
             trickle: trickle, trickleBytesPerSecond: max(1, trickleRate), wrongKey: wrongKey, wrongDigest: wrongDigest,
             refuseHandshakes: refuseHandshakes, failRate: failRate, seed: seed))
         let log = RequestLog()
-        let held = MockHeldArchives(trust: trust, knownVINs: Set(knownVINs + ineligibleVINs), ineligibleVINs: Set(ineligibleVINs))
+        let held = MockHeldArchives(inbox: inbox, pool: BlockingPool(), trust: trust, knownVINs: Set(knownVINs + ineligibleVINs), ineligibleVINs: Set(ineligibleVINs))
         let ready = ReadyLine(host: host)
         let inboundBytes = InboundByteCount()
 
         var server = try PeerServer(
             configuration: PeerServerConfiguration(host: host, port: port, certificateFile: cert, keyFile: key, trust: CurrentTrust(trust),
-                                                   maxArchiveBytes: maxArchiveBytes, maxConcurrentUploads: maxUploads),
-            inbox: inbox, delegate: held,
+                                                   maxArchiveBytes: maxArchiveBytes, maxConcurrentUploads: maxUploads,
+                                                   // A stand-in for one peer, driven by tests and benchmarks:
+                                                   // only its upload slots limit the caller.
+                                                   callers: CallerLimits(uploadsPerCaller: maxUploads, connectionsPerCaller: 100_000,
+                                                                         connections: 100_000, requestsPerMinute: 100_000_000,
+                                                                         handshakeTimeout: 10)),
+            delegate: held,
             middleware: [LogMiddleware(log: log),
                          FaultMiddleware(faults: faults, forger: ReceiptForger(inbox: inbox, identity: identity, wrongIdentity: wrongIdentity))],
             admitConnection: { faults.admitConnection() },

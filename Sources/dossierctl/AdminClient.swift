@@ -1,5 +1,5 @@
 import CCurl
-import DossierDaemon
+import DossierAdmin
 import Foundation
 
 /// Talks to the daemon's admin API over its unix socket with libcurl (blocking; dossierctl

@@ -1,6 +1,5 @@
 import ArgumentParser
-import DossierDaemon
-import DossierTransport
+import DossierAdmin
 import Foundation
 
 /// Options of every command that talks to the running daemon.
@@ -145,7 +144,7 @@ struct RequestCommand: ParsableCommand {
 
     func run() {
         let accepted = admin.client.call("POST", "/request", json: AdminProtocol.RequestArchive(peer: from, vin: vin, plate: plate),
-                                         as: PeerProtocol.RequestAccepted.self)
+                                         as: AdminProtocol.RequestAccepted.self)
         if admin.json { return printJSON(accepted) }
         print("\(from) accepted the request \(accepted.requestId); archive \(accepted.archiveId ?? "pending") will arrive in the inbox")
     }

@@ -11,7 +11,7 @@ struct ProgressLine {
         let start = Date()
         let size = ByteCountFormatter.string(fromByteCount: Int64(total), countStyle: .file)
         let label = self.label
-        let timer = DispatchSource.makeTimerSource(queue: .global())
+        let timer = DispatchSource.makeTimerSource(queue: DispatchQueue(label: "dossierctl.progress"))
         let frames = Array("⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏")
         timer.setEventHandler {
             let elapsed = Date().timeIntervalSince(start)

@@ -1,5 +1,6 @@
 import ArgumentParser
 import DossierModel
+import DossierSamples
 import Foundation
 
 /// `dossierctl sample --out DIR …`: writes synthetic dossiers and prints the folders made.

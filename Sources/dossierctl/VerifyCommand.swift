@@ -3,7 +3,7 @@ import DossierArchive
 import DossierModel
 import Foundation
 
-/// `dossierctl verify`: every check of DESIGN.md §2 on one archive.
+/// `dossierctl verify`: every check of docs/archive-format.md on one archive.
 struct VerifyCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "verify",

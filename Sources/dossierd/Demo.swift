@@ -163,7 +163,7 @@ struct Demo {
 extension URL {
     /// Creates the file empty if missing, and returns its URL.
     func creatingFile() -> URL {
-        FileManager.default.createFile(atPath: path, contents: nil)
+        _ = FileManager.default.createFile(atPath: path, contents: nil)
         return self
     }
 }

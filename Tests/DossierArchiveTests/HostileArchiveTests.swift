@@ -3,7 +3,7 @@ import DossierTestSupport
 import Foundation
 import Testing
 
-/// Every rejection reason of DESIGN.md §2, each from an archive crafted by hand.
+/// Every rejection reason of docs/archive-format.md, each from an archive crafted by hand.
 @Suite struct HostileArchiveTests {
     let temp: TempDir
     let sample: SampleDossier
@@ -172,7 +172,7 @@ import Testing
         tar.end()
         let report = try verify(tar.bytes)
         #expect(report.codes.contains("size-limit"), "\(report.codes)")
-        #expect(report.reasons.contains { $0.detail == "more than 1000 documents" })
+        #expect(report.reasons.contains { $0.detail == "documents: more than 1000 documents" })
     }
 
     @Test func garbageBytes() throws {

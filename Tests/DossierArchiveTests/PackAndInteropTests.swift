@@ -1,4 +1,5 @@
 import DossierArchive
+import DossierSystem
 import DossierTestSupport
 import Foundation
 import Synchronization

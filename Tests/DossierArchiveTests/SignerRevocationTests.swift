@@ -3,7 +3,7 @@ import DossierTestSupport
 import Foundation
 import Testing
 
-/// A signer's revocation (DESIGN.md §8): every CRL file counts, judged with the CRLs current at
+/// A signer's revocation (docs/protocol.md, Identity): every CRL file counts, judged with the CRLs current at
 /// the verifier, so a CRL issued after the signing does not fail a genuine archive.
 @Suite struct SignerRevocationTests {
     let temp: TempDir

@@ -1,4 +1,5 @@
 import DossierModel
+import DossierSamples
 import Foundation
 import Testing
 

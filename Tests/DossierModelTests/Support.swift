@@ -1,4 +1,5 @@
 import DossierModel
+import DossierSamples
 import Foundation
 
 /// A fixed day for every test, so results do not depend on the calendar.

@@ -27,7 +27,7 @@ private func event(_ step: Step, at i: Int) -> (OutboxEvent, OutboxState) {
 
 @Test func theLedgerAcceptsExactlyTheTransitionsOfTheStateTable() async {
     await propertyCheck(count: 300, input: steps) { steps in
-        var ledger = OutboxLedger()
+        var ledger = OutboxLedger(spoolDirectory: "/spool")
         var model: [String: OutboxState] = [:]
         for (i, step) in steps.enumerated() {
             let (event, target) = event(step, at: i)
@@ -57,7 +57,7 @@ private func event(_ step: Step, at i: Int) -> (OutboxEvent, OutboxState) {
 
 @Test func replayingTheEncodedEventsOrASnapshotRebuildsTheSameLedger() async {
     await propertyCheck(count: 200, input: steps) { steps in
-        var ledger = OutboxLedger()
+        var ledger = OutboxLedger(spoolDirectory: "/spool")
         var accepted: [OutboxEvent] = []
         for (i, step) in steps.enumerated() {
             let (event, _) = event(step, at: i)
@@ -65,8 +65,8 @@ private func event(_ step: Step, at i: Int) -> (OutboxEvent, OutboxState) {
         }
         var frames = JournalFrame.segmentMagic
         for event in accepted { JournalFrame.encode(event, into: &frames) }
-        var fromEvents = OutboxLedger()
-        var fromSnapshot = OutboxLedger()
+        var fromEvents = OutboxLedger(spoolDirectory: "/spool")
+        var fromSnapshot = OutboxLedger(spoolDirectory: "/spool")
         var decodeFailed = false
         _ = frames.withUnsafeBytes { raw in
             JournalFrame.scan(raw, magic: JournalFrame.segmentMagic) { _, type, payload in

@@ -1,10 +1,11 @@
 import DossierArchive
+import DossierInbox
 import DossierTransport
 import DossierTestSupport
 import Foundation
 import Testing
 
-/// The inbound server's share of DESIGN.md §8: revoked callers refused at the handshake with
+/// The inbound server's share of docs/protocol.md (Identity): revoked callers refused at the handshake with
 /// every CRL listed, callers that are not peers refused before their body is read, a trust
 /// store replaced while running, the TLS policy with EC and RSA certificates, and revocation
 /// the receiver cannot judge now answered as "try later".

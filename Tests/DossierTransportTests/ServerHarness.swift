@@ -1,13 +1,15 @@
 import DossierArchive
+import DossierInbox
+import DossierSystem
 import DossierTransport
 import DossierTestSupport
 import Foundation
 import Synchronization
 import Testing
 
-/// A host for the pull and request routes: one held archive, known and ineligible vehicles,
-/// acknowledgements recorded.
-final class TestDelegate: PeerServerDelegate {
+/// The pull and request side of the test server: one held archive, known and ineligible
+/// vehicles, acknowledgements recorded.
+final class TestDelegate: Sendable {
     let held: HeldArchiveFile?
     let heldId: String
     let acknowledged = Mutex<[String]>([])
@@ -40,6 +42,31 @@ final class TestDelegate: PeerServerDelegate {
     }
 }
 
+/// The test server's host: pushes go to a real `Inbox` (on a real pool), the rest to a
+/// `TestDelegate`.
+struct HarnessDelegate: PeerServerDelegate {
+    let inbox: Inbox
+    let pool: BlockingPool
+    let rest: TestDelegate
+
+    var authorityCode: String { inbox.authority }
+    func hasRoom(for bytes: UInt64) throws -> Bool { try inbox.hasRoom(for: bytes) }
+    func makeUploadFile() throws(SystemError) -> IncomingFile { try inbox.makeIncomingFile() }
+    func receivePush(_ file: ReceivedFile, id: String, caller: String) async throws -> PushDecision {
+        try await inbox.receivePush(file, id: id, caller: caller, on: pool)
+    }
+    func heldArchives(for caller: String, after: String?, limit: Int) async throws -> PeerProtocol.ArchiveList {
+        try await rest.heldArchives(for: caller, after: after, limit: limit)
+    }
+    func heldArchive(id: String) async throws -> HeldArchiveFile? { try await rest.heldArchive(id: id) }
+    func acknowledge(id: String, receipt: [UInt8], from caller: String) async throws -> AcknowledgeOutcome {
+        try await rest.acknowledge(id: id, receipt: receipt, from: caller)
+    }
+    func requestArchive(_ request: PeerProtocol.ArchiveRequest, from caller: String) async throws -> ArchiveRequestOutcome {
+        try await rest.requestArchive(request, from: caller)
+    }
+}
+
 /// A `PeerServer` for authority 430100 running in this process on 127.0.0.1, port 0, with its
 /// inbox under `dir`; `certificate` names the PKI certificate it serves (`430100-rsa` for RSA).
 struct RunningServer {
@@ -48,21 +75,23 @@ struct RunningServer {
     let task: Task<Void, any Error>
 
     static func start(in dir: TempDir, maxArchiveBytes: UInt64 = 64 << 20, maxUploads: Int = 8,
-                      delegate: any PeerServerDelegate = TestDelegate(held: nil, heldId: ""), trust: CurrentTrust? = nil,
+                      delegate: TestDelegate = TestDelegate(held: nil, heldId: ""), trust: CurrentTrust? = nil,
                       acceptsCaller: @escaping @Sendable (String) -> Bool = { _ in true },
-                      certificate: String = "430100") async throws -> RunningServer {
+                      certificate: String = "430100", callers: CallerLimits = .default, storage: StorageLimits = .default,
+                      inboxDirectory: URL? = nil) async throws -> RunningServer {
         let pki = TestPKI.shared
         let trust = try trust ?? pki.currentTrust()
-        let inbox = try Inbox(inboxDirectory: dir.url.appendingPathComponent("inbox"),
+        let inbox = try Inbox(inboxDirectory: inboxDirectory ?? dir.url.appendingPathComponent("inbox"),
                               quarantineDirectory: dir.url.appendingPathComponent("quarantine"),
-                              identity: try pki.identity("430100"), trust: trust)
+                              identity: try pki.identity("430100"), trust: trust, storage: storage)
         let server = try PeerServer(
             configuration: PeerServerConfiguration(certificateFile: pki.cert(certificate), keyFile: pki.key(certificate), trust: trust,
                                                    acceptsCaller: acceptsCaller,
-                                                   maxArchiveBytes: maxArchiveBytes, maxConcurrentUploads: maxUploads, retryAfterSeconds: 7),
-            inbox: inbox, delegate: delegate)
+                                                   maxArchiveBytes: maxArchiveBytes, maxConcurrentUploads: maxUploads, retryAfterSeconds: 7,
+                                                   callers: callers),
+            delegate: HarnessDelegate(inbox: inbox, pool: BlockingPool(threads: 2), rest: delegate))
         let task = Task { try await server.run() }
-        let listening = try await eventually { server.port != nil }
+        let listening = try await eventually(seconds: 30) { server.port != nil }
         try #require(listening, "the server did not start listening")
         return RunningServer(inbox: inbox, port: server.port ?? 0, task: task)
     }
@@ -77,11 +106,13 @@ struct RunningServer {
 /// Runs `body` against a started `RunningServer` and stops the server afterwards, also when
 /// `body` throws.
 func withServer<T>(in dir: TempDir, maxArchiveBytes: UInt64 = 64 << 20, maxUploads: Int = 8,
-                   delegate: any PeerServerDelegate = TestDelegate(held: nil, heldId: ""), trust: CurrentTrust? = nil,
+                   delegate: TestDelegate = TestDelegate(held: nil, heldId: ""), trust: CurrentTrust? = nil,
                    acceptsCaller: @escaping @Sendable (String) -> Bool = { _ in true }, certificate: String = "430100",
+                   callers: CallerLimits = .default, storage: StorageLimits = .default, inboxDirectory: URL? = nil,
                    _ body: (RunningServer) async throws -> T) async throws -> T {
     let server = try await RunningServer.start(in: dir, maxArchiveBytes: maxArchiveBytes, maxUploads: maxUploads, delegate: delegate,
-                                               trust: trust, acceptsCaller: acceptsCaller, certificate: certificate)
+                                               trust: trust, acceptsCaller: acceptsCaller, certificate: certificate,
+                                               callers: callers, storage: storage, inboxDirectory: inboxDirectory)
     do {
         let result = try await body(server)
         await server.stop()

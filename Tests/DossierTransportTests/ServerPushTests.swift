@@ -1,6 +1,7 @@
 import DossierArchive
-import DossierTransport
+import DossierInbox
 import DossierTestSupport
+import DossierTransport
 import Foundation
 import Testing
 
@@ -117,7 +118,7 @@ struct ServerPushTests {
             #expect(receipt.status == .rejected)
             #expect(!receipt.reasons.isEmpty)
             #expect(!dir.contents("inbox").contains("\(archive.id).dva"))
-            #expect(dir.contents("quarantine/\(archive.id)") == ["\(archive.id).dva", "reason.json", "receipt"])
+            #expect(dir.contents("quarantine/441800/\(archive.id)") == ["\(archive.id).dva", "reason.json", "receipt"])
 
             let again = try await push(archive, port: server.port, in: dir)
             #expect(again.status == 422)
@@ -140,22 +141,27 @@ struct ServerPushTests {
         }
     }
 
+    @Test func aPushWithoutContentDigestIsRefused() async throws {
+        let dir = try TempDir()
+        let archive = try makeArchive(in: dir)
+        try await withServer(in: dir) { server in
+            let answer = try await curl(port: server.port, PeerProtocol.archivePath(archive.id), ["-T", archive.path, "-H", "Expect:"], in: dir)
+            #expect(answer.status == 400)
+            #expect(answer.errorBody?.error == "digest-missing")
+            let unreadable = try await curl(port: server.port, PeerProtocol.archivePath(archive.id),
+                                            ["-T", archive.path, "-H", "Expect:", "-H", "Content-Digest: md5=:AAAA:"], in: dir)
+            #expect(unreadable.status == 400)
+            #expect(unreadable.errorBody?.error == "digest-missing")
+            #expect(server.inbox.entry(id: archive.id) == nil)
+        }
+    }
+
     @Test func uploadsBeyondTheLimitGet503WithRetryAfter() async throws {
         let dir = try TempDir()
         try await withServer(in: dir, maxUploads: 1) { server in
-            let slow = try makeArchive(in: dir, padding: 600 << 10)
             let quick = try makeArchive(in: dir)
-
-            let pki = TestPKI.shared
-            let slowUpload = Process()
-            slowUpload.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            slowUpload.arguments = ["curl", "-sS", "-o", "/dev/null", "--max-time", "30", "--limit-rate", "100k", "--cacert", pki.ca,
-                                    "--cert", pki.cert("441800"), "--key", pki.key("441800"), "-H", "Expect:", "-T", slow.path,
-                                    "https://localhost:\(server.port)\(PeerProtocol.archivePath(slow.id))"]
-            try slowUpload.run()
+            let slowUpload = try await startSlowUpload(port: server.port, in: dir)
             defer { slowUpload.terminate(); slowUpload.waitUntilExit() }
-            let started = try await eventually { !dir.contents("inbox/.incoming").isEmpty }
-            try #require(started, "the slow upload never began")
 
             let answer = try await push(quick, port: server.port, in: dir)
             #expect(answer.status == 503)

@@ -65,7 +65,26 @@ struct ServerRouteTests {
             #expect(rest.body == Array(original[offset...]))
             #expect(rest.header("Content-Range") == "bytes \(offset)-\(original.count - 1)/\(original.count)")
 
-            #expect(try await curl(port: server.port, PeerProtocol.archivePath(archive.id), ["-H", "Range: bytes=\(original.count)-"], in: dir).status == 416)
+            let closed = try await curl(port: server.port, PeerProtocol.archivePath(archive.id), ["-H", "Range: bytes=0-1023"], in: dir)
+            #expect(closed.status == 206)
+            #expect(closed.body == Array(original[0..<1024]))
+            #expect(closed.header("Content-Range") == "bytes 0-1023/\(original.count)")
+            let suffix = try await curl(port: server.port, PeerProtocol.archivePath(archive.id), ["-H", "Range: bytes=-500"], in: dir)
+            #expect(suffix.status == 206)
+            #expect(suffix.body == Array(original.suffix(500)))
+            #expect(suffix.header("Content-Range") == "bytes \(original.count - 500)-\(original.count - 1)/\(original.count)")
+            let beyondEnd = try await curl(port: server.port, PeerProtocol.archivePath(archive.id),
+                                           ["-H", "Range: bytes=\(original.count - 10)-\(original.count + 5000)"], in: dir)
+            #expect(beyondEnd.status == 206)
+            #expect(beyondEnd.body == Array(original.suffix(10)))
+            let unsatisfiable = try await curl(port: server.port, PeerProtocol.archivePath(archive.id),
+                                               ["-H", "Range: bytes=\(original.count)-"], in: dir)
+            #expect(unsatisfiable.status == 416)
+            #expect(unsatisfiable.header("Content-Range") == "bytes */\(original.count)")
+            // Forms this server does not serve are ignored: the whole archive, 200 (RFC 9110 §14.2).
+            let several = try await curl(port: server.port, PeerProtocol.archivePath(archive.id), ["-H", "Range: bytes=0-1,5-6"], in: dir)
+            #expect(several.status == 200)
+            #expect(several.body == original)
             #expect(try await curl(port: server.port, PeerProtocol.archivePath(archive.id), client: "110000", in: dir).status == 403)
             #expect(try await curl(port: server.port, PeerProtocol.archivePath("0190-unknown"), in: dir).status == 404)
 

@@ -1,5 +1,6 @@
 import DossierArchive
 import DossierModel
+import DossierSamples
 import DossierTestSupport
 import DossierTransport
 import Foundation
@@ -69,3 +70,27 @@ func push(_ archive: PackResult, port: Int, as client: String = "441800", id: St
                           ["-T", archive.path, "-H", "Content-Digest: \(digest)"] + expect + extra, in: dir)
 }
 
+/// Starts a 600 KiB push by 441800 at 50 kB/s (`curl --limit-rate`) and returns once the
+/// server has begun receiving it: an upload holding a slot and a connection for about 12 s.
+func startSlowUpload(port: Int, in dir: TempDir) async throws -> Process {
+    let pki = TestPKI.shared
+    let slow = try makeArchive(in: dir, padding: 600 << 10)
+    let upload = Process()
+    upload.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    upload.arguments = ["curl", "-sS", "-o", "/dev/null", "--max-time", "30", "--limit-rate", "50k", "--cacert", pki.ca,
+                        "--cert", pki.cert("441800"), "--key", pki.key("441800"), "-H", "Expect:", "-T", slow.path,
+                        "-H", "Content-Digest: \(PeerProtocol.contentDigest(hex: slow.sha256) ?? "")",
+                        "https://localhost:\(port)\(PeerProtocol.archivePath(slow.id))"]
+    try upload.run()
+    let started = try await eventually(seconds: 30) { !dir.contents("inbox/.incoming").isEmpty }
+    guard started else {
+        upload.terminate()
+        throw HarnessError.failed("the slow upload never began")
+    }
+    return upload
+}
+
+/// curl's `-H Content-Digest: sha-256=:…:` for the file at `path`, as every push must carry.
+func contentDigest(_ path: String) throws -> [String] {
+    ["-H", "Content-Digest: \(PeerProtocol.contentDigest(hex: try SHA256.file(path).hex) ?? "")"]
+}

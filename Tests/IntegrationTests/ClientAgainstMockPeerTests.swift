@@ -1,4 +1,5 @@
 import DossierArchive
+import DossierOutbox
 import DossierTestSupport
 import DossierTransport
 import Foundation
@@ -26,8 +27,8 @@ import Testing
                                        policy: .default, outputDirectory: temp.url)
     }
 
-    func push(_ ops: PeerOperations, _ mock: MockPeerProcess, _ packed: PackResult) async throws -> PushOutcome {
-        try await ops.push(baseURL: mock.url, peer: peer, id: packed.id, path: packed.path, size: packed.size, digest: packed.sha256)
+    func push(_ ops: PeerOperations, _ mock: MockPeerProcess, _ packed: PackResult) async -> PushResult {
+        await ops.push(baseURL: mock.url, peer: peer, id: packed.id, path: packed.path, size: packed.size, digest: packed.sha256)
     }
 
     @Test func pushRepushAndConflict() async throws {
@@ -35,14 +36,14 @@ import Testing
         let ops = try operations()
         defer { ops.client.shutdown() }
         let packed = try archive()
-        guard case let .delivered(receipt, _, again) = try await push(ops, mock, packed) else { Issue.record("not delivered"); return }
+        guard case let .delivered(receipt, _, again) = await push(ops, mock, packed) else { Issue.record("not delivered"); return }
         #expect(!again && receipt.status == .accepted && receipt.digest == packed.sha256)
-        guard case let .delivered(_, _, repeated) = try await push(ops, mock, packed) else { Issue.record("re-push not delivered"); return }
+        guard case let .delivered(_, _, repeated) = await push(ops, mock, packed) else { Issue.record("re-push not delivered"); return }
         #expect(repeated)
         // Same id, other bytes: 409, permanent.
         let other = try archive(seed: 82)
-        let conflict = try await ops.push(baseURL: mock.url, peer: peer, id: packed.id, path: other.path, size: other.size, digest: other.sha256)
-        guard case .refused(409, _) = conflict else { Issue.record("expected 409, got \(conflict)"); return }
+        let conflict = await ops.push(baseURL: mock.url, peer: peer, id: packed.id, path: other.path, size: other.size, digest: other.sha256)
+        guard case .failed(.refused(409, _), _) = conflict else { Issue.record("expected 409, got \(conflict)"); return }
         #expect(try await mock.received().count == 1)
         #expect(try await ops.health(baseURL: mock.url, peer: peer).authority == "430100")
     }
@@ -52,12 +53,15 @@ import Testing
         let ops = try operations()
         defer { ops.client.shutdown() }
         let packed = try archive()
-        let busy = try await push(ops, mock, packed)
-        guard case .retryLater(503, 7, _) = busy else { Issue.record("expected retryLater 503 after 7 s, got \(busy)"); return }
+        let busy = await push(ops, mock, packed)
+        guard case .failed(.httpStatus(503, 7), _) = busy else { Issue.record("expected retryLater 503 after 7 s, got \(busy)"); return }
         try await mock.control("POST", "/faults", json: #"{"failNext": 1, "failStatus": 403}"#)
-        let forbidden = try await push(ops, mock, packed)
-        guard case .refused(403, _) = forbidden else { Issue.record("expected refused 403, got \(forbidden)"); return }
-        #expect(!forbidden.isRetryable)
+        let forbidden = await push(ops, mock, packed)
+        guard case let .failed(outcome, _) = forbidden, case .refused(403, _) = outcome else {
+            Issue.record("expected refused 403, got \(forbidden)")
+            return
+        }
+        #expect(!outcome.isRetryable)
     }
 
     @Test func forgedReceiptsAreRefusedAsProof() async throws {
@@ -65,12 +69,18 @@ import Testing
         let ops = try operations()
         defer { ops.client.shutdown() }
         try await mock.control("POST", "/faults", json: #"{"wrongKey": 1}"#)
-        let wrongSigner = try await push(ops, mock, try archive(seed: 83))
-        guard case .badReceipt(.wrongSigner) = wrongSigner else { Issue.record("expected wrongSigner, got \(wrongSigner)"); return }
+        let wrongSigner = await push(ops, mock, try archive(seed: 83))
+        guard case let .failed(.badReceipt(signerProblem), _) = wrongSigner, signerProblem.contains("expected the destination 430100") else {
+            Issue.record("expected a receipt by the wrong signer, got \(wrongSigner)")
+            return
+        }
         try await mock.control("POST", "/faults", json: #"{"wrongDigest": 1}"#)
-        let wrongDigest = try await push(ops, mock, try archive(seed: 84))
-        guard case .badReceipt(.wrongArchive) = wrongDigest else { Issue.record("expected wrongArchive, got \(wrongDigest)"); return }
-        #expect(wrongDigest.isRetryable)
+        let wrongDigest = await push(ops, mock, try archive(seed: 84))
+        guard case let .failed(outcome, _) = wrongDigest, case let .badReceipt(problem) = outcome, problem.contains("receipt names archive") else {
+            Issue.record("expected a receipt for another digest, got \(wrongDigest)")
+            return
+        }
+        #expect(outcome.isRetryable)
     }
 
     @Test func brokenConnectionsAndSlowPeersAreRetryableTransportErrors() async throws {
@@ -83,23 +93,49 @@ import Testing
         defer { ops.client.shutdown() }
         let big = try archive(seed: 85, size: 2 << 20)
         try await mock.control("POST", "/faults", json: #"{"closeMidBody": 1}"#)
-        await #expect(throws: TransportError.self) { _ = try await push(ops, mock, big) }
-        try await mock.control("POST", "/faults", json: #"{"refuseHandshakes": 1}"#)
-        do { _ = try await push(ops, mock, big); Issue.record("handshake was not refused") } catch let error as TransportError {
-            #expect(error.isRetryable, "\(error)")
+        guard case let .failed(.network(broken), nil) = await push(ops, mock, big) else {
+            Issue.record("a connection closed mid-body was not a network failure")
+            return
         }
+        #expect(!broken.isEmpty)
+        try await mock.control("POST", "/faults", json: #"{"refuseHandshakes": 1}"#)
+        let refused = await push(ops, mock, big)
+        guard case let .failed(outcome, _) = refused else { Issue.record("handshake was not refused"); return }
+        #expect(outcome.isRetryable, "\(outcome)")
         // A held archive trickled slower than the low-speed limit is cut off as a timeout.
         let held = try archive(seed: 86, size: 1 << 20)
         try await mock.control("POST", "/held", json: #"{"path": "\#(held.path)", "destination": "441800", "id": "\#(held.id)"}"#)
         try await mock.control("POST", "/faults", json: #"{"trickle": 1, "trickleBytesPerSecond": 2000}"#)
         do {
-            try await ops.download(baseURL: mock.url, peer: peer, id: held.id, to: temp.path("trickled.dva"))
+            try await ops.download(baseURL: mock.url, peer: peer, id: held.id, to: temp.path("trickled.dva"), limit: 1 << 20)
             Issue.record("the trickle was not cut off")
         } catch let error as TransportError {
             guard case .timeout = error else { Issue.record("expected timeout, got \(error)"); return }
         }
         // After the faults, the same client still delivers.
-        guard case .delivered = try await push(ops, mock, big) else { Issue.record("no delivery after faults"); return }
+        guard case .delivered = await push(ops, mock, big) else { Issue.record("no delivery after faults"); return }
+    }
+
+    /// The write callback aborts the transfer before the file passes its limit, whatever the
+    /// peer sends (here 1 MiB, listed as 1,000 bytes).
+    @Test func aDownloadStopsAtItsLimit() async throws {
+        let mock = try await MockPeerProcess.launch(in: temp)
+        let ops = try operations()
+        defer { ops.client.shutdown() }
+        let held = try archive(seed: 88, size: 1 << 20)
+        try await mock.control("POST", "/held", json: #"{"path": "\#(held.path)", "destination": "441800", "id": "\#(held.id)", "listedSize": 1000}"#)
+        let listed = try await ops.list(baseURL: mock.url, peer: peer, after: nil, limit: 10)
+        #expect(listed.archives.map(\.size) == [1000])
+        let target = temp.path("limited.dva")
+        do {
+            try await ops.download(baseURL: mock.url, peer: peer, id: held.id, to: target, limit: 1000)
+            Issue.record("the download was not stopped")
+        } catch let error as TransportError {
+            #expect(error == .responseTooLarge(url: mock.url + PeerProtocol.archivePath(held.id), limit: 1000), "\(error)")
+            #expect(!error.outcome.isRetryable)
+        }
+        let kept = (try FileManager.default.attributesOfItem(atPath: target)[.size] as? NSNumber)?.intValue ?? -1
+        #expect(kept >= 0 && kept <= 1000, "\(kept) bytes kept")
     }
 
     @Test func pullListDownloadWithResumeAndRequest() async throws {
@@ -114,7 +150,7 @@ import Testing
         let target = temp.path("pulled.dva")
         let whole = try Data(contentsOf: URL(fileURLWithPath: held.path))
         try whole.prefix(100_000).write(to: URL(fileURLWithPath: target))
-        try await ops.download(baseURL: mock.url, peer: peer, id: held.id, to: target)
+        try await ops.download(baseURL: mock.url, peer: peer, id: held.id, to: target, limit: UInt64(whole.count))
         #expect(try Data(contentsOf: URL(fileURLWithPath: target)) == whole)
         #expect(try await mock.log().contains { $0.status == 206 })
 

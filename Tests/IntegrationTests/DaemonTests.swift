@@ -1,3 +1,4 @@
+import DossierAdmin
 import DossierTestSupport
 import Foundation
 import Testing
@@ -41,17 +42,14 @@ import Testing
         try await node.start()
         let sample = try SampleDossier.make(in: temp, seed: 11)
 
-        let status = try node.ctl(["status", "--json"])
-        #expect(status.status == 0, "\(status.stderr)")
-        let statusJSON = try #require(try JSONSerialization.jsonObject(with: Data(status.stdout.utf8)) as? [String: Any])
-        for key in ["version", "upSince", "authority", "queue", "queueByPeer", "peers", "inbox", "lastErrors", "listen"] {
-            #expect(statusJSON[key] != nil, "status --json lacks \(key)")
-        }
+        let status = try node.ctl(AdminProtocol.Status.self, ["status"])
+        #expect(status.authority == "441800")
+        #expect(status.peers.map(\.code) == ["430100"])
+        #expect(status.inbox.accepted == 0 && status.inbox.rejected == 0)
+        #expect(!status.listen.isEmpty)
         #expect(try node.ctl(["status"]).stdout.contains("441800"))
 
-        let submitted = try node.ctl(["submit", sample.dir.path, "--to", "430100", "--json"])
-        #expect(submitted.status == 0, "\(submitted.stderr)")
-        let id = try #require((try JSONSerialization.jsonObject(with: Data(submitted.stdout.utf8)) as? [String: Any])?["id"] as? String)
+        let id = try node.ctl(AdminProtocol.Submitted.self, ["submit", sample.dir.path, "--to", "430100"]).id
 
         // The peer is down: the archive is deferred with the connection error, not lost.
         let lines = try await node.waitForQueue { $0.contains { $0["id"] as? String == id && $0["state"] as? String == "deferred" } }
@@ -66,17 +64,13 @@ import Testing
         #expect(try node.ctl(["queue", "--peer", "440100"]).stdout.contains("empty"))
         #expect(try node.ctl(["queue", "--state", "nonsense"]).status == 1)
 
-        let show = try node.ctl(["show", id, "--json"])
-        #expect(show.status == 0)
-        let detail = try #require(try JSONSerialization.jsonObject(with: Data(show.stdout.utf8)) as? [String: Any])
-        #expect((detail["history"] as? [Any])?.count ?? 0 >= 2)
+        let detail = try node.ctl(AdminProtocol.EntryDetail.self, ["show", id])
+        #expect(detail.entry.id == id)
+        #expect(detail.history.count >= 2)
         #expect(try node.ctl(["show", "no-such-id"]).status == 1)
 
-        let peers = try node.ctl(["peers", "--json"])
-        #expect(peers.status == 0)
-        #expect(peers.stdout.contains("430100"))
-        #expect(try node.ctl(["inbox", "--json"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "[\n\n]" ||
-                (try node.ctl(["inbox", "--json"]).stdout.contains("[")))
+        #expect(try node.ctl([AdminProtocol.PeerStatus].self, ["peers"]).map(\.code) == ["430100"])
+        #expect(try node.ctl([AdminProtocol.InboxLine].self, ["inbox"]).isEmpty)
 
         // Cancel, then nothing is left to retry.
         // A cancel that meets the entry mid-attempt (sending) is refused; the next one lands.
@@ -104,6 +98,36 @@ import Testing
         for name in ["dossierd_queue_depth", "dossierd_journal_syncs", "dossierd_transfers_total"] {
             #expect(metrics.stdout.contains(name), "/metrics lacks \(name)")
         }
+        #expect(try await node.stop() == 0)
+    }
+
+    /// `mode = "pull"` means the peer fetches from us (it cannot be reached); only a peer with
+    /// `poll = true` is asked for archives. Each configured peer gets its intake folder, also
+    /// one added by a reload.
+    @Test func pollsOnlyPeersThatHoldArchivesAndMakesIntakeFolders() async throws {
+        let holding = try await MockPeerProcess.launch(in: temp)
+        let unreachable = try await MockPeerProcess.launch(in: temp)
+        let node = try DaemonProcess(code: "441800", in: temp.url, pki: pki, peers: [
+            .init(code: "430100", url: holding.url, poll: true), .init(code: "110000", url: unreachable.url, mode: "pull"),
+        ])
+        try await node.start()
+        var polled = false
+        for _ in 0..<100 where !polled {
+            polled = try await holding.log().contains { $0.method == "GET" && $0.path.hasPrefix("/v1/archives") }
+            if !polled { try await Task.sleep(for: .milliseconds(200)) }
+        }
+        #expect(polled, "the peer with poll = true was never asked for archives")
+        #expect(try await unreachable.log().allSatisfy { !$0.path.hasPrefix("/v1/archives") }, "a pull-mode peer was polled")
+        for code in ["430100", "110000"] {
+            #expect(FileManager.default.fileExists(atPath: node.state.appendingPathComponent("intake/\(code)").path))
+        }
+
+        try node.writeConfig(pki: pki, peers: [.init(code: "430100", url: holding.url, poll: true), .init(code: "440100", url: unreachable.url)])
+        kill(node.process.processIdentifier, SIGHUP)
+        let made = try await eventually(seconds: 10) {
+            FileManager.default.fileExists(atPath: node.state.appendingPathComponent("intake/440100").path)
+        }
+        #expect(made, "a peer added by a reload got no intake folder")
         #expect(try await node.stop() == 0)
     }
 

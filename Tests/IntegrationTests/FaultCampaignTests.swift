@@ -23,9 +23,10 @@ import Testing
         let started = Date()
         let mock = try await MockPeerProcess.launch(in: temp, ["--fail-rate", "0.3", "--seed", "\(Int.random(in: 1...1_000_000))",
                                                                "--wrong-key-cert", pki.cert("441800"), "--wrong-key-key", pki.key("441800")])
-        // 440100 points at the same mock, which is not 440100: its answer (403) is permanent.
+        // 440100 refuses every push with 403: a permanent answer, so its archive goes dead.
+        let refusing = try await MockPeerProcess.launch(in: temp, ["--fail-next", "1000000", "--fail-status", "403"], certificate: "440100")
         let origin = try DaemonProcess(code: "441800", in: temp.url, pki: pki, peers: [
-            .init(code: "430100", url: mock.url), .init(code: "440100", url: mock.url),
+            .init(code: "430100", url: mock.url), .init(code: "440100", url: refusing.url),
         ], extra: "")
         try await origin.start()
 

@@ -1,4 +1,5 @@
 import DossierArchive
+import DossierOutbox
 import DossierTestSupport
 import DossierTransport
 import Foundation
@@ -52,17 +53,17 @@ import Testing
             let path = temp.path("hostile-\(hostile.id).dva")
             try hostile.bytes.write(to: URL(fileURLWithPath: path))
             let digest = SHA256.hex(of: [UInt8](hostile.bytes))
-            let outcome = try await operations.push(baseURL: try destination.url, peer: PeerIdentity(code: "430100"), id: hostile.id, path: path,
-                                                    size: UInt64(hostile.bytes.count), digest: digest)
-            guard case let .rejected(receipt, signed, detail) = outcome else {
-                Issue.record("\(hostile.name): expected a rejection, got \(outcome)")
+            let result = await operations.push(baseURL: try destination.url, peer: PeerIdentity(code: "430100"), id: hostile.id, path: path,
+                                               size: UInt64(hostile.bytes.count), digest: digest)
+            guard case let .failed(outcome, rejection?) = result, case let .rejected(detail) = outcome else {
+                Issue.record("\(hostile.name): expected a rejection, got \(result)")
                 continue
             }
             #expect(!outcome.isRetryable)
-            #expect(signed != nil, "\(hostile.name): the rejection receipt did not verify")
-            #expect(receipt?.status == .rejected)
-            #expect(receipt?.reasons.contains { $0.code == hostile.reason } == true, "\(hostile.name): \(detail)")
-            let quarantined = destination.state.appendingPathComponent("quarantine/\(hostile.id)")
+            #expect(rejection.signed != nil, "\(hostile.name): the rejection receipt did not verify")
+            #expect(rejection.receipt?.status == .rejected)
+            #expect(rejection.receipt?.reasons.contains { $0.code == hostile.reason } == true, "\(hostile.name): \(detail)")
+            let quarantined = destination.state.appendingPathComponent("quarantine/441800/\(hostile.id)")
             #expect(FileManager.default.fileExists(atPath: quarantined.appendingPathComponent("reason.json").path), "\(hostile.name)")
             #expect(!FileManager.default.fileExists(atPath: destination.state.appendingPathComponent("inbox/\(hostile.id).dva").path))
         }
@@ -70,5 +71,107 @@ import Testing
         let lines = (try JSONSerialization.jsonObject(with: Data(inbox.stdout.utf8)) as? [[String: Any]]) ?? []
         #expect(!lines.contains { $0["status"] as? String == "accepted" })
         _ = try await destination.stop()
+    }
+
+    /// The issue's lying pull peers: 430100 lists an archive as 1,000 bytes and serves 1 MiB;
+    /// 110000's list cursor never moves. The download stops at the listed size (nothing of it is
+    /// kept or quarantined), and 110000's poll ends when its cursor repeats, every round.
+    @Test func pullPeersLyingAboutSizeOrCursorAreNotBelieved() async throws {
+        let lying = try await MockPeerProcess.launch(in: temp)
+        let sample = try SampleDossier.make(in: temp, seed: 95, documents: 4, documentSize: 256 << 10, origin: "430100", destination: "441800")
+        let packed = try DossierPackager.pack(dossierDirectory: sample.dir, destination: "441800", identity: pki.identity("430100"),
+                                             policy: .default, outputDirectory: temp.url)
+        #expect(try await lying.control("POST", "/held", json: #"{"path": "\#(packed.path)", "destination": "441800", "listedSize": 1000}"#).status == 201)
+        let stuckDir = try TempDir()
+        let stuck = try await MockPeerProcess.launch(in: stuckDir, certificate: "110000")
+        #expect(try await stuck.control("POST", "/listing", json: #"{"mode": "stuck"}"#).status == 204)
+        let puller = try DaemonProcess(code: "441800", in: temp.url, pki: pki,
+                                       peers: [.init(code: "430100", url: lying.url, poll: true), .init(code: "110000", url: stuck.url, poll: true)])
+        try await puller.start()
+        try await Task.sleep(for: .seconds(3))
+        // Counted once the puller has stopped, so both logs cover the same rounds.
+        _ = try await puller.stop()
+        let rounds = try await lying.log().filter { $0.path == "/v1/archives" }.count
+        let stuckLists = try await stuck.log().filter { $0.path == "/v1/archives" }.count
+        #expect(rounds >= 2)
+        // Two list calls a round: the second gives the cursor again.
+        #expect(stuckLists >= 2 && stuckLists <= 2 * rounds + 2, "\(stuckLists) list calls in \(rounds) rounds")
+        #expect(puller.log.contains("gave cursor stuck again"), "\(puller.log.suffix(2000))")
+        #expect(puller.log.contains("answer larger than 1000 bytes"), "\(puller.log.suffix(2000))")
+        let pulls = puller.state.appendingPathComponent("tmp/pulls")
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: pulls.path)) ?? [] {
+            let size = (try FileManager.default.attributesOfItem(atPath: pulls.appendingPathComponent(name).path)[.size] as? NSNumber)?.intValue
+            #expect((size ?? 0) <= 1000, "\(name): \(size ?? 0) bytes")
+        }
+        #expect(((try? FileManager.default.contentsOfDirectory(atPath: puller.state.appendingPathComponent("quarantine").path)) ?? []).isEmpty)
+        _ = try await lying.stop()
+        _ = try await stuck.stop()
+    }
+
+    /// Pull peers are served a page each in turn: one whose list never ends (a fresh cursor
+    /// every page) does not keep another's archive from being pulled, and its poll ends at
+    /// `pull_max_pages`.
+    @Test func anEndlessPullPeerDoesNotStarveTheOthers() async throws {
+        let endless = try await MockPeerProcess.launch(in: temp)
+        #expect(try await endless.control("POST", "/listing", json: #"{"mode": "endless"}"#).status == 204)
+        let otherDir = try TempDir()
+        let honest = try await MockPeerProcess.launch(in: otherDir, certificate: "110000")
+        let sample = try SampleDossier.make(in: temp, seed: 96, origin: "110000", destination: "441800")
+        let packed = try DossierPackager.pack(dossierDirectory: sample.dir, destination: "441800", identity: pki.identity("110000"),
+                                             policy: .default, outputDirectory: temp.url)
+        #expect(try await honest.control("POST", "/held", json: #"{"path": "\#(packed.path)", "destination": "441800"}"#).status == 201)
+        let puller = try DaemonProcess(code: "441800", in: temp.url, pki: pki,
+                                       peers: [.init(code: "430100", url: endless.url, poll: true),
+                                               .init(code: "110000", url: honest.url, poll: true)],
+                                       extra: "[limits]\npull_max_pages = 5")
+        try await puller.start()
+        let pulled = try await eventually(seconds: 20) {
+            FileManager.default.fileExists(atPath: puller.state.appendingPathComponent("inbox/\(packed.id).json").path)
+        }
+        #expect(pulled, "\(puller.log.suffix(3000))")
+        let cutOff = try await eventually(seconds: 20) { puller.log.contains("pull_max_pages") }
+        #expect(cutOff, "\(puller.log.suffix(2000))")
+        let lists = try await endless.log().filter { $0.path == "/v1/archives" }.count
+        _ = try await puller.stop()
+        #expect(lists >= 5, "\(lists) list calls")
+        _ = try await endless.stop()
+        _ = try await honest.stop()
+    }
+
+    /// The issue's 30 identical requests: while the archive made for the first is open, every
+    /// request of the same caller, VIN and plate gets the same ids, and one archive is made —
+    /// also after a restart.
+    @Test func identicalRequestsGetTheSameArchive() async throws {
+        let origin = try DaemonProcess(code: "441800", in: temp.url, pki: pki, peers: [.init(code: "430100", url: "https://127.0.0.1:1")])
+        let sample = try SampleDossier.make(in: temp, seed: 97)
+        let registry = origin.state.appendingPathComponent("registry")
+        try FileManager.default.createDirectory(at: registry, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(at: sample.dir, to: registry.appendingPathComponent(sample.vin))
+        try await origin.start()
+        let body = temp.path("request.json")
+        try Data(#"{"vin": "\#(sample.vin)", "plate": "\#(sample.plate)"}"#.utf8).write(to: URL(fileURLWithPath: body))
+        let config = temp.url.appendingPathComponent("requests.conf")
+        try (0..<10).map { _ in "url = \"\(try origin.url)/v1/requests\"\n" }.joined().write(to: config, atomically: true, encoding: .utf8)
+        let asked = try run("curl", ["-sS", "--parallel", "--parallel-max", "10", "--cert", pki.cert("430100"), "--key", pki.key("430100"),
+                                     "--cacert", pki.ca, "-H", "Content-Type: application/json", "--data", "@\(body)", "-K", config.path])
+        // The ten JSON answers follow each other on stdout.
+        let answers = asked.stdout.replacingOccurrences(of: "}{", with: "}\n{").split(separator: "\n").compactMap {
+            try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+        }
+        #expect(answers.count == 10, "\(asked.stdout) \(asked.stderr)")
+        let ids = Set(answers.compactMap { $0["archiveId"] as? String })
+        #expect(ids.count == 1, "\(ids)")
+        #expect(Set(answers.compactMap { $0["requestId"] as? String }) == ids)
+        let queue = try await origin.waitForQueue { !$0.isEmpty }
+        #expect(queue.count == 1, "\(queue)")
+
+        _ = try await origin.stop()
+        try await origin.start()
+        let again = try run("curl", ["-sS", "--cert", pki.cert("430100"), "--key", pki.key("430100"), "--cacert", pki.ca,
+                                     "-H", "Content-Type: application/json", "--data", "@\(body)", "\(try origin.url)/v1/requests"])
+        let id = (try? JSONSerialization.jsonObject(with: Data(again.stdout.utf8)) as? [String: Any])?["archiveId"] as? String
+        #expect(id.map { ids.contains($0) } == true, "\(again.stdout)")
+        #expect(try await origin.waitForQueue { !$0.isEmpty }.count == 1)
+        _ = try await origin.stop()
     }
 }

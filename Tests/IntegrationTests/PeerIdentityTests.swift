@@ -4,7 +4,7 @@ import DossierTransport
 import Foundation
 import Testing
 
-/// Outbound pinning and revocation (DESIGN.md §8) with real processes: a server holding a
+/// Outbound pinning and revocation (docs/protocol.md, Identity) with real processes: a server holding a
 /// CA-valid certificate of another authority, placed where a peer is configured, gets no byte
 /// of an archive, and the transfer stays retryable.
 @Suite(.serialized) struct PeerIdentityTests {
@@ -53,21 +53,20 @@ import Testing
         #expect(try await operations.health(baseURL: mock.url, peer: PeerIdentity(code: "430100")).authority == "430100")
         // … which must not carry a request meant for another authority at the same address.
         let packed = try archive(seed: 302)
-        do {
-            _ = try await operations.push(baseURL: mock.url, peer: PeerIdentity(code: "440100"), id: packed.id, path: packed.path,
-                                          size: packed.size, digest: packed.sha256)
-            Issue.record("a push to 440100 went to 430100")
-        } catch let error as TransportError {
-            guard case let .peerIdentity(_, expected, presented) = error else { Issue.record("expected peer-identity, got \(error)"); return }
-            #expect(expected == "440100" && presented == "430100")
-            #expect(error.isRetryable)
+        let pushed = await operations.push(baseURL: mock.url, peer: PeerIdentity(code: "440100"), id: packed.id, path: packed.path,
+                                           size: packed.size, digest: packed.sha256)
+        guard case let .failed(outcome, nil) = pushed, case let .tls(detail) = outcome else {
+            Issue.record("expected a peer-identity failure, got \(pushed)")
+            return
         }
+        #expect(detail.contains("peer-identity") && detail.contains("440100") && detail.contains("430100"), "\(detail)")
+        #expect(outcome.isRetryable)
         for call in ["list", "download", "acknowledge", "request"] {
             let wrong = PeerIdentity(code: "440100")
             await #expect(throws: TransportError.self, "\(call)") {
                 switch call {
                 case "list": _ = try await operations.list(baseURL: mock.url, peer: wrong, after: nil, limit: 1)
-                case "download": try await operations.download(baseURL: mock.url, peer: wrong, id: packed.id, to: temp.path("x.dva"))
+                case "download": try await operations.download(baseURL: mock.url, peer: wrong, id: packed.id, to: temp.path("x.dva"), limit: packed.size)
                 case "acknowledge": try await operations.acknowledge(baseURL: mock.url, peer: wrong, id: packed.id, signedReceipt: [1])
                 default: _ = try await operations.requestArchive(baseURL: mock.url, peer: wrong, .init(vin: "V", plate: "P"))
                 }

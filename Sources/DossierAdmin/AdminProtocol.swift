@@ -1,0 +1,203 @@
+import Foundation
+
+/// The JSON bodies of the admin API (HTTP on the unix socket), shared by the daemon and
+/// `dossierctl` (a Foundation-only module, so the CLI links nothing of the daemon). Paths: `GET /status`, `GET /queue?state=&peer=`, `GET /entries/{id}`,
+/// `POST /entries/{id}/retry`, `POST /entries/{id}/cancel`, `POST /retry-dead`, `GET /peers`,
+/// `POST /submit`, `POST /request`, `GET /inbox?since=`, `GET /metrics` (Prometheus text).
+public enum AdminProtocol {
+    public struct Status: Codable, Sendable {
+        public var version: String
+        public var upSince: Date
+        public var authority: String
+        public var authorityName: String
+        public var listen: String
+        public var queue: [String: Int]
+        public var queueByPeer: [String: [String: Int]]
+        public var oldestWaitingSeconds: Double?
+        public var peers: [PeerStatus]
+        public var inbox: InboxCounts
+        public var lastErrors: [ErrorLine]
+
+        public init(version: String, upSince: Date, authority: String, authorityName: String, listen: String, queue: [String: Int], queueByPeer: [String: [String: Int]], oldestWaitingSeconds: Double?, peers: [PeerStatus], inbox: InboxCounts, lastErrors: [ErrorLine]) {
+            self.version = version
+            self.upSince = upSince
+            self.authority = authority
+            self.authorityName = authorityName
+            self.listen = listen
+            self.queue = queue
+            self.queueByPeer = queueByPeer
+            self.oldestWaitingSeconds = oldestWaitingSeconds
+            self.peers = peers
+            self.inbox = inbox
+            self.lastErrors = lastErrors
+        }
+    }
+
+    public struct InboxCounts: Codable, Sendable {
+        public var accepted: Int
+        public var rejected: Int
+
+        public init(accepted: Int, rejected: Int) {
+            self.accepted = accepted
+            self.rejected = rejected
+        }
+    }
+
+    public struct ErrorLine: Codable, Sendable {
+        public var at: Date
+        public var id: String?
+        public var peer: String?
+        public var error: String
+
+        public init(at: Date, id: String?, peer: String?, error: String) {
+            self.at = at
+            self.id = id
+            self.peer = peer
+            self.error = error
+        }
+    }
+
+    public struct PeerStatus: Codable, Sendable {
+        public var code: String
+        public var name: String
+        public var url: String
+        public var mode: String
+        public var circuitOpen: Bool
+        public var inFlight: Int
+        public var queued: Int
+        public var lastSuccess: Date?
+        public var lastError: String?
+
+        public init(code: String, name: String, url: String, mode: String, circuitOpen: Bool, inFlight: Int, queued: Int, lastSuccess: Date?, lastError: String?) {
+            self.code = code
+            self.name = name
+            self.url = url
+            self.mode = mode
+            self.circuitOpen = circuitOpen
+            self.inFlight = inFlight
+            self.queued = queued
+            self.lastSuccess = lastSuccess
+            self.lastError = lastError
+        }
+    }
+
+    public struct QueueLine: Codable, Sendable {
+        public var id: String
+        public var destination: String
+        public var state: String
+        public var size: UInt64
+        public var createdAt: Date
+        public var attempts: Int
+        public var nextAttemptAt: Date?
+        public var lastError: String?
+
+        public init(id: String, destination: String, state: String, size: UInt64, createdAt: Date, attempts: Int, nextAttemptAt: Date?, lastError: String?) {
+            self.id = id
+            self.destination = destination
+            self.state = state
+            self.size = size
+            self.createdAt = createdAt
+            self.attempts = attempts
+            self.nextAttemptAt = nextAttemptAt
+            self.lastError = lastError
+        }
+    }
+
+    public struct Transition: Codable, Sendable {
+        public var at: Date
+        public var state: String
+        public var outcome: String?
+
+        public init(at: Date, state: String, outcome: String?) {
+            self.at = at
+            self.state = state
+            self.outcome = outcome
+        }
+    }
+
+    public struct EntryDetail: Codable, Sendable {
+        public var entry: QueueLine
+        public var digest: String
+        public var archivePath: String
+        public var history: [Transition]
+        public var receiptPath: String?
+        /// The receipt's JSON, when delivered.
+        public var receipt: String?
+
+        public init(entry: QueueLine, digest: String, archivePath: String, history: [Transition], receiptPath: String?, receipt: String?) {
+            self.entry = entry
+            self.digest = digest
+            self.archivePath = archivePath
+            self.history = history
+            self.receiptPath = receiptPath
+            self.receipt = receipt
+        }
+    }
+
+    public struct Submit: Codable, Sendable {
+        public var directory: String
+        public var destination: String
+        public init(directory: String, destination: String) { self.directory = directory; self.destination = destination }
+    }
+
+    /// `POST /request`: ask peer `peer` (the origin) for a vehicle's archive.
+    public struct RequestArchive: Codable, Sendable {
+        public var peer: String
+        public var vin: String
+        public var plate: String
+        public init(peer: String, vin: String, plate: String) { self.peer = peer; self.vin = vin; self.plate = plate }
+    }
+
+    /// The origin's answer to a forwarded request.
+    public struct RequestAccepted: Codable, Sendable {
+        public var requestId: String
+        /// The archive the origin will send, once it knows.
+        public var archiveId: String?
+        public init(requestId: String, archiveId: String?) { self.requestId = requestId; self.archiveId = archiveId }
+    }
+
+    public struct Submitted: Codable, Sendable {
+        public var id: String
+        public var size: UInt64
+        public var sha256: String
+
+        public init(id: String, size: UInt64, sha256: String) {
+            self.id = id
+            self.size = size
+            self.sha256 = sha256
+        }
+    }
+
+    public struct Retried: Codable, Sendable {
+        public var ids: [String]
+
+        public init(ids: [String]) {
+            self.ids = ids
+        }
+    }
+
+    public struct InboxLine: Codable, Sendable {
+        public var id: String
+        public var origin: String
+        public var status: String
+        public var digest: String
+        public var size: UInt64
+        public var receivedAt: Date
+
+        public init(id: String, origin: String, status: String, digest: String, size: UInt64, receivedAt: Date) {
+            self.id = id
+            self.origin = origin
+            self.status = status
+            self.digest = digest
+            self.size = size
+            self.receivedAt = receivedAt
+        }
+    }
+
+    /// Every error answer: what went wrong, and a problem list when a dossier was refused.
+    public struct Failure: Codable, Sendable, Error {
+        public var error: String
+        public var problems: [String]?
+        public init(error: String, problems: [String]? = nil) { self.error = error; self.problems = problems }
+    }
+}

@@ -1,0 +1,481 @@
+import DossierSystem
+import Foundation
+import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// An authority's custody log: an append-only RFC 9162 Merkle log of `CustodyEvent`s in
+/// `custody.log`, with signed checkpoints in `checkpoints.log` beside it
+/// (docs/custody-log.md).
+///
+/// **Durability.** `append` returns only once the entry is written and `fdatasync`ed; entries
+/// appended concurrently share one write and one `fdatasync` (group commit). A checkpoint is
+/// returned only once it is durable too, and only ever covers durable entries.
+///
+/// **Thread-safety.** Any number of tasks may append, checkpoint and ask for proofs at once.
+/// Entries are stored in the order their `append` calls took their index. Blocking I/O runs on a
+/// writer thread of the log's own, never on the cooperative pool.
+///
+/// **Failures.** After a failed write or sync every later call throws `CustodyError.failed`;
+/// reopen to continue from what is durable. One process at a time may have a directory open.
+///
+/// **Memory.** One 32-byte leaf hash per entry is kept (32 MB for a million entries).
+public final class CustodyLog: Sendable {
+    /// When checkpoints are made by `runCheckpoints`.
+    public struct Policy: Sendable {
+        /// A checkpoint once this many entries are not covered by the latest one.
+        public var everyEvents: UInt64
+        /// A checkpoint this often when any entry is not covered.
+        public var interval: Duration
+
+        /// Defaults: every 1,000 entries or 10 minutes.
+        public init(everyEvents: UInt64 = 1000, interval: Duration = .seconds(600)) {
+            self.everyEvents = max(1, everyEvents)
+            self.interval = interval
+        }
+    }
+
+    /// The log's folder under the daemon's state directory.
+    public static let stateSubdirectory = "custody"
+
+    private typealias Reply<T> = CheckedContinuation<Result<T, CustodyError>, Never>
+
+    private struct PendingEntry {
+        var record: [UInt8]
+        var leafHash: TreeHash
+        var index: UInt64
+        var reply: Reply<UInt64>
+    }
+
+    private struct PendingCheckpoint {
+        var signed: SignedCheckpoint
+        var reply: Reply<SignedCheckpoint>
+    }
+
+    private struct State {
+        /// The index the next `append` gets.
+        var nextIndex: UInt64
+        var entries: [PendingEntry] = []
+        var checkpoints: [PendingCheckpoint] = []
+        /// A writer thread is running; it exits when nothing is pending.
+        var writing = false
+        /// Where the next record of each file goes.
+        var logEnd: Int
+        var checkpointsEnd: Int
+        /// Durable entries' leaf hashes, for proofs.
+        var leafHashes: [TreeHash]
+        /// The same leaves, for the root at the current size.
+        var frontier: MerkleFrontier
+        var latest: SignedCheckpoint?
+        var failure: SystemError?
+        var closed = false
+        var filesOpen = true
+        var idleWaiters: [CheckedContinuation<Void, Never>] = []
+        var checkpointLoopStarted = false
+    }
+
+    /// Why `runCheckpoints` woke up.
+    private enum Wake { case threshold, interval }
+
+    private let state: Mutex<State>
+    /// `fdatasync` calls that made entries durable, for metrics and to see the batching.
+    private let entrySyncs = Atomic<Int>(0)
+    private let logFD: Int32
+    private let checkpointsFD: Int32
+    private let logPath: String
+    private let checkpointsPath: String
+    private let signer: (any CheckpointSigner)?
+    private let policy: Policy
+    private let wakes: AsyncStream<Wake>
+    private let wake: AsyncStream<Wake>.Continuation
+
+    /// Opens (creating if needed) the log in `directory`.
+    ///
+    /// Reads both files whole, recomputing every leaf hash and every checkpoint's root. A torn
+    /// tail (a record a crash cut short, never acknowledged) is cut off and returned; any other
+    /// unreadable record, a checkpoint whose root does not match, or a checkpoint covering
+    /// entries the log does not hold is damage: the log is not opened and no file is changed.
+    /// Signatures are not checked here (`CustodyContents.firstProblem(trust:)` does).
+    /// - Parameters:
+    ///   - signer: signs checkpoints; without one the log makes none.
+    ///   - policy: when `runCheckpoints` makes them.
+    /// - Throws: `CustodyError.damaged` with the entry or checkpoint index, `.locked` when
+    ///   another process has the directory open, `.system` for file errors.
+    public static func open(
+        directory: String, signer: (any CheckpointSigner)? = nil, policy: Policy = Policy()
+    ) throws(CustodyError) -> (CustodyLog, droppedTails: [TornTail]) {
+        do { try FileIO.makeDirectory(directory, mode: 0o700) } catch { throw .system(error) }
+        let logPath = directory + "/" + CustodyContents.logFileName
+        let checkpointsPath = directory + "/" + CustodyContents.checkpointsFileName
+        let logFD = try openFile(logPath)
+        var checkpointsFD: Int32 = -1
+        do throws(CustodyError) {
+            // The lock lives on the log's own descriptor: the kernel drops it when the process
+            // dies, so a crash never leaves a stale lock.
+            guard flock(logFD, LOCK_EX | LOCK_NB) == 0 else {
+                throw errno == EWOULDBLOCK ? .locked(path: directory) : .system(.last(.lock, path: logPath))
+            }
+            checkpointsFD = try openFile(checkpointsPath)
+            try system(FileIO.syncDirectory(directory))
+            let contents = try CustodyContents.read(directory: directory)
+            if let problem = contents.firstProblem(trust: nil) { throw .damaged(problem) }
+            let logEnd = try prepare(logFD, logPath, end: contents.entriesExtent.end, magic: RecordFile.entriesMagic)
+            let checkpointsEnd = try prepare(
+                checkpointsFD, checkpointsPath, end: contents.checkpointsExtent.end, magic: RecordFile.checkpointsMagic)
+            var frontier = MerkleFrontier()
+            contents.leafHashes.forEach { frontier.append($0) }
+            let state = State(
+                nextIndex: frontier.size, logEnd: logEnd, checkpointsEnd: checkpointsEnd,
+                leafHashes: contents.leafHashes, frontier: frontier, latest: contents.latestCheckpoint)
+            let log = CustodyLog(
+                state: state, logFD: logFD, checkpointsFD: checkpointsFD, logPath: logPath,
+                checkpointsPath: checkpointsPath, signer: signer, policy: policy)
+            return (log, contents.tornTails)
+        } catch {
+            Glibc.close(logFD)
+            if checkpointsFD >= 0 { Glibc.close(checkpointsFD) }
+            throw error
+        }
+    }
+
+    private init(
+        state: State, logFD: Int32, checkpointsFD: Int32, logPath: String, checkpointsPath: String,
+        signer: (any CheckpointSigner)?, policy: Policy
+    ) {
+        self.state = Mutex(state)
+        self.logFD = logFD
+        self.checkpointsFD = checkpointsFD
+        self.logPath = logPath
+        self.checkpointsPath = checkpointsPath
+        self.signer = signer
+        self.policy = policy
+        (wakes, wake) = AsyncStream.makeStream(of: Wake.self, bufferingPolicy: .bufferingNewest(1))
+    }
+
+    deinit {
+        // A log dropped without `close()`: nothing is pending (a writer thread holds the log
+        // while it works), so only the descriptors are left to release.
+        if state.withLock({ $0.filesOpen }) {
+            Glibc.close(logFD)
+            Glibc.close(checkpointsFD)
+        }
+        wake.finish()
+    }
+
+    private static func openFile(_ path: String) throws(CustodyError) -> Int32 {
+        let fd = Glibc.open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw .system(.last(.open, path: path)) }
+        return fd
+    }
+
+    /// Makes the file end at `end` (cutting a torn tail) or, when not even its magic is whole,
+    /// start it afresh; durably. Returns where the next record goes.
+    private static func prepare(_ fd: Int32, _ path: String, end: Int, magic: [UInt8]) throws(CustodyError) -> Int {
+        var st = stat()
+        guard fstat(fd, &st) == 0 else { throw .system(.last(.stat, path: path)) }
+        let keep = end >= magic.count ? end : 0
+        if keep > 0 && Int(st.st_size) == keep { return keep }
+        guard ftruncate(fd, off_t(keep)) == 0 else { throw .system(.last(.truncate, path: path)) }
+        if keep == 0 { try system(FileIO.writeAll(fd: fd, magic, at: 0, path: path)) }
+        guard fsync(fd) == 0 else { throw .system(.last(.fsync, path: path)) }
+        return max(keep, magic.count)
+    }
+
+    // MARK: Appending
+
+    /// Appends `event` and returns its leaf index once it is durable.
+    /// - Throws: `.invalidEvent` (nothing written), `.closed`, or `.failed` after a write error.
+    public func append(_ event: CustodyEvent) async throws(CustodyError) -> UInt64 {
+        let leaf = try event.leafBytes()
+        var record: [UInt8] = []
+        RecordFile.append(leaf, to: &record)
+        // Hashed here, on the appender's task, so that producers share the hashing work.
+        let leafHash = TreeHashing.leaf(leaf)
+        return try await withCheckedContinuation { (reply: Reply<UInt64>) in
+            enqueue(reply) { state in
+                let index = state.nextIndex
+                state.nextIndex += 1
+                state.entries.append(PendingEntry(record: record, leafHash: leafHash, index: index, reply: reply))
+            }
+        }.get()
+    }
+
+    /// Entries durable so far: the size of the tree.
+    public var treeSize: UInt64 { state.withLock { $0.frontier.size } }
+
+    /// Group commits of entries since the log opened: one `fdatasync` each, however many
+    /// entries it made durable.
+    public var syncCount: Int { entrySyncs.load(ordering: .relaxed) }
+
+    /// The newest durable checkpoint.
+    public var latestCheckpoint: SignedCheckpoint? { state.withLock { $0.latest } }
+
+    /// Queues work with `add` unless the log is closed or failed (then `reply` gets the error),
+    /// and starts the writer thread when none runs.
+    private func enqueue<T>(_ reply: Reply<T>, _ add: (inout State) -> Void) {
+        let outcome: Result<Bool, CustodyError> = state.withLock { state in
+            if state.closed { return .failure(.closed) }
+            if let failure = state.failure { return .failure(.failed(failure)) }
+            add(&state)
+            defer { state.writing = true }
+            return .success(!state.writing)
+        }
+        switch outcome {
+        case .failure(let error): reply.resume(returning: .failure(error))
+        case .success(true): startWriter()
+        case .success(false): break
+        }
+    }
+
+    private func startWriter() {
+        let thread = Thread { [self] in drain() }
+        thread.name = "dossier-custody"
+        thread.start()
+    }
+
+    // MARK: The writer thread
+
+    private struct Batch {
+        var entries: [PendingEntry]
+        var checkpoints: [PendingCheckpoint]
+        var logEnd: Int
+        var checkpointsEnd: Int
+        var latest: SignedCheckpoint?
+    }
+
+    /// Writes batches until nothing is pending, then ends the thread.
+    ///
+    /// Between batches it waits a little for the appenders it just answered: they usually
+    /// submit their next entry within microseconds, but on a busy machine not all within the
+    /// same few. Taking whatever is there at once would commit a lone entry and leave the rest
+    /// for the next sync; waiting until as many entries are pending as the last batch answered,
+    /// for at most as long as that batch's sync took (so latency at most doubles), keeps the
+    /// batches whole. A lone appender is never held up: it expects one entry and finds it.
+    private func drain() {
+        var expected = 1
+        var patience = Self.minimumPatience
+        while let batch = nextBatch(expecting: expected, within: patience) {
+            let started = ContinuousClock.now
+            let entriesWritten = writeEntries(batch)
+            let checkpointsWritten = entriesWritten.flatMap { _ in writeCheckpoints(batch) }
+            finish(batch, entriesWritten: entriesWritten, checkpointsWritten: checkpointsWritten)
+            expected = max(1, batch.entries.count)
+            patience = min(max(ContinuousClock.now - started, Self.minimumPatience), Self.maximumPatience)
+        }
+    }
+
+    private static let minimumPatience = Duration.microseconds(100)
+    private static let maximumPatience = Duration.milliseconds(2)
+
+    private enum Next {
+        case batch(Batch)
+        case wait
+        case idle([CheckedContinuation<Void, Never>])
+    }
+
+    /// The next batch once `expected` entries (or any checkpoint) are pending, or whatever is
+    /// pending after `patience`; nil when nothing came by then, the thread then being idle.
+    private func nextBatch(expecting expected: Int, within patience: Duration) -> Batch? {
+        let deadline = ContinuousClock.now + patience
+        while true {
+            let next: Next = state.withLock { state in
+                let due = state.closed || ContinuousClock.now >= deadline
+                if state.entries.count >= expected || !state.checkpoints.isEmpty || (due && !state.entries.isEmpty) {
+                    defer {
+                        state.entries.removeAll()
+                        state.checkpoints.removeAll()
+                    }
+                    return .batch(Batch(entries: state.entries, checkpoints: state.checkpoints, logEnd: state.logEnd,
+                                        checkpointsEnd: state.checkpointsEnd, latest: state.latest))
+                }
+                guard due else { return .wait }
+                state.writing = false
+                defer { state.idleWaiters.removeAll() }
+                return .idle(state.idleWaiters)
+            }
+            switch next {
+            case .batch(let batch):
+                return batch
+            case .wait:
+                sched_yield()
+            case .idle(let waiters):
+                waiters.forEach { $0.resume() }
+                return nil
+            }
+        }
+    }
+
+    /// Writes the batch's entries with one `pwrite` and one `fdatasync`; returns the new end.
+    private func writeEntries(_ batch: Batch) -> Result<Int, SystemError> {
+        guard !batch.entries.isEmpty else { return .success(batch.logEnd) }
+        let records = batch.entries.flatMap(\.record)
+        return Result { () throws(SystemError) in
+            try FileIO.writeAll(fd: logFD, records, at: batch.logEnd, path: logPath)
+            guard fdatasync(logFD) == 0 else { throw .last(.fsync, path: logPath) }
+            entrySyncs.add(1, ordering: .relaxed)
+            return batch.logEnd + records.count
+        }
+    }
+
+    /// Writes the checkpoints that grow the tree past the newest stored one (a later one may
+    /// have overtaken a slower signer) with one `fdatasync`; returns the new end and the newest.
+    private func writeCheckpoints(_ batch: Batch) -> Result<(end: Int, latest: SignedCheckpoint?), SystemError> {
+        var latest = batch.latest
+        var records: [UInt8] = []
+        for pending in batch.checkpoints {
+            if let newest = latest, pending.signed.checkpoint.treeSize <= newest.checkpoint.treeSize { continue }
+            RecordFile.append(pending.signed.recordPayload(), to: &records)
+            latest = pending.signed
+        }
+        guard !records.isEmpty else { return .success((batch.checkpointsEnd, latest)) }
+        return Result { () throws(SystemError) in
+            try FileIO.writeAll(fd: checkpointsFD, records, at: batch.checkpointsEnd, path: checkpointsPath)
+            guard fdatasync(checkpointsFD) == 0 else { throw .last(.fsync, path: checkpointsPath) }
+            return (batch.checkpointsEnd + records.count, latest)
+        }
+    }
+
+    /// Publishes what became durable, then answers every waiter of the batch.
+    private func finish(
+        _ batch: Batch, entriesWritten: Result<Int, SystemError>,
+        checkpointsWritten: Result<(end: Int, latest: SignedCheckpoint?), SystemError>
+    ) {
+        let uncovered: UInt64 = state.withLock { state in
+            switch entriesWritten {
+            case .success(let end):
+                state.logEnd = end
+                for entry in batch.entries {
+                    state.leafHashes.append(entry.leafHash)
+                    state.frontier.append(entry.leafHash)
+                }
+            case .failure(let error): state.failure = state.failure ?? error
+            }
+            switch checkpointsWritten {
+            case .success(let written):
+                state.checkpointsEnd = written.end
+                state.latest = written.latest
+            case .failure(let error): state.failure = state.failure ?? error
+            }
+            return state.frontier.size - (state.latest?.checkpoint.treeSize ?? 0)
+        }
+        for entry in batch.entries {
+            entry.reply.resume(returning: entriesWritten.map { _ in entry.index }.mapError(CustodyError.failed))
+        }
+        for pending in batch.checkpoints {
+            let answer = checkpointsWritten.map { $0.latest ?? pending.signed }.mapError(CustodyError.failed)
+            pending.reply.resume(returning: answer)
+        }
+        if signer != nil, uncovered >= policy.everyEvents { wake.yield(.threshold) }
+    }
+
+    // MARK: Checkpoints
+
+    /// Signs a checkpoint of every entry durable now and stores it durably; returns it, or
+    /// the latest one when nothing was appended since (or a newer one was stored meanwhile).
+    /// Appends continue while the signer works.
+    /// - Throws: `.noSigner`, `.signing` with the signer's reason, `.closed`, `.failed`.
+    public func checkpoint() async throws(CustodyError) -> SignedCheckpoint {
+        guard let signer else { throw .noSigner }
+        let (size, root, latest) = try state.withLock { state throws(CustodyError) in
+            if state.closed { throw .closed }
+            if let failure = state.failure { throw .failed(failure) }
+            return (state.frontier.size, state.frontier.root, state.latest)
+        }
+        if let latest, latest.checkpoint.treeSize == size { return latest }
+        let checkpoint = Checkpoint(authority: signer.authority, treeSize: size, rootHash: root, time: Date())
+        let statement = checkpoint.statementBytes()
+        let signature: [UInt8]
+        do { signature = try await signer.sign(statement) } catch { throw .signing(reason: "\(error)") }
+        let signed = SignedCheckpoint(checkpoint: checkpoint, statement: statement, signature: signature)
+        return try await withCheckedContinuation { (reply: Reply<SignedCheckpoint>) in
+            enqueue(reply) { $0.checkpoints.append(PendingCheckpoint(signed: signed, reply: reply)) }
+        }.get()
+    }
+
+    /// Makes checkpoints by the policy until the task is cancelled or the log closed: once
+    /// `everyEvents` entries are not covered, and every `interval` when any is not. The
+    /// daemon runs it as a service. Returns at once without a signer, or when another call
+    /// already runs it.
+    /// - Parameter onFailure: told of each checkpoint that could not be made (it is retried at
+    ///   the next occasion; appends are not affected).
+    public func runCheckpoints(onFailure: @escaping @Sendable (CustodyError) -> Void) async {
+        let first = state.withLock { state in
+            defer { state.checkpointLoopStarted = true }
+            return !state.checkpointLoopStarted
+        }
+        guard signer != nil, first else { return }
+        await withDiscardingTaskGroup { group in
+            group.addTask { [wake, policy] in
+                while (try? await Task.sleep(for: policy.interval)) != nil { wake.yield(.interval) }
+            }
+            for await reason in wakes where isDue(reason) {
+                do throws(CustodyError) { _ = try await checkpoint() } catch { onFailure(error) }
+            }
+            group.cancelAll()
+        }
+    }
+
+    private func isDue(_ reason: Wake) -> Bool {
+        let uncovered = state.withLock { $0.frontier.size - ($0.latest?.checkpoint.treeSize ?? 0) }
+        switch reason {
+        case .threshold: return uncovered >= policy.everyEvents
+        case .interval: return uncovered > 0
+        }
+    }
+
+    // MARK: Proofs
+
+    /// The audit path of entry `index` in the tree of the first `treeSize` entries.
+    /// - Throws: `.outOfRange` unless `index < treeSize <= self.treeSize`.
+    public func inclusionProof(index: UInt64, treeSize: UInt64) throws(CustodyError) -> [TreeHash] {
+        let leaves = try prefix(treeSize)
+        guard index < treeSize, let path = MerkleTree.inclusionProof(index: Int(index), leaves: leaves) else {
+            throw .outOfRange("entry \(index) in a tree of \(treeSize)")
+        }
+        return path
+    }
+
+    /// The consistency proof from the tree of `oldSize` entries to that of `newSize`.
+    /// - Throws: `.outOfRange` unless `0 < oldSize <= newSize <= self.treeSize`.
+    public func consistencyProof(from oldSize: UInt64, to newSize: UInt64) throws(CustodyError) -> [TreeHash] {
+        let leaves = try prefix(newSize)
+        guard oldSize <= newSize, let proof = MerkleTree.consistencyProof(oldSize: Int(oldSize), leaves: leaves) else {
+            throw .outOfRange("consistency from \(oldSize) to \(newSize)")
+        }
+        return proof
+    }
+
+    /// The first `size` durable leaf hashes; copied out of the lock (copy-on-write makes that
+    /// O(1)), so proofs are computed without holding up appends.
+    private func prefix(_ size: UInt64) throws(CustodyError) -> ArraySlice<TreeHash> {
+        let leaves = state.withLock { $0.leafHashes }
+        guard size <= UInt64(leaves.count) else { throw .outOfRange("tree size \(size) of \(leaves.count)") }
+        return leaves[..<Int(size)]
+    }
+
+    // MARK: Closing
+
+    /// Lets pending appends and checkpoints finish, stops `runCheckpoints`, and closes the
+    /// files (which releases the directory). Later calls throw `.closed`.
+    public func close() async {
+        await withCheckedContinuation { (idle: CheckedContinuation<Void, Never>) in
+            let running = state.withLock { state in
+                state.closed = true
+                if state.writing { state.idleWaiters.append(idle) }
+                return state.writing
+            }
+            if !running { idle.resume() }
+        }
+        wake.finish()
+        let open = state.withLock { state in
+            defer { state.filesOpen = false }
+            return state.filesOpen
+        }
+        if open {
+            Glibc.close(logFD)
+            Glibc.close(checkpointsFD)
+        }
+    }
+}

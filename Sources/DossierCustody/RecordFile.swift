@@ -1,0 +1,110 @@
+import DossierModel
+
+/// The framing of the custody files (docs/custody-log.md, "Files").
+///
+/// A file starts with 8 magic bytes, then records:
+///
+/// ```
+/// u32 length           payload bytes, big-endian
+/// u32 payloadCRC       CRC-32 (ISO-HDLC) of the payload
+/// u32 headerCRC        CRC-32 of the 8 bytes before
+/// payload
+/// ```
+///
+/// The header has a checksum of its own so that a damaged length is told apart from a torn
+/// write: appends only ever add bytes at the end, so a crash can leave the last record short
+/// (or, where a file system extends the size before the data lands, zeros), never a complete
+/// record with wrong bytes. Hence:
+/// - fewer bytes left than a header, a header whose payload runs past the end of the file, or
+///   nothing but zeros from a record's start to the end: a **torn tail**, never acknowledged;
+/// - a header or payload checksum that fails on bytes that are all there: **damage**.
+enum RecordFile {
+    static let entriesMagic: [UInt8] = Array("DOSCUST1".utf8)
+    static let checkpointsMagic: [UInt8] = Array("DOSCKPT1".utf8)
+    static let headerSize = 12
+    /// Far above any record (an entry is at most 4 strings of 64 KiB; a checkpoint a few KiB).
+    static let maxPayload = 1 << 20
+
+    /// Appends `payload` as one record.
+    static func append(_ payload: [UInt8], to out: inout [UInt8]) {
+        var header = CanonicalWriter()
+        header.u32(UInt32(payload.count))
+        header.u32(CRC32.checksum(payload))
+        header.u32(CRC32.checksum(header.bytes))
+        out.append(contentsOf: header.bytes)
+        out.append(contentsOf: payload)
+    }
+
+    /// Where reading stopped before the end of a file.
+    enum Stop: Equatable {
+        /// The bytes from `offset` on are a torn write (see the type's comment).
+        case torn(offset: Int)
+        /// Record `index`, at `offset`, is damaged.
+        case damaged(index: Int, offset: Int, RecordDamage)
+    }
+
+    /// The intact records of a file, in order.
+    struct Scan {
+        /// Each intact record's payload and the byte offset of its header.
+        var records: [(offset: Int, payload: ArraySlice<UInt8>)] = []
+        /// Where the intact part ends: after the last intact record, the magic, or 0 when not
+        /// even the magic is whole.
+        var end = 0
+        /// Nil when the file ends cleanly after a record.
+        var stop: Stop?
+    }
+
+    /// Reads the records of `file`, stopping at the first that is torn or damaged.
+    static func scan(_ file: [UInt8], magic: [UInt8]) -> Scan {
+        var scan = Scan()
+        guard file.count >= magic.count else {
+            // A file created but not fully initialised before a crash: nothing was acknowledged.
+            scan.stop = file.elementsEqual(magic.prefix(file.count)) ? .torn(offset: 0)
+                : .damaged(index: 0, offset: 0, .badMagic)
+            return scan
+        }
+        guard file.starts(with: magic) else {
+            scan.stop = .damaged(index: 0, offset: 0, .badMagic)
+            return scan
+        }
+        var offset = magic.count
+        scan.end = offset
+        while offset < file.count {
+            let index = scan.records.count
+            guard file.count - offset >= headerSize else {
+                scan.stop = .torn(offset: offset)
+                return scan
+            }
+            let length = Int(u32(file, at: offset))
+            let payloadCRC = u32(file, at: offset + 4)
+            guard CRC32.checksum(file[offset..<offset + 8]) == u32(file, at: offset + 8) else {
+                scan.stop = file[offset...].allSatisfy({ $0 == 0 }) ? .torn(offset: offset)
+                    : .damaged(index: index, offset: offset, .headerChecksum)
+                return scan
+            }
+            guard length <= maxPayload else {
+                scan.stop = .damaged(index: index, offset: offset, .oversized(length: length))
+                return scan
+            }
+            let payloadStart = offset + headerSize
+            guard file.count - payloadStart >= length else {
+                scan.stop = .torn(offset: offset)
+                return scan
+            }
+            let payload = file[payloadStart..<payloadStart + length]
+            guard CRC32.checksum(payload) == payloadCRC else {
+                scan.stop = .damaged(index: index, offset: offset, .payloadChecksum)
+                return scan
+            }
+            scan.records.append((offset, payload))
+            offset = payloadStart + length
+            scan.end = offset
+        }
+        return scan
+    }
+
+    /// The big-endian u32 at `offset` (the caller has checked that 4 bytes are there).
+    private static func u32(_ file: [UInt8], at offset: Int) -> UInt32 {
+        file[offset..<offset + 4].reduce(0) { $0 << 8 | UInt32($1) }
+    }
+}

@@ -1,0 +1,351 @@
+import DossierArchive
+import DossierModel
+import DossierSystem
+import DossierTransport
+import Foundation
+import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The durable store of archives pushed to this authority (docs/architecture.md, docs/protocol.md): verified archives
+/// with their signed receipts in `inbox/`, rejected ones with their reasons in
+/// `quarantine/<sender>/<id>/`, uploads in progress in `inbox/.incoming/`.
+///
+/// Only an accepted archive takes its id (docs/protocol.md): a rejection is kept per sender and
+/// reserves nothing, so a peer pushing garbage under someone else's id cannot block it. Each
+/// sender's quarantine is bounded by `StorageLimits.quarantineBytesPerSender`; beyond it only
+/// the first MiB of a rejected archive is kept, with its digest and reasons.
+///
+/// Durability: an accepted archive is committed by writing `inbox/<id>.json` last (after the
+/// archive's rename and the receipt, each fsynced with its directory); a rejected one by the
+/// rename of a complete folder to `quarantine/<sender>/<id>`. A commit that fails (a full disk)
+/// removes what it wrote before returning, so a retry can succeed as soon as there is room;
+/// what a crash interrupts is removed when the inbox is opened.
+///
+/// Thread-safe: the index is guarded by a mutex; file work happens outside it, and concurrent
+/// uploads of the same id are told to come back (`InboxOutcome.busy`).
+public final class Inbox: Sendable {
+    public let inboxDirectory: URL
+    public let quarantineDirectory: URL
+    /// The receiving authority's code (from its certificate).
+    public let authority: String
+    private let incomingDirectory: URL
+    private let identity: Mutex<SigningIdentity>
+    /// Anchors and CRLs in force: each archive is verified against the store current when it arrives.
+    private let trust: CurrentTrust
+    private let limits: ArchiveLimits
+    private let storage: StorageLimits
+    private let state: Mutex<State>
+
+    private struct State {
+        /// Accepted archives by id: the only decisions that make an id taken.
+        var accepted: [String: InboxEntry] = [:]
+        /// Rejected archives by sender, then id.
+        var rejected: [String: [String: InboxEntry]] = [:]
+        var receiving: Set<String> = []
+        /// Bytes each sender's rejected archives take in quarantine.
+        var quarantined: [String: UInt64] = [:]
+
+        mutating func record(_ entry: InboxEntry) {
+            if entry.status == .accepted {
+                accepted[entry.archiveId] = entry
+            } else {
+                rejected[entry.sender, default: [:]][entry.archiveId] = entry
+            }
+        }
+
+        var all: [InboxEntry] { Array(accepted.values) + rejected.values.flatMap(\.values) }
+    }
+
+    /// Opens (creating if needed) the inbox and quarantine folders, removes leftovers of
+    /// interrupted uploads and loads the index.
+    /// - Throws: `InboxError.noAuthorityCode`, `.damagedEntry`, `.system`.
+    public init(inboxDirectory: URL, quarantineDirectory: URL, identity: SigningIdentity, trust: CurrentTrust,
+                limits: ArchiveLimits = .default, storage: StorageLimits = .default) throws {
+        guard let code = identity.info.authority else { throw InboxError.noAuthorityCode(subject: identity.info.subject) }
+        self.inboxDirectory = inboxDirectory
+        self.quarantineDirectory = quarantineDirectory
+        self.incomingDirectory = inboxDirectory.appendingPathComponent(".incoming")
+        self.identity = Mutex(identity)
+        self.authority = code
+        self.trust = trust
+        self.limits = limits
+        self.storage = storage
+        for dir in [inboxDirectory, incomingDirectory, quarantineDirectory] {
+            do { try FileIO.makeDirectory(dir.path) } catch { throw InboxError.system(error) }
+        }
+        var state = State()
+        try Self.removeLeftovers(in: incomingDirectory, keeping: { _ in false })
+        for name in Self.names(in: inboxDirectory) where name.hasSuffix(".json") && !name.hasPrefix(".") {
+            let entry = try Self.readEntry(inboxDirectory.appendingPathComponent(name))
+            state.accepted[entry.archiveId] = entry
+        }
+        let committed = Set(state.accepted.keys)
+        try Self.removeLeftovers(in: inboxDirectory) { name in
+            name == ".incoming" || committed.contains(Self.stem(of: name))
+        }
+        try Self.removeLeftovers(in: quarantineDirectory) { !$0.hasPrefix(".") }
+        try Self.moveToSenderFolders(quarantineDirectory)
+        for sender in Self.names(in: quarantineDirectory) {
+            let folder = quarantineDirectory.appendingPathComponent(sender)
+            try Self.removeLeftovers(in: folder) { !$0.hasPrefix(".") }
+            for name in Self.names(in: folder) {
+                let entry = try Self.readEntry(folder.appendingPathComponent(name).appendingPathComponent("reason.json"))
+                state.rejected[entry.sender, default: [:]][entry.archiveId] = entry
+                state.quarantined[entry.sender, default: 0] += entry.keptBytes ?? entry.size
+            }
+        }
+        self.state = Mutex(state)
+    }
+
+    /// True when the inbox's file system has room for `bytes` more and still keeps
+    /// `StorageLimits.freeSpaceReserve` free; uploads are refused (503) otherwise.
+    /// - Throws: `SystemError` when the file system cannot be asked.
+    public func hasRoom(for bytes: UInt64) throws -> Bool {
+        try FreeSpace.hasRoom(for: bytes, at: inboxDirectory.path, reserve: storage.freeSpaceReserve)
+    }
+
+    /// A new temporary file for an upload, in `inbox/.incoming/`.
+    /// - Throws: `SystemError`.
+    public func makeIncomingFile() throws(SystemError) -> IncomingFile {
+        try IncomingFile(directory: incomingDirectory)
+    }
+
+    /// Verifies a received archive pushed as `id` by the authenticated `caller` and stores it:
+    /// accepted into the inbox with a signed receipt, or rejected into `caller`'s quarantine with
+    /// a signed rejection receipt. Idempotent: the same caller, id and digest again gives the
+    /// stored receipt. Only an accepted archive makes a later push of its id a conflict. When
+    /// revocation cannot be judged now, nothing is stored (`unavailable`). The temporary file
+    /// is consumed in every case. Blocking (reads the whole archive): call it
+    /// off the event loops.
+    /// - Throws: `InboxError.system` when a file cannot be read, written or renamed, `.signing`
+    ///   when the receipt cannot be signed; nothing is then recorded and nothing written is left
+    ///   behind.
+    public func receive(_ file: ReceivedFile, id: String, caller: String, now: Date = Date()) throws -> InboxOutcome {
+        var consumed = false
+        defer { if !consumed { unlink(file.path) } }
+        if let replayed = try replay(id: id, caller: caller, digest: file.digest) { return replayed }
+        let claimed = state.withLock { $0.receiving.insert(id).inserted }
+        guard claimed else { return .busy }
+        defer { _ = state.withLock { $0.receiving.remove(id) } }
+        if let replayed = try replay(id: id, caller: caller, digest: file.digest) { return replayed }
+
+        let report: VerificationReport
+        let verifier = ArchiveVerifier(trust: trust.store, limits: limits, expectedDestination: authority)
+        do { report = try verifier.verify(path: file.path, now: now) } catch let error as SystemError { throw InboxError.system(error) }
+        // What could change on our side (a CRL not yet valid or stale) is no verdict on the archive.
+        let transient = report.reasons.filter(\.isTransient)
+        if !transient.isEmpty {
+            return .unavailable(detail: transient.map { "\($0.code): \($0.detail)" }.joined(separator: "; "))
+        }
+        if let origin = report.origin, origin != caller {
+            return .forbidden(detail: "the archive's origin is \(origin), the caller is \(caller)")
+        }
+        if let destination = report.destination, destination != authority {
+            return .forbidden(detail: "the archive is for \(destination), this authority is \(authority)")
+        }
+        if report.archiveId != id, report.valid || report.archiveId != nil {
+            return .idMismatch(bagId: report.archiveId)
+        }
+        let entry = InboxEntry(archiveId: id, digest: file.digest, size: file.size, sender: caller, receivedAt: now,
+                               status: report.valid ? .accepted : .rejected, reasons: report.reasons)
+        let receipt = try sign(entry)
+        let stored: InboxEntry
+        do {
+            stored = report.valid ? try storeAccepted(file, entry: entry, receipt: receipt) : try quarantine(file, entry: entry, receipt: receipt)
+        } catch {
+            throw InboxError.system(error)
+        }
+        consumed = true
+        state.withLock { $0.record(stored) }
+        return report.valid ? .accepted(receipt: receipt, firstTime: true) : .rejected(receipt: receipt, reasons: report.reasons, firstTime: true)
+    }
+
+    /// Signs receipts from now on with `identity` (certificate rotation; same authority).
+    public func replaceIdentity(_ identity: SigningIdentity) {
+        self.identity.withLock { $0 = identity }
+    }
+
+    /// The stored decision on `id`: its acceptance, or else the latest rejection of an archive
+    /// pushed under that id.
+    public func entry(id: String) -> InboxEntry? {
+        state.withLock { state in
+            state.accepted[id] ?? state.rejected.values.compactMap { $0[id] }.max { $0.receivedAt < $1.receivedAt }
+        }
+    }
+
+    /// Where an accepted archive is stored; nil when `id` was not accepted.
+    public func archivePath(id: String) -> String? {
+        guard entry(id: id)?.status == .accepted else { return nil }
+        return inboxDirectory.appendingPathComponent("\(id).dva").path
+    }
+
+    /// Counts of accepted and rejected archives, for status listings.
+    public func counts() -> (accepted: Int, rejected: Int) {
+        state.withLock { state in (state.accepted.count, state.rejected.values.reduce(0) { $0 + $1.count }) }
+    }
+
+    /// Entries received at or after `date`, oldest first.
+    public func entries(since date: Date = .distantPast) -> [InboxEntry] {
+        state.withLock { state in
+            state.all.filter { $0.receivedAt >= date }
+                .sorted { ($0.receivedAt, $0.archiveId, $0.sender) < ($1.receivedAt, $1.archiveId, $1.sender) }
+        }
+    }
+
+    /// The answer to a push already decided: the stored receipt again for the same caller and
+    /// digest; a conflict when `id` was accepted with another digest (naming it only to its
+    /// sender); nil when the archive is to be verified (a new id, or one only rejected before).
+    private func replay(id: String, caller: String, digest: String) throws -> InboxOutcome? {
+        let (accepted, rejected) = state.withLock { ($0.accepted[id], $0.rejected[caller]?[id]) }
+        if let accepted {
+            guard accepted.digest == digest, accepted.sender == caller else {
+                return .conflict(storedDigest: accepted.sender == caller ? accepted.digest : nil)
+            }
+            return .accepted(receipt: try storedReceipt(accepted), firstTime: false)
+        }
+        guard let rejected, rejected.digest == digest else { return nil }
+        return .rejected(receipt: try storedReceipt(rejected), reasons: rejected.reasons, firstTime: false)
+    }
+
+    /// The signed receipt kept with `entry` (acceptance or rejection).
+    private func storedReceipt(_ entry: InboxEntry) throws -> [UInt8] {
+        let url = entry.status == .accepted
+            ? inboxDirectory.appendingPathComponent("\(entry.archiveId).receipt")
+            : quarantineFolder(entry).appendingPathComponent("receipt")
+        do { return try FileIO.readAll(url.path) } catch { throw InboxError.system(error) }
+    }
+
+    private func quarantineFolder(_ entry: InboxEntry) -> URL {
+        quarantineDirectory.appendingPathComponent(entry.sender).appendingPathComponent(entry.archiveId)
+    }
+
+    private func sign(_ entry: InboxEntry) throws -> [UInt8] {
+        let receipt = Receipt(archiveId: entry.archiveId, digest: entry.digest, sender: entry.sender, receiver: authority,
+                              receivedAt: entry.receivedAt, status: entry.status, reasons: entry.reasons)
+        do { return try receipt.signed(by: identity.withLock { $0 }) } catch let error as ArchiveError { throw InboxError.signing(error) }
+    }
+
+    /// Commits an accepted archive: the archive, its receipt, then its record. If any step
+    /// fails, all three names are removed before the error is thrown (the index only ever
+    /// names complete entries, and a full disk is not left fuller).
+    private func storeAccepted(_ file: ReceivedFile, entry: InboxEntry, receipt: [UInt8]) throws(SystemError) -> InboxEntry {
+        let id = entry.archiveId
+        let names = ["\(id).dva", "\(id).receipt", "\(id).json"].map { inboxDirectory.appendingPathComponent($0) }
+        do throws(SystemError) {
+            try FileIO.rename(file.path, to: names[0].path)
+            try DurableFile.write(receipt, to: names[1])
+            try DurableFile.write(Self.encode(entry), to: names[2])
+        } catch {
+            names.forEach { unlink($0.path) }
+            try? FileIO.syncDirectory(inboxDirectory.path)
+            throw error
+        }
+        return entry
+    }
+
+    /// Commits a rejected archive to its sender's quarantine as one folder renamed into place;
+    /// beyond the sender's quota only the archive's first MiB is kept. On failure the staging
+    /// folder is removed and the quota given back.
+    private func quarantine(_ file: ReceivedFile, entry: InboxEntry, receipt: [UInt8]) throws(SystemError) -> InboxEntry {
+        let id = entry.archiveId
+        var entry = entry
+        let kept = reserveQuarantine(sender: entry.sender, size: file.size)
+        if kept < file.size { entry.keptBytes = kept }
+        let senderFolder = quarantineDirectory.appendingPathComponent(entry.sender)
+        let staging = senderFolder.appendingPathComponent(".\(id).\(UInt32.random(in: 0...UInt32.max)).tmp")
+        do throws(SystemError) {
+            try FileIO.makeDirectory(senderFolder.path)
+            guard mkdir(staging.path, 0o750) == 0 else { throw SystemError.last(.createDirectory, path: staging.path) }
+            if kept < file.size { try FileIO.truncate(file.path, to: Int(kept)) }
+            try FileIO.rename(file.path, to: staging.appendingPathComponent("\(id).dva").path)
+            try DurableFile.write(receipt, to: staging.appendingPathComponent("receipt"))
+            try DurableFile.write(Self.encode(entry), to: staging.appendingPathComponent("reason.json"))
+            let final = quarantineFolder(entry)
+            // An earlier rejection of this id by this sender (another digest) gives way to this one.
+            if let earlier = state.withLock({ $0.rejected[entry.sender]?.removeValue(forKey: id) }) {
+                try? FileIO.removeTree(final.path)
+                releaseQuarantine(sender: entry.sender, bytes: earlier.keptBytes ?? earlier.size)
+            }
+            try FileIO.rename(staging.path, to: final.path)
+            try FileIO.syncDirectory(senderFolder.path)
+        } catch {
+            try? FileIO.removeTree(staging.path)
+            releaseQuarantine(sender: entry.sender, bytes: kept)
+            throw error
+        }
+        return entry
+    }
+
+    /// Counts `size` bytes (or the first MiB of them, once the quota is used up) against
+    /// `sender`'s quarantine quota; how many bytes of the archive to keep.
+    private func reserveQuarantine(sender: String, size: UInt64) -> UInt64 {
+        state.withLock { state in
+            let used = state.quarantined[sender, default: 0]
+            let fits = used <= storage.quarantineBytesPerSender && size <= storage.quarantineBytesPerSender - used
+            let kept = fits ? size : min(size, StorageLimits.keptBeyondQuota)
+            state.quarantined[sender] = used.addingReportingOverflow(kept).overflow ? .max : used + kept
+            return kept
+        }
+    }
+
+    private func releaseQuarantine(sender: String, bytes: UInt64) {
+        state.withLock { $0.quarantined[sender] = $0.quarantined[sender, default: 0] - min(bytes, $0.quarantined[sender, default: 0]) }
+    }
+
+
+    /// Moves quarantine folders of the layout before senders had folders of their own
+    /// (`quarantine/<id>/reason.json`) to `quarantine/<sender>/<id>`.
+    private static func moveToSenderFolders(_ quarantine: URL) throws {
+        for name in names(in: quarantine) {
+            let folder = quarantine.appendingPathComponent(name)
+            let reason = folder.appendingPathComponent("reason.json")
+            guard FileManager.default.fileExists(atPath: reason.path) else { continue }
+            let entry = try readEntry(reason)
+            let senderFolder = quarantine.appendingPathComponent(entry.sender)
+            do {
+                guard ArchiveID.isSafe(entry.sender) else { throw InboxError.damagedEntry(path: reason.path) }
+                try FileIO.makeDirectory(senderFolder.path)
+                try FileIO.rename(folder.path, to: senderFolder.appendingPathComponent(entry.archiveId).path)
+                try FileIO.syncDirectory(quarantine.path)
+            } catch let error as SystemError {
+                throw InboxError.system(error)
+            }
+        }
+    }
+
+    private static func encode(_ entry: InboxEntry) -> [UInt8] {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
+        encoder.dateEncodingStrategy = .iso8601
+        // Strings, numbers, dates and enums always encode.
+        return [UInt8]((try? encoder.encode(entry)) ?? Data())
+    }
+
+    private static func readEntry(_ url: URL) throws -> InboxEntry {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        guard let data = try? Data(contentsOf: url), let entry = try? decoder.decode(InboxEntry.self, from: data),
+              ArchiveID.isSafe(entry.archiveId)
+        else { throw InboxError.damagedEntry(path: url.path) }
+        return entry
+    }
+
+    private static func names(in dir: URL) -> [String] {
+        (try? FileIO.list(dir.path)) ?? []
+    }
+
+    /// `<id>.dva`, `<id>.receipt`, `<id>.json` → `<id>`.
+    private static func stem(of name: String) -> String {
+        guard let dot = name.lastIndex(of: ".") else { return name }
+        return String(name[..<dot])
+    }
+
+    private static func removeLeftovers(in dir: URL, keeping keep: (String) -> Bool) throws {
+        for name in names(in: dir) where !keep(name) {
+            do { try FileIO.removeTree(dir.appendingPathComponent(name).path) } catch { throw InboxError.system(error) }
+        }
+    }
+}

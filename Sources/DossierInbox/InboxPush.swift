@@ -1,0 +1,28 @@
+import DossierSystem
+import DossierTransport
+import Foundation
+
+extension Inbox {
+    /// `receive` for the peer server: verifies and stores the upload on `pool` (it reads the
+    /// whole archive) and turns the outcome into the server's answer. A full disk is answered
+    /// "come back later" (`noSpace`), never as a fault of the archive.
+    /// - Throws: `InboxError` for a failure that is ours and not transient (the server answers
+    ///   500 and the sender retries).
+    public func receivePush(_ file: ReceivedFile, id: String, caller: String, on pool: BlockingPool) async throws -> PushDecision {
+        let outcome: InboxOutcome
+        do {
+            outcome = try await pool.run { try self.receive(file, id: id, caller: caller) }
+        } catch let error as InboxError where error.isTransient {
+            return .noSpace
+        }
+        switch outcome {
+        case let .accepted(receipt, firstTime): return .accepted(receipt: receipt, firstTime: firstTime)
+        case let .rejected(receipt, _, _): return .rejected(receipt: receipt)
+        case let .conflict(storedDigest): return .conflict(storedDigest: storedDigest)
+        case let .forbidden(detail): return .forbidden(detail)
+        case let .idMismatch(bagId): return .idMismatch(bagId: bagId)
+        case .busy: return .busy
+        case let .unavailable(detail): return .unavailable(detail)
+        }
+    }
+}

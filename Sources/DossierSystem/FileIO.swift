@@ -1,0 +1,173 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Small POSIX helpers that retry interrupted calls and short transfers and report failures as
+/// `SystemError`. Each is thread-safe as far as the descriptor passed in is not shared.
+public enum FileIO {
+    /// Opens `path` read-only.
+    public static func openForReading(_ path: String) throws(SystemError) -> Int32 {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw .last(.open, path: path) }
+        return fd
+    }
+
+    /// Writes all of `bytes` at the descriptor's offset, retrying short writes and `EINTR`.
+    public static func writeAll(fd: Int32, _ bytes: UnsafeRawBufferPointer, path: String) throws(SystemError) {
+        guard var base = bytes.baseAddress else { return }
+        var left = bytes.count
+        while left > 0 {
+            let n = Glibc.write(fd, base, left)
+            if n < 0 {
+                if Glibc.errno == EINTR { continue }
+                throw .last(.write, path: path)
+            }
+            left -= n
+            base += n
+        }
+    }
+
+    /// Writes all of `bytes` at `offset` (`pwrite`), retrying short writes and `EINTR`.
+    public static func writeAll(fd: Int32, _ bytes: [UInt8], at offset: Int, path: String) throws(SystemError) {
+        let failed: Int32? = bytes.withUnsafeBytes { raw in
+            var done = 0
+            while done < raw.count {
+                guard let base = raw.baseAddress else { return EINVAL }
+                let n = pwrite(fd, base + done, raw.count - done, off_t(offset + done))
+                if n < 0 && Glibc.errno == EINTR { continue }
+                guard n > 0 else { return n == 0 ? EIO : Glibc.errno }
+                done += n
+            }
+            return nil
+        }
+        if let failed { throw SystemError(.write, path: path, errno: failed) }
+    }
+
+    /// Reads up to `count` bytes into `buffer`, retrying `EINTR`; 0 means end of file.
+    public static func readSome(fd: Int32, into buffer: UnsafeMutableRawPointer, count: Int, path: String) throws(SystemError) -> Int {
+        while true {
+            let n = read(fd, buffer, count)
+            if n >= 0 { return n }
+            if Glibc.errno != EINTR { throw .last(.read, path: path) }
+        }
+    }
+
+    /// Reads a whole file of at most `limit` bytes.
+    /// - Throws: `SystemError` (`EFBIG` under `.read` when the file is larger than `limit`).
+    public static func readAll(_ path: String, limit: Int = .max) throws(SystemError) -> [UInt8] {
+        let fd = try openForReading(path)
+        defer { close(fd) }
+        var st = stat()
+        guard fstat(fd, &st) == 0 else { throw .last(.stat, path: path) }
+        guard st.st_size <= limit else { throw SystemError(.read, path: path, errno: EFBIG) }
+        var bytes = [UInt8](repeating: 0, count: Int(st.st_size))
+        var filled = 0
+        while filled < bytes.count {
+            // `withUnsafeMutableBytes` only rethrows untyped errors: the typed one travels in a Result.
+            let n = try bytes.withUnsafeMutableBytes { raw in
+                Result { () throws(SystemError) -> Int in
+                    guard let base = raw.baseAddress else { return 0 }
+                    return try readSome(fd: fd, into: base + filled, count: raw.count - filled, path: path)
+                }
+            }.get()
+            if n == 0 { break }
+            filled += n
+        }
+        bytes.removeLast(bytes.count - filled)
+        return bytes
+    }
+
+    /// Makes a directory's entries (creations, renames, removals) durable.
+    public static func syncDirectory(_ path: String) throws(SystemError) {
+        let fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard fd >= 0 else { throw .last(.open, path: path) }
+        defer { close(fd) }
+        guard fsync(fd) == 0 else { throw .last(.syncDirectory, path: path) }
+    }
+
+    /// Creates `path` and any missing parents with `mode`; the new entries are made durable.
+    /// An existing directory is fine.
+    public static func makeDirectory(_ path: String, mode: mode_t = 0o750) throws(SystemError) {
+        var missing: [String] = []
+        var current = path
+        while !current.isEmpty, current != "/", !isDirectory(current) {
+            missing.append(current)
+            current = parent(of: current)
+        }
+        for directory in missing.reversed() {
+            if mkdir(directory, mode) != 0 && Glibc.errno != EEXIST { throw .last(.createDirectory, path: directory) }
+            try syncDirectory(parent(of: directory))
+        }
+    }
+
+    /// Renames `from` to `to` (atomically replacing `to`); the caller syncs the directory.
+    public static func rename(_ from: String, to: String) throws(SystemError) {
+        if Glibc.rename(from, to) != 0 { throw .last(.rename, path: from) }
+    }
+
+    /// Removes a file; a file that is already gone is fine.
+    public static func remove(_ path: String) throws(SystemError) {
+        if unlink(path) != 0 && Glibc.errno != ENOENT { throw .last(.remove, path: path) }
+    }
+
+    /// Removes `path` and, for a directory, everything below it (links are removed, not
+    /// followed); a path that is already gone is fine.
+    public static func removeTree(_ path: String) throws(SystemError) {
+        var st = stat()
+        guard lstat(path, &st) == 0 else {
+            if Glibc.errno == ENOENT { return }
+            throw .last(.stat, path: path)
+        }
+        guard (st.st_mode & S_IFMT) == S_IFDIR else { return try remove(path) }
+        for name in try list(path) { try removeTree(path + "/" + name) }
+        if rmdir(path) != 0 && Glibc.errno != ENOENT { throw .last(.remove, path: path) }
+    }
+
+    /// Truncates `path` to `length` bytes and syncs it.
+    public static func truncate(_ path: String, to length: Int) throws(SystemError) {
+        let fd = open(path, O_WRONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw .last(.open, path: path) }
+        defer { close(fd) }
+        guard ftruncate(fd, off_t(length)) == 0 else { throw .last(.truncate, path: path) }
+        guard fsync(fd) == 0 else { throw .last(.fsync, path: path) }
+    }
+
+    /// Whether anything exists at `path`.
+    public static func exists(_ path: String) -> Bool {
+        var st = stat()
+        return stat(path, &st) == 0
+    }
+
+    /// Whether `path` is a directory.
+    public static func isDirectory(_ path: String) -> Bool {
+        var st = stat()
+        return stat(path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR
+    }
+
+    /// The size of the file at `path`, or nil when there is none.
+    public static func size(_ path: String) -> UInt64? {
+        var st = stat()
+        guard stat(path, &st) == 0 else { return nil }
+        return UInt64(st.st_size)
+    }
+
+    /// Names in `directory` (not `.` and `..`), unsorted.
+    public static func list(_ directory: String) throws(SystemError) -> [String] {
+        guard let dir = opendir(directory) else { throw .last(.list, path: directory) }
+        defer { closedir(dir) }
+        var names: [String] = []
+        while let entry = readdir(dir) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
+            }
+            if name != "." && name != ".." { names.append(name) }
+        }
+        return names
+    }
+
+    /// The folder holding `path` (`"."` for a bare name).
+    public static func parent(of path: String) -> String {
+        guard let slash = path.lastIndex(of: "/") else { return "." }
+        return slash == path.startIndex ? "/" : String(path[..<slash])
+    }
+}

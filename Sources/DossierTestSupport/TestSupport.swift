@@ -1,0 +1,174 @@
+import DossierArchive
+import Foundation
+
+/// The package's root folder, found from this file's path.
+public let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+/// Where `swift build` put the executables (beside the test bundle).
+public let productsDirectory: URL = {
+    var url = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+    while url.pathComponents.count > 1, !FileManager.default.fileExists(atPath: url.appendingPathComponent("dossierctl").path) {
+        url.deleteLastPathComponent()
+    }
+    return url
+}()
+
+/// The path of a built executable (dossierd, dossierctl, dossier-mock-peer).
+public func product(_ name: String) -> String { productsDirectory.appendingPathComponent(name).path }
+
+/// Runs the built `dossierctl`.
+public func dossierctl(_ arguments: [String]) throws -> ProcessResult {
+    try run(product("dossierctl"), arguments)
+}
+
+/// A temporary folder removed when the value is dropped.
+public final class TempDir: Sendable {
+    public let url: URL
+    public init() throws {
+        url = FileManager.default.temporaryDirectory.appendingPathComponent("dossier-test-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    }
+    deinit { try? FileManager.default.removeItem(at: url) }
+    public func path(_ name: String) -> String { url.appendingPathComponent(name).path }
+    /// The names in a subfolder, sorted.
+    public func contents(_ name: String) -> [String] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: path(name))) ?? []).sorted()
+    }
+}
+
+/// The result of running a program.
+public struct ProcessResult: Sendable {
+    public var status: Int32
+    public var stdout: String
+    public var stderr: String
+}
+
+/// A program with its output going to temporary files (pipes are read with `try!` inside
+/// Foundation, which traps on EINTR).
+private func prepare(_ executable: String, _ arguments: [String]) throws -> (Process, out: URL, err: URL) {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: executable.hasPrefix("/") ? executable : "/usr/bin/env")
+    process.arguments = executable.hasPrefix("/") ? arguments : [executable] + arguments
+    let out = FileManager.default.temporaryDirectory.appendingPathComponent("dossier-test-out-\(UUID().uuidString)")
+    let err = FileManager.default.temporaryDirectory.appendingPathComponent("dossier-test-err-\(UUID().uuidString)")
+    _ = FileManager.default.createFile(atPath: out.path, contents: nil)
+    _ = FileManager.default.createFile(atPath: err.path, contents: nil)
+    process.standardOutput = try FileHandle(forWritingTo: out)
+    process.standardError = try FileHandle(forWritingTo: err)
+    return (process, out, err)
+}
+
+private func collect(_ process: Process, out: URL, err: URL) -> ProcessResult {
+    defer { try? FileManager.default.removeItem(at: out); try? FileManager.default.removeItem(at: err) }
+    return ProcessResult(status: process.terminationStatus,
+                         stdout: (try? String(contentsOf: out, encoding: .utf8)) ?? "",
+                         stderr: (try? String(contentsOf: err, encoding: .utf8)) ?? "")
+}
+
+/// Runs a program to completion, blocking the calling thread.
+@discardableResult
+public func run(_ executable: String, _ arguments: [String]) throws -> ProcessResult {
+    let (process, out, err) = try prepare(executable, arguments)
+    try process.run()
+    process.waitUntilExit()
+    return collect(process, out: out, err: err)
+}
+
+/// Runs a program to completion without holding a thread of the cooperative pool, which an
+/// in-process server needs to answer it.
+@discardableResult
+public func runDetached(_ executable: String, _ arguments: [String]) async throws -> ProcessResult {
+    let (process, out, err) = try prepare(executable, arguments)
+    try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+        process.terminationHandler = { _ in continuation.resume() }
+        do { try process.run() } catch { continuation.resume(throwing: error) }
+    }
+    return collect(process, out: out, err: err)
+}
+
+/// A development PKI made by Certs/make-dev-pki.sh, once per test process: a trusted CA with
+/// 441800, 430100, 110000 and 440100, an expired 441800 certificate, an RSA 430100 certificate
+/// (`430100-rsa`), an unrelated CA with its own 441800, and a client certificate of the trusted
+/// CA without an authority code (`nocode`). CRLs of the trusted CA are made on demand (`crl`).
+public struct TestPKI: Sendable {
+    public let dir: String
+    public let other: String
+
+    public static let shared: TestPKI = {
+        let base = FileManager.default.temporaryDirectory.appendingPathComponent("dossier-pki-\(getpid())").path
+        let script = packageRoot.appendingPathComponent("Certs/make-dev-pki.sh").path
+        for args in [["\(base)/main", "441800", "430100", "110000", "440100"], ["--expired", "\(base)/main", "441800"],
+                     ["--rsa", "\(base)/main", "430100"], ["\(base)/other", "441800"]] {
+            let result = try? run(script, args)
+            precondition(result?.status == 0, "make-dev-pki.sh failed: \(result?.stderr ?? "did not run")")
+        }
+        let d = "\(base)/main"
+        for args in [
+            ["ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", "\(d)/nocode.key"],
+            ["req", "-new", "-key", "\(d)/nocode.key", "-subj", "/O=test/CN=no authority code", "-out", "\(d)/nocode.csr"],
+            ["x509", "-req", "-in", "\(d)/nocode.csr", "-CA", "\(d)/ca.pem", "-CAkey", "\(d)/ca.key", "-CAcreateserial",
+             "-days", "30", "-out", "\(d)/nocode.pem"],
+        ] {
+            let result = try? run("openssl", args)
+            precondition(result?.status == 0, "openssl failed: \(result?.stderr ?? "did not run")")
+        }
+        return TestPKI(dir: d, other: "\(base)/other")
+    }()
+
+    public var ca: String { "\(dir)/ca.pem" }
+    public func cert(_ name: String) -> String { "\(dir)/\(name).pem" }
+    public func key(_ name: String) -> String { "\(dir)/\(name).key" }
+    public func identity(_ code: String) throws -> SigningIdentity {
+        try SigningIdentity(certificateFile: cert(code), keyFile: key(code))
+    }
+    public func expiredIdentity(_ code: String) throws -> SigningIdentity {
+        try SigningIdentity(certificateFile: "\(dir)/\(code)-expired.pem", keyFile: "\(dir)/\(code)-expired.key")
+    }
+    public func untrustedIdentity(_ code: String) throws -> SigningIdentity {
+        try SigningIdentity(certificateFile: "\(other)/\(code).pem", keyFile: "\(other)/\(code).key")
+    }
+    public func trust() throws -> TrustStore { try TrustStore(caFiles: [ca]) }
+
+    /// Writes a CRL to `path` of the trusted CA (or of the CA in `caDir`, e.g. `other`),
+    /// revoking the certificates named (e.g. `"430100"`), valid from `thisUpdate` (default now)
+    /// to `nextUpdate` (default 30 days on).
+    @discardableResult
+    public func crl(revoking names: [String] = [], at path: String, thisUpdate: Date? = nil, nextUpdate: Date? = nil,
+                    caDir: String? = nil) throws -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.dateFormat = "yyyyMMddHHmmss'Z'"
+        var args = ["--crl", path]
+        if let thisUpdate { args += ["--this-update", formatter.string(from: thisUpdate)] }
+        if let nextUpdate { args += ["--next-update", formatter.string(from: nextUpdate)] }
+        let result = try run(packageRoot.appendingPathComponent("Certs/make-dev-pki.sh").path, args + [caDir ?? dir] + names)
+        guard result.status == 0 else { throw TestPKIError.crl(result.stderr) }
+        return path
+    }
+
+    /// A certificate or CRL the test PKI could not make.
+    public enum TestPKIError: Error { case crl(String) }
+    /// The trust in force for a server or client of this PKI's CA (no CRLs).
+    public func currentTrust() throws -> CurrentTrust { CurrentTrust(try trust()) }
+
+}
+
+/// The codes the verifier reported.
+extension VerificationReport {
+    public var codes: [String] { reasons.map(\.code) }
+}
+
+/// Mounts a tmpfs with `options` (e.g. `size=12m`) on a new folder `name` in `dir`; nil, with
+/// the reason printed, where mounting is not permitted (tests needing it then skip).
+/// Unmount with `umount -l` when done.
+public func mountSmallTmpfs(_ name: String, in dir: URL, options: String) throws -> URL? {
+    let folder = dir.appendingPathComponent(name)
+    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    let mounted = try run("mount", ["-t", "tmpfs", "-o", options, "tmpfs", folder.path])
+    guard mounted.status == 0 else {
+        print("skipped: cannot mount a tmpfs here (\(mounted.stderr.trimmingCharacters(in: .whitespacesAndNewlines)))")
+        return nil
+    }
+    return folder
+}

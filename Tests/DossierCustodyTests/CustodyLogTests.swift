@@ -1,0 +1,351 @@
+import DossierArchive
+@testable import DossierCustody
+import DossierSystem
+import DossierTestSupport
+import Foundation
+import Testing
+
+/// Event `n`: every kind in turn, some with a detail.
+func sampleEvent(_ n: Int, archive: String? = nil) -> CustodyEvent {
+    CustodyEvent(
+        kind: CustodyEvent.Kind.allCases[n % CustodyEvent.Kind.allCases.count],
+        archiveId: archive ?? String(format: "0193a1b2-%04x-7000-8000-000000000000", n), peer: "430100",
+        digest: String(repeating: "ab", count: 32), time: Date(timeIntervalSince1970: 1_800_000_000.123 + Double(n)),
+        detail: n % 3 == 0 ? "receipts/\(n).receipt.p7m" : nil)
+}
+
+/// The authority 441800 of the test PKI, signing checkpoints.
+func signer() throws -> AuthoritySigner {
+    try AuthoritySigner(identity: TestPKI.shared.identity("441800"))
+}
+
+/// A log in `directory` holding `count` sample events, with a checkpoint after each size in
+/// `checkpointsAt`; closed again.
+func writeLog(_ directory: String, count: Int, checkpointsAt: [Int] = [], signer: (any CheckpointSigner)? = nil) async throws {
+    let (log, _) = try CustodyLog.open(directory: directory, signer: signer)
+    for n in 0..<count {
+        _ = try await log.append(sampleEvent(n))
+        if checkpointsAt.contains(n + 1) { _ = try await log.checkpoint() }
+    }
+    await log.close()
+}
+
+func bytes(_ path: String) throws -> [UInt8] { try FileIO.readAll(path) }
+
+func write(_ bytes: [UInt8], _ path: String) throws {
+    try Data(bytes).write(to: URL(fileURLWithPath: path))
+}
+
+/// Record offsets of a custody file: where each record's header starts, and the file's end.
+func recordOffsets(_ file: [UInt8], magic: [UInt8]) -> [Int] {
+    RecordFile.scan(file, magic: magic).records.map(\.offset) + [file.count]
+}
+
+@Test func appendsGetTheirIndexAndSurviveReopening() async throws {
+    let dir = try TempDir()
+    let (log, tails) = try CustodyLog.open(directory: dir.path("custody"))
+    #expect(tails.isEmpty)
+    for n in 0..<10 { #expect(try await log.append(sampleEvent(n)) == UInt64(n)) }
+    #expect(log.treeSize == 10)
+    await log.close()
+    await #expect(throws: CustodyError.closed) { try await log.append(sampleEvent(10)) }
+
+    let contents = try CustodyContents.read(directory: dir.path("custody"))
+    #expect(contents.events == (0..<10).map { sampleEvent($0) })
+    #expect(contents.firstProblem(trust: nil) == nil)
+    let (again, _) = try CustodyLog.open(directory: dir.path("custody"))
+    #expect(again.treeSize == 10)
+    #expect(try await again.append(sampleEvent(10)) == 10)
+    await again.close()
+}
+
+@Test func eventsEncodeCanonicallyAndRefuseWhatCannotBe() throws {
+    let event = sampleEvent(3)
+    let leaf = try event.leafBytes()
+    #expect(try CustodyEvent(leafBytes: leaf[...]) == event)
+    #expect(leaf.prefix(2) == [1, CustodyEvent.Kind.received.code])
+    #expect(throws: CanonicalDecodeFailure.self) { try CustodyEvent(leafBytes: (leaf + [0])[...]) }
+    #expect(throws: CanonicalDecodeFailure.self) { try CustodyEvent(leafBytes: leaf.dropLast()) }
+    #expect(throws: CanonicalDecodeFailure.self) { try CustodyEvent(leafBytes: ([9] + leaf.dropFirst())[...]) }
+    var empty = event
+    empty.archiveId = ""
+    #expect(throws: CustodyError.invalidEvent(field: "archiveId", reason: "empty")) { try empty.leafBytes() }
+    var long = event
+    long.detail = String(repeating: "x", count: 70_000)
+    #expect(throws: CustodyError.self) { try long.leafBytes() }
+
+    // The readable JSON keeps the millisecond exactly (proof files compare it with the leaf).
+    let events = (0..<200).map { sampleEvent($0 * 7919) }
+    let json = try JSONEncoder().encode(events)
+    #expect(try JSONDecoder().decode([CustodyEvent].self, from: json) == events)
+    #expect(String(decoding: try JSONEncoder().encode(sampleEvent(0)), as: UTF8.self).contains("\"2027-01-15T08:00:00.123Z\""))
+}
+
+@Test func concurrentAppendsFrom32TasksAllLand() async throws {
+    let dir = try TempDir()
+    let (log, _) = try CustodyLog.open(directory: dir.path("custody"))
+    let perTask = 40
+    let indices = try await withThrowingTaskGroup(of: [UInt64: CustodyEvent].self) { group in
+        for task in 0..<32 {
+            group.addTask {
+                var mine: [UInt64: CustodyEvent] = [:]
+                for n in 0..<perTask {
+                    let event = sampleEvent(task * perTask + n, archive: "task-\(task)-\(n)")
+                    mine[try await log.append(event)] = event
+                }
+                return mine
+            }
+        }
+        return try await group.reduce(into: [UInt64: CustodyEvent]()) { $0.merge($1) { a, _ in a } }
+    }
+    // Group commit: far fewer syncs than entries.
+    #expect(log.syncCount < 32 * perTask / 2)
+    await log.close()
+    #expect(indices.count == 32 * perTask)
+    #expect(Set(indices.keys) == Set((0..<UInt64(32 * perTask))))
+
+    let contents = try CustodyContents.read(directory: dir.path("custody"))
+    #expect(contents.events.count == 32 * perTask)
+    for (index, event) in indices { #expect(contents.events[Int(index)] == event) }
+}
+
+@Test func aTornTailIsDroppedAtEveryCut() async throws {
+    let dir = try TempDir()
+    let pristine = dir.path("pristine")
+    // Five entries a checkpoint covers, then three more: the last write a crash may cut.
+    try await writeLog(pristine, count: 8, checkpointsAt: [5], signer: try signer())
+    let file = try bytes(pristine + "/custody.log")
+    let offsets = recordOffsets(file, magic: RecordFile.entriesMagic)
+    let checkpoints = try bytes(pristine + "/checkpoints.log")
+
+    for cut in offsets[5]..<file.count {
+        let state = dir.path("cut-\(cut)")
+        try FileManager.default.createDirectory(atPath: state, withIntermediateDirectories: true)
+        try write(Array(file[..<cut]), state + "/custody.log")
+        try write(checkpoints, state + "/checkpoints.log")
+        let whole = offsets.lastIndex { $0 <= cut } ?? 0
+        let (log, dropped) = try CustodyLog.open(directory: state)
+        #expect(log.treeSize == UInt64(whole), "cut at \(cut)")
+        let expected = cut == offsets[whole] ? [] : [TornTail(file: state + "/custody.log", offset: offsets[whole], bytes: cut - offsets[whole])]
+        #expect(dropped == expected, "cut at \(cut)")
+        #expect(FileIO.size(state + "/custody.log") == UInt64(offsets[whole]))
+        // Appending goes on after the cut, once in a while (each is an fsync).
+        if cut % 16 == 0 {
+            #expect(try await log.append(sampleEvent(99)) == UInt64(whole))
+        }
+        await log.close()
+        try FileIO.removeTree(state)
+    }
+}
+
+@Test func zerosAfterTheLastRecordAreATornTail() async throws {
+    let dir = try TempDir()
+    try await writeLog(dir.path("custody"), count: 3)
+    let path = dir.path("custody") + "/custody.log"
+    let file = try bytes(path)
+    try write(file + [UInt8](repeating: 0, count: 4096), path)
+    let (log, dropped) = try CustodyLog.open(directory: dir.path("custody"))
+    #expect(log.treeSize == 3)
+    #expect(dropped == [TornTail(file: path, offset: file.count, bytes: 4096)])
+    await log.close()
+}
+
+@Test func cuttingEntriesACheckpointCoversIsDamageNotATornTail() async throws {
+    let dir = try TempDir()
+    let state = dir.path("custody")
+    try await writeLog(state, count: 6, checkpointsAt: [6], signer: try signer())
+    let file = try bytes(state + "/custody.log")
+    try write(Array(file.dropLast(3)), state + "/custody.log")
+    let expected = CustodyProblem.checkpoint(file: state + "/checkpoints.log", index: 0, treeSize: 6, .beyondLog(entries: 5))
+    #expect(throws: CustodyError.damaged(expected)) { try CustodyLog.open(directory: state) }
+    #expect(try bytes(state + "/custody.log") == Array(file.dropLast(3)), "a refused open changes nothing")
+}
+
+/// One byte flipped anywhere in custody.log is reported at the entry whose record holds it,
+/// by the audit and by open (which then changes nothing); the same for checkpoints.log.
+@Test func flippingAnyByteIsReportedAtItsEntry() async throws {
+    let dir = try TempDir()
+    let pristine = dir.path("pristine")
+    try await writeLog(pristine, count: 12, checkpointsAt: [4, 9, 12], signer: try signer())
+    let trust = try TestPKI.shared.trust()
+    let log = try bytes(pristine + "/custody.log")
+    let checkpoints = try bytes(pristine + "/checkpoints.log")
+    #expect(try CustodyContents.read(directory: pristine).firstProblem(trust: trust) == nil)
+
+    let state = dir.path("flipped")
+    try FileManager.default.createDirectory(atPath: state, withIntermediateDirectories: true)
+    try write(checkpoints, state + "/checkpoints.log")
+    try flipEachByte(of: log, magic: RecordFile.entriesMagic, at: state + "/custody.log", trust: trust) { position, record, problem in
+        guard case .entry(_, let index, _, _)? = problem else { return false }
+        #expect(index == UInt64(record), "byte \(position)")
+        if position % 11 == 0 {
+            let before = try bytes(state + "/custody.log")
+            #expect(throws: CustodyError.damaged(try #require(problem))) { try CustodyLog.open(directory: state) }
+            #expect(try bytes(state + "/custody.log") == before, "a refused open changes nothing")
+        }
+        return true
+    }
+    try write(log, state + "/custody.log")
+    // checkpoints.log is mostly CMS bytes, all guarded alike by the payload checksum: every
+    // header byte is flipped, and every 13th byte of the rest.
+    let headers = recordOffsets(checkpoints, magic: RecordFile.checkpointsMagic).dropLast().flatMap { $0..<$0 + RecordFile.headerSize }
+    let sample = Set(Array(0..<RecordFile.checkpointsMagic.count) + headers + Array(stride(from: 0, to: checkpoints.count, by: 13)))
+    try flipEachByte(of: checkpoints, magic: RecordFile.checkpointsMagic, at: state + "/checkpoints.log", only: sample, trust: trust) { position, record, problem in
+        guard case .checkpoint(_, let index, _, _)? = problem else { return false }
+        #expect(index == record, "checkpoint byte \(position)")
+        return true
+    }
+}
+
+/// Writes `file` to `path` with each byte in turn (of `only`, when given) flipped and hands
+/// `check` the position, the index of the record holding it (0 for the magic) and the
+/// directory's first problem; `check` returns false when the problem is not of the kind expected.
+private func flipEachByte(
+    of file: [UInt8], magic: [UInt8], at path: String, only: Set<Int>? = nil, trust: TrustStore,
+    _ check: (_ position: Int, _ record: Int, CustodyProblem?) throws -> Bool
+) throws {
+    let offsets = recordOffsets(file, magic: magic)
+    for position in file.indices where only?.contains(position) ?? true {
+        var flipped = file
+        flipped[position] ^= 0x5A
+        try write(flipped, path)
+        // Signatures take milliseconds each: they are checked at every 11th byte only.
+        let problem = try CustodyContents.read(directory: FileIO.parent(of: path)).firstProblem(trust: position % 11 == 0 ? trust : nil)
+        if try !check(position, offsets.lastIndex { $0 <= position } ?? 0, problem) {
+            Issue.record("byte \(position) of \(path): \(String(describing: problem))")
+        }
+    }
+}
+
+/// An entry rewritten with valid framing passes its checksum but not the signed root: the
+/// first checkpoint covering it names the range it lies in.
+@Test func aRewrittenEntryIsCaughtByTheCheckpointRoot() async throws {
+    let dir = try TempDir()
+    let state = dir.path("custody")
+    try await writeLog(state, count: 10, checkpointsAt: [5, 10], signer: try signer())
+    var forged = RecordFile.entriesMagic
+    for n in 0..<10 {
+        var event = sampleEvent(n)
+        if n == 7 { event.peer = "110000" }
+        RecordFile.append(try event.leafBytes(), to: &forged)
+    }
+    try write(forged, state + "/custody.log")
+    let expected = CustodyProblem.checkpoint(file: state + "/checkpoints.log", index: 1, treeSize: 10, .rootMismatch(firstEntry: 5))
+    #expect(try CustodyContents.read(directory: state).firstProblem(trust: nil) == expected)
+    #expect(throws: CustodyError.damaged(expected)) { try CustodyLog.open(directory: state) }
+}
+
+@Test func checkpointsSignedOutsideTheTrustAreRefused() async throws {
+    let dir = try TempDir()
+    let state = dir.path("custody")
+    let stranger = try AuthoritySigner(identity: TestPKI.shared.untrustedIdentity("441800"))
+    try await writeLog(state, count: 3, checkpointsAt: [3], signer: stranger)
+    let problem = try CustodyContents.read(directory: state).firstProblem(trust: try TestPKI.shared.trust())
+    guard case .checkpoint(_, 0, 3, .signature(let reason))? = problem else {
+        Issue.record("\(String(describing: problem))")
+        return
+    }
+    #expect(reason.hasPrefix("untrusted-signer"))
+}
+
+@Test func aSecondOpenOfTheSameDirectoryIsRefused() async throws {
+    let dir = try TempDir()
+    let (log, _) = try CustodyLog.open(directory: dir.path("custody"))
+    #expect(throws: CustodyError.locked(path: dir.path("custody"))) { try CustodyLog.open(directory: dir.path("custody")) }
+    await log.close()
+    let (again, _) = try CustodyLog.open(directory: dir.path("custody"))
+    await again.close()
+}
+
+@Test func checkpointsFollowThePolicy() async throws {
+    let dir = try TempDir()
+    let policy = CustodyLog.Policy(everyEvents: 10, interval: .milliseconds(300))
+    let (log, _) = try CustodyLog.open(directory: dir.path("custody"), signer: try signer(), policy: policy)
+    let loop = Task { await log.runCheckpoints { Issue.record("checkpoint failed: \($0)") } }
+    for n in 0..<25 { _ = try await log.append(sampleEvent(n)) }
+    // The 10-entry threshold makes checkpoints while appending; the interval covers the rest.
+    let deadline = ContinuousClock.now + .seconds(10)
+    while log.latestCheckpoint?.checkpoint.treeSize != 25, ContinuousClock.now < deadline {
+        try await Task.sleep(for: .milliseconds(50))
+    }
+    #expect(log.latestCheckpoint?.checkpoint.treeSize == 25)
+    loop.cancel()
+    await loop.value
+    await log.close()
+
+    let contents = try CustodyContents.read(directory: dir.path("custody"))
+    #expect(contents.checkpoints.count >= 2)
+    #expect(contents.checkpoints.map(\.checkpoint.treeSize) == contents.checkpoints.map(\.checkpoint.treeSize).sorted())
+    #expect(contents.firstProblem(trust: try TestPKI.shared.trust()) == nil)
+}
+
+@Test func aLogWithoutSignerMakesNoCheckpoint() async throws {
+    let dir = try TempDir()
+    let (log, _) = try CustodyLog.open(directory: dir.path("custody"))
+    await #expect(throws: CustodyError.noSigner) { try await log.checkpoint() }
+    await log.runCheckpoints { _ in }
+    await log.close()
+}
+
+@Test func consistencyBetweenTwoCheckpointsChecksOut() async throws {
+    let dir = try TempDir()
+    let (log, _) = try CustodyLog.open(directory: dir.path("custody"), signer: try signer())
+    for n in 0..<7 { _ = try await log.append(sampleEvent(n)) }
+    let first = try await log.checkpoint().checkpoint
+    #expect(try await log.checkpoint().checkpoint == first, "nothing new, the same checkpoint")
+    for n in 7..<13 { _ = try await log.append(sampleEvent(n)) }
+    let second = try await log.checkpoint().checkpoint
+    let proof = try log.consistencyProof(from: first.treeSize, to: second.treeSize)
+    await log.close()
+
+    #expect(MerkleTree.verifyConsistency(oldSize: 7, newSize: 13, oldRoot: first.rootHash, newRoot: second.rootHash, proof: proof))
+    #expect(RFC9162.verifyConsistency(first: 7, second: 13, firstHash: first.rootHash.bytes, secondHash: second.rootHash.bytes,
+                                      path: proof.map(\.bytes)))
+    let leaves = try (0..<13).map { try sampleEvent($0).leafBytes() }
+    #expect(second.rootHash.bytes == RFC9162.mth(leaves[...]))
+    #expect(first.rootHash.bytes == RFC9162.mth(leaves[..<7]))
+    #expect(throws: CustodyError.self) { try log.consistencyProof(from: 7, to: 14) }
+}
+
+@Test func inclusionProofsOfAnArchiveVerifyOfflineAndTamperingIsCaught() async throws {
+    let dir = try TempDir()
+    let state = dir.path("custody")
+    let (log, _) = try CustodyLog.open(directory: state, signer: try signer())
+    let archive = "0193a1b2-c3d4-7000-8000-00000000abcd"
+    for n in 0..<20 { _ = try await log.append(sampleEvent(n, archive: [3, 8, 15].contains(n) ? archive : nil)) }
+    _ = try await log.checkpoint()
+    _ = try await log.append(sampleEvent(20, archive: archive))
+    #expect(try log.inclusionProof(index: 8, treeSize: 20).count == 5)
+    await log.close()
+
+    let contents = try CustodyContents.read(directory: state)
+    let (bundle, uncovered) = try CustodyProofBundle.make(archiveId: archive, from: contents)
+    #expect(uncovered == 1)
+    #expect(bundle.entries.map(\.leafIndex) == [3, 8, 15])
+    let trust = try TestPKI.shared.trust()
+    let verified = try CustodyProofBundle.parse(json: bundle.json()).verify(trust: trust)
+    #expect(verified.checkpoint.treeSize == 20)
+    #expect(verified.events.map(\.index) == [3, 8, 15])
+    for entry in bundle.entries {
+        let leaf = try sampleEvent(Int(entry.leafIndex), archive: archive).leafBytes()
+        #expect(RFC9162.verifyInclusion(leafIndex: entry.leafIndex, treeSize: 20, hash: RFC9162.leafHash(leaf),
+                                        path: entry.auditPath.map(\.bytes), root: verified.checkpoint.rootHash.bytes))
+    }
+
+    var readable = bundle
+    readable.entries[1].event.peer = "110000"
+    #expect(throws: ProofFault.readableCopyDiffers("entry 8")) { try readable.verify(trust: trust) }
+    var path = bundle
+    path.entries[0].auditPath.swapAt(0, 1)
+    #expect(throws: ProofFault.notIncluded(leafIndex: 3)) { try path.verify(trust: trust) }
+    var moved = bundle
+    moved.entries[2].leafIndex = 14
+    #expect(throws: ProofFault.notIncluded(leafIndex: 14)) { try moved.verify(trust: trust) }
+    var head = bundle
+    head.checkpoint.checkpoint.treeSize = 21
+    #expect(throws: ProofFault.readableCopyDiffers("checkpoint")) { try head.verify(trust: trust) }
+    var signature = bundle
+    signature.checkpoint.signature = Data(try TestPKI.shared.untrustedIdentity("441800").signAttached(
+        Array(Data(base64Encoded: bundle.checkpoint.statement) ?? Data()))).base64EncodedString()
+    #expect(throws: ProofFault.self) { try signature.verify(trust: trust) }
+}
