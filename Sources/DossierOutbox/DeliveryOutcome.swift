@@ -19,6 +19,11 @@ public enum DeliveryOutcome: Sendable, Hashable, CustomStringConvertible {
     case rejected(String)
     /// The peer refused the request for good (403, 409, 413, …). Permanent.
     case refused(status: Int, detail: String)
+    /// The peer refuses this authority itself (403 `revoked`, `unknown-peer`, `no-authority`):
+    /// not a verdict on the archive, and it lasts until an operator on either side acts (a new
+    /// certificate, the peer list). Retried with backoff until `give_up_after`, never dead at
+    /// once.
+    case notAccepted(status: Int, detail: String)
     /// The attempt could not be made because of something on this side (the spool file is
     /// missing or unreadable, the peer is no longer configured): no peer said anything. Not
     /// retried by itself; an operator fixes the cause and requeues.
@@ -30,7 +35,7 @@ public enum DeliveryOutcome: Sendable, Hashable, CustomStringConvertible {
     /// Whether a later attempt may succeed where this one failed.
     public var isRetryable: Bool {
         switch self {
-        case .network, .tls, .timeout, .badReceipt: true
+        case .network, .tls, .timeout, .badReceipt, .notAccepted: true
         case .rejected, .refused, .local: false
         case .httpStatus(let code, _): code == 408 || code == 429 || (500...599).contains(code)
         }
@@ -54,6 +59,7 @@ public enum DeliveryOutcome: Sendable, Hashable, CustomStringConvertible {
         case .refused(let status, let detail): status > 0 ? "refused (HTTP \(status)): \(detail)" : "refused: \(detail)"
         case .badReceipt(let detail): "bad receipt: \(detail)"
         case .local(let detail): "not sent (local problem): \(detail)"
+        case .notAccepted(let status, let detail): "the peer does not accept this authority (HTTP \(status)): \(detail)"
         }
     }
 
@@ -68,6 +74,7 @@ public enum DeliveryOutcome: Sendable, Hashable, CustomStringConvertible {
         case .refused: "refused"
         case .badReceipt: "bad-receipt"
         case .local: "local"
+        case .notAccepted: "not-accepted"
         }
     }
 }

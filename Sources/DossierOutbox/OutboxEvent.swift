@@ -139,6 +139,7 @@ extension OutboxEvent {
         case .refused(let status, let detail): w.u8(6); w.i64(Int64(status)); w.string(detail)
         case .badReceipt(let detail): w.u8(7); w.string(detail)
         case .local(let detail): w.u8(8); w.string(detail)
+        case .notAccepted(let status, let detail): w.u8(9); w.i64(Int64(status)); w.string(detail)
         }
     }
 
@@ -157,6 +158,9 @@ extension OutboxEvent {
             return .refused(status: status, detail: try r.string())
         case 7: return .badReceipt(try r.string())
         case 8: return .local(try r.string())
+        case 9:
+            guard let status = Int(exactly: try r.i64()) else { throw .invalidValue }
+            return .notAccepted(status: status, detail: try r.string())
         default: throw .invalidValue
         }
     }

@@ -1,5 +1,6 @@
 import CCurl
 import Foundation
+import Synchronization
 
 /// Runs one libcurl multi handle on a dedicated thread: every outbound request of the process
 /// goes through it, so connections (and TLS sessions) to each peer are kept alive and reused,
@@ -8,19 +9,23 @@ import Foundation
 /// Thread-safety: `submit` and `shutdown` may be called from any thread; everything else runs
 /// on the engine thread. libcurl handles never leave that thread.
 final class CurlEngine: @unchecked Sendable {
-    // Safe: `incoming`, `cancelled` and `stopping` are guarded by `lock`; `multi` is used only on
-    // the engine thread, except curl_multi_wakeup, which libcurl documents as thread-safe.
+    // Safe: what callers share with the engine thread is in `queue`, a Mutex; `multi` is used only
+    // on the engine thread, except curl_multi_wakeup, which libcurl documents as thread-safe.
     private struct Job {
         var id: UInt64
         var request: PeerRequest
         var continuation: CheckedContinuation<PeerResponse, any Error>
     }
 
-    private let lock = NSLock()
-    private var incoming: [Job] = []
-    private var cancelled: Set<UInt64> = []
-    private var stopping = false
-    private var nextID: UInt64 = 0
+    /// Requests handed over and not yet taken by the engine thread, cancellations, shutdown.
+    private struct Queue {
+        var incoming: [Job] = []
+        var cancelled: Set<UInt64> = []
+        var stopping = false
+        var nextID: UInt64 = 0
+    }
+
+    private let queue = Mutex(Queue())
     private let multi: UnsafeMutableRawPointer
     private let tls: PeerTLS
     private let options: PeerClient.Options
@@ -42,11 +47,11 @@ final class CurlEngine: @unchecked Sendable {
 
     /// Queues a request and wakes the engine. Returns the job id, for `cancel`.
     func submit(_ request: PeerRequest, continuation: CheckedContinuation<PeerResponse, any Error>) -> UInt64 {
-        let accepted: UInt64? = lock.withLock {
-            guard !stopping else { return nil }
-            nextID += 1
-            incoming.append(Job(id: nextID, request: request, continuation: continuation))
-            return nextID
+        let accepted: UInt64? = queue.withLock { queue in
+            guard !queue.stopping else { return nil }
+            queue.nextID += 1
+            queue.incoming.append(Job(id: queue.nextID, request: request, continuation: continuation))
+            return queue.nextID
         }
         guard let accepted else {
             continuation.resume(throwing: TransportError.cancelled(url: request.url))
@@ -58,15 +63,15 @@ final class CurlEngine: @unchecked Sendable {
 
     /// Abandons a request: it ends with `TransportError.cancelled`.
     func cancel(_ id: UInt64) {
-        lock.withLock { _ = cancelled.insert(id) }
+        queue.withLock { _ = $0.cancelled.insert(id) }
         curl_multi_wakeup(multi)
     }
 
     /// Ends every request in flight with `cancelled` and stops the thread; waits for it.
     func shutdown() {
-        let first = lock.withLock { () -> Bool in
-            defer { stopping = true }
-            return !stopping
+        let first = queue.withLock { queue -> Bool in
+            defer { queue.stopping = true }
+            return !queue.stopping
         }
         guard first else { return }
         curl_multi_wakeup(multi)
@@ -77,9 +82,9 @@ final class CurlEngine: @unchecked Sendable {
         var active: [UnsafeMutableRawPointer: (id: UInt64, transfer: CurlTransfer)] = [:]
         var running: Int32 = 0
         while true {
-            let (jobs, cancels, stop) = lock.withLock { () -> ([Job], Set<UInt64>, Bool) in
-                defer { incoming = []; cancelled = [] }
-                return (incoming, cancelled, stopping)
+            let (jobs, cancels, stop) = queue.withLock { queue -> ([Job], Set<UInt64>, Bool) in
+                defer { queue.incoming = []; queue.cancelled = [] }
+                return (queue.incoming, queue.cancelled, queue.stopping)
             }
             for job in jobs { start(job, into: &active) }
             for (easy, entry) in active where stop || cancels.contains(entry.id) {
@@ -101,7 +106,7 @@ final class CurlEngine: @unchecked Sendable {
     }
 
     private func start(_ job: Job, into active: inout [UnsafeMutableRawPointer: (id: UInt64, transfer: CurlTransfer)]) {
-        if lock.withLock({ cancelled.contains(job.id) }) {
+        if queue.withLock({ $0.cancelled.contains(job.id) }) {
             job.continuation.resume(throwing: TransportError.cancelled(url: job.request.url))
             return
         }

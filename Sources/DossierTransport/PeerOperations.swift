@@ -71,9 +71,18 @@ public struct PeerOperations: Sendable {
             return .failed(.rejected(detail), rejection: rejection)
         case 408, 429, 500...599:
             return .failed(.httpStatus(response.status, retryAfter: response.retryAfter))
+        case 403 where Self.refusesTheCaller(response):
+            return .failed(.notAccepted(status: response.status, detail: Self.detail(of: response)))
         default:
             return .failed(.refused(status: response.status, detail: Self.detail(of: response)))
         }
+    }
+
+    /// A 403 about who we are (our certificate revoked there, no authority code, not among its
+    /// peers), not about the archive: it holds for every archive until an operator acts.
+    private static func refusesTheCaller(_ response: PeerResponse) -> Bool {
+        guard let body = try? JSONDecoder().decode(PeerProtocol.ErrorBody.self, from: Data(response.body)) else { return false }
+        return ["revoked", "unknown-peer", "no-authority"].contains(body.error)
     }
 
     /// Lists archives `baseURL` holds for us, one page.

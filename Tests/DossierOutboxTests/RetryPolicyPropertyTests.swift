@@ -69,3 +69,20 @@ private let policies = zip(Gen.double(in: 0.1...100), Gen.double(in: 1...4), Gen
     #expect(RetryPolicy().ceiling(afterFailures: 100) == 600)
     #expect(RetryPolicy().ceiling(afterFailures: 3) == 20)
 }
+
+/// The outcomes added with one failure vocabulary: a peer refusing this authority itself is
+/// retried, a local problem is not, and both survive the journal's encoding.
+@Test func callerRefusalsAreRetriedAndLocalProblemsAreNotAndBothAreJournalled() throws {
+    let refusal = DeliveryOutcome.notAccepted(status: 403, detail: "revoked: the client certificate of authority 441800 is revoked")
+    let local = DeliveryOutcome.local("spool/x.dva: open failed: No such file or directory")
+    #expect(refusal.isRetryable)
+    #expect(!local.isRetryable)
+    #expect(!DeliveryOutcome.refused(status: 403, detail: "forbidden").isRetryable)
+    for outcome in [refusal, local] {
+        let event = OutboxEvent.deferred(id: "a1", at: Date(timeIntervalSince1970: 1_800_000_000),
+                                         next: Date(timeIntervalSince1970: 1_800_000_060), outcome: outcome)
+        let (type, payload) = event.encoded()
+        let decoded = try payload.withUnsafeBytes { raw in try Result { () throws(PayloadDecodeFailure) in try OutboxEvent.decode(type: type, payload: raw) }.get() }
+        #expect(decoded == event)
+    }
+}

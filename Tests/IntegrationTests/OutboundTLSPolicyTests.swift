@@ -46,7 +46,7 @@ final class OneSuiteServer: @unchecked Sendable {
 
     init(certificate: String, key: String, suite: String, in temp: TempDir) throws {
         output = temp.url.appendingPathComponent("s_server-\(UUID().uuidString).out")
-        FileManager.default.createFile(atPath: output.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: output.path, contents: nil)
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         // Line-buffered, so the ACCEPT line reaches the file at once.
         process.arguments = ["stdbuf", "-oL", "openssl", "s_server", "-accept", "127.0.0.1:0", "-cert", certificate, "-key", key,
