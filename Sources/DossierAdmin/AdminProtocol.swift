@@ -18,7 +18,11 @@ public enum AdminProtocol {
         public var inbox: InboxCounts
         public var lastErrors: [ErrorLine]
 
-        public init(version: String, upSince: Date, authority: String, authorityName: String, listen: String, queue: [String: Int], queueByPeer: [String: [String: Int]], oldestWaitingSeconds: Double?, peers: [PeerStatus], inbox: InboxCounts, lastErrors: [ErrorLine]) {
+        public init(
+            version: String, upSince: Date, authority: String, authorityName: String, listen: String, queue: [String: Int],
+            queueByPeer: [String: [String: Int]], oldestWaitingSeconds: Double?, peers: [PeerStatus], inbox: InboxCounts,
+            lastErrors: [ErrorLine]
+        ) {
             self.version = version
             self.upSince = upSince
             self.authority = authority
@@ -68,7 +72,10 @@ public enum AdminProtocol {
         public var lastSuccess: Date?
         public var lastError: String?
 
-        public init(code: String, name: String, url: String, mode: String, circuitOpen: Bool, inFlight: Int, queued: Int, lastSuccess: Date?, lastError: String?) {
+        public init(
+            code: String, name: String, url: String, mode: String, circuitOpen: Bool, inFlight: Int, queued: Int, lastSuccess: Date?,
+            lastError: String?
+        ) {
             self.code = code
             self.name = name
             self.url = url
@@ -91,7 +98,10 @@ public enum AdminProtocol {
         public var nextAttemptAt: Date?
         public var lastError: String?
 
-        public init(id: String, destination: String, state: String, size: UInt64, createdAt: Date, attempts: Int, nextAttemptAt: Date?, lastError: String?) {
+        public init(
+            id: String, destination: String, state: String, size: UInt64, createdAt: Date, attempts: Int, nextAttemptAt: Date?,
+            lastError: String?
+        ) {
             self.id = id
             self.destination = destination
             self.state = state

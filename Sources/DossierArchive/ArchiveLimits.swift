@@ -36,14 +36,16 @@ public struct ArchiveLimits: Sendable, Codable, Equatable {
     public var maxSampleBytes: UInt64
 
     /// Every limit; those not given take their `default` value.
-    public init(maxArchiveBytes: UInt64, maxFileBytes: UInt64, maxEntries: Int, maxTagFileBytes: UInt64,
-                maxTagFiles: Int = Self.default.maxTagFiles, maxTagBytesTotal: UInt64 = Self.default.maxTagBytesTotal,
-                maxRecordBytes: UInt64 = Self.default.maxRecordBytes,
-                maxPaxBytesPerEntry: UInt64 = Self.default.maxPaxBytesPerEntry,
-                maxPaxRecordsPerEntry: Int = Self.default.maxPaxRecordsPerEntry,
-                maxPaxBytesTotal: UInt64 = Self.default.maxPaxBytesTotal,
-                maxPaxRecordsTotal: Int = Self.default.maxPaxRecordsTotal, maxNameBytes: Int = Self.default.maxNameBytes,
-                maxDocuments: Int = Self.default.maxDocuments, maxSampleBytes: UInt64 = Self.default.maxSampleBytes) {
+    public init(
+        maxArchiveBytes: UInt64, maxFileBytes: UInt64, maxEntries: Int, maxTagFileBytes: UInt64,
+        maxTagFiles: Int = Self.default.maxTagFiles, maxTagBytesTotal: UInt64 = Self.default.maxTagBytesTotal,
+        maxRecordBytes: UInt64 = Self.default.maxRecordBytes,
+        maxPaxBytesPerEntry: UInt64 = Self.default.maxPaxBytesPerEntry,
+        maxPaxRecordsPerEntry: Int = Self.default.maxPaxRecordsPerEntry,
+        maxPaxBytesTotal: UInt64 = Self.default.maxPaxBytesTotal,
+        maxPaxRecordsTotal: Int = Self.default.maxPaxRecordsTotal, maxNameBytes: Int = Self.default.maxNameBytes,
+        maxDocuments: Int = Self.default.maxDocuments, maxSampleBytes: UInt64 = Self.default.maxSampleBytes
+    ) {
         self.maxArchiveBytes = maxArchiveBytes
         self.maxFileBytes = maxFileBytes
         self.maxEntries = maxEntries

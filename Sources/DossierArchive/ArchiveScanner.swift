@@ -46,8 +46,10 @@ enum ArchiveScanner {
         }
         let largest = largestFile(within: limits)
         if contents.archiveSize > largest {
-            contents.findings.append(Finding(.security, "size-limit",
-                "the file is \(contents.archiveSize) bytes, more than an archive within the limits can be (\(largest))"))
+            contents.findings.append(
+                Finding(
+                    .security, "size-limit",
+                    "the file is \(contents.archiveSize) bytes, more than an archive within the limits can be (\(largest))"))
             return contents
         }
         let hashing = RangeHashing(fd: fd, path: path)
@@ -90,8 +92,9 @@ enum ArchiveScanner {
             }
             contents.payload[file.relative] = (result.digest.hexString, file.size)
             if file.relative.hasPrefix(documentsPrefix) {
-                contents.documents.append(DocumentSample(
-                    path: String(file.relative.dropFirst("data/".count)), size: file.size, head: result.head, tail: result.tail))
+                contents.documents.append(
+                    DocumentSample(
+                        path: String(file.relative.dropFirst("data/".count)), size: file.size, head: result.head, tail: result.tail))
             }
         }
         return contents

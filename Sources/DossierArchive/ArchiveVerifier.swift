@@ -63,15 +63,19 @@ public struct ArchiveVerifier: Sendable {
             report.signingTime = result.signingTime
             findings += result.findings
             if let signer = result.signer, let origin = report.origin, signer.authority != origin {
-                findings.append(Finding(.authenticity, "signer-not-origin",
-                    "signed by authority \(signer.authority ?? "(none)"), Origin-Authority is \(origin)"))
+                findings.append(
+                    Finding(
+                        .authenticity, "signer-not-origin",
+                        "signed by authority \(signer.authority ?? "(none)"), Origin-Authority is \(origin)"))
             }
         } else {
             findings.append(Finding(.authenticity, "signature-missing", "no \(BagReading.signaturePath)"))
         }
         if let expectedDestination, report.destination != expectedDestination {
-            findings.append(Finding(.security, "wrong-destination",
-                "Destination-Authority is \(report.destination ?? "(none)"), expected \(expectedDestination)"))
+            findings.append(
+                Finding(
+                    .security, "wrong-destination",
+                    "Destination-Authority is \(report.destination ?? "(none)"), expected \(expectedDestination)"))
         }
         let info = report.bagInfo.map { ($0.label, $0.value) }
         findings += FourPropertyCheck.run(bagInfo: info, record: contents.record.map { Data($0) }, documents: contents.documents)

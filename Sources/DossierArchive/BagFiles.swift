@@ -74,7 +74,7 @@ enum Manifest {
             let digest = line[..<gap].lowercased()
             let path = line[gap...].drop { $0 == " " || $0 == "\t" }
             guard digest.count == 64, digest.allSatisfy(\.isHexDigit), !path.isEmpty,
-                  let decoded = decode(String(path))
+                let decoded = decode(String(path))
             else { return nil }
             entries.append((decoded, digest))
         }

@@ -52,7 +52,9 @@ enum BagReading {
 
     private static func checkBagInfo(_ contents: ArchiveContents, bagInfo: [VerificationReport.BagInfoField]) -> [Finding] {
         guard let raw = contents.tagFiles[BagInfo.fileName] else { return [Finding(.integrity, "missing-file", BagInfo.fileName)] }
-        guard BagInfo.parse(raw) != nil else { return [Finding(.integrity, "bag-info-malformed", "bag-info.txt is not Label: value lines in UTF-8")] }
+        guard BagInfo.parse(raw) != nil else {
+            return [Finding(.integrity, "bag-info-malformed", "bag-info.txt is not Label: value lines in UTF-8")]
+        }
         var findings: [Finding] = []
         func value(_ label: String) -> String? { bagInfo.first { $0.label == label }?.value }
         for label in requiredLabels where value(label) == nil {
@@ -90,7 +92,8 @@ enum BagReading {
                 continue
             }
             if actual.digest != entry.digest {
-                findings.append(Finding(.authenticity, "digest-mismatch", "\(entry.path): manifest \(entry.digest), actual \(actual.digest)"))
+                findings.append(
+                    Finding(.authenticity, "digest-mismatch", "\(entry.path): manifest \(entry.digest), actual \(actual.digest)"))
             }
         }
         for path in contents.payload.keys.sorted() where !listed.contains(path) {

@@ -56,7 +56,7 @@ public struct CertificateInfo: Codable, Sendable, Equatable {
         guard let name else { return nil }
         let index = X509_NAME_get_index_by_NID(name, NID_serialNumber, -1)
         guard index >= 0, X509_NAME_get_index_by_NID(name, NID_serialNumber, index) < 0, let entry = X509_NAME_get_entry(name, index),
-              let data = X509_NAME_ENTRY_get_data(entry), let bytes = ASN1_STRING_get0_data(data)
+            let data = X509_NAME_ENTRY_get_data(entry), let bytes = ASN1_STRING_get0_data(data)
         else { return nil }
         let length = Int(ASN1_STRING_length(data))
         return String(decoding: UnsafeBufferPointer(start: bytes, count: max(0, length)), as: UTF8.self)

@@ -16,7 +16,8 @@ public enum DossierPackager {
         public var description: String {
             switch self {
             case let .problems(problems):
-                return "the dossier cannot be transferred:\n" + problems.map { "  \($0.code)\($0.field.map { " (\($0))" } ?? ""): \($0.message)" }.joined(separator: "\n")
+                return "the dossier cannot be transferred:\n"
+                    + problems.map { "  \($0.code)\($0.field.map { " (\($0))" } ?? ""): \($0.message)" }.joined(separator: "\n")
             case let .folder(error):
                 return "\(error)"
             }
@@ -41,7 +42,8 @@ public enum DossierPackager {
             origin: record.registration.managingOffice, destination: destination, vin: record.vehicle.vin,
             plate: record.plate.number, schema: DossierRecord.schemaName,
             sourceOrganization: identity.info.commonName ?? identity.info.subject)
-        return try ArchivePacker.pack(dossierDirectory: dossierDirectory, bag: bag, identity: identity,
-                                      outputDirectory: outputDirectory, fileName: fileName, id: id, now: now)
+        return try ArchivePacker.pack(
+            dossierDirectory: dossierDirectory, bag: bag, identity: identity,
+            outputDirectory: outputDirectory, fileName: fileName, id: id, now: now)
     }
 }

@@ -90,8 +90,8 @@ public enum SignatureCheck {
     /// The certificate among those carried by the signature that matches the (single) signer.
     private static func signerCertificate(_ cms: OpaquePointer) -> OpaquePointer? {
         guard CMS_set1_signers_certs(cms, nil, 0) >= 1, let infos = CMS_get0_SignerInfos(cms),
-              dossier_sk_num(UnsafeRawPointer(infos)) >= 1,
-              let info = OpaquePointer(dossier_sk_value(UnsafeRawPointer(infos), 0))
+            dossier_sk_num(UnsafeRawPointer(infos)) >= 1,
+            let info = OpaquePointer(dossier_sk_value(UnsafeRawPointer(infos), 0))
         else { ERR_clear_error(); return nil }
         var signer: OpaquePointer?
         CMS_SignerInfo_get0_algs(info, nil, &signer, nil, nil)
@@ -101,7 +101,7 @@ public enum SignatureCheck {
     private static func signingTime(_ info: OpaquePointer) -> Date? {
         let index = CMS_signed_get_attr_by_NID(info, NID_pkcs9_signingTime, -1)
         guard index >= 0, let attribute = CMS_signed_get_attr(info, index),
-              let value = X509_ATTRIBUTE_get0_type(attribute, 0)
+            let value = X509_ATTRIBUTE_get0_type(attribute, 0)
         else { return nil }
         let type = ASN1_TYPE_get(value)
         guard type == V_ASN1_UTCTIME || type == V_ASN1_GENERALIZEDTIME else { return nil }

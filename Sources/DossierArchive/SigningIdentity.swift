@@ -64,11 +64,12 @@ public final class SigningIdentity: @unchecked Sendable {
         guard let stack = dossier_sk_x509_new() else { throw ArchiveError.signing(reason: "out of memory") }
         defer { dossier_sk_x509_free(stack) }
         chain.forEach { _ = dossier_sk_x509_push(stack, $0) }
-        let encoded: [UInt8]? = OpenSSL.withMemoryBIO(content) { bio in
-            guard let cms = CMS_sign(certificate, key, stack, bio, UInt32(flags)) else { return nil }
-            defer { CMS_ContentInfo_free(cms) }
-            return OpenSSL.collect { encode($0, cms) }
-        } ?? nil
+        let encoded: [UInt8]? =
+            OpenSSL.withMemoryBIO(content) { bio in
+                guard let cms = CMS_sign(certificate, key, stack, bio, UInt32(flags)) else { return nil }
+                defer { CMS_ContentInfo_free(cms) }
+                return OpenSSL.collect { encode($0, cms) }
+            } ?? nil
         guard let encoded else { throw ArchiveError.signing(reason: OpenSSL.lastError()) }
         return encoded
     }

@@ -110,8 +110,9 @@ final class TarReader {
                 var entry = Entry(name: longName ?? header.name, size: header.size, kind: header.kind, offset: headerOffset)
                 if let path = pax["path"] { entry.name = path }
                 guard entry.name.count <= limits.maxNameBytes else {
-                    throw Failure.overLimit(offset: headerOffset, bound: .nameBytes,
-                                            detail: "a name of \(entry.name.count) bytes, over \(limits.maxNameBytes)")
+                    throw Failure.overLimit(
+                        offset: headerOffset, bound: .nameBytes,
+                        detail: "a name of \(entry.name.count) bytes, over \(limits.maxNameBytes)")
                 }
                 if let size = pax["size"] {
                     guard let value = UInt64(String(decoding: size, as: UTF8.self)) else {
@@ -173,24 +174,28 @@ final class TarReader {
     private func checkExtended(size: UInt64, entrySoFar: UInt64, at headerOffset: UInt64) throws {
         // Both running sums stay below their limits, so neither subtraction can wrap.
         if entrySoFar > limits.maxPaxBytesPerEntry || size > limits.maxPaxBytesPerEntry - entrySoFar {
-            throw Failure.overLimit(offset: headerOffset, bound: .paxBytesPerEntry,
-                                    detail: "extended headers of more than \(limits.maxPaxBytesPerEntry) bytes for one entry")
+            throw Failure.overLimit(
+                offset: headerOffset, bound: .paxBytesPerEntry,
+                detail: "extended headers of more than \(limits.maxPaxBytesPerEntry) bytes for one entry")
         }
         if extendedBytes > limits.maxPaxBytesTotal || size > limits.maxPaxBytesTotal - extendedBytes {
-            throw Failure.overLimit(offset: headerOffset, bound: .paxBytesTotal,
-                                    detail: "extended headers of more than \(limits.maxPaxBytesTotal) bytes in all")
+            throw Failure.overLimit(
+                offset: headerOffset, bound: .paxBytesTotal,
+                detail: "extended headers of more than \(limits.maxPaxBytesTotal) bytes in all")
         }
     }
 
     private func checkPaxRecords(added: Int, entryTotal: Int, at headerOffset: UInt64) throws {
         paxRecords += added
         if entryTotal > limits.maxPaxRecordsPerEntry {
-            throw Failure.overLimit(offset: headerOffset, bound: .paxRecordsPerEntry,
-                                    detail: "\(entryTotal) pax keys for one entry, over \(limits.maxPaxRecordsPerEntry)")
+            throw Failure.overLimit(
+                offset: headerOffset, bound: .paxRecordsPerEntry,
+                detail: "\(entryTotal) pax keys for one entry, over \(limits.maxPaxRecordsPerEntry)")
         }
         if paxRecords > limits.maxPaxRecordsTotal {
-            throw Failure.overLimit(offset: headerOffset, bound: .paxRecordsTotal,
-                                    detail: "more than \(limits.maxPaxRecordsTotal) pax records in all")
+            throw Failure.overLimit(
+                offset: headerOffset, bound: .paxRecordsTotal,
+                detail: "more than \(limits.maxPaxRecordsTotal) pax records in all")
         }
     }
 

@@ -42,15 +42,16 @@ public final class TrustStore: @unchecked Sendable {
             certs.forEach { _ = X509_STORE_add_cert(store, $0) }
         }
         for path in crlFiles {
-            let loaded: Int = OpenSSL.withMemoryBIO(try readSmallFile(path)) { bio in
-                var count = 0
-                while let crl = PEM_read_bio_X509_CRL(bio, nil, nil, nil) {
-                    X509_STORE_add_crl(store, crl)
-                    crls.append(crl)
-                    count += 1
-                }
-                return count
-            } ?? 0
+            let loaded: Int =
+                OpenSSL.withMemoryBIO(try readSmallFile(path)) { bio in
+                    var count = 0
+                    while let crl = PEM_read_bio_X509_CRL(bio, nil, nil, nil) {
+                        X509_STORE_add_crl(store, crl)
+                        crls.append(crl)
+                        count += 1
+                    }
+                    return count
+                } ?? 0
             ERR_clear_error()
             guard loaded > 0 else { throw ArchiveError.credentials(path: path, reason: "no PEM CRL in the file") }
         }
@@ -110,12 +111,15 @@ public final class TrustStore: @unchecked Sendable {
         }
         defer { dossier_sk_x509_free(untrusted) }
         certs.dropFirst().forEach { _ = dossier_sk_x509_push(untrusted, $0) }
-        return verify(leaf, untrusted: untrusted, at: now, purpose: clientPurpose ? X509_PURPOSE_SSL_CLIENT : X509_PURPOSE_SSL_SERVER,
-                      revocation: checksRevocation)
+        return verify(
+            leaf, untrusted: untrusted, at: now, purpose: clientPurpose ? X509_PURPOSE_SSL_CLIENT : X509_PURPOSE_SSL_SERVER,
+            revocation: checksRevocation)
     }
 
-    private func verify(_ leaf: OpaquePointer, untrusted: OpaquePointer?, at time: Date, purpose: Int32, revocation: Bool,
-                        ignoreValidityPeriod: Bool = false) -> Finding? {
+    private func verify(
+        _ leaf: OpaquePointer, untrusted: OpaquePointer?, at time: Date, purpose: Int32, revocation: Bool,
+        ignoreValidityPeriod: Bool = false
+    ) -> Finding? {
         guard let ctx = X509_STORE_CTX_new() else { return Finding(.authenticity, "untrusted-signer", "out of memory") }
         defer { X509_STORE_CTX_free(ctx) }
         guard X509_STORE_CTX_init(ctx, store, leaf, untrusted) == 1 else {
@@ -123,7 +127,9 @@ public final class TrustStore: @unchecked Sendable {
         }
         X509_STORE_CTX_set_time(ctx, 0, time_t(time.timeIntervalSince1970))
         X509_STORE_CTX_set_purpose(ctx, purpose)
-        if !revocation { X509_VERIFY_PARAM_clear_flags(X509_STORE_CTX_get0_param(ctx), UInt(X509_V_FLAG_CRL_CHECK | X509_V_FLAG_CRL_CHECK_ALL)) }
+        if !revocation {
+            X509_VERIFY_PARAM_clear_flags(X509_STORE_CTX_get0_param(ctx), UInt(X509_V_FLAG_CRL_CHECK | X509_V_FLAG_CRL_CHECK_ALL))
+        }
         if ignoreValidityPeriod { dossier_store_ctx_ignore_validity_period(ctx) }
         if X509_verify_cert(ctx) == 1 { return nil }
         ERR_clear_error()

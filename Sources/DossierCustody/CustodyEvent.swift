@@ -112,8 +112,9 @@ public struct CustodyEvent: Sendable, Equatable, Codable {
         case let other: throw CanonicalDecodeFailure(reason: "hasDetail: \(other) is neither 0 nor 1")
         }
         try input.finish("entry")
-        self.init(kind: kind, archiveId: archiveId, peer: peer, digest: digest,
-                  time: Date(timeIntervalSince1970: Double(stamp) / 1000), detail: detail)
+        self.init(
+            kind: kind, archiveId: archiveId, peer: peer, digest: digest,
+            time: Date(timeIntervalSince1970: Double(stamp) / 1000), detail: detail)
     }
 
     // JSON (proof files): the time as ISO 8601 with milliseconds, so the readable copy is exact.
@@ -136,9 +137,10 @@ public struct CustodyEvent: Sendable, Equatable, Codable {
         guard let time = try? Self.timeStyle.parse(text) else {
             throw DecodingError.dataCorruptedError(forKey: .time, in: fields, debugDescription: "not ISO 8601: \(text)")
         }
-        self.init(kind: try fields.decode(Kind.self, forKey: .kind), archiveId: try fields.decode(String.self, forKey: .archiveId),
-                  peer: try fields.decode(String.self, forKey: .peer), digest: try fields.decode(String.self, forKey: .digest),
-                  time: time, detail: try fields.decodeIfPresent(String.self, forKey: .detail))
+        self.init(
+            kind: try fields.decode(Kind.self, forKey: .kind), archiveId: try fields.decode(String.self, forKey: .archiveId),
+            peer: try fields.decode(String.self, forKey: .peer), digest: try fields.decode(String.self, forKey: .digest),
+            time: time, detail: try fields.decodeIfPresent(String.self, forKey: .detail))
     }
 
     public func encode(to encoder: any Encoder) throws {

@@ -3,7 +3,7 @@ import Foundation
 import Synchronization
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// An authority's custody log: an append-only RFC 9162 Merkle log of `CustodyEvent`s in
@@ -287,8 +287,10 @@ public final class CustodyLog: Sendable {
                         state.entries.removeAll()
                         state.checkpoints.removeAll()
                     }
-                    return .batch(Batch(entries: state.entries, checkpoints: state.checkpoints, logEnd: state.logEnd,
-                                        checkpointsEnd: state.checkpointsEnd, latest: state.latest))
+                    return .batch(
+                        Batch(
+                            entries: state.entries, checkpoints: state.checkpoints, logEnd: state.logEnd,
+                            checkpointsEnd: state.checkpointsEnd, latest: state.latest))
                 }
                 guard due else { return .wait }
                 state.writing = false

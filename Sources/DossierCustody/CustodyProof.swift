@@ -44,7 +44,8 @@ public struct CustodyProofBundle: Codable, Sendable, Equatable {
     ///   are too recent for that checkpoint.
     /// - Throws: `.outOfRange` when there is no checkpoint yet or it covers entries that
     ///   cannot be read (check `firstProblem` first).
-    public static func make(archiveId: String, from contents: CustodyContents) throws(CustodyError) -> (CustodyProofBundle, uncovered: Int) {
+    public static func make(archiveId: String, from contents: CustodyContents) throws(CustodyError) -> (CustodyProofBundle, uncovered: Int)
+    {
         guard let latest = contents.latestCheckpoint else { throw .outOfRange("the log has no checkpoint yet") }
         let size = latest.checkpoint.treeSize
         guard size <= UInt64(contents.leafHashes.count) else {
@@ -54,12 +55,14 @@ public struct CustodyProofBundle: Codable, Sendable, Equatable {
         let indices = contents.events.indices.filter { contents.events[$0].archiveId == archiveId }
         let entries = indices.filter { $0 < tree.count }.compactMap { index -> Entry? in
             guard let path = MerkleTree.inclusionProof(index: index, leaves: tree) else { return nil }
-            return Entry(leafIndex: UInt64(index), event: contents.events[index],
-                         leaf: Data(contents.leaves[index]).base64EncodedString(),
-                         leafHash: contents.leafHashes[index], auditPath: path)
+            return Entry(
+                leafIndex: UInt64(index), event: contents.events[index],
+                leaf: Data(contents.leaves[index]).base64EncodedString(),
+                leafHash: contents.leafHashes[index], auditPath: path)
         }
-        let head = SignedHead(checkpoint: latest.checkpoint, statement: Data(latest.statement).base64EncodedString(),
-                              signature: Data(latest.signature).base64EncodedString())
+        let head = SignedHead(
+            checkpoint: latest.checkpoint, statement: Data(latest.statement).base64EncodedString(),
+            signature: Data(latest.signature).base64EncodedString())
         let bundle = CustodyProofBundle(format: formatName, archiveId: archiveId, checkpoint: head, entries: entries)
         return (bundle, indices.count - entries.count)
     }
@@ -124,9 +127,10 @@ public struct CustodyProofBundle: Codable, Sendable, Equatable {
             guard event == entry.event, leafHash == entry.leafHash else {
                 throw .readableCopyDiffers("entry \(entry.leafIndex)")
             }
-            guard MerkleTree.verifyInclusion(
-                leafHash: leafHash, index: entry.leafIndex, treeSize: signed.checkpoint.treeSize,
-                proof: entry.auditPath, root: signed.checkpoint.rootHash)
+            guard
+                MerkleTree.verifyInclusion(
+                    leafHash: leafHash, index: entry.leafIndex, treeSize: signed.checkpoint.treeSize,
+                    proof: entry.auditPath, root: signed.checkpoint.rootHash)
             else { throw .notIncluded(leafIndex: entry.leafIndex) }
             events.append(LoggedEvent(index: entry.leafIndex, event: event))
         }

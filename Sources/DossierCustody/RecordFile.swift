@@ -59,7 +59,9 @@ enum RecordFile {
         var scan = Scan()
         guard file.count >= magic.count else {
             // A file created but not fully initialised before a crash: nothing was acknowledged.
-            scan.stop = file.elementsEqual(magic.prefix(file.count)) ? .torn(offset: 0)
+            scan.stop =
+                file.elementsEqual(magic.prefix(file.count))
+                ? .torn(offset: 0)
                 : .damaged(index: 0, offset: 0, .badMagic)
             return scan
         }
@@ -78,7 +80,9 @@ enum RecordFile {
             let length = Int(u32(file, at: offset))
             let payloadCRC = u32(file, at: offset + 4)
             guard CRC32.checksum(file[offset..<offset + 8]) == u32(file, at: offset + 8) else {
-                scan.stop = file[offset...].allSatisfy({ $0 == 0 }) ? .torn(offset: offset)
+                scan.stop =
+                    file[offset...].allSatisfy({ $0 == 0 })
+                    ? .torn(offset: offset)
                     : .damaged(index: index, offset: offset, .headerChecksum)
                 return scan
             }

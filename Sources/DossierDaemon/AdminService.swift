@@ -33,8 +33,9 @@ struct AdminService {
         let router = Router()
         let registry = registry
         router.get("metrics") { _, _ in Self.metrics(registry) }
-        return Application(router: router, configuration: ApplicationConfiguration(address: .hostname(host, port: port)),
-                           logger: authority.logger)
+        return Application(
+            router: router, configuration: ApplicationConfiguration(address: .hostname(host, port: port)),
+            logger: authority.logger)
     }
 
     private func router() -> Router<BasicRequestContext> {
@@ -46,7 +47,8 @@ struct AdminService {
             let state = request.uri.queryParameters.get("state")
             let peer = request.uri.queryParameters.get("peer")
             if let state, OutboxState.named(state) == nil {
-                return try Self.failure(.badRequest, "unknown state \(state); one of \(OutboxState.allCases.map(\.description).joined(separator: ", "))")
+                return try Self.failure(
+                    .badRequest, "unknown state \(state); one of \(OutboxState.allCases.map(\.description).joined(separator: ", "))")
             }
             let entries = await Self.allEntries(authority).filter {
                 (state == nil || $0.state.description == state) && (peer == nil || $0.destination == peer)
@@ -55,7 +57,9 @@ struct AdminService {
         }
         router.get("entries/:id") { _, context in
             let id = try context.parameters.require("id")
-            guard let entry = await authority.outbox.entry(id: id) else { return try Self.failure(.notFound, "no archive \(id) in the outbox") }
+            guard let entry = await authority.outbox.entry(id: id) else {
+                return try Self.failure(.notFound, "no archive \(id) in the outbox")
+            }
             return try Self.json(Self.detail(entry, layout: authority.layout, trust: authority.operations.trust.store))
         }
         router.post("entries/:id/retry") { _, context in
@@ -82,12 +86,14 @@ struct AdminService {
                 return try Self.failure(.badRequest, "expected {\"directory\": …, \"destination\": …}")
             }
             do {
-                let packed = try await authority.submit(dossierDirectory: URL(fileURLWithPath: submit.directory), destination: submit.destination)
+                let packed = try await authority.submit(
+                    dossierDirectory: URL(fileURLWithPath: submit.directory), destination: submit.destination)
                 return try Self.json(AdminProtocol.Submitted(id: packed.id, size: packed.size, sha256: packed.sha256))
             } catch let refusal as DossierPackager.Refusal {
                 if case let .problems(problems) = refusal {
-                    return try Self.failure(.unprocessableContent, "\(submit.directory): the dossier cannot be transferred to \(submit.destination)",
-                                            problems: problems.map { "\($0.code)\($0.field.map { " (\($0))" } ?? ""): \($0.message) / \($0.messageZh)" })
+                    return try Self.failure(
+                        .unprocessableContent, "\(submit.directory): the dossier cannot be transferred to \(submit.destination)",
+                        problems: problems.map { "\($0.code)\($0.field.map { " (\($0))" } ?? ""): \($0.message) / \($0.messageZh)" })
                 }
                 return try Self.failure(.unprocessableContent, "\(refusal)")
             } catch let error as SubmitError {
@@ -102,11 +108,15 @@ struct AdminService {
             guard let ask = try? JSONDecoder().decode(AdminProtocol.RequestArchive.self, from: Data(buffer: body)) else {
                 return try Self.failure(.badRequest, "expected {\"peer\": …, \"vin\": …, \"plate\": …}")
             }
-            guard let peer = authority.config.peer(ask.peer) else { return try Self.failure(.badRequest, "no peer \(ask.peer) in the configuration") }
+            guard let peer = authority.config.peer(ask.peer) else {
+                return try Self.failure(.badRequest, "no peer \(ask.peer) in the configuration")
+            }
             do {
                 let accepted = try await authority.operations.requestArchive(
                     baseURL: peer.url, peer: peer.identity, PeerProtocol.ArchiveRequest(vin: ask.vin, plate: ask.plate))
-                authority.logger.info("archive requested from peer", metadata: ["peer": "\(peer.code)", "vin": "\(ask.vin)", "request": "\(accepted.requestId)"])
+                authority.logger.info(
+                    "archive requested from peer",
+                    metadata: ["peer": "\(peer.code)", "vin": "\(ask.vin)", "request": "\(accepted.requestId)"])
                 return try Self.json(AdminProtocol.RequestAccepted(requestId: accepted.requestId, archiveId: accepted.archiveId))
             } catch let failure as PeerOperations.Failure {
                 return try Self.failure(failure.status == 404 ? .notFound : .unprocessableContent, "\(peer.code) answered: \(failure)")
@@ -116,10 +126,12 @@ struct AdminService {
         }
         router.get("inbox") { request, _ in
             let since = request.uri.queryParameters.get("since").flatMap { try? Date($0, strategy: .iso8601) } ?? .distantPast
-            return try Self.json(authority.inbox.entries(since: since).map {
-                AdminProtocol.InboxLine(id: $0.archiveId, origin: $0.sender, status: $0.status.rawValue, digest: $0.digest,
-                                        size: $0.size, receivedAt: $0.receivedAt)
-            })
+            return try Self.json(
+                authority.inbox.entries(since: since).map {
+                    AdminProtocol.InboxLine(
+                        id: $0.archiveId, origin: $0.sender, status: $0.status.rawValue, digest: $0.digest,
+                        size: $0.size, receivedAt: $0.receivedAt)
+                })
         }
         router.get("metrics") { _, _ in
             await Self.sampleQueue(authority)
@@ -177,7 +189,9 @@ struct AdminService {
             .flatMap { String(validating: $0, as: UTF8.self) }
         return AdminProtocol.EntryDetail(
             entry: line(entry), digest: entry.digest, archivePath: entry.archivePath,
-            history: entry.history.map { AdminProtocol.Transition(at: $0.at, state: $0.state.description, outcome: $0.outcome.map { "\($0)" }) },
+            history: entry.history.map {
+                AdminProtocol.Transition(at: $0.at, state: $0.state.description, outcome: $0.outcome.map { "\($0)" })
+            },
             receiptPath: entry.receiptPath.map { layout.resolve($0).path }, receipt: receipt)
     }
 
@@ -195,16 +209,18 @@ struct AdminService {
     }
 
     static func metrics(_ registry: PrometheusCollectorRegistry) -> Response {
-        Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
-                 body: ResponseBody(byteBuffer: ByteBuffer(bytes: registry.emitToBuffer())))
+        Response(
+            status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
+            body: ResponseBody(byteBuffer: ByteBuffer(bytes: registry.emitToBuffer())))
     }
 
     static func json(_ value: some Encodable) throws -> Response {
         let encoder = JSONEncoder()
         encoder.dateEncodingStrategy = .iso8601
         encoder.outputFormatting = [.sortedKeys]
-        return Response(status: .ok, headers: [.contentType: "application/json"],
-                        body: ResponseBody(byteBuffer: ByteBuffer(bytes: try encoder.encode(value))))
+        return Response(
+            status: .ok, headers: [.contentType: "application/json"],
+            body: ResponseBody(byteBuffer: ByteBuffer(bytes: try encoder.encode(value))))
     }
 
     static func failure(_ status: HTTPResponse.Status, _ error: String, problems: [String]? = nil) throws -> Response {

@@ -29,8 +29,10 @@ final class Authority: Sendable {
     /// Wakes the push loop when an archive is queued or requeued.
     let pushWake = WakeSignal()
 
-    init(config: DaemonConfig, identity: SigningIdentity, layout: StateLayout, outbox: Outbox, inbox: Inbox,
-         operations: PeerOperations, pool: BlockingPool, logger: Logger) {
+    init(
+        config: DaemonConfig, identity: SigningIdentity, layout: StateLayout, outbox: Outbox, inbox: Inbox,
+        operations: PeerOperations, pool: BlockingPool, logger: Logger
+    ) {
         self.layout = layout
         self.pool = pool
         self.outbox = outbox
@@ -62,19 +64,25 @@ final class Authority: Sendable {
         }
         let (identity, staging) = (identity, layout.staging)
         let packed = try await pool.run {
-            try DossierPackager.pack(dossierDirectory: dossierDirectory, destination: destination, identity: identity,
-                                     policy: config.policy, outputDirectory: staging)
+            try DossierPackager.pack(
+                dossierDirectory: dossierDirectory, destination: destination, identity: identity,
+                policy: config.policy, outputDirectory: staging)
         }
         do {
-            _ = try await outbox.enqueue(archive: URL(fileURLWithPath: packed.path), id: packed.id, destination: destination,
-                                         digest: packed.sha256, size: packed.size)
+            _ = try await outbox.enqueue(
+                archive: URL(fileURLWithPath: packed.path), id: packed.id, destination: destination,
+                digest: packed.sha256, size: packed.size)
         } catch {
             try? FileManager.default.removeItem(atPath: packed.path)
             throw error
         }
         pushWake.signal()
-        logger.info("archive queued", metadata: ["id": "\(packed.id)", "peer": "\(destination)", "bytes": "\(packed.size)",
-                                                 "source": "\(dossierDirectory.lastPathComponent)"])
+        logger.info(
+            "archive queued",
+            metadata: [
+                "id": "\(packed.id)", "peer": "\(destination)", "bytes": "\(packed.size)",
+                "source": "\(dossierDirectory.lastPathComponent)",
+            ])
         return packed
     }
 

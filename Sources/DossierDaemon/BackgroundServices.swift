@@ -34,8 +34,10 @@ struct WatchdogService: Service {
             group.addTask {
                 while !Task.isShuttingDownGracefully && !Task.isCancelled {
                     let summary = await authority.outbox.summary()
-                    let waiting = [("queued", summary.byState[.queued] ?? 0), ("deferred", summary.byState[.deferred] ?? 0),
-                                   ("sending", summary.byState[.sending] ?? 0), ("dead", summary.byState[.dead] ?? 0)]
+                    let waiting = [
+                        ("queued", summary.byState[.queued] ?? 0), ("deferred", summary.byState[.deferred] ?? 0),
+                        ("sending", summary.byState[.sending] ?? 0), ("dead", summary.byState[.dead] ?? 0),
+                    ]
                     notifier.status(waiting.map { "\($0.0) \($0.1)" }.joined(separator: ", ") + "; listening \(authority.listen)")
                     notifier.watchdog()
                     try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(period)) }

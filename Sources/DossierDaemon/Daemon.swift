@@ -61,8 +61,9 @@ public struct Daemon: Sendable {
             throw StartError.credentials("\(config.file): tls: \(error)")
         }
         guard identity.info.authority == config.authorityCode else {
-            throw StartError.credentials("\(config.file): tls.certificate: \(config.certificateFile) belongs to authority "
-                + "\(identity.info.authority ?? "(none: no serialNumber)"), but authority.code is \(config.authorityCode)")
+            throw StartError.credentials(
+                "\(config.file): tls.certificate: \(config.certificateFile) belongs to authority "
+                    + "\(identity.info.authority ?? "(none: no serialNumber)"), but authority.code is \(config.authorityCode)")
         }
         return (identity, trust)
     }
@@ -76,8 +77,9 @@ public struct Daemon: Sendable {
         }
         let mode = info.st_mode & 0o7777
         guard mode & 0o044 == 0 else {
-            throw StartError.credentials("\(config.file): tls.key: \(config.keyFile) is readable by group or others (mode "
-                + "\(String(format: "%04o", UInt32(mode)))); make it 0600 or 0400")
+            throw StartError.credentials(
+                "\(config.file): tls.key: \(config.keyFile) is readable by group or others (mode "
+                    + "\(String(format: "%04o", UInt32(mode)))); make it 0600 or 0400")
         }
     }
 
@@ -100,13 +102,15 @@ public struct Daemon: Sendable {
         let currentTrust = CurrentTrust(trust)
         let inbox: Inbox
         do {
-            inbox = try Inbox(inboxDirectory: layout.inbox, quarantineDirectory: layout.quarantine, identity: identity,
-                              trust: currentTrust, limits: config.limits, storage: config.storage)
+            inbox = try Inbox(
+                inboxDirectory: layout.inbox, quarantineDirectory: layout.quarantine, identity: identity,
+                trust: currentTrust, limits: config.limits, storage: config.storage)
         } catch { throw StartError.state("\(layout.inbox.path): \(error)") }
         let client = PeerClient(tls: PeerTLS(certificateFile: config.certificateFile, keyFile: config.keyFile, trust: currentTrust))
         let pool = BlockingPool()
-        let authority = Authority(config: config, identity: identity, layout: layout, outbox: outbox, inbox: inbox,
-                                  operations: PeerOperations(client: client, trust: currentTrust), pool: pool, logger: logger)
+        let authority = Authority(
+            config: config, identity: identity, layout: layout, outbox: outbox, inbox: inbox,
+            operations: PeerOperations(client: client, trust: currentTrust), pool: pool, logger: logger)
 
         let registry = PrometheusCollectorRegistry()
         MetricsSystem.bootstrapIfNeeded(PrometheusMetricsFactory(registry: registry))
@@ -136,8 +140,9 @@ public struct Daemon: Sendable {
         services += [
             PushService(authority: authority), PullService(authority: authority), IntakeService(authority: authority),
             CompactionService(authority: authority), WatchdogService(authority: authority, notifier: notifier),
-            Reloader(authority: authority, configFile: options.configFile, notifier: notifier,
-                     signals: await UnixSignalsSequence(trapping: .sighup)),
+            Reloader(
+                authority: authority, configFile: options.configFile, notifier: notifier,
+                signals: await UnixSignalsSequence(trapping: .sighup)),
         ]
         var groupConfiguration = ServiceGroupConfiguration(
             services: services.map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) },
@@ -170,11 +175,17 @@ public struct Daemon: Sendable {
             if case .journalDamaged = error { hint = " (start with --accept-journal-damage to continue with what can be read)" }
             throw StartError.state("\(layout.outbox.path): \(error)\(hint)")
         }
-        for torn in report.tornTails { logger.warning("journal torn tail truncated", metadata: ["segment": "\(torn.segment)", "offset": "\(torn.offset)", "bytes": "\(torn.droppedBytes)"]) }
+        for torn in report.tornTails {
+            logger.warning(
+                "journal torn tail truncated",
+                metadata: ["segment": "\(torn.segment)", "offset": "\(torn.offset)", "bytes": "\(torn.droppedBytes)"])
+        }
         for damage in report.damage { logger.error("journal damage kept aside", metadata: ["damage": "\(damage)"]) }
         for orphan in report.spoolOrphans { logger.warning("spool file without journal entry kept aside", metadata: ["file": "\(orphan)"]) }
         for missing in report.missingSpoolFiles { logger.error("journal entry without spool file", metadata: ["id": "\(missing)"]) }
-        if !report.releasedClaims.isEmpty { logger.info("transfers interrupted by the last stop queued again", metadata: ["count": "\(report.releasedClaims.count)"]) }
+        if !report.releasedClaims.isEmpty {
+            logger.info("transfers interrupted by the last stop queued again", metadata: ["count": "\(report.releasedClaims.count)"])
+        }
         return (outbox, report)
     }
 }

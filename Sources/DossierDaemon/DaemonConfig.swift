@@ -126,7 +126,8 @@ public struct DaemonConfig: Sendable {
         let acceptUnlisted = try server?.bool("accept_unlisted_peers") ?? false
         var callerLimits = CallerLimits.default
         callerLimits.uploadsPerCaller = try server?.int("max_uploads_per_peer", range: 1...10_000) ?? callerLimits.uploadsPerCaller
-        callerLimits.connectionsPerCaller = try server?.int("max_connections_per_peer", range: 1...100_000)
+        callerLimits.connectionsPerCaller =
+            try server?.int("max_connections_per_peer", range: 1...100_000)
             ?? callerLimits.connectionsPerCaller
         callerLimits.connections = try server?.int("max_connections", range: 1...1_000_000) ?? callerLimits.connections
         callerLimits.requestsPerMinute = try server?.int("requests_per_minute", range: 1...1_000_000) ?? callerLimits.requestsPerMinute
@@ -170,7 +171,8 @@ public struct DaemonConfig: Sendable {
         limits.maxTagBytesTotal = try limitsTable?.size("max_tag_files_size") ?? limits.maxTagBytesTotal
         limits.maxRecordBytes = try limitsTable?.size("max_record_size") ?? limits.maxRecordBytes
         limits.maxPaxBytesPerEntry = try limitsTable?.size("max_pax_size_per_entry") ?? limits.maxPaxBytesPerEntry
-        limits.maxPaxRecordsPerEntry = try limitsTable?.int("max_pax_records_per_entry", range: 1...100_000)
+        limits.maxPaxRecordsPerEntry =
+            try limitsTable?.int("max_pax_records_per_entry", range: 1...100_000)
             ?? limits.maxPaxRecordsPerEntry
         limits.maxPaxBytesTotal = try limitsTable?.size("max_pax_size") ?? limits.maxPaxBytesTotal
         limits.maxPaxRecordsTotal = try limitsTable?.int("max_pax_records", range: 1...10_000_000) ?? limits.maxPaxRecordsTotal
@@ -212,10 +214,12 @@ public struct DaemonConfig: Sendable {
             guard let mode = PeerMode(rawValue: modeText) else {
                 throw table.error("mode", "\"\(modeText)\" is not one of push, pull, both")
             }
-            peers.append(Peer(
-                code: peerCode, name: try table.string("name") ?? "Authority \(peerCode)",
-                url: url.hasSuffix("/") ? String(url.dropLast()) : url, mode: mode,
-                maxConcurrent: try table.int("max_concurrent", range: 1...256) ?? 4, poll: try table.bool("poll") ?? false, spkiSHA256: pins))
+            peers.append(
+                Peer(
+                    code: peerCode, name: try table.string("name") ?? "Authority \(peerCode)",
+                    url: url.hasSuffix("/") ? String(url.dropLast()) : url, mode: mode,
+                    maxConcurrent: try table.int("max_concurrent", range: 1...256) ?? 4, poll: try table.bool("poll") ?? false,
+                    spkiSHA256: pins))
             try table.rejectUnknownKeys()
         }
         try root.rejectUnknownKeys()

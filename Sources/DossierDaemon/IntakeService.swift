@@ -56,7 +56,8 @@ final class IntakeService: Service, Sendable {
         do {
             let packed = try await authority.submit(dossierDirectory: folder, destination: destination)
             try FileManager.default.removeItem(at: folder)
-            authority.logger.info("intake queued", metadata: ["id": "\(packed.id)", "peer": "\(destination)", "folder": "\(folder.lastPathComponent)"])
+            authority.logger.info(
+                "intake queued", metadata: ["id": "\(packed.id)", "peer": "\(destination)", "folder": "\(folder.lastPathComponent)"])
         } catch let error as SubmitError where error.isRetryable {
             // The folder stays where it is and is taken at a later scan, once there is room.
             authority.logger.warning("intake waiting", metadata: ["folder": "\(folder.lastPathComponent)", "reason": "\(error)"])
@@ -72,12 +73,14 @@ final class IntakeService: Service, Sendable {
         let target = authority.layout.intakeFailed.appendingPathComponent("\(destination)-\(folder.lastPathComponent)-\(stamp)")
         do {
             try FileManager.default.moveItem(at: folder, to: target)
-            try DurableFile.write(Array("destination: \(destination)\nrefused at: \(Date().formatted(.iso8601))\n\n\(reason)\n".utf8),
-                                  to: target.appendingPathComponent("reason.txt"))
+            try DurableFile.write(
+                Array("destination: \(destination)\nrefused at: \(Date().formatted(.iso8601))\n\n\(reason)\n".utf8),
+                to: target.appendingPathComponent("reason.txt"))
         } catch {
             authority.logger.error("intake folder could not be moved aside", metadata: ["folder": "\(folder.path)", "error": "\(error)"])
         }
-        authority.logger.warning("intake refused", metadata: ["folder": "\(folder.lastPathComponent)", "peer": "\(destination)", "reason": "\(reason)"])
+        authority.logger.warning(
+            "intake refused", metadata: ["folder": "\(folder.lastPathComponent)", "peer": "\(destination)", "reason": "\(reason)"])
         authority.errors.record(id: nil, peer: destination, error: "intake \(folder.lastPathComponent): \(reason)")
     }
 }

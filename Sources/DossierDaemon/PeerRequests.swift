@@ -48,7 +48,7 @@ struct PeerRequests: PeerServerDelegate {
 
     func heldArchive(id: String) async throws -> HeldArchiveFile? {
         guard let entry = await authority.outbox.entry(id: id), entry.state == .queued || entry.state == .deferred,
-              authority.config.peer(entry.destination)?.mode != .push
+            authority.config.peer(entry.destination)?.mode != .push
         else { return nil }
         return HeldArchiveFile(path: entry.archivePath, size: entry.size, destination: entry.destination)
     }
@@ -58,11 +58,13 @@ struct PeerRequests: PeerServerDelegate {
     /// Either answers 204 again when repeated (the first answer may have been lost).
     func acknowledge(id: String, receipt: [UInt8], from caller: String) async throws -> AcknowledgeOutcome {
         guard let entry = await authority.outbox.entry(id: id),
-              [.queued, .deferred, .delivered, .dead].contains(entry.state) else { return .notFound }
+            [.queued, .deferred, .delivered, .dead].contains(entry.state)
+        else { return .notFound }
         guard entry.destination == caller else { return .forbidden }
         let opened: Receipt
         do {
-            opened = try Receipt.open(receipt, trust: authority.operations.trust.store, receiver: caller, archiveId: id, digest: entry.digest)
+            opened = try Receipt.open(
+                receipt, trust: authority.operations.trust.store, receiver: caller, archiveId: id, digest: entry.digest)
         } catch {
             return .invalidReceipt("\(error)")
         }
@@ -80,8 +82,9 @@ struct PeerRequests: PeerServerDelegate {
             _ = try await authority.outbox.recordFailure(id: id, outcome: .rejected(reasons))
         }
         let outcome = accepted ? "pulled" : "rejected"
-        authority.logger.info(accepted ? "transfer delivered" : "transfer rejected by the puller",
-                              metadata: ["id": "\(id)", "peer": "\(caller)", "outcome": "\(outcome)"])
+        authority.logger.info(
+            accepted ? "transfer delivered" : "transfer rejected by the puller",
+            metadata: ["id": "\(id)", "peer": "\(caller)", "outcome": "\(outcome)"])
         authority.metrics.transfer(peer: caller, outcome: outcome, bytes: accepted ? entry.size : 0, seconds: 0)
         return .recorded
     }
@@ -89,13 +92,15 @@ struct PeerRequests: PeerServerDelegate {
     func requestArchive(_ request: PeerProtocol.ArchiveRequest, from caller: String) async throws -> ArchiveRequestOutcome {
         let folder = URL(fileURLWithPath: authority.config.registryDirectory).appendingPathComponent(request.vin)
         guard (try? VIN.check(request.vin)) != nil, let record = try? DossierFolder.load(folder),
-              record.plate.number == request.plate
+            record.plate.number == request.plate
         else { return .unknownVehicle }
-        let made = authority.layout.requests.appendingPathComponent(SHA256.hex(of: Array("\(caller)\n\(request.vin)\n\(request.plate)".utf8)))
+        let made = authority.layout.requests.appendingPathComponent(
+            SHA256.hex(of: Array("\(caller)\n\(request.vin)\n\(request.plate)".utf8)))
         do {
             let id = try await packing.run(key: made.lastPathComponent) { [authority] in
                 if let earlier = try? String(contentsOf: made, encoding: .utf8), ArchiveID.isSafe(earlier),
-                   let entry = await authority.outbox.entry(id: earlier), !entry.state.isFinal, entry.state != .dead {
+                    let entry = await authority.outbox.entry(id: earlier), !entry.state.isFinal, entry.state != .dead
+                {
                     return earlier
                 }
                 let packed = try await authority.submit(dossierDirectory: folder, destination: caller)

@@ -98,8 +98,9 @@ final class PullService: Service, Sendable {
         var st = stat()
         if stat(partial.path, &st) != 0 || UInt64(st.st_size) < held.size {
             do {
-                try await authority.operations.download(baseURL: peer.url, peer: peer.identity, id: held.id, to: partial.path,
-                                                        limit: held.size)
+                try await authority.operations.download(
+                    baseURL: peer.url, peer: peer.identity, id: held.id, to: partial.path,
+                    limit: held.size)
             } catch {
                 // More bytes than listed: what arrived is not the archive; nothing of it is kept.
                 if case TransportError.responseTooLarge = error { try? FileManager.default.removeItem(at: partial) }

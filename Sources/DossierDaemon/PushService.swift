@@ -63,8 +63,10 @@ final class PushService: Service, Sendable {
             await fail(entry, .local("peer \(entry.destination) is not configured"), meta: meta, start: start)
             return
         }
-        switch await authority.operations.push(baseURL: peer.url, peer: peer.identity, id: entry.id, path: entry.archivePath,
-                                               size: entry.size, digest: entry.digest) {
+        switch await authority.operations.push(
+            baseURL: peer.url, peer: peer.identity, id: entry.id, path: entry.archivePath,
+            size: entry.size, digest: entry.digest)
+        {
         case let .delivered(_, signed, again):
             do {
                 let path = try authority.storeReceipt(signed, id: entry.id, suffix: "receipt")
@@ -72,7 +74,8 @@ final class PushService: Service, Sendable {
                 meta["outcome"] = again ? "delivered-again" : "delivered"
                 meta["seconds"] = "\(String(format: "%.3f", Date().timeIntervalSince(start)))"
                 logger.info("transfer delivered", metadata: meta)
-                authority.metrics.transfer(peer: entry.destination, outcome: "delivered", bytes: entry.size, seconds: Date().timeIntervalSince(start))
+                authority.metrics.transfer(
+                    peer: entry.destination, outcome: "delivered", bytes: entry.size, seconds: Date().timeIntervalSince(start))
             } catch {
                 logger.error("delivered but not recorded; will push again", metadata: meta.merging(["error": "\(error)"]) { $1 })
                 errors.record(id: entry.id, peer: entry.destination, error: "recording delivery: \(error)")
@@ -99,7 +102,8 @@ final class PushService: Service, Sendable {
         }
         logger.warning("transfer failed", metadata: meta)
         errors.record(id: entry.id, peer: entry.destination, error: "\(outcome)")
-        authority.metrics.transfer(peer: entry.destination, outcome: outcome.metricLabel, bytes: 0, seconds: Date().timeIntervalSince(start))
+        authority.metrics.transfer(
+            peer: entry.destination, outcome: outcome.metricLabel, bytes: 0, seconds: Date().timeIntervalSince(start))
     }
 }
 

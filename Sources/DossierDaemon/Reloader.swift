@@ -27,7 +27,8 @@ struct Reloader: Service {
     func reload() -> Bool {
         notifier.reloading()
         let accepted = apply()
-        notifier.ready(status: "\(accepted ? "reloaded" : "reload refused") at \(Date().formatted(.iso8601)); listening \(authority.listen)")
+        notifier.ready(
+            status: "\(accepted ? "reloaded" : "reload refused") at \(Date().formatted(.iso8601)); listening \(authority.listen)")
         return accepted
     }
 
@@ -37,7 +38,8 @@ struct Reloader: Service {
             let (identity, trust) = try Daemon.loadCredentials(config)
             let old = authority.config
             guard config.authorityCode == old.authorityCode, config.stateDirectory == old.stateDirectory else {
-                authority.logger.error("reload refused: authority.code and state.directory need a restart", metadata: ["file": "\(configFile)"])
+                authority.logger.error(
+                    "reload refused: authority.code and state.directory need a restart", metadata: ["file": "\(configFile)"])
                 return false
             }
             try authority.serverTLS.withLock { try $0?.reload(certificateFile: config.certificateFile, keyFile: config.keyFile) }
@@ -46,9 +48,11 @@ struct Reloader: Service {
             authority.replace(config: config, identity: identity)
             try authority.layout.prepareIntake(peers: config.peers.map(\.code))
             authority.inbox.replaceIdentity(identity)
-            authority.logger.info("configuration reloaded", metadata: [
-                "file": "\(configFile)", "peers": "\(config.peers.count)", "crls": "\(config.crlFiles.count)",
-            ])
+            authority.logger.info(
+                "configuration reloaded",
+                metadata: [
+                    "file": "\(configFile)", "peers": "\(config.peers.count)", "crls": "\(config.crlFiles.count)",
+                ])
             authority.pushWake.signal()
             return true
         } catch {

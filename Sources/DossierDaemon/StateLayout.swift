@@ -40,7 +40,8 @@ public struct StateLayout: Sendable {
             try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         }
         try prepareIntake(peers: peers)
-        for name in (try? FileManager.default.contentsOfDirectory(atPath: staging.path)) ?? [] where name.hasSuffix(".dva") || name.hasSuffix(".tmp") {
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: staging.path)) ?? []
+        where name.hasSuffix(".dva") || name.hasSuffix(".tmp") {
             try? FileManager.default.removeItem(at: staging.appendingPathComponent(name))
         }
     }

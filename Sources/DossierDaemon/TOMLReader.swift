@@ -22,7 +22,9 @@ struct TOMLReader {
         do {
             return TOMLReader(file: file, table: try TOMLTable(string: text))
         } catch let error as TOMLParseError {
-            throw ConfigError(file: file, key: "", problem: "\(error.description) at line \(error.source.begin.line), column \(error.source.begin.column)")
+            throw ConfigError(
+                file: file, key: "", problem: "\(error.description) at line \(error.source.begin.line), column \(error.source.begin.column)"
+            )
         } catch {
             throw ConfigError(file: file, key: "", problem: "not valid TOML (\(error))")
         }
@@ -139,8 +141,9 @@ struct TOMLReader {
                 throw ConfigError(file: file, key: prefix, problem: "\(error)")
             }
             let inner = context.codingPath.map(\.stringValue).joined(separator: ".")
-            throw ConfigError(file: file, key: [prefix, inner].filter { !$0.isEmpty }.joined(separator: "."),
-                              problem: context.debugDescription)
+            throw ConfigError(
+                file: file, key: [prefix, inner].filter { !$0.isEmpty }.joined(separator: "."),
+                problem: context.debugDescription)
         } catch {
             throw ConfigError(file: file, key: prefix, problem: "\(error)")
         }

@@ -6,7 +6,7 @@ import Foundation
 import Synchronization
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The durable store of archives pushed to this authority (docs/architecture.md, docs/protocol.md): verified archives
@@ -62,8 +62,10 @@ public final class Inbox: Sendable {
     /// Opens (creating if needed) the inbox and quarantine folders, removes leftovers of
     /// interrupted uploads and loads the index.
     /// - Throws: `InboxError.noAuthorityCode`, `.damagedEntry`, `.system`.
-    public init(inboxDirectory: URL, quarantineDirectory: URL, identity: SigningIdentity, trust: CurrentTrust,
-                limits: ArchiveLimits = .default, storage: StorageLimits = .default) throws {
+    public init(
+        inboxDirectory: URL, quarantineDirectory: URL, identity: SigningIdentity, trust: CurrentTrust,
+        limits: ArchiveLimits = .default, storage: StorageLimits = .default
+    ) throws {
         guard let code = identity.info.authority else { throw InboxError.noAuthorityCode(subject: identity.info.subject) }
         self.inboxDirectory = inboxDirectory
         self.quarantineDirectory = quarantineDirectory
@@ -149,18 +151,22 @@ public final class Inbox: Sendable {
         if report.archiveId != id, report.valid || report.archiveId != nil {
             return .idMismatch(bagId: report.archiveId)
         }
-        let entry = InboxEntry(archiveId: id, digest: file.digest, size: file.size, sender: caller, receivedAt: now,
-                               status: report.valid ? .accepted : .rejected, reasons: report.reasons)
+        let entry = InboxEntry(
+            archiveId: id, digest: file.digest, size: file.size, sender: caller, receivedAt: now,
+            status: report.valid ? .accepted : .rejected, reasons: report.reasons)
         let receipt = try sign(entry)
         let stored: InboxEntry
         do {
-            stored = report.valid ? try storeAccepted(file, entry: entry, receipt: receipt) : try quarantine(file, entry: entry, receipt: receipt)
+            stored =
+                report.valid
+                ? try storeAccepted(file, entry: entry, receipt: receipt) : try quarantine(file, entry: entry, receipt: receipt)
         } catch {
             throw InboxError.system(error)
         }
         consumed = true
         state.withLock { $0.record(stored) }
-        return report.valid ? .accepted(receipt: receipt, firstTime: true) : .rejected(receipt: receipt, reasons: report.reasons, firstTime: true)
+        return report.valid
+            ? .accepted(receipt: receipt, firstTime: true) : .rejected(receipt: receipt, reasons: report.reasons, firstTime: true)
     }
 
     /// Signs receipts from now on with `identity` (certificate rotation; same authority).
@@ -212,7 +218,8 @@ public final class Inbox: Sendable {
 
     /// The signed receipt kept with `entry` (acceptance or rejection).
     private func storedReceipt(_ entry: InboxEntry) throws -> [UInt8] {
-        let url = entry.status == .accepted
+        let url =
+            entry.status == .accepted
             ? inboxDirectory.appendingPathComponent("\(entry.archiveId).receipt")
             : quarantineFolder(entry).appendingPathComponent("receipt")
         do { return try FileIO.readAll(url.path) } catch { throw InboxError.system(error) }
@@ -223,8 +230,9 @@ public final class Inbox: Sendable {
     }
 
     private func sign(_ entry: InboxEntry) throws -> [UInt8] {
-        let receipt = Receipt(archiveId: entry.archiveId, digest: entry.digest, sender: entry.sender, receiver: authority,
-                              receivedAt: entry.receivedAt, status: entry.status, reasons: entry.reasons)
+        let receipt = Receipt(
+            archiveId: entry.archiveId, digest: entry.digest, sender: entry.sender, receiver: authority,
+            receivedAt: entry.receivedAt, status: entry.status, reasons: entry.reasons)
         do { return try receipt.signed(by: identity.withLock { $0 }) } catch let error as ArchiveError { throw InboxError.signing(error) }
     }
 
@@ -295,7 +303,6 @@ public final class Inbox: Sendable {
         state.withLock { $0.quarantined[sender] = $0.quarantined[sender, default: 0] - min(bytes, $0.quarantined[sender, default: 0]) }
     }
 
-
     /// Moves quarantine folders of the layout before senders had folders of their own
     /// (`quarantine/<id>/reason.json`) to `quarantine/<sender>/<id>`.
     private static func moveToSenderFolders(_ quarantine: URL) throws {
@@ -328,7 +335,7 @@ public final class Inbox: Sendable {
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .iso8601
         guard let data = try? Data(contentsOf: url), let entry = try? decoder.decode(InboxEntry.self, from: data),
-              ArchiveID.isSafe(entry.archiveId)
+            ArchiveID.isSafe(entry.archiveId)
         else { throw InboxError.damagedEntry(path: url.path) }
         return entry
     }

@@ -20,8 +20,10 @@ public struct InboxEntry: Codable, Sendable, Equatable {
     public var keptBytes: UInt64?
 
     /// An entry as decided; `keptBytes` only for a quarantined archive cut short.
-    public init(archiveId: String, digest: String, size: UInt64, sender: String, receivedAt: Date, status: Receipt.Status,
-                reasons: [Finding], keptBytes: UInt64? = nil) {
+    public init(
+        archiveId: String, digest: String, size: UInt64, sender: String, receivedAt: Date, status: Receipt.Status,
+        reasons: [Finding], keptBytes: UInt64? = nil
+    ) {
         self.archiveId = archiveId
         self.digest = digest
         self.size = size

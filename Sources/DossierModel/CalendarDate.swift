@@ -12,7 +12,8 @@ public struct CalendarDate: Codable, Sendable, Hashable, Comparable, CustomStrin
     /// Creates a day; returns nil when the day does not exist (e.g. 2023-02-29).
     public init?(year: Int, month: Int, day: Int) {
         guard (1...9999).contains(year), (1...12).contains(month),
-              (1...CalendarDate.daysIn(month: month, year: year)).contains(day) else { return nil }
+            (1...CalendarDate.daysIn(month: month, year: year)).contains(day)
+        else { return nil }
         self.year = year
         self.month = month
         self.day = day
@@ -22,16 +23,18 @@ public struct CalendarDate: Codable, Sendable, Hashable, Comparable, CustomStrin
     public init?(iso text: String) {
         let bytes = Array(text.utf8)
         guard bytes.count == 10, bytes[4] == UInt8(ascii: "-"), bytes[7] == UInt8(ascii: "-"),
-              let y = CalendarDate.number(bytes[0..<4]), let m = CalendarDate.number(bytes[5..<7]),
-              let d = CalendarDate.number(bytes[8..<10]) else { return nil }
+            let y = CalendarDate.number(bytes[0..<4]), let m = CalendarDate.number(bytes[5..<7]),
+            let d = CalendarDate.number(bytes[8..<10])
+        else { return nil }
         self.init(year: y, month: m, day: d)
     }
 
     /// Parses exactly `YYYYMMDD` (the form used inside identity numbers).
     init?(compact bytes: ArraySlice<UInt8>) {
         guard bytes.count == 8, let y = CalendarDate.number(bytes.prefix(4)),
-              let m = CalendarDate.number(bytes.dropFirst(4).prefix(2)),
-              let d = CalendarDate.number(bytes.suffix(2)) else { return nil }
+            let m = CalendarDate.number(bytes.dropFirst(4).prefix(2)),
+            let d = CalendarDate.number(bytes.suffix(2))
+        else { return nil }
         self.init(year: y, month: m, day: d)
     }
 

@@ -25,8 +25,10 @@ public enum DocumentFormat {
         }
         var findings: [Finding] = []
         if let declared, declared != actual {
-            findings.append(Finding(.authenticity, "format-mismatch",
-                                    "\(path) is declared \(declared.rawValue) but is \(actual.rawValue)"))
+            findings.append(
+                Finding(
+                    .authenticity, "format-mismatch",
+                    "\(path) is declared \(declared.rawValue) but is \(actual.rawValue)"))
         }
         if let damage = structuralDamage(sample, as: actual) {
             findings.append(Finding(.usability, "damaged-document", "\(path): \(damage)"))
@@ -58,11 +60,13 @@ public enum DocumentFormat {
             return Finding(.security, "nested-archive", "\(path) is a tar archive")
         }
         if head.starts(with: zipSignature) || head.starts(with: [0x50, 0x4B, 0x05, 0x06]),
-           zipEntryNames(sample)?.contains("OFD.xml") != true {
+            zipEntryNames(sample)?.contains("OFD.xml") != true
+        {
             return Finding(.security, "nested-archive", "\(path) is a zip archive that is not OFD")
         }
         if head.starts(with: Array("%PDF-".utf8)),
-           contains(head, Array("/Encrypt".utf8)) || contains(sample.tail, Array("/Encrypt".utf8)) {
+            contains(head, Array("/Encrypt".utf8)) || contains(sample.tail, Array("/Encrypt".utf8))
+        {
             return Finding(.security, "encrypted-pdf", "\(path) is an encrypted PDF")
         }
         return nil
@@ -123,7 +127,8 @@ public enum DocumentFormat {
         let head = sample.head
         guard head.count >= 8 else { return "header shorter than 8 bytes" }
         let bytes = head[4..<8]
-        let offset = head[0] == 0x49
+        let offset =
+            head[0] == 0x49
             ? bytes.reversed().reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
             : bytes.reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
         guard offset >= 8, offset + 2 <= sample.size else { return "first IFD offset \(offset) is outside the file" }

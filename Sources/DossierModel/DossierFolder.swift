@@ -12,7 +12,8 @@ public enum DossierFolder {
     public static func load(_ dir: URL) throws(DossierFolderError) -> DossierRecord {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: dir.path, isDirectory: &isDirectory), isDirectory.boolValue,
-              FileManager.default.isReadableFile(atPath: dir.path) else {
+            FileManager.default.isReadableFile(atPath: dir.path)
+        else {
             throw .notADirectory(path: dir.path)
         }
         let file = dir.appendingPathComponent(recordFileName)
@@ -34,8 +35,10 @@ public enum DossierFolder {
     /// eligibility under `policy`.
     /// - Throws: `DossierFolderError.notADirectory` only; every problem with the content is in
     ///   the result.
-    public static func check(_ dir: URL, destination: String?, policy: TransferPolicy,
-                             today: Date) throws(DossierFolderError) -> CheckResult {
+    public static func check(
+        _ dir: URL, destination: String?, policy: TransferPolicy,
+        today: Date
+    ) throws(DossierFolderError) -> CheckResult {
         let record: DossierRecord
         do {
             record = try load(dir)
@@ -43,15 +46,21 @@ public enum DossierFolder {
             switch error {
             case .notADirectory: throw error
             case .missingRecord(let path):
-                return CheckResult(valid: false, eligible: destination.map { _ in false }, problems: [
-                    Problem(code: "missing-record", field: nil, message: "\(path) does not exist",
-                            messageZh: "\(path)不存在"),
-                ])
+                return CheckResult(
+                    valid: false, eligible: destination.map { _ in false },
+                    problems: [
+                        Problem(
+                            code: "missing-record", field: nil, message: "\(path) does not exist",
+                            messageZh: "\(path)不存在")
+                    ])
             case .unreadableRecord(let path, let reason):
-                return CheckResult(valid: false, eligible: destination.map { _ in false }, problems: [
-                    Problem(code: "malformed-record", field: nil, message: "\(path) cannot be read: \(reason)",
-                            messageZh: "\(path)无法读取：\(reason)"),
-                ])
+                return CheckResult(
+                    valid: false, eligible: destination.map { _ in false },
+                    problems: [
+                        Problem(
+                            code: "malformed-record", field: nil, message: "\(path) cannot be read: \(reason)",
+                            messageZh: "\(path)无法读取：\(reason)")
+                    ])
             case .invalidRecord(_, let recordError):
                 return CheckResult(valid: false, eligible: destination.map { _ in false }, problems: [Problem(recordError)])
             }

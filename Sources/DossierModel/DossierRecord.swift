@@ -20,9 +20,11 @@ public struct DossierRecord: Codable, Sendable, Equatable {
     public var documents: [DocumentEntry]
 
     /// A record of the current schema holding the values as given; `RecordValidator` checks them.
-    public init(plate: Plate, vehicle: Vehicle, owner: Owner, registration: Registration,
-                encumbrances: Encumbrances, pending: Pending, history: [HistoryEvent],
-                transfer: Transfer?, documents: [DocumentEntry]) {
+    public init(
+        plate: Plate, vehicle: Vehicle, owner: Owner, registration: Registration,
+        encumbrances: Encumbrances, pending: Pending, history: [HistoryEvent],
+        transfer: Transfer?, documents: [DocumentEntry]
+    ) {
         schema = DossierRecord.schemaName
         self.plate = plate
         self.vehicle = vehicle

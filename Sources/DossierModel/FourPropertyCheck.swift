@@ -14,8 +14,10 @@ public enum FourPropertyCheck {
     /// `Origin-Authority`, `Destination-Authority`, `Dossier-Schema`; `record-mismatch`); every
     /// listed document is present and every present one listed (integrity); each document is of
     /// its declared format (authenticity), readable (usability) and safe (security).
-    public static func run(bagInfo: [(String, String)], record: Data?, documents: [DocumentSample],
-                           today: Date = Date()) -> [Finding] {
+    public static func run(
+        bagInfo: [(String, String)], record: Data?, documents: [DocumentSample],
+        today: Date = Date()
+    ) -> [Finding] {
         var findings: [Finding] = []
         guard let record else {
             findings.append(Finding(.integrity, "missing-record", "data/dossier.json is absent"))
@@ -31,8 +33,10 @@ public enum FourPropertyCheck {
             return findings
         }
         for problem in RecordValidator.validate(parsed, dossierDirectory: nil, today: today) {
-            findings.append(Finding(.authenticity, "invalid-record",
-                                    "\(problem.code) at \(problem.field ?? "(record)"): \(problem.message)"))
+            findings.append(
+                Finding(
+                    .authenticity, "invalid-record",
+                    "\(problem.code) at \(problem.field ?? "(record)"): \(problem.message)"))
         }
         findings += agreement(bagInfo: bagInfo, record: parsed)
         findings += documentFindings(parsed.documents, documents)
@@ -51,8 +55,10 @@ public enum FourPropertyCheck {
                 return
             }
             if found.count > 1 || !allowed.contains(value) {
-                findings.append(Finding(.authenticity, "record-mismatch",
-                                        "bag-info \(label) is \(found.joined(separator: ", ")), the record says \(allowed.joined(separator: " or "))"))
+                findings.append(
+                    Finding(
+                        .authenticity, "record-mismatch",
+                        "bag-info \(label) is \(found.joined(separator: ", ")), the record says \(allowed.joined(separator: " or "))"))
             }
         }
         expect("Vehicle-VIN", [record.vehicle.vin])
@@ -65,7 +71,8 @@ public enum FourPropertyCheck {
         }
         let schemas = values("Dossier-Schema")
         if let schema = schemas.first, schema != record.schema {
-            findings.append(Finding(.authenticity, "record-mismatch", "bag-info Dossier-Schema is \(schema), the record is \(record.schema)"))
+            findings.append(
+                Finding(.authenticity, "record-mismatch", "bag-info Dossier-Schema is \(schema), the record is \(record.schema)"))
         }
         return findings
     }
@@ -81,8 +88,10 @@ public enum FourPropertyCheck {
                 continue
             }
             if let earlier = declared[entry.file], earlier != entry.mediaType {
-                findings.append(Finding(.authenticity, "format-mismatch",
-                                        "\(entry.file) is declared both \(earlier.rawValue) and \(entry.mediaType.rawValue)"))
+                findings.append(
+                    Finding(
+                        .authenticity, "format-mismatch",
+                        "\(entry.file) is declared both \(earlier.rawValue) and \(entry.mediaType.rawValue)"))
             }
             declared[entry.file] = declared[entry.file] ?? entry.mediaType
             if byPath[entry.file] == nil {

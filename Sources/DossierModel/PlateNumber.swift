@@ -30,7 +30,8 @@ public enum PlateNumber {
         if rest.count == 5, rest.allSatisfy({ isLetter($0) || $0.isASCIIDigit }) {
             kind = .ordinary
         } else if rest.count == 6, rest[0] == "D" || rest[0] == "F",
-                  isLetter(rest[1]) || rest[1].isASCIIDigit, rest[2...].allSatisfy(\.isASCIIDigit) {
+            isLetter(rest[1]) || rest[1].isASCIIDigit, rest[2...].allSatisfy(\.isASCIIDigit)
+        {
             kind = .newEnergySmall
         } else if rest.count == 6, rest[0..<5].allSatisfy(\.isASCIIDigit), rest[5] == "D" || rest[5] == "F" {
             kind = .newEnergyLarge

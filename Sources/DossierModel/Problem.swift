@@ -27,19 +27,22 @@ public struct Problem: Codable, Sendable, Equatable {
 
     /// A problem for a field whose code failed its check.
     init(code: String, field: String, value: String, error: CodeError) {
-        self.init(code: code, field: field, message: "\(field) \"\(value)\" \(error.message)",
-                  messageZh: "\(field)“\(value)”\(error.messageZh)")
+        self.init(
+            code: code, field: field, message: "\(field) \"\(value)\" \(error.message)",
+            messageZh: "\(field)“\(value)”\(error.messageZh)")
     }
 
     /// A document problem found by inspecting the file's bytes.
     init(_ finding: Finding, field: String) {
-        self.init(code: finding.code, field: field, message: finding.detail,
-                  messageZh: Finding.titleZh(finding.code) + "：" + finding.detail)
+        self.init(
+            code: finding.code, field: field, message: finding.detail,
+            messageZh: Finding.titleZh(finding.code) + "：" + finding.detail)
     }
 
     /// A record that could not be read at all.
     init(_ error: RecordError) {
-        self.init(code: "malformed-record", field: error.field, message: error.description,
-                  messageZh: "dossier.json无法读取：" + error.description)
+        self.init(
+            code: "malformed-record", field: error.field, message: error.description,
+            messageZh: "dossier.json无法读取：" + error.description)
     }
 }

@@ -32,9 +32,11 @@ public struct Vehicle: Codable, Sendable, Equatable {
     public var manufactureDate: CalendarDate
     public var origin: String
     /// Stores the values as given; `RecordValidator` checks them.
-    public init(vin: String, engineNumber: String, brand: String, model: String, vehicleType: String,
-                bodyColor: String, useNature: String, fuel: String, emissionStandard: String,
-                manufactureDate: CalendarDate, origin: String) {
+    public init(
+        vin: String, engineNumber: String, brand: String, model: String, vehicleType: String,
+        bodyColor: String, useNature: String, fuel: String, emissionStandard: String,
+        manufactureDate: CalendarDate, origin: String
+    ) {
         self.vin = vin
         self.engineNumber = engineNumber
         self.brand = brand
@@ -82,8 +84,10 @@ public struct Registration: Codable, Sendable, Equatable {
     public var status: String
     public var managingOffice: String
     /// Stores the values as given; `RecordValidator` checks them.
-    public init(certificateNumber: String, firstRegistrationDate: CalendarDate, inspectionValidUntil: CalendarDate,
-                scrapDeadline: CalendarDate, insuranceValidUntil: CalendarDate, status: String, managingOffice: String) {
+    public init(
+        certificateNumber: String, firstRegistrationDate: CalendarDate, inspectionValidUntil: CalendarDate,
+        scrapDeadline: CalendarDate, insuranceValidUntil: CalendarDate, status: String, managingOffice: String
+    ) {
         self.certificateNumber = certificateNumber
         self.firstRegistrationDate = firstRegistrationDate
         self.inspectionValidUntil = inspectionValidUntil
@@ -186,8 +190,10 @@ public struct Transfer: Codable, Sendable, Equatable {
     public var agreedOn: CalendarDate
     public var temporaryPlateValidUntil: CalendarDate
     /// Stores the values as given; `RecordValidator` checks them.
-    public init(fromOffice: String, toOffice: String, buyer: Buyer, agreedOn: CalendarDate,
-                temporaryPlateValidUntil: CalendarDate) {
+    public init(
+        fromOffice: String, toOffice: String, buyer: Buyer, agreedOn: CalendarDate,
+        temporaryPlateValidUntil: CalendarDate
+    ) {
         self.fromOffice = fromOffice
         self.toOffice = toOffice
         self.buyer = buyer

@@ -29,7 +29,8 @@ private struct Checker {
 
     mutating func record(_ record: DossierRecord) {
         if record.schema != DossierRecord.schemaName {
-            add("invalid-schema", "schema", "schema \"\(record.schema)\" is not \(DossierRecord.schemaName)",
+            add(
+                "invalid-schema", "schema", "schema \"\(record.schema)\" is not \(DossierRecord.schemaName)",
                 "模式“\(record.schema)”不是\(DossierRecord.schemaName)")
         }
         plate(record.plate)
@@ -60,18 +61,21 @@ private struct Checker {
             problems.append(Problem(code: "invalid-plate-number", field: "plate.number", value: plate.number, error: error))
         }
         guard PlateNumber.types.contains(plate.type) else {
-            add("invalid-plate-type", "plate.type", "plate type \"\(plate.type)\" is not a known hpzl code",
+            add(
+                "invalid-plate-type", "plate.type", "plate type \"\(plate.type)\" is not a known hpzl code",
                 "号牌种类“\(plate.type)”不是已知代码")
             return
         }
-        let fits = switch kind {
-        case .newEnergySmall: plate.type == "52"
-        case .newEnergyLarge: plate.type == "51"
-        case .ordinary: plate.type != "51" && plate.type != "52"
-        case nil: true
-        }
+        let fits =
+            switch kind {
+            case .newEnergySmall: plate.type == "52"
+            case .newEnergyLarge: plate.type == "51"
+            case .ordinary: plate.type != "51" && plate.type != "52"
+            case nil: true
+            }
         if !fits {
-            add("invalid-plate-type", "plate.type", "plate type \(plate.type) does not fit plate \(plate.number)",
+            add(
+                "invalid-plate-type", "plate.type", "plate type \(plate.type) does not fit plate \(plate.number)",
                 "号牌种类\(plate.type)与号牌号码\(plate.number)不符")
         }
     }
@@ -80,18 +84,22 @@ private struct Checker {
         do { try VIN.check(vehicle.vin) } catch {
             problems.append(Problem(code: "invalid-vin", field: "vehicle.vin", value: vehicle.vin, error: error))
         }
-        for (value, field) in [(vehicle.engineNumber, "engineNumber"), (vehicle.brand, "brand"), (vehicle.model, "model"),
-                               (vehicle.bodyColor, "bodyColor"), (vehicle.fuel, "fuel"),
-                               (vehicle.emissionStandard, "emissionStandard"), (vehicle.useNature, "useNature")] {
+        for (value, field) in [
+            (vehicle.engineNumber, "engineNumber"), (vehicle.brand, "brand"), (vehicle.model, "model"),
+            (vehicle.bodyColor, "bodyColor"), (vehicle.fuel, "fuel"),
+            (vehicle.emissionStandard, "emissionStandard"), (vehicle.useNature, "useNature"),
+        ] {
             nonEmpty(value, "vehicle." + field)
         }
         let type = Array(vehicle.vehicleType)
         if type.count != 3 || !(type[0].isASCII && type[0].isUppercase) || !type.dropFirst().allSatisfy(\.isASCIIDigit) {
-            add("invalid-vehicle-type", "vehicle.vehicleType", "vehicle type \"\(vehicle.vehicleType)\" is not a cllx code such as K33",
+            add(
+                "invalid-vehicle-type", "vehicle.vehicleType", "vehicle type \"\(vehicle.vehicleType)\" is not a cllx code such as K33",
                 "车辆类型“\(vehicle.vehicleType)”不是K33这样的代码")
         }
         if vehicle.origin != "domestic" && vehicle.origin != "import" {
-            add("invalid-origin", "vehicle.origin", "origin \"\(vehicle.origin)\" is neither domestic nor import",
+            add(
+                "invalid-origin", "vehicle.origin", "origin \"\(vehicle.origin)\" is neither domestic nor import",
                 "车辆来源“\(vehicle.origin)”不是domestic或import")
         }
         past(vehicle.manufactureDate, "vehicle.manufactureDate")
@@ -101,14 +109,16 @@ private struct Checker {
         nonEmpty(registration.certificateNumber, "registration.certificateNumber")
         past(registration.firstRegistrationDate, "registration.firstRegistrationDate")
         if registration.firstRegistrationDate < manufactured {
-            add("date-order", "registration.firstRegistrationDate",
+            add(
+                "date-order", "registration.firstRegistrationDate",
                 "first registration \(registration.firstRegistrationDate) is before manufacture \(manufactured)",
                 "初次登记日期\(registration.firstRegistrationDate)早于出厂日期\(manufactured)")
         }
         let letters = Array(registration.status)
         let unknown = letters.filter { !RecordValidator.statusLetters.contains($0) }
         if letters.isEmpty || !unknown.isEmpty || Set(letters).count != letters.count {
-            add("invalid-status", "registration.status",
+            add(
+                "invalid-status", "registration.status",
                 "status \"\(registration.status)\" must be distinct letters from \(String(RecordValidator.statusLetters.sorted()))",
                 "机动车状态“\(registration.status)”应为不重复的状态字母")
         }
@@ -128,7 +138,8 @@ private struct Checker {
         identity(transfer.buyer.idType, transfer.buyer.idNumber, field: "transfer.buyer.idNumber")
         past(transfer.agreedOn, "transfer.agreedOn")
         if transfer.temporaryPlateValidUntil < transfer.agreedOn {
-            add("date-order", "transfer.temporaryPlateValidUntil",
+            add(
+                "date-order", "transfer.temporaryPlateValidUntil",
                 "temporary plate expiry \(transfer.temporaryPlateValidUntil) is before the agreement \(transfer.agreedOn)",
                 "临时号牌有效期\(transfer.temporaryPlateValidUntil)早于交易日期\(transfer.agreedOn)")
         }
@@ -137,11 +148,13 @@ private struct Checker {
     private mutating func documents(_ documents: [DocumentEntry]) {
         for (index, entry) in documents.enumerated() {
             if DocumentKind(rawValue: entry.kind) == nil {
-                add("unknown-document-kind", "documents[\(index)].kind", "document kind \"\(entry.kind)\" is not known",
+                add(
+                    "unknown-document-kind", "documents[\(index)].kind", "document kind \"\(entry.kind)\" is not known",
                     "文件种类“\(entry.kind)”不是已知种类")
             }
             if !DossierPath.isDocumentPath(entry.file) {
-                add("document-path-escape", "documents[\(index)].file",
+                add(
+                    "document-path-escape", "documents[\(index)].file",
                     "\"\(entry.file)\" is not a plain relative path under documents/",
                     "“\(entry.file)”不是documents/下的相对路径")
             }
@@ -155,7 +168,8 @@ private struct Checker {
             guard listed.insert(entry.file).inserted else { continue }
             let url = directory.appendingPathComponent(entry.file)
             guard DossierPath.isRegularFile(url) else {
-                add("document-missing", field, "\(entry.file) does not exist or is not a regular file",
+                add(
+                    "document-missing", field, "\(entry.file) does not exist or is not a regular file",
                     "\(entry.file)不存在或不是普通文件")
                 continue
             }

@@ -46,9 +46,11 @@ public struct TransferPolicy: Codable, Sendable, Equatable {
     public var destinations: [String: DestinationRules]
 
     /// A policy with exactly these settings.
-    public init(vehicleTypes: [String], useNatures: [String], enabledRules: [EligibilityRule],
-                requiredDocuments: [DocumentKind], scrapDeadlineMarginYears: Int,
-                destinations: [String: DestinationRules]) {
+    public init(
+        vehicleTypes: [String], useNatures: [String], enabledRules: [EligibilityRule],
+        requiredDocuments: [DocumentKind], scrapDeadlineMarginYears: Int,
+        destinations: [String: DestinationRules]
+    ) {
         self.vehicleTypes = vehicleTypes
         self.useNatures = useNatures
         self.enabledRules = enabledRules

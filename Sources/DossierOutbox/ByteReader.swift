@@ -42,8 +42,10 @@ struct ByteReader {
     mutating func string() throws(PayloadDecodeFailure) -> String {
         let count = Int(try u32())
         let start = try take(count)
-        guard let s = String(validating: UnsafeRawBufferPointer(rebasing: bytes[start..<start + count]),
-                             as: UTF8.self)
+        guard
+            let s = String(
+                validating: UnsafeRawBufferPointer(rebasing: bytes[start..<start + count]),
+                as: UTF8.self)
         else { throw .invalidValue }
         return s
     }

@@ -35,13 +35,15 @@ struct JournalReplay {
         highestSeq = max(segments.max() ?? 0, snapshots.max() ?? 0)
         if let newest = snapshots.max() {
             snapshotSeq = newest
-            try replayFile(JournalFileName.snapshot(newest), magic: JournalFrame.snapshotMagic,
-                           mayBeTorn: false, apply: apply)
+            try replayFile(
+                JournalFileName.snapshot(newest), magic: JournalFrame.snapshotMagic,
+                mayBeTorn: false, apply: apply)
         }
         let live = segments.filter { $0 >= (snapshotSeq ?? 0) }.sorted()
         for seq in live {
-            try replayFile(JournalFileName.segment(seq), magic: JournalFrame.segmentMagic,
-                           mayBeTorn: seq == live.last, apply: apply)
+            try replayFile(
+                JournalFileName.segment(seq), magic: JournalFrame.segmentMagic,
+                mayBeTorn: seq == live.last, apply: apply)
         }
     }
 
@@ -66,8 +68,9 @@ struct JournalReplay {
                         throw .undecodable(offset: offset)
                     }
                     do throws(OutboxError) { try apply(event) } catch {
-                        inconsistent.append(JournalDamage(
-                            segment: name, offset: offset, unreadBytes: 0, reason: .inconsistent(error), keptAs: nil))
+                        inconsistent.append(
+                            JournalDamage(
+                                segment: name, offset: offset, unreadBytes: 0, reason: .inconsistent(error), keptAs: nil))
                     }
                     replayed += 1
                 }
@@ -86,13 +89,17 @@ struct JournalReplay {
             }
             report.tornTails.append(TornTail(segment: name, offset: stop.offset, droppedBytes: bytes.count - stop.offset))
         case .success(let stop?):
-            damage.append(Found(damage: JournalDamage(
-                segment: name, offset: stop.offset, unreadBytes: bytes.count - stop.offset,
-                reason: stop.reason, keptAs: nil), fileIsDamaged: true))
+            damage.append(
+                Found(
+                    damage: JournalDamage(
+                        segment: name, offset: stop.offset, unreadBytes: bytes.count - stop.offset,
+                        reason: stop.reason, keptAs: nil), fileIsDamaged: true))
         case .failure(.undecodable(let offset)):
-            damage.append(Found(damage: JournalDamage(
-                segment: name, offset: offset, unreadBytes: bytes.count - offset,
-                reason: .undecodable, keptAs: nil), fileIsDamaged: true))
+            damage.append(
+                Found(
+                    damage: JournalDamage(
+                        segment: name, offset: offset, unreadBytes: bytes.count - offset,
+                        reason: .undecodable, keptAs: nil), fileIsDamaged: true))
         }
     }
 

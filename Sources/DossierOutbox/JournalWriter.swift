@@ -231,7 +231,9 @@ final class JournalWriter: @unchecked Sendable {
         condition.lock()
         defer { condition.unlock() }
         if failure == nil {
-            if case .journalFailed = error { failure = error } else {
+            if case .journalFailed = error {
+                failure = error
+            } else {
                 failure = .journalFailed(path: segmentPath, errno: Self.errnoOf(error))
             }
         }

@@ -27,8 +27,9 @@ public struct OutboxEntry: Sendable, Hashable {
 
     /// The same entry with its spool file at `path`.
     func relocated(to path: String) -> OutboxEntry {
-        OutboxEntry(id: id, destination: destination, archivePath: path, digest: digest, size: size, createdAt: createdAt,
-                    state: state, nextAttemptAt: nextAttemptAt, receiptPath: receiptPath, history: history)
+        OutboxEntry(
+            id: id, destination: destination, archivePath: path, digest: digest, size: size, createdAt: createdAt,
+            state: state, nextAttemptAt: nextAttemptAt, receiptPath: receiptPath, history: history)
     }
 
     /// The failed attempts, oldest first.

@@ -34,7 +34,8 @@ public enum OutboxEvent: Sendable, Hashable {
 
 extension OutboxEvent {
     private enum Kind: UInt8 {
-        case enqueued = 1, claimed, delivered, deferred, dead, requeued, cancelled, snapshot
+        case enqueued = 1
+        case claimed, delivered, deferred, dead, requeued, cancelled, snapshot
     }
 
     /// The record type byte and payload bytes of the journal frame.

@@ -36,7 +36,9 @@ struct OutboxLedger {
         case .claimed(let id, let at):
             try move(id, to: .sending, at: at) { $0.nextAttemptAt = nil }
         case .delivered(let id, let at, let receiptPath):
-            try move(id, to: .delivered, at: at) { $0.nextAttemptAt = nil; $0.receiptPath = receiptPath }
+            try move(id, to: .delivered, at: at) {
+                $0.nextAttemptAt = nil; $0.receiptPath = receiptPath
+            }
         case .deferred(let id, let at, let next, let outcome):
             try move(id, to: .deferred, at: at, outcome: outcome) { $0.nextAttemptAt = next }
         case .dead(let id, let at, let outcome):

@@ -12,10 +12,12 @@ public enum SampleError: Error, Sendable, Equatable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .system(let error): return error.description
-        case .unknownRule(let rule): return "cannot make a dossier breaking \"\(rule)\"; choose one of: "
-            + SampleGenerator.breakableRules.joined(separator: ", ")
-        case .unknownOffice(let code): return "no sample data for office \(code); choose one of: "
-            + SampleOffices.all.map(\.code).sorted().joined(separator: ", ")
+        case .unknownRule(let rule):
+            return "cannot make a dossier breaking \"\(rule)\"; choose one of: "
+                + SampleGenerator.breakableRules.joined(separator: ", ")
+        case .unknownOffice(let code):
+            return "no sample data for office \(code); choose one of: "
+                + SampleOffices.all.map(\.code).sorted().joined(separator: ", ")
         }
     }
 }

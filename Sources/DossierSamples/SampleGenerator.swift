@@ -25,9 +25,11 @@ public struct SampleGenerator: Sendable {
     public var today: CalendarDate
 
     /// Settings for a run; `today` defaults to the current day in China time.
-    public init(seed: UInt64 = 1, count: Int = 1, documents: Int = 6, documentSize: Int = 65536,
-                ineligible: String? = nil, origin: String = "441800", destination: String = "430100",
-                today: CalendarDate = CalendarDate(Date())) {
+    public init(
+        seed: UInt64 = 1, count: Int = 1, documents: Int = 6, documentSize: Int = 65536,
+        ineligible: String? = nil, origin: String = "441800", destination: String = "430100",
+        today: CalendarDate = CalendarDate(Date())
+    ) {
         self.seed = seed
         self.count = count
         self.documents = documents
@@ -39,11 +41,12 @@ public struct SampleGenerator: Sendable {
     }
 
     /// The rule codes `ineligible` accepts.
-    public static let breakableRules: [String] = [
-        EligibilityRule.outOfScope, .seized, .stolenOrSuspect, .scrapStandard, .scrapDeadline, .customsWithoutRelease,
-        .unsettledViolations, .unsettledAccidents, .mortgageWithoutConsent, .inspectionExpiredWithoutCertificate,
-        .deregisteredOrTransferred, .recordMismatch,
-    ].map(\.rawValue) + TransferPolicy.default.requiredDocuments.map { "missing-document:\($0.rawValue)" }
+    public static let breakableRules: [String] =
+        [
+            EligibilityRule.outOfScope, .seized, .stolenOrSuspect, .scrapStandard, .scrapDeadline, .customsWithoutRelease,
+            .unsettledViolations, .unsettledAccidents, .mortgageWithoutConsent, .inspectionExpiredWithoutCertificate,
+            .deregisteredOrTransferred, .recordMismatch,
+        ].map(\.rawValue) + TransferPolicy.default.requiredDocuments.map { "missing-document:\($0.rawValue)" }
 
     /// Writes `count` dossiers as `<out>/<VIN>/dossier.json` + `documents/…`, each file durably,
     /// the record last so a folder with a record is complete.
@@ -59,11 +62,13 @@ public struct SampleGenerator: Sendable {
                 try FileIO.makeDirectory(folder.appendingPathComponent(DossierPath.documentsFolder).path)
                 var writer = SampleDocuments(seed: seed ^ (UInt64(index) &* 0x9E37_79B9_7F4A_7C15) ^ 0xD0C5)
                 for file in plan.files {
-                    try writer.write(file.format, title: file.title, size: documentSize,
-                                     to: DurableFile(finalURL: folder.appendingPathComponent(file.path), mode: 0o644))
+                    try writer.write(
+                        file.format, title: file.title, size: documentSize,
+                        to: DurableFile(finalURL: folder.appendingPathComponent(file.path), mode: 0o644))
                 }
-                try DurableFile.write(Array(plan.record.encoded()),
-                                      to: folder.appendingPathComponent(DossierFolder.recordFileName), mode: 0o644)
+                try DurableFile.write(
+                    Array(plan.record.encoded()),
+                    to: folder.appendingPathComponent(DossierFolder.recordFileName), mode: 0o644)
                 folders.append(folder)
             }
             return folders
@@ -90,8 +95,9 @@ public struct SampleGenerator: Sendable {
         if let ineligible, !Self.breakableRules.contains(ineligible) { throw .unknownRule(ineligible) }
         guard let from = SampleOffices.office(origin) else { throw .unknownOffice(origin) }
         guard let to = SampleOffices.office(destination) else { throw .unknownOffice(destination) }
-        var factory = SampleRecordFactory(random: SampleRandom(seed: seed &+ UInt64(index) &* 0x2545_F491_4F6C_DD1D),
-                                          from: from, to: to, today: today)
+        var factory = SampleRecordFactory(
+            random: SampleRandom(seed: seed &+ UInt64(index) &* 0x2545_F491_4F6C_DD1D),
+            from: from, to: to, today: today)
         var plan = factory.make(documents: documents)
         if let ineligible { SampleRecordFactory.breakRule(ineligible, in: &plan, today: today, otherOffice: otherOffice) }
         return plan

@@ -8,8 +8,10 @@ struct SampleRecordFactory {
     let today: CalendarDate
 
     private static let surnames = Array("王李张刘陈杨黄赵吴周徐孙马朱胡郭何林罗高梁郑谢宋唐许韩冯邓曹彭曾萧田董潘袁蔡蒋余")
-    private static let givenNames = ["伟", "芳", "娜", "秀英", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰",
-                                     "娟", "涛", "明", "超", "秀兰", "霞", "平", "刚", "建华", "志强", "晓东", "海燕", "文博", "嘉怡"]
+    private static let givenNames = [
+        "伟", "芳", "娜", "秀英", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰",
+        "娟", "涛", "明", "超", "秀兰", "霞", "平", "刚", "建华", "志强", "晓东", "海燕", "文博", "嘉怡",
+    ]
     private static let companyWords = ["宏达", "顺通", "恒信", "华骏", "广汇", "远航", "鸿运", "南方"]
     private static let roads = ["人民路", "建设路", "解放路", "中山路", "和平路", "新华路", "文化路", "滨江路", "光明街", "朝阳街"]
     private static let colors = ["白", "黑", "银", "灰", "红", "蓝"]
@@ -20,8 +22,10 @@ struct SampleRecordFactory {
     private static let electricCars: [(brand: String, model: String, wmi: String)] = [
         ("比亚迪", "BYD7005BEV2", "LGX"), ("广汽埃安", "GAM7000BEVA0E", "LMG"),
     ]
-    private static let yearLetters: [Int: Character] = [2015: "F", 2016: "G", 2017: "H", 2018: "J", 2019: "K", 2020: "L",
-                                                        2021: "M", 2022: "N", 2023: "P"]
+    private static let yearLetters: [Int: Character] = [
+        2015: "F", 2016: "G", 2017: "H", 2018: "J", 2019: "K", 2020: "L",
+        2021: "M", 2022: "N", 2023: "P",
+    ]
     private static let documentMedia: [(DocumentKind, SampleDocuments.Format)] = [
         (.applicationForm, .pdf), (.ownerID, .jpeg), (.ownershipProof, .pdf), (.inspectionRecord, .pdf),
         (.vehiclePhoto, .jpeg), (.vinRubbing, .png), (.compulsoryInsurance, .pdf),
@@ -34,7 +38,8 @@ struct SampleRecordFactory {
         let manufactured = day(year: year)
         let firstRegistration = manufactured.adding(days: random.int(20...150))
         let vin = makeVIN(wmi: car.wmi, year: year)
-        let plate = electric
+        let plate =
+            electric
             ? from.platePrefix + random.pick(["D", "F"]) + String(random.pick(VIN.alphabet)) + digits(4)
             : from.platePrefix + String(random.pick(Array("0123456789ABCDEFGHJKLMNPQRSTUVWXYZ"))) + digits(4)
         let ownerDistrict = random.pick(from.districts)
@@ -42,22 +47,25 @@ struct SampleRecordFactory {
         let agreed = today.adding(days: -random.int(1...5))
         let record = DossierRecord(
             plate: Plate(number: plate, type: electric ? "52" : "02", issuer: from.code),
-            vehicle: Vehicle(vin: vin, engineNumber: electric ? "TZ" + digits(8) : "E" + digits(7) + "A",
-                             brand: car.brand, model: car.model, vehicleType: "K33", bodyColor: random.pick(Self.colors),
-                             useNature: "non-operating", fuel: electric ? "electric" : "petrol",
-                             emissionStandard: electric ? "none" : "国六", manufactureDate: manufactured, origin: "domestic"),
+            vehicle: Vehicle(
+                vin: vin, engineNumber: electric ? "TZ" + digits(8) : "E" + digits(7) + "A",
+                brand: car.brand, model: car.model, vehicleType: "K33", bodyColor: random.pick(Self.colors),
+                useNature: "non-operating", fuel: electric ? "electric" : "petrol",
+                emissionStandard: electric ? "none" : "国六", manufactureDate: manufactured, origin: "domestic"),
             owner: owner(district: ownerDistrict),
             registration: Registration(
                 certificateNumber: String(from.code.prefix(2)) + digits(10), firstRegistrationDate: firstRegistration,
                 inspectionValidUntil: today.adding(days: random.int(120...700)), scrapDeadline: firstRegistration.adding(years: 15),
                 insuranceValidUntil: today.adding(days: random.int(60...360)), status: "A", managingOffice: from.code),
-            encumbrances: Encumbrances(mortgage: Mortgage(active: false, mortgagee: "", since: nil),
-                                       seizure: Seizure(active: false, authority: ""), customsSupervision: false),
+            encumbrances: Encumbrances(
+                mortgage: Mortgage(active: false, mortgagee: "", since: nil),
+                seizure: Seizure(active: false, authority: ""), customsSupervision: false),
             pending: Pending(unsettledViolations: 0, unsettledAccidents: 0),
             history: [HistoryEvent(event: .registration, date: firstRegistration, office: from.code)],
-            transfer: Transfer(fromOffice: from.code, toOffice: to.code,
-                               buyer: Buyer(name: name(), idType: .residentID, idNumber: residentID(buyerDistrict.code)),
-                               agreedOn: agreed, temporaryPlateValidUntil: agreed.adding(days: 30)),
+            transfer: Transfer(
+                fromOffice: from.code, toOffice: to.code,
+                buyer: Buyer(name: name(), idType: .residentID, idNumber: residentID(buyerDistrict.code)),
+                agreedOn: agreed, temporaryPlateValidUntil: agreed.adding(days: 30)),
             documents: [])
         return documentPlan(record, files: max(1, fileCount))
     }
@@ -105,8 +113,9 @@ struct SampleRecordFactory {
             record.registration.status = "I"
             record.pending.unsettledAccidents = 1
         case .mortgageWithoutConsent:
-            record.encumbrances.mortgage = Mortgage(active: true, mortgagee: "中国工商银行股份有限公司",
-                                                    since: record.registration.firstRegistrationDate, mortgageeConsent: false)
+            record.encumbrances.mortgage = Mortgage(
+                active: true, mortgagee: "中国工商银行股份有限公司",
+                since: record.registration.firstRegistrationDate, mortgageeConsent: false)
         case .inspectionExpiredWithoutCertificate:
             record.registration.status = "Q"
             record.registration.inspectionValidUntil = today.adding(days: -45)
@@ -140,8 +149,9 @@ struct SampleRecordFactory {
     private mutating func owner(district: (code: String, name: String)) -> Owner {
         let address = address(from, district.name)
         guard random.int(0...4) == 0 else {
-            return Owner(name: name(), idType: .residentID, idNumber: residentID(district.code), address: address,
-                         divisionCode: district.code)
+            return Owner(
+                name: name(), idType: .residentID, idNumber: residentID(district.code), address: address,
+                divisionCode: district.code)
         }
         var body = "91" + district.code
         for _ in 0..<9 { body.append(random.pick(Array(SocialCreditCode.alphabet.prefix(10)) + ["M", "A"])) }

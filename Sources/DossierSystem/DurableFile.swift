@@ -1,7 +1,7 @@
 import Foundation
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A file written under a temporary name and published atomically by `commit()`: data fsynced,
@@ -37,7 +37,8 @@ public final class DurableFile {
         self.tempPath = temp
         // Set after creating: a file system without direct I/O refuses the flag here (EINVAL),
         // where `open` would have created the file and then failed.
-        self.direct = direct && openDirect != 0 && fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | openDirect) == 0
+        self.direct =
+            direct && openDirect != 0 && fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | openDirect) == 0
             && fcntl(fd, F_GETFL) & openDirect != 0
     }
 
@@ -127,9 +128,9 @@ public final class DurableFile {
 /// `O_DIRECT`, which Glibc's module hides behind `_GNU_SOURCE`; its value depends on the
 /// architecture (asm-generic/fcntl.h and the arch overrides).
 #if arch(x86_64)
-private let openDirect: Int32 = 0o40000
+    private let openDirect: Int32 = 0o40000
 #elseif arch(arm64)
-private let openDirect: Int32 = 0o200000
+    private let openDirect: Int32 = 0o200000
 #else
-private let openDirect: Int32 = 0
+    private let openDirect: Int32 = 0
 #endif

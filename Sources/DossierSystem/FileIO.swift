@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Small POSIX helpers that retry interrupted calls and short transfers and report failures as

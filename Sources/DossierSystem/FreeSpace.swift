@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Free space on a file system, for the reserve that uploads and intake keep (docs/protocol.md).

@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A system call that failed: which one, on which file, and the `errno` it left. The one shape

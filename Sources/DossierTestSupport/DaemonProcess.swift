@@ -34,8 +34,10 @@ public final class DaemonProcess: @unchecked Sendable {
     }
 
     /// Writes the config (see `config(...)`) and nothing else; call `start()`.
-    public init(code: String, in parent: URL, pki: TestPKI, peers: [Peer], extra: String = "", server: String = "",
-                state: URL? = nil) throws {
+    public init(
+        code: String, in parent: URL, pki: TestPKI, peers: [Peer], extra: String = "", server: String = "",
+        state: URL? = nil
+    ) throws {
         self.code = code
         root = parent.appendingPathComponent("daemon-\(code)-\(UUID().uuidString.prefix(8))")
         self.state = state ?? root.appendingPathComponent("state")
@@ -46,8 +48,10 @@ public final class DaemonProcess: @unchecked Sendable {
 
     /// (Re)writes the config file; `extra` adds tables at the end, `server` keys to [server],
     /// `tls` keys to [tls] (e.g. `crl = [...]`).
-    public func writeConfig(pki: TestPKI, peers: [Peer], extra: String = "", server: String = "", tls: String = "",
-                            certificate: String? = nil, key: String? = nil) throws {
+    public func writeConfig(
+        pki: TestPKI, peers: [Peer], extra: String = "", server: String = "", tls: String = "",
+        certificate: String? = nil, key: String? = nil
+    ) throws {
         let peerTables = peers.map {
             "[[peers]]\ncode = \"\($0.code)\"\nurl = \"\($0.url)\"\nmode = \"\($0.mode)\"\nmax_concurrent = \($0.maxConcurrent)\npoll = \($0.poll)\n"
         }.joined(separator: "\n")
@@ -174,7 +178,8 @@ public final class DaemonProcess: @unchecked Sendable {
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .iso8601
         guard result.status == 0, let value = try? decoder.decode(type, from: Data(result.stdout.utf8)) else {
-            throw HarnessError.failed("dossierctl \(arguments.joined(separator: " ")) → \(result.status): \(result.stdout) \(result.stderr)")
+            throw HarnessError.failed(
+                "dossierctl \(arguments.joined(separator: " ")) → \(result.status): \(result.stdout) \(result.stderr)")
         }
         return value
     }
@@ -185,7 +190,8 @@ public final class DaemonProcess: @unchecked Sendable {
         while Date() < deadline {
             let result = try ctl(["queue", "--json"])
             if result.status == 0, let lines = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [[String: Any]],
-               predicate(lines) {
+                predicate(lines)
+            {
                 return lines
             }
             try await Task.sleep(for: .milliseconds(100))

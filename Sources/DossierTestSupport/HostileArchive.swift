@@ -19,11 +19,14 @@ public enum HostileArchive {
         let content = [UInt8](repeating: UInt8(ascii: "t"), count: (4 << 20) - 512)
         try write(to: path, size: size) { tar, i in
             tar.file("\(id)/tag-\(i).txt", content)
-        } last: { _ in }
+        } last: { _ in
+        }
     }
 
-    private static func write(to path: String, size: UInt64, piece: (inout RawTar, Int) -> Void,
-                              last: (inout RawTar) -> Void) throws {
+    private static func write(
+        to path: String, size: UInt64, piece: (inout RawTar, Int) -> Void,
+        last: (inout RawTar) -> Void
+    ) throws {
         guard FileManager.default.createFile(atPath: path, contents: nil) else { throw HarnessError.failed("cannot create \(path)") }
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
         defer { try? handle.close() }

@@ -37,16 +37,21 @@ public final class MockPeerProcess: @unchecked Sendable {
     /// Starts the mock and waits (up to 20 s) for its `listening` line. `certificate` names the
     /// shared test PKI's certificate it serves with (another authority's makes it an impostor
     /// of 430100); `credentials`, when given, are used instead (another PKI).
-    public static func launch(in dir: TempDir, _ extra: [String] = [], certificate: String = "430100",
-                              credentials: Credentials? = nil) async throws -> MockPeerProcess {
+    public static func launch(
+        in dir: TempDir, _ extra: [String] = [], certificate: String = "430100",
+        credentials: Credentials? = nil
+    ) async throws -> MockPeerProcess {
         guard FileManager.default.isExecutableFile(atPath: executable) else {
             throw HarnessError.failed("build dossier-mock-peer first (swift build)")
         }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         let credentials = credentials ?? .shared(certificate)
-        process.arguments = ["--cert", credentials.certificate, "--key", credentials.key, "--ca", credentials.ca,
-                             "--state", dir.path("mock-state")] + extra
+        process.arguments =
+            [
+                "--cert", credentials.certificate, "--key", credentials.key, "--ca", credentials.ca,
+                "--state", dir.path("mock-state"),
+            ] + extra
         let output = dir.url.appendingPathComponent("mock-stdout-\(UUID().uuidString)")
         _ = FileManager.default.createFile(atPath: output.path, contents: nil)
         process.standardOutput = try FileHandle(forWritingTo: output)

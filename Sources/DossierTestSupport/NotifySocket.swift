@@ -31,8 +31,9 @@ public final class NotifySocket: @unchecked Sendable {
         var messages: [String] = []
         let deadline = Date().addingTimeInterval(timeout)
         while Date() < deadline, !needles.allSatisfy({ needle in messages.contains { $0.contains(needle) } }) {
-            messages += read(until: needles.first { needle in !messages.contains { $0.contains(needle) } } ?? "",
-                             timeout: deadline.timeIntervalSinceNow)
+            messages += read(
+                until: needles.first { needle in !messages.contains { $0.contains(needle) } } ?? "",
+                timeout: deadline.timeIntervalSinceNow)
         }
         return messages
     }

@@ -9,8 +9,10 @@ public struct RawTar {
 
     /// Appends a header block. `sizeField` overrides the size written (to lie about it).
     /// `rawSizeField` puts those 12 bytes there instead (a GNU base-256 size).
-    public mutating func header(_ name: String, size: Int, flag: Character = "0", linkName: String = "", sizeField: String? = nil,
-                         rawSizeField: [UInt8]? = nil) {
+    public mutating func header(
+        _ name: String, size: Int, flag: Character = "0", linkName: String = "", sizeField: String? = nil,
+        rawSizeField: [UInt8]? = nil
+    ) {
         var block = [UInt8](repeating: 0, count: 512)
         func put(_ text: String, _ offset: Int, _ width: Int) {
             for (i, b) in Array(text.utf8).prefix(width).enumerated() { block[offset + i] = b }

@@ -6,12 +6,17 @@ public struct SampleDossier: Sendable {
     public let vin: String
     public let plate: String
 
-    public static func make(in temp: TempDir, seed: Int = 1, documents: Int = 6, documentSize: Int = 8192,
-                            ineligible: String? = nil, origin: String = "441800", destination: String = "430100") throws -> SampleDossier {
+    public static func make(
+        in temp: TempDir, seed: Int = 1, documents: Int = 6, documentSize: Int = 8192,
+        ineligible: String? = nil, origin: String = "441800", destination: String = "430100"
+    ) throws -> SampleDossier {
         let out = temp.url.appendingPathComponent("samples-\(seed)-\(ineligible ?? "ok")-\(UUID().uuidString.prefix(6))")
-        let result = try dossierctl(["sample", "--out", out.path, "--count", "1", "--seed", "\(seed)",
-                                     "--documents", "\(documents)", "--document-size", "\(documentSize)",
-                                     "--origin", origin, "--destination", destination] + (ineligible.map { ["--ineligible", $0] } ?? []))
+        let result = try dossierctl(
+            [
+                "sample", "--out", out.path, "--count", "1", "--seed", "\(seed)",
+                "--documents", "\(documents)", "--document-size", "\(documentSize)",
+                "--origin", origin, "--destination", destination,
+            ] + (ineligible.map { ["--ineligible", $0] } ?? []))
         guard result.status == 0 else { throw HarnessError.failed("dossierctl sample failed: \(result.stderr)") }
         guard let first = try FileManager.default.contentsOfDirectory(atPath: out.path).sorted().first else {
             throw HarnessError.failed("dossierctl sample made nothing in \(out.path)")

@@ -60,9 +60,10 @@ private func prepare(_ executable: String, _ arguments: [String]) throws -> (Pro
 
 private func collect(_ process: Process, out: URL, err: URL) -> ProcessResult {
     defer { try? FileManager.default.removeItem(at: out); try? FileManager.default.removeItem(at: err) }
-    return ProcessResult(status: process.terminationStatus,
-                         stdout: (try? String(contentsOf: out, encoding: .utf8)) ?? "",
-                         stderr: (try? String(contentsOf: err, encoding: .utf8)) ?? "")
+    return ProcessResult(
+        status: process.terminationStatus,
+        stdout: (try? String(contentsOf: out, encoding: .utf8)) ?? "",
+        stderr: (try? String(contentsOf: err, encoding: .utf8)) ?? "")
 }
 
 /// Runs a program to completion, blocking the calling thread.
@@ -97,8 +98,10 @@ public struct TestPKI: Sendable {
     public static let shared: TestPKI = {
         let base = FileManager.default.temporaryDirectory.appendingPathComponent("dossier-pki-\(getpid())").path
         let script = packageRoot.appendingPathComponent("Certs/make-dev-pki.sh").path
-        for args in [["\(base)/main", "441800", "430100", "110000", "440100"], ["--expired", "\(base)/main", "441800"],
-                     ["--rsa", "\(base)/main", "430100"], ["\(base)/other", "441800"]] {
+        for args in [
+            ["\(base)/main", "441800", "430100", "110000", "440100"], ["--expired", "\(base)/main", "441800"],
+            ["--rsa", "\(base)/main", "430100"], ["\(base)/other", "441800"],
+        ] {
             let result = try? run(script, args)
             precondition(result?.status == 0, "make-dev-pki.sh failed: \(result?.stderr ?? "did not run")")
         }
@@ -106,8 +109,10 @@ public struct TestPKI: Sendable {
         for args in [
             ["ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", "\(d)/nocode.key"],
             ["req", "-new", "-key", "\(d)/nocode.key", "-subj", "/O=test/CN=no authority code", "-out", "\(d)/nocode.csr"],
-            ["x509", "-req", "-in", "\(d)/nocode.csr", "-CA", "\(d)/ca.pem", "-CAkey", "\(d)/ca.key", "-CAcreateserial",
-             "-days", "30", "-out", "\(d)/nocode.pem"],
+            [
+                "x509", "-req", "-in", "\(d)/nocode.csr", "-CA", "\(d)/ca.pem", "-CAkey", "\(d)/ca.key", "-CAcreateserial",
+                "-days", "30", "-out", "\(d)/nocode.pem",
+            ],
         ] {
             let result = try? run("openssl", args)
             precondition(result?.status == 0, "openssl failed: \(result?.stderr ?? "did not run")")
@@ -133,8 +138,10 @@ public struct TestPKI: Sendable {
     /// revoking the certificates named (e.g. `"430100"`), valid from `thisUpdate` (default now)
     /// to `nextUpdate` (default 30 days on).
     @discardableResult
-    public func crl(revoking names: [String] = [], at path: String, thisUpdate: Date? = nil, nextUpdate: Date? = nil,
-                    caDir: String? = nil) throws -> String {
+    public func crl(
+        revoking names: [String] = [], at path: String, thisUpdate: Date? = nil, nextUpdate: Date? = nil,
+        caDir: String? = nil
+    ) throws -> String {
         let formatter = DateFormatter()
         formatter.locale = Locale(identifier: "en_US_POSIX")
         formatter.timeZone = TimeZone(identifier: "UTC")

@@ -18,8 +18,10 @@ public struct CallerLimits: Sendable, Equatable {
     public var handshakeTimeout: TimeInterval
 
     /// The given bounds.
-    public init(uploadsPerCaller: Int, connectionsPerCaller: Int, connections: Int, requestsPerMinute: Int,
-                handshakeTimeout: TimeInterval) {
+    public init(
+        uploadsPerCaller: Int, connectionsPerCaller: Int, connections: Int, requestsPerMinute: Int,
+        handshakeTimeout: TimeInterval
+    ) {
         self.uploadsPerCaller = uploadsPerCaller
         self.connectionsPerCaller = connectionsPerCaller
         self.connections = connections
@@ -29,6 +31,7 @@ public struct CallerLimits: Sendable, Equatable {
 
     /// 4 uploads and 32 connections a caller, 1,024 connections in all, 6,000 requests a minute,
     /// 10 s to finish a handshake.
-    public static let `default` = CallerLimits(uploadsPerCaller: 4, connectionsPerCaller: 32, connections: 1024,
-                                               requestsPerMinute: 6000, handshakeTimeout: 10)
+    public static let `default` = CallerLimits(
+        uploadsPerCaller: 4, connectionsPerCaller: 32, connections: 1024,
+        requestsPerMinute: 6000, handshakeTimeout: 10)
 }

@@ -98,7 +98,10 @@ final class ConnectionGuard: ChannelInboundHandler, RemovableChannelHandler {
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if case .handshakeCompleted = event as? TLSUserEvent {
             let certificate = try? context.pipeline.syncOperations.nioSSL_peerCertificate()
-            guard limiter.authenticated(context.channel, caller: certificate.flatMap { try? $0.toDERBytes() }.flatMap(PeerRequestContext.authority(of:))) else {
+            guard
+                limiter.authenticated(
+                    context.channel, caller: certificate.flatMap { try? $0.toDERBytes() }.flatMap(PeerRequestContext.authority(of:)))
+            else {
                 context.close(promise: nil)
                 return
             }

@@ -95,7 +95,8 @@ final class CurlEngine: @unchecked Sendable {
             var left: Int32 = 0
             while let message = curl_multi_info_read(multi, &left) {
                 guard message.pointee.msg == CURLMSG_DONE, let easy = message.pointee.easy_handle,
-                      let entry = active[easy] else { continue }
+                    let entry = active[easy]
+                else { continue }
                 let code = message.pointee.data.result
                 remove(easy, from: &active, result: outcome(entry.transfer, code: code))
             }
@@ -126,8 +127,10 @@ final class CurlEngine: @unchecked Sendable {
         curl_multi_add_handle(multi, easy)
     }
 
-    private func remove(_ easy: UnsafeMutableRawPointer, from active: inout [UnsafeMutableRawPointer: (id: UInt64, transfer: CurlTransfer)],
-                        result: Result<PeerResponse, any Error>) {
+    private func remove(
+        _ easy: UnsafeMutableRawPointer, from active: inout [UnsafeMutableRawPointer: (id: UInt64, transfer: CurlTransfer)],
+        result: Result<PeerResponse, any Error>
+    ) {
         guard let entry = active.removeValue(forKey: easy) else { return }
         curl_multi_remove_handle(multi, easy)
         entry.transfer.finish(result)
@@ -144,14 +147,17 @@ final class CurlEngine: @unchecked Sendable {
             var down: curl_off_t = 0
             _ = dossier_curl_easy_getinfo_off(transfer.easy, CURLINFO_SIZE_UPLOAD_T, &up)
             _ = dossier_curl_easy_getinfo_off(transfer.easy, CURLINFO_SIZE_DOWNLOAD_T, &down)
-            return .success(PeerResponse(status: status, headers: transfer.headers, body: transfer.body,
-                                         uploaded: UInt64(max(0, up)), downloaded: UInt64(max(0, down))))
+            return .success(
+                PeerResponse(
+                    status: status, headers: transfer.headers, body: transfer.body,
+                    uploaded: UInt64(max(0, up)), downloaded: UInt64(max(0, down))))
         }
         if let local = transfer.localFailure { return .failure(local) }
         if let presented = transfer.identityMismatch {
             return .failure(TransportError.peerIdentity(url: url, expected: transfer.request.peer.code, presented: presented))
         }
-        let detail = String(cString: transfer.errorBuffer).isEmpty
+        let detail =
+            String(cString: transfer.errorBuffer).isEmpty
             ? String(cString: curl_easy_strerror(code)) : String(cString: transfer.errorBuffer)
         switch code {
         case CURLE_COULDNT_RESOLVE_HOST, CURLE_COULDNT_RESOLVE_PROXY:
@@ -161,8 +167,8 @@ final class CurlEngine: @unchecked Sendable {
         case CURLE_OPERATION_TIMEDOUT:
             return .failure(TransportError.timeout(url: url, detail: detail))
         case CURLE_SSL_CONNECT_ERROR, CURLE_PEER_FAILED_VERIFICATION, CURLE_SSL_CERTPROBLEM, CURLE_SSL_CIPHER,
-             CURLE_SSL_CACERT_BADFILE, CURLE_SSL_CRL_BADFILE, CURLE_SSL_ISSUER_ERROR, CURLE_SSL_ENGINE_NOTFOUND,
-             CURLE_SSL_INVALIDCERTSTATUS, CURLE_SSL_PINNEDPUBKEYNOTMATCH, CURLE_SSL_CLIENTCERT:
+            CURLE_SSL_CACERT_BADFILE, CURLE_SSL_CRL_BADFILE, CURLE_SSL_ISSUER_ERROR, CURLE_SSL_ENGINE_NOTFOUND,
+            CURLE_SSL_INVALIDCERTSTATUS, CURLE_SSL_PINNEDPUBKEYNOTMATCH, CURLE_SSL_CLIENTCERT:
             return .failure(TransportError.tls(url: url, detail: detail))
         case CURLE_URL_MALFORMAT, CURLE_UNSUPPORTED_PROTOCOL:
             return .failure(TransportError.setup(url: url, detail: detail))

@@ -98,7 +98,8 @@ final class CurlTransfer {
         try check(dossier_curl_easy_pin(easy, pin), "peer pin")
     }
 
-    private func configureBody(check: (CURLcode, String) throws(TransportError) -> Void, me: UnsafeMutableRawPointer) throws(TransportError) {
+    private func configureBody(check: (CURLcode, String) throws(TransportError) -> Void, me: UnsafeMutableRawPointer) throws(TransportError)
+    {
         let size: UInt64
         switch request.body {
         case .none:
@@ -167,7 +168,9 @@ final class CurlTransfer {
         if sinkFD >= 0 {
             // The peer's word on the size is not trusted: past the limit the transfer stops.
             guard UInt64(count) <= sinkRoom else {
-                if case let .file(_, _, limit) = request.sink { localFailure = .responseTooLarge(url: request.url, limit: Int(clamping: limit)) }
+                if case let .file(_, _, limit) = request.sink {
+                    localFailure = .responseTooLarge(url: request.url, limit: Int(clamping: limit))
+                }
                 return 0
             }
             sinkRoom -= UInt64(count)

@@ -16,7 +16,8 @@ final class ExpectContinueHandler: ChannelInboundHandler, RemovableChannelHandle
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         if case let .head(head) = unwrapInboundIn(data),
-           head.headers[canonicalForm: "expect"].contains(where: { $0.lowercased() == "100-continue" }) {
+            head.headers[canonicalForm: "expect"].contains(where: { $0.lowercased() == "100-continue" })
+        {
             let declared = head.headers.first(name: "content-length").flatMap { UInt64($0) } ?? 0
             if declared <= maxBodyBytes {
                 context.writeAndFlush(wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: .continue))), promise: nil)

@@ -3,7 +3,7 @@ import DossierSystem
 import Hummingbird
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Streams a file as a response body, whole (200) or one byte range of it (206, RFC 9110
@@ -25,8 +25,9 @@ enum FileResponse {
         var partial = false
         if let range, let requested = ByteRange(header: range) {
             guard let (start, count) = requested.resolve(size: size) else {
-                throw PeerHTTPError(.rangeNotSatisfiable, "bad-range", "the range \(range) lies outside the \(size) bytes of the archive",
-                                    headers: [.contentRange: "bytes */\(size)"])
+                throw PeerHTTPError(
+                    .rangeNotSatisfiable, "bad-range", "the range \(range) lies outside the \(size) bytes of the archive",
+                    headers: [.contentRange: "bytes */\(size)"])
             }
             first = start
             length = count

@@ -3,7 +3,7 @@ import DossierSystem
 import Foundation
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// An archive being received: a temporary file in the inbox's `.incoming/` folder, hashed and

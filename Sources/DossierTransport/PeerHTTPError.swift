@@ -15,8 +15,10 @@ public struct PeerHTTPError: Error, Sendable, Equatable {
     public var headers: HTTPFields
 
     /// An answer with `status`, a stable `code` and a human `detail`.
-    public init(_ status: HTTPResponse.Status, _ code: String, _ detail: String, reasons: [String]? = nil, retryAfter: Int? = nil,
-                headers: HTTPFields = [:]) {
+    public init(
+        _ status: HTTPResponse.Status, _ code: String, _ detail: String, reasons: [String]? = nil, retryAfter: Int? = nil,
+        headers: HTTPFields = [:]
+    ) {
         self.status = status
         self.code = code
         self.detail = detail
@@ -51,8 +53,10 @@ struct ErrorBodyMiddleware: RouterMiddleware {
             return error.response
         } catch let error as SystemError where error.isOutOfSpace {
             context.logger.warning("request refused for lack of space", metadata: ["error": "\(error)"])
-            return PeerHTTPError(.serviceUnavailable, "no-space", "the receiver is out of disk space; try again later",
-                                 retryAfter: 60).response
+            return PeerHTTPError(
+                .serviceUnavailable, "no-space", "the receiver is out of disk space; try again later",
+                retryAfter: 60
+            ).response
         } catch let error as HTTPResponseError {
             return PeerHTTPError(error.status, "http-\(error.status.code)", error.status.reasonPhrase).response
         } catch {

@@ -45,9 +45,10 @@ public struct PeerOperations: Sendable {
         if let contentDigest = PeerProtocol.contentDigest(hex: digest) { headers.append(("Content-Digest", contentDigest)) }
         let response: PeerResponse
         do {
-            response = try await client.send(PeerRequest(
-                method: .put, url: baseURL + PeerProtocol.archivePath(id), peer: peer, headers: headers,
-                body: .file(path: path, size: size), sink: .memory(limit: Self.receiptLimit)))
+            response = try await client.send(
+                PeerRequest(
+                    method: .put, url: baseURL + PeerProtocol.archivePath(id), peer: peer, headers: headers,
+                    body: .file(path: path, size: size), sink: .memory(limit: Self.receiptLimit)))
         } catch let error as TransportError {
             return .failed(error.outcome)
         } catch {
@@ -101,8 +102,10 @@ public struct PeerOperations: Sendable {
     public func download(baseURL: String, peer: PeerIdentity, id: String, to path: String, limit: UInt64) async throws {
         var st = stat()
         let have = stat(path, &st) == 0 ? UInt64(st.st_size) : 0
-        let response = try await client.send(PeerRequest(
-            method: .get, url: baseURL + PeerProtocol.archivePath(id), peer: peer, sink: .file(path: path, resumeFrom: have, limit: limit)))
+        let response = try await client.send(
+            PeerRequest(
+                method: .get, url: baseURL + PeerProtocol.archivePath(id), peer: peer,
+                sink: .file(path: path, resumeFrom: have, limit: limit)))
         guard response.status == 200 || response.status == 206 else {
             throw Failure(status: response.status, detail: Self.detail(of: response))
         }
@@ -110,18 +113,22 @@ public struct PeerOperations: Sendable {
 
     /// Sends our receipt for a pulled archive.
     public func acknowledge(baseURL: String, peer: PeerIdentity, id: String, signedReceipt: [UInt8]) async throws {
-        let response = try await client.send(PeerRequest(
-            method: .post, url: baseURL + PeerProtocol.receiptPath(id), peer: peer,
-            headers: [("Content-Type", PeerProtocol.receiptMediaType)], body: .bytes(signedReceipt)))
+        let response = try await client.send(
+            PeerRequest(
+                method: .post, url: baseURL + PeerProtocol.receiptPath(id), peer: peer,
+                headers: [("Content-Type", PeerProtocol.receiptMediaType)], body: .bytes(signedReceipt)))
         guard response.status == 204 else { throw Failure(status: response.status, detail: Self.detail(of: response)) }
     }
 
     /// Asks the origin at `baseURL` for a vehicle's archive.
-    public func requestArchive(baseURL: String, peer: PeerIdentity, _ request: PeerProtocol.ArchiveRequest) async throws -> PeerProtocol.RequestAccepted {
+    public func requestArchive(baseURL: String, peer: PeerIdentity, _ request: PeerProtocol.ArchiveRequest) async throws
+        -> PeerProtocol.RequestAccepted
+    {
         let body = try JSONEncoder().encode(request)
-        let response = try await client.send(PeerRequest(
-            method: .post, url: baseURL + PeerProtocol.requestsPath, peer: peer, headers: [("Content-Type", "application/json")],
-            body: .bytes([UInt8](body))))
+        let response = try await client.send(
+            PeerRequest(
+                method: .post, url: baseURL + PeerProtocol.requestsPath, peer: peer, headers: [("Content-Type", "application/json")],
+                body: .bytes([UInt8](body))))
         return try Self.decode(PeerProtocol.RequestAccepted.self, response, expecting: 202)
     }
 

@@ -26,7 +26,7 @@ public enum PeerProtocol {
             guard parts.count == 2, parts[0].lowercased() == "sha-256" else { continue }
             let value = parts[1].trimmingCharacters(in: .whitespaces)
             guard value.hasPrefix(":"), value.hasSuffix(":"), value.count > 2,
-                  let data = Data(base64Encoded: String(value.dropFirst().dropLast())), data.count == 32
+                let data = Data(base64Encoded: String(value.dropFirst().dropLast())), data.count == 32
             else { return nil }
             return data.map { String(format: "%02x", $0) }.joined()
         }

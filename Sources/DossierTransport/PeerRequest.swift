@@ -19,7 +19,11 @@ public struct PeerIdentity: Sendable, Equatable {
 
 /// One HTTP exchange with a peer, as the libcurl engine carries it out.
 public struct PeerRequest: Sendable {
-    public enum Method: String, Sendable { case get = "GET", put = "PUT", post = "POST" }
+    public enum Method: String, Sendable {
+        case get = "GET"
+        case put = "PUT"
+        case post = "POST"
+    }
 
     /// Where the request body comes from. Files are streamed, never loaded whole.
     public enum Body: Sendable {
@@ -44,8 +48,10 @@ public struct PeerRequest: Sendable {
     public var body: Body
     public var sink: Sink
 
-    public init(method: Method, url: String, peer: PeerIdentity, headers: [(String, String)] = [], body: Body = .none,
-                sink: Sink = .memory(limit: 1 << 20)) {
+    public init(
+        method: Method, url: String, peer: PeerIdentity, headers: [(String, String)] = [], body: Body = .none,
+        sink: Sink = .memory(limit: 1 << 20)
+    ) {
         self.method = method
         self.url = url
         self.peer = peer

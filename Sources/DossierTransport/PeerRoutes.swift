@@ -4,7 +4,7 @@ import Foundation
 import Hummingbird
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The `/v1` routes of `PeerServer` (docs/protocol.md) and their exact answers.
@@ -56,10 +56,12 @@ struct PeerRoutes: Sendable {
         switch Result(catching: { () throws(UploadSlots.Refusal) in try slots.acquire(caller: caller) }) {
         case .success: break
         case let .failure(.full(limit)):
-            throw PeerHTTPError(.serviceUnavailable, "busy", "all \(limit) upload slots are taken", retryAfter: configuration.retryAfterSeconds)
+            throw PeerHTTPError(
+                .serviceUnavailable, "busy", "all \(limit) upload slots are taken", retryAfter: configuration.retryAfterSeconds)
         case let .failure(.callerFull(limit)):
-            throw PeerHTTPError(.tooManyRequests, "too-many-uploads", "you have \(limit) uploads in progress already",
-                                retryAfter: configuration.retryAfterSeconds)
+            throw PeerHTTPError(
+                .tooManyRequests, "too-many-uploads", "you have \(limit) uploads in progress already",
+                retryAfter: configuration.retryAfterSeconds)
         }
         defer { slots.release(caller: caller) }
         do {
@@ -83,14 +85,17 @@ struct PeerRoutes: Sendable {
             try buffer.withUnsafeReadableBytes { try incoming.write($0) }
             let elapsed = (ContinuousClock.now - started) / .seconds(1)
             if elapsed > configuration.lowSpeedSeconds, Double(incoming.size) / elapsed < Double(configuration.lowSpeedBytesPerSecond) {
-                throw PeerHTTPError(.requestTimeout, "too-slow", "the upload averaged \(Int(Double(incoming.size) / elapsed)) B/s "
-                    + "over \(Int(elapsed)) s; the minimum is \(configuration.lowSpeedBytesPerSecond) B/s")
+                throw PeerHTTPError(
+                    .requestTimeout, "too-slow",
+                    "the upload averaged \(Int(Double(incoming.size) / elapsed)) B/s "
+                        + "over \(Int(elapsed)) s; the minimum is \(configuration.lowSpeedBytesPerSecond) B/s")
             }
         }
         let file = try incoming.finish()
         if claimedDigest != file.digest {
             unlink(file.path)
-            throw PeerHTTPError(.badRequest, "digest-mismatch", "Content-Digest says \(claimedDigest), the body's SHA-256 is \(file.digest)")
+            throw PeerHTTPError(
+                .badRequest, "digest-mismatch", "Content-Digest says \(claimedDigest), the body's SHA-256 is \(file.digest)")
         }
         switch try await delegate.receivePush(file, id: id, caller: caller) {
         case let .accepted(receipt, firstTime):
@@ -106,8 +111,9 @@ struct PeerRoutes: Sendable {
         case let .idMismatch(bagId):
             throw PeerHTTPError(.unprocessableContent, "id-mismatch", "pushed as \(id), the bag is \(bagId ?? "(unreadable)")")
         case .busy:
-            throw PeerHTTPError(.serviceUnavailable, "busy", "archive \(id) is being received on another connection",
-                                retryAfter: configuration.retryAfterSeconds)
+            throw PeerHTTPError(
+                .serviceUnavailable, "busy", "archive \(id) is being received on another connection",
+                retryAfter: configuration.retryAfterSeconds)
         case let .unavailable(detail):
             throw PeerHTTPError(.serviceUnavailable, "try-later", detail, retryAfter: configuration.retryAfterSeconds)
         case .noSpace:
@@ -127,7 +133,9 @@ struct PeerRoutes: Sendable {
         let after = query["after"].map(String.init).flatMap { $0.isEmpty ? nil : $0 }
         var limit = Self.defaultPageSize
         if let text = query["limit"] {
-            guard let value = Int(text), value > 0 else { throw PeerHTTPError(.badRequest, "bad-limit", "limit must be a positive integer") }
+            guard let value = Int(text), value > 0 else {
+                throw PeerHTTPError(.badRequest, "bad-limit", "limit must be a positive integer")
+            }
             limit = min(value, Self.maxPageSize)
         }
         return Self.json(try await delegate.heldArchives(for: caller, after: after, limit: limit))
@@ -142,8 +150,9 @@ struct PeerRoutes: Sendable {
         guard held.destination == caller else {
             throw PeerHTTPError(.forbidden, "forbidden", "archive \(id) is not for \(caller)")
         }
-        return try FileResponse.make(path: held.path, size: held.size, range: request.headers[.range],
-                                     contentType: PeerProtocol.archiveMediaType)
+        return try FileResponse.make(
+            path: held.path, size: held.size, range: request.headers[.range],
+            contentType: PeerProtocol.archiveMediaType)
     }
 
     private func acknowledge(_ request: Request, _ context: PeerRequestContext) async throws -> Response {
@@ -183,7 +192,8 @@ struct PeerRoutes: Sendable {
     /// every route, before any body is read.
     private func callerAuthority(_ context: PeerRequestContext) async throws -> String {
         guard let der = await context.callerCertificate(), let code = PeerRequestContext.authority(of: der) else {
-            throw PeerHTTPError(.forbidden, "no-authority", "the client certificate carries no 6-digit authority code (subject serialNumber)")
+            throw PeerHTTPError(
+                .forbidden, "no-authority", "the client certificate carries no 6-digit authority code (subject serialNumber)")
         }
         guard !configuration.trust.store.isRevoked(certificate: der) else {
             throw PeerHTTPError(.forbidden, "revoked", "the client certificate of authority \(code) is revoked")
@@ -202,8 +212,9 @@ struct PeerRoutes: Sendable {
     }
 
     private static func receiptResponse(_ status: HTTPResponse.Status, _ receipt: [UInt8]) -> Response {
-        Response(status: status, headers: [.contentType: PeerProtocol.receiptMediaType],
-                 body: ResponseBody(byteBuffer: ByteBuffer(bytes: receipt)))
+        Response(
+            status: status, headers: [.contentType: PeerProtocol.receiptMediaType],
+            body: ResponseBody(byteBuffer: ByteBuffer(bytes: receipt)))
     }
 
     static func json<T: Encodable>(_ value: T, status: HTTPResponse.Status = .ok) -> Response {
@@ -212,8 +223,8 @@ struct PeerRoutes: Sendable {
         encoder.outputFormatting = [.sortedKeys]
         // The protocol's bodies hold only strings, numbers and dates: encoding cannot fail.
         let data = (try? encoder.encode(value)) ?? Data()
-        return Response(status: status, headers: [.contentType: "application/json"],
-                        body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
+        return Response(
+            status: status, headers: [.contentType: "application/json"],
+            body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
     }
 }
-

@@ -30,14 +30,17 @@ public struct PeerServer: Sendable {
     ///   - inboundBytes: when set, counts the bytes callers send after their TLS handshake.
     ///   - onListening: called once with the bound port.
     /// - Throws: NIOSSL errors naming an unreadable certificate, key or CA file.
-    public init(configuration: PeerServerConfiguration, delegate: any PeerServerDelegate,
-                middleware: [any MiddlewareProtocol<Request, Response, PeerRequestContext>] = [],
-                admitConnection: @escaping @Sendable () -> Bool = { true },
-                inboundBytes: InboundByteCount? = nil,
-                onListening: @escaping @Sendable (Int) -> Void = { _ in },
-                logger: Logger = Logger(label: "dossierd.peer-server")) throws {
-        let tls = try ServerTLSContext(certificateFile: configuration.certificateFile, keyFile: configuration.keyFile,
-                                       trust: configuration.trust)
+    public init(
+        configuration: PeerServerConfiguration, delegate: any PeerServerDelegate,
+        middleware: [any MiddlewareProtocol<Request, Response, PeerRequestContext>] = [],
+        admitConnection: @escaping @Sendable () -> Bool = { true },
+        inboundBytes: InboundByteCount? = nil,
+        onListening: @escaping @Sendable (Int) -> Void = { _ in },
+        logger: Logger = Logger(label: "dossierd.peer-server")
+    ) throws {
+        let tls = try ServerTLSContext(
+            certificateFile: configuration.certificateFile, keyFile: configuration.keyFile,
+            trust: configuration.trust)
         self.tls = tls
         let idleTimeout = TimeAmount.seconds(configuration.idleTimeoutSeconds)
 
@@ -56,12 +59,14 @@ public struct PeerServer: Sendable {
             router: router,
             server: HTTPServerBuilder { responder in
                 let http = HTTP1Channel(responder: responder, configuration: .init(idleTimeout: idleTimeout))
-                return ConnectionGate(base: ReloadableTLSChannel(base: http, tls: tls, inboundBytes: inboundBytes),
-                               admit: admitConnection, maxBodyBytes: configuration.maxArchiveBytes,
-                               limiter: limiter, handshakeTimeout: handshakeTimeout)
+                return ConnectionGate(
+                    base: ReloadableTLSChannel(base: http, tls: tls, inboundBytes: inboundBytes),
+                    admit: admitConnection, maxBodyBytes: configuration.maxArchiveBytes,
+                    limiter: limiter, handshakeTimeout: handshakeTimeout)
             },
-            configuration: ApplicationConfiguration(address: .hostname(configuration.host, port: configuration.port),
-                                                    serverName: "dossierd"),
+            configuration: ApplicationConfiguration(
+                address: .hostname(configuration.host, port: configuration.port),
+                serverName: "dossierd"),
             onServerRunning: { channel in
                 let port = channel.localAddress?.port ?? configuration.port
                 listening.set(port)

@@ -36,11 +36,13 @@ public struct PeerServerConfiguration: Sendable {
     /// Defaults: loopback, any free port, every authenticated caller accepted,
     /// `ArchiveLimits.default` size, 32 uploads, 5 s retry, 120 s idle timeout,
     /// `CallerLimits.default`.
-    public init(host: String = "127.0.0.1", port: Int = 0, certificateFile: String, keyFile: String, trust: CurrentTrust,
-                acceptsCaller: @escaping @Sendable (String) -> Bool = { _ in true },
-                maxArchiveBytes: UInt64 = ArchiveLimits.default.maxArchiveBytes, maxConcurrentUploads: Int = 32,
-                retryAfterSeconds: Int = 5, version: String = ArchivePacker.softwareAgent, idleTimeoutSeconds: Int64 = 120,
-                lowSpeedBytesPerSecond: Int = 1024, lowSpeedSeconds: Double = 30, callers: CallerLimits = .default) {
+    public init(
+        host: String = "127.0.0.1", port: Int = 0, certificateFile: String, keyFile: String, trust: CurrentTrust,
+        acceptsCaller: @escaping @Sendable (String) -> Bool = { _ in true },
+        maxArchiveBytes: UInt64 = ArchiveLimits.default.maxArchiveBytes, maxConcurrentUploads: Int = 32,
+        retryAfterSeconds: Int = 5, version: String = ArchivePacker.softwareAgent, idleTimeoutSeconds: Int64 = 120,
+        lowSpeedBytesPerSecond: Int = 1024, lowSpeedSeconds: Double = 30, callers: CallerLimits = .default
+    ) {
         self.host = host
         self.port = port
         self.certificateFile = certificateFile

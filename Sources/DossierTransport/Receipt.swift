@@ -20,8 +20,10 @@ public struct Receipt: Codable, Sendable, Equatable {
     /// Every failed check, for a rejection.
     public var reasons: [Finding]
 
-    public init(archiveId: String, digest: String, sender: String, receiver: String, receivedAt: Date,
-                status: Status, reasons: [Finding]) {
+    public init(
+        archiveId: String, digest: String, sender: String, receiver: String, receivedAt: Date,
+        status: Status, reasons: [Finding]
+    ) {
         self.archiveId = archiveId
         self.digest = digest
         self.sender = sender
@@ -60,8 +62,10 @@ public struct Receipt: Codable, Sendable, Equatable {
         public var description: String {
             switch self {
             case let .malformed(text): return "malformed receipt: \(text)"
-            case let .badSignature(findings): return "receipt signature: " + findings.map { "\($0.code): \($0.detail)" }.joined(separator: "; ")
-            case let .wrongSigner(expected, actual): return "receipt signed by \(actual ?? "no authority"), expected the destination \(expected)"
+            case let .badSignature(findings):
+                return "receipt signature: " + findings.map { "\($0.code): \($0.detail)" }.joined(separator: "; ")
+            case let .wrongSigner(expected, actual):
+                return "receipt signed by \(actual ?? "no authority"), expected the destination \(expected)"
             case let .wrongArchive(id, digest, actualId, actualDigest):
                 return "receipt names archive \(actualId) digest \(actualDigest), expected \(id) digest \(digest)"
             }
@@ -71,8 +75,10 @@ public struct Receipt: Codable, Sendable, Equatable {
     /// Opens a signed receipt and checks that it is proof for exactly this archive: valid
     /// signature by a trusted certificate of `receiver`, naming `archiveId` and `digest`.
     /// - Throws: `Receipt.Problem`.
-    public static func open(_ signed: [UInt8], trust: TrustStore, receiver: String, archiveId: String, digest: String,
-                            now: Date = Date()) throws -> Receipt {
+    public static func open(
+        _ signed: [UInt8], trust: TrustStore, receiver: String, archiveId: String, digest: String,
+        now: Date = Date()
+    ) throws -> Receipt {
         let result = SignatureCheck.verifyAttached(signature: signed, trust: trust, now: now)
         guard result.findings.isEmpty else {
             if result.findings.contains(where: { $0.code == "signature-malformed" }) {
@@ -90,7 +96,8 @@ public struct Receipt: Codable, Sendable, Equatable {
         }
         guard receipt.receiver == receiver else { throw Problem.wrongSigner(expected: receiver, actual: receipt.receiver) }
         guard receipt.archiveId == archiveId, receipt.digest == digest else {
-            throw Problem.wrongArchive(expectedId: archiveId, expectedDigest: digest, actualId: receipt.archiveId, actualDigest: receipt.digest)
+            throw Problem.wrongArchive(
+                expectedId: archiveId, expectedDigest: digest, actualId: receipt.archiveId, actualDigest: receipt.digest)
         }
         return receipt
     }
@@ -99,8 +106,10 @@ public struct Receipt: Codable, Sendable, Equatable {
     /// are kept whenever the signature verifies as `receiver`'s, whatever the JSON inside; the
     /// receipt is returned when it reads as one about this archive; the reasons are taken as
     /// text from whatever shape they have (objects with code and detail, or plain strings).
-    public static func rejection(_ signed: [UInt8], trust: TrustStore, receiver: String, archiveId: String,
-                                 digest: String, now: Date = Date()) -> PeerRejection {
+    public static func rejection(
+        _ signed: [UInt8], trust: TrustStore, receiver: String, archiveId: String,
+        digest: String, now: Date = Date()
+    ) -> PeerRejection {
         if let receipt = try? open(signed, trust: trust, receiver: receiver, archiveId: archiveId, digest: digest, now: now) {
             return PeerRejection(signed: signed, receipt: receipt, reasons: receipt.reasons.map(\.text))
         }

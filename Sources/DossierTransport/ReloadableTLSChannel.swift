@@ -80,13 +80,16 @@ struct ReloadableTLSChannel<Base: ServerChildChannel>: ServerChildChannel {
         let tls = self.tls
         let remote = channel.remoteAddress.map { "\($0)" } ?? "unknown"
         return channel.eventLoop.makeCompletedFuture {
-            let handler = NIOSSLServerHandler(context: tls.context, customVerificationCallback: { certificates, promise in
-                // A few hundred microseconds of OpenSSL work: done on the event loop.
-                guard let refusal = tls.refusal(of: certificates) else { return promise.succeed(.certificateVerified) }
-                logger.warning("client certificate refused at the handshake",
-                               metadata: ["remote": "\(remote)", "reason": "\(refusal.code): \(refusal.detail)"])
-                promise.succeed(.failed)
-            })
+            let handler = NIOSSLServerHandler(
+                context: tls.context,
+                customVerificationCallback: { certificates, promise in
+                    // A few hundred microseconds of OpenSSL work: done on the event loop.
+                    guard let refusal = tls.refusal(of: certificates) else { return promise.succeed(.certificateVerified) }
+                    logger.warning(
+                        "client certificate refused at the handshake",
+                        metadata: ["remote": "\(remote)", "reason": "\(refusal.code): \(refusal.detail)"])
+                    promise.succeed(.failed)
+                })
             try channel.pipeline.syncOperations.addHandler(handler)
             if let inboundBytes { try channel.pipeline.syncOperations.addHandler(ByteCountingHandler(count: inboundBytes)) }
         }.flatMap {

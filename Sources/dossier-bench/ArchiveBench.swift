@@ -31,9 +31,11 @@ final class ArchiveWorkspace {
             try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         }
         try measureOK([packageRoot.appendingPathComponent("Certs/make-dev-pki.sh").path, pki.path, "441800", "430100"])
-        try measureOK([productsDirectory.appendingPathComponent("dossierctl").path, "sample", "--out", dossiers.path,
-                       "--count", "\(options.dossiers)", "--documents", "\(options.documents)",
-                       "--document-size", "\(options.documentSize)", "--seed", "42"])
+        try measureOK([
+            productsDirectory.appendingPathComponent("dossierctl").path, "sample", "--out", dossiers.path,
+            "--count", "\(options.dossiers)", "--documents", "\(options.documents)",
+            "--document-size", "\(options.documentSize)", "--seed", "42",
+        ])
     }
 
     deinit {
@@ -50,8 +52,11 @@ final class ArchiveWorkspace {
     }
 
     var identity: SigningIdentity {
-        get throws { try SigningIdentity(certificateFile: pki.appendingPathComponent("441800.pem").path,
-                                         keyFile: pki.appendingPathComponent("441800.key").path) }
+        get throws {
+            try SigningIdentity(
+                certificateFile: pki.appendingPathComponent("441800.pem").path,
+                keyFile: pki.appendingPathComponent("441800.key").path)
+        }
     }
 
     /// Archives on tmpfs, where fsync costs nothing: the packer's CPU cost alone.
@@ -70,8 +75,9 @@ final class ArchiveWorkspace {
         var results: [PackResult] = []
         let seconds = try time {
             for (i, folder) in dossierFolders.enumerated() {
-                let bag = BagIdentity(origin: "441800", destination: "430100", vin: "LFV2A21K773\(String(format: "%06d", i))",
-                                      plate: "粤R00000", schema: "dossier/1", sourceOrganization: "bench")
+                let bag = BagIdentity(
+                    origin: "441800", destination: "430100", vin: "LFV2A21K773\(String(format: "%06d", i))",
+                    plate: "粤R00000", schema: "dossier/1", sourceOrganization: "bench")
                 results.append(try ArchivePacker.pack(dossierDirectory: folder, bag: bag, identity: identity, outputDirectory: archives))
             }
         }
@@ -142,22 +148,30 @@ enum ArchiveBench {
         let tarFile = ws.root.appendingPathComponent("baseline.tar").path
         for _ in 0..<rounds {
             memory.append(ws.totalBytes / (try ws.packAll(into: ws.memoryArchives)) / 1e6)
-            tarDgst.append(ws.totalBytes / (try measureOK(["sh", "-c", "tar cf - -C '\(ws.dossiers.path)' . | openssl dgst -sha256"]).seconds) / 1e6)
+            tarDgst.append(
+                ws.totalBytes / (try measureOK(["sh", "-c", "tar cf - -C '\(ws.dossiers.path)' . | openssl dgst -sha256"]).seconds) / 1e6)
             disk.append(ws.totalBytes / (try ws.packAll()) / 1e6)
-            tarDurable.append(ws.totalBytes / (try measureOK(["sh", "-c",
-                "tar cf - -C '\(ws.dossiers.path)' . | tee '\(tarFile)' | openssl dgst -sha256 && sync '\(tarFile)'"]).seconds) / 1e6)
+            tarDurable.append(
+                ws.totalBytes
+                    / (try measureOK([
+                        "sh", "-c",
+                        "tar cf - -C '\(ws.dossiers.path)' . | tee '\(tarFile)' | openssl dgst -sha256 && sync '\(tarFile)'",
+                    ]).seconds) / 1e6)
             try? FileManager.default.removeItem(atPath: tarFile)
             try ws.freshBagCopies()
             bagit.append(ws.totalBytes / (try measureOK(["python3", "-c", bagitMake, ws.bagCopies.path]).seconds) / 1e6)
         }
         try? FileManager.default.removeItem(at: ws.memoryArchives)
         let figures = [
-            Figure.higherIsBetter(area: "pack", figure: "pack, archives on tmpfs", value: median(memory), unit: "MB/s",
-                                  baseline: "tar|openssl dgst", baselineValue: median(tarDgst), minRatio: 0.8),
-            Figure.higherIsBetter(area: "pack", figure: "pack, durable on disk", value: median(disk), unit: "MB/s",
-                                  baseline: "tar|tee|dgst+sync", baselineValue: median(tarDurable), minRatio: 0.8),
-            Figure.higherIsBetter(area: "pack", figure: "pack, archives on tmpfs", value: median(memory), unit: "MB/s",
-                                  baseline: "bagit.py make", baselineValue: median(bagit), minRatio: 1.5),
+            Figure.higherIsBetter(
+                area: "pack", figure: "pack, archives on tmpfs", value: median(memory), unit: "MB/s",
+                baseline: "tar|openssl dgst", baselineValue: median(tarDgst), minRatio: 0.8),
+            Figure.higherIsBetter(
+                area: "pack", figure: "pack, durable on disk", value: median(disk), unit: "MB/s",
+                baseline: "tar|tee|dgst+sync", baselineValue: median(tarDurable), minRatio: 0.8),
+            Figure.higherIsBetter(
+                area: "pack", figure: "pack, archives on tmpfs", value: median(memory), unit: "MB/s",
+                baseline: "bagit.py make", baselineValue: median(bagit), minRatio: 1.5),
         ]
         return figures + (try peakRSSFigure(ws, command: "pack"))
     }
@@ -176,10 +190,12 @@ enum ArchiveBench {
             bagit.append(ws.totalBytes / (try measureOK(["python3", "-c", bagitValidate, ws.bagCopies.path]).seconds) / 1e6)
         }
         let figures = [
-            Figure.higherIsBetter(area: "verify", figure: "verify throughput", value: median(ours), unit: "MB/s",
-                                  baseline: "openssl dgst", baselineValue: median(dgst), minRatio: 0.8),
-            Figure.higherIsBetter(area: "verify", figure: "verify throughput", value: median(ours), unit: "MB/s",
-                                  baseline: "bagit.py validate", baselineValue: median(bagit), minRatio: 1.5),
+            Figure.higherIsBetter(
+                area: "verify", figure: "verify throughput", value: median(ours), unit: "MB/s",
+                baseline: "openssl dgst", baselineValue: median(dgst), minRatio: 0.8),
+            Figure.higherIsBetter(
+                area: "verify", figure: "verify throughput", value: median(ours), unit: "MB/s",
+                baseline: "bagit.py validate", baselineValue: median(bagit), minRatio: 1.5),
         ]
         return figures + (try peakRSSFigure(ws, command: "verify"))
     }
@@ -188,8 +204,11 @@ enum ArchiveBench {
     /// against the issue's 64 MiB; none when `bigSize` is 0.
     private static func peakRSSFigure(_ ws: ArchiveWorkspace, command: String) throws -> [Figure] {
         guard let rss = try bigDossierRSS(ws, command: command) else { return [] }
-        return [.atMost(area: command, figure: "\(command) peak RSS, \(ws.options.bigSize >> 20) MiB dossier",
-                        value: rss / 1_048_576, unit: "MiB", limit: 64, limitName: "64 MiB")]
+        return [
+            .atMost(
+                area: command, figure: "\(command) peak RSS, \(ws.options.bigSize >> 20) MiB dossier",
+                value: rss / 1_048_576, unit: "MiB", limit: 64, limitName: "64 MiB")
+        ]
     }
 
     /// Peak RSS in bytes of `dossierctl pack` or `verify` on one dossier of `bigSize` bytes.
@@ -199,13 +218,17 @@ enum ArchiveBench {
         let big = ws.root.appendingPathComponent("big")
         let archive = ws.root.appendingPathComponent("big.dva").path
         if !FileManager.default.fileExists(atPath: big.path) {
-            try measureOK([ctl, "sample", "--out", big.path, "--count", "1", "--documents", "2",
-                           "--document-size", "\(ws.options.bigSize / 2)", "--seed", "9"])
+            try measureOK([
+                ctl, "sample", "--out", big.path, "--count", "1", "--documents", "2",
+                "--document-size", "\(ws.options.bigSize / 2)", "--seed", "9",
+            ])
         }
         let folder = big.appendingPathComponent(try FileManager.default.contentsOfDirectory(atPath: big.path).sorted()[0])
         let pki = ws.pki.path
-        let pack = try measureOK([ctl, "pack", folder.path, "--to", "430100", "--cert", "\(pki)/441800.pem",
-                                  "--key", "\(pki)/441800.key", "--out", archive])
+        let pack = try measureOK([
+            ctl, "pack", folder.path, "--to", "430100", "--cert", "\(pki)/441800.pem",
+            "--key", "\(pki)/441800.key", "--out", archive,
+        ])
         if command == "pack" { return pack.maxRSSBytes }
         return try measureOK([ctl, "verify", archive, "--trust", "\(pki)/ca.pem"]).maxRSSBytes
     }

@@ -56,7 +56,8 @@ struct CustodyBenchCommand: AsyncParsableCommand {
 
     /// A `sent` event of the size real ones have (about 150 bytes encoded).
     private static func event(_ n: Int) -> CustodyEvent {
-        CustodyEvent(kind: .sent, archiveId: String(format: "0193a1b2-%04x-7000-8000-%012x", n % 0x10000, n), peer: "430100",
-                     digest: String(repeating: "e3", count: 32), time: Date())
+        CustodyEvent(
+            kind: .sent, archiveId: String(format: "0193a1b2-%04x-7000-8000-%012x", n % 0x10000, n), peer: "430100",
+            digest: String(repeating: "e3", count: 32), time: Date())
     }
 }

@@ -15,9 +15,11 @@ struct DossierBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "dossier-bench",
         abstract: "Measure dossierd against outside baselines, in the same run.",
-        subcommands: [AllBenchCommand.self, PackBenchCommand.self, VerifyBenchCommand.self, OutboxBenchCommand.self,
-                      CustodyBenchCommand.self,
-                      TransportBenchCommand.self, EndToEndBenchCommand.self, HostileBenchCommand.self, PushOnceCommand.self],
+        subcommands: [
+            AllBenchCommand.self, PackBenchCommand.self, VerifyBenchCommand.self, OutboxBenchCommand.self,
+            CustodyBenchCommand.self,
+            TransportBenchCommand.self, EndToEndBenchCommand.self, HostileBenchCommand.self, PushOnceCommand.self,
+        ],
         defaultSubcommand: AllBenchCommand.self
     )
 }
@@ -37,7 +39,8 @@ struct AllBenchCommand: AsyncParsableCommand {
         }
         figures += try await OutboxBenchCommand.parse(["--rounds", "\(options.rounds)"]).figures()
         figures += try await CustodyBenchCommand.parse(["--rounds", "\(options.rounds)"]).figures()
-        figures += try await TransportBench.figures(TransportWorkspace(), count: 1000, concurrency: 8, bigSize: 1 << 30, rounds: options.rounds)
+        figures += try await TransportBench.figures(
+            TransportWorkspace(), count: 1000, concurrency: 8, bigSize: 1 << 30, rounds: options.rounds)
         figures += try await EndToEndBench.figures(count: 100, rounds: options.rounds)
         figures += try await HostileBench.figures(sizeMiB: 512, count: 200, rounds: options.rounds)
         report(figures, json: options.json)

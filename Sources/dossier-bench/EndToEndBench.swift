@@ -11,7 +11,8 @@ import Foundation
 /// fresh destination daemon with the same concurrency (transfer, verification and receipt only:
 /// no checking, packing, signing or journaling on the sending side).
 struct EndToEndBenchCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "e2e", abstract: "Submission to verified receipt, two daemons, against curl.")
+    static let configuration = CommandConfiguration(
+        commandName: "e2e", abstract: "Submission to verified receipt, two daemons, against curl.")
     @OptionGroup var options: BenchOptions
     @Option(help: "Dossiers per run.") var count = 100
 
@@ -30,8 +31,9 @@ enum EndToEndBench {
             let folders = try SampleGenerator(seed: UInt64(round + 1), count: count, documents: 6, documentSize: 64 << 10)
                 .generate(into: temp.url.appendingPathComponent("dossiers-\(round)"))
             let packed = try folders.map {
-                try DossierPackager.pack(dossierDirectory: $0, destination: "430100", identity: pki.identity("441800"),
-                                         policy: .default, outputDirectory: temp.url.appendingPathComponent("packed-\(round)").creatingDirectory())
+                try DossierPackager.pack(
+                    dossierDirectory: $0, destination: "430100", identity: pki.identity("441800"),
+                    policy: .default, outputDirectory: temp.url.appendingPathComponent("packed-\(round)").creatingDirectory())
             }
             bytes = Double(packed.reduce(0) { $0 + $1.size })
             ours.append(Double(count) / (try await daemonsRun(folders, temp: temp, pki: pki)))
@@ -39,21 +41,25 @@ enum EndToEndBench {
         }
         let rate = median(ours)
         return [
-            .reported(area: "e2e", figure: "dossiers/s, intake → verified receipt (\(count) × \((Int(bytes) / count) >> 10) KiB)",
-                      value: rate, unit: "/s", baseline: "curl --parallel (pre-packed)", baselineValue: median(theirs)),
-            .reported(area: "e2e", figure: "MB/s, intake → verified receipt", value: rate * bytes / Double(count) / 1e6, unit: "MB/s",
-                      baseline: "curl --parallel (pre-packed)", baselineValue: median(theirs) * bytes / Double(count) / 1e6),
+            .reported(
+                area: "e2e", figure: "dossiers/s, intake → verified receipt (\(count) × \((Int(bytes) / count) >> 10) KiB)",
+                value: rate, unit: "/s", baseline: "curl --parallel (pre-packed)", baselineValue: median(theirs)),
+            .reported(
+                area: "e2e", figure: "MB/s, intake → verified receipt", value: rate * bytes / Double(count) / 1e6, unit: "MB/s",
+                baseline: "curl --parallel (pre-packed)", baselineValue: median(theirs) * bytes / Double(count) / 1e6),
         ]
     }
 
     /// Seconds from moving the folders into the origin's intake until the origin holds a
     /// verified receipt for each.
     static func daemonsRun(_ folders: [URL], temp: TempDir, pki: TestPKI) async throws -> Double {
-        let destination = try DaemonProcess(code: "430100", in: temp.url, pki: pki, peers: [.init(code: "441800", url: "https://127.0.0.1:1")],
-                                            server: "max_concurrent_uploads = 64\nmax_uploads_per_peer = 64")
+        let destination = try DaemonProcess(
+            code: "430100", in: temp.url, pki: pki, peers: [.init(code: "441800", url: "https://127.0.0.1:1")],
+            server: "max_concurrent_uploads = 64\nmax_uploads_per_peer = 64")
         try await destination.start()
-        let origin = try DaemonProcess(code: "441800", in: temp.url, pki: pki,
-                                       peers: [.init(code: "430100", url: try destination.url, maxConcurrent: 8)])
+        let origin = try DaemonProcess(
+            code: "441800", in: temp.url, pki: pki,
+            peers: [.init(code: "430100", url: try destination.url, maxConcurrent: 8)])
         try await origin.start()
         let intake = origin.state.appendingPathComponent("intake/430100")
         try FileManager.default.createDirectory(at: intake, withIntermediateDirectories: true)
@@ -70,15 +76,18 @@ enum EndToEndBench {
 
     /// Seconds for one `curl --parallel` process to push the packed archives to a fresh daemon.
     static func curlRun(_ packed: [PackResult], temp: TempDir, pki: TestPKI) async throws -> Double {
-        let destination = try DaemonProcess(code: "430100", in: temp.url, pki: pki, peers: [.init(code: "441800", url: "https://127.0.0.1:1")],
-                                            server: "max_concurrent_uploads = 64\nmax_uploads_per_peer = 64")
+        let destination = try DaemonProcess(
+            code: "430100", in: temp.url, pki: pki, peers: [.init(code: "441800", url: "https://127.0.0.1:1")],
+            server: "max_concurrent_uploads = 64\nmax_uploads_per_peer = 64")
         try await destination.start()
         let url = try destination.url
         let config = temp.url.appendingPathComponent("curl-\(UUID().uuidString).conf")
         try packed.map { "url = \"\(url)/v1/archives/\($0.id)\"\nupload-file = \"\($0.path)\"\noutput = \"/dev/null\"\n" }
             .joined().write(to: config, atomically: true, encoding: .utf8)
-        let seconds = try measureOK(["curl", "-sS", "--fail", "--parallel", "--parallel-max", "8", "--cert", pki.cert("441800"),
-                                     "--key", pki.key("441800"), "--cacert", pki.ca, "-H", "Expect:", "-K", config.path]).seconds
+        let seconds = try measureOK([
+            "curl", "-sS", "--fail", "--parallel", "--parallel-max", "8", "--cert", pki.cert("441800"),
+            "--key", pki.key("441800"), "--cacert", pki.ca, "-H", "Expect:", "-K", config.path,
+        ]).seconds
         _ = try await destination.stop()
         return seconds
     }

@@ -28,8 +28,9 @@ struct Figure: Codable, Sendable {
 
     /// A figure the issues set no target for: the ratio is printed, nothing is judged.
     static func reported(area: String, figure: String, value: Double, unit: String, baseline: String, baselineValue: Double) -> Figure {
-        Figure(area: area, figure: figure, value: value, unit: unit, baseline: baseline, baselineValue: baselineValue,
-               ratio: baselineValue > 0 ? value / baselineValue : 0, target: "(none)", pass: true)
+        Figure(
+            area: area, figure: figure, value: value, unit: unit, baseline: baseline, baselineValue: baselineValue,
+            ratio: baselineValue > 0 ? value / baselineValue : 0, target: "(none)", pass: true)
     }
 
     /// An absolute ceiling (memory, time): `ratio` is value / limit, passing below 1.
@@ -62,9 +63,11 @@ func report(_ figures: [Figure], json: Bool) {
     }
     let header = ["area", "figure", "value", "baseline", "ratio", "target", "pass"]
     let rows = figures.map { f in
-        [f.area, f.figure, String(format: "%.1f %@", f.value, f.unit),
-         String(format: "%@ %.1f", f.baseline, f.baselineValue),
-         String(format: "%.2f", f.ratio), f.target, f.pass ? "PASS" : "FAIL"]
+        [
+            f.area, f.figure, String(format: "%.1f %@", f.value, f.unit),
+            String(format: "%@ %.1f", f.baseline, f.baselineValue),
+            String(format: "%.2f", f.ratio), f.target, f.pass ? "PASS" : "FAIL",
+        ]
     }
     var widths = header.map(\.count)
     for row in rows { for (i, cell) in row.enumerated() { widths[i] = max(widths[i], cell.count) } }

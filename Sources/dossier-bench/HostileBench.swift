@@ -33,22 +33,28 @@ enum HostileBench {
             var above: [Double] = []
             for _ in 0..<max(1, rounds) { above.append(try await verificationRSS(path, id: "hostile-\(name)", temp: temp, pki: pki)) }
             try? FileManager.default.removeItem(atPath: path)
-            figures.append(.atMost(area: area, figure: "daemon peak RSS above idle, \(sizeMiB) MiB \(name) archive", value: median(above),
-                                   unit: "MiB", limit: 64, limitName: "64 MiB"))
+            figures.append(
+                .atMost(
+                    area: area, figure: "daemon peak RSS above idle, \(sizeMiB) MiB \(name) archive", value: median(above),
+                    unit: "MiB", limit: 64, limitName: "64 MiB"))
         }
         var p99s: [Double] = []
         for _ in 0..<max(1, rounds) { p99s.append(try await healthUnderLoad(temp: temp, pki: pki) * 1000) }
-        figures.append(.atMost(area: area, figure: "/v1/health p99 while 16 slow hostile uploads run", value: median(p99s), unit: "ms",
-                               limit: 100, limitName: "100 ms"))
+        figures.append(
+            .atMost(
+                area: area, figure: "/v1/health p99 while 16 slow hostile uploads run", value: median(p99s), unit: "ms",
+                limit: 100, limitName: "100 ms"))
         let archives = try genuineArchives(count: count, temp: temp, pki: pki)
         var alone: [Double] = [], beside: [Double] = []
         for _ in 0..<max(1, rounds) {
             alone.append(try await genuineRate(archives, hostileSlots: 0, temp: temp, pki: pki))
             beside.append(try await genuineRate(archives, hostileSlots: CallerLimits.default.uploadsPerCaller, temp: temp, pki: pki))
         }
-        figures.append(.higherIsBetter(area: area, figure: "genuine pushes/s while another peer holds its \(CallerLimits.default.uploadsPerCaller) slots",
-                                       value: median(beside), unit: "/s", baseline: "no hostile peer", baselineValue: median(alone),
-                                       minRatio: 0.8))
+        figures.append(
+            .higherIsBetter(
+                area: area, figure: "genuine pushes/s while another peer holds its \(CallerLimits.default.uploadsPerCaller) slots",
+                value: median(beside), unit: "/s", baseline: "no hostile peer", baselineValue: median(alone),
+                minRatio: 0.8))
         return figures
     }
 
@@ -59,8 +65,12 @@ enum HostileBench {
         try await daemon.start()
         let pid = daemon.process.processIdentifier
         let idle = procStatusKiB(pid, "VmRSS:") / 1024
-        let status = try measure(["curl", "-sS", "-o", "/dev/null", "-H", "Expect:", "--cert", pki.cert("441800"), "--key", pki.key("441800"),
-                                  "--cacert", pki.ca] + contentDigest(path) + ["-T", path, "\(try daemon.url)/v1/archives/\(id)"]).status
+        let status = try measure(
+            [
+                "curl", "-sS", "-o", "/dev/null", "-H", "Expect:", "--cert", pki.cert("441800"), "--key", pki.key("441800"),
+                "--cacert", pki.ca,
+            ] + contentDigest(path) + ["-T", path, "\(try daemon.url)/v1/archives/\(id)"]
+        ).status
         guard status == 0 else { throw BenchFailure.failed("curl -T \(path)", status) }
         let peak = procStatusKiB(pid, "VmHWM:") / 1024
         _ = try await daemon.stop()
@@ -70,17 +80,23 @@ enum HostileBench {
     /// p99 seconds of `GET /v1/health` from 110000 (one kept-alive connection) while 441800
     /// trickles 16 hostile uploads, one in each slot, which are verified as they complete.
     static func healthUnderLoad(temp: TempDir, pki: TestPKI) async throws -> Double {
-        let daemon = try DaemonProcess(code: "430100", in: temp.url, pki: pki, peers: [.init(code: "441800", url: "https://127.0.0.1:1"),
-                                                                                   .init(code: "110000", url: "https://127.0.0.1:1")],
-                                       server: "max_concurrent_uploads = 16\nmax_uploads_per_peer = 16")
+        let daemon = try DaemonProcess(
+            code: "430100", in: temp.url, pki: pki,
+            peers: [
+                .init(code: "441800", url: "https://127.0.0.1:1"),
+                .init(code: "110000", url: "https://127.0.0.1:1"),
+            ],
+            server: "max_concurrent_uploads = 16\nmax_uploads_per_peer = 16")
         try await daemon.start()
         let url = try daemon.url
         var uploads: [Process] = []
         for i in 0..<16 {
             let path = temp.path("load-\(i).dva")
             try (i.isMultiple(of: 2) ? HostileArchive.paxChain : HostileArchive.tagFlood)("load-\(i)", 48 << 20, path)
-            uploads.append(try curlProcess(contentDigest(path) + ["--limit-rate", "4M", "-T", path, "\(url)/v1/archives/load-\(i)"],
-                                           as: "441800", pki: pki))
+            uploads.append(
+                try curlProcess(
+                    contentDigest(path) + ["--limit-rate", "4M", "-T", path, "\(url)/v1/archives/load-\(i)"],
+                    as: "441800", pki: pki))
         }
         let operations = try operations110000(pki: pki)
         defer { operations.client.shutdown() }
@@ -99,12 +115,15 @@ enum HostileBench {
 
     /// `count` valid archives from 110000 for 430100.
     static func genuineArchives(count: Int, temp: TempDir, pki: TestPKI) throws -> [PackResult] {
-        let folders = try SampleGenerator(seed: 13, count: count, documents: 6, documentSize: 9 << 10, origin: "110000", destination: "430100")
-            .generate(into: temp.url.appendingPathComponent("genuine"))
+        let folders = try SampleGenerator(
+            seed: 13, count: count, documents: 6, documentSize: 9 << 10, origin: "110000", destination: "430100"
+        )
+        .generate(into: temp.url.appendingPathComponent("genuine"))
         let out = try temp.url.appendingPathComponent("genuine-packed").creatingDirectory()
         return try folders.map {
-            try DossierPackager.pack(dossierDirectory: $0, destination: "430100", identity: pki.identity("110000"), policy: .default,
-                                     outputDirectory: out)
+            try DossierPackager.pack(
+                dossierDirectory: $0, destination: "430100", identity: pki.identity("110000"), policy: .default,
+                outputDirectory: out)
         }
     }
 
@@ -118,11 +137,20 @@ enum HostileBench {
         for i in 0..<hostileSlots {
             let path = temp.path("slow-\(i).dva")
             try HostileArchive.tagFlood(id: "slow-\(i)", size: 32 << 20, to: path)
-            hostile.append(try curlProcess(contentDigest(path) + ["--limit-rate", "32k", "-T", path, "\(url)/v1/archives/slow-\(i)"],
-                                           as: "441800", pki: pki))
+            hostile.append(
+                try curlProcess(
+                    contentDigest(path) + ["--limit-rate", "32k", "-T", path, "\(url)/v1/archives/slow-\(i)"],
+                    as: "441800", pki: pki))
         }
-        defer { hostile.forEach { $0.terminate(); $0.waitUntilExit() } }
-        let held = await waitUntil { (try? FileManager.default.contentsOfDirectory(atPath: daemon.state.appendingPathComponent("inbox/.incoming").path))?.count == hostileSlots }
+        defer {
+            hostile.forEach {
+                $0.terminate(); $0.waitUntilExit()
+            }
+        }
+        let held = await waitUntil {
+            (try? FileManager.default.contentsOfDirectory(atPath: daemon.state.appendingPathComponent("inbox/.incoming").path))?.count
+                == hostileSlots
+        }
         guard held else { throw BenchFailure.setup("the hostile uploads did not start") }
         let operations = try operations110000(pki: pki)
         defer { operations.client.shutdown() }
@@ -134,15 +162,20 @@ enum HostileBench {
     }
 
     static func destination(temp: TempDir, pki: TestPKI) throws -> DaemonProcess {
-        try DaemonProcess(code: "430100", in: temp.url, pki: pki, peers: [.init(code: "441800", url: "https://127.0.0.1:1"),
-                                                                        .init(code: "110000", url: "https://127.0.0.1:1")])
+        try DaemonProcess(
+            code: "430100", in: temp.url, pki: pki,
+            peers: [
+                .init(code: "441800", url: "https://127.0.0.1:1"),
+                .init(code: "110000", url: "https://127.0.0.1:1"),
+            ])
     }
 
     /// The peer client of authority 110000, trusting the test CA.
     static func operations110000(pki: TestPKI) throws -> PeerOperations {
         let trust = CurrentTrust(try pki.trust())
-        return PeerOperations(client: PeerClient(tls: PeerTLS(certificateFile: pki.cert("110000"), keyFile: pki.key("110000"), trust: trust)),
-                              trust: trust)
+        return PeerOperations(
+            client: PeerClient(tls: PeerTLS(certificateFile: pki.cert("110000"), keyFile: pki.key("110000"), trust: trust)),
+            trust: trust)
     }
 
     /// curl's `-H Content-Digest: sha-256=:…:` for the file at `path`, as every push carries.
@@ -154,8 +187,11 @@ enum HostileBench {
     static func curlProcess(_ arguments: [String], as client: String, pki: TestPKI) throws -> Process {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["curl", "-sS", "-o", "/dev/null", "-H", "Expect:", "--cert", pki.cert(client), "--key", pki.key(client),
-                             "--cacert", pki.ca] + arguments
+        process.arguments =
+            [
+                "curl", "-sS", "-o", "/dev/null", "-H", "Expect:", "--cert", pki.cert(client), "--key", pki.key(client),
+                "--cacert", pki.ca,
+            ] + arguments
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()

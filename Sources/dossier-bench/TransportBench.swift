@@ -17,8 +17,9 @@ struct TransportBenchCommand: AsyncParsableCommand {
 
     func run() async throws {
         let ws = try TransportWorkspace()
-        report(try await TransportBench.figures(ws, count: count, concurrency: concurrency, bigSize: bigSize, rounds: options.rounds),
-               json: options.json)
+        report(
+            try await TransportBench.figures(ws, count: count, concurrency: concurrency, bigSize: bigSize, rounds: options.rounds),
+            json: options.json)
     }
 }
 
@@ -37,7 +38,8 @@ struct PushOnceCommand: AsyncParsableCommand {
         defer { client.shutdown() }
         let operations = PeerOperations(client: client, trust: trust)
         let size = (try FileManager.default.attributesOfItem(atPath: file)[.size] as? UInt64) ?? 0
-        let outcome = await operations.push(baseURL: url, peer: PeerIdentity(code: "430100"), id: id, path: file, size: size, digest: digest)
+        let outcome = await operations.push(
+            baseURL: url, peer: PeerIdentity(code: "430100"), id: id, path: file, size: size, digest: digest)
         guard case .delivered = outcome else { throw BenchFailure.setup("push-once: \(outcome)") }
     }
 }
@@ -62,7 +64,8 @@ final class TransportWorkspace {
         let folders = try SampleGenerator(seed: 7, count: count, documents: documents, documentSize: documentSize).generate(into: dossiers)
         let identity = try SigningIdentity(certificateFile: "\(pki)/441800.pem", keyFile: "\(pki)/441800.key")
         let packed = try folders.map {
-            try DossierPackager.pack(dossierDirectory: $0, destination: "430100", identity: identity, policy: .default, outputDirectory: out)
+            try DossierPackager.pack(
+                dossierDirectory: $0, destination: "430100", identity: identity, policy: .default, outputDirectory: out)
         }
         try? FileManager.default.removeItem(at: dossiers)
         return packed
@@ -73,15 +76,19 @@ final class TransportWorkspace {
         let state = root.appendingPathComponent("mock-\(UUID().uuidString)")
         let process = Process()
         process.executableURL = productsDirectory.appendingPathComponent("dossier-mock-peer")
-        process.arguments = ["--cert", "\(pki)/430100.pem", "--key", "\(pki)/430100.key", "--ca", "\(pki)/ca.pem",
-                             "--state", state.path, "--max-uploads", "64"]
+        process.arguments = [
+            "--cert", "\(pki)/430100.pem", "--key", "\(pki)/430100.key", "--ca", "\(pki)/ca.pem",
+            "--state", state.path, "--max-uploads", "64",
+        ]
         let out = Pipe()
         process.standardOutput = out
         process.standardError = FileHandle(forWritingAtPath: "/dev/null")
         try process.run()
         var line = ""
         let deadline = Date().addingTimeInterval(10)
-        while !line.contains("\n"), Date() < deadline, process.isRunning { line += String(decoding: out.fileHandleForReading.availableData, as: UTF8.self) }
+        while !line.contains("\n"), Date() < deadline, process.isRunning {
+            line += String(decoding: out.fileHandleForReading.availableData, as: UTF8.self)
+        }
         let words = line.split(separator: " ")
         guard words.count >= 2, words[0] == "listening" else { throw BenchFailure.setup("dossier-mock-peer did not start: \(line)") }
         return (process, "https://\(words[1])")
@@ -97,9 +104,11 @@ enum TransportBench {
             ours.append(Double(count) / (try await pushAll(small, ws: ws, concurrency: concurrency)))
             theirs.append(Double(count) / (try curlAll(small, ws: ws, concurrency: concurrency)))
         }
-        var figures = [Figure.higherIsBetter(
-            area: "transport", figure: "\(count) pushes of \((Int(smallBytes) / max(1, count)) >> 10) KiB, \(concurrency) in flight",
-            value: median(ours), unit: "/s", baseline: "curl --parallel", baselineValue: median(theirs), minRatio: 0.8)]
+        var figures = [
+            Figure.higherIsBetter(
+                area: "transport", figure: "\(count) pushes of \((Int(smallBytes) / max(1, count)) >> 10) KiB, \(concurrency) in flight",
+                value: median(ours), unit: "/s", baseline: "curl --parallel", baselineValue: median(theirs), minRatio: 0.8)
+        ]
         if bigSize > 0 { figures += try bigFigures(ws, size: bigSize, rounds: rounds) }
         return figures
     }
@@ -123,8 +132,9 @@ enum TransportBench {
                 let archive = archives[next]
                 next += 1
                 group.addTask {
-                    let outcome = await operations.push(baseURL: url, peer: PeerIdentity(code: "430100"), id: archive.id, path: archive.path,
-                                                        size: archive.size, digest: archive.sha256)
+                    let outcome = await operations.push(
+                        baseURL: url, peer: PeerIdentity(code: "430100"), id: archive.id, path: archive.path,
+                        size: archive.size, digest: archive.sha256)
                     guard case .delivered = outcome else { throw BenchFailure.setup("push \(archive.id): \(outcome)") }
                 }
             }
@@ -140,8 +150,10 @@ enum TransportBench {
         let config = ws.root.appendingPathComponent("curl-\(UUID().uuidString).conf")
         let lines = archives.map { "url = \"\(url)/v1/archives/\($0.id)\"\nupload-file = \"\($0.path)\"\noutput = \"/dev/null\"\n" }
         try lines.joined().write(to: config, atomically: true, encoding: .utf8)
-        return try measureOK(["curl", "-sS", "--fail", "--parallel", "--parallel-max", "\(concurrency)", "--cert", "\(ws.pki)/441800.pem",
-                              "--key", "\(ws.pki)/441800.key", "--cacert", "\(ws.pki)/ca.pem", "-H", "Expect:", "-K", config.path]).seconds
+        return try measureOK([
+            "curl", "-sS", "--fail", "--parallel", "--parallel-max", "\(concurrency)", "--cert", "\(ws.pki)/441800.pem",
+            "--key", "\(ws.pki)/441800.key", "--cacert", "\(ws.pki)/ca.pem", "-H", "Expect:", "-K", config.path,
+        ]).seconds
     }
 
     static func bigFigures(_ ws: TransportWorkspace, size: Int, rounds: Int) throws -> [Figure] {
@@ -150,23 +162,32 @@ enum TransportBench {
         let bench = CommandLine.arguments[0]
         for _ in 0..<max(1, rounds) {
             let (mockA, urlA) = try ws.mockPeer()
-            let run = try measureOK([bench, "push-once", "--url", urlA, "--file", big.path, "--id", big.id, "--digest", big.sha256, "--pki", ws.pki])
+            let run = try measureOK([
+                bench, "push-once", "--url", urlA, "--file", big.path, "--id", big.id, "--digest", big.sha256, "--pki", ws.pki,
+            ])
             ours.append(Double(big.size) / run.seconds / 1e6)
             clientRSS.append(run.maxRSSBytes / 1_048_576)
             serverRSS.append(peakRSS(mockA.processIdentifier) / 1_048_576)
             mockA.terminate(); mockA.waitUntilExit()
             let (mockB, urlB) = try ws.mockPeer()
-            let curl = try measureOK(["curl", "-sS", "--fail", "-o", "/dev/null", "-H", "Expect:", "--cert", "\(ws.pki)/441800.pem",
-                                      "--key", "\(ws.pki)/441800.key", "--cacert", "\(ws.pki)/ca.pem", "-T", big.path, "\(urlB)/v1/archives/\(big.id)"])
+            let curl = try measureOK([
+                "curl", "-sS", "--fail", "-o", "/dev/null", "-H", "Expect:", "--cert", "\(ws.pki)/441800.pem",
+                "--key", "\(ws.pki)/441800.key", "--cacert", "\(ws.pki)/ca.pem", "-T", big.path, "\(urlB)/v1/archives/\(big.id)",
+            ])
             theirs.append(Double(big.size) / curl.seconds / 1e6)
             mockB.terminate(); mockB.waitUntilExit()
         }
         let mib = big.size >> 20
         return [
-            .higherIsBetter(area: "transport", figure: "one \(mib) MiB archive", value: median(ours), unit: "MB/s",
-                            baseline: "curl -T", baselineValue: median(theirs), minRatio: 0.9),
-            .atMost(area: "transport", figure: "client peak RSS, \(mib) MiB push", value: median(clientRSS), unit: "MiB", limit: 64, limitName: "64 MiB"),
-            .atMost(area: "transport", figure: "server peak RSS, \(mib) MiB receive", value: median(serverRSS), unit: "MiB", limit: 64, limitName: "64 MiB"),
+            .higherIsBetter(
+                area: "transport", figure: "one \(mib) MiB archive", value: median(ours), unit: "MB/s",
+                baseline: "curl -T", baselineValue: median(theirs), minRatio: 0.9),
+            .atMost(
+                area: "transport", figure: "client peak RSS, \(mib) MiB push", value: median(clientRSS), unit: "MiB", limit: 64,
+                limitName: "64 MiB"),
+            .atMost(
+                area: "transport", figure: "server peak RSS, \(mib) MiB receive", value: median(serverRSS), unit: "MiB", limit: 64,
+                limitName: "64 MiB"),
         ]
     }
 

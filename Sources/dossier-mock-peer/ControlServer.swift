@@ -26,17 +26,23 @@ enum ControlServer {
         var inboundBytes: Int
     }
 
-    static func makeRouter(log: RequestLog, inbox: Inbox, faults: MockFaults, held: MockHeldArchives,
-                           inboundBytes: InboundByteCount) -> Router<BasicRequestContext> {
+    static func makeRouter(
+        log: RequestLog, inbox: Inbox, faults: MockFaults, held: MockHeldArchives,
+        inboundBytes: InboundByteCount
+    ) -> Router<BasicRequestContext> {
         let router = Router(context: BasicRequestContext.self)
         router.get("/stats") { _, _ in json(Stats(inboundBytes: inboundBytes.value)) }
         router.get("/log") { _, _ in json(log.all) }
-        router.delete("/log") { _, _ in log.clear(); return Response(status: .noContent) }
+        router.delete("/log") { _, _ in
+            log.clear(); return Response(status: .noContent)
+        }
         router.get("/received") { _, _ in
-            json(inbox.entries().map {
-                Received(id: $0.archiveId, digest: $0.digest, size: $0.size, sender: $0.sender, status: $0.status.rawValue,
-                         receivedAt: $0.receivedAt)
-            })
+            json(
+                inbox.entries().map {
+                    Received(
+                        id: $0.archiveId, digest: $0.digest, size: $0.size, sender: $0.sender, status: $0.status.rawValue,
+                        receivedAt: $0.receivedAt)
+                })
         }
         router.get("/faults") { _, _ in json(faults.settings) }
         router.post("/faults") { request, _ in
@@ -50,7 +56,9 @@ enum ControlServer {
             }
             return json(faults.update(patch))
         }
-        router.delete("/faults") { _, _ in faults.reset(); return Response(status: .noContent) }
+        router.delete("/faults") { _, _ in
+            faults.reset(); return Response(status: .noContent)
+        }
         router.get("/held") { _, _ in json(held.all) }
         router.post("/held") { request, _ in
             var request = request
@@ -82,6 +90,7 @@ enum ControlServer {
         encoder.outputFormatting = [.sortedKeys]
         // Plain strings, numbers and dates: encoding cannot fail.
         let data = (try? encoder.encode(value)) ?? Data()
-        return Response(status: status, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
+        return Response(
+            status: status, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
     }
 }

@@ -25,8 +25,10 @@ struct FaultMiddleware: RouterMiddleware {
             try await Task.sleep(for: .milliseconds(chosen.latencyMs))
         }
         if let fail = chosen.fail {
-            var response = PeerHTTPError(HTTPResponse.Status(code: fail.status), "injected", "mock peer fault",
-                                         retryAfter: fail.retryAfter).response
+            var response = PeerHTTPError(
+                HTTPResponse.Status(code: fail.status), "injected", "mock peer fault",
+                retryAfter: fail.retryAfter
+            ).response
             response.headers[Self.faultsHeader] = (applied + ["fail"]).joined(separator: ",")
             return response
         }
@@ -36,9 +38,10 @@ struct FaultMiddleware: RouterMiddleware {
         }
         var response = try await next(request, context)
         if chosen.wrongKey || chosen.wrongDigest, request.method == .put,
-           response.headers[.contentType] == PeerProtocol.receiptMediaType,
-           let id = context.parameters.get("id"),
-           let forged = forger.forge(id: id, wrongKey: chosen.wrongKey, wrongDigest: chosen.wrongDigest) {
+            response.headers[.contentType] == PeerProtocol.receiptMediaType,
+            let id = context.parameters.get("id"),
+            let forged = forger.forge(id: id, wrongKey: chosen.wrongKey, wrongDigest: chosen.wrongDigest)
+        {
             response.body = ResponseBody(byteBuffer: ByteBuffer(bytes: forged))
             applied += (chosen.wrongKey ? ["wrong-key"] : []) + (chosen.wrongDigest ? ["wrong-digest"] : [])
         }
@@ -88,8 +91,9 @@ struct ReceiptForger: Sendable {
     func forge(id: String, wrongKey: Bool, wrongDigest: Bool) -> [UInt8]? {
         guard let entry = inbox.entry(id: id) else { return nil }
         let digest = wrongDigest ? SHA256.hex(of: Array("not \(entry.digest)".utf8)) : entry.digest
-        let receipt = Receipt(archiveId: id, digest: digest, sender: entry.sender, receiver: inbox.authority,
-                              receivedAt: entry.receivedAt, status: entry.status, reasons: entry.reasons)
+        let receipt = Receipt(
+            archiveId: id, digest: digest, sender: entry.sender, receiver: inbox.authority,
+            receivedAt: entry.receivedAt, status: entry.status, reasons: entry.reasons)
         if wrongKey {
             guard let wrongIdentity else { return receipt.json() }
             return try? receipt.signed(by: wrongIdentity)

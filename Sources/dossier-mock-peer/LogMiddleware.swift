@@ -11,10 +11,11 @@ struct LogMiddleware: RouterMiddleware {
         let started = Date()
         let caller = await context.callerAuthority()
         func record(_ status: Int, responseBytes: Int?, faults: [String]) {
-            log.append(LoggedRequest(
-                time: started, method: request.method.rawValue, path: request.uri.path, caller: caller, status: status,
-                requestBytes: request.headers[.contentLength].flatMap { Int($0) }, responseBytes: responseBytes,
-                durationMs: Date().timeIntervalSince(started) * 1000, faults: faults))
+            log.append(
+                LoggedRequest(
+                    time: started, method: request.method.rawValue, path: request.uri.path, caller: caller, status: status,
+                    requestBytes: request.headers[.contentLength].flatMap { Int($0) }, responseBytes: responseBytes,
+                    durationMs: Date().timeIntervalSince(started) * 1000, faults: faults))
         }
         do {
             let response = try await next(request, context)

@@ -86,9 +86,10 @@ final class MockHeldArchives: PeerServerDelegate {
         let id = registration.id ?? url.deletingPathExtension().lastPathComponent
         guard ArchiveID.isSafe(id) else { throw RegistrationError.badId(id) }
         guard let (size, digest) = try? SHA256.file(registration.path) else { throw RegistrationError.unreadable(path: registration.path) }
-        let entry = Held(id: id, path: registration.path, size: size, digest: digest,
-                         destination: registration.destination, createdAt: Date(), acknowledged: false,
-                         listedSize: registration.listedSize)
+        let entry = Held(
+            id: id, path: registration.path, size: size, digest: digest,
+            destination: registration.destination, createdAt: Date(), acknowledged: false,
+            listedSize: registration.listedSize)
         held.withLock { $0[id] = entry }
         return entry
     }

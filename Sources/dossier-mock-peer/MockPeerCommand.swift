@@ -91,29 +91,37 @@ struct MockPeerCommand: AsyncParsableCommand {
         let stateURL = URL(fileURLWithPath: state)
         var limits = ArchiveLimits.default
         limits.maxArchiveBytes = maxArchiveBytes
-        let inbox = try Inbox(inboxDirectory: stateURL.appendingPathComponent("inbox"),
-                              quarantineDirectory: stateURL.appendingPathComponent("quarantine"),
-                              identity: identity, trust: CurrentTrust(trust), limits: limits)
-        let faults = MockFaults(FaultSettings(
-            failNext: failNext, failStatus: failStatus, retryAfter: retryAfter, latencyMs: latencyMs, closeMidBody: closeMidBody,
-            trickle: trickle, trickleBytesPerSecond: max(1, trickleRate), wrongKey: wrongKey, wrongDigest: wrongDigest,
-            refuseHandshakes: refuseHandshakes, failRate: failRate, seed: seed))
+        let inbox = try Inbox(
+            inboxDirectory: stateURL.appendingPathComponent("inbox"),
+            quarantineDirectory: stateURL.appendingPathComponent("quarantine"),
+            identity: identity, trust: CurrentTrust(trust), limits: limits)
+        let faults = MockFaults(
+            FaultSettings(
+                failNext: failNext, failStatus: failStatus, retryAfter: retryAfter, latencyMs: latencyMs, closeMidBody: closeMidBody,
+                trickle: trickle, trickleBytesPerSecond: max(1, trickleRate), wrongKey: wrongKey, wrongDigest: wrongDigest,
+                refuseHandshakes: refuseHandshakes, failRate: failRate, seed: seed))
         let log = RequestLog()
-        let held = MockHeldArchives(inbox: inbox, pool: BlockingPool(), trust: trust, knownVINs: Set(knownVINs + ineligibleVINs), ineligibleVINs: Set(ineligibleVINs))
+        let held = MockHeldArchives(
+            inbox: inbox, pool: BlockingPool(), trust: trust, knownVINs: Set(knownVINs + ineligibleVINs),
+            ineligibleVINs: Set(ineligibleVINs))
         let ready = ReadyLine(host: host)
         let inboundBytes = InboundByteCount()
 
         var server = try PeerServer(
-            configuration: PeerServerConfiguration(host: host, port: port, certificateFile: cert, keyFile: key, trust: CurrentTrust(trust),
-                                                   maxArchiveBytes: maxArchiveBytes, maxConcurrentUploads: maxUploads,
-                                                   // A stand-in for one peer, driven by tests and benchmarks:
-                                                   // only its upload slots limit the caller.
-                                                   callers: CallerLimits(uploadsPerCaller: maxUploads, connectionsPerCaller: 100_000,
-                                                                         connections: 100_000, requestsPerMinute: 100_000_000,
-                                                                         handshakeTimeout: 10)),
+            configuration: PeerServerConfiguration(
+                host: host, port: port, certificateFile: cert, keyFile: key, trust: CurrentTrust(trust),
+                maxArchiveBytes: maxArchiveBytes, maxConcurrentUploads: maxUploads,
+                // A stand-in for one peer, driven by tests and benchmarks:
+                // only its upload slots limit the caller.
+                callers: CallerLimits(
+                    uploadsPerCaller: maxUploads, connectionsPerCaller: 100_000,
+                    connections: 100_000, requestsPerMinute: 100_000_000,
+                    handshakeTimeout: 10)),
             delegate: held,
-            middleware: [LogMiddleware(log: log),
-                         FaultMiddleware(faults: faults, forger: ReceiptForger(inbox: inbox, identity: identity, wrongIdentity: wrongIdentity))],
+            middleware: [
+                LogMiddleware(log: log),
+                FaultMiddleware(faults: faults, forger: ReceiptForger(inbox: inbox, identity: identity, wrongIdentity: wrongIdentity)),
+            ],
             admitConnection: { faults.admitConnection() },
             inboundBytes: inboundBytes,
             onListening: { ready.peer($0) },

@@ -49,11 +49,15 @@ struct AdminClient {
             _ = dossier_curl_easy_setopt_long(easy, CURLOPT_POSTFIELDSIZE, payload.count)
         }
         let code = payload.withUnsafeBufferPointer { buffer -> CURLcode in
-            if body != nil { _ = dossier_curl_easy_setopt_ptr(easy, CURLOPT_POSTFIELDS, UnsafeMutableRawPointer(mutating: buffer.baseAddress)) }
+            if body != nil {
+                _ = dossier_curl_easy_setopt_ptr(easy, CURLOPT_POSTFIELDS, UnsafeMutableRawPointer(mutating: buffer.baseAddress))
+            }
             return curl_easy_perform(easy)
         }
         guard code == CURLE_OK else {
-            fail("dossierd is not answering on \(socket) (\(String(cString: curl_easy_strerror(code)))); is it running? (--socket to use another path)")
+            fail(
+                "dossierd is not answering on \(socket) (\(String(cString: curl_easy_strerror(code)))); is it running? (--socket to use another path)"
+            )
         }
         var status = 0
         _ = dossier_curl_easy_getinfo_long(easy, CURLINFO_RESPONSE_CODE, &status)

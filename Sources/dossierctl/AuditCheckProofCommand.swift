@@ -36,19 +36,22 @@ struct AuditCheckProofCommand: ParsableCommand {
         do {
             let bundle = try CustodyProofBundle.parse(json: bytes)
             let verified = try bundle.verify(trust: store)
-            output = Output(valid: true, archiveId: bundle.archiveId, checkpoint: verified.checkpoint,
-                            events: verified.events.map { Output.Event(leafIndex: $0.index, event: $0.event) }, reason: nil)
+            output = Output(
+                valid: true, archiveId: bundle.archiveId, checkpoint: verified.checkpoint,
+                events: verified.events.map { Output.Event(leafIndex: $0.index, event: $0.event) }, reason: nil)
         } catch {
             output = Output(valid: false, archiveId: nil, checkpoint: nil, events: [], reason: "\(error)")
         }
         if json {
             printJSON(output)
         } else if let checkpoint = output.checkpoint, let id = output.archiveId {
-            print("VALID \(id): \(output.events.count) event(s) in the custody log of \(checkpoint.authority), "
-                + "tree size \(checkpoint.treeSize), root \(checkpoint.rootHash), signed at \(checkpoint.time.formatted(.iso8601))")
+            print(
+                "VALID \(id): \(output.events.count) event(s) in the custody log of \(checkpoint.authority), "
+                    + "tree size \(checkpoint.treeSize), root \(checkpoint.rootHash), signed at \(checkpoint.time.formatted(.iso8601))")
             for entry in output.events {
-                print("  #\(entry.leafIndex) \(entry.event.kind.rawValue) peer \(entry.event.peer) at \(entry.event.time.formatted(.iso8601))"
-                    + (entry.event.detail.map { " — \($0)" } ?? ""))
+                print(
+                    "  #\(entry.leafIndex) \(entry.event.kind.rawValue) peer \(entry.event.peer) at \(entry.event.time.formatted(.iso8601))"
+                        + (entry.event.detail.map { " — \($0)" } ?? ""))
             }
         } else {
             print("INVALID \(output.reason ?? "")")

@@ -26,7 +26,8 @@ struct AuditProveCommand: ParsableCommand {
         }
         print(String(decoding: made.bundle.json(), as: UTF8.self))
         if made.uncovered > 0 {
-            FileHandle.standardError.write(Data("dossierctl: \(made.uncovered) newer event(s) of \(id) wait for the next checkpoint\n".utf8))
+            FileHandle.standardError.write(
+                Data("dossierctl: \(made.uncovered) newer event(s) of \(id) wait for the next checkpoint\n".utf8))
         }
     }
 }

@@ -71,13 +71,16 @@ struct AuditVerifyCommand: ParsableCommand {
             let place = problem.offset.map { " (byte \($0) of \(problem.file))" } ?? problem.treeSize.map { " (tree size \($0))" } ?? ""
             lines.append("INVALID \(problem.kind) \(problem.index)\(place): \(problem.reason)")
         } else {
-            let latest = output.latestCheckpoint.map {
-                "latest covers \($0.treeSize), root \($0.rootHash), signed by \($0.authority) at \($0.time.formatted(.iso8601))"
-            } ?? "none yet"
+            let latest =
+                output.latestCheckpoint.map {
+                    "latest covers \($0.treeSize), root \($0.rootHash), signed by \($0.authority) at \($0.time.formatted(.iso8601))"
+                } ?? "none yet"
             lines.append("VALID custody log: \(output.entries) entries, \(output.checkpoints) checkpoints (\(latest))")
         }
         for tail in output.tornTails {
-            lines.append("  note: torn tail of \(tail.bytes) bytes at byte \(tail.offset) of \(tail.file) (never acknowledged; cut at the next open)")
+            lines.append(
+                "  note: torn tail of \(tail.bytes) bytes at byte \(tail.offset) of \(tail.file) (never acknowledged; cut at the next open)"
+            )
         }
         return lines.joined(separator: "\n")
     }

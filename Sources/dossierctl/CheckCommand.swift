@@ -29,8 +29,9 @@ struct CheckCommand: ParsableCommand {
         }
         let result: CheckResult
         do {
-            result = try DossierFolder.check(URL(fileURLWithPath: directory), destination: destination,
-                                             policy: .default, today: Date())
+            result = try DossierFolder.check(
+                URL(fileURLWithPath: directory), destination: destination,
+                policy: .default, today: Date())
         } catch {
             FileHandle.standardError.write(Data("dossierctl: \(error.description)\n".utf8))
             throw ExitCode(2)
@@ -64,7 +65,7 @@ struct CheckReport: Encodable {
 
     var text: String {
         var lines = [
-            "valid: \(result.valid ? "yes" : "no")" + (result.eligible.map { ", eligible: \($0 ? "yes" : "no")" } ?? ""),
+            "valid: \(result.valid ? "yes" : "no")" + (result.eligible.map { ", eligible: \($0 ? "yes" : "no")" } ?? "")
         ]
         for problem in result.problems {
             lines.append("- \(problem.code)" + (problem.field.map { " [\($0)]" } ?? "") + ": \(problem.message)")

@@ -30,9 +30,11 @@ struct InspectCommand: ParsableCommand {
         let report = inspection.report
         let summary = inspection.record.flatMap(RecordSummary.init(json:))
         if json {
-            printJSON(Output(archiveId: report.archiveId, archiveSha256: report.archiveDigest, archiveSize: report.archiveSize,
-                             bagInfo: report.bagInfo, record: summary, files: report.files, signer: report.signer,
-                             problems: report.reasons))
+            printJSON(
+                Output(
+                    archiveId: report.archiveId, archiveSha256: report.archiveDigest, archiveSize: report.archiveSize,
+                    bagInfo: report.bagInfo, record: summary, files: report.files, signer: report.signer,
+                    problems: report.reasons))
             return
         }
         print("Archive   \(report.archiveId ?? "(no bag)")  \(report.archiveSize) bytes  sha256 \(report.archiveDigest ?? "")")

@@ -11,7 +11,8 @@ struct AdminOptions: ParsableArguments {
 }
 
 struct StatusCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "status", abstract: "The daemon's state: queue, peers, inbox, last errors.")
+    static let configuration = CommandConfiguration(
+        commandName: "status", abstract: "The daemon's state: queue, peers, inbox, last errors.")
     @OptionGroup var admin: AdminOptions
 
     func run() {
@@ -45,13 +46,16 @@ struct QueueCommand: ParsableCommand {
         var query: [String] = []
         if let state { query.append("state=\(state)") }
         if let peer { query.append("peer=\(peer)") }
-        let lines = admin.client.call("GET", "/queue" + (query.isEmpty ? "" : "?" + query.joined(separator: "&")),
-                                      as: [AdminProtocol.QueueLine].self)
+        let lines = admin.client.call(
+            "GET", "/queue" + (query.isEmpty ? "" : "?" + query.joined(separator: "&")),
+            as: [AdminProtocol.QueueLine].self)
         if admin.json { return printJSON(lines) }
         if lines.isEmpty { return print("outbox is empty") }
         for line in lines {
             let next = line.nextAttemptAt.map { " next \($0.formatted(.iso8601))" } ?? ""
-            print("\(line.id)  \(line.state.padding(toLength: 9, withPad: " ", startingAt: 0)) → \(line.destination)  \(line.size) B  attempts \(line.attempts)\(next)")
+            print(
+                "\(line.id)  \(line.state.padding(toLength: 9, withPad: " ", startingAt: 0)) → \(line.destination)  \(line.size) B  attempts \(line.attempts)\(next)"
+            )
             if let error = line.lastError { print("    \(error)") }
         }
     }
@@ -127,7 +131,8 @@ struct SubmitCommand: ParsableCommand {
         let path = URL(fileURLWithPath: directory).standardizedFileURL.path
         let progress = ProgressLine(label: "packing \(URL(fileURLWithPath: path).lastPathComponent)", total: folderSize(path))
         let result = progress.during {
-            admin.client.call("POST", "/submit", json: AdminProtocol.Submit(directory: path, destination: to), as: AdminProtocol.Submitted.self)
+            admin.client.call(
+                "POST", "/submit", json: AdminProtocol.Submit(directory: path, destination: to), as: AdminProtocol.Submitted.self)
         }
         if admin.json { return printJSON(result) }
         print("queued \(result.id) for \(to)  \(result.size) bytes  sha256 \(result.sha256)")
@@ -143,8 +148,9 @@ struct RequestCommand: ParsableCommand {
     @Option(help: "The vehicle's plate number.") var plate: String
 
     func run() {
-        let accepted = admin.client.call("POST", "/request", json: AdminProtocol.RequestArchive(peer: from, vin: vin, plate: plate),
-                                         as: AdminProtocol.RequestAccepted.self)
+        let accepted = admin.client.call(
+            "POST", "/request", json: AdminProtocol.RequestArchive(peer: from, vin: vin, plate: plate),
+            as: AdminProtocol.RequestAccepted.self)
         if admin.json { return printJSON(accepted) }
         print("\(from) accepted the request \(accepted.requestId); archive \(accepted.archiveId ?? "pending") will arrive in the inbox")
     }
@@ -161,7 +167,9 @@ struct InboxCommand: ParsableCommand {
         if admin.json { return printJSON(lines) }
         if lines.isEmpty { return print("inbox is empty") }
         for line in lines {
-            print("\(line.id)  \(line.status.padding(toLength: 8, withPad: " ", startingAt: 0)) from \(line.origin)  \(line.size) B  \(line.receivedAt.formatted(.iso8601))")
+            print(
+                "\(line.id)  \(line.status.padding(toLength: 8, withPad: " ", startingAt: 0)) from \(line.origin)  \(line.size) B  \(line.receivedAt.formatted(.iso8601))"
+            )
         }
     }
 }

@@ -37,13 +37,16 @@ struct SampleCommand: ParsableCommand {
 
     func run() throws {
         // Out-of-range values are usage errors: exit 2 like every other dossierctl usage error.
-        for (bad, reason) in [(count < 0, "--count must not be negative"), (documents < 1, "--documents must be at least 1"),
-                              (documentSize < 0, "--document-size must not be negative")] where bad {
+        for (bad, reason) in [
+            (count < 0, "--count must not be negative"), (documents < 1, "--documents must be at least 1"),
+            (documentSize < 0, "--document-size must not be negative"),
+        ] where bad {
             FileHandle.standardError.write(Data("dossierctl: \(reason)\n".utf8))
             throw ExitCode(2)
         }
-        let generator = SampleGenerator(seed: seed, count: count, documents: documents, documentSize: documentSize,
-                                        ineligible: ineligible, origin: origin, destination: destination)
+        let generator = SampleGenerator(
+            seed: seed, count: count, documents: documents, documentSize: documentSize,
+            ineligible: ineligible, origin: origin, destination: destination)
         do {
             for folder in try generator.generate(into: URL(fileURLWithPath: out)) { print(folder.path) }
         } catch {

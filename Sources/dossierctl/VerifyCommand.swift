@@ -40,12 +40,16 @@ struct VerifyCommand: ParsableCommand {
                 .verify(path: archive, digestArchive: true)
         } catch { fail("\(error)") }
         if json {
-            printJSON(Output(valid: report.valid, archiveId: report.archiveId, origin: report.origin,
-                             destination: report.destination, signer: report.signer, signingTime: report.signingTime,
-                             archiveSha256: report.archiveDigest, reasons: report.reasons))
+            printJSON(
+                Output(
+                    valid: report.valid, archiveId: report.archiveId, origin: report.origin,
+                    destination: report.destination, signer: report.signer, signingTime: report.signingTime,
+                    archiveSha256: report.archiveDigest, reasons: report.reasons))
         } else {
             let route = "\(report.origin ?? "?") → \(report.destination ?? "?")"
-            print("\(report.valid ? "VALID" : "INVALID") \(report.archiveId ?? "(no bag)")  \(route)  signer: \(report.signer?.subject ?? "(none)")")
+            print(
+                "\(report.valid ? "VALID" : "INVALID") \(report.archiveId ?? "(no bag)")  \(route)  signer: \(report.signer?.subject ?? "(none)")"
+            )
             for reason in report.reasons {
                 print("  \(reason.code) [\(reason.property.rawValue)]: \(reason.detail)")
             }

@@ -35,8 +35,13 @@ struct Demo {
 
         say("4. A synthetic dossier (valid VIN, ID numbers, plate 粤R…, scanned PDF/JPEG/PNG documents)")
         let samples = root.appendingPathComponent("samples")
-        let made = try check(run(ctl, ["sample", "--out", samples.path, "--count", "1", "--seed", "\(Int.random(in: 1...9999))",
-                                       "--documents", "6", "--document-size", "262144"]), "dossierctl sample")
+        let made = try check(
+            run(
+                ctl,
+                [
+                    "sample", "--out", samples.path, "--count", "1", "--seed", "\(Int.random(in: 1...9999))",
+                    "--documents", "6", "--document-size", "262144",
+                ]), "dossierctl sample")
         let dossier = URL(fileURLWithPath: made.trimmingCharacters(in: .whitespacesAndNewlines))
         say(try check(run(ctl, ["check", dossier.path, "--to", "430100"]), "dossierctl check").trimmingCharacters(in: .newlines))
 
@@ -122,7 +127,8 @@ struct Demo {
         for _ in 0..<300 {
             let json = try run(ctl, ["queue", "--json", "--socket", socket]).out
             if let lines = try? JSONSerialization.jsonObject(with: Data(json.utf8)) as? [[String: Any]],
-               let done = lines.first(where: { $0["state"] as? String == "delivered" }), let id = done["id"] as? String {
+                let done = lines.first(where: { $0["state"] as? String == "delivered" }), let id = done["id"] as? String
+            {
                 return id
             }
             try await Task.sleep(for: .milliseconds(100))

@@ -21,7 +21,8 @@ struct BagCrafter {
 
     /// The bag's files in archive order, tag files included and signed by `signer`.
     func files(signer: SigningIdentity) throws -> [(String, [UInt8])] {
-        let manifestLines = payload.filter { !unlisted.contains($0.path) }.map { "\(sha($0.bytes))  \($0.path)\n" }
+        let manifestLines =
+            payload.filter { !unlisted.contains($0.path) }.map { "\(sha($0.bytes))  \($0.path)\n" }
             + phantom.map { "\($0.digest)  \($0.path)\n" }
         let manifest = Array(manifestLines.joined().utf8)
         let octets = payload.reduce(0) { $0 + $1.bytes.count }
@@ -36,7 +37,8 @@ struct BagCrafter {
         }
         let bagInfo = Array(info.map { "\($0.0): \($0.1)\n" }.joined().utf8)
         let declaration = Array("BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n".utf8)
-        let tagManifest = Array("""
+        let tagManifest = Array(
+            """
             \(sha(declaration))  bagit.txt
             \(sha(bagInfo))  bag-info.txt
             \(sha(manifest))  manifest-sha256.txt

@@ -31,27 +31,30 @@ import Testing
     }
 
     @Test func flippedPayloadByte() throws {
-        let report = try verify(try crafted { files in
-            let i = files.firstIndex { $0.0.hasPrefix("data/documents/") }!
-            files[i].1[files[i].1.count / 2] ^= 0x01
-        })
+        let report = try verify(
+            try crafted { files in
+                let i = files.firstIndex { $0.0.hasPrefix("data/documents/") }!
+                files[i].1[files[i].1.count / 2] ^= 0x01
+            })
         #expect(report.codes.contains("digest-mismatch"))
         #expect(!report.valid)
     }
 
     @Test func flippedManifestByte() throws {
-        let report = try verify(try crafted { files in
-            let i = files.firstIndex { $0.0 == "manifest-sha256.txt" }!
-            files[i].1[3] = files[i].1[3] == UInt8(ascii: "a") ? UInt8(ascii: "b") : UInt8(ascii: "a")
-        })
+        let report = try verify(
+            try crafted { files in
+                let i = files.firstIndex { $0.0 == "manifest-sha256.txt" }!
+                files[i].1[3] = files[i].1[3] == UInt8(ascii: "a") ? UInt8(ascii: "b") : UInt8(ascii: "a")
+            })
         #expect(report.codes.contains("digest-mismatch"))
     }
 
     @Test func editedBagInfo() throws {
-        let report = try verify(try crafted { files in
-            let i = files.firstIndex { $0.0 == "bag-info.txt" }!
-            files[i].1 += Array("Vehicle-Note: added after signing\n".utf8)
-        })
+        let report = try verify(
+            try crafted { files in
+                let i = files.firstIndex { $0.0 == "bag-info.txt" }!
+                files[i].1 += Array("Vehicle-Note: added after signing\n".utf8)
+            })
         #expect(report.codes == ["digest-mismatch"])
     }
 
@@ -72,10 +75,11 @@ import Testing
 
     @Test func signatureOverOtherContent() throws {
         let other = try pki.identity("441800").signDetached(Array("some other tag manifest\n".utf8))
-        let report = try verify(try crafted { files in
-            let i = files.firstIndex { $0.0.hasPrefix("signatures/") }!
-            files[i].1 = other
-        })
+        let report = try verify(
+            try crafted { files in
+                let i = files.firstIndex { $0.0.hasPrefix("signatures/") }!
+                files[i].1 = other
+            })
         #expect(report.codes == ["signature-invalid"])
     }
 
@@ -101,9 +105,10 @@ import Testing
 
     @Test func symlinkAndHardlinkEntries() throws {
         for flag: Character in ["1", "2"] {
-            let report = try verify(try crafted().withExtraEntry { tar in
-                tar.header("crafted-0001/data/documents/link", size: 0, flag: flag, linkName: "/etc/shadow")
-            })
+            let report = try verify(
+                try crafted().withExtraEntry { tar in
+                    tar.header("crafted-0001/data/documents/link", size: 0, flag: flag, linkName: "/etc/shadow")
+                })
             #expect(report.codes.contains("link-entry"), "type \(flag): \(report.codes)")
         }
     }
@@ -230,8 +235,10 @@ import Testing
         #expect(report.codes == ["size-limit"], "\(report.codes)")
         #expect(report.reasons.first?.detail.hasPrefix("the file is") == true)
         // Limits near the top of UInt64 (or nonsense) give no bound rather than a trap.
-        for absurd in [ArchiveLimits(maxArchiveBytes: .max, maxFileBytes: .max, maxEntries: .max, maxTagFileBytes: 4096),
-                       ArchiveLimits(maxArchiveBytes: .max - 1, maxFileBytes: 1, maxEntries: -5, maxTagFileBytes: 4096)] {
+        for absurd in [
+            ArchiveLimits(maxArchiveBytes: .max, maxFileBytes: .max, maxEntries: .max, maxTagFileBytes: 4096),
+            ArchiveLimits(maxArchiveBytes: .max - 1, maxFileBytes: 1, maxEntries: -5, maxTagFileBytes: 4096),
+        ] {
             #expect(!(try verify(try crafted(), limits: absurd)).codes.contains { $0 == "not-a-tar" })
         }
     }

@@ -18,10 +18,12 @@ import Testing
     }
 
     func pack(id: String = ArchiveID.make()) throws -> PackResult {
-        let bag = BagIdentity(origin: "441800", destination: "430100", vin: sample.vin, plate: sample.plate,
-                              schema: "dossier/1", sourceOrganization: "Qingyuan Vehicle Administration Office")
-        return try ArchivePacker.pack(dossierDirectory: sample.dir, bag: bag, identity: pki.identity("441800"),
-                                      outputDirectory: temp.url, id: id)
+        let bag = BagIdentity(
+            origin: "441800", destination: "430100", vin: sample.vin, plate: sample.plate,
+            schema: "dossier/1", sourceOrganization: "Qingyuan Vehicle Administration Office")
+        return try ArchivePacker.pack(
+            dossierDirectory: sample.dir, bag: bag, identity: pki.identity("441800"),
+            outputDirectory: temp.url, id: id)
     }
 
     @Test func packThenVerify() throws {
@@ -36,16 +38,20 @@ import Testing
         let onDisk = try FileManager.default.attributesOfItem(atPath: packed.path)[.size] as? UInt64
         #expect(onDisk == packed.size)
         // Nothing but the archive is left in the output folder: the temp file was renamed.
-        let names = try FileManager.default.contentsOfDirectory(atPath: temp.url.path).filter { $0.hasSuffix(".dva") || $0.hasSuffix(".tmp") }
+        let names = try FileManager.default.contentsOfDirectory(atPath: temp.url.path).filter {
+            $0.hasSuffix(".dva") || $0.hasSuffix(".tmp")
+        }
         #expect(names == ["\(packed.id).dva"])
     }
 
     @Test(arguments: [(946_684_799.0, "1999-12-31"), (1_709_164_800.0, "2024-02-29"), (1_798_761_599.0, "2026-12-31")])
     func baggingDateIsTheUTCDayOfPacking(seconds: Double, day: String) throws {
-        let bag = BagIdentity(origin: "441800", destination: "430100", vin: sample.vin, plate: sample.plate,
-                              schema: "dossier/1", sourceOrganization: "x")
-        let packed = try ArchivePacker.pack(dossierDirectory: sample.dir, bag: bag, identity: pki.identity("441800"),
-                                            outputDirectory: temp.url, now: Date(timeIntervalSince1970: seconds))
+        let bag = BagIdentity(
+            origin: "441800", destination: "430100", vin: sample.vin, plate: sample.plate,
+            schema: "dossier/1", sourceOrganization: "x")
+        let packed = try ArchivePacker.pack(
+            dossierDirectory: sample.dir, bag: bag, identity: pki.identity("441800"),
+            outputDirectory: temp.url, now: Date(timeIntervalSince1970: seconds))
         let report = try ArchiveVerifier(trust: pki.trust()).verify(path: packed.path, now: Date(timeIntervalSince1970: seconds))
         #expect(report.bagInfo.first { $0.label == "Bagging-Date" }?.value == day)
     }
@@ -78,12 +84,16 @@ import Testing
     /// verifications running at once must each see every document with its own digest.
     @Test func concurrentVerificationsAgreeWithTheDocuments() throws {
         let many = try SampleDossier.make(in: temp, seed: 11, documents: 24, documentSize: 300_000)
-        let bag = BagIdentity(origin: "441800", destination: "430100", vin: many.vin, plate: many.plate,
-                              schema: "dossier/1", sourceOrganization: "x")
-        let packed = try ArchivePacker.pack(dossierDirectory: many.dir, bag: bag, identity: pki.identity("441800"),
-                                            outputDirectory: temp.url)
+        let bag = BagIdentity(
+            origin: "441800", destination: "430100", vin: many.vin, plate: many.plate,
+            schema: "dossier/1", sourceOrganization: "x")
+        let packed = try ArchivePacker.pack(
+            dossierDirectory: many.dir, bag: bag, identity: pki.identity("441800"),
+            outputDirectory: temp.url)
         let documents = many.dir.appendingPathComponent("documents")
-        var expected: [String: String] = ["data/dossier.json": SHA256.hex(of: try Data(contentsOf: many.dir.appendingPathComponent("dossier.json")))]
+        var expected: [String: String] = [
+            "data/dossier.json": SHA256.hex(of: try Data(contentsOf: many.dir.appendingPathComponent("dossier.json")))
+        ]
         for name in try FileManager.default.contentsOfDirectory(atPath: documents.path) {
             expected["data/documents/\(name)"] = SHA256.hex(of: try Data(contentsOf: documents.appendingPathComponent(name)))
         }
@@ -116,7 +126,8 @@ import Testing
         let long = String(repeating: "长文件名", count: 20) + ".pdf"
         try FileManager.default.copyItem(
             at: sample.dir.appendingPathComponent("documents").appendingPathComponent(
-                try #require(FileManager.default.contentsOfDirectory(atPath: sample.dir.appendingPathComponent("documents").path).sorted().first)),
+                try #require(
+                    FileManager.default.contentsOfDirectory(atPath: sample.dir.appendingPathComponent("documents").path).sorted().first)),
             to: sample.dir.appendingPathComponent("documents").appendingPathComponent(long))
         let packed = try pack()
         let report = try ArchiveVerifier(trust: pki.trust()).verify(path: packed.path)
@@ -129,18 +140,22 @@ import Testing
     @Test func moreDocumentsThanAVerifierAcceptsAreRefused() throws {
         let documents = sample.dir.appendingPathComponent("documents")
         for i in 0...1_000 { try Data([0x25]).write(to: documents.appendingPathComponent("extra-\(i).pdf")) }
-        let bag = BagIdentity(origin: "441800", destination: "430100", vin: sample.vin, plate: sample.plate,
-                              schema: "dossier/1", sourceOrganization: "x")
+        let bag = BagIdentity(
+            origin: "441800", destination: "430100", vin: sample.vin, plate: sample.plate,
+            schema: "dossier/1", sourceOrganization: "x")
         #expect(throws: ArchiveError.self) {
             try ArchivePacker.pack(dossierDirectory: sample.dir, bag: bag, identity: pki.identity("441800"), outputDirectory: temp.url)
         }
-        let left = try FileManager.default.contentsOfDirectory(atPath: temp.url.path).filter { $0.hasSuffix(".dva") || $0.hasSuffix(".tmp") }
+        let left = try FileManager.default.contentsOfDirectory(atPath: temp.url.path).filter {
+            $0.hasSuffix(".dva") || $0.hasSuffix(".tmp")
+        }
         #expect(left.isEmpty)
     }
 
     @Test func signingWithAnotherAuthorityIsRefused() throws {
-        let bag = BagIdentity(origin: "441800", destination: "430100", vin: sample.vin, plate: sample.plate,
-                              schema: "dossier/1", sourceOrganization: "x")
+        let bag = BagIdentity(
+            origin: "441800", destination: "430100", vin: sample.vin, plate: sample.plate,
+            schema: "dossier/1", sourceOrganization: "x")
         #expect(throws: ArchiveError.signerNotOrigin(certificateCode: "430100", origin: "441800")) {
             try ArchivePacker.pack(dossierDirectory: sample.dir, bag: bag, identity: pki.identity("430100"), outputDirectory: temp.url)
         }
@@ -154,15 +169,20 @@ import Testing
         let bag = extract.appendingPathComponent(packed.id).path
         let bagit = try run("python3", ["-m", "bagit", "--validate", bag])
         #expect(bagit.status == 0, "bagit.py: \(bagit.stderr)")
-        let cms = try run("openssl", ["cms", "-verify", "-binary", "-inform", "PEM", "-in", "\(bag)/signatures/tagmanifest-sha256.txt.p7s",
-                                      "-content", "\(bag)/tagmanifest-sha256.txt", "-CAfile", pki.ca, "-purpose", "any", "-out", "/dev/null"])
+        let cms = try run(
+            "openssl",
+            [
+                "cms", "-verify", "-binary", "-inform", "PEM", "-in", "\(bag)/signatures/tagmanifest-sha256.txt.p7s",
+                "-content", "\(bag)/tagmanifest-sha256.txt", "-CAfile", pki.ca, "-purpose", "any", "-out", "/dev/null",
+            ])
         #expect(cms.status == 0, "openssl cms: \(cms.stderr)")
     }
 
     @Test func bagMadeByTheReferenceToolsIsAccepted() throws {
         let bagDir = temp.url.appendingPathComponent("ref-bag-1")
         try FileManager.default.createDirectory(at: bagDir, withIntermediateDirectories: true)
-        try FileManager.default.copyItem(at: sample.dir.appendingPathComponent("dossier.json"), to: bagDir.appendingPathComponent("dossier.json"))
+        try FileManager.default.copyItem(
+            at: sample.dir.appendingPathComponent("dossier.json"), to: bagDir.appendingPathComponent("dossier.json"))
         try FileManager.default.copyItem(at: sample.dir.appendingPathComponent("documents"), to: bagDir.appendingPathComponent("documents"))
         let script = """
             import bagit, sys
@@ -173,10 +193,14 @@ import Testing
         let made = try run("python3", ["-c", script, bagDir.path, sample.vin, sample.plate])
         #expect(made.status == 0, "bagit.py: \(made.stderr)")
         try FileManager.default.createDirectory(at: bagDir.appendingPathComponent("signatures"), withIntermediateDirectories: true)
-        let signed = try run("openssl", ["cms", "-sign", "-binary", "-md", "sha256", "-outform", "PEM",
-                                         "-signer", pki.cert("441800"), "-inkey", pki.key("441800"),
-                                         "-in", bagDir.appendingPathComponent("tagmanifest-sha256.txt").path,
-                                         "-out", bagDir.appendingPathComponent("signatures/tagmanifest-sha256.txt.p7s").path])
+        let signed = try run(
+            "openssl",
+            [
+                "cms", "-sign", "-binary", "-md", "sha256", "-outform", "PEM",
+                "-signer", pki.cert("441800"), "-inkey", pki.key("441800"),
+                "-in", bagDir.appendingPathComponent("tagmanifest-sha256.txt").path,
+                "-out", bagDir.appendingPathComponent("signatures/tagmanifest-sha256.txt.p7s").path,
+            ])
         #expect(signed.status == 0, "openssl cms -sign: \(signed.stderr)")
         let archive = temp.path("ref.tar")
         #expect(try run("tar", ["cf", archive, "-C", temp.url.path, "ref-bag-1"]).status == 0)

@@ -13,10 +13,12 @@ import Testing
     init() throws {
         temp = try TempDir()
         let sample = try SampleDossier.make(in: temp, seed: 17)
-        let bag = BagIdentity(origin: "441800", destination: "430100", vin: sample.vin, plate: sample.plate,
-                              schema: "dossier/1", sourceOrganization: "test")
-        packed = try ArchivePacker.pack(dossierDirectory: sample.dir, bag: bag, identity: pki.identity("441800"),
-                                        outputDirectory: temp.url, id: ArchiveID.make())
+        let bag = BagIdentity(
+            origin: "441800", destination: "430100", vin: sample.vin, plate: sample.plate,
+            schema: "dossier/1", sourceOrganization: "test")
+        packed = try ArchivePacker.pack(
+            dossierDirectory: sample.dir, bag: bag, identity: pki.identity("441800"),
+            outputDirectory: temp.url, id: ArchiveID.make())
     }
 
     /// Both CAs trusted, the other CA's CRL first, then `mainCRL`.
@@ -41,8 +43,9 @@ import Testing
     }
 
     @Test func aCRLPastItsNextUpdateIsTransient() throws {
-        let stale = try pki.crl(at: temp.path("stale.crl.pem"), thisUpdate: Date().addingTimeInterval(-7200),
-                                nextUpdate: Date().addingTimeInterval(-3600))
+        let stale = try pki.crl(
+            at: temp.path("stale.crl.pem"), thisUpdate: Date().addingTimeInterval(-7200),
+            nextUpdate: Date().addingTimeInterval(-3600))
         let report = try verify(mainCRL: stale)
         #expect(report.codes == ["revocation-unavailable"] && report.reasons.allSatisfy(\.isTransient), "\(report.reasons)")
     }

@@ -126,7 +126,8 @@ func recordOffsets(_ file: [UInt8], magic: [UInt8]) -> [Int] {
         let whole = offsets.lastIndex { $0 <= cut } ?? 0
         let (log, dropped) = try CustodyLog.open(directory: state)
         #expect(log.treeSize == UInt64(whole), "cut at \(cut)")
-        let expected = cut == offsets[whole] ? [] : [TornTail(file: state + "/custody.log", offset: offsets[whole], bytes: cut - offsets[whole])]
+        let expected =
+            cut == offsets[whole] ? [] : [TornTail(file: state + "/custody.log", offset: offsets[whole], bytes: cut - offsets[whole])]
         #expect(dropped == expected, "cut at \(cut)")
         #expect(FileIO.size(state + "/custody.log") == UInt64(offsets[whole]))
         // Appending goes on after the cut, once in a while (each is an fsync).
@@ -190,7 +191,8 @@ func recordOffsets(_ file: [UInt8], magic: [UInt8]) -> [Int] {
     // header byte is flipped, and every 13th byte of the rest.
     let headers = recordOffsets(checkpoints, magic: RecordFile.checkpointsMagic).dropLast().flatMap { $0..<$0 + RecordFile.headerSize }
     let sample = Set(Array(0..<RecordFile.checkpointsMagic.count) + headers + Array(stride(from: 0, to: checkpoints.count, by: 13)))
-    try flipEachByte(of: checkpoints, magic: RecordFile.checkpointsMagic, at: state + "/checkpoints.log", only: sample, trust: trust) { position, record, problem in
+    try flipEachByte(of: checkpoints, magic: RecordFile.checkpointsMagic, at: state + "/checkpoints.log", only: sample, trust: trust) {
+        position, record, problem in
         guard case .checkpoint(_, let index, _, _)? = problem else { return false }
         #expect(index == record, "checkpoint byte \(position)")
         return true
@@ -299,8 +301,10 @@ private func flipEachByte(
     await log.close()
 
     #expect(MerkleTree.verifyConsistency(oldSize: 7, newSize: 13, oldRoot: first.rootHash, newRoot: second.rootHash, proof: proof))
-    #expect(RFC9162.verifyConsistency(first: 7, second: 13, firstHash: first.rootHash.bytes, secondHash: second.rootHash.bytes,
-                                      path: proof.map(\.bytes)))
+    #expect(
+        RFC9162.verifyConsistency(
+            first: 7, second: 13, firstHash: first.rootHash.bytes, secondHash: second.rootHash.bytes,
+            path: proof.map(\.bytes)))
     let leaves = try (0..<13).map { try sampleEvent($0).leafBytes() }
     #expect(second.rootHash.bytes == RFC9162.mth(leaves[...]))
     #expect(first.rootHash.bytes == RFC9162.mth(leaves[..<7]))
@@ -328,8 +332,10 @@ private func flipEachByte(
     #expect(verified.events.map(\.index) == [3, 8, 15])
     for entry in bundle.entries {
         let leaf = try sampleEvent(Int(entry.leafIndex), archive: archive).leafBytes()
-        #expect(RFC9162.verifyInclusion(leafIndex: entry.leafIndex, treeSize: 20, hash: RFC9162.leafHash(leaf),
-                                        path: entry.auditPath.map(\.bytes), root: verified.checkpoint.rootHash.bytes))
+        #expect(
+            RFC9162.verifyInclusion(
+                leafIndex: entry.leafIndex, treeSize: 20, hash: RFC9162.leafHash(leaf),
+                path: entry.auditPath.map(\.bytes), root: verified.checkpoint.rootHash.bytes))
     }
 
     var readable = bundle
@@ -345,7 +351,9 @@ private func flipEachByte(
     head.checkpoint.checkpoint.treeSize = 21
     #expect(throws: ProofFault.readableCopyDiffers("checkpoint")) { try head.verify(trust: trust) }
     var signature = bundle
-    signature.checkpoint.signature = Data(try TestPKI.shared.untrustedIdentity("441800").signAttached(
-        Array(Data(base64Encoded: bundle.checkpoint.statement) ?? Data()))).base64EncodedString()
+    signature.checkpoint.signature = Data(
+        try TestPKI.shared.untrustedIdentity("441800").signAttached(
+            Array(Data(base64Encoded: bundle.checkpoint.statement) ?? Data()))
+    ).base64EncodedString()
     #expect(throws: ProofFault.self) { try signature.verify(trust: trust) }
 }

@@ -4,8 +4,10 @@ import Testing
 
 /// The leaves and tree heads of the RFC 6962 reference tests (certificate-transparency's
 /// merkle_tree_test), which RFC 9162 hashing keeps.
-private let vectorLeaves = ["", "00", "10", "2021", "3031", "40414243", "5051525354555657",
-                            "606162636465666768696a6b6c6d6e6f"].map(RFC9162.bytes)
+private let vectorLeaves = [
+    "", "00", "10", "2021", "3031", "40414243", "5051525354555657",
+    "606162636465666768696a6b6c6d6e6f",
+].map(RFC9162.bytes)
 private let vectorRoots = [
     "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
     "6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d",
@@ -39,16 +41,31 @@ private func hashes(_ d: [[UInt8]]) -> [TreeHash] { d.map(TreeHashing.leaf) }
 @Test func proofsMatchTheReferenceVectors() throws {
     let leaves = hashes(vectorLeaves)[...]
     let inclusion: [(index: Int, size: Int, path: [String])] = [
-        (0, 8, ["96a296d224f285c67bee93c30f8a309157f0daa35dc5b87e410b78630a09cfc7",
+        (
+            0, 8,
+            [
+                "96a296d224f285c67bee93c30f8a309157f0daa35dc5b87e410b78630a09cfc7",
                 "5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e",
-                "6b47aaf29ee3c2af9af889bc1fb9254dabd31177f16232dd6aab035ca39bf6e4"]),
-        (5, 8, ["bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b",
+                "6b47aaf29ee3c2af9af889bc1fb9254dabd31177f16232dd6aab035ca39bf6e4",
+            ]
+        ),
+        (
+            5, 8,
+            [
+                "bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b",
                 "ca854ea128ed050b41b35ffc1b87b8eb2bde461e9e3b5596ece6b9d5975a0ae0",
-                "d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7"]),
+                "d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7",
+            ]
+        ),
         (2, 3, ["fac54203e7cc696cf0dfcb42c92a1d9dbaf70ad9e621f4bd8d98662f00e3c125"]),
-        (1, 5, ["6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d",
+        (
+            1, 5,
+            [
+                "6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d",
                 "5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e",
-                "bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b"]),
+                "bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b",
+            ]
+        ),
     ]
     for vector in inclusion {
         let path = try #require(MerkleTree.inclusionProof(index: vector.index, leaves: leaves[..<vector.size]))
@@ -56,14 +73,29 @@ private func hashes(_ d: [[UInt8]]) -> [TreeHash] { d.map(TreeHashing.leaf) }
     }
     let consistency: [(old: Int, new: Int, proof: [String])] = [
         (1, 1, []),
-        (1, 8, ["96a296d224f285c67bee93c30f8a309157f0daa35dc5b87e410b78630a09cfc7",
+        (
+            1, 8,
+            [
+                "96a296d224f285c67bee93c30f8a309157f0daa35dc5b87e410b78630a09cfc7",
                 "5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e",
-                "6b47aaf29ee3c2af9af889bc1fb9254dabd31177f16232dd6aab035ca39bf6e4"]),
-        (6, 8, ["0ebc5d3437fbe2db158b9f126a1d118e308181031d0a949f8dededebc558ef6a",
+                "6b47aaf29ee3c2af9af889bc1fb9254dabd31177f16232dd6aab035ca39bf6e4",
+            ]
+        ),
+        (
+            6, 8,
+            [
+                "0ebc5d3437fbe2db158b9f126a1d118e308181031d0a949f8dededebc558ef6a",
                 "ca854ea128ed050b41b35ffc1b87b8eb2bde461e9e3b5596ece6b9d5975a0ae0",
-                "d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7"]),
-        (2, 5, ["5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e",
-                "bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b"]),
+                "d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7",
+            ]
+        ),
+        (
+            2, 5,
+            [
+                "5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e",
+                "bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b",
+            ]
+        ),
     ]
     for vector in consistency {
         let proof = try #require(MerkleTree.consistencyProof(oldSize: vector.old, leaves: leaves[..<vector.new]))
@@ -85,7 +117,8 @@ private func hashes(_ d: [[UInt8]]) -> [TreeHash] { d.map(TreeHashing.leaf) }
             let raw = path.map(\.bytes)
             #expect(raw == RFC9162.path(index, d[...]), "path \(index) of \(size)")
             let leaf = leaves[index]
-            #expect(RFC9162.verifyInclusion(leafIndex: UInt64(index), treeSize: UInt64(size), hash: leaf.bytes, path: raw, root: root.bytes))
+            #expect(
+                RFC9162.verifyInclusion(leafIndex: UInt64(index), treeSize: UInt64(size), hash: leaf.bytes, path: raw, root: root.bytes))
             #expect(MerkleTree.verifyInclusion(leafHash: leaf, index: UInt64(index), treeSize: UInt64(size), proof: path, root: root))
 
             let other = TreeHashing.leaf([0xFF] + d[index])
@@ -95,9 +128,12 @@ private func hashes(_ d: [[UInt8]]) -> [TreeHash] { d.map(TreeHashing.leaf) }
                 #expect(!MerkleTree.verifyInclusion(leafHash: leaf, index: wrongIndex, treeSize: UInt64(size), proof: path, root: root))
                 var changed = path
                 changed[index % path.count] = other
-                #expect(!MerkleTree.verifyInclusion(leafHash: leaf, index: UInt64(index), treeSize: UInt64(size), proof: changed, root: root))
-                #expect(!RFC9162.verifyInclusion(leafIndex: UInt64(index), treeSize: UInt64(size), hash: leaf.bytes,
-                                                 path: changed.map(\.bytes), root: root.bytes))
+                #expect(
+                    !MerkleTree.verifyInclusion(leafHash: leaf, index: UInt64(index), treeSize: UInt64(size), proof: changed, root: root))
+                #expect(
+                    !RFC9162.verifyInclusion(
+                        leafIndex: UInt64(index), treeSize: UInt64(size), hash: leaf.bytes,
+                        path: changed.map(\.bytes), root: root.bytes))
             }
         }
     }
@@ -113,20 +149,30 @@ private func hashes(_ d: [[UInt8]]) -> [TreeHash] { d.map(TreeHashing.leaf) }
         for old in 1...new {
             let proof = try #require(MerkleTree.consistencyProof(oldSize: old, leaves: leaves[..<new]))
             let raw = proof.map(\.bytes)
-            #expect(MerkleTree.verifyConsistency(oldSize: UInt64(old), newSize: UInt64(new), oldRoot: roots[old], newRoot: roots[new], proof: proof),
-                    "\(old) → \(new)")
+            #expect(
+                MerkleTree.verifyConsistency(
+                    oldSize: UInt64(old), newSize: UInt64(new), oldRoot: roots[old], newRoot: roots[new], proof: proof),
+                "\(old) → \(new)")
             let forged = TreeHashing.leaf([1, 2, 3])
-            #expect(!MerkleTree.verifyConsistency(oldSize: UInt64(old), newSize: UInt64(new), oldRoot: forged, newRoot: roots[new], proof: proof))
+            #expect(
+                !MerkleTree.verifyConsistency(
+                    oldSize: UInt64(old), newSize: UInt64(new), oldRoot: forged, newRoot: roots[new], proof: proof))
             guard old < new else {
                 #expect(proof.isEmpty)
                 continue
             }
             #expect(raw == RFC9162.proof(old, d[..<new]), "proof \(old) → \(new)")
-            #expect(RFC9162.verifyConsistency(first: UInt64(old), second: UInt64(new), firstHash: roots[old].bytes,
-                                              secondHash: roots[new].bytes, path: raw))
-            #expect(!RFC9162.verifyConsistency(first: UInt64(old), second: UInt64(new), firstHash: forged.bytes,
-                                               secondHash: roots[new].bytes, path: raw))
-            #expect(!MerkleTree.verifyConsistency(oldSize: UInt64(old), newSize: UInt64(new), oldRoot: roots[old], newRoot: forged, proof: proof))
+            #expect(
+                RFC9162.verifyConsistency(
+                    first: UInt64(old), second: UInt64(new), firstHash: roots[old].bytes,
+                    secondHash: roots[new].bytes, path: raw))
+            #expect(
+                !RFC9162.verifyConsistency(
+                    first: UInt64(old), second: UInt64(new), firstHash: forged.bytes,
+                    secondHash: roots[new].bytes, path: raw))
+            #expect(
+                !MerkleTree.verifyConsistency(
+                    oldSize: UInt64(old), newSize: UInt64(new), oldRoot: roots[old], newRoot: forged, proof: proof))
         }
     }
 }

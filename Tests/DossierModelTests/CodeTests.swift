@@ -86,7 +86,8 @@ import Testing
     private static let creditBody = Gen.element(of: SocialCreditCode.alphabet).map { $0 ?? "0" }.array(of: 17)
 
     @Test func randomValidVINPassesAndEveryValueChangeFails() async {
-        await propertyCheck(count: 200, input: Self.vinBody, Gen.int(in: 0...16), Gen.element(of: VIN.alphabet)) { body, position, replacement in
+        await propertyCheck(count: 200, input: Self.vinBody, Gen.int(in: 0...16), Gen.element(of: VIN.alphabet)) {
+            body, position, replacement in
             var characters = body
             characters[8] = VIN.checkCharacter(for: String(body)) ?? "0"
             let vin = String(characters)
@@ -112,7 +113,8 @@ import Testing
     }
 
     @Test func randomValidCreditCodePassesAndAnyChangeFails() async {
-        await propertyCheck(count: 200, input: Self.creditBody, Gen.int(in: 0...17), Gen.element(of: SocialCreditCode.alphabet)) { body, position, replacement in
+        await propertyCheck(count: 200, input: Self.creditBody, Gen.int(in: 0...17), Gen.element(of: SocialCreditCode.alphabet)) {
+            body, position, replacement in
             let code = body + [SocialCreditCode.checkCharacter(for: String(body)) ?? "0"]
             #expect(throws: Never.self) { try SocialCreditCode.check(String(code)) }
             guard let replacement, replacement != code[position] else { return }

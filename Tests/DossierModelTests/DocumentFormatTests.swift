@@ -38,8 +38,9 @@ import Testing
 
     @Test func emptyAndUnknownFiles() {
         #expect(DocumentFormat.inspect(sample("documents/a.pdf", []), declared: .pdf).map(\.code) == ["empty-document"])
-        #expect(DocumentFormat.inspect(sample("documents/a.pdf", Array("hello world".utf8)), declared: .pdf).map(\.code)
-            == ["unknown-format"])
+        #expect(
+            DocumentFormat.inspect(sample("documents/a.pdf", Array("hello world".utf8)), declared: .pdf).map(\.code)
+                == ["unknown-format"])
     }
 
     @Test func declaredTypeMustMatchBytes() throws {
@@ -61,14 +62,15 @@ import Testing
         }
     }
 
-    @Test(arguments: [
-        ([0x7F, 0x45, 0x4C, 0x46, 2, 1, 1], "executable"), (Array("MZ\u{90}\u{0}".utf8), "executable"),
-        ([0xCF, 0xFA, 0xED, 0xFE, 7, 0, 0, 1], "executable"), (Array("#!/bin/sh\nrm -rf /\n".utf8), "executable"),
-        ([0x1F, 0x8B, 8, 0, 0, 0], "nested-archive"), ([0x37, 0x7A, 0xBC, 0xAF, 0x27, 0x1C, 0, 4], "nested-archive"),
-        (Array("Rar!\u{1A}\u{07}\u{0}".utf8), "nested-archive"),
-        (zip(["payload.exe"]), "nested-archive"),
-        (Array("%PDF-1.7\n1 0 obj<<>>endobj\ntrailer<</Root 1 0 R/Encrypt 2 0 R>>\nstartxref\n9\n%%EOF\n".utf8), "encrypted-pdf"),
-    ] as [([UInt8], String)])
+    @Test(
+        arguments: [
+            ([0x7F, 0x45, 0x4C, 0x46, 2, 1, 1], "executable"), (Array("MZ\u{90}\u{0}".utf8), "executable"),
+            ([0xCF, 0xFA, 0xED, 0xFE, 7, 0, 0, 1], "executable"), (Array("#!/bin/sh\nrm -rf /\n".utf8), "executable"),
+            ([0x1F, 0x8B, 8, 0, 0, 0], "nested-archive"), ([0x37, 0x7A, 0xBC, 0xAF, 0x27, 0x1C, 0, 4], "nested-archive"),
+            (Array("Rar!\u{1A}\u{07}\u{0}".utf8), "nested-archive"),
+            (zip(["payload.exe"]), "nested-archive"),
+            (Array("%PDF-1.7\n1 0 obj<<>>endobj\ntrailer<</Root 1 0 R/Encrypt 2 0 R>>\nstartxref\n9\n%%EOF\n".utf8), "encrypted-pdf"),
+        ] as [([UInt8], String)])
     func unsafeContentIsASecurityFinding(_ bytes: [UInt8], _ code: String) {
         let findings = DocumentFormat.inspect(sample("documents/scan.pdf", bytes), declared: .pdf)
         #expect(findings.map(\.code) == [code])
@@ -99,12 +101,16 @@ import Testing
     @Test func arbitraryBytesNeverTrap() {
         var random = SystemRandomNumberGenerator()
         for length in [0, 1, 2, 3, 4, 7, 8, 21, 22, 33, 100, 300, 5000] {
-            for prefix in [[], [0xFF, 0xD8, 0xFF], DocumentFormatTests.pngSignature, Array("%PDF-".utf8),
-                           [0x50, 0x4B, 0x03, 0x04], [0x49, 0x49, 0x2A, 0x00], [0x50, 0x4B, 0x05, 0x06]] as [[UInt8]] {
+            for prefix in [
+                [], [0xFF, 0xD8, 0xFF], DocumentFormatTests.pngSignature, Array("%PDF-".utf8),
+                [0x50, 0x4B, 0x03, 0x04], [0x49, 0x49, 0x2A, 0x00], [0x50, 0x4B, 0x05, 0x06],
+            ] as [[UInt8]] {
                 let bytes = prefix + (0..<length).map { _ in UInt8.random(in: 0...255, using: &random) }
                 _ = DocumentFormat.inspect(sample("documents/x", bytes), declared: .pdf)
-                _ = DocumentFormat.inspect(DocumentSample(path: "documents/x", size: UInt64(bytes.count) * 3,
-                                                          head: bytes, tail: bytes), declared: .ofd)
+                _ = DocumentFormat.inspect(
+                    DocumentSample(
+                        path: "documents/x", size: UInt64(bytes.count) * 3,
+                        head: bytes, tail: bytes), declared: .ofd)
             }
         }
     }
@@ -126,12 +132,15 @@ func zip(_ names: [String]) -> [UInt8] {
     for name in names {
         let offset = body.count
         let nameBytes = Array(name.utf8)
-        body += [0x50, 0x4B, 0x03, 0x04] + le16(20) + le16(0) + le16(0) + le32(0) + le32(0) + le32(0) + le32(0)
+        body +=
+            [0x50, 0x4B, 0x03, 0x04] + le16(20) + le16(0) + le16(0) + le32(0) + le32(0) + le32(0) + le32(0)
             + le16(nameBytes.count) + le16(0) + nameBytes
-        directory += [0x50, 0x4B, 0x01, 0x02] + le16(20) + le16(20) + le16(0) + le16(0) + le32(0) + le32(0) + le32(0)
+        directory +=
+            [0x50, 0x4B, 0x01, 0x02] + le16(20) + le16(20) + le16(0) + le16(0) + le32(0) + le32(0) + le32(0)
             + le32(0) + le16(nameBytes.count) + le16(0) + le16(0) + le16(0) + le16(0) + le32(0) + le32(offset) + nameBytes
     }
-    let end = [0x50, 0x4B, 0x05, 0x06] + le16(0) + le16(0) + le16(names.count) + le16(names.count)
+    let end =
+        [0x50, 0x4B, 0x05, 0x06] + le16(0) + le16(0) + le16(names.count) + le16(names.count)
         + le32(directory.count) + le32(body.count) + le16(0)
     return body + directory + end
 }

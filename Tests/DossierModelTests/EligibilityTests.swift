@@ -22,9 +22,11 @@ import Testing
     }
 
     @Test func statusLettersAloneBlock() throws {
-        let cases: [(String, String)] = [("L", "seized"), ("J", "stolen-or-suspect"), ("E", "deregistered-or-transferred"),
-                                         ("M", "deregistered-or-transferred"), ("N", "unsettled-accidents"),
-                                         ("G", "unsettled-violations"), ("H", "customs-without-release")]
+        let cases: [(String, String)] = [
+            ("L", "seized"), ("J", "stolen-or-suspect"), ("E", "deregistered-or-transferred"),
+            ("M", "deregistered-or-transferred"), ("N", "unsettled-accidents"),
+            ("G", "unsettled-violations"), ("H", "customs-without-release"),
+        ]
         for (letters, code) in cases {
             var record = try sampleRecord()
             record.registration.status = letters
@@ -96,8 +98,9 @@ import Testing
 
     @Test func wrongDestinationAndMissingTransferAreMismatches() throws {
         var record = try sampleRecord()
-        #expect(TransferEligibility.evaluate(record, destination: "440100", policy: .default, today: testNow).map(\.code)
-            == ["record-mismatch"])
+        #expect(
+            TransferEligibility.evaluate(record, destination: "440100", policy: .default, today: testNow).map(\.code)
+                == ["record-mismatch"])
         record.transfer = nil
         #expect(eligibilityCodes(record) == ["record-mismatch"])
     }
@@ -109,8 +112,9 @@ import Testing
         var policy = TransferPolicy.default
         policy.destinations["430100"] = DestinationRules(acceptedEmissionStandards: ["国五", "国六"])
         #expect(eligibilityCodes(record, policy: policy) == ["emission-standard"])
-        #expect(TransferEligibility.evaluate(record, destination: "440100", policy: policy, today: testNow).map(\.code)
-            == ["record-mismatch"])
+        #expect(
+            TransferEligibility.evaluate(record, destination: "440100", policy: policy, today: testNow).map(\.code)
+                == ["record-mismatch"])
     }
 
     @Test func policyRoundTripsThroughJSON() throws {

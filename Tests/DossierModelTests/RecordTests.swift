@@ -90,11 +90,13 @@ import Testing
         record.documents[1].file = "documents/../../etc/passwd"
         let problems = RecordValidator.validate(record, dossierDirectory: nil, today: testNow)
         let found = Set(problems.map { "\($0.code)@\($0.field ?? "")" })
-        for expected in ["invalid-vin@vehicle.vin", "invalid-id-number@owner.idNumber", "invalid-plate-number@plate.number",
-                         "invalid-plate-type@plate.type", "invalid-status@registration.status",
-                         "invalid-division-code@registration.managingOffice", "date-in-future@vehicle.manufactureDate",
-                         "date-order@registration.firstRegistrationDate",
-                         "unknown-document-kind@documents[0].kind", "document-path-escape@documents[1].file"] {
+        for expected in [
+            "invalid-vin@vehicle.vin", "invalid-id-number@owner.idNumber", "invalid-plate-number@plate.number",
+            "invalid-plate-type@plate.type", "invalid-status@registration.status",
+            "invalid-division-code@registration.managingOffice", "date-in-future@vehicle.manufactureDate",
+            "date-order@registration.firstRegistrationDate",
+            "unknown-document-kind@documents[0].kind", "document-path-escape@documents[1].file",
+        ] {
             #expect(found.contains(expected), "missing \(expected) in \(found.sorted())")
         }
         #expect(problems.allSatisfy { !$0.message.isEmpty && !$0.messageZh.isEmpty })
@@ -113,8 +115,10 @@ import Testing
         #expect(RecordValidator.validate(record, dossierDirectory: nil, today: testNow) == [])
     }
 
-    @Test(arguments: ["/etc/passwd", "documents/../dossier.json", "documents/", "documents//a.pdf", "docs/a.pdf",
-                      "documents/./a.pdf", "documents\\..\\a.pdf"])
+    @Test(arguments: [
+        "/etc/passwd", "documents/../dossier.json", "documents/", "documents//a.pdf", "docs/a.pdf",
+        "documents/./a.pdf", "documents\\..\\a.pdf",
+    ])
     func documentPathsOutsideDocumentsAreRejected(_ path: String) throws {
         var record = try sampleRecord()
         record.documents[0].file = path

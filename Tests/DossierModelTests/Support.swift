@@ -38,10 +38,13 @@ func withSamples<T>(_ generator: SampleGenerator, _ body: ([URL]) throws -> T) t
     return try body(try generator.generate(into: folder.url))
 }
 
-func sampleGenerator(seed: UInt64 = 7, count: Int = 1, documents: Int = 6, size: Int = 4096,
-                     ineligible: String? = nil) -> SampleGenerator {
-    SampleGenerator(seed: seed, count: count, documents: documents, documentSize: size, ineligible: ineligible,
-                    origin: "441800", destination: "430100", today: testDay)
+func sampleGenerator(
+    seed: UInt64 = 7, count: Int = 1, documents: Int = 6, size: Int = 4096,
+    ineligible: String? = nil
+) -> SampleGenerator {
+    SampleGenerator(
+        seed: seed, count: count, documents: documents, documentSize: size, ineligible: ineligible,
+        origin: "441800", destination: "430100", today: testDay)
 }
 
 func sampleRecord(seed: UInt64 = 7, ineligible: String? = nil) throws -> DossierRecord {
@@ -53,6 +56,7 @@ func eligibilityCodes(_ record: DossierRecord, policy: TransferPolicy = .default
 }
 
 func sample(_ path: String, _ bytes: [UInt8]) -> DocumentSample {
-    DocumentSample(path: path, size: UInt64(bytes.count), head: Array(bytes.prefix(DocumentSample.headLength)),
-                   tail: Array(bytes.suffix(DocumentSample.tailLength)))
+    DocumentSample(
+        path: path, size: UInt64(bytes.count), head: Array(bytes.prefix(DocumentSample.headLength)),
+        tail: Array(bytes.suffix(DocumentSample.tailLength)))
 }

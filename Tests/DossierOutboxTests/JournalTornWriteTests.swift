@@ -8,10 +8,14 @@ private func sampleEvents(_ count: Int) -> [OutboxEvent] {
     (0..<count).map { i in
         let at = Date(timeIntervalSince1970: 1_800_000_000 + Double(i))
         return switch i % 3 {
-        case 0: .enqueued(id: "a\(i)", destination: "DE-KBA", archivePath: "/spool/a\(i).dva",
-                          digest: String(repeating: "f", count: 64), size: UInt64(i), at: at)
-        case 1: .deferred(id: "a\(i)", at: at, next: at.addingTimeInterval(5),
-                          outcome: .httpStatus(503, retryAfter: 30))
+        case 0:
+            .enqueued(
+                id: "a\(i)", destination: "DE-KBA", archivePath: "/spool/a\(i).dva",
+                digest: String(repeating: "f", count: 64), size: UInt64(i), at: at)
+        case 1:
+            .deferred(
+                id: "a\(i)", at: at, next: at.addingTimeInterval(5),
+                outcome: .httpStatus(503, retryAfter: 30))
         default: .dead(id: "a\(i)", at: at, outcome: .tls("unknown ca"))
         }
     }

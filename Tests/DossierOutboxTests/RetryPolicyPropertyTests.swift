@@ -79,10 +79,13 @@ private let policies = zip(Gen.double(in: 0.1...100), Gen.double(in: 1...4), Gen
     #expect(!local.isRetryable)
     #expect(!DeliveryOutcome.refused(status: 403, detail: "forbidden").isRetryable)
     for outcome in [refusal, local] {
-        let event = OutboxEvent.deferred(id: "a1", at: Date(timeIntervalSince1970: 1_800_000_000),
-                                         next: Date(timeIntervalSince1970: 1_800_000_060), outcome: outcome)
+        let event = OutboxEvent.deferred(
+            id: "a1", at: Date(timeIntervalSince1970: 1_800_000_000),
+            next: Date(timeIntervalSince1970: 1_800_000_060), outcome: outcome)
         let (type, payload) = event.encoded()
-        let decoded = try payload.withUnsafeBytes { raw in try Result { () throws(PayloadDecodeFailure) in try OutboxEvent.decode(type: type, payload: raw) }.get() }
+        let decoded = try payload.withUnsafeBytes { raw in
+            try Result { () throws(PayloadDecodeFailure) in try OutboxEvent.decode(type: type, payload: raw) }.get()
+        }
         #expect(decoded == event)
     }
 }

@@ -35,7 +35,8 @@ private func event(_ step: Step, at i: Int) -> (OutboxEvent, OutboxState) {
             if step.kind == 0 {
                 expected = model[event.id] == nil ? nil : .duplicateID(event.id)
             } else if let current = model[event.id] {
-                expected = current.successors.contains(target)
+                expected =
+                    current.successors.contains(target)
                     ? nil : .illegalTransition(id: event.id, from: current, to: target)
             } else {
                 expected = .unknownID(event.id)

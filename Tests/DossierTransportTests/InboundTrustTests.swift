@@ -14,9 +14,11 @@ struct InboundTrustTests {
     let pki = TestPKI.shared
 
     /// Every route, as (method, path).
-    static let routes = [("GET", PeerProtocol.healthPath), ("GET", PeerProtocol.archivesPath), ("PUT", PeerProtocol.archivePath("0190-x")),
-                         ("GET", PeerProtocol.archivePath("0190-x")), ("POST", PeerProtocol.receiptPath("0190-x")),
-                         ("POST", PeerProtocol.requestsPath)]
+    static let routes = [
+        ("GET", PeerProtocol.healthPath), ("GET", PeerProtocol.archivesPath), ("PUT", PeerProtocol.archivePath("0190-x")),
+        ("GET", PeerProtocol.archivePath("0190-x")), ("POST", PeerProtocol.receiptPath("0190-x")),
+        ("POST", PeerProtocol.requestsPath),
+    ]
 
     @Test func aRevokedCallerIsRefusedAtTheHandshakeOnEveryRoute() async throws {
         let dir = try TempDir()
@@ -73,8 +75,13 @@ struct InboundTrustTests {
                     #expect(answer.status != 0 && !answer.stdout.contains("Cipher is \(suite)"), "\(certificate) accepted \(suite)")
                 }
                 // TLS 1.3 (AEAD only) is offered too.
-                let modern = try await runDetached("sh", ["-c", "openssl s_client -connect 127.0.0.1:\(server.port) -tls1_3 "
-                    + "-cert \(pki.cert("441800")) -key \(pki.key("441800")) -CAfile \(pki.ca) </dev/null"])
+                let modern = try await runDetached(
+                    "sh",
+                    [
+                        "-c",
+                        "openssl s_client -connect 127.0.0.1:\(server.port) -tls1_3 "
+                            + "-cert \(pki.cert("441800")) -key \(pki.key("441800")) -CAfile \(pki.ca) </dev/null",
+                    ])
                 #expect(modern.stdout.contains("TLSv1.3"), "\(modern.stderr)")
             }
         }
@@ -83,9 +90,10 @@ struct InboundTrustTests {
     @Test func aCRLNotYetValidMeansTryLaterNotRejected() throws {
         let dir = try TempDir()
         let future = try pki.crl(at: dir.path("future.crl.pem"), thisUpdate: Date().addingTimeInterval(3))
-        let inbox = try Inbox(inboxDirectory: dir.url.appendingPathComponent("inbox"),
-                              quarantineDirectory: dir.url.appendingPathComponent("quarantine"), identity: try pki.identity("430100"),
-                              trust: CurrentTrust(try TrustStore(caFiles: [pki.ca], crlFiles: [future])))
+        let inbox = try Inbox(
+            inboxDirectory: dir.url.appendingPathComponent("inbox"),
+            quarantineDirectory: dir.url.appendingPathComponent("quarantine"), identity: try pki.identity("430100"),
+            trust: CurrentTrust(try TrustStore(caFiles: [pki.ca], crlFiles: [future])))
         let archive = try makeArchive(in: dir)
         func received() throws -> ReceivedFile {
             let copy = dir.path("incoming-\(UUID().uuidString).dva")
@@ -105,7 +113,12 @@ struct InboundTrustTests {
 
     /// `openssl s_client` offering one TLS 1.2 suite, as client 441800.
     private func handshake(port: Int, cipher: String) async throws -> ProcessResult {
-        try await runDetached("sh", ["-c", "openssl s_client -connect 127.0.0.1:\(port) -tls1_2 -cipher \(cipher) "
-            + "-cert \(pki.cert("441800")) -key \(pki.key("441800")) -CAfile \(pki.ca) </dev/null"])
+        try await runDetached(
+            "sh",
+            [
+                "-c",
+                "openssl s_client -connect 127.0.0.1:\(port) -tls1_2 -cipher \(cipher) "
+                    + "-cert \(pki.cert("441800")) -key \(pki.key("441800")) -CAfile \(pki.ca) </dev/null",
+            ])
     }
 }

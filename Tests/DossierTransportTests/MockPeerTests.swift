@@ -13,7 +13,8 @@ struct MockPeerTests {
         let mock = try await MockPeerProcess.launch(in: dir)
         let first = try await push(archive, port: mock.port, in: dir)
         #expect(first.status == 201)
-        _ = try Receipt.open(first.body, trust: try TestPKI.shared.trust(), receiver: "430100", archiveId: archive.id, digest: archive.sha256)
+        _ = try Receipt.open(
+            first.body, trust: try TestPKI.shared.trust(), receiver: "430100", archiveId: archive.id, digest: archive.sha256)
         #expect(try await push(archive, port: mock.port, in: dir).status == 200)
 
         let received = try JSONDecoder().decode([ReceivedLine].self, from: Data(try await mock.control("GET", "/received").body))
@@ -51,7 +52,8 @@ struct MockPeerTests {
         let pki = TestPKI.shared
         let one = try makeArchive(in: dir)
         let two = try makeArchive(in: dir)
-        try await withMockPeer(in: dir, ["--wrong-key-cert", pki.cert("110000"), "--wrong-key-key", pki.key("110000"), "--wrong-key", "1"]) { mock in
+        try await withMockPeer(in: dir, ["--wrong-key-cert", pki.cert("110000"), "--wrong-key-key", pki.key("110000"), "--wrong-key", "1"])
+        { mock in
             let signedByOther = try await push(one, port: mock.port, in: dir)
             #expect(signedByOther.status == 201)
             #expect(throws: Receipt.Problem.wrongSigner(expected: "430100", actual: "110000")) {
@@ -95,7 +97,9 @@ struct MockPeerTests {
             #expect(page.archives.map(\.id) == [held.id])
             #expect(page.archives.first?.digest == held.sha256)
 
-            #expect(try await mock.control("POST", "/faults", json: #"{"trickle":1,"trickleBytesPerSecond":4000,"latencyMs":200}"#).status == 200)
+            #expect(
+                try await mock.control("POST", "/faults", json: #"{"trickle":1,"trickleBytesPerSecond":4000,"latencyMs":200}"#).status
+                    == 200)
             let started = Date()
             let slow = try await curl(port: mock.port, PeerProtocol.archivePath(held.id), ["-H", "Range: bytes=100-"], in: dir)
             #expect(Date().timeIntervalSince(started) > 1)
@@ -104,14 +108,23 @@ struct MockPeerTests {
             #expect(try await mock.control("POST", "/faults", json: #"{"latencyMs":0}"#).status == 200)
 
             let forged = dir.path("forged.receipt")
-            try Data(try Receipt(archiveId: held.id, digest: held.sha256, sender: "430100", receiver: "110000", receivedAt: Date(),
-                                 status: .accepted, reasons: []).signed(by: TestPKI.shared.identity("110000"))).write(to: URL(fileURLWithPath: forged))
+            try Data(
+                try Receipt(
+                    archiveId: held.id, digest: held.sha256, sender: "430100", receiver: "110000", receivedAt: Date(),
+                    status: .accepted, reasons: []
+                ).signed(by: TestPKI.shared.identity("110000"))
+            ).write(to: URL(fileURLWithPath: forged))
             let refusedAck = try await curl(port: mock.port, PeerProtocol.receiptPath(held.id), ["--data-binary", "@\(forged)"], in: dir)
             #expect(refusedAck.status == 422)
             let genuine = dir.path("genuine.receipt")
-            try Data(try Receipt(archiveId: held.id, digest: held.sha256, sender: "430100", receiver: "441800", receivedAt: Date(),
-                                 status: .accepted, reasons: []).signed(by: TestPKI.shared.identity("441800"))).write(to: URL(fileURLWithPath: genuine))
-            #expect(try await curl(port: mock.port, PeerProtocol.receiptPath(held.id), ["--data-binary", "@\(genuine)"], in: dir).status == 204)
+            try Data(
+                try Receipt(
+                    archiveId: held.id, digest: held.sha256, sender: "430100", receiver: "441800", receivedAt: Date(),
+                    status: .accepted, reasons: []
+                ).signed(by: TestPKI.shared.identity("441800"))
+            ).write(to: URL(fileURLWithPath: genuine))
+            #expect(
+                try await curl(port: mock.port, PeerProtocol.receiptPath(held.id), ["--data-binary", "@\(genuine)"], in: dir).status == 204)
             let after = try await curl(port: mock.port, PeerProtocol.archivesPath, in: dir)
             #expect(try JSONDecoder.iso8601.decode(PeerProtocol.ArchiveList.self, from: Data(after.body)).archives.isEmpty)
 

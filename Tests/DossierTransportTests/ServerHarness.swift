@@ -74,21 +74,25 @@ struct RunningServer {
     let port: Int
     let task: Task<Void, any Error>
 
-    static func start(in dir: TempDir, maxArchiveBytes: UInt64 = 64 << 20, maxUploads: Int = 8,
-                      delegate: TestDelegate = TestDelegate(held: nil, heldId: ""), trust: CurrentTrust? = nil,
-                      acceptsCaller: @escaping @Sendable (String) -> Bool = { _ in true },
-                      certificate: String = "430100", callers: CallerLimits = .default, storage: StorageLimits = .default,
-                      inboxDirectory: URL? = nil) async throws -> RunningServer {
+    static func start(
+        in dir: TempDir, maxArchiveBytes: UInt64 = 64 << 20, maxUploads: Int = 8,
+        delegate: TestDelegate = TestDelegate(held: nil, heldId: ""), trust: CurrentTrust? = nil,
+        acceptsCaller: @escaping @Sendable (String) -> Bool = { _ in true },
+        certificate: String = "430100", callers: CallerLimits = .default, storage: StorageLimits = .default,
+        inboxDirectory: URL? = nil
+    ) async throws -> RunningServer {
         let pki = TestPKI.shared
         let trust = try trust ?? pki.currentTrust()
-        let inbox = try Inbox(inboxDirectory: inboxDirectory ?? dir.url.appendingPathComponent("inbox"),
-                              quarantineDirectory: dir.url.appendingPathComponent("quarantine"),
-                              identity: try pki.identity("430100"), trust: trust, storage: storage)
+        let inbox = try Inbox(
+            inboxDirectory: inboxDirectory ?? dir.url.appendingPathComponent("inbox"),
+            quarantineDirectory: dir.url.appendingPathComponent("quarantine"),
+            identity: try pki.identity("430100"), trust: trust, storage: storage)
         let server = try PeerServer(
-            configuration: PeerServerConfiguration(certificateFile: pki.cert(certificate), keyFile: pki.key(certificate), trust: trust,
-                                                   acceptsCaller: acceptsCaller,
-                                                   maxArchiveBytes: maxArchiveBytes, maxConcurrentUploads: maxUploads, retryAfterSeconds: 7,
-                                                   callers: callers),
+            configuration: PeerServerConfiguration(
+                certificateFile: pki.cert(certificate), keyFile: pki.key(certificate), trust: trust,
+                acceptsCaller: acceptsCaller,
+                maxArchiveBytes: maxArchiveBytes, maxConcurrentUploads: maxUploads, retryAfterSeconds: 7,
+                callers: callers),
             delegate: HarnessDelegate(inbox: inbox, pool: BlockingPool(threads: 2), rest: delegate))
         let task = Task { try await server.run() }
         let listening = try await eventually(seconds: 30) { server.port != nil }
@@ -105,14 +109,17 @@ struct RunningServer {
 
 /// Runs `body` against a started `RunningServer` and stops the server afterwards, also when
 /// `body` throws.
-func withServer<T>(in dir: TempDir, maxArchiveBytes: UInt64 = 64 << 20, maxUploads: Int = 8,
-                   delegate: TestDelegate = TestDelegate(held: nil, heldId: ""), trust: CurrentTrust? = nil,
-                   acceptsCaller: @escaping @Sendable (String) -> Bool = { _ in true }, certificate: String = "430100",
-                   callers: CallerLimits = .default, storage: StorageLimits = .default, inboxDirectory: URL? = nil,
-                   _ body: (RunningServer) async throws -> T) async throws -> T {
-    let server = try await RunningServer.start(in: dir, maxArchiveBytes: maxArchiveBytes, maxUploads: maxUploads, delegate: delegate,
-                                               trust: trust, acceptsCaller: acceptsCaller, certificate: certificate,
-                                               callers: callers, storage: storage, inboxDirectory: inboxDirectory)
+func withServer<T>(
+    in dir: TempDir, maxArchiveBytes: UInt64 = 64 << 20, maxUploads: Int = 8,
+    delegate: TestDelegate = TestDelegate(held: nil, heldId: ""), trust: CurrentTrust? = nil,
+    acceptsCaller: @escaping @Sendable (String) -> Bool = { _ in true }, certificate: String = "430100",
+    callers: CallerLimits = .default, storage: StorageLimits = .default, inboxDirectory: URL? = nil,
+    _ body: (RunningServer) async throws -> T
+) async throws -> T {
+    let server = try await RunningServer.start(
+        in: dir, maxArchiveBytes: maxArchiveBytes, maxUploads: maxUploads, delegate: delegate,
+        trust: trust, acceptsCaller: acceptsCaller, certificate: certificate,
+        callers: callers, storage: storage, inboxDirectory: inboxDirectory)
     do {
         let result = try await body(server)
         await server.stop()

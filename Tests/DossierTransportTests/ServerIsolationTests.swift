@@ -18,15 +18,17 @@ struct ServerIsolationTests {
             let archive = try makeArchive(in: dir)
             let garbage = dir.path("garbage.bin")
             try Data("garbage".utf8).write(to: URL(fileURLWithPath: garbage))
-            let squat = try await curl(port: server.port, PeerProtocol.archivePath(archive.id), client: "110000",
-                                       ["-T", garbage, "-H", "Expect:"] + contentDigest(garbage), in: dir)
+            let squat = try await curl(
+                port: server.port, PeerProtocol.archivePath(archive.id), client: "110000",
+                ["-T", garbage, "-H", "Expect:"] + contentDigest(garbage), in: dir)
             #expect(squat.status == 422)
             #expect(dir.contents("quarantine/110000") == [archive.id])
 
             #expect(try await push(archive, port: server.port, in: dir).status == 201)
 
-            let other = try await curl(port: server.port, PeerProtocol.archivePath(archive.id), client: "110000",
-                                       ["-T", garbage, "-H", "Expect:"] + contentDigest(garbage), in: dir)
+            let other = try await curl(
+                port: server.port, PeerProtocol.archivePath(archive.id), client: "110000",
+                ["-T", garbage, "-H", "Expect:"] + contentDigest(garbage), in: dir)
             #expect(other.status == 409)
             #expect(!other.bodyText.contains(archive.sha256), "\(other.bodyText)")
 
@@ -48,8 +50,9 @@ struct ServerIsolationTests {
                 let path = dir.path("garbage-\(i).bin")
                 try Data((0..<(5 << 18)).map { UInt8(truncatingIfNeeded: $0 &* 7 &+ i) }).write(to: URL(fileURLWithPath: path))
                 let id = "garbage-\(i)"
-                let answer = try await curl(port: server.port, PeerProtocol.archivePath(id), client: "441800",
-                                            ["-T", path, "-H", "Expect:"] + contentDigest(path), in: dir)
+                let answer = try await curl(
+                    port: server.port, PeerProtocol.archivePath(id), client: "441800",
+                    ["-T", path, "-H", "Expect:"] + contentDigest(path), in: dir)
                 #expect(answer.status == 422)
                 let stored = try FileManager.default.attributesOfItem(atPath: dir.path("quarantine/441800/\(id)/\(id).dva"))
                 kept.append((stored[.size] as? NSNumber)?.uint64Value ?? 0)

@@ -16,13 +16,16 @@ struct ServerPushTests {
             let first = try await push(archive, port: server.port, in: dir)
             #expect(first.status == 201)
             #expect(first.header("Content-Type") == PeerProtocol.receiptMediaType)
-            let receipt = try Receipt.open(first.body, trust: try TestPKI.shared.trust(), receiver: "430100",
-                                           archiveId: archive.id, digest: archive.sha256)
+            let receipt = try Receipt.open(
+                first.body, trust: try TestPKI.shared.trust(), receiver: "430100",
+                archiveId: archive.id, digest: archive.sha256)
             #expect(receipt.status == .accepted)
             #expect(receipt.sender == "441800")
             #expect(dir.contents("inbox").contains("\(archive.id).dva"))
             #expect(dir.contents("inbox").contains("\(archive.id).receipt"))
-            #expect(try Data(contentsOf: URL(fileURLWithPath: dir.path("inbox/\(archive.id).dva"))) == Data(contentsOf: URL(fileURLWithPath: archive.path)))
+            #expect(
+                try Data(contentsOf: URL(fileURLWithPath: dir.path("inbox/\(archive.id).dva")))
+                    == Data(contentsOf: URL(fileURLWithPath: archive.path)))
 
             let again = try await push(archive, port: server.port, in: dir)
             #expect(again.status == 200)
@@ -113,8 +116,9 @@ struct ServerPushTests {
 
             let answer = try await push(archive, port: server.port, in: dir)
             #expect(answer.status == 422)
-            let receipt = try Receipt.open(answer.body, trust: try TestPKI.shared.trust(), receiver: "430100",
-                                           archiveId: archive.id, digest: archive.sha256)
+            let receipt = try Receipt.open(
+                answer.body, trust: try TestPKI.shared.trust(), receiver: "430100",
+                archiveId: archive.id, digest: archive.sha256)
             #expect(receipt.status == .rejected)
             #expect(!receipt.reasons.isEmpty)
             #expect(!dir.contents("inbox").contains("\(archive.id).dva"))
@@ -145,11 +149,13 @@ struct ServerPushTests {
         let dir = try TempDir()
         let archive = try makeArchive(in: dir)
         try await withServer(in: dir) { server in
-            let answer = try await curl(port: server.port, PeerProtocol.archivePath(archive.id), ["-T", archive.path, "-H", "Expect:"], in: dir)
+            let answer = try await curl(
+                port: server.port, PeerProtocol.archivePath(archive.id), ["-T", archive.path, "-H", "Expect:"], in: dir)
             #expect(answer.status == 400)
             #expect(answer.errorBody?.error == "digest-missing")
-            let unreadable = try await curl(port: server.port, PeerProtocol.archivePath(archive.id),
-                                            ["-T", archive.path, "-H", "Expect:", "-H", "Content-Digest: md5=:AAAA:"], in: dir)
+            let unreadable = try await curl(
+                port: server.port, PeerProtocol.archivePath(archive.id),
+                ["-T", archive.path, "-H", "Expect:", "-H", "Content-Digest: md5=:AAAA:"], in: dir)
             #expect(unreadable.status == 400)
             #expect(unreadable.errorBody?.error == "digest-missing")
             #expect(server.inbox.entry(id: archive.id) == nil)
@@ -179,9 +185,10 @@ struct ServerPushTests {
         try Data("half".utf8).write(to: URL(fileURLWithPath: dir.path("inbox/.incoming/x.part")))
         try Data("orphan".utf8).write(to: URL(fileURLWithPath: dir.path("inbox/0190-orphan.dva")))
 
-        let reopened = try Inbox(inboxDirectory: dir.url.appendingPathComponent("inbox"),
-                                 quarantineDirectory: dir.url.appendingPathComponent("quarantine"),
-                                 identity: try TestPKI.shared.identity("430100"), trust: try TestPKI.shared.currentTrust())
+        let reopened = try Inbox(
+            inboxDirectory: dir.url.appendingPathComponent("inbox"),
+            quarantineDirectory: dir.url.appendingPathComponent("quarantine"),
+            identity: try TestPKI.shared.identity("430100"), trust: try TestPKI.shared.currentTrust())
         #expect(reopened.entry(id: archive.id)?.digest == archive.sha256)
         #expect(reopened.counts().accepted == 1)
         #expect(reopened.entries(since: Date().addingTimeInterval(-60)).map(\.archiveId) == [archive.id])

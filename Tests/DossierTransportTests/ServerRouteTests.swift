@@ -46,13 +46,16 @@ struct ServerRouteTests {
     @Test func pullListsAndDownloadsWithRangeResume() async throws {
         let dir = try TempDir()
         let archive = try makeArchive(in: dir, origin: "430100", destination: "441800", padding: 100 << 10)
-        let delegate = TestDelegate(held: HeldArchiveFile(path: archive.path, size: archive.size, destination: "441800"), heldId: archive.id)
+        let delegate = TestDelegate(
+            held: HeldArchiveFile(path: archive.path, size: archive.size, destination: "441800"), heldId: archive.id)
         try await withServer(in: dir, delegate: delegate) { server in
             let list = try await curl(port: server.port, PeerProtocol.archivesPath + "?limit=10", in: dir)
             #expect(list.status == 200)
             let page = try JSONDecoder.iso8601.decode(PeerProtocol.ArchiveList.self, from: Data(list.body))
             #expect(page.archives.map(\.id) == [archive.id])
-            #expect(try await curl(port: server.port, PeerProtocol.archivesPath + "?limit=10", client: "110000", in: dir).bodyText.contains("\"archives\":[]"))
+            #expect(
+                try await curl(port: server.port, PeerProtocol.archivesPath + "?limit=10", client: "110000", in: dir).bodyText.contains(
+                    "\"archives\":[]"))
 
             let whole = try await curl(port: server.port, PeerProtocol.archivePath(archive.id), in: dir)
             let original = [UInt8](try Data(contentsOf: URL(fileURLWithPath: archive.path)))
@@ -73,12 +76,14 @@ struct ServerRouteTests {
             #expect(suffix.status == 206)
             #expect(suffix.body == Array(original.suffix(500)))
             #expect(suffix.header("Content-Range") == "bytes \(original.count - 500)-\(original.count - 1)/\(original.count)")
-            let beyondEnd = try await curl(port: server.port, PeerProtocol.archivePath(archive.id),
-                                           ["-H", "Range: bytes=\(original.count - 10)-\(original.count + 5000)"], in: dir)
+            let beyondEnd = try await curl(
+                port: server.port, PeerProtocol.archivePath(archive.id),
+                ["-H", "Range: bytes=\(original.count - 10)-\(original.count + 5000)"], in: dir)
             #expect(beyondEnd.status == 206)
             #expect(beyondEnd.body == Array(original.suffix(10)))
-            let unsatisfiable = try await curl(port: server.port, PeerProtocol.archivePath(archive.id),
-                                               ["-H", "Range: bytes=\(original.count)-"], in: dir)
+            let unsatisfiable = try await curl(
+                port: server.port, PeerProtocol.archivePath(archive.id),
+                ["-H", "Range: bytes=\(original.count)-"], in: dir)
             #expect(unsatisfiable.status == 416)
             #expect(unsatisfiable.header("Content-Range") == "bytes */\(original.count)")
             // Forms this server does not serve are ignored: the whole archive, 200 (RFC 9110 §14.2).
@@ -88,8 +93,9 @@ struct ServerRouteTests {
             #expect(try await curl(port: server.port, PeerProtocol.archivePath(archive.id), client: "110000", in: dir).status == 403)
             #expect(try await curl(port: server.port, PeerProtocol.archivePath("0190-unknown"), in: dir).status == 404)
 
-            let ack = try await curl(port: server.port, PeerProtocol.receiptPath(archive.id),
-                               ["-H", "Content-Type: \(PeerProtocol.receiptMediaType)", "--data-binary", "receipt"], in: dir)
+            let ack = try await curl(
+                port: server.port, PeerProtocol.receiptPath(archive.id),
+                ["-H", "Content-Type: \(PeerProtocol.receiptMediaType)", "--data-binary", "receipt"], in: dir)
             #expect(ack.status == 204)
             #expect(delegate.acknowledged.withLock { $0 } == [archive.id])
         }
@@ -99,8 +105,9 @@ struct ServerRouteTests {
         let dir = try TempDir()
         try await withServer(in: dir) { server in
             func ask(_ vin: String) async throws -> CurlAnswer {
-                try await curl(port: server.port, PeerProtocol.requestsPath,
-                         ["-H", "Content-Type: application/json", "--data", "{\"vin\":\"\(vin)\",\"plate\":\"粤R12345\"}"], in: dir)
+                try await curl(
+                    port: server.port, PeerProtocol.requestsPath,
+                    ["-H", "Content-Type: application/json", "--data", "{\"vin\":\"\(vin)\",\"plate\":\"粤R12345\"}"], in: dir)
             }
             let accepted = try await ask("KNOWN")
             #expect(accepted.status == 202)

@@ -8,18 +8,23 @@ import Testing
 
 /// Packs a valid archive of a synthetic dossier from `origin` to `destination` in `dir`;
 /// `padding` makes its documents that many bytes in all (at least 12 KiB).
-func makeArchive(in dir: TempDir, origin: String = "441800", destination: String = "430100", padding: Int = 0,
-                 id: String = ArchiveID.make()) throws -> PackResult {
-    let generator = SampleGenerator(seed: UInt64.random(in: 1...(1 << 40)), count: 1, documents: 6,
-                                    documentSize: max(2048, padding / 6), origin: origin, destination: destination)
+func makeArchive(
+    in dir: TempDir, origin: String = "441800", destination: String = "430100", padding: Int = 0,
+    id: String = ArchiveID.make()
+) throws -> PackResult {
+    let generator = SampleGenerator(
+        seed: UInt64.random(in: 1...(1 << 40)), count: 1, documents: 6,
+        documentSize: max(2048, padding / 6), origin: origin, destination: destination)
     let folders = try generator.generate(into: dir.url.appendingPathComponent("dossiers-\(id)"))
     let record = try generator.record(0)
-    let bag = BagIdentity(origin: origin, destination: destination, vin: record.vehicle.vin, plate: record.plate.number,
-                          schema: DossierRecord.schemaName, sourceOrganization: "test")
+    let bag = BagIdentity(
+        origin: origin, destination: destination, vin: record.vehicle.vin, plate: record.plate.number,
+        schema: DossierRecord.schemaName, sourceOrganization: "test")
     let out = dir.url.appendingPathComponent("archives")
     try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
-    return try ArchivePacker.pack(dossierDirectory: folders[0], bag: bag, identity: try TestPKI.shared.identity(origin),
-                                  outputDirectory: out, id: id)
+    return try ArchivePacker.pack(
+        dossierDirectory: folders[0], bag: bag, identity: try TestPKI.shared.identity(origin),
+        outputDirectory: out, id: id)
 }
 
 /// One answer from the curl command line.
@@ -44,8 +49,10 @@ struct CurlAnswer {
 
 /// Runs `curl` against `https://localhost:<port><path>` as the client `client` (a PKI name, or
 /// nil for no certificate), as an outside client would.
-func curl(port: Int, _ path: String, client: String? = "441800", clientDir: String? = nil, _ extra: [String] = [],
-          in dir: TempDir) async throws -> CurlAnswer {
+func curl(
+    port: Int, _ path: String, client: String? = "441800", clientDir: String? = nil, _ extra: [String] = [],
+    in dir: TempDir
+) async throws -> CurlAnswer {
     let body = dir.path("curl-body-\(UUID().uuidString)")
     let headers = dir.path("curl-headers-\(UUID().uuidString)")
     defer { unlink(body); unlink(headers) }
@@ -55,19 +62,23 @@ func curl(port: Int, _ path: String, client: String? = "441800", clientDir: Stri
         args += ["--cert", "\(base)/\(client).pem", "--key", "\(base)/\(client).key"]
     }
     let result = try await runDetached("curl", args + extra + ["https://localhost:\(port)\(path)"])
-    return CurlAnswer(status: Int(result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0, exitCode: result.status,
-                      body: [UInt8]((try? Data(contentsOf: URL(fileURLWithPath: body))) ?? Data()),
-                      headers: (try? String(contentsOfFile: headers, encoding: .utf8)) ?? "")
+    return CurlAnswer(
+        status: Int(result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0, exitCode: result.status,
+        body: [UInt8]((try? Data(contentsOf: URL(fileURLWithPath: body))) ?? Data()),
+        headers: (try? String(contentsOfFile: headers, encoding: .utf8)) ?? "")
 }
 
 /// `curl -T archive` with its Content-Digest, as the sender does (without `Expect:` unless
 /// `expectContinue`).
-func push(_ archive: PackResult, port: Int, as client: String = "441800", id: String? = nil, in dir: TempDir,
-          expectContinue: Bool = false, extra: [String] = []) async throws -> CurlAnswer {
+func push(
+    _ archive: PackResult, port: Int, as client: String = "441800", id: String? = nil, in dir: TempDir,
+    expectContinue: Bool = false, extra: [String] = []
+) async throws -> CurlAnswer {
     let digest = PeerProtocol.contentDigest(hex: archive.sha256) ?? ""
     let expect = expectContinue ? ["-H", "Expect: 100-continue"] : ["-H", "Expect:"]
-    return try await curl(port: port, PeerProtocol.archivePath(id ?? archive.id), client: client,
-                          ["-T", archive.path, "-H", "Content-Digest: \(digest)"] + expect + extra, in: dir)
+    return try await curl(
+        port: port, PeerProtocol.archivePath(id ?? archive.id), client: client,
+        ["-T", archive.path, "-H", "Content-Digest: \(digest)"] + expect + extra, in: dir)
 }
 
 /// Starts a 600 KiB push by 441800 at 50 kB/s (`curl --limit-rate`) and returns once the
@@ -77,10 +88,12 @@ func startSlowUpload(port: Int, in dir: TempDir) async throws -> Process {
     let slow = try makeArchive(in: dir, padding: 600 << 10)
     let upload = Process()
     upload.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    upload.arguments = ["curl", "-sS", "-o", "/dev/null", "--max-time", "30", "--limit-rate", "50k", "--cacert", pki.ca,
-                        "--cert", pki.cert("441800"), "--key", pki.key("441800"), "-H", "Expect:", "-T", slow.path,
-                        "-H", "Content-Digest: \(PeerProtocol.contentDigest(hex: slow.sha256) ?? "")",
-                        "https://localhost:\(port)\(PeerProtocol.archivePath(slow.id))"]
+    upload.arguments = [
+        "curl", "-sS", "-o", "/dev/null", "--max-time", "30", "--limit-rate", "50k", "--cacert", pki.ca,
+        "--cert", pki.cert("441800"), "--key", pki.key("441800"), "-H", "Expect:", "-T", slow.path,
+        "-H", "Content-Digest: \(PeerProtocol.contentDigest(hex: slow.sha256) ?? "")",
+        "https://localhost:\(port)\(PeerProtocol.archivePath(slow.id))",
+    ]
     try upload.run()
     let started = try await eventually(seconds: 30) { !dir.contents("inbox/.incoming").isEmpty }
     guard started else {

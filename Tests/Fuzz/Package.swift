@@ -15,9 +15,9 @@ let package = Package(
         .executableTarget(
             name: "dossier-fuzz",
             dependencies: [
-                .product(name: "DossierFuzzing", package: root),
+                .product(name: "DossierFuzzing", package: root)
             ]
-        ),
+        )
     ],
     swiftLanguageModes: [.v6]
 )

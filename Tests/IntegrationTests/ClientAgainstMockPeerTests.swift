@@ -14,7 +14,9 @@ import Testing
 
     init() throws { temp = try TempDir() }
 
-    func operations(options: PeerClient.Options = PeerClient.Options(), code: String = "441800", caFile: String? = nil) throws -> PeerOperations {
+    func operations(options: PeerClient.Options = PeerClient.Options(), code: String = "441800", caFile: String? = nil) throws
+        -> PeerOperations
+    {
         PeerOperations(client: try pki.client(code, ca: caFile, options: options), trust: try pki.currentTrust())
     }
 
@@ -23,8 +25,9 @@ import Testing
 
     func archive(seed: Int = 81, size: Int = 8192) throws -> PackResult {
         let sample = try SampleDossier.make(in: temp, seed: seed, documentSize: size)
-        return try DossierPackager.pack(dossierDirectory: sample.dir, destination: "430100", identity: pki.identity("441800"),
-                                       policy: .default, outputDirectory: temp.url)
+        return try DossierPackager.pack(
+            dossierDirectory: sample.dir, destination: "430100", identity: pki.identity("441800"),
+            policy: .default, outputDirectory: temp.url)
     }
 
     func push(_ ops: PeerOperations, _ mock: MockPeerProcess, _ packed: PackResult) async -> PushResult {
@@ -42,7 +45,8 @@ import Testing
         #expect(repeated)
         // Same id, other bytes: 409, permanent.
         let other = try archive(seed: 82)
-        let conflict = await ops.push(baseURL: mock.url, peer: peer, id: packed.id, path: other.path, size: other.size, digest: other.sha256)
+        let conflict = await ops.push(
+            baseURL: mock.url, peer: peer, id: packed.id, path: other.path, size: other.size, digest: other.sha256)
         guard case .failed(.refused(409, _), _) = conflict else { Issue.record("expected 409, got \(conflict)"); return }
         #expect(try await mock.received().count == 1)
         #expect(try await ops.health(baseURL: mock.url, peer: peer).authority == "430100")
@@ -65,18 +69,21 @@ import Testing
     }
 
     @Test func forgedReceiptsAreRefusedAsProof() async throws {
-        let mock = try await MockPeerProcess.launch(in: temp, ["--wrong-key-cert", pki.cert("441800"), "--wrong-key-key", pki.key("441800")])
+        let mock = try await MockPeerProcess.launch(
+            in: temp, ["--wrong-key-cert", pki.cert("441800"), "--wrong-key-key", pki.key("441800")])
         let ops = try operations()
         defer { ops.client.shutdown() }
         try await mock.control("POST", "/faults", json: #"{"wrongKey": 1}"#)
         let wrongSigner = await push(ops, mock, try archive(seed: 83))
-        guard case let .failed(.badReceipt(signerProblem), _) = wrongSigner, signerProblem.contains("expected the destination 430100") else {
+        guard case let .failed(.badReceipt(signerProblem), _) = wrongSigner, signerProblem.contains("expected the destination 430100")
+        else {
             Issue.record("expected a receipt by the wrong signer, got \(wrongSigner)")
             return
         }
         try await mock.control("POST", "/faults", json: #"{"wrongDigest": 1}"#)
         let wrongDigest = await push(ops, mock, try archive(seed: 84))
-        guard case let .failed(outcome, _) = wrongDigest, case let .badReceipt(problem) = outcome, problem.contains("receipt names archive") else {
+        guard case let .failed(outcome, _) = wrongDigest, case let .badReceipt(problem) = outcome, problem.contains("receipt names archive")
+        else {
             Issue.record("expected a receipt for another digest, got \(wrongDigest)")
             return
         }
@@ -123,7 +130,8 @@ import Testing
         let ops = try operations()
         defer { ops.client.shutdown() }
         let held = try archive(seed: 88, size: 1 << 20)
-        try await mock.control("POST", "/held", json: #"{"path": "\#(held.path)", "destination": "441800", "id": "\#(held.id)", "listedSize": 1000}"#)
+        try await mock.control(
+            "POST", "/held", json: #"{"path": "\#(held.path)", "destination": "441800", "id": "\#(held.id)", "listedSize": 1000}"#)
         let listed = try await ops.list(baseURL: mock.url, peer: peer, after: nil, limit: 10)
         #expect(listed.archives.map(\.size) == [1000])
         let target = temp.path("limited.dva")
@@ -165,7 +173,9 @@ import Testing
         let mock = try await MockPeerProcess.launch(in: temp)
         let ops = try operations(caFile: "\(pki.other)/ca.pem")
         defer { ops.client.shutdown() }
-        do { _ = try await ops.health(baseURL: mock.url, peer: peer); Issue.record("an unknown CA was trusted") } catch let error as TransportError {
+        do { _ = try await ops.health(baseURL: mock.url, peer: peer); Issue.record("an unknown CA was trusted") } catch let error
+            as TransportError
+        {
             guard case .tls = error else { Issue.record("expected a TLS error, got \(error)"); return }
         }
     }

@@ -34,8 +34,9 @@ import Testing
         #expect(config.peers[0].spkiSHA256.isEmpty)
         // Only configured peers may call, unless the operator opens the door.
         #expect(!config.acceptUnlistedPeers && config.accepts(caller: "430100") && !config.accepts(caller: "110000"))
-        let open = try DaemonConfig.parse(Self.valid.replacingOccurrences(of: "[[peers]]", with: "[server]\naccept_unlisted_peers = true\n[[peers]]"),
-                                          file: "/etc/dossierd/dossierd.toml")
+        let open = try DaemonConfig.parse(
+            Self.valid.replacingOccurrences(of: "[[peers]]", with: "[server]\naccept_unlisted_peers = true\n[[peers]]"),
+            file: "/etc/dossierd/dossierd.toml")
         #expect(open.accepts(caller: "110000"))
         let pin = String(repeating: "A", count: 43) + "="
         let pinned = try DaemonConfig.parse(Self.valid + "\nspki_sha256 = [\"\(pin)\"]", file: "/etc/dossierd/dossierd.toml")

@@ -107,9 +107,11 @@ import Testing
     @Test func pollsOnlyPeersThatHoldArchivesAndMakesIntakeFolders() async throws {
         let holding = try await MockPeerProcess.launch(in: temp)
         let unreachable = try await MockPeerProcess.launch(in: temp)
-        let node = try DaemonProcess(code: "441800", in: temp.url, pki: pki, peers: [
-            .init(code: "430100", url: holding.url, poll: true), .init(code: "110000", url: unreachable.url, mode: "pull"),
-        ])
+        let node = try DaemonProcess(
+            code: "441800", in: temp.url, pki: pki,
+            peers: [
+                .init(code: "430100", url: holding.url, poll: true), .init(code: "110000", url: unreachable.url, mode: "pull"),
+            ])
         try await node.start()
         var polled = false
         for _ in 0..<100 where !polled {
@@ -122,7 +124,8 @@ import Testing
             #expect(FileManager.default.fileExists(atPath: node.state.appendingPathComponent("intake/\(code)").path))
         }
 
-        try node.writeConfig(pki: pki, peers: [.init(code: "430100", url: holding.url, poll: true), .init(code: "440100", url: unreachable.url)])
+        try node.writeConfig(
+            pki: pki, peers: [.init(code: "430100", url: holding.url, poll: true), .init(code: "440100", url: unreachable.url)])
         kill(node.process.processIdentifier, SIGHUP)
         let made = try await eventually(seconds: 10) {
             FileManager.default.fileExists(atPath: node.state.appendingPathComponent("intake/440100").path)

@@ -21,17 +21,26 @@ import Testing
 
     @Test func acknowledgedSubmissionsSurviveKillsAndFlakyPeers() async throws {
         let started = Date()
-        let mock = try await MockPeerProcess.launch(in: temp, ["--fail-rate", "0.3", "--seed", "\(Int.random(in: 1...1_000_000))",
-                                                               "--wrong-key-cert", pki.cert("441800"), "--wrong-key-key", pki.key("441800")])
+        let mock = try await MockPeerProcess.launch(
+            in: temp,
+            [
+                "--fail-rate", "0.3", "--seed", "\(Int.random(in: 1...1_000_000))",
+                "--wrong-key-cert", pki.cert("441800"), "--wrong-key-key", pki.key("441800"),
+            ])
         // 440100 refuses every push with 403: a permanent answer, so its archive goes dead.
-        let refusing = try await MockPeerProcess.launch(in: temp, ["--fail-next", "1000000", "--fail-status", "403"], certificate: "440100")
-        let origin = try DaemonProcess(code: "441800", in: temp.url, pki: pki, peers: [
-            .init(code: "430100", url: mock.url), .init(code: "440100", url: refusing.url),
-        ], extra: "")
+        let refusing = try await MockPeerProcess.launch(
+            in: temp, ["--fail-next", "1000000", "--fail-status", "403"], certificate: "440100")
+        let origin = try DaemonProcess(
+            code: "441800", in: temp.url, pki: pki,
+            peers: [
+                .init(code: "430100", url: mock.url), .init(code: "440100", url: refusing.url),
+            ], extra: "")
         try await origin.start()
 
         let samples = temp.url.appendingPathComponent("campaign")
-        let made = try dossierctl(["sample", "--out", samples.path, "--count", "\(dossiers)", "--seed", "99", "--documents", "6", "--document-size", "4096"])
+        let made = try dossierctl([
+            "sample", "--out", samples.path, "--count", "\(dossiers)", "--seed", "99", "--documents", "6", "--document-size", "4096",
+        ])
         #expect(made.status == 0)
         let folders = made.stdout.split(separator: "\n").map(String.init)
         let undeliverable = try SampleDossier.make(in: temp, seed: 98, destination: "440100")
@@ -49,7 +58,9 @@ import Testing
             }
             for _ in 0..<10 {
                 let submitted = try origin.ctl(["submit", folder, "--to", "430100", "--json"])
-                if submitted.status == 0, let id = (try? JSONSerialization.jsonObject(with: Data(submitted.stdout.utf8)) as? [String: Any])?["id"] as? String {
+                if submitted.status == 0,
+                    let id = (try? JSONSerialization.jsonObject(with: Data(submitted.stdout.utf8)) as? [String: Any])?["id"] as? String
+                {
                     acknowledged[id] = folder
                     break
                 }
@@ -67,8 +78,9 @@ import Testing
             !lines.contains { ["queued", "deferred", "sending"].contains($0["state"] as? String ?? "") }
         }
         let states = Dictionary(grouping: final, by: { $0["state"] as? String ?? "?" }).mapValues(\.count)
-        print("campaign: \(folders.count) dossiers, \(acknowledged.count) acknowledged, \(killed) SIGKILLs, states \(states), "
-              + "\(Int(Date().timeIntervalSince(started))) s")
+        print(
+            "campaign: \(folders.count) dossiers, \(acknowledged.count) acknowledged, \(killed) SIGKILLs, states \(states), "
+                + "\(Int(Date().timeIntervalSince(started))) s")
 
         // Every acknowledged submission delivered, the deliberate one dead with its reason.
         let byID = Dictionary(uniqueKeysWithValues: final.compactMap { line in (line["id"] as? String).map { ($0, line) } })

@@ -19,18 +19,21 @@ import Testing
         let sample = try SampleDossier.make(in: temp, seed: seed)
         let result: PackResult
         if let identity {
-            let bag = BagIdentity(origin: "441800", destination: "430100", vin: sample.vin, plate: sample.plate,
-                                  schema: "dossier/1", sourceOrganization: "hostile")
+            let bag = BagIdentity(
+                origin: "441800", destination: "430100", vin: sample.vin, plate: sample.plate,
+                schema: "dossier/1", sourceOrganization: "hostile")
             result = try ArchivePacker.pack(dossierDirectory: sample.dir, bag: bag, identity: identity, outputDirectory: temp.url)
         } else {
-            result = try DossierPackager.pack(dossierDirectory: sample.dir, destination: "430100", identity: pki.identity("441800"),
-                                             policy: .default, outputDirectory: temp.url)
+            result = try DossierPackager.pack(
+                dossierDirectory: sample.dir, destination: "430100", identity: pki.identity("441800"),
+                policy: .default, outputDirectory: temp.url)
         }
         return (result, try Data(contentsOf: URL(fileURLWithPath: result.path)))
     }
 
     @Test func everyTamperingIsRejectedQuarantinedAndPermanent() async throws {
-        let destination = try DaemonProcess(code: "430100", in: temp.url, pki: pki, peers: [.init(code: "441800", url: "https://127.0.0.1:1")])
+        let destination = try DaemonProcess(
+            code: "430100", in: temp.url, pki: pki, peers: [.init(code: "441800", url: "https://127.0.0.1:1")])
         try await destination.start()
         let client = try pki.client()
         defer { client.shutdown() }
@@ -53,8 +56,9 @@ import Testing
             let path = temp.path("hostile-\(hostile.id).dva")
             try hostile.bytes.write(to: URL(fileURLWithPath: path))
             let digest = SHA256.hex(of: [UInt8](hostile.bytes))
-            let result = await operations.push(baseURL: try destination.url, peer: PeerIdentity(code: "430100"), id: hostile.id, path: path,
-                                               size: UInt64(hostile.bytes.count), digest: digest)
+            let result = await operations.push(
+                baseURL: try destination.url, peer: PeerIdentity(code: "430100"), id: hostile.id, path: path,
+                size: UInt64(hostile.bytes.count), digest: digest)
             guard case let .failed(outcome, rejection?) = result, case let .rejected(detail) = outcome else {
                 Issue.record("\(hostile.name): expected a rejection, got \(result)")
                 continue
@@ -78,15 +82,20 @@ import Testing
     /// kept or quarantined), and 110000's poll ends when its cursor repeats, every round.
     @Test func pullPeersLyingAboutSizeOrCursorAreNotBelieved() async throws {
         let lying = try await MockPeerProcess.launch(in: temp)
-        let sample = try SampleDossier.make(in: temp, seed: 95, documents: 4, documentSize: 256 << 10, origin: "430100", destination: "441800")
-        let packed = try DossierPackager.pack(dossierDirectory: sample.dir, destination: "441800", identity: pki.identity("430100"),
-                                             policy: .default, outputDirectory: temp.url)
-        #expect(try await lying.control("POST", "/held", json: #"{"path": "\#(packed.path)", "destination": "441800", "listedSize": 1000}"#).status == 201)
+        let sample = try SampleDossier.make(
+            in: temp, seed: 95, documents: 4, documentSize: 256 << 10, origin: "430100", destination: "441800")
+        let packed = try DossierPackager.pack(
+            dossierDirectory: sample.dir, destination: "441800", identity: pki.identity("430100"),
+            policy: .default, outputDirectory: temp.url)
+        #expect(
+            try await lying.control("POST", "/held", json: #"{"path": "\#(packed.path)", "destination": "441800", "listedSize": 1000}"#)
+                .status == 201)
         let stuckDir = try TempDir()
         let stuck = try await MockPeerProcess.launch(in: stuckDir, certificate: "110000")
         #expect(try await stuck.control("POST", "/listing", json: #"{"mode": "stuck"}"#).status == 204)
-        let puller = try DaemonProcess(code: "441800", in: temp.url, pki: pki,
-                                       peers: [.init(code: "430100", url: lying.url, poll: true), .init(code: "110000", url: stuck.url, poll: true)])
+        let puller = try DaemonProcess(
+            code: "441800", in: temp.url, pki: pki,
+            peers: [.init(code: "430100", url: lying.url, poll: true), .init(code: "110000", url: stuck.url, poll: true)])
         try await puller.start()
         try await Task.sleep(for: .seconds(3))
         // Counted once the puller has stopped, so both logs cover the same rounds.
@@ -100,10 +109,12 @@ import Testing
         #expect(puller.log.contains("answer larger than 1000 bytes"), "\(puller.log.suffix(2000))")
         let pulls = puller.state.appendingPathComponent("tmp/pulls")
         for name in (try? FileManager.default.contentsOfDirectory(atPath: pulls.path)) ?? [] {
-            let size = (try FileManager.default.attributesOfItem(atPath: pulls.appendingPathComponent(name).path)[.size] as? NSNumber)?.intValue
+            let size = (try FileManager.default.attributesOfItem(atPath: pulls.appendingPathComponent(name).path)[.size] as? NSNumber)?
+                .intValue
             #expect((size ?? 0) <= 1000, "\(name): \(size ?? 0) bytes")
         }
-        #expect(((try? FileManager.default.contentsOfDirectory(atPath: puller.state.appendingPathComponent("quarantine").path)) ?? []).isEmpty)
+        #expect(
+            ((try? FileManager.default.contentsOfDirectory(atPath: puller.state.appendingPathComponent("quarantine").path)) ?? []).isEmpty)
         _ = try await lying.stop()
         _ = try await stuck.stop()
     }
@@ -117,13 +128,17 @@ import Testing
         let otherDir = try TempDir()
         let honest = try await MockPeerProcess.launch(in: otherDir, certificate: "110000")
         let sample = try SampleDossier.make(in: temp, seed: 96, origin: "110000", destination: "441800")
-        let packed = try DossierPackager.pack(dossierDirectory: sample.dir, destination: "441800", identity: pki.identity("110000"),
-                                             policy: .default, outputDirectory: temp.url)
+        let packed = try DossierPackager.pack(
+            dossierDirectory: sample.dir, destination: "441800", identity: pki.identity("110000"),
+            policy: .default, outputDirectory: temp.url)
         #expect(try await honest.control("POST", "/held", json: #"{"path": "\#(packed.path)", "destination": "441800"}"#).status == 201)
-        let puller = try DaemonProcess(code: "441800", in: temp.url, pki: pki,
-                                       peers: [.init(code: "430100", url: endless.url, poll: true),
-                                               .init(code: "110000", url: honest.url, poll: true)],
-                                       extra: "[limits]\npull_max_pages = 5")
+        let puller = try DaemonProcess(
+            code: "441800", in: temp.url, pki: pki,
+            peers: [
+                .init(code: "430100", url: endless.url, poll: true),
+                .init(code: "110000", url: honest.url, poll: true),
+            ],
+            extra: "[limits]\npull_max_pages = 5")
         try await puller.start()
         let pulled = try await eventually(seconds: 20) {
             FileManager.default.fileExists(atPath: puller.state.appendingPathComponent("inbox/\(packed.id).json").path)
@@ -152,8 +167,12 @@ import Testing
         try Data(#"{"vin": "\#(sample.vin)", "plate": "\#(sample.plate)"}"#.utf8).write(to: URL(fileURLWithPath: body))
         let config = temp.url.appendingPathComponent("requests.conf")
         try (0..<10).map { _ in "url = \"\(try origin.url)/v1/requests\"\n" }.joined().write(to: config, atomically: true, encoding: .utf8)
-        let asked = try run("curl", ["-sS", "--parallel", "--parallel-max", "10", "--cert", pki.cert("430100"), "--key", pki.key("430100"),
-                                     "--cacert", pki.ca, "-H", "Content-Type: application/json", "--data", "@\(body)", "-K", config.path])
+        let asked = try run(
+            "curl",
+            [
+                "-sS", "--parallel", "--parallel-max", "10", "--cert", pki.cert("430100"), "--key", pki.key("430100"),
+                "--cacert", pki.ca, "-H", "Content-Type: application/json", "--data", "@\(body)", "-K", config.path,
+            ])
         // The ten JSON answers follow each other on stdout.
         let answers = asked.stdout.replacingOccurrences(of: "}{", with: "}\n{").split(separator: "\n").compactMap {
             try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
@@ -167,8 +186,12 @@ import Testing
 
         _ = try await origin.stop()
         try await origin.start()
-        let again = try run("curl", ["-sS", "--cert", pki.cert("430100"), "--key", pki.key("430100"), "--cacert", pki.ca,
-                                     "-H", "Content-Type: application/json", "--data", "@\(body)", "\(try origin.url)/v1/requests"])
+        let again = try run(
+            "curl",
+            [
+                "-sS", "--cert", pki.cert("430100"), "--key", pki.key("430100"), "--cacert", pki.ca,
+                "-H", "Content-Type: application/json", "--data", "@\(body)", "\(try origin.url)/v1/requests",
+            ])
         let id = (try? JSONSerialization.jsonObject(with: Data(again.stdout.utf8)) as? [String: Any])?["archiveId"] as? String
         #expect(id.map { ids.contains($0) } == true, "\(again.stdout)")
         #expect(try await origin.waitForQueue { !$0.isEmpty }.count == 1)

@@ -16,8 +16,10 @@ import Testing
     @Test func packVerifyInspect() throws {
         let sample = try SampleDossier.make(in: temp, seed: 71)
         let out = temp.path("out.dva")
-        let packed = try dossierctl(["pack", sample.dir.path, "--to", "430100", "--cert", pki.cert("441800"),
-                                     "--key", pki.key("441800"), "--out", out, "--json"])
+        let packed = try dossierctl([
+            "pack", sample.dir.path, "--to", "430100", "--cert", pki.cert("441800"),
+            "--key", pki.key("441800"), "--out", out, "--json",
+        ])
         #expect(packed.status == 0, "\(packed.stderr)")
         let result = try json(packed.stdout)
         let id = try #require(result["id"] as? String)
@@ -27,7 +29,9 @@ import Testing
         let verified = try dossierctl(["verify", out, "--trust", pki.ca, "--expect-destination", "430100", "--json"])
         #expect(verified.status == 0, "\(verified.stdout)")
         let verdict = try json(verified.stdout)
-        for key in ["valid", "archiveId", "origin", "destination", "signer", "reasons"] { #expect(verdict[key] != nil, "verify --json lacks \(key)") }
+        for key in ["valid", "archiveId", "origin", "destination", "signer", "reasons"] {
+            #expect(verdict[key] != nil, "verify --json lacks \(key)")
+        }
         #expect(verdict["valid"] as? Bool == true)
         #expect(verdict["archiveId"] as? String == id)
         #expect((verdict["signer"] as? [String: Any])?["authority"] as? String == "441800")
@@ -53,8 +57,10 @@ import Testing
         let check = try dossierctl(["check", seized.dir.path, "--to", "430100", "--json"])
         #expect(check.status == 1)
         let checkCodes = ((try json(check.stdout))["problems"] as? [[String: Any]])?.compactMap { $0["code"] as? String }
-        let pack = try dossierctl(["pack", seized.dir.path, "--to", "430100", "--cert", pki.cert("441800"),
-                                   "--key", pki.key("441800"), "--out", temp.path("refused.dva"), "--json"])
+        let pack = try dossierctl([
+            "pack", seized.dir.path, "--to", "430100", "--cert", pki.cert("441800"),
+            "--key", pki.key("441800"), "--out", temp.path("refused.dva"), "--json",
+        ])
         #expect(pack.status == 1)
         let packCodes = ((try json(pack.stdout))["problems"] as? [[String: Any]])?.compactMap { $0["code"] as? String }
         #expect(checkCodes == ["seized"])
@@ -74,7 +80,8 @@ import Testing
         #expect(try dossierctl(["sample", "--out", temp.path("s"), "--ineligible", "no-such-rule"]).status == 2)
         // Deterministic for a seed: the same record twice.
         let again = try SampleDossier.make(in: temp, seed: 73)
-        #expect(try Data(contentsOf: again.dir.appendingPathComponent("dossier.json")) ==
-                (try Data(contentsOf: sample.dir.appendingPathComponent("dossier.json"))))
+        #expect(
+            try Data(contentsOf: again.dir.appendingPathComponent("dossier.json"))
+                == (try Data(contentsOf: sample.dir.appendingPathComponent("dossier.json"))))
     }
 }

@@ -49,8 +49,10 @@ final class OneSuiteServer: @unchecked Sendable {
         _ = FileManager.default.createFile(atPath: output.path, contents: nil)
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         // Line-buffered, so the ACCEPT line reaches the file at once.
-        process.arguments = ["stdbuf", "-oL", "openssl", "s_server", "-accept", "127.0.0.1:0", "-cert", certificate, "-key", key,
-                             "-tls1_2", "-cipher", suite, "-www"]
+        process.arguments = [
+            "stdbuf", "-oL", "openssl", "s_server", "-accept", "127.0.0.1:0", "-cert", certificate, "-key", key,
+            "-tls1_2", "-cipher", suite, "-www",
+        ]
         process.standardOutput = try FileHandle(forWritingTo: output)
         process.standardError = FileHandle.nullDevice
         try process.run()

@@ -15,8 +15,9 @@ import Testing
 
     func archive(seed: Int) throws -> PackResult {
         let sample = try SampleDossier.make(in: temp, seed: seed, documentSize: 64 << 10)
-        return try DossierPackager.pack(dossierDirectory: sample.dir, destination: "430100", identity: pki.identity("441800"),
-                                       policy: .default, outputDirectory: temp.url)
+        return try DossierPackager.pack(
+            dossierDirectory: sample.dir, destination: "430100", identity: pki.identity("441800"),
+            policy: .default, outputDirectory: temp.url)
     }
 
     @Test func anImpostorReceivesZeroBytesAndTheEntryStaysRetryable() async throws {
@@ -53,8 +54,9 @@ import Testing
         #expect(try await operations.health(baseURL: mock.url, peer: PeerIdentity(code: "430100")).authority == "430100")
         // … which must not carry a request meant for another authority at the same address.
         let packed = try archive(seed: 302)
-        let pushed = await operations.push(baseURL: mock.url, peer: PeerIdentity(code: "440100"), id: packed.id, path: packed.path,
-                                           size: packed.size, digest: packed.sha256)
+        let pushed = await operations.push(
+            baseURL: mock.url, peer: PeerIdentity(code: "440100"), id: packed.id, path: packed.path,
+            size: packed.size, digest: packed.sha256)
         guard case let .failed(outcome, nil) = pushed, case let .tls(detail) = outcome else {
             Issue.record("expected a peer-identity failure, got \(pushed)")
             return
@@ -66,7 +68,8 @@ import Testing
             await #expect(throws: TransportError.self, "\(call)") {
                 switch call {
                 case "list": _ = try await operations.list(baseURL: mock.url, peer: wrong, after: nil, limit: 1)
-                case "download": try await operations.download(baseURL: mock.url, peer: wrong, id: packed.id, to: temp.path("x.dva"), limit: packed.size)
+                case "download":
+                    try await operations.download(baseURL: mock.url, peer: wrong, id: packed.id, to: temp.path("x.dva"), limit: packed.size)
                 case "acknowledge": try await operations.acknowledge(baseURL: mock.url, peer: wrong, id: packed.id, signedReceipt: [1])
                 default: _ = try await operations.requestArchive(baseURL: mock.url, peer: wrong, .init(vin: "V", plate: "P"))
                 }
@@ -114,14 +117,20 @@ import Testing
         // With a CRL of our CA that revokes nothing, the same server is fine.
         let fine = try pki.client(moreCAs: [otherCA], crls: [empty, try pki.crl(at: temp.path("main.crl.pem"))])
         defer { fine.shutdown() }
-        #expect(try await PeerOperations(client: fine, trust: try pki.currentTrust())
-            .health(baseURL: mock.url, peer: PeerIdentity(code: "430100")).authority == "430100")
+        #expect(
+            try await PeerOperations(client: fine, trust: try pki.currentTrust())
+                .health(baseURL: mock.url, peer: PeerIdentity(code: "430100")).authority == "430100")
     }
 
     /// base64 of the SHA-256 of a certificate's DER SubjectPublicKeyInfo, as `spki_sha256` takes it.
     private func spki(of certificate: String) throws -> [UInt8] {
-        let result = try run("sh", ["-c", "openssl x509 -in \(certificate) -pubkey -noout | openssl pkey -pubin -outform der "
-            + "| openssl dgst -sha256 -binary | base64"])
+        let result = try run(
+            "sh",
+            [
+                "-c",
+                "openssl x509 -in \(certificate) -pubkey -noout | openssl pkey -pubin -outform der "
+                    + "| openssl dgst -sha256 -binary | base64",
+            ])
         return [UInt8](try #require(Data(base64Encoded: result.stdout.trimmingCharacters(in: .whitespacesAndNewlines))))
     }
 }

@@ -21,21 +21,27 @@ import Testing
 
     @Test func hundredConcurrentUploadsStayUnder256MiB() async throws {
         // One peer may hold every slot and connection here: this is about memory, not shares.
-        let destination = try DaemonProcess(code: "430100", in: temp.url, pki: pki, peers: [.init(code: "441800", url: "https://127.0.0.1:1")],
-                                            server: "max_uploads_per_peer = 100\nmax_connections_per_peer = 200")
+        let destination = try DaemonProcess(
+            code: "430100", in: temp.url, pki: pki, peers: [.init(code: "441800", url: "https://127.0.0.1:1")],
+            server: "max_uploads_per_peer = 100\nmax_connections_per_peer = 200")
         try await destination.start()
         // One 4 MiB archive pushed under 100 different ids at once (each is a valid upload; the
         // id mismatch is found only after the whole body is received and verified).
         let sample = try SampleDossier.make(in: temp, seed: 111, documents: 4, documentSize: 1 << 20)
-        let packed = try DossierPackager.pack(dossierDirectory: sample.dir, destination: "430100", identity: pki.identity("441800"),
-                                             policy: .default, outputDirectory: temp.url)
+        let packed = try DossierPackager.pack(
+            dossierDirectory: sample.dir, destination: "430100", identity: pki.identity("441800"),
+            policy: .default, outputDirectory: temp.url)
         let config = temp.url.appendingPathComponent("curl.conf")
         let url = try destination.url
         try (0..<100).map { "url = \"\(url)/v1/archives/parallel-\($0)\"\nupload-file = \"\(packed.path)\"\noutput = \"/dev/null\"\n" }
             .joined().write(to: config, atomically: true, encoding: .utf8)
-        let result = try run("curl", ["-sS", "--parallel", "--parallel-max", "100", "--cert", pki.cert("441800"), "--key", pki.key("441800"),
-                                      "--cacert", pki.ca, "-H", "Expect:", "-H", "Content-Digest: \(PeerProtocol.contentDigest(hex: packed.sha256) ?? "")",
-                                      "-w", "%{http_code}\n", "-K", config.path])
+        let result = try run(
+            "curl",
+            [
+                "-sS", "--parallel", "--parallel-max", "100", "--cert", pki.cert("441800"), "--key", pki.key("441800"),
+                "--cacert", pki.ca, "-H", "Expect:", "-H", "Content-Digest: \(PeerProtocol.contentDigest(hex: packed.sha256) ?? "")",
+                "-w", "%{http_code}\n", "-K", config.path,
+            ])
         let codes = result.stdout.split(separator: "\n")
         #expect(codes.count == 100, "\(result.stderr)")
         #expect(codes.allSatisfy { ["422", "503"].contains($0) }, "\(Set(codes))")
@@ -46,19 +52,25 @@ import Testing
     }
 
     @Test func aPeerUploadingSlowerThanTheLowSpeedLimitIsCutOff() async throws {
-        let destination = try DaemonProcess(code: "430100", in: temp.url, pki: pki, peers: [.init(code: "441800", url: "https://127.0.0.1:1")],
-                                            server: "low_speed_limit = 20000\nlow_speed_time = \"2s\"")
+        let destination = try DaemonProcess(
+            code: "430100", in: temp.url, pki: pki, peers: [.init(code: "441800", url: "https://127.0.0.1:1")],
+            server: "low_speed_limit = 20000\nlow_speed_time = \"2s\"")
         try await destination.start()
         let sample = try SampleDossier.make(in: temp, seed: 112, documents: 6, documentSize: 64 << 10)
-        let packed = try DossierPackager.pack(dossierDirectory: sample.dir, destination: "430100", identity: pki.identity("441800"),
-                                             policy: .default, outputDirectory: temp.url)
+        let packed = try DossierPackager.pack(
+            dossierDirectory: sample.dir, destination: "430100", identity: pki.identity("441800"),
+            policy: .default, outputDirectory: temp.url)
         let started = Date()
         // 5 KB/s against a 20 KB/s floor: the whole upload would take 80 s. curl sends in 64 KiB
         // bursts under --limit-rate, so the server sees the low average at the second burst.
-        let slow = try await runDetached("curl", ["-sS", "--limit-rate", "5k", "--max-time", "75", "--cert", pki.cert("441800"),
-                                                  "--key", pki.key("441800"), "--cacert", pki.ca, "-H", "Expect:", "-o", "/dev/null",
-                                                  "-H", "Content-Digest: \(PeerProtocol.contentDigest(hex: packed.sha256) ?? "")",
-                                                  "-w", "%{http_code}", "-T", packed.path, "\(try destination.url)/v1/archives/\(packed.id)"])
+        let slow = try await runDetached(
+            "curl",
+            [
+                "-sS", "--limit-rate", "5k", "--max-time", "75", "--cert", pki.cert("441800"),
+                "--key", pki.key("441800"), "--cacert", pki.ca, "-H", "Expect:", "-o", "/dev/null",
+                "-H", "Content-Digest: \(PeerProtocol.contentDigest(hex: packed.sha256) ?? "")",
+                "-w", "%{http_code}", "-T", packed.path, "\(try destination.url)/v1/archives/\(packed.id)",
+            ])
         let seconds = Date().timeIntervalSince(started)
         #expect(seconds < 60, "cut off after \(seconds) s: \(slow.stdout) \(slow.stderr)")
         #expect(slow.stdout == "408", "curl: \(slow.stdout) \(slow.stderr)")
@@ -71,14 +83,17 @@ import Testing
     func aFullSpoolDiskRefusesClearlyAndLosesNothing() async throws {
         guard let small = try mountSmallTmpfs("small-disk", in: temp.url, options: "size=12m") else { return }
         defer { _ = try? run("umount", ["-l", small.path]) }
-        let origin = try DaemonProcess(code: "441800", in: temp.url, pki: pki, peers: [.init(code: "430100", url: "https://127.0.0.1:1")],
-                                       extra: "")
-        try origin.writeConfig(pki: pki, peers: [.init(code: "430100", url: "https://127.0.0.1:1")],
-                               extra: "")
+        let origin = try DaemonProcess(
+            code: "441800", in: temp.url, pki: pki, peers: [.init(code: "430100", url: "https://127.0.0.1:1")],
+            extra: "")
+        try origin.writeConfig(
+            pki: pki, peers: [.init(code: "430100", url: "https://127.0.0.1:1")],
+            extra: "")
         // The state folder on the small disk.
         let text = try String(contentsOf: origin.configFile, encoding: .utf8)
-            .replacingOccurrences(of: "directory = \"\(origin.state.path)\"",
-                                  with: "directory = \"\(small.path)/state\"\nfree_space_reserve = \"1MiB\"")
+            .replacingOccurrences(
+                of: "directory = \"\(origin.state.path)\"",
+                with: "directory = \"\(small.path)/state\"\nfree_space_reserve = \"1MiB\"")
         try text.write(to: origin.configFile, atomically: true, encoding: .utf8)
         try FileManager.default.createDirectory(at: small.appendingPathComponent("state"), withIntermediateDirectories: true)
         try? FileManager.default.createSymbolicLink(at: origin.state, withDestinationURL: small.appendingPathComponent("state"))
@@ -89,7 +104,9 @@ import Testing
         for seed in 0..<12 {
             let sample = try SampleDossier.make(in: temp, seed: 120 + seed, documents: 6, documentSize: 512 << 10)
             let submitted = try origin.ctl(["submit", sample.dir.path, "--to", "430100", "--json"])
-            if submitted.status == 0, let id = (try JSONSerialization.jsonObject(with: Data(submitted.stdout.utf8)) as? [String: Any])?["id"] as? String {
+            if submitted.status == 0,
+                let id = (try JSONSerialization.jsonObject(with: Data(submitted.stdout.utf8)) as? [String: Any])?["id"] as? String
+            {
                 queued.append(id)
             } else {
                 refusal = submitted.stderr
@@ -97,8 +114,9 @@ import Testing
             }
         }
         #expect(!queued.isEmpty)
-        #expect(refusal.contains("No space left") || refusal.contains("ENOSPC") || refusal.contains("space"),
-                "refusal: \(refusal)\ndaemon log:\n\(origin.log.suffix(3000))")
+        #expect(
+            refusal.contains("No space left") || refusal.contains("ENOSPC") || refusal.contains("space"),
+            "refusal: \(refusal)\ndaemon log:\n\(origin.log.suffix(3000))")
         // Everything acknowledged is still there, also after a restart.
         _ = try await origin.stop()
         try await origin.start()
@@ -118,18 +136,25 @@ import Testing
     /// and 64 MiB of tag files. Each is rejected as size-limit naming the bound, and the daemon's
     /// peak memory stays within 64 MiB of what it held before.
     @Test func hostileArchivesAreRejectedWithinTheMemoryBound() async throws {
-        let destination = try DaemonProcess(code: "430100", in: temp.url, pki: pki, peers: [.init(code: "441800", url: "https://127.0.0.1:1")])
+        let destination = try DaemonProcess(
+            code: "430100", in: temp.url, pki: pki, peers: [.init(code: "441800", url: "https://127.0.0.1:1")])
         try await destination.start()
         let pid = destination.process.processIdentifier
         #expect(try await curl(destination, "/v1/health").status == 200)
         let idle = currentRSS(pid)
-        for (name, make, bound) in [("pax-chain", HostileArchive.paxChain, "pax bytes per entry"),
-                                    ("tag-flood", HostileArchive.tagFlood, "tag files total size")] {
+        for (name, make, bound) in [
+            ("pax-chain", HostileArchive.paxChain, "pax bytes per entry"),
+            ("tag-flood", HostileArchive.tagFlood, "tag files total size"),
+        ] {
             let id = ArchiveID.make()
             let path = temp.path("\(name).dva")
             try make(id, 64 << 20, path)
-            let answer = try await curl(destination, "/v1/archives/\(id)", ["-T", path, "-H", "Expect:",
-                                                                      "-H", "Content-Digest: \(PeerProtocol.contentDigest(hex: try SHA256.file(path).hex) ?? "")"])
+            let answer = try await curl(
+                destination, "/v1/archives/\(id)",
+                [
+                    "-T", path, "-H", "Expect:",
+                    "-H", "Content-Digest: \(PeerProtocol.contentDigest(hex: try SHA256.file(path).hex) ?? "")",
+                ])
             #expect(answer.status == 422, "\(name): \(answer.status)")
             let digest = SHA256.hex(of: [UInt8](try Data(contentsOf: URL(fileURLWithPath: path))))
             let receipt = try Receipt.open(answer.body, trust: pki.trust(), receiver: "430100", archiveId: id, digest: digest)
@@ -145,9 +170,13 @@ import Testing
     /// `GET /v1/health` from one peer answers at once (server time, p95 of 40) while another
     /// peer keeps all 16 upload slots busy with slow hostile uploads that are then verified.
     @Test func healthAnswersQuicklyWhileEverySlotIsBusy() async throws {
-        let destination = try DaemonProcess(code: "430100", in: temp.url, pki: pki, peers: [.init(code: "441800", url: "https://127.0.0.1:1"),
-                                                                                        .init(code: "110000", url: "https://127.0.0.1:1")],
-                                            server: "max_concurrent_uploads = 16\nmax_uploads_per_peer = 16")
+        let destination = try DaemonProcess(
+            code: "430100", in: temp.url, pki: pki,
+            peers: [
+                .init(code: "441800", url: "https://127.0.0.1:1"),
+                .init(code: "110000", url: "https://127.0.0.1:1"),
+            ],
+            server: "max_concurrent_uploads = 16\nmax_uploads_per_peer = 16")
         try await destination.start()
         let url = try destination.url
         let paths = try (0..<16).map { i in
@@ -157,23 +186,32 @@ import Testing
         }
         // 8 MiB at 1 MB/s: each upload holds its slot about 8 s, then is verified and rejected.
         let uploads = paths.enumerated().map { i, path in
-            let args = ["-sS", "--limit-rate", "1M", "--max-time", "60", "--cert", pki.cert("441800"), "--key", pki.key("441800"),
-                        "--cacert", pki.ca, "-H", "Expect:", "-o", "/dev/null", "-w", "%{http_code}", "-T", path,
-                        "-H", "Content-Digest: \(PeerProtocol.contentDigest(hex: (try? SHA256.file(path).hex) ?? "") ?? "")",
-                        "\(url)/v1/archives/hostile-\(i)"]
+            let args = [
+                "-sS", "--limit-rate", "1M", "--max-time", "60", "--cert", pki.cert("441800"), "--key", pki.key("441800"),
+                "--cacert", pki.ca, "-H", "Expect:", "-o", "/dev/null", "-w", "%{http_code}", "-T", path,
+                "-H", "Content-Digest: \(PeerProtocol.contentDigest(hex: (try? SHA256.file(path).hex) ?? "") ?? "")",
+                "\(url)/v1/archives/hostile-\(i)",
+            ]
             return Task { try await runDetached("curl", args) }
         }
         var most = 0
         let busy = try await eventually {
-            most = max(most, (try? FileManager.default.contentsOfDirectory(atPath: destination.state.appendingPathComponent("inbox/.incoming").path))?.count ?? 0)
+            most = max(
+                most,
+                (try? FileManager.default.contentsOfDirectory(atPath: destination.state.appendingPathComponent("inbox/.incoming").path))?
+                    .count ?? 0)
             return most == 16
         }
         #expect(busy, "only \(most) of the 16 uploads were in progress at once\n\(destination.log.suffix(3000))")
         var seconds: [Double] = []
         for _ in 0..<40 {
-            let answer = try await runDetached("curl", ["-sS", "--cert", pki.cert("110000"), "--key", pki.key("110000"), "--cacert", pki.ca,
-                                                        "-o", "/dev/null", "-w", "%{http_code} %{time_appconnect} %{time_starttransfer}",
-                                                        "\(url)/v1/health"])
+            let answer = try await runDetached(
+                "curl",
+                [
+                    "-sS", "--cert", pki.cert("110000"), "--key", pki.key("110000"), "--cacert", pki.ca,
+                    "-o", "/dev/null", "-w", "%{http_code} %{time_appconnect} %{time_starttransfer}",
+                    "\(url)/v1/health",
+                ])
             let fields = answer.stdout.split(separator: " ")
             #expect(fields.first == "200", "\(answer.stdout) \(answer.stderr)")
             if fields.count == 3, let connected = Double(fields[1]), let first = Double(fields[2]) { seconds.append(first - connected) }
@@ -196,8 +234,12 @@ import Testing
     /// curl against the daemon as 441800.
     func curl(_ daemon: DaemonProcess, _ path: String, _ extra: [String] = []) async throws -> (status: Int, body: [UInt8]) {
         let body = temp.path("body-\(UUID().uuidString)")
-        let result = try await runDetached("curl", ["-sS", "--cert", pki.cert("441800"), "--key", pki.key("441800"), "--cacert", pki.ca,
-                                                    "-o", body, "-w", "%{http_code}"] + extra + ["\(try daemon.url)\(path)"])
+        let result = try await runDetached(
+            "curl",
+            [
+                "-sS", "--cert", pki.cert("441800"), "--key", pki.key("441800"), "--cacert", pki.ca,
+                "-o", body, "-w", "%{http_code}",
+            ] + extra + ["\(try daemon.url)\(path)"])
         return (Int(result.stdout) ?? 0, [UInt8]((try? Data(contentsOf: URL(fileURLWithPath: body))) ?? Data()))
     }
 }

@@ -28,30 +28,32 @@ import Testing
             try manager.setAttributes([.posixPermissions: 0o600], ofItemAtPath: pki.appendingPathComponent("\(key).fixture.key").path)
         }
 
-        let mock = try await MockPeerProcess.launch(in: temp, credentials: .init(
-            certificate: pki.appendingPathComponent("430100.pem").path, key: pki.appendingPathComponent("430100.fixture.key").path,
-            ca: pki.appendingPathComponent("ca.pem").path))
+        let mock = try await MockPeerProcess.launch(
+            in: temp,
+            credentials: .init(
+                certificate: pki.appendingPathComponent("430100.pem").path, key: pki.appendingPathComponent("430100.fixture.key").path,
+                ca: pki.appendingPathComponent("ca.pem").path))
         let daemon = try DaemonProcess(code: "441800", in: temp.url, pki: .shared, peers: [], state: state)
         try """
-            [authority]
-            code = "441800"
-            [tls]
-            certificate = "\(pki.appendingPathComponent("441800.pem").path)"
-            key = "\(pki.appendingPathComponent("441800.fixture.key").path)"
-            trust = ["\(pki.appendingPathComponent("ca.pem").path)"]
-            [server]
-            listen = "127.0.0.1:0"
-            [state]
-            directory = "\(state.path)"
-            [admin]
-            socket = "\(daemon.socket)"
-            [retry]
-            first_delay = "100ms"
-            max_delay = "1s"
-            [[peers]]
-            code = "430100"
-            url = "\(mock.url)"
-            """.write(to: daemon.configFile, atomically: true, encoding: .utf8)
+        [authority]
+        code = "441800"
+        [tls]
+        certificate = "\(pki.appendingPathComponent("441800.pem").path)"
+        key = "\(pki.appendingPathComponent("441800.fixture.key").path)"
+        trust = ["\(pki.appendingPathComponent("ca.pem").path)"]
+        [server]
+        listen = "127.0.0.1:0"
+        [state]
+        directory = "\(state.path)"
+        [admin]
+        socket = "\(daemon.socket)"
+        [retry]
+        first_delay = "100ms"
+        max_delay = "1s"
+        [[peers]]
+        code = "430100"
+        url = "\(mock.url)"
+        """.write(to: daemon.configFile, atomically: true, encoding: .utf8)
         try await daemon.start()
 
         let decoder = JSONDecoder()

@@ -16,10 +16,12 @@ import Testing
     /// polls the origin (`poll = true`).
     func pair(pull: Bool = false, destinationExtra: String = "") async throws -> (origin: DaemonProcess, destination: DaemonProcess) {
         let originMode = pull ? "pull" : "push"
-        let destination = try DaemonProcess(code: "430100", in: temp.url, pki: pki, peers: [.init(code: "441800", url: "https://127.0.0.1:1")],
-                                            extra: destinationExtra)
+        let destination = try DaemonProcess(
+            code: "430100", in: temp.url, pki: pki, peers: [.init(code: "441800", url: "https://127.0.0.1:1")],
+            extra: destinationExtra)
         try await destination.start(notifying: true)
-        let origin = try DaemonProcess(code: "441800", in: temp.url, pki: pki, peers: [.init(code: "430100", url: try destination.url, mode: originMode)])
+        let origin = try DaemonProcess(
+            code: "441800", in: temp.url, pki: pki, peers: [.init(code: "430100", url: try destination.url, mode: originMode)])
         try await origin.start(notifying: true)
         try destination.writeConfig(pki: pki, peers: [.init(code: "441800", url: try origin.url, poll: pull)], extra: destinationExtra)
         try destination.reload()
@@ -107,8 +109,9 @@ import Testing
         let lines = try await origin.waitForQueue { $0.contains { $0["state"] as? String == "dead" } }
         let id = try #require(lines.first?["id"] as? String)
         #expect((lines.first?["lastError"] as? String)?.contains("rejected") == true, "\(lines)")
-        #expect(FileManager.default.fileExists(atPath: origin.state.appendingPathComponent("receipts/\(id).rejection.p7m").path),
-                "the destination's signed rejection was not kept")
+        #expect(
+            FileManager.default.fileExists(atPath: origin.state.appendingPathComponent("receipts/\(id).rejection.p7m").path),
+            "the destination's signed rejection was not kept")
         // Nothing more is fetched: the destination's inbox keeps the one rejection.
         try await Task.sleep(for: .seconds(1))
         #expect(try inbox(destination).filter { $0["id"] as? String == id }.count == 1)
@@ -142,13 +145,16 @@ import Testing
         #expect(try run(packageRoot.appendingPathComponent("Certs/make-dev-pki.sh").path, [rotated.path, "441800"]).status == 0)
         let newCert = rotated.appendingPathComponent("441800.pem").path
         let fingerprint = try run("openssl", ["x509", "-in", newCert, "-noout", "-fingerprint", "-sha256"]).stdout
-            .split(separator: "=").last.map { $0.replacingOccurrences(of: ":", with: "").lowercased().trimmingCharacters(in: .whitespacesAndNewlines) }
+            .split(separator: "=").last.map {
+                $0.replacingOccurrences(of: ":", with: "").lowercased().trimmingCharacters(in: .whitespacesAndNewlines)
+            }
 
         // A transfer in flight during the reload still completes.
         let big = try SampleDossier.make(in: temp, seed: 61, documents: 6, documentSize: 16 << 20)
         #expect(try origin.ctl(["submit", big.dir.path, "--to", "430100"]).status == 0)
-        try origin.writeConfig(pki: pki, peers: [.init(code: "430100", url: try destination.url)],
-                               certificate: newCert, key: rotated.appendingPathComponent("441800.key").path)
+        try origin.writeConfig(
+            pki: pki, peers: [.init(code: "430100", url: try destination.url)],
+            certificate: newCert, key: rotated.appendingPathComponent("441800.key").path)
         try origin.reload()
         _ = try await origin.waitForQueue { $0.count == 1 && $0.allSatisfy { $0["state"] as? String == "delivered" } }
 
@@ -157,15 +163,25 @@ import Testing
         let submitted = try origin.ctl(["submit", after.dir.path, "--to", "430100", "--json"])
         let id = try #require((try JSONSerialization.jsonObject(with: Data(submitted.stdout.utf8)) as? [String: Any])?["id"] as? String)
         _ = try await origin.waitForQueue { $0.contains { $0["id"] as? String == id && $0["state"] as? String == "delivered" } }
-        let verified = try dossierctl(["verify", destination.state.appendingPathComponent("inbox/\(id).dva").path, "--trust", pki.ca, "--json"])
+        let verified = try dossierctl([
+            "verify", destination.state.appendingPathComponent("inbox/\(id).dva").path, "--trust", pki.ca, "--json",
+        ])
         let signer = (try JSONSerialization.jsonObject(with: Data(verified.stdout.utf8)) as? [String: Any])?["signer"] as? [String: Any]
         #expect(signer?["fingerprint"] as? String == fingerprint, "\(verified.stdout)")
 
         // The inbound server now presents the new certificate too.
         let address = try origin.url.replacingOccurrences(of: "https://", with: "")
-        let served = try run("sh", ["-c", "openssl s_client -connect \(address) -cert \(pki.cert("430100")) -key \(pki.key("430100")) "
-            + "-CAfile \(pki.ca) </dev/null 2>/dev/null | openssl x509 -noout -fingerprint -sha256"]).stdout
-            .split(separator: "=").last.map { $0.replacingOccurrences(of: ":", with: "").lowercased().trimmingCharacters(in: .whitespacesAndNewlines) }
+        let served = try run(
+            "sh",
+            [
+                "-c",
+                "openssl s_client -connect \(address) -cert \(pki.cert("430100")) -key \(pki.key("430100")) "
+                    + "-CAfile \(pki.ca) </dev/null 2>/dev/null | openssl x509 -noout -fingerprint -sha256",
+            ]
+        ).stdout
+            .split(separator: "=").last.map {
+                $0.replacingOccurrences(of: ":", with: "").lowercased().trimmingCharacters(in: .whitespacesAndNewlines)
+            }
         #expect(served == fingerprint, "served \(String(describing: served))")
 
         // A broken config on reload is refused; the daemon keeps running with the old one.
@@ -200,7 +216,8 @@ import Testing
         let lines = try await origin.waitForQueue { $0.contains { $0["id"] as? String == third && ($0["attempts"] as? Int ?? 0) >= 2 } }
         let entries = Dictionary(uniqueKeysWithValues: lines.compactMap { line in (line["id"] as? String).map { ($0, line) } })
         let secondError = entries[second]?["lastError"] as? String ?? ""
-        #expect(secondError.contains("does not accept this authority (HTTP 403): revoked") || secondError.contains("TLS")
+        #expect(
+            secondError.contains("does not accept this authority (HTTP 403): revoked") || secondError.contains("TLS")
                 || secondError.contains("certificate"), "\(lines)")
         #expect(entries[second]?["state"] as? String != "dead", "\(lines)")
         #expect(entries[third]?["state"] as? String != "delivered" && entries[third]?["state"] as? String != "dead", "\(lines)")
@@ -224,7 +241,9 @@ import Testing
         try destination.reload()
         let sample = try SampleDossier.make(in: temp, seed: 73)
         #expect(try origin.ctl(["submit", sample.dir.path, "--to", "430100"]).status == 0)
-        let lines = try await origin.waitForQueue { $0.first?["state"] as? String == "delivered" || $0.first?["state"] as? String == "dead" }
+        let lines = try await origin.waitForQueue {
+            $0.first?["state"] as? String == "delivered" || $0.first?["state"] as? String == "dead"
+        }
         #expect(lines.first?["state"] as? String == "delivered", "\(lines)")
         #expect((lines.first?["attempts"] as? Int ?? 0) >= 2, "delivered only after a retry: \(lines)")
         #expect(try inbox(destination).contains { $0["status"] as? String == "accepted" })

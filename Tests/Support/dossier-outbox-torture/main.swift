@@ -48,8 +48,9 @@ func produce(_ worker: Int) async {
                 let id = "\(tag)-\(worker)-\(n)"
                 let archive = incoming.appendingPathComponent(id)
                 try Data(repeating: 0x42, count: 32).write(to: archive)
-                acknowledge(try await outbox.enqueue(
-                    archive: archive, id: id, destination: "P\(worker % 3)", digest: "d", size: 32))
+                acknowledge(
+                    try await outbox.enqueue(
+                        archive: archive, id: id, destination: "P\(worker % 3)", digest: "d", size: 32))
             case 4..<7:
                 for entry in try await outbox.claimDue(now: Date(), limit: 2) {
                     acknowledge(entry)
