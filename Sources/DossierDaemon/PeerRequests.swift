@@ -105,9 +105,7 @@ struct PeerRequests: PeerServerDelegate {
                 }
                 let packed = try await authority.submit(dossierDirectory: folder, destination: caller)
                 authority.logger.info("archive requested", metadata: ["id": "\(packed.id)", "peer": "\(caller)", "vin": "\(request.vin)"])
-                let file = try DurableFile(finalURL: made)
-                try file.write(Array(packed.id.utf8))
-                try file.commit()
+                try DurableFile.write(Array(packed.id.utf8), to: made)
                 return packed.id
             }
             return .accepted(PeerProtocol.RequestAccepted(requestId: id, archiveId: id))
