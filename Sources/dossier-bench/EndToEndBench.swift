@@ -82,12 +82,9 @@ enum EndToEndBench {
         try await destination.start()
         let url = try destination.url
         let config = temp.url.appendingPathComponent("curl-\(UUID().uuidString).conf")
-        try packed.map { "url = \"\(url)/v1/archives/\($0.id)\"\nupload-file = \"\($0.path)\"\noutput = \"/dev/null\"\n" }
-            .joined().write(to: config, atomically: true, encoding: .utf8)
-        let seconds = try measureOK([
-            "curl", "-sS", "--fail", "--parallel", "--parallel-max", "8", "--cert", pki.cert("441800"),
-            "--key", pki.key("441800"), "--cacert", pki.ca, "-H", "Expect:", "-K", config.path,
-        ]).seconds
+        try TransportBench.curlPushes(packed, to: url, certificate: pki.cert("441800"), key: pki.key("441800"), ca: pki.ca)
+            .write(to: config, atomically: true, encoding: .utf8)
+        let seconds = try measureOK(["curl", "--parallel", "--parallel-max", "8", "-K", config.path]).seconds
         _ = try await destination.stop()
         return seconds
     }

@@ -148,12 +148,30 @@ enum TransportBench {
         let (mock, url) = try ws.mockPeer()
         defer { mock.terminate(); mock.waitUntilExit() }
         let config = ws.root.appendingPathComponent("curl-\(UUID().uuidString).conf")
-        let lines = archives.map { "url = \"\(url)/v1/archives/\($0.id)\"\nupload-file = \"\($0.path)\"\noutput = \"/dev/null\"\n" }
-        try lines.joined().write(to: config, atomically: true, encoding: .utf8)
-        return try measureOK([
-            "curl", "-sS", "--fail", "--parallel", "--parallel-max", "\(concurrency)", "--cert", "\(ws.pki)/441800.pem",
-            "--key", "\(ws.pki)/441800.key", "--cacert", "\(ws.pki)/ca.pem", "-H", "Expect:", "-K", config.path,
-        ]).seconds
+        try curlPushes(archives, to: url, certificate: "\(ws.pki)/441800.pem", key: "\(ws.pki)/441800.key", ca: "\(ws.pki)/ca.pem")
+            .write(to: config, atomically: true, encoding: .utf8)
+        return try measureOK(["curl", "--parallel", "--parallel-max", "\(concurrency)", "-K", config.path]).seconds
+    }
+
+    /// A curl config that pushes each archive to `url` as a peer does: mutual TLS and the
+    /// archive's own `Content-Digest`, so each upload is a block of its own (`next`).
+    static func curlPushes(_ archives: [PackResult], to url: String, certificate: String, key: String, ca: String) -> String {
+        archives.map { archive in
+            """
+            url = "\(url)/v1/archives/\(archive.id)"
+            upload-file = "\(archive.path)"
+            output = "/dev/null"
+            cert = "\(certificate)"
+            key = "\(key)"
+            cacert = "\(ca)"
+            header = "Expect:"
+            header = "Content-Digest: \(PeerProtocol.contentDigest(hex: archive.sha256) ?? "")"
+            silent
+            show-error
+            fail
+
+            """
+        }.joined(separator: "next\n")
     }
 
     static func bigFigures(_ ws: TransportWorkspace, size: Int, rounds: Int) throws -> [Figure] {
@@ -172,7 +190,9 @@ enum TransportBench {
             let (mockB, urlB) = try ws.mockPeer()
             let curl = try measureOK([
                 "curl", "-sS", "--fail", "-o", "/dev/null", "-H", "Expect:", "--cert", "\(ws.pki)/441800.pem",
-                "--key", "\(ws.pki)/441800.key", "--cacert", "\(ws.pki)/ca.pem", "-T", big.path, "\(urlB)/v1/archives/\(big.id)",
+                "--key", "\(ws.pki)/441800.key", "--cacert", "\(ws.pki)/ca.pem",
+                "-H", "Content-Digest: \(PeerProtocol.contentDigest(hex: big.sha256) ?? "")",
+                "-T", big.path, "\(urlB)/v1/archives/\(big.id)",
             ])
             theirs.append(Double(big.size) / curl.seconds / 1e6)
             mockB.terminate(); mockB.waitUntilExit()
