@@ -69,13 +69,13 @@ func curl(
 }
 
 /// `curl -T archive` with its Content-Digest, as the sender does (without `Expect:` unless
-/// `expectContinue`).
+/// `expectContinue`, and then curl waits up to 20 s for the server's `100 Continue`).
 func push(
     _ archive: PackResult, port: Int, as client: String = "441800", id: String? = nil, in dir: TempDir,
     expectContinue: Bool = false, extra: [String] = []
 ) async throws -> CurlAnswer {
     let digest = PeerProtocol.contentDigest(hex: archive.sha256) ?? ""
-    let expect = expectContinue ? ["-H", "Expect: 100-continue"] : ["-H", "Expect:"]
+    let expect = expectContinue ? ["-H", "Expect: 100-continue", "--expect100-timeout", "20"] : ["-H", "Expect:"]
     return try await curl(
         port: port, PeerProtocol.archivePath(id ?? archive.id), client: client,
         ["-T", archive.path, "-H", "Content-Digest: \(digest)"] + expect + extra, in: dir)
