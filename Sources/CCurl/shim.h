@@ -49,6 +49,9 @@ enum dossier_pin_failure {
 
 /// What one transfer expects of the server: the peer's authority code, its SPKI SHA-256 pins
 /// (none: any key), and the trust store (anchors + every CRL) its chain must verify against.
+/// An empty `expected` is a fetch of a signed public object (a CRL) from any server whose chain
+/// verifies against the anchors, revocation aside: the object's own signature is what is
+/// trusted, and the CRL being fetched may be the one revocation checking waits for.
 /// The callbacks write what they found into `failure` and `presented`.
 typedef struct dossier_pin {
     CURL *easy;
@@ -128,6 +131,10 @@ static inline int dossier_pin_check_leaf(dossier_pin *pin, X509 *leaf) {
 /// aborts the handshake before our certificate (TLS 1.3) or any request byte is sent.
 static int dossier_pin_verify(X509_STORE_CTX *ctx, void *arg) {
     dossier_pin *pin = arg;
+    if (pin->expected[0] == 0) {
+        X509_VERIFY_PARAM_clear_flags(X509_STORE_CTX_get0_param(ctx), X509_V_FLAG_CRL_CHECK | X509_V_FLAG_CRL_CHECK_ALL);
+        return X509_verify_cert(ctx);
+    }
     if (X509_verify_cert(ctx) != 1) return 0;
     if (dossier_pin_check_leaf(pin, X509_STORE_CTX_get0_cert(ctx))) return 1;
     X509_STORE_CTX_set_error(ctx, X509_V_ERR_APPLICATION_VERIFICATION);
@@ -153,6 +160,7 @@ static CURLcode dossier_pin_ssl_ctx(CURL *easy, void *ssl_ctx, void *arg) {
 static int dossier_pin_prereq(void *arg, char *primary_ip, char *local_ip, int primary_port, int local_port) {
     (void)primary_ip; (void)local_ip; (void)primary_port; (void)local_port;
     dossier_pin *pin = arg;
+    if (pin->expected[0] == 0) return CURL_PREREQFUNC_OK;
     struct curl_tlssessioninfo *info = NULL;
     if (curl_easy_getinfo(pin->easy, CURLINFO_TLS_SSL_PTR, &info) != CURLE_OK || !info
         || info->backend != CURLSSLBACKEND_OPENSSL || !info->internals) {

@@ -42,6 +42,23 @@ static inline void dossier_store_ctx_ignore_validity_period(X509_STORE_CTX *ctx)
     X509_STORE_CTX_set_verify_cb(ctx, dossier_ignore_validity_period);
 }
 
+/// The certificate of `store` whose subject is `name` (a reference the caller frees), or NULL.
+static inline X509 *dossier_store_find_certificate(X509_STORE *store, const X509_NAME *name) {
+    X509_STORE_CTX *ctx = X509_STORE_CTX_new();
+    if (!ctx) return NULL;
+    X509 *found = NULL;
+    if (X509_STORE_CTX_init(ctx, store, NULL, NULL) == 1) {
+        X509_OBJECT *object = X509_STORE_CTX_get_obj_by_subject(ctx, X509_LU_X509, (X509_NAME *)name);
+        if (object) {
+            found = X509_OBJECT_get0_X509(object);
+            if (found && X509_up_ref(found) != 1) found = NULL;
+            X509_OBJECT_free(object);
+        }
+    }
+    X509_STORE_CTX_free(ctx);
+    return found;
+}
+
 static inline int dossier_sk_num(const void *s) { return OPENSSL_sk_num((const OPENSSL_STACK *)s); }
 static inline void *dossier_sk_value(const void *s, int i) { return OPENSSL_sk_value((const OPENSSL_STACK *)s, i); }
 

@@ -17,11 +17,14 @@ public enum AdminProtocol {
         public var peers: [PeerStatus]
         public var inbox: InboxCounts
         public var lastErrors: [ErrorLine]
+        /// What needs an operator's attention now (a CRL past its nextUpdate, a failing CRL
+        /// fetch), one sentence each.
+        public var warnings: [String]
 
         public init(
             version: String, upSince: Date, authority: String, authorityName: String, listen: String, queue: [String: Int],
             queueByPeer: [String: [String: Int]], oldestWaitingSeconds: Double?, peers: [PeerStatus], inbox: InboxCounts,
-            lastErrors: [ErrorLine]
+            lastErrors: [ErrorLine], warnings: [String] = []
         ) {
             self.version = version
             self.upSince = upSince
@@ -34,6 +37,7 @@ public enum AdminProtocol {
             self.peers = peers
             self.inbox = inbox
             self.lastErrors = lastErrors
+            self.warnings = warnings
         }
     }
 

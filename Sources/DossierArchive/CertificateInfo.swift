@@ -46,7 +46,8 @@ public struct CertificateInfo: Codable, Sendable, Equatable {
         self.init(x509: cert)
     }
 
-    private static func render(_ name: OpaquePointer?) -> String {
+    /// An X.509 name in RFC 2253 form, UTF-8 kept as is.
+    static func render(_ name: OpaquePointer?) -> String {
         guard let name else { return "" }
         let bytes = OpenSSL.collect { X509_NAME_print_ex($0, name, 0, dossier_xn_flags_utf8()) }
         return String(decoding: bytes ?? [], as: UTF8.self)

@@ -18,6 +18,8 @@ public final class TrustStore: @unchecked Sendable {
     public let checksRevocation: Bool
     /// Every CRL loaded (owned), for `isRevoked`.
     private let crls: [OpaquePointer]
+    /// What each CRL loaded says of itself, in load order.
+    public let revocationLists: [RevocationList]
 
     /// Finding codes that say the receiver cannot judge revocation now (a CRL not yet valid,
     /// past its nextUpdate, or missing): the answer may change on the receiver's side, so it
@@ -25,12 +27,14 @@ public final class TrustStore: @unchecked Sendable {
     public static let transientCodes: Set<String> = ["revocation-unavailable"]
 
     /// Loads every certificate of each CA file and every CRL of each CRL file (PEM). With CRLs
-    /// given, revocation is checked for the whole chain, against every CRL loaded.
+    /// given, or `requireRevocation` (CRLs are expected from a distribution URL), revocation
+    /// is checked for the whole chain, against every CRL loaded: a CA of the chain without a
+    /// current CRL makes the chain's revocation unknown (`revocation-unavailable`), never good.
     /// - Throws: `ArchiveError.credentials` naming a file that holds no certificate or CRL.
-    public init(caFiles: [String], crlFiles: [String] = []) throws {
+    public init(caFiles: [String], crlFiles: [String] = [], requireRevocation: Bool = false) throws {
         guard let store = X509_STORE_new() else { throw ArchiveError.signing(reason: "out of memory") }
         self.store = store
-        checksRevocation = !crlFiles.isEmpty
+        checksRevocation = !crlFiles.isEmpty || requireRevocation
         var crls: [OpaquePointer] = []
         // Freed here if a file is refused; deinit frees them once the store is complete.
         var complete = false
@@ -57,6 +61,7 @@ public final class TrustStore: @unchecked Sendable {
         }
         if checksRevocation { X509_STORE_set_flags(store, UInt(X509_V_FLAG_CRL_CHECK | X509_V_FLAG_CRL_CHECK_ALL)) }
         self.crls = crls
+        revocationLists = crls.map(RevocationList.init(crl:))
         complete = true
     }
 
@@ -95,9 +100,9 @@ public final class TrustStore: @unchecked Sendable {
     }
 
     /// Verifies a TLS peer's certificate chain as presented (DER, leaf first) for `purpose`
-    /// (`X509_PURPOSE_SSL_CLIENT` for callers of our server) as of `now`, revocation included.
-    /// Returns nil when trusted, or the finding that says why not.
-    public func checkTLSPeer(chain: [[UInt8]], clientPurpose: Bool, now: Date = Date()) -> Finding? {
+    /// (`X509_PURPOSE_SSL_CLIENT` for callers of our server) as of `now`, revocation included
+    /// unless `revocation` is false. Returns nil when trusted, or the finding that says why not.
+    public func checkTLSPeer(chain: [[UInt8]], clientPurpose: Bool, revocation: Bool = true, now: Date = Date()) -> Finding? {
         let certs = chain.compactMap { der in
             der.withUnsafeBufferPointer { buffer -> OpaquePointer? in
                 var cursor = buffer.baseAddress
@@ -113,7 +118,7 @@ public final class TrustStore: @unchecked Sendable {
         certs.dropFirst().forEach { _ = dossier_sk_x509_push(untrusted, $0) }
         return verify(
             leaf, untrusted: untrusted, at: now, purpose: clientPurpose ? X509_PURPOSE_SSL_CLIENT : X509_PURPOSE_SSL_SERVER,
-            revocation: checksRevocation)
+            revocation: revocation && checksRevocation)
     }
 
     private func verify(

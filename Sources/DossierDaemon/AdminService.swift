@@ -155,7 +155,24 @@ struct AdminService {
             },
             oldestWaitingSeconds: summary.oldestWaitingAge, peers: await peers(authority),
             inbox: AdminProtocol.InboxCounts(accepted: counts.accepted, rejected: counts.rejected),
-            lastErrors: authority.errors.snapshot)
+            lastErrors: authority.errors.snapshot, warnings: revocationWarnings(authority))
+    }
+
+    /// CRLs past their nextUpdate (revocation then cannot be judged: callers and archives are
+    /// answered "try later"), and CRL URLs whose last fetch failed.
+    static func revocationWarnings(_ authority: Authority, now: Date = Date()) -> [String] {
+        let stale = authority.operations.trust.store.revocationLists.filter { $0.isStale(at: now) }.map { list in
+            "CRL of \(list.issuer) is past its nextUpdate (\(list.nextUpdate.map { $0.formatted(.iso8601) } ?? "none given")): "
+                + "revocation cannot be checked, peers are answered \"try later\""
+        }
+        let failing = authority.config.crlURLs.compactMap { url -> String? in
+            let fetch = authority.crlFetches[url]
+            guard let failure = fetch.lastFailure, failure.at > (fetch.lastSuccess ?? .distantPast) else { return nil }
+            let kept = FileManager.default.fileExists(atPath: authority.layout.fetchedCRL(url).path)
+            return "CRL fetch from \(url) failed at \(failure.at.formatted(.iso8601)): \(failure.why); "
+                + (kept ? "the last good copy is kept" : "no copy yet, revocation cannot be checked")
+        }
+        return stale + failing
     }
 
     static func peers(_ authority: Authority) async -> [AdminProtocol.PeerStatus] {
@@ -201,6 +218,7 @@ struct AdminService {
         let summary = await authority.outbox.summary()
         for state in OutboxState.allCases { authority.metrics.queueDepth(state: state.description, count: summary.byState[state] ?? 0) }
         authority.metrics.journalSyncs(authority.outbox.journalSyncs)
+        authority.metrics.revocationLists(authority.operations.trust.store.revocationLists)
         var reasons: [String: Int] = [:]
         for entry in authority.inbox.entries() where entry.status == .rejected {
             for finding in entry.reasons { reasons[finding.code, default: 0] += 1 }

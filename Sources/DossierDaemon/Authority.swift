@@ -28,6 +28,8 @@ final class Authority: Sendable {
     let serverTLS = Mutex<ServerTLSContext?>(nil)
     /// Wakes the push loop when an archive is queued or requeued.
     let pushWake = WakeSignal()
+    /// How the fetches of `tls.crl_urls` last went.
+    let crlFetches = CRLFetches()
 
     init(
         config: DaemonConfig, identity: SigningIdentity, layout: StateLayout, outbox: Outbox, inbox: Inbox,

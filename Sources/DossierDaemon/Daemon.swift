@@ -56,7 +56,7 @@ public struct Daemon: Sendable {
         let trust: TrustStore
         do {
             identity = try SigningIdentity(certificateFile: config.certificateFile, keyFile: config.keyFile)
-            trust = try TrustStore(caFiles: config.trustFiles, crlFiles: config.crlFiles)
+            trust = try trustStore(config)
         } catch {
             throw StartError.credentials("\(config.file): tls: \(error)")
         }
@@ -66,6 +66,15 @@ public struct Daemon: Sendable {
                     + "\(identity.info.authority ?? "(none: no serialNumber)"), but authority.code is \(config.authorityCode)")
         }
         return (identity, trust)
+    }
+
+    /// The anchors with every CRL: the configured files and the last good copy fetched from
+    /// each `crl_urls` entry. With URLs configured, revocation is checked even before the first
+    /// copy arrives (unknown until then, so "try later", never "good").
+    static func trustStore(_ config: DaemonConfig) throws -> TrustStore {
+        let layout = StateLayout(root: config.stateDirectory)
+        let fetched = config.crlURLs.map { layout.fetchedCRL($0).path }.filter { FileManager.default.fileExists(atPath: $0) }
+        return try TrustStore(caFiles: config.trustFiles, crlFiles: config.crlFiles + fetched, requireRevocation: !config.crlURLs.isEmpty)
     }
 
     /// Refuses a private key that group or others may read, naming the file and its mode (as
@@ -140,6 +149,7 @@ public struct Daemon: Sendable {
         services += [
             PushService(authority: authority), PullService(authority: authority), IntakeService(authority: authority),
             CompactionService(authority: authority), WatchdogService(authority: authority, notifier: notifier),
+            CRLRefreshService(authority: authority),
             Reloader(
                 authority: authority, configFile: options.configFile, notifier: notifier,
                 signals: await UnixSignalsSequence(trapping: .sighup)),

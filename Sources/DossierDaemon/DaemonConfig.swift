@@ -45,6 +45,10 @@ public struct DaemonConfig: Sendable {
     public var keyFile: String
     public var trustFiles: [String]
     public var crlFiles: [String]
+    /// CRL distribution URLs (`http://` or `https://`), fetched every `crlRefresh`; each copy is
+    /// checked against the anchors and kept as the last good one (`StateLayout.fetchedCRL`).
+    public var crlURLs: [String]
+    public var crlRefresh: TimeInterval
     public var listen: Endpoint
     public var maxConcurrentUploads: Int
     /// Whether authorities that are not configured peers may call the inbound server (403
@@ -115,6 +119,12 @@ public struct DaemonConfig: Sendable {
         let trust = try tls.strings("trust") ?? []
         guard !trust.isEmpty else { throw tls.error("trust", "missing: at least one CA file") }
         let crl = try tls.strings("crl") ?? []
+        let crlURLs = try tls.strings("crl_urls") ?? []
+        for url in crlURLs where !(url.hasPrefix("https://") || url.hasPrefix("http://")) || URL(string: url)?.host == nil {
+            throw tls.error("crl_urls", "\"\(url)\" is not an http:// or https:// URL")
+        }
+        let crlRefresh = try tls.duration("crl_refresh") ?? 3600
+        guard crlRefresh >= 1 else { throw tls.error("crl_refresh", "must be at least 1 s") }
         try tls.rejectUnknownKeys()
 
         var server = try root.table("server")
@@ -226,7 +236,8 @@ public struct DaemonConfig: Sendable {
 
         return DaemonConfig(
             file: file, authorityCode: code, authorityName: name, certificateFile: certificate, keyFile: key,
-            trustFiles: trust.map(resolve), crlFiles: crl.map(resolve), listen: listen, maxConcurrentUploads: uploads,
+            trustFiles: trust.map(resolve), crlFiles: crl.map(resolve), crlURLs: crlURLs, crlRefresh: crlRefresh,
+            listen: listen, maxConcurrentUploads: uploads,
             acceptUnlistedPeers: acceptUnlisted, callerLimits: callerLimits,
             lowSpeedLimit: lowSpeedLimit, lowSpeedTime: lowSpeedTime, idleTimeout: idleTimeout,
             adminSocket: socket, metricsListen: metrics, stateDirectory: stateDirectory, registryDirectory: registry,

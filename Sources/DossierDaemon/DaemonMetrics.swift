@@ -1,3 +1,5 @@
+import DossierArchive
+import Foundation
 import Metrics
 
 /// The daemon's Prometheus metrics (through swift-metrics), named once here so every service
@@ -26,5 +28,15 @@ struct DaemonMetrics: Sendable {
     /// Outbox entries by state, sampled.
     func queueDepth(state: String, count: Int) {
         Gauge(label: "dossierd_queue_depth", dimensions: [("state", state)]).record(count)
+    }
+
+    /// For each CRL issuer, the newest CRL in force: seconds until its nextUpdate (negative:
+    /// stale) and seconds since its thisUpdate.
+    func revocationLists(_ lists: [RevocationList], now: Date = Date()) {
+        for list in Dictionary(grouping: lists, by: \.issuer).values.compactMap({ $0.max { $0.thisUpdate < $1.thisUpdate } }) {
+            let next = list.nextUpdate.map { $0.timeIntervalSince(now) } ?? -now.timeIntervalSince(list.thisUpdate)
+            Gauge(label: "dossierd_crl_next_update_seconds", dimensions: [("issuer", list.issuer)]).record(next)
+            Gauge(label: "dossierd_crl_age_seconds", dimensions: [("issuer", list.issuer)]).record(now.timeIntervalSince(list.thisUpdate))
+        }
     }
 }

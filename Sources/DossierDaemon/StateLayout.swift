@@ -1,3 +1,4 @@
+import DossierArchive
 import Foundation
 
 /// The folders under the state directory (docs/architecture.md). Created at start; everything the
@@ -19,6 +20,13 @@ public struct StateLayout: Sendable {
     public var pulls: URL { root.appendingPathComponent("tmp/pulls") }
     /// The archive made for each peer's request of a vehicle (`PeerRequests`), one file each.
     public var requests: URL { root.appendingPathComponent("requests") }
+    /// The last good copy of each CRL fetched from a distribution URL.
+    public var crls: URL { root.appendingPathComponent("crl") }
+    /// Where the last good CRL fetched from `url` is kept (PEM), named by the URL's SHA-256 so
+    /// that any URL maps to one safe file name.
+    public func fetchedCRL(_ url: String) -> URL {
+        crls.appendingPathComponent("\(SHA256.hex(of: Array(url.utf8)).prefix(32)).crl.pem")
+    }
     /// The bound `host:port`, written once listening (tests and the demo read it).
     public var listenFile: URL { root.appendingPathComponent("dossierd.listen") }
 
@@ -36,7 +44,7 @@ public struct StateLayout: Sendable {
     /// Creates every folder, and `intake/<code>/` for each peer; removes half-packed
     /// archives left in staging by a crash.
     func prepare(peers: [String]) throws {
-        for dir in [inbox, quarantine, receipts, intake, intakeFailed, staging, pulls, requests] {
+        for dir in [inbox, quarantine, receipts, intake, intakeFailed, staging, pulls, requests, crls] {
             try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         }
         try prepareIntake(peers: peers)

@@ -15,6 +15,12 @@ public struct PeerIdentity: Sendable, Equatable {
         self.code = code
         self.spkiSHA256 = spkiSHA256
     }
+
+    /// Not a peer: a server publishing signed objects (CRLs), over HTTP or over HTTPS with a
+    /// chain that verifies against the anchors (revocation aside, as the CRL being fetched may
+    /// be the one revocation checking waits for). What is fetched must prove itself by its own
+    /// signature; nothing else may be sent to such a server.
+    public static let publisherOfSignedObjects = PeerIdentity(code: "")
 }
 
 /// One HTTP exchange with a peer, as the libcurl engine carries it out.

@@ -1,4 +1,5 @@
 import DossierArchive
+import DossierModel
 import Hummingbird
 import NIOCore
 import NIOSSL
@@ -27,6 +28,12 @@ public struct PeerRequestContext: RequestContext {
     public func callerCertificate() async -> [UInt8]? {
         guard let certificate = try? await channel.nioSSL_peerCertificate().get() else { return nil }
         return try? certificate.toDERBytes()
+    }
+
+    /// Why revocation of the caller's certificate could not be judged at its handshake; nil
+    /// when it was judged (the connection would not exist otherwise).
+    func revocationPending() async -> Finding? {
+        try? await channel.pipeline.handler(type: RevocationPending.self).get().value
     }
 
     /// The 6-digit authority code a certificate (DER) names in its subject serialNumber.

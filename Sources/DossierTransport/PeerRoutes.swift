@@ -188,8 +188,9 @@ struct PeerRoutes: Sendable {
     // MARK: helpers
 
     /// The caller's authority, once it is known to be neither revoked since its handshake (a
-    /// CRL loaded while the connection was open) nor outside the allow-list: asked first on
-    /// every route, before any body is read.
+    /// CRL loaded while the connection was open) nor outside the allow-list, and its
+    /// revocation could be judged (503 otherwise): asked first on every route, before any body
+    /// is read.
     private func callerAuthority(_ context: PeerRequestContext) async throws -> String {
         guard let der = await context.callerCertificate(), let code = PeerRequestContext.authority(of: der) else {
             throw PeerHTTPError(
@@ -200,6 +201,13 @@ struct PeerRoutes: Sendable {
         }
         guard configuration.acceptsCaller(code) else {
             throw PeerHTTPError(.forbidden, "unknown-peer", "authority \(code) is not a peer of \(delegate.authorityCode)")
+        }
+        if let unknown = await context.revocationPending() {
+            throw PeerHTTPError(
+                .serviceUnavailable, "revocation-unavailable",
+                "the revocation of authority \(code)'s certificate cannot be checked now (\(unknown.detail)); try again later",
+                // The verdict belongs to this connection's handshake: the retry must make a new one.
+                retryAfter: configuration.retryAfterSeconds, headers: [.connection: "close"])
         }
         return code
     }

@@ -42,18 +42,33 @@ public final class ServerTLSContext: Sendable {
 
     var context: NIOSSLContext { current.withLock { $0 } }
 
-    /// Why a caller's certificate chain (as presented, leaf first) is refused; nil when it
-    /// verifies against the trust in force, revocation included.
-    func refusal(of certificates: [NIOSSLCertificate]) -> Finding? {
+    /// What the server makes of a caller's certificate chain (as presented, leaf first),
+    /// against one snapshot of the trust in force.
+    enum CallerVerdict {
+        case trusted
+        /// The chain verifies, but revocation cannot be judged now (a CRL not yet valid, past
+        /// its nextUpdate, or missing): let in, and answered 503 until it can.
+        case revocationUnknown(Finding)
+        case refused(Finding)
+    }
+
+    func verdict(on certificates: [NIOSSLCertificate]) -> CallerVerdict {
         let chain = certificates.compactMap { try? $0.toDERBytes() }
         guard !chain.isEmpty, chain.count == certificates.count else {
-            return Finding(.authenticity, "untrusted-peer", "no readable client certificate")
+            return .refused(Finding(.authenticity, "untrusted-peer", "no readable client certificate"))
         }
-        return trust.store.checkTLSPeer(chain: chain, clientPurpose: true)
+        let store = trust.store
+        guard let refusal = store.checkTLSPeer(chain: chain, clientPurpose: true) else { return .trusted }
+        // OpenSSL stops at the first error, and revocation comes before signatures: only a
+        // chain that verifies without revocation may be let in on a transient finding.
+        guard refusal.isTransient, store.checkTLSPeer(chain: chain, clientPurpose: true, revocation: false) == nil else {
+            return .refused(refusal)
+        }
+        return .revocationUnknown(refusal)
     }
 
     private static func make(certificateFile: String, keyFile: String) throws -> NIOSSLContext {
-        // The trust roots stay empty: `refusal(of:)` replaces BoringSSL's chain verification,
+        // The trust roots stay empty: `verdict(on:)` replaces BoringSSL's chain verification,
         // so that every CRL and a reloaded store apply.
         var tls = TLSConfiguration.makeServerConfigurationWithMTLS(
             certificateChain: try NIOSSLCertificate.fromPEMFile(certificateFile).map { .certificate($0) },
@@ -80,17 +95,29 @@ struct ReloadableTLSChannel<Base: ServerChildChannel>: ServerChildChannel {
         let tls = self.tls
         let remote = channel.remoteAddress.map { "\($0)" } ?? "unknown"
         return channel.eventLoop.makeCompletedFuture {
+            let pending = RevocationPending()
             let handler = NIOSSLServerHandler(
                 context: tls.context,
                 customVerificationCallback: { certificates, promise in
                     // A few hundred microseconds of OpenSSL work: done on the event loop.
-                    guard let refusal = tls.refusal(of: certificates) else { return promise.succeed(.certificateVerified) }
-                    logger.warning(
-                        "client certificate refused at the handshake",
-                        metadata: ["remote": "\(remote)", "reason": "\(refusal.code): \(refusal.detail)"])
-                    promise.succeed(.failed)
+                    switch tls.verdict(on: certificates) {
+                    case .trusted:
+                        promise.succeed(.certificateVerified)
+                    case let .revocationUnknown(finding):
+                        logger.warning(
+                            "client certificate let in with revocation unknown; its requests get 503",
+                            metadata: ["remote": "\(remote)", "reason": "\(finding.code): \(finding.detail)"])
+                        pending.set(finding)
+                        promise.succeed(.certificateVerified)
+                    case let .refused(refusal):
+                        logger.warning(
+                            "client certificate refused at the handshake",
+                            metadata: ["remote": "\(remote)", "reason": "\(refusal.code): \(refusal.detail)"])
+                        promise.succeed(.failed)
+                    }
                 })
             try channel.pipeline.syncOperations.addHandler(handler)
+            try channel.pipeline.syncOperations.addHandler(pending)
             if let inboundBytes { try channel.pipeline.syncOperations.addHandler(ByteCountingHandler(count: inboundBytes)) }
         }.flatMap {
             base.setup(channel: channel, logger: logger)
@@ -129,4 +156,18 @@ final class ByteCountingHandler: ChannelInboundHandler, RemovableChannelHandler 
         count.add(unwrapInboundIn(data).readableBytes)
         context.fireChannelRead(data)
     }
+}
+
+/// Revocation the server could not judge at the connection's handshake, kept on the connection
+/// for its requests to answer 503 + Retry-After: the caller's standing may change when the CRL
+/// does, so it is never refused for it. Passes every event through unchanged.
+final class RevocationPending: ChannelInboundHandler, RemovableChannelHandler, Sendable {
+    typealias InboundIn = NIOAny
+
+    private let finding = Mutex<Finding?>(nil)
+
+    func set(_ value: Finding) { finding.withLock { $0 = value } }
+
+    /// The finding, when revocation was unknown at the handshake.
+    var value: Finding? { finding.withLock { $0 } }
 }

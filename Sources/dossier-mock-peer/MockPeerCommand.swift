@@ -68,6 +68,8 @@ struct MockPeerCommand: AsyncParsableCommand {
     var failRate = 0.0
     @Option(help: "Seed of the random faults.")
     var seed: UInt64 = 1
+    @Option(help: "A folder whose files are served at GET /published/<name> (CRLs for tests), read on every request.")
+    var publish: String?
 
     func validate() throws {
         guard (wrongKeyCert == nil) == (wrongKeyKey == nil) else {
@@ -120,6 +122,7 @@ struct MockPeerCommand: AsyncParsableCommand {
             delegate: held,
             middleware: [
                 LogMiddleware(log: log),
+                PublishedFiles(folder: publish ?? "/nonexistent"),
                 FaultMiddleware(faults: faults, forger: ReceiptForger(inbox: inbox, identity: identity, wrongIdentity: wrongIdentity)),
             ],
             admitConnection: { faults.admitConnection() },

@@ -27,6 +27,10 @@ struct StatusCommand: ParsableCommand {
         print("inbox     accepted \(status.inbox.accepted)  rejected \(status.inbox.rejected)")
         print("peers")
         for peer in status.peers { print("  " + peerLine(peer)) }
+        if !status.warnings.isEmpty {
+            print("warnings")
+            for warning in status.warnings { print("  " + warning) }
+        }
         if !status.lastErrors.isEmpty {
             print("last errors")
             for line in status.lastErrors {

@@ -111,6 +111,29 @@ struct InboundTrustTests {
         guard case .accepted = outcome else { Issue.record("expected acceptance, got \(outcome)"); return }
     }
 
+    @Test func revocationTheServerCannotJudgeIsAnswered503WithRetryAfter() async throws {
+        let dir = try TempDir()
+        let stale = try pki.crl(
+            at: dir.path("stale.crl.pem"), thisUpdate: Date().addingTimeInterval(-2 * 86_400),
+            nextUpdate: Date().addingTimeInterval(-86_400))
+        let trust = CurrentTrust(try TrustStore(caFiles: [pki.ca], crlFiles: [stale]))
+        try await withServer(in: dir, trust: trust) { server in
+            // The chain is good but its CRL is past nextUpdate: "later", on every route.
+            for (method, path) in Self.routes {
+                let answer = try await curl(port: server.port, path, client: "441800", ["-X", method], in: dir)
+                #expect(answer.status == 503, "\(method) \(path) answered \(answer.status)")
+                #expect(answer.errorBody?.error == "revocation-unavailable", "\(method) \(path): \(answer.bodyText)")
+                #expect(answer.header("Retry-After") != nil, "\(method) \(path)")
+            }
+            // A chain that does not verify is still refused at the handshake, stale CRL or not.
+            let stranger = try await curl(port: server.port, PeerProtocol.healthPath, client: "441800", clientDir: pki.other, in: dir)
+            #expect(stranger.status == 0 && stranger.exitCode != 0)
+            // A current CRL: the next connection is judged and let in.
+            trust.replace(try TrustStore(caFiles: [pki.ca], crlFiles: [try pki.crl(at: dir.path("current.crl.pem"))]))
+            #expect(try await curl(port: server.port, PeerProtocol.healthPath, client: "441800", in: dir).status == 200)
+        }
+    }
+
     /// `openssl s_client` offering one TLS 1.2 suite, as client 441800.
     private func handshake(port: Int, cipher: String) async throws -> ProcessResult {
         try await runDetached(

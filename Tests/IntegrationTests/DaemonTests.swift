@@ -104,6 +104,42 @@ import Testing
     /// `mode = "pull"` means the peer fetches from us (it cannot be reached); only a peer with
     /// `poll = true` is asked for archives. Each configured peer gets its intake folder, also
     /// one added by a reload.
+    @Test func aMistypedIDNumberIsMaskedInEveryTextTheDaemonShows() async throws {
+        let node = try daemon()
+        try await node.start()
+        // The seller's ID number with its check digit mistyped.
+        let sample = try SampleDossier.make(in: temp, seed: 13)
+        let recordFile = sample.dir.appendingPathComponent("dossier.json")
+        var record = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: recordFile)) as? [String: Any])
+        var owner = try #require(record["owner"] as? [String: Any])
+        let good = try #require(owner["idNumber"] as? String)
+        let check = good.last == "1" ? "2" : "1"
+        let mistyped = String(good.dropLast()) + check
+        owner["idNumber"] = mistyped
+        record["owner"] = owner
+        try JSONSerialization.data(withJSONObject: record).write(to: recordFile)
+        let masked = String(mistyped.prefix(4)) + String(repeating: "*", count: mistyped.count - 8) + String(mistyped.suffix(4))
+
+        let submitted = try node.ctl(["submit", sample.dir.path, "--to", "430100"])
+        #expect(submitted.status == 1)
+        #expect(submitted.stderr.contains(masked), "\(submitted.stderr)")
+
+        let intake = node.state.appendingPathComponent("intake/430100")
+        try FileManager.default.copyItem(at: sample.dir, to: intake.appendingPathComponent("mistyped"))
+        let failed = node.state.appendingPathComponent("intake/failed")
+        #expect(try await eventually(seconds: 20) { !((try? FileManager.default.contentsOfDirectory(atPath: failed.path)) ?? []).isEmpty })
+        let folder = try #require(try FileManager.default.contentsOfDirectory(atPath: failed.path).first)
+        let reason = try String(contentsOf: failed.appendingPathComponent(folder).appendingPathComponent("reason.txt"), encoding: .utf8)
+        #expect(reason.contains(masked), "\(reason)")
+        let status = try node.ctl(["status"]).stdout + (try node.ctl(["status", "--json"]).stdout)
+        #expect(try await node.stop() == 0)
+        for (name, text) in [
+            ("submit", submitted.stdout + submitted.stderr), ("reason.txt", reason), ("status", status), ("log", node.log),
+        ] {
+            #expect(!text.contains(mistyped), "\(name) shows the whole ID number")
+        }
+    }
+
     @Test func pollsOnlyPeersThatHoldArchivesAndMakesIntakeFolders() async throws {
         let holding = try await MockPeerProcess.launch(in: temp)
         let unreachable = try await MockPeerProcess.launch(in: temp)

@@ -1,0 +1,25 @@
+import DossierSystem
+import DossierTransport
+import Foundation
+import Hummingbird
+
+/// Serves the files of one folder at `GET /published/<name>` over the peer server's mutual
+/// TLS, read afresh on every request, so a test can publish a CRL, change it, or tamper with
+/// it while a daemon fetches it.
+struct PublishedFiles: RouterMiddleware {
+    typealias Context = PeerRequestContext
+    static let prefix = "/published/"
+    let folder: String
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        guard request.method == .get, request.uri.path.hasPrefix(Self.prefix) else { return try await next(request, context) }
+        let name = String(request.uri.path.dropFirst(Self.prefix.count))
+        guard !name.isEmpty, !name.contains("/"), !name.hasPrefix("."),
+            let bytes = try? FileIO.readAll("\(folder)/\(name)", limit: 64 << 20)
+        else {
+            throw PeerHTTPError(.notFound, "not-found", "nothing published as \(name)")
+        }
+        return Response(
+            status: .ok, headers: [.contentType: "application/pkix-crl"], body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
+    }
+}

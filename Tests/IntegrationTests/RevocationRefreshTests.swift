@@ -1,0 +1,100 @@
+import DossierAdmin
+import DossierTestSupport
+import Foundation
+import Testing
+
+/// docs/protocol.md (Identity, "CRL refresh"): a daemon fetches its CRL from a distribution URL
+/// over HTTPS through libcurl, swaps it in without a restart, refuses a tampered or expired
+/// one while keeping the last good copy (also across a restart with the URL down), and says so
+/// in `status` and the metrics.
+@Suite(.serialized) struct RevocationRefreshTests {
+    let temp: TempDir
+    let pki = TestPKI.shared
+
+    init() throws { temp = try TempDir() }
+
+    @Test func aCRLServedOverHTTPSIsFetchedSwappedInLiveAndOnlyAGoodOneReplacesIt() async throws {
+        let published = temp.path("published")
+        try FileManager.default.createDirectory(atPath: published, withIntermediateDirectories: true)
+        let served = "\(published)/ca.crl.pem"
+        try pki.crl(at: served)
+        let mock = try await MockPeerProcess.launch(in: temp, ["--publish", published])
+        let url = "\(mock.url)/published/ca.crl.pem"
+        let daemon = try DaemonProcess(
+            code: "441800", in: temp.url, pki: pki,
+            peers: [.init(code: "430100", url: mock.url), .init(code: "110000", url: "https://127.0.0.1:1")])
+        try daemon.writeConfig(
+            pki: pki, peers: [.init(code: "430100", url: mock.url), .init(code: "110000", url: "https://127.0.0.1:1")],
+            tls: "crl_urls = [\"\(url)\"]\ncrl_refresh = \"1s\"")
+        try await daemon.start()
+
+        // Fetched, and the caller gets in.
+        #expect(try await eventually(seconds: 20) { (try? self.status(daemon).warnings.isEmpty) == true && self.hasKeptCopy(daemon) })
+        #expect(try await health(daemon, as: "110000") == 200)
+        let metrics = try run("curl", ["-sS", "--unix-socket", daemon.socket, "http://dossierd/metrics"]).stdout
+        #expect(metrics.contains("dossierd_crl_next_update_seconds") && metrics.contains("dossierd_crl_age_seconds"), "\(metrics)")
+
+        // The CA revokes 110000: the next connection is refused, without a restart.
+        try pki.crl(revoking: ["110000"], at: served, thisUpdate: Date().addingTimeInterval(-1))
+        #expect(try await eventuallyAsync { try await self.health(daemon, as: "110000") == 0 })
+        #expect(daemon.log.contains("CRL refreshed"))
+
+        // A tampered CRL that would let 110000 back in is refused; the last good one is kept.
+        let clean = try pki.crl(at: temp.path("clean.crl.pem"), thisUpdate: Date())
+        let derFile = temp.path("clean.crl.der")
+        #expect(try run("openssl", ["crl", "-in", clean, "-outform", "DER", "-out", derFile]).status == 0)
+        var der = [UInt8](try Data(contentsOf: URL(fileURLWithPath: derFile)))
+        der[der.count - 1] ^= 0x01
+        try Data(der).write(to: URL(fileURLWithPath: served))
+        #expect(try await eventually(seconds: 20) { self.warning(daemon, contains: "signature does not verify") })
+        #expect(try await health(daemon, as: "110000") == 0)
+
+        // So is an expired one.
+        try pki.crl(
+            at: served, thisUpdate: Date().addingTimeInterval(-2 * 86_400), nextUpdate: Date().addingTimeInterval(-86_400))
+        #expect(try await eventually(seconds: 20) { self.warning(daemon, contains: "is expired") })
+        #expect(try await health(daemon, as: "110000") == 0)
+
+        // Restarted while the URL is down: the last good copy is in force from the start.
+        #expect(try await daemon.stop() == 0)
+        _ = try await mock.stop()
+        try await daemon.start()
+        #expect(try await eventually(seconds: 20) { self.warning(daemon, contains: "the last good copy is kept") })
+        #expect(try await health(daemon, as: "110000") == 0)
+        #expect(try await health(daemon, as: "430100") == 200)
+        #expect(try await daemon.stop() == 0)
+    }
+
+    private func status(_ daemon: DaemonProcess) throws -> AdminProtocol.Status {
+        try daemon.ctl(AdminProtocol.Status.self, ["status"])
+    }
+
+    private func warning(_ daemon: DaemonProcess, contains text: String) -> Bool {
+        ((try? status(daemon).warnings) ?? []).contains { $0.contains(text) }
+    }
+
+    private func hasKeptCopy(_ daemon: DaemonProcess) -> Bool {
+        let folder = daemon.state.appendingPathComponent("crl").path
+        return !((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).filter { $0.hasSuffix(".crl.pem") }.isEmpty
+    }
+
+    /// `GET /v1/health` as authority `client` on a new connection; 0 when the handshake fails.
+    private func health(_ daemon: DaemonProcess, as client: String) async throws -> Int {
+        let result = try await runDetached(
+            "curl",
+            [
+                "-s", "-o", "/dev/null", "-w", "%{http_code}", "--max-time", "10", "--cert", pki.cert(client), "--key",
+                pki.key(client), "--cacert", pki.ca, "\(try daemon.url)/v1/health",
+            ])
+        return Int(result.stdout) ?? 0
+    }
+
+    private func eventuallyAsync(seconds: Double = 20, _ condition: () async throws -> Bool) async throws -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline {
+            if try await condition() { return true }
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        return false
+    }
+}
