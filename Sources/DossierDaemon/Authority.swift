@@ -30,6 +30,8 @@ final class Authority: Sendable {
     let pushWake = WakeSignal()
     /// How the fetches of `tls.crl_urls` last went.
     let crlFetches = CRLFetches()
+    /// Wakes the CRL refresh before its period, when a reload changed `tls.crl_urls`.
+    let crlWake = WakeSignal()
 
     init(
         config: DaemonConfig, identity: SigningIdentity, layout: StateLayout, outbox: Outbox, inbox: Inbox,

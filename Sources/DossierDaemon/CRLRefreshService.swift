@@ -6,8 +6,8 @@ import Logging
 import ServiceLifecycle
 import Synchronization
 
-/// Keeps the CRLs of `tls.crl_urls` current: each URL is fetched through libcurl at start and
-/// every `tls.crl_refresh`, admitted only if one of the trust anchors signed it and it is
+/// Keeps the CRLs of `tls.crl_urls` current: each URL is fetched through libcurl at start,
+/// every `tls.crl_refresh` and after a reload that changed the URLs, admitted only if one of the trust anchors signed it and it is
 /// current and not older than the one in force (`TrustStore.admit`), kept durably as the last
 /// good copy, and swapped into the one trust in force (inbound and outbound TLS, archives,
 /// receipts) without a restart. A failed fetch or a refused CRL keeps the last good copy and
@@ -20,7 +20,7 @@ struct CRLRefreshService: Service {
     func run() async throws {
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             await refreshAll()
-            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(self.authority.config.crlRefresh)) }
+            await cancelWhenGracefulShutdown { await self.authority.crlWake.wait(timeout: self.authority.config.crlRefresh) }
         }
     }
 

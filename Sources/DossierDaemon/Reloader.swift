@@ -54,6 +54,7 @@ struct Reloader: Service {
                     "file": "\(configFile)", "peers": "\(config.peers.count)", "crls": "\(config.crlFiles.count)",
                 ])
             authority.pushWake.signal()
+            if config.crlURLs != old.crlURLs { authority.crlWake.signal() }
             return true
         } catch {
             authority.logger.error("reload refused, keeping the running configuration", metadata: ["error": "\(error)"])
