@@ -65,7 +65,8 @@ let package = Package(
         .target(
             name: "DossierDaemon",
             dependencies: [
-                "DossierAdmin", "DossierTransport", "DossierInbox", "DossierOutbox", "DossierArchive", "DossierModel", "DossierSystem",
+                "DossierAdmin", "DossierTransport", "DossierInbox", "DossierOutbox", "DossierArchive", "DossierCustody", "DossierModel",
+                "DossierSystem",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

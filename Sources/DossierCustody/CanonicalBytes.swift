@@ -27,8 +27,9 @@ struct CanonicalWriter {
 }
 
 /// Why stored bytes could not be decoded; the text names the field.
-struct CanonicalDecodeFailure: Error {
-    var reason: String
+public struct CanonicalDecodeFailure: Error, CustomStringConvertible {
+    public var reason: String
+    public var description: String { reason }
 }
 
 /// Reads what `CanonicalWriter` wrote, refusing short input, invalid UTF-8 and trailing bytes.

@@ -63,7 +63,7 @@ public struct SignedCheckpoint: Sendable, Equatable {
 
     /// Bundles a statement with its signature; the statement is parsed from `statement`.
     /// - Throws: `CanonicalDecodeFailure` when `statement` is not a checkpoint statement.
-    init(statement: [UInt8], signature: [UInt8]) throws(CanonicalDecodeFailure) {
+    public init(statement: [UInt8], signature: [UInt8]) throws(CanonicalDecodeFailure) {
         checkpoint = try Checkpoint.parse(statement)
         self.statement = statement
         self.signature = signature

@@ -1,4 +1,5 @@
 import DossierArchive
+import DossierCustody
 import DossierInbox
 import DossierModel
 import DossierOutbox
@@ -33,10 +34,14 @@ final class Authority: Sendable {
     /// Wakes the CRL refresh before its period, when a reload changed `tls.crl_urls`.
     let crlWake = WakeSignal()
 
+    /// The custody log: every packing, sending, receipt and arrival.
+    let custody: Custody
+
     init(
         config: DaemonConfig, identity: SigningIdentity, layout: StateLayout, outbox: Outbox, inbox: Inbox,
-        operations: PeerOperations, pool: BlockingPool, logger: Logger
+        operations: PeerOperations, pool: BlockingPool, custody: Custody, logger: Logger
     ) {
+        self.custody = custody
         self.layout = layout
         self.pool = pool
         self.outbox = outbox
@@ -81,6 +86,7 @@ final class Authority: Sendable {
             throw error
         }
         pushWake.signal()
+        await recordCustody(.packed, id: packed.id, peer: destination, digest: packed.sha256)
         logger.info(
             "archive queued",
             metadata: [
@@ -90,13 +96,30 @@ final class Authority: Sendable {
         return packed
     }
 
-    /// Keeps a peer's signed receipt as `receipts/<id>.<suffix>.p7m`, durably, and returns its
-    /// path relative to the state directory (as the journal records it, so that a moved state
-    /// directory still finds it; `layout.resolve` makes it absolute).
-    /// - Throws: `SystemError`.
-    func storeReceipt(_ signed: [UInt8], id: String, suffix: String) throws(SystemError) -> String {
+    /// Logs an origin-side custody event; returns once it is durable. A log that cannot take it
+    /// (a failed disk) does not hold up the archive: the failure is logged and shown in
+    /// `status`, and the transfer goes on.
+    func recordCustody(_ kind: CustodyEvent.Kind, id: String, peer: String, digest: String, detail: String? = nil) async {
+        do throws(CustodyError) {
+            _ = try await custody.log.append(
+                CustodyEvent(kind: kind, archiveId: id, peer: peer, digest: digest, time: Date(), detail: detail))
+        } catch {
+            logger.error("custody event not logged", metadata: ["id": "\(id)", "event": "\(kind.rawValue)", "error": "\(error)"])
+            errors.record(id: id, peer: peer, error: "custody log: \(error)")
+        }
+    }
+
+    /// Keeps `peer`'s signed receipt (`suffix` `receipt` or `rejection`) of the archive `id`
+    /// as `receipts/<id>.<suffix>.p7m`, durably, logs the custody events `sent` and
+    /// `receiptKept`, and returns its path relative to the state directory (as the journal
+    /// records it, so that a moved state directory still finds it; `layout.resolve` makes it
+    /// absolute).
+    /// - Throws: `SystemError`; nothing is logged then.
+    func keepReceipt(_ signed: [UInt8], id: String, suffix: String, peer: String, digest: String) async throws(SystemError) -> String {
         let relative = "receipts/\(id).\(suffix).p7m"
         try DurableFile.write(signed, to: layout.resolve(relative))
+        await recordCustody(.sent, id: id, peer: peer, digest: digest)
+        await recordCustody(.receiptKept, id: id, peer: peer, digest: digest, detail: suffix)
         return relative
     }
 }

@@ -1,4 +1,5 @@
 import DossierArchive
+import DossierCustody
 import DossierInbox
 import DossierModel
 import DossierOutbox
@@ -109,17 +110,18 @@ public struct Daemon: Sendable {
         _ = report
         // One trust in force for every use: inbound and outbound TLS, archives, receipts.
         let currentTrust = CurrentTrust(trust)
+        let custody = try Self.openCustody(layout: layout, config: config, identity: identity, logger: logger)
         let inbox: Inbox
         do {
             inbox = try Inbox(
                 inboxDirectory: layout.inbox, quarantineDirectory: layout.quarantine, identity: identity,
-                trust: currentTrust, limits: config.limits, storage: config.storage)
+                trust: currentTrust, limits: config.limits, storage: config.storage, recorder: custody)
         } catch { throw StartError.state("\(layout.inbox.path): \(error)") }
         let client = PeerClient(tls: PeerTLS(certificateFile: config.certificateFile, keyFile: config.keyFile, trust: currentTrust))
         let pool = BlockingPool()
         let authority = Authority(
             config: config, identity: identity, layout: layout, outbox: outbox, inbox: inbox,
-            operations: PeerOperations(client: client, trust: currentTrust), pool: pool, logger: logger)
+            operations: PeerOperations(client: client, trust: currentTrust), pool: pool, custody: custody, logger: logger)
 
         let registry = PrometheusCollectorRegistry()
         MetricsSystem.bootstrapIfNeeded(PrometheusMetricsFactory(registry: registry))
@@ -149,7 +151,7 @@ public struct Daemon: Sendable {
         services += [
             PushService(authority: authority), PullService(authority: authority), IntakeService(authority: authority),
             CompactionService(authority: authority), WatchdogService(authority: authority, notifier: notifier),
-            CRLRefreshService(authority: authority),
+            CRLRefreshService(authority: authority), CustodyCheckpointService(authority: authority),
             Reloader(
                 authority: authority, configFile: options.configFile, notifier: notifier,
                 signals: await UnixSignalsSequence(trapping: .sighup)),
@@ -167,14 +169,33 @@ public struct Daemon: Sendable {
         } catch {
             logger.error("stopping after a service failed", metadata: ["error": "\(error)"])
             await outbox.close()
+            await custody.close(logger: logger)
             client.shutdown()
             try? await pool.shutdown()
             throw error
         }
         await outbox.close()
+        await custody.close(logger: logger)
         client.shutdown()
         try? await pool.shutdown()
         logger.info("stopped")
+    }
+
+    /// Opens the custody log in `<state>/custody/`, checkpoints signed with the authority's
+    /// identity in force (reloads included); a torn tail is cut off and logged, damage stops
+    /// the start (`dossierctl audit verify` says where).
+    static func openCustody(layout: StateLayout, config: DaemonConfig, identity: SigningIdentity, logger: Logger) throws -> Custody {
+        let signer = IdentitySigner(authority: config.authorityCode, identity: identity)
+        let policy = CustodyLog.Policy(
+            everyEvents: config.custodyCheckpointEvery, interval: .milliseconds(Int64(config.custodyCheckpointInterval * 1000)))
+        let directory = layout.root.appendingPathComponent(CustodyLog.stateSubdirectory).path
+        do {
+            let (log, torn) = try CustodyLog.open(directory: directory, signer: signer, policy: policy)
+            for tail in torn { logger.warning("custody log torn tail cut off", metadata: ["tail": "\(tail)"]) }
+            return Custody(log: log, signer: signer)
+        } catch {
+            throw StartError.state("\(directory): \(error) (dossierctl audit verify --state \(config.stateDirectory) shows where)")
+        }
     }
 
     /// Opens the outbox, logging what the replay found.

@@ -82,6 +82,10 @@ public struct DaemonConfig: Sendable {
     public var pullInterval: TimeInterval
     public var compactionInterval: TimeInterval
     public var drainTimeout: TimeInterval
+    /// A signed custody checkpoint once this many events are not covered by the last one
+    /// (`[custody] checkpoint_every`), and every `custodyCheckpointInterval` while any is not.
+    public var custodyCheckpointEvery: UInt64
+    public var custodyCheckpointInterval: TimeInterval
     public var peers: [Peer]
 
     public func peer(_ code: String) -> Peer? { peers.first { $0.code == code } }
@@ -205,6 +209,12 @@ public struct DaemonConfig: Sendable {
         let drain = try timing?.duration("drain_timeout") ?? 20
         try timing?.rejectUnknownKeys()
 
+        var custodyTable = try root.table("custody")
+        let checkpointEvery = try custodyTable?.int("checkpoint_every", range: 1...10_000_000) ?? 1000
+        let checkpointInterval = try custodyTable?.duration("checkpoint_interval") ?? 600
+        guard checkpointInterval >= 1 else { throw (custodyTable ?? root).error("checkpoint_interval", "must be at least 1 s") }
+        try custodyTable?.rejectUnknownKeys()
+
         var peers: [Peer] = []
         for var table in try root.tables("peers") {
             let peerCode = try table.requiredString("code")
@@ -243,7 +253,8 @@ public struct DaemonConfig: Sendable {
             adminSocket: socket, metricsListen: metrics, stateDirectory: stateDirectory, registryDirectory: registry,
             retry: retry, circuitThreshold: circuit, limits: limits, storage: storage, pullMaxPages: pullMaxPages,
             policy: policy, intakeInterval: intake, intakeParallel: intakeParallel,
-            pullInterval: pull, compactionInterval: compaction, drainTimeout: drain, peers: peers)
+            pullInterval: pull, compactionInterval: compaction, drainTimeout: drain,
+            custodyCheckpointEvery: UInt64(checkpointEvery), custodyCheckpointInterval: checkpointInterval, peers: peers)
     }
 
     private static func isAuthorityCode(_ text: String) -> Bool {

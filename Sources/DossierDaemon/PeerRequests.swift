@@ -1,4 +1,5 @@
 import DossierArchive
+import DossierCustody
 import DossierInbox
 import DossierModel
 import DossierOutbox
@@ -73,7 +74,8 @@ struct PeerRequests: PeerServerDelegate {
         guard entry.state == .queued || entry.state == .deferred else {
             return .invalidReceipt("archive \(id) is already \(entry.state)")
         }
-        let path = try authority.storeReceipt(receipt, id: id, suffix: accepted ? "receipt" : "rejection")
+        let path = try await authority.keepReceipt(
+            receipt, id: id, suffix: accepted ? "receipt" : "rejection", peer: caller, digest: entry.digest)
         _ = try await authority.outbox.claim(id: id)
         if accepted {
             try await authority.outbox.recordSuccess(id: id, receiptPath: path)
@@ -117,6 +119,18 @@ struct PeerRequests: PeerServerDelegate {
         } catch let error as SubmitError where error.isRetryable {
             authority.logger.warning("archive request waits for disk space", metadata: ["peer": "\(caller)", "error": "\(error)"])
             throw PeerHTTPError(.serviceUnavailable, "no-space", "this authority is short of disk space; try again later", retryAfter: 60)
+        }
+    }
+
+    func custodyConsistency(from: UInt64, to: UInt64) async throws -> [String]? {
+        do throws(CustodyError) {
+            return try authority.custody.log.consistencyProof(from: from, to: to).map(\.hex)
+        } catch {
+            if case .outOfRange = error {
+                throw PeerHTTPError(
+                    .badRequest, "bad-range", "the custody log holds \(authority.custody.log.treeSize) entries: \(error)")
+            }
+            throw error
         }
     }
 }

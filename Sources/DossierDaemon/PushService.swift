@@ -69,7 +69,8 @@ final class PushService: Service, Sendable {
         {
         case let .delivered(_, signed, again):
             do {
-                let path = try authority.storeReceipt(signed, id: entry.id, suffix: "receipt")
+                let path = try await authority.keepReceipt(
+                    signed, id: entry.id, suffix: "receipt", peer: entry.destination, digest: entry.digest)
                 try await outbox.recordSuccess(id: entry.id, receiptPath: path)
                 meta["outcome"] = again ? "delivered-again" : "delivered"
                 meta["seconds"] = "\(String(format: "%.3f", Date().timeIntervalSince(start)))"
@@ -82,7 +83,10 @@ final class PushService: Service, Sendable {
             }
         case let .failed(outcome, rejection):
             if let signed = rejection?.signed {
-                do { _ = try authority.storeReceipt(signed, id: entry.id, suffix: "rejection") } catch {
+                do {
+                    _ = try await authority.keepReceipt(
+                        signed, id: entry.id, suffix: "rejection", peer: entry.destination, digest: entry.digest)
+                } catch {
                     logger.error("the peer's signed rejection could not be kept", metadata: meta.merging(["error": "\(error)"]) { $1 })
                 }
             }

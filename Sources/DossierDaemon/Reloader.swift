@@ -48,6 +48,7 @@ struct Reloader: Service {
             authority.replace(config: config, identity: identity)
             try authority.layout.prepareIntake(peers: config.peers.map(\.code))
             authority.inbox.replaceIdentity(identity)
+            authority.custody.signer.replace(identity)
             authority.logger.info(
                 "configuration reloaded",
                 metadata: [

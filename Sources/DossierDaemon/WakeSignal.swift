@@ -26,7 +26,7 @@ final class WakeSignal: Sendable {
         toResume?.resume()
     }
 
-    /// Returns when signalled or after `timeout` seconds.
+    /// Returns when signalled, after `timeout` seconds, or when the task is cancelled.
     func wait(timeout: TimeInterval) async {
         let ticket = state.withLock { state -> UInt64? in
             if state.pending {
@@ -41,17 +41,22 @@ final class WakeSignal: Sendable {
             try? await Task.sleep(for: .seconds(max(0.001, timeout)))
             self?.expire(ticket)
         }
-        await withCheckedContinuation { continuation in
-            let resumeNow = state.withLock { state -> Bool in
-                if state.pending {
-                    state.pending = false
-                    return true
+        // A cancelled task (a graceful shutdown) returns at once, however long the timeout.
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                let resumeNow = state.withLock { state -> Bool in
+                    if state.pending {
+                        state.pending = false
+                        return true
+                    }
+                    if state.generation != ticket { return true }
+                    state.waiter = continuation
+                    return false
                 }
-                if state.generation != ticket { return true }
-                state.waiter = continuation
-                return false
+                if resumeNow { continuation.resume() }
             }
-            if resumeNow { continuation.resume() }
+        } onCancel: {
+            expire(ticket)
         }
         timer.cancel()
     }

@@ -37,6 +37,7 @@ public final class Inbox: Sendable {
     private let trust: CurrentTrust
     private let limits: ArchiveLimits
     private let storage: StorageLimits
+    private let recorder: (any ArrivalRecorder)?
     private let state: Mutex<State>
 
     private struct State {
@@ -60,11 +61,12 @@ public final class Inbox: Sendable {
     }
 
     /// Opens (creating if needed) the inbox and quarantine folders, removes leftovers of
-    /// interrupted uploads and loads the index.
+    /// interrupted uploads and loads the index. With a `recorder`, every decided arrival is
+    /// logged there before its receipt is signed, and the receipt carries where.
     /// - Throws: `InboxError.noAuthorityCode`, `.damagedEntry`, `.system`.
     public init(
         inboxDirectory: URL, quarantineDirectory: URL, identity: SigningIdentity, trust: CurrentTrust,
-        limits: ArchiveLimits = .default, storage: StorageLimits = .default
+        limits: ArchiveLimits = .default, storage: StorageLimits = .default, recorder: (any ArrivalRecorder)? = nil
     ) throws {
         guard let code = identity.info.authority else { throw InboxError.noAuthorityCode(subject: identity.info.subject) }
         self.inboxDirectory = inboxDirectory
@@ -75,6 +77,7 @@ public final class Inbox: Sendable {
         self.trust = trust
         self.limits = limits
         self.storage = storage
+        self.recorder = recorder
         for dir in [inboxDirectory, incomingDirectory, quarantineDirectory] {
             do { try FileIO.makeDirectory(dir.path) } catch { throw InboxError.system(error) }
         }
@@ -230,9 +233,11 @@ public final class Inbox: Sendable {
     }
 
     private func sign(_ entry: InboxEntry) throws -> [UInt8] {
+        let custody: CustodyReference?
+        do { custody = try recorder?.record(entry) } catch { throw InboxError.custody("\(error)") }
         let receipt = Receipt(
             archiveId: entry.archiveId, digest: entry.digest, sender: entry.sender, receiver: authority,
-            receivedAt: entry.receivedAt, status: entry.status, reasons: entry.reasons)
+            receivedAt: entry.receivedAt, status: entry.status, reasons: entry.reasons, custody: custody)
         do { return try receipt.signed(by: identity.withLock { $0 }) } catch let error as ArchiveError { throw InboxError.signing(error) }
     }
 

@@ -12,6 +12,8 @@ public enum InboxError: Error, Equatable, CustomStringConvertible {
     case system(SystemError)
     /// The receipt could not be signed.
     case signing(ArchiveError)
+    /// The arrival could not be logged in the custody log (the receipt must point at it).
+    case custody(String)
 
     public var description: String {
         switch self {
@@ -19,6 +21,7 @@ public enum InboxError: Error, Equatable, CustomStringConvertible {
         case let .damagedEntry(path): return "\(path): inbox record unreadable; left in place for inspection"
         case let .system(error): return error.description
         case let .signing(error): return "cannot sign the receipt: \(error)"
+        case let .custody(reason): return "cannot log the arrival in the custody log: \(reason)"
         }
     }
 

@@ -12,6 +12,8 @@ public enum PeerProtocol {
     public static let archivesPath = "/v1/archives"
     public static let requestsPath = "/v1/requests"
     public static let healthPath = "/v1/health"
+    /// `GET ?from=&to=`: an RFC 9162 consistency proof between two trees of the custody log.
+    public static let consistencyPath = "/v1/audit/consistency"
 
     /// `Content-Digest: sha-256=:<base64>:` (RFC 9530) for a SHA-256 given in hex; nil if not hex.
     public static func contentDigest(hex: String) -> String? {
@@ -49,6 +51,20 @@ public enum PeerProtocol {
         public var vin: String
         public var plate: String
         public init(vin: String, plate: String) { self.vin = vin; self.plate = plate }
+    }
+
+    /// The answer to `GET /v1/audit/consistency`: the RFC 9162 consistency proof (node hashes,
+    /// lowercase hex, in proof order) from the custody log's tree of `from` entries to that of
+    /// `to` entries, which a peer checks against two signed checkpoints it holds.
+    public struct ConsistencyProof: Codable, Sendable, Equatable {
+        public var from: UInt64
+        public var to: UInt64
+        public var proof: [String]
+        public init(from: UInt64, to: UInt64, proof: [String]) {
+            self.from = from
+            self.to = to
+            self.proof = proof
+        }
     }
 
     /// 202 answer to an archive request.

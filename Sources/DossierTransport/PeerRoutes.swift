@@ -32,6 +32,7 @@ struct PeerRoutes: Sendable {
         router.get("/v1/archives/:id") { request, context in try await download(request, context) }
         router.post("/v1/archives/:id/receipt") { request, context in try await acknowledge(request, context) }
         router.post("/v1/requests") { request, context in try await requestArchive(request, context) }
+        router.get("/v1/audit/consistency") { request, context in try await consistency(request, context) }
         router.get("/v1/health") { _, context in
             _ = try await callerAuthority(context)
             return Self.json(PeerProtocol.Health(status: "ok", version: configuration.version, authority: delegate.authorityCode))
@@ -183,6 +184,19 @@ struct PeerRoutes: Sendable {
         case let .ineligible(reasons):
             throw PeerHTTPError(.unprocessableContent, "ineligible", "vehicle \(asked.vin) cannot be transferred", reasons: reasons)
         }
+    }
+
+    private func consistency(_ request: Request, _ context: PeerRequestContext) async throws -> Response {
+        _ = try await callerAuthority(context)
+        guard let from = request.uri.queryParameters.get("from").flatMap({ UInt64($0) }),
+            let to = request.uri.queryParameters.get("to").flatMap({ UInt64($0) }), from >= 1, from <= to
+        else {
+            throw PeerHTTPError(.badRequest, "bad-range", "from and to must be tree sizes with 1 <= from <= to")
+        }
+        guard let proof = try await delegate.custodyConsistency(from: from, to: to) else {
+            throw PeerHTTPError(.notFound, "not-found", "\(delegate.authorityCode) keeps no custody log")
+        }
+        return Self.json(PeerProtocol.ConsistencyProof(from: from, to: to, proof: proof))
     }
 
     // MARK: helpers

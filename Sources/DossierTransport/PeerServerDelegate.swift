@@ -31,6 +31,15 @@ public protocol PeerServerDelegate: Sendable {
 
     /// The caller asks for a vehicle's archive (`POST /v1/requests`).
     func requestArchive(_ request: PeerProtocol.ArchiveRequest, from caller: String) async throws -> ArchiveRequestOutcome
+    /// The custody log's RFC 9162 consistency proof from its tree of `from` entries to that
+    /// of `to` (node hashes, hex); nil when the host keeps no custody log (404). Sizes out of
+    /// range throw `PeerHTTPError` (400).
+    func custodyConsistency(from: UInt64, to: UInt64) async throws -> [String]?
+}
+
+extension PeerServerDelegate {
+    /// No custody log: `GET /v1/audit/consistency` answers 404.
+    public func custodyConsistency(from: UInt64, to: UInt64) async throws -> [String]? { nil }
 }
 
 /// A held archive ready for download.

@@ -19,10 +19,13 @@ public struct Receipt: Codable, Sendable, Equatable {
     public var status: Status
     /// Every failed check, for a rejection.
     public var reasons: [Finding]
+    /// Where the receiver logged this arrival in its custody log, with a signed checkpoint
+    /// that covers it; absent from receivers without a custody log.
+    public var custody: CustodyReference?
 
     public init(
         archiveId: String, digest: String, sender: String, receiver: String, receivedAt: Date,
-        status: Status, reasons: [Finding]
+        status: Status, reasons: [Finding], custody: CustodyReference? = nil
     ) {
         self.archiveId = archiveId
         self.digest = digest
@@ -31,6 +34,7 @@ public struct Receipt: Codable, Sendable, Equatable {
         self.receivedAt = receivedAt
         self.status = status
         self.reasons = reasons
+        self.custody = custody
     }
 
     /// The receipt's JSON, as signed.
