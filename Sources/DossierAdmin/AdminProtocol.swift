@@ -174,11 +174,15 @@ public enum AdminProtocol {
         public var id: String
         public var size: UInt64
         public var sha256: String
+        /// The dossier's archive for this destination was already queued (or delivered) as
+        /// `id`: nothing new was queued.
+        public var alreadyQueued: Bool
 
-        public init(id: String, size: UInt64, sha256: String) {
+        public init(id: String, size: UInt64, sha256: String, alreadyQueued: Bool = false) {
             self.id = id
             self.size = size
             self.sha256 = sha256
+            self.alreadyQueued = alreadyQueued
         }
     }
 

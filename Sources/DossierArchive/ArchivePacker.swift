@@ -27,6 +27,10 @@ public struct PackResult: Sendable, Codable, Equatable {
     public var size: UInt64
     /// SHA-256 of the whole archive, lowercase hex.
     public var sha256: String
+    /// SHA-256 of the payload manifest (every document's and the record's digest by path),
+    /// lowercase hex: the same for two archives of the same dossier, whatever their ids and
+    /// packing times.
+    public var payloadDigest: String
 }
 
 /// Packs a dossier folder (`dossier.json` + `documents/`) into a signed `.dva` archive in one
@@ -86,7 +90,8 @@ public enum ArchivePacker {
         try output.append([UInt8](repeating: 0, count: 2 * TarFormat.blockSize))
         let size = output.count
         let digest = try output.commit()
-        return PackResult(id: id, path: file.finalURL.path, size: size, sha256: digest.hexString)
+        return PackResult(
+            id: id, path: file.finalURL.path, size: size, sha256: digest.hexString, payloadDigest: SHA256.hex(of: manifestBytes))
     }
 
     struct PayloadFile {

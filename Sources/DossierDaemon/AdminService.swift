@@ -88,7 +88,8 @@ struct AdminService {
             do {
                 let packed = try await authority.submit(
                     dossierDirectory: URL(fileURLWithPath: submit.directory), destination: submit.destination)
-                return try Self.json(AdminProtocol.Submitted(id: packed.id, size: packed.size, sha256: packed.sha256))
+                return try Self.json(
+                    AdminProtocol.Submitted(id: packed.id, size: packed.size, sha256: packed.sha256, alreadyQueued: packed.alreadyQueued))
             } catch let refusal as DossierPackager.Refusal {
                 if case let .problems(problems) = refusal {
                     return try Self.failure(

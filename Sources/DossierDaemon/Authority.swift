@@ -36,12 +36,16 @@ final class Authority: Sendable {
 
     /// The custody log: every packing, sending, receipt and arrival.
     let custody: Custody
+    /// Which archive each queued dossier became, per destination.
+    let submissions: SubmissionIndex
+    private let queueing = SingleFlight<SubmissionIndex.Record>()
 
     init(
         config: DaemonConfig, identity: SigningIdentity, layout: StateLayout, outbox: Outbox, inbox: Inbox,
         operations: PeerOperations, pool: BlockingPool, custody: Custody, logger: Logger
     ) {
         self.custody = custody
+        submissions = SubmissionIndex(directory: layout.submissions, layout: layout)
         self.layout = layout
         self.pool = pool
         self.outbox = outbox
@@ -63,8 +67,11 @@ final class Authority: Sendable {
     }
 
     /// Checks, packs and queues a dossier for `destination`; returns once the entry is durable.
-    /// - Throws: `DossierPackager.Refusal`, `ArchiveError`, `OutboxError`, `SubmitError`.
-    func submit(dossierDirectory: URL, destination: String) async throws -> PackResult {
+    /// A dossier whose archive for `destination` still stands (queued, in flight, deferred or
+    /// delivered: `SubmissionIndex`) is not queued again: the new archive is discarded and the
+    /// standing one returned with `alreadyQueued`.
+    /// - Throws: `DossierPackager.Refusal`, `ArchiveError`, `OutboxError`, `SubmitError`, `SystemError`.
+    func submit(dossierDirectory: URL, destination: String) async throws -> Submission {
         let config = config
         guard config.peer(destination) != nil else { throw SubmitError.unknownPeer(destination) }
         let free = try FreeSpace.available(at: layout.staging.path)
@@ -77,23 +84,37 @@ final class Authority: Sendable {
                 dossierDirectory: dossierDirectory, destination: destination, identity: identity,
                 policy: config.policy, outputDirectory: staging)
         }
+        let key = submissions.key(destination: destination, payload: packed.payloadDigest)
+        let queued: SubmissionIndex.Record
         do {
-            _ = try await outbox.enqueue(
-                archive: URL(fileURLWithPath: packed.path), id: packed.id, destination: destination,
-                digest: packed.sha256, size: packed.size)
+            // One at a time per dossier: a second submission of it waits for the first's outcome.
+            queued = try await queueing.run(key: key) { try await self.queueOnce(packed, key: key, destination: destination) }
         } catch {
             try? FileManager.default.removeItem(atPath: packed.path)
             throw error
         }
+        let source = dossierDirectory.lastPathComponent
+        guard queued.id == packed.id else {
+            try? FileManager.default.removeItem(atPath: packed.path)
+            logger.info("dossier already queued", metadata: ["id": "\(queued.id)", "peer": "\(destination)", "source": "\(source)"])
+            return Submission(id: queued.id, size: queued.size, sha256: queued.sha256, alreadyQueued: true)
+        }
+        logger.info(
+            "archive queued", metadata: ["id": "\(packed.id)", "peer": "\(destination)", "bytes": "\(packed.size)", "source": "\(source)"])
+        return Submission(id: packed.id, size: packed.size, sha256: packed.sha256, alreadyQueued: false)
+    }
+
+    /// The standing archive of the dossier under `key`, or `packed` queued durably (its
+    /// submission recorded first, so a crash after the enqueue still finds it).
+    private func queueOnce(_ packed: PackResult, key: String, destination: String) async throws -> SubmissionIndex.Record {
+        if let standing = await submissions.standing(key: key, outbox: outbox) { return standing }
+        let record = SubmissionIndex.Record(id: packed.id, size: packed.size, sha256: packed.sha256)
+        try submissions.remember(record, key: key)
+        _ = try await outbox.enqueue(
+            archive: URL(fileURLWithPath: packed.path), id: packed.id, destination: destination, digest: packed.sha256, size: packed.size)
         pushWake.signal()
         await recordCustody(.packed, id: packed.id, peer: destination, digest: packed.sha256)
-        logger.info(
-            "archive queued",
-            metadata: [
-                "id": "\(packed.id)", "peer": "\(destination)", "bytes": "\(packed.size)",
-                "source": "\(dossierDirectory.lastPathComponent)",
-            ])
-        return packed
+        return record
     }
 
     /// Logs an origin-side custody event; returns once it is durable. A log that cannot take it
@@ -122,6 +143,15 @@ final class Authority: Sendable {
         await recordCustody(.receiptKept, id: id, peer: peer, digest: digest, detail: suffix)
         return relative
     }
+}
+
+/// What `Authority.submit` did with a dossier: queued it as `id`, or found it already queued
+/// (or delivered) as `id`.
+struct Submission: Sendable {
+    var id: String
+    var size: UInt64
+    var sha256: String
+    var alreadyQueued: Bool
 }
 
 /// Why a submission was refused before packing.

@@ -54,10 +54,14 @@ final class IntakeService: Service, Sendable {
 
     private func process(_ folder: URL, destination: String) async {
         do {
-            let packed = try await authority.submit(dossierDirectory: folder, destination: destination)
-            try FileManager.default.removeItem(at: folder)
+            let queued = try await authority.submit(dossierDirectory: folder, destination: destination)
+            // Logged before the folder goes: a crash between the two finds the folder again at
+            // the next start, and `submit` finds its archive standing (SubmissionIndex).
             authority.logger.info(
-                "intake queued", metadata: ["id": "\(packed.id)", "peer": "\(destination)", "folder": "\(folder.lastPathComponent)"])
+                queued.alreadyQueued ? "intake folder already queued, removing it" : "intake queued, removing the folder",
+                metadata: ["id": "\(queued.id)", "peer": "\(destination)", "folder": "\(folder.lastPathComponent)"])
+            if let pause = Self.testPauseBeforeRemoval { try? await Task.sleep(for: .seconds(pause)) }
+            try FileManager.default.removeItem(at: folder)
         } catch let error as SubmitError where error.isRetryable {
             // The folder stays where it is and is taken at a later scan, once there is room.
             authority.logger.warning("intake waiting", metadata: ["folder": "\(folder.lastPathComponent)", "reason": "\(error)"])
@@ -66,6 +70,11 @@ final class IntakeService: Service, Sendable {
             reject(folder, destination: destination, reason: "\(error)")
         }
     }
+
+    /// Fault injection for the crash tests: seconds to wait between queueing a folder and
+    /// removing it (`DOSSIERD_TEST_INTAKE_PAUSE`), so a test can kill the daemon right there.
+    private static let testPauseBeforeRemoval: Double? = ProcessInfo.processInfo.environment["DOSSIERD_TEST_INTAKE_PAUSE"]
+        .flatMap(Double.init).map { min(max($0, 0), 60) }
 
     /// Moves a refused folder aside with its reason; never deletes an operator's files.
     private func reject(_ folder: URL, destination: String, reason: String) {

@@ -20,6 +20,8 @@ public struct StateLayout: Sendable {
     public var pulls: URL { root.appendingPathComponent("tmp/pulls") }
     /// The archive made for each peer's request of a vehicle (`PeerRequests`), one file each.
     public var requests: URL { root.appendingPathComponent("requests") }
+    /// Which archive each queued dossier became (`SubmissionIndex`).
+    public var submissions: URL { root.appendingPathComponent("submissions") }
     /// The last good copy of each CRL fetched from a distribution URL.
     public var crls: URL { root.appendingPathComponent("crl") }
     /// Where the last good CRL fetched from `url` is kept (PEM), named by the URL's SHA-256 so
@@ -44,7 +46,7 @@ public struct StateLayout: Sendable {
     /// Creates every folder, and `intake/<code>/` for each peer; removes half-packed
     /// archives left in staging by a crash.
     func prepare(peers: [String]) throws {
-        for dir in [inbox, quarantine, receipts, intake, intakeFailed, staging, pulls, requests, crls] {
+        for dir in [inbox, quarantine, receipts, intake, intakeFailed, staging, pulls, requests, crls, submissions] {
             try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         }
         try prepareIntake(peers: peers)

@@ -139,6 +139,7 @@ struct SubmitCommand: ParsableCommand {
                 "POST", "/submit", json: AdminProtocol.Submit(directory: path, destination: to), as: AdminProtocol.Submitted.self)
         }
         if admin.json { return printJSON(result) }
+        if result.alreadyQueued { return print("already queued as \(result.id) for \(to) (the same dossier): nothing new queued") }
         print("queued \(result.id) for \(to)  \(result.size) bytes  sha256 \(result.sha256)")
     }
 }

@@ -1,0 +1,61 @@
+import DossierTestSupport
+import Foundation
+import Testing
+
+/// One dossier, one archive per destination (docs/architecture.md, "Submissions"): a dossier
+/// submitted again, or an intake folder found again after a SIGKILL between queueing and
+/// removal, yields the archive already queued, never a second one.
+@Suite(.serialized) struct SubmissionOnceTests {
+    let temp: TempDir
+    let pki = TestPKI.shared
+
+    init() throws { temp = try TempDir() }
+
+    /// A daemon whose only peer cannot be reached: what it queues stays in its queue.
+    private func daemon() throws -> DaemonProcess {
+        try DaemonProcess(code: "441800", in: temp.url, pki: pki, peers: [.init(code: "430100", url: "https://127.0.0.1:1")])
+    }
+
+    private func queued(_ node: DaemonProcess) throws -> [String] {
+        let lines = try JSONSerialization.jsonObject(with: Data(try node.ctl(["queue", "--json"]).stdout.utf8)) as? [[String: Any]]
+        return (lines ?? []).compactMap { $0["id"] as? String }
+    }
+
+    @Test func aDossierSubmittedTwiceIsQueuedOnce() async throws {
+        let node = try daemon()
+        try await node.start()
+        let sample = try SampleDossier.make(in: temp, seed: 61)
+        let first = try node.ctl(["submit", sample.dir.path, "--to", "430100", "--json"])
+        #expect(first.status == 0, "\(first.stderr)")
+        let id = try #require((try JSONSerialization.jsonObject(with: Data(first.stdout.utf8)) as? [String: Any])?["id"] as? String)
+        let again = try node.ctl(["submit", sample.dir.path, "--to", "430100"])
+        #expect(again.status == 0)
+        #expect(again.stdout.contains("already queued as \(id)"), "\(again.stdout)")
+        #expect(try queued(node) == [id])
+        // Cancelled, the dossier may be queued anew.
+        #expect(try node.ctl(["cancel", id]).status == 0)
+        let third = try node.ctl(["submit", sample.dir.path, "--to", "430100", "--json"])
+        let newID = (try JSONSerialization.jsonObject(with: Data(third.stdout.utf8)) as? [String: Any])?["id"] as? String
+        #expect(newID != nil && newID != id, "\(third.stdout)")
+        #expect(try await node.stop() == 0)
+    }
+
+    @Test func aSIGKILLBetweenQueueingAndRemovingAnIntakeFolderMakesNoSecondArchive() async throws {
+        let node = try daemon()
+        try await node.start(environment: ["DOSSIERD_TEST_INTAKE_PAUSE": "30"])
+        let sample = try SampleDossier.make(in: temp, seed: 62)
+        let intake = node.state.appendingPathComponent("intake/430100")
+        try FileManager.default.moveItem(at: sample.dir, to: intake.appendingPathComponent("crashing"))
+        #expect(try await eventually(seconds: 30) { node.log.contains("intake queued, removing the folder") })
+        #expect(try await node.stop(signal: SIGKILL) != 0)
+        #expect(FileManager.default.fileExists(atPath: intake.appendingPathComponent("crashing").path), "the kill came too late")
+
+        try await node.start()
+        #expect(try await eventually(seconds: 30) { node.log.contains("intake folder already queued, removing it") })
+        #expect(
+            try await eventually(seconds: 10) { !FileManager.default.fileExists(atPath: intake.appendingPathComponent("crashing").path) })
+        let listing = try node.ctl(["queue"]).stdout
+        #expect(try queued(node).count == 1, "\(listing)")
+        #expect(try await node.stop() == 0)
+    }
+}
