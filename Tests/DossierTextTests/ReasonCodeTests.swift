@@ -1,0 +1,84 @@
+import DossierModel
+import DossierText
+import Foundation
+import Testing
+
+/// The single list of reason codes is complete (every code the sources emit is in it) and every
+/// code in it has a Chinese title.
+@Suite struct ReasonCodeTests {
+    /// `Sources/`, found from this file.
+    static let sources = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("Sources")
+
+    /// Every reason code written literally in the sources: findings, problems, peer protocol
+    /// errors, the record validator's codes, delivery outcome labels, and the transfer rules.
+    static func emittedCodes() throws -> Set<String> {
+        let patterns: [Regex<(Substring, Substring)>] = [
+            #/Finding\(\s*\.[a-z]+,\s*"([a-z0-9-]+)"/#,
+            #/PeerHTTPError\(\s*\.[A-Za-z]+,\s*"([a-z0-9-]+)"/#,
+            #/Problem\(\s*code:\s*"([a-z0-9-]+)"/#,
+            #/\badd\(\s*"([a-z0-9-]+)"/#,
+        ]
+        var codes = Set(EligibilityRule.allCases.map(\.rawValue))
+        let walker = FileManager.default.enumerator(atPath: sources.path)
+        while let name = walker?.nextObject() as? String {
+            guard name.hasSuffix(".swift"), !name.hasPrefix("DossierText/") else { continue }
+            let text = try String(contentsOf: sources.appendingPathComponent(name), encoding: .utf8)
+            for pattern in patterns {
+                for match in text.matches(of: pattern) { codes.insert(String(match.output.1)) }
+            }
+            if name.hasSuffix("DeliveryOutcome.swift"), let labels = text.firstRange(of: "var metricLabel") {
+                for match in text[labels.lowerBound...].matches(of: #/: "([a-z-]+)"\n/#) { codes.insert(String(match.output.1)) }
+            }
+        }
+        return codes
+    }
+
+    @Test func everyEmittedCodeIsInTheList() throws {
+        let emitted = try Self.emittedCodes()
+        #expect(emitted.count > 100, "the source scan found only \(emitted.sorted())")
+        let listed = Set(ReasonCode.all.map(\.code))
+        #expect(emitted.subtracting(listed).isEmpty, "codes missing from ReasonCode.all: \(emitted.subtracting(listed).sorted())")
+    }
+
+    @Test func everyListedCodeHasAChineseTitle() {
+        for entry in ReasonCode.all {
+            let zh = ReasonCode.title(entry.code, in: .zh)
+            #expect(zh != entry.code && zh.unicodeScalars.contains { (0x4E00...0x9FFF).contains($0.value) }, "\(entry.code): \(zh)")
+            #expect(ReasonCode.title(entry.code, in: .en) == entry.title.en && !entry.title.en.isEmpty)
+        }
+        #expect(ReasonCode.title("http-503", in: .zh) == "对端应答HTTP 503")
+        #expect(ReasonCode.title("no-such-code", in: .zh) == "no-such-code")
+    }
+
+    @Test func eachCodeIsListedOnce() {
+        let codes = ReasonCode.all.map(\.code)
+        #expect(Set(codes).count == codes.count, "\(Dictionary(grouping: codes, by: { $0 }).filter { $0.value.count > 1 }.keys.sorted())")
+    }
+
+    @Test func theModelsTitlesAreTheModelsOwn() {
+        for code in ["empty-document", "encrypted-pdf", "missing-record"] {
+            #expect(ReasonCode.title(code, in: .zh) == Finding.titleZh(code))
+        }
+    }
+}
+
+/// The language follows the POSIX precedence of the messages locale.
+@Suite struct LanguageTests {
+    @Test func lcAllThenLcMessagesThenLang() {
+        #expect(Language(environment: ["LANG": "zh_CN.UTF-8"]) == .zh)
+        #expect(Language(environment: ["LANG": "C.UTF-8"]) == .en)
+        #expect(Language(environment: [:]) == .en)
+        #expect(Language(environment: ["LC_ALL": "C", "LANG": "zh_CN.UTF-8"]) == .en)
+        #expect(Language(environment: ["LC_MESSAGES": "zh_TW.UTF-8", "LANG": "en_US.UTF-8"]) == .zh)
+        #expect(Language(environment: ["LC_ALL": "zh_CN.UTF-8", "LC_MESSAGES": "C"]) == .zh)
+        // Set but empty counts as unset.
+        #expect(Language(environment: ["LC_ALL": "", "LC_MESSAGES": "", "LANG": "zh_CN.UTF-8"]) == .zh)
+    }
+
+    @Test func bilingualTextsPutTheChosenLanguageFirst() {
+        let text = Bilingual("refused", "拒绝")
+        #expect(text.text(in: .zh) == "拒绝" && text.text(in: .en) == "refused")
+        #expect(text.both(first: .zh) == "拒绝\nrefused" && text.both(first: .en) == "refused\n拒绝")
+    }
+}
