@@ -1,5 +1,6 @@
 import ArgumentParser
 import DossierDaemon
+import DossierText
 import Foundation
 import Logging
 
@@ -7,16 +8,15 @@ import Logging
 /// or setup error (nothing started).
 @main
 struct DossierD: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "dossierd",
-        abstract: "Exchange signed vehicle registration archives with peer authorities.",
-        discussion: "Signals: SIGTERM/SIGINT drain and stop; SIGHUP reloads the configuration and certificates.")
+    static var configuration: CommandConfiguration {
+        CommandConfiguration(commandName: "dossierd", abstract: DaemonText.abstract, discussion: DaemonText.discussion)
+    }
 
-    @Option(help: "The configuration file.") var config = "/etc/dossierd/dossierd.toml"
-    @Flag(help: "Check the configuration and the files it names, then exit.") var checkConfig = false
-    @Flag(help: "Start even if the journal is damaged (damaged segments are kept aside and reported).") var acceptJournalDamage = false
-    @Flag(help: "Run the demo: two authorities on loopback transfer a synthetic dossier.") var demo = false
-    @Option(help: "Log level: trace, debug, info, notice, warning, error.") var logLevel: Logger.Level = .info
+    @Option(help: ArgumentHelp(DaemonText.configHelp)) var config = "/etc/dossierd/dossierd.toml"
+    @Flag(help: ArgumentHelp(DaemonText.checkConfigHelp)) var checkConfig = false
+    @Flag(help: ArgumentHelp(DaemonText.acceptJournalDamageHelp)) var acceptJournalDamage = false
+    @Flag(help: ArgumentHelp(DaemonText.demoHelp)) var demo = false
+    @Option(help: ArgumentHelp(DaemonText.logLevelHelp)) var logLevel: Logger.Level = .info
 
     func run() async throws {
         let level = logLevel
@@ -28,7 +28,7 @@ struct DossierD: AsyncParsableCommand {
         if checkConfig {
             do {
                 let checked = try Daemon.check(configFile: config)
-                print("\(config): ok (authority \(checked.authorityCode), \(checked.peers.count) peers)")
+                print(DaemonText.configOK(file: config, authority: checked.authorityCode, peers: checked.peers.count))
             } catch {
                 FileHandle.standardError.write(Data("dossierd: \(error)\n".utf8))
                 throw ExitCode(2)
