@@ -1,3 +1,4 @@
+import DossierAdmin
 import DossierTestSupport
 import Foundation
 import Testing
@@ -42,8 +43,28 @@ import Testing
         lcMessages["LC_MESSAGES"] = "zh_CN.UTF-8"
         #expect(try node.ctl(["status"], environment: lcMessages).stdout.contains("本所 441800"))
 
-        // --json does not change with the language.
-        for command in [["status"], ["peers"], ["queue"], ["inbox"]] {
+        // The peer is down: the archive waits with a network error, shown in Chinese.
+        let sample = try SampleDossier.make(in: temp, seed: 41)
+        let submitted = try node.ctl(["submit", sample.dir.path, "--to", "430100"], environment: zh)
+        #expect(submitted.status == 0 && submitted.stdout.contains("已放入发件箱"), "\(submitted.stdout)\(submitted.stderr)")
+        _ = try await node.waitForQueue { $0.contains { $0["state"] as? String == "deferred" } }
+        let queue = try node.ctl(["queue"], environment: zh).stdout
+        #expect(queue.contains("→ 430100") && queue.contains("网络故障：") && queue.contains("尝试"), "\(queue)")
+        let errors = try node.ctl(["status"], environment: zh).stdout
+        #expect(errors.contains("最近错误") && errors.contains("网络故障："), "\(errors)")
+        let refused = try node.ctl(
+            ["submit", try SampleDossier.make(in: temp, seed: 42, ineligible: "seized").dir.path, "--to", "430100"], environment: zh)
+        #expect(refused.status == 1 && refused.stderr.contains("不能转递至 430100") && refused.stderr.contains("seized"), "\(refused.stderr)")
+
+        // Once the archive is cancelled nothing changes any more: --json is the same in both languages.
+        let id = try node.ctl(AdminProtocol.Status.self, ["status"]).lastErrors.compactMap(\.id).first ?? ""
+        var cancelled = false
+        for _ in 0..<50 where !cancelled {
+            cancelled = try node.ctl(["cancel", id], environment: zh).stdout.contains("已取消 \(id)")
+            if !cancelled { try await Task.sleep(for: .milliseconds(50)) }
+        }
+        #expect(cancelled, "\(id) was not cancelled")
+        for command in [["status"], ["peers"], ["queue"], ["inbox"], ["show", id]] {
             let inChinese = try node.ctl(command + ["--json"], environment: zh)
             let inEnglish = try node.ctl(command + ["--json"], environment: en)
             #expect(inChinese.status == 0 && inChinese.stdout == inEnglish.stdout, "\(command): \(inChinese.stdout) ≠ \(inEnglish.stdout)")
