@@ -30,7 +30,7 @@ struct DossierD: AsyncParsableCommand {
                 let checked = try Daemon.check(configFile: config)
                 print(DaemonText.configOK(file: config, authority: checked.authorityCode, peers: checked.peers.count))
             } catch {
-                FileHandle.standardError.write(Data("dossierd: \(error)\n".utf8))
+                FileHandle.standardError.write(Data("dossierd: \(DaemonText.checkFailed("\(error)"))\n".utf8))
                 throw ExitCode(2)
             }
             return
@@ -40,7 +40,7 @@ struct DossierD: AsyncParsableCommand {
         do {
             try await Daemon(options: options).run()
         } catch let error as Daemon.StartError {
-            FileHandle.standardError.write(Data("dossierd: \(error)\n".utf8))
+            FileHandle.standardError.write(Data("dossierd: \(DaemonText.startFailed("\(error)"))\n".utf8))
             throw ExitCode(2)
         }
     }
