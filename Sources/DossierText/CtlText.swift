@@ -368,27 +368,39 @@ public enum CtlText {
             "\(id)  \(padded) 来自 \(origin)  \(size) 字节  \(receivedAt)")
     }
 
-    /// An error line of `status`, `queue`, `peers` or `show` (English in the daemon's JSON):
-    /// known leading phrases in `Language.current`, the technical detail after them as it is.
-    public static func errorLine(_ english: String) -> String {
-        guard Language.current == .zh else { return english }
+    /// An error line of `status`, `queue`, `peers` or `show` (English in the daemon's JSON) in
+    /// `language`: known leading phrases translated, known reason codes followed by their title,
+    /// the technical detail as it is.
+    public static func errorLine(_ english: String, in language: Language = .current) -> String {
+        guard language == .zh else { return english }
         for (prefix, zh) in errorPrefixes where english.hasPrefix(prefix) {
-            return zh + errorLine(String(english.dropFirst(prefix.count)))
+            return zh + errorLine(String(english.dropFirst(prefix.count)), in: language)
         }
         if english == "timeout" { return "超时" }
         if let match = english.firstMatch(of: #/^intake (.+?) waits: /#) {
-            return "intake 目录 \(match.1) 等待磁盘空间：" + String(english[match.range.upperBound...])
+            return "intake 目录 \(match.1) 等待磁盘空间：" + errorLine(String(english[match.range.upperBound...]), in: language)
         }
         if let match = english.firstMatch(of: #/^refused \(HTTP (\d+)\): /#) {
-            return "被对端拒绝（HTTP \(match.1)）：" + String(english[match.range.upperBound...])
+            return "被对端拒绝（HTTP \(match.1)）：" + errorLine(String(english[match.range.upperBound...]), in: language)
         }
         if let match = english.firstMatch(of: #/^the peer does not accept this authority \(HTTP (\d+)\): /#) {
-            return "对端不接受本所（HTTP \(match.1)）：" + String(english[match.range.upperBound...])
+            return "对端不接受本所（HTTP \(match.1)）：" + errorLine(String(english[match.range.upperBound...]), in: language)
         }
         if let match = english.firstMatch(of: #/^intake ([^ :]+): /#) {
-            return "intake 目录 \(match.1) 被拒绝：" + String(english[match.range.upperBound...])
+            return "intake 目录 \(match.1) 被拒绝：" + errorLine(String(english[match.range.upperBound...]), in: language)
         }
-        return english
+        return titled(english)
+    }
+
+    /// `code: detail; code: detail` (a rejection's reasons, a peer's error answer) with the
+    /// Chinese title after each known reason code.
+    private static func titled(_ text: String) -> String {
+        text.split(separator: "; ", omittingEmptySubsequences: false).map { part in
+            guard let match = part.firstMatch(of: #/^([a-z0-9-]+): /#) else { return String(part) }
+            let code = String(match.1)
+            let title = ReasonCode.title(code, in: .zh)
+            return title == code ? String(part) : "\(code)（\(title)）：" + part[match.range.upperBound...]
+        }.joined(separator: "；")
     }
 
     private static let errorPrefixes: [(String, String)] = [

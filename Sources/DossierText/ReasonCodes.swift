@@ -110,7 +110,7 @@ public enum ReasonCode {
         entry("tagmanifest-incomplete", "tag manifest incomplete", "标签清单不完整"),
         entry("missing-file", "a file listed in a manifest is missing", "清单中列出的文件缺失"),
         entry("unlisted-file", "a file is not in the manifest", "文件未在清单中列出"),
-        entry("digest-mismatch", "digest differs", "摘要值不符（内容被改动）"),
+        entry("digest-mismatch", "digest differs", "摘要值不符，内容已被改动"),
         entry("oxum-mismatch", "Payload-Oxum differs", "Payload-Oxum（文件数与字节数）不符"),
         entry("signature-missing", "signature missing", "缺少签名"),
         entry("signature-malformed", "signature cannot be read", "签名格式错误"),

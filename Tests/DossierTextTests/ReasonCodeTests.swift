@@ -63,6 +63,25 @@ import Testing
     }
 }
 
+/// The daemon's English error lines, as `dossierctl` shows them to a Chinese operator.
+@Suite struct ErrorLineTests {
+    @Test func knownPhrasesAndReasonCodesAreTranslatedTheDetailKept() {
+        #expect(
+            CtlText.errorLine("rejected by the peer: digest-mismatch: documents/a.pdf; signature-invalid: bad", in: .zh)
+                == "被转入地拒收：digest-mismatch（摘要值不符，内容已被改动）：documents/a.pdf；signature-invalid（签名验证未通过）：bad")
+        #expect(CtlText.errorLine("network: Couldn't connect to server", in: .zh) == "网络故障：Couldn't connect to server")
+        #expect(
+            CtlText.errorLine("refused (HTTP 403): unknown-peer: authority 441800", in: .zh)
+                == "被对端拒绝（HTTP 403）：unknown-peer（不是已配置的对端）：authority 441800")
+        #expect(CtlText.errorLine("pull: timeout", in: .zh) == "拉取：超时")
+        #expect(
+            CtlText.errorLine("intake bad: no peer 999999 in the configuration", in: .zh)
+                == "intake 目录 bad 被拒绝：no peer 999999 in the configuration")
+        #expect(CtlText.errorLine("something else: entirely", in: .zh) == "something else: entirely")
+        #expect(CtlText.errorLine("network: x", in: .en) == "network: x")
+    }
+}
+
 /// The language follows the POSIX precedence of the messages locale.
 @Suite struct LanguageTests {
     @Test func lcAllThenLcMessagesThenLang() {
