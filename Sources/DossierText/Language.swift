@@ -2,7 +2,7 @@ import Foundation
 
 /// The language of the texts shown to operators: Chinese when the POSIX locale for messages
 /// names it, English otherwise. Logs, `--json` output and reason codes do not change with it.
-public enum Language: String, Sendable, CaseIterable {
+public enum Language: Sendable {
     case en, zh
 
     /// The language of this process, chosen once from its environment.
