@@ -19,7 +19,8 @@ struct DossierCtl: AsyncParsableCommand {
         )
     }
 
-    /// Runs the command line, mapping ArgumentParser's usage errors (64) to the documented 2.
+    /// Runs the command line, mapping ArgumentParser's usage errors (64) to the documented 2;
+    /// help and usage errors in the operator's language.
     static func main() async {
         do {
             var command = try parseAsRoot()
@@ -30,11 +31,11 @@ struct DossierCtl: AsyncParsableCommand {
             }
         } catch {
             let code = exitCode(for: error)
-            if code == .validationFailure {
-                FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
-                Foundation.exit(2)
+            let message = ArgumentParserText.translate(fullMessage(for: error))
+            if !message.isEmpty {
+                (code == .success ? FileHandle.standardOutput : FileHandle.standardError).write(Data((message + "\n").utf8))
             }
-            exit(withError: error)
+            Foundation.exit(code == .validationFailure ? 2 : code.rawValue)
         }
     }
 }

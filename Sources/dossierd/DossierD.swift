@@ -18,6 +18,25 @@ struct DossierD: AsyncParsableCommand {
     @Flag(help: ArgumentHelp(DaemonText.demoHelp)) var demo = false
     @Option(help: ArgumentHelp(DaemonText.logLevelHelp)) var logLevel: Logger.Level = .info
 
+    /// Runs the command line; help and usage errors in the operator's language.
+    static func main() async {
+        do {
+            var command = try parseAsRoot()
+            if var command = command as? AsyncParsableCommand {
+                try await command.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            let code = exitCode(for: error)
+            let message = ArgumentParserText.translate(fullMessage(for: error))
+            if !message.isEmpty {
+                (code == .success ? FileHandle.standardOutput : FileHandle.standardError).write(Data((message + "\n").utf8))
+            }
+            Foundation.exit(code.rawValue)
+        }
+    }
+
     func run() async throws {
         let level = logLevel
         LoggingSystem.bootstrap { KeyValueLogHandler(label: $0, level: level) }

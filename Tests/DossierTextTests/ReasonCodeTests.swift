@@ -82,6 +82,36 @@ import Testing
     }
 }
 
+/// ArgumentParser's own phrases around our help texts.
+@Suite struct ArgumentParserTextTests {
+    @Test func headingsDefaultsAndUsageErrors() {
+        let help = """
+            OVERVIEW: 守护进程状态。
+
+            USAGE: dossierctl status [--socket <socket>]
+
+            OPTIONS:
+              --socket <socket>       守护进程的管理套接字。 (default:
+                                      /run/dossierd/admin.sock)
+              -h, --help              Show help information.
+            """
+        #expect(
+            ArgumentParserText.translate(help, in: .zh) == """
+                概述：守护进程状态。
+
+                用法：dossierctl status [--socket <socket>]
+
+                选项：
+                  --socket <socket>       守护进程的管理套接字。 （默认：/run/dossierd/admin.sock）
+                  -h, --help              显示帮助信息。
+                """)
+        #expect(ArgumentParserText.translate(help, in: .en) == help)
+        #expect(
+            ArgumentParserText.translate("Error: Unknown option '--x'\n  See 'dossierctl --help' for more information.", in: .zh)
+                == "错误：未知选项 '--x'\n  详见 'dossierctl --help'。")
+    }
+}
+
 /// The language follows the POSIX precedence of the messages locale.
 @Suite struct LanguageTests {
     @Test func lcAllThenLcMessagesThenLang() {

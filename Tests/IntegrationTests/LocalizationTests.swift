@@ -82,6 +82,12 @@ import Testing
         #expect(statusZh.stdout.contains("守护进程的管理套接字") && statusZh.stdout.contains("以 JSON 输出"), "\(statusZh.stdout)")
         #expect(try dossierctl(["status", "--help"], environment: en).stdout.contains("The daemon's admin socket."))
         #expect(try dossierctl(["audit", "verify", "--help"], environment: zh).stdout.contains("重新计算保管日志"))
+        // ArgumentParser's own phrases too, and usage errors (still exit 2).
+        #expect(statusZh.stdout.contains("选项：") && statusZh.stdout.contains("显示帮助信息。") && !statusZh.stdout.contains("OPTIONS"))
+        let usage = try dossierctl(["retry"], environment: zh)
+        #expect(usage.status == 2 && usage.stderr.contains("错误：请给出档案编号或 --dead"), "\(usage.stderr)")
+        let usageEn = try dossierctl(["retry"], environment: en)
+        #expect(usageEn.status == 2 && usageEn.stderr.contains("Error: give an archive id or --dead"), "\(usageEn.stderr)")
 
         let daemonZh = try run(product("dossierd"), ["--help"], environment: zh)
         #expect(daemonZh.stdout.contains("与对端车辆管理所转递签名的机动车档案") && daemonZh.stdout.contains("配置文件"), "\(daemonZh.stdout)")
