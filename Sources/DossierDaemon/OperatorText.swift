@@ -21,7 +21,8 @@ func operatorText(_ error: any Error) -> Bilingual {
         switch error {
         case let .unknownID(id): return Bilingual(error.description, DaemonText.Admin.noArchive(id).zh)
         case let .illegalTransition(id, from, to):
-            return Bilingual(error.description, "档案 \(id) 不能从 \(from) 状态转为 \(to)")
+            let (from, to) = (CtlText.state("\(from)", in: .zh), CtlText.state("\(to)", in: .zh))
+            return Bilingual(error.description, "档案 \(id) 不能从“\(from)”状态转为“\(to)”")
         default: return Bilingual(error.description, "发件箱错误：\(error)")
         }
     default:

@@ -245,9 +245,10 @@ public enum CtlText {
 
     // MARK: Online output
 
-    /// An outbox state as shown to an operator (the English name is what `--state` takes).
-    public static func state(_ state: String) -> String {
-        guard Language.current == .zh else { return state }
+    /// An outbox state as shown to an operator in `language` (the English name is what
+    /// `--state` takes).
+    public static func state(_ state: String, in language: Language = .current) -> String {
+        guard language == .zh else { return state }
         switch state {
         case "queued": return "排队"
         case "sending": return "发送中"

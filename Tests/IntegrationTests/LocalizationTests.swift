@@ -64,6 +64,8 @@ import Testing
             if !cancelled { try await Task.sleep(for: .milliseconds(50)) }
         }
         #expect(cancelled, "\(id) was not cancelled")
+        let again = try node.ctl(["retry", id], environment: zh)
+        #expect(again.status == 1 && again.stderr.contains("档案 \(id) 不能从“已取消”状态"), "\(again.stderr)")
         for command in [["status"], ["peers"], ["queue"], ["inbox"], ["show", id]] {
             let inChinese = try node.ctl(command + ["--json"], environment: zh)
             let inEnglish = try node.ctl(command + ["--json"], environment: en)
