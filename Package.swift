@@ -5,6 +5,7 @@ import PackageDescription
 // executables → DossierDaemon → DossierInbox → DossierTransport → DossierOutbox / DossierArchive
 // → DossierModel, with DossierSystem (files, errors, the blocking pool) under all but the model.
 // DossierCustody (the custody log, docs/custody-log.md) → DossierArchive.
+// DossierText (the operator texts in Chinese or English, chosen from the locale) → DossierArchive, DossierModel.
 let package = Package(
     name: "dossierd",
     platforms: [.macOS(.v15)],
@@ -60,13 +61,14 @@ let package = Package(
             ]
         ),
         .target(name: "DossierAdmin"),
+        .target(name: "DossierText", dependencies: ["DossierArchive", "DossierModel"]),
         .target(name: "DossierInbox", dependencies: ["DossierTransport", "DossierArchive", "DossierModel", "DossierSystem"]),
         .target(name: "DossierFuzzing", dependencies: ["DossierArchive", "DossierTransport"]),
         .target(
             name: "DossierDaemon",
             dependencies: [
                 "DossierAdmin", "DossierTransport", "DossierInbox", "DossierOutbox", "DossierArchive", "DossierCustody", "DossierModel",
-                "DossierSystem",
+                "DossierSystem", "DossierText",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -79,7 +81,7 @@ let package = Package(
         .executableTarget(
             name: "dossierd",
             dependencies: [
-                "DossierDaemon",
+                "DossierDaemon", "DossierText",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -96,7 +98,7 @@ let package = Package(
         .executableTarget(
             name: "dossierctl",
             dependencies: [
-                "DossierAdmin", "DossierModel", "DossierSamples", "DossierArchive", "DossierCustody", "DossierSystem", "CCurl",
+                "DossierAdmin", "DossierModel", "DossierSamples", "DossierArchive", "DossierCustody", "DossierSystem", "DossierText", "CCurl",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -136,6 +138,7 @@ let package = Package(
             name: "DossierCustodyTests",
             dependencies: ["DossierCustody", "DossierArchive", "DossierSystem", "DossierTestSupport"]
         ),
+        .testTarget(name: "DossierTextTests", dependencies: ["DossierText", "DossierModel"]),
         .testTarget(
             name: "DossierOutboxTests",
             dependencies: ["DossierOutbox", "DossierSystem", .product(name: "PropertyBased", package: "swift-property-based")]

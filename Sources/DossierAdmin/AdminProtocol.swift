@@ -212,10 +212,16 @@ public enum AdminProtocol {
         }
     }
 
-    /// Every error answer: what went wrong, and a problem list when a dossier was refused.
+    /// Every error answer: what went wrong (English, and Chinese for the operator whose locale
+    /// asks for it), and a problem list when a dossier was refused.
     public struct Failure: Codable, Sendable, Error {
         public var error: String
+        public var errorZh: String?
         public var problems: [String]?
-        public init(error: String, problems: [String]? = nil) { self.error = error; self.problems = problems }
+        public init(error: String, errorZh: String? = nil, problems: [String]? = nil) {
+            self.error = error
+            self.errorZh = errorZh
+            self.problems = problems
+        }
     }
 }

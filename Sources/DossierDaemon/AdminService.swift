@@ -1,6 +1,7 @@
 import DossierAdmin
 import DossierArchive
 import DossierOutbox
+import DossierText
 import DossierTransport
 import Foundation
 import Hummingbird
@@ -48,7 +49,8 @@ struct AdminService {
             let peer = request.uri.queryParameters.get("peer")
             if let state, OutboxState.named(state) == nil {
                 return try Self.failure(
-                    .badRequest, "unknown state \(state); one of \(OutboxState.allCases.map(\.description).joined(separator: ", "))")
+                    .badRequest,
+                    DaemonText.Admin.unknownState(state, known: OutboxState.allCases.map(\.description).joined(separator: ", ")))
             }
             let entries = await Self.allEntries(authority).filter {
                 (state == nil || $0.state.description == state) && (peer == nil || $0.destination == peer)
@@ -58,19 +60,19 @@ struct AdminService {
         router.get("entries/:id") { _, context in
             let id = try context.parameters.require("id")
             guard let entry = await authority.outbox.entry(id: id) else {
-                return try Self.failure(.notFound, "no archive \(id) in the outbox")
+                return try Self.failure(.notFound, DaemonText.Admin.noArchive(id))
             }
             return try Self.json(Self.detail(entry, layout: authority.layout, trust: authority.operations.trust.store))
         }
         router.post("entries/:id/retry") { _, context in
             let id = try context.parameters.require("id")
-            do { try await authority.outbox.requeue(id: id) } catch { return try Self.failure(.conflict, "\(error)") }
+            do { try await authority.outbox.requeue(id: id) } catch { return try Self.failure(.conflict, operatorText(error)) }
             authority.pushWake.signal()
             return try Self.json(AdminProtocol.Retried(ids: [id]))
         }
         router.post("entries/:id/cancel") { _, context in
             let id = try context.parameters.require("id")
-            do { try await authority.outbox.cancel(id: id) } catch { return try Self.failure(.conflict, "\(error)") }
+            do { try await authority.outbox.cancel(id: id) } catch { return try Self.failure(.conflict, operatorText(error)) }
             return try Self.json(AdminProtocol.Retried(ids: [id]))
         }
         router.post("retry-dead") { _, _ in
@@ -83,7 +85,7 @@ struct AdminService {
             var request = request
             let body = try await request.collectBody(upTo: 64 << 10)
             guard let submit = try? JSONDecoder().decode(AdminProtocol.Submit.self, from: Data(buffer: body)) else {
-                return try Self.failure(.badRequest, "expected {\"directory\": …, \"destination\": …}")
+                return try Self.failure(.badRequest, DaemonText.Admin.expectedBody("{\"directory\": …, \"destination\": …}"))
             }
             do {
                 let packed = try await authority.submit(
@@ -93,24 +95,25 @@ struct AdminService {
             } catch let refusal as DossierPackager.Refusal {
                 if case let .problems(problems) = refusal {
                     return try Self.failure(
-                        .unprocessableContent, "\(submit.directory): the dossier cannot be transferred to \(submit.destination)",
+                        .unprocessableContent,
+                        DaemonText.Admin.notTransferable(directory: submit.directory, destination: submit.destination),
                         problems: problems.map { "\($0.code)\($0.field.map { " (\($0))" } ?? ""): \($0.message) / \($0.messageZh)" })
                 }
-                return try Self.failure(.unprocessableContent, "\(refusal)")
+                return try Self.failure(.unprocessableContent, operatorText(refusal))
             } catch let error as SubmitError {
-                return try Self.failure(.badRequest, "\(error)")
+                return try Self.failure(.badRequest, operatorText(error))
             } catch {
-                return try Self.failure(.internalServerError, "\(submit.directory): \(error)")
+                return try Self.failure(.internalServerError, DaemonText.Admin.submitFailed(submit.directory, operatorText(error)))
             }
         }
         router.post("request") { request, _ in
             var request = request
             let body = try await request.collectBody(upTo: 64 << 10)
             guard let ask = try? JSONDecoder().decode(AdminProtocol.RequestArchive.self, from: Data(buffer: body)) else {
-                return try Self.failure(.badRequest, "expected {\"peer\": …, \"vin\": …, \"plate\": …}")
+                return try Self.failure(.badRequest, DaemonText.Admin.expectedBody("{\"peer\": …, \"vin\": …, \"plate\": …}"))
             }
             guard let peer = authority.config.peer(ask.peer) else {
-                return try Self.failure(.badRequest, "no peer \(ask.peer) in the configuration")
+                return try Self.failure(.badRequest, operatorText(SubmitError.unknownPeer(ask.peer)))
             }
             do {
                 let accepted = try await authority.operations.requestArchive(
@@ -120,9 +123,10 @@ struct AdminService {
                     metadata: ["peer": "\(peer.code)", "vin": "\(ask.vin)", "request": "\(accepted.requestId)"])
                 return try Self.json(AdminProtocol.RequestAccepted(requestId: accepted.requestId, archiveId: accepted.archiveId))
             } catch let failure as PeerOperations.Failure {
-                return try Self.failure(failure.status == 404 ? .notFound : .unprocessableContent, "\(peer.code) answered: \(failure)")
+                return try Self.failure(
+                    failure.status == 404 ? .notFound : .unprocessableContent, DaemonText.Admin.peerAnswered(peer.code, "\(failure)"))
             } catch {
-                return try Self.failure(.badGateway, "\(peer.code): \(error)")
+                return try Self.failure(.badGateway, DaemonText.Admin.peerFailed(peer.code, "\(error)"))
             }
         }
         router.get("inbox") { request, _ in
@@ -242,8 +246,8 @@ struct AdminService {
             body: ResponseBody(byteBuffer: ByteBuffer(bytes: try encoder.encode(value))))
     }
 
-    static func failure(_ status: HTTPResponse.Status, _ error: String, problems: [String]? = nil) throws -> Response {
-        var response = try json(AdminProtocol.Failure(error: error, problems: problems))
+    static func failure(_ status: HTTPResponse.Status, _ error: Bilingual, problems: [String]? = nil) throws -> Response {
+        var response = try json(AdminProtocol.Failure(error: error.en, errorZh: error.zh, problems: problems))
         response.status = status
         return response
     }

@@ -4,6 +4,7 @@ import DossierInbox
 import DossierModel
 import DossierOutbox
 import DossierSystem
+import DossierText
 import DossierTransport
 import Foundation
 import Logging
@@ -140,7 +141,7 @@ public struct Daemon: Sendable {
                 authority.listen = address
                 try? Data(address.utf8).write(to: layout.listenFile, options: .atomic)
                 logger.info("listening", metadata: ["address": "\(address)", "authority": "\(config.authorityCode)"])
-                notifier.ready(status: "listening on \(address)")
+                notifier.ready(status: DaemonText.listeningStatus(address))
             },
             logger: logger)
 

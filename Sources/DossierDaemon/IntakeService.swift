@@ -1,5 +1,6 @@
 import DossierArchive
 import DossierSystem
+import DossierText
 import Foundation
 import Logging
 import ServiceLifecycle
@@ -67,7 +68,7 @@ final class IntakeService: Service, Sendable {
             authority.logger.warning("intake waiting", metadata: ["folder": "\(folder.lastPathComponent)", "reason": "\(error)"])
             authority.errors.record(id: nil, peer: destination, error: "intake \(folder.lastPathComponent) waits: \(error)")
         } catch {
-            reject(folder, destination: destination, reason: "\(error)")
+            reject(folder, destination: destination, reason: operatorText(error))
         }
     }
 
@@ -76,20 +77,21 @@ final class IntakeService: Service, Sendable {
     private static let testPauseBeforeRemoval: Double? = ProcessInfo.processInfo.environment["DOSSIERD_TEST_INTAKE_PAUSE"]
         .flatMap(Double.init).map { min(max($0, 0), 60) }
 
-    /// Moves a refused folder aside with its reason; never deletes an operator's files.
-    private func reject(_ folder: URL, destination: String, reason: String) {
+    /// Moves a refused folder aside with its reason in both languages (the operator's first);
+    /// never deletes an operator's files. The log and the status keep the English reason.
+    private func reject(_ folder: URL, destination: String, reason: Bilingual) {
         let stamp = Int(Date().timeIntervalSince1970)
         let target = authority.layout.intakeFailed.appendingPathComponent("\(destination)-\(folder.lastPathComponent)-\(stamp)")
         do {
             try FileManager.default.moveItem(at: folder, to: target)
             try DurableFile.write(
-                Array("destination: \(destination)\nrefused at: \(Date().formatted(.iso8601))\n\n\(reason)\n".utf8),
+                Array(DaemonText.intakeReason(destination: destination, at: Date().formatted(.iso8601), reason: reason).utf8),
                 to: target.appendingPathComponent("reason.txt"))
         } catch {
             authority.logger.error("intake folder could not be moved aside", metadata: ["folder": "\(folder.path)", "error": "\(error)"])
         }
         authority.logger.warning(
-            "intake refused", metadata: ["folder": "\(folder.lastPathComponent)", "peer": "\(destination)", "reason": "\(reason)"])
-        authority.errors.record(id: nil, peer: destination, error: "intake \(folder.lastPathComponent): \(reason)")
+            "intake refused", metadata: ["folder": "\(folder.lastPathComponent)", "peer": "\(destination)", "reason": "\(reason.en)"])
+        authority.errors.record(id: nil, peer: destination, error: "intake \(folder.lastPathComponent): \(reason.en)")
     }
 }

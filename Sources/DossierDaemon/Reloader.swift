@@ -1,4 +1,5 @@
 import DossierArchive
+import DossierText
 import Foundation
 import Logging
 import ServiceLifecycle
@@ -27,8 +28,7 @@ struct Reloader: Service {
     func reload() -> Bool {
         notifier.reloading()
         let accepted = apply()
-        notifier.ready(
-            status: "\(accepted ? "reloaded" : "reload refused") at \(Date().formatted(.iso8601)); listening \(authority.listen)")
+        notifier.ready(status: DaemonText.reloadStatus(accepted: accepted, at: Date().formatted(.iso8601), listen: authority.listen))
         return accepted
     }
 

@@ -165,9 +165,10 @@ public final class DaemonProcess: @unchecked Sendable {
     /// Everything the daemon logged in this run.
     public var log: String { (try? String(contentsOf: logFile, encoding: .utf8)) ?? "" }
 
-    /// Runs `dossierctl` against this daemon's socket.
-    public func ctl(_ arguments: [String]) throws -> ProcessResult {
-        try dossierctl(arguments + ["--socket", socket])
+    /// Runs `dossierctl` against this daemon's socket, with `environment` instead of this
+    /// process's when given.
+    public func ctl(_ arguments: [String], environment: [String: String]? = nil) throws -> ProcessResult {
+        try dossierctl(arguments + ["--socket", socket], environment: environment)
     }
 
     /// Runs `dossierctl <arguments> --json` and decodes its answer into the admin protocol's

@@ -16,9 +16,19 @@ public let productsDirectory: URL = {
 /// The path of a built executable (dossierd, dossierctl, dossier-mock-peer).
 public func product(_ name: String) -> String { productsDirectory.appendingPathComponent(name).path }
 
-/// Runs the built `dossierctl`.
-public func dossierctl(_ arguments: [String]) throws -> ProcessResult {
-    try run(product("dossierctl"), arguments)
+/// Runs the built `dossierctl`, with `environment` instead of this process's when given.
+public func dossierctl(_ arguments: [String], environment: [String: String]? = nil) throws -> ProcessResult {
+    try run(product("dossierctl"), arguments, environment: environment)
+}
+
+/// This process's environment with the messages locale `LANG=lang` (`LC_ALL` and `LC_MESSAGES`
+/// removed, so that `LANG` decides).
+public func environment(lang: String) -> [String: String] {
+    var environment = ProcessInfo.processInfo.environment
+    environment["LC_ALL"] = nil
+    environment["LC_MESSAGES"] = nil
+    environment["LANG"] = lang
+    return environment
 }
 
 /// A temporary folder removed when the value is dropped.
@@ -45,8 +55,11 @@ public struct ProcessResult: Sendable {
 
 /// A program with its output going to temporary files (pipes are read with `try!` inside
 /// Foundation, which traps on EINTR).
-private func prepare(_ executable: String, _ arguments: [String]) throws -> (Process, out: URL, err: URL) {
+private func prepare(
+    _ executable: String, _ arguments: [String], environment: [String: String]? = nil
+) throws -> (Process, out: URL, err: URL) {
     let process = Process()
+    if let environment { process.environment = environment }
     process.executableURL = URL(fileURLWithPath: executable.hasPrefix("/") ? executable : "/usr/bin/env")
     process.arguments = executable.hasPrefix("/") ? arguments : [executable] + arguments
     let out = FileManager.default.temporaryDirectory.appendingPathComponent("dossier-test-out-\(UUID().uuidString)")
@@ -66,10 +79,11 @@ private func collect(_ process: Process, out: URL, err: URL) -> ProcessResult {
         stderr: (try? String(contentsOf: err, encoding: .utf8)) ?? "")
 }
 
-/// Runs a program to completion, blocking the calling thread.
+/// Runs a program to completion, blocking the calling thread; with `environment` instead of
+/// this process's when given.
 @discardableResult
-public func run(_ executable: String, _ arguments: [String]) throws -> ProcessResult {
-    let (process, out, err) = try prepare(executable, arguments)
+public func run(_ executable: String, _ arguments: [String], environment: [String: String]? = nil) throws -> ProcessResult {
+    let (process, out, err) = try prepare(executable, arguments, environment: environment)
     try process.run()
     process.waitUntilExit()
     return collect(process, out: out, err: err)

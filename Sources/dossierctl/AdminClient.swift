@@ -1,5 +1,6 @@
 import CCurl
 import DossierAdmin
+import DossierText
 import Foundation
 
 /// Talks to the daemon's admin API over its unix socket with libcurl (blocking; dossierctl
@@ -15,22 +16,22 @@ struct AdminClient {
         guard (200..<300).contains(status) else {
             let failure = try? Self.decoder.decode(AdminProtocol.Failure.self, from: data)
             let problems = failure?.problems.map { "\n  " + $0.joined(separator: "\n  ") } ?? ""
-            fail("\(failure?.error ?? "the daemon answered HTTP \(status)")\(problems)", code: status >= 500 ? 2 : 1)
+            fail("\(failure?.text ?? CtlText.answeredHTTP(status))\(problems)", code: status >= 500 ? 2 : 1)
         }
         do { return try Self.decoder.decode(type, from: data) } catch {
-            fail("unexpected answer from dossierd on \(socket): \(error)")
+            fail(CtlText.unexpectedAnswer(socket: socket, error: "\(error)"))
         }
     }
 
     /// The raw body of a GET (for /metrics).
     func text(_ path: String) -> String {
         let (status, data) = perform("GET", path, body: nil)
-        guard status == 200 else { fail("the daemon answered HTTP \(status)") }
+        guard status == 200 else { fail(CtlText.answeredHTTP(status)) }
         return String(decoding: data, as: UTF8.self)
     }
 
     private func perform(_ method: String, _ path: String, body: Data?) -> (Int, Data) {
-        guard let easy = curl_easy_init() else { fail("libcurl could not start") }
+        guard let easy = curl_easy_init() else { fail(CtlText.curlFailed) }
         defer { curl_easy_cleanup(easy) }
         let sink = ResponseSink()
         let context = Unmanaged.passUnretained(sink).toOpaque()
@@ -55,9 +56,7 @@ struct AdminClient {
             return curl_easy_perform(easy)
         }
         guard code == CURLE_OK else {
-            fail(
-                "dossierd is not answering on \(socket) (\(String(cString: curl_easy_strerror(code)))); is it running? (--socket to use another path)"
-            )
+            fail(CtlText.notAnswering(socket: socket, reason: String(cString: curl_easy_strerror(code))))
         }
         var status = 0
         _ = dossier_curl_easy_getinfo_long(easy, CURLINFO_RESPONSE_CODE, &status)
@@ -87,4 +86,9 @@ private let collectBody: curl_write_callback = { bytes, size, count, context in
     let sink = Unmanaged<ResponseSink>.fromOpaque(context).takeUnretainedValue()
     sink.data.append(UnsafeRawPointer(bytes).assumingMemoryBound(to: UInt8.self), count: size * count)
     return size * count
+}
+
+extension AdminProtocol.Failure {
+    /// The error in the operator's language (an older daemon answers in English only).
+    var text: String { Bilingual(error, errorZh ?? error).description }
 }

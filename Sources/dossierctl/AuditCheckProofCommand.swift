@@ -1,19 +1,20 @@
 import ArgumentParser
 import DossierCustody
 import DossierSystem
+import DossierText
 import Foundation
 
 /// `dossierctl audit check-proof FILE`: verifies what `audit prove` printed, offline, with
 /// nothing but the CA of the authority that signed the checkpoint.
 struct AuditCheckProofCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "check-proof",
-        abstract: "Verify a custody proof offline against the signing authority's CA.",
-        discussion: "Exit 0 the proof holds, 1 it does not (the reason is printed), 2 usage or setup error.")
+    static var configuration: CommandConfiguration {
+        CommandConfiguration(
+            commandName: "check-proof", abstract: CtlText.auditCheckProofAbstract, discussion: CtlText.auditCheckProofDiscussion)
+    }
 
-    @Argument(help: "The proof (JSON from dossierctl audit prove).") var file: String
-    @Option(help: "CA certificates (PEM) the checkpoint signature must chain to; repeat for several.") var trust: [String]
-    @Flag(help: "Print the verdict as JSON.") var json = false
+    @Argument(help: ArgumentHelp(CtlText.auditProofFileHelp)) var file: String
+    @Option(help: ArgumentHelp(CtlText.auditTrustHelp)) var trust: [String]
+    @Flag(help: ArgumentHelp(CtlText.jsonVerdictHelp)) var json = false
 
     /// The JSON shape: `{valid, archiveId, checkpoint, events, reason}`.
     struct Output: Encodable {
@@ -46,15 +47,17 @@ struct AuditCheckProofCommand: ParsableCommand {
             printJSON(output)
         } else if let checkpoint = output.checkpoint, let id = output.archiveId {
             print(
-                "VALID \(id): \(output.events.count) event(s) in the custody log of \(checkpoint.authority), "
-                    + "tree size \(checkpoint.treeSize), root \(checkpoint.rootHash), signed at \(checkpoint.time.formatted(.iso8601))")
+                CtlText.proofValid(
+                    id: id, events: output.events.count, authority: checkpoint.authority, treeSize: checkpoint.treeSize,
+                    root: "\(checkpoint.rootHash)", time: checkpoint.time.formatted(.iso8601)))
             for entry in output.events {
                 print(
-                    "  #\(entry.leafIndex) \(entry.event.kind.rawValue) peer \(entry.event.peer) at \(entry.event.time.formatted(.iso8601))"
-                        + (entry.event.detail.map { " — \($0)" } ?? ""))
+                    CtlText.proofEvent(
+                        index: entry.leafIndex, kind: entry.event.kind.rawValue, peer: entry.event.peer,
+                        time: entry.event.time.formatted(.iso8601), detail: entry.event.detail))
             }
         } else {
-            print("INVALID \(output.reason ?? "")")
+            print(CtlText.proofInvalid(output.reason ?? ""))
         }
         if !output.valid { throw ExitCode(1) }
     }

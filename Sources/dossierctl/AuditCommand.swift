@@ -2,25 +2,27 @@ import ArgumentParser
 import DossierArchive
 import DossierCustody
 import DossierSystem
+import DossierText
 import Foundation
 
 /// `dossierctl audit`: the custody log, offline (docs/custody-log.md). Reads the files only, so
 /// it may run beside a daemon that is appending.
 struct AuditCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "audit",
-        abstract: "Verify the custody log, prove an archive's events, check a proof.",
-        subcommands: [AuditVerifyCommand.self, AuditProveCommand.self, AuditCheckProofCommand.self])
+    static var configuration: CommandConfiguration {
+        CommandConfiguration(
+            commandName: "audit", abstract: CtlText.auditAbstract,
+            subcommands: [AuditVerifyCommand.self, AuditProveCommand.self, AuditCheckProofCommand.self])
+    }
 }
 
 /// Options naming a state directory whose custody log is read.
 struct AuditStateOptions: ParsableArguments {
-    @Option(help: "The daemon's state directory (the log is in its custody/ folder).") var state: String
+    @Option(help: ArgumentHelp(CtlText.auditStateHelp)) var state: String
 
     /// Reads the log; exits 2 when it cannot be read at all.
     func contents() -> CustodyContents {
         let directory = state + "/" + CustodyLog.stateSubdirectory
-        guard FileIO.isDirectory(directory) else { fail("\(directory): no custody log there") }
+        guard FileIO.isDirectory(directory) else { fail(CtlText.noCustodyLog(directory)) }
         do { return try CustodyContents.read(directory: directory) } catch { fail("\(error)") }
     }
 }

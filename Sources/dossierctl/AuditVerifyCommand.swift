@@ -1,19 +1,18 @@
 import ArgumentParser
 import DossierCustody
+import DossierText
 import Foundation
 
 /// `dossierctl audit verify`: every entry's leaf and every checkpoint's root recomputed, every
 /// checkpoint signature checked; the first bad entry or checkpoint reported by its index.
 struct AuditVerifyCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "verify",
-        abstract: "Recompute the custody log and check every checkpoint and its signature.",
-        discussion: "Exit 0 intact, 1 the first bad entry or checkpoint is reported, 2 usage or setup error. "
-            + "A torn tail (a write a crash cut short, never acknowledged) is noted, not a fault.")
+    static var configuration: CommandConfiguration {
+        CommandConfiguration(commandName: "verify", abstract: CtlText.auditVerifyAbstract, discussion: CtlText.auditVerifyDiscussion)
+    }
 
     @OptionGroup var location: AuditStateOptions
-    @Option(help: "CA certificates (PEM) the checkpoint signatures must chain to; repeat for several.") var trust: [String]
-    @Flag(help: "Print the verdict as JSON.") var json = false
+    @Option(help: ArgumentHelp(CtlText.auditTrustHelp)) var trust: [String]
+    @Flag(help: ArgumentHelp(CtlText.jsonVerdictHelp)) var json = false
 
     /// The JSON shape: `{valid, entries, checkpoints, latestCheckpoint, tornTails, problem}`.
     struct Output: Encodable {
@@ -68,19 +67,18 @@ struct AuditVerifyCommand: ParsableCommand {
     private static func text(_ output: Output) -> String {
         var lines: [String] = []
         if let problem = output.problem {
-            let place = problem.offset.map { " (byte \($0) of \(problem.file))" } ?? problem.treeSize.map { " (tree size \($0))" } ?? ""
-            lines.append("INVALID \(problem.kind) \(problem.index)\(place): \(problem.reason)")
+            lines.append(
+                CtlText.auditInvalid(
+                    kind: problem.kind, index: problem.index, offset: problem.offset, file: problem.file, treeSize: problem.treeSize,
+                    reason: problem.reason))
         } else {
-            let latest =
-                output.latestCheckpoint.map {
-                    "latest covers \($0.treeSize), root \($0.rootHash), signed by \($0.authority) at \($0.time.formatted(.iso8601))"
-                } ?? "none yet"
-            lines.append("VALID custody log: \(output.entries) entries, \(output.checkpoints) checkpoints (\(latest))")
+            let latest = output.latestCheckpoint.map {
+                (treeSize: $0.treeSize, root: "\($0.rootHash)", authority: $0.authority, time: $0.time.formatted(.iso8601))
+            }
+            lines.append(CtlText.auditValid(entries: output.entries, checkpoints: output.checkpoints, latest: latest))
         }
         for tail in output.tornTails {
-            lines.append(
-                "  note: torn tail of \(tail.bytes) bytes at byte \(tail.offset) of \(tail.file) (never acknowledged; cut at the next open)"
-            )
+            lines.append(CtlText.tornTail(bytes: tail.bytes, offset: tail.offset, file: tail.file))
         }
         return lines.joined(separator: "\n")
     }

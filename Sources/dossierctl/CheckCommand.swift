@@ -1,29 +1,31 @@
 import ArgumentParser
 import DossierModel
+import DossierText
 import Foundation
 
 /// `dossierctl check DIR [--to CODE] [--json]`: validates a dossier folder and, with `--to`, the
 /// transfer's eligibility. Exit 0 valid (and eligible), 1 not, 2 the folder cannot be read.
 struct CheckCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "check",
-        abstract: "Validate a dossier folder and, with --to, whether it may be transferred there.",
-        discussion: "Exit status: 0 valid (and eligible with --to), 1 not (every reason listed), 2 usage or setup error."
-    )
+    static var configuration: CommandConfiguration {
+        CommandConfiguration(commandName: "check", abstract: CtlText.checkAbstract, discussion: CtlText.checkDiscussion)
+    }
 
-    @Argument(help: "The dossier folder (dossier.json and documents/).")
+    @Argument(help: ArgumentHelp(CtlText.submitDirectoryHelp))
     var directory: String
 
-    @Option(name: .customLong("to"), help: "Destination authority (6-digit division code).")
+    @Option(name: .customLong("to"), help: ArgumentHelp(CtlText.checkDestinationHelp))
     var destination: String?
 
-    @Flag(help: "Print {valid, eligible, problems} as JSON.")
+    @Flag(help: ArgumentHelp(CtlText.checkJSONHelp))
     var json = false
 
     func run() throws {
         if let destination {
             do { try Division.check(destination) } catch {
-                FileHandle.standardError.write(Data("dossierctl: --to \(destination) \(error.message)\n".utf8))
+                FileHandle.standardError.write(
+                    Data(
+                        "dossierctl: \(CtlText.invalidDestination(destination, message: error.message, messageZh: error.messageZh))\n".utf8)
+                )
                 throw ExitCode(2)
             }
         }
@@ -64,12 +66,10 @@ struct CheckReport: Encodable {
     }
 
     var text: String {
-        var lines = [
-            "valid: \(result.valid ? "yes" : "no")" + (result.eligible.map { ", eligible: \($0 ? "yes" : "no")" } ?? "")
-        ]
+        var lines = [CtlText.checkVerdict(valid: result.valid, eligible: result.eligible)]
         for problem in result.problems {
-            lines.append("- \(problem.code)" + (problem.field.map { " [\($0)]" } ?? "") + ": \(problem.message)")
-            lines.append("  \(problem.messageZh)")
+            lines.append(
+                CtlText.checkProblem(code: problem.code, field: problem.field, message: problem.message, messageZh: problem.messageZh))
         }
         return lines.joined(separator: "\n")
     }

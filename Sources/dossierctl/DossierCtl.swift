@@ -1,22 +1,26 @@
 import ArgumentParser
+import DossierText
 import Foundation
 
 /// The operator's tool. Offline subcommands work on files; the online ones talk to the
 /// daemon's admin socket. Exit codes: 0 ok, 1 a negative answer, 2 usage or setup error.
 @main
 struct DossierCtl: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "dossierctl",
-        abstract: "Operate a dossierd authority: its queue and peers, and offline pack, verify, inspect, check.",
-        subcommands: [
-            StatusCommand.self, QueueCommand.self, ShowCommand.self, RetryCommand.self, CancelCommand.self,
-            PeersCommand.self, SubmitCommand.self, RequestCommand.self, InboxCommand.self,
-            PackCommand.self, VerifyCommand.self, InspectCommand.self, CheckCommand.self, SampleCommand.self,
-            AuditCommand.self,
-        ]
-    )
+    static var configuration: CommandConfiguration {
+        CommandConfiguration(
+            commandName: "dossierctl",
+            abstract: CtlText.rootAbstract,
+            subcommands: [
+                StatusCommand.self, QueueCommand.self, ShowCommand.self, RetryCommand.self, CancelCommand.self,
+                PeersCommand.self, SubmitCommand.self, RequestCommand.self, InboxCommand.self,
+                PackCommand.self, VerifyCommand.self, InspectCommand.self, CheckCommand.self, SampleCommand.self,
+                AuditCommand.self,
+            ]
+        )
+    }
 
-    /// Runs the command line, mapping ArgumentParser's usage errors (64) to the documented 2.
+    /// Runs the command line, mapping ArgumentParser's usage errors (64) to the documented 2;
+    /// help and usage errors in the operator's language.
     static func main() async {
         do {
             var command = try parseAsRoot()
@@ -27,11 +31,11 @@ struct DossierCtl: AsyncParsableCommand {
             }
         } catch {
             let code = exitCode(for: error)
-            if code == .validationFailure {
-                FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
-                Foundation.exit(2)
+            let message = ArgumentParserText.translate(fullMessage(for: error))
+            if !message.isEmpty {
+                (code == .success ? FileHandle.standardOutput : FileHandle.standardError).write(Data((message + "\n").utf8))
             }
-            exit(withError: error)
+            Foundation.exit(code == .validationFailure ? 2 : code.rawValue)
         }
     }
 }
@@ -53,6 +57,6 @@ func printJSON(_ value: some Encodable) {
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
     encoder.dateEncodingStrategy = .iso8601
-    guard let data = try? encoder.encode(value) else { fail("could not encode the JSON output") }
+    guard let data = try? encoder.encode(value) else { fail(CtlText.jsonEncodingFailed) }
     print(String(decoding: data, as: UTF8.self))
 }

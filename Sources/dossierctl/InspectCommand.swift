@@ -1,17 +1,18 @@
 import ArgumentParser
 import DossierArchive
 import DossierModel
+import DossierText
 import Foundation
 
 /// `dossierctl inspect`: what an archive holds, for a person to read. Judges nothing but its
 /// structure; use `verify` for the verdict.
 struct InspectCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "inspect",
-        abstract: "Show an archive's bag-info, record summary, documents and signer.")
+    static var configuration: CommandConfiguration {
+        CommandConfiguration(commandName: "inspect", abstract: CtlText.inspectAbstract)
+    }
 
-    @Argument(help: "The .dva archive.") var archive: String
-    @Flag(help: "Print as JSON.") var json = false
+    @Argument(help: ArgumentHelp(CtlText.archiveFileHelp)) var archive: String
+    @Flag(help: ArgumentHelp(CtlText.jsonPlainHelp)) var json = false
 
     struct Output: Encodable {
         var archiveId: String?
@@ -37,25 +38,25 @@ struct InspectCommand: ParsableCommand {
                     problems: report.reasons))
             return
         }
-        print("Archive   \(report.archiveId ?? "(no bag)")  \(report.archiveSize) bytes  sha256 \(report.archiveDigest ?? "")")
+        print(CtlText.inspectArchive(id: report.archiveId, size: report.archiveSize, sha256: report.archiveDigest ?? ""))
         print("\nbag-info.txt")
         for field in report.bagInfo { print("  \(field.label): \(field.value)") }
         if let summary {
-            print("\nRecord")
+            print("\n" + CtlText.inspectRecord)
             summary.lines.forEach { print("  \($0)") }
         }
-        print("\nFiles")
+        print("\n" + CtlText.inspectFiles)
         for file in report.files { print("  \(String(file.size).leftPadded(10))  \(file.path)") }
-        print("\nSigner")
+        print("\n" + CtlText.inspectSigner)
         if let signer = report.signer {
-            print("  \(signer.subject)\n  issuer \(signer.issuer)")
-            print("  valid \(signer.notBefore.map { "\($0)" } ?? "?") to \(signer.notAfter.map { "\($0)" } ?? "?")")
+            print("  \(signer.subject)\n  " + CtlText.signerIssuer(signer.issuer))
+            print("  " + CtlText.signerValidity(signer.notBefore.map { "\($0)" } ?? "?", signer.notAfter.map { "\($0)" } ?? "?"))
         } else {
-            print("  (no signature)")
+            print("  " + CtlText.noSignature)
         }
         if !report.reasons.isEmpty {
-            print("\nStructural problems (run verify for the full check)")
-            for reason in report.reasons { print("  \(reason.code): \(reason.detail)") }
+            print("\n" + CtlText.structuralProblems)
+            for reason in report.reasons { print("  " + CtlText.finding(code: reason.code, property: nil, detail: reason.detail)) }
         }
     }
 }

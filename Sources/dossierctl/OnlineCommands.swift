@@ -1,50 +1,50 @@
 import ArgumentParser
 import DossierAdmin
+import DossierText
 import Foundation
 
 /// Options of every command that talks to the running daemon.
 struct AdminOptions: ParsableArguments {
-    @Option(help: "The daemon's admin socket.") var socket = AdminClient.defaultSocket
-    @Flag(help: "Print JSON instead of text.") var json = false
+    @Option(help: ArgumentHelp(CtlText.socketHelp)) var socket = AdminClient.defaultSocket
+    @Flag(help: ArgumentHelp(CtlText.jsonHelp)) var json = false
 
     var client: AdminClient { AdminClient(socket: socket) }
 }
 
 struct StatusCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "status", abstract: "The daemon's state: queue, peers, inbox, last errors.")
+    static var configuration: CommandConfiguration { CommandConfiguration(commandName: "status", abstract: CtlText.statusAbstract) }
     @OptionGroup var admin: AdminOptions
 
     func run() {
         let status = admin.client.call("GET", "/status", as: AdminProtocol.Status.self)
         if admin.json { return printJSON(status) }
-        print("\(status.version)  authority \(status.authority) \(status.authorityName)")
-        print("up since \(status.upSince.formatted(.iso8601))  listening \(status.listen)")
+        print(CtlText.statusHeader(version: status.version, authority: status.authority, name: status.authorityName))
+        print(CtlText.upSince(status.upSince.formatted(.iso8601), listen: status.listen))
         let queue = ["queued", "sending", "deferred", "dead", "delivered", "cancelled"]
-            .map { "\($0) \(status.queue[$0] ?? 0)" }.joined(separator: "  ")
-        print("queue     \(queue)")
-        if let oldest = status.oldestWaitingSeconds { print("oldest waiting \(formatAge(oldest))") }
-        print("inbox     accepted \(status.inbox.accepted)  rejected \(status.inbox.rejected)")
-        print("peers")
+            .map { "\(CtlText.state($0)) \(status.queue[$0] ?? 0)" }.joined(separator: "  ")
+        print(CtlText.queueLabel + queue)
+        if let oldest = status.oldestWaitingSeconds { print(CtlText.oldestWaiting(CtlText.age(oldest))) }
+        print(CtlText.inboxCounts(accepted: status.inbox.accepted, rejected: status.inbox.rejected))
+        print(CtlText.peersLabel)
         for peer in status.peers { print("  " + peerLine(peer)) }
         if !status.warnings.isEmpty {
-            print("warnings")
+            print(CtlText.warningsLabel)
             for warning in status.warnings { print("  " + warning) }
         }
         if !status.lastErrors.isEmpty {
-            print("last errors")
+            print(CtlText.lastErrorsLabel)
             for line in status.lastErrors {
-                print("  \(line.at.formatted(.iso8601)) \(line.peer ?? "-") \(line.id ?? "-") \(line.error)")
+                print("  \(line.at.formatted(.iso8601)) \(line.peer ?? "-") \(line.id ?? "-") \(CtlText.errorLine(line.error))")
             }
         }
     }
 }
 
 struct QueueCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "queue", abstract: "The outbox, one archive a line (like mailq).")
+    static var configuration: CommandConfiguration { CommandConfiguration(commandName: "queue", abstract: CtlText.queueAbstract) }
     @OptionGroup var admin: AdminOptions
-    @Option(help: "Only this state: queued, sending, deferred, dead, delivered, cancelled.") var state: String?
-    @Option(help: "Only archives for this peer code.") var peer: String?
+    @Option(help: ArgumentHelp(CtlText.queueStateHelp)) var state: String?
+    @Option(help: ArgumentHelp(CtlText.queuePeerHelp)) var peer: String?
 
     func run() {
         var query: [String] = []
@@ -54,67 +54,68 @@ struct QueueCommand: ParsableCommand {
             "GET", "/queue" + (query.isEmpty ? "" : "?" + query.joined(separator: "&")),
             as: [AdminProtocol.QueueLine].self)
         if admin.json { return printJSON(lines) }
-        if lines.isEmpty { return print("outbox is empty") }
+        if lines.isEmpty { return print(CtlText.outboxEmpty) }
         for line in lines {
-            let next = line.nextAttemptAt.map { " next \($0.formatted(.iso8601))" } ?? ""
             print(
-                "\(line.id)  \(line.state.padding(toLength: 9, withPad: " ", startingAt: 0)) → \(line.destination)  \(line.size) B  attempts \(line.attempts)\(next)"
-            )
-            if let error = line.lastError { print("    \(error)") }
+                CtlText.queueLine(
+                    id: line.id, state: line.state, destination: line.destination, size: line.size, attempts: line.attempts,
+                    next: line.nextAttemptAt?.formatted(.iso8601)))
+            if let error = line.lastError { print("    \(CtlText.errorLine(error))") }
         }
     }
 }
 
 struct ShowCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "show", abstract: "One archive's whole history and receipt.")
+    static var configuration: CommandConfiguration { CommandConfiguration(commandName: "show", abstract: CtlText.showAbstract) }
     @OptionGroup var admin: AdminOptions
-    @Argument(help: "The archive id.") var id: String
+    @Argument(help: ArgumentHelp(CtlText.archiveIdHelp)) var id: String
 
     func run() {
         let detail = admin.client.call("GET", "/entries/\(id)", as: AdminProtocol.EntryDetail.self)
         if admin.json { return printJSON(detail) }
-        print("\(detail.entry.id) → \(detail.entry.destination)  \(detail.entry.state)")
-        print("  size \(detail.entry.size)  sha256 \(detail.digest)\n  spool \(detail.archivePath)")
-        print("history")
+        print("\(detail.entry.id) → \(detail.entry.destination)  \(CtlText.state(detail.entry.state))")
+        print(CtlText.showSizeLine(size: detail.entry.size, digest: detail.digest, spool: detail.archivePath))
+        print(CtlText.historyLabel)
         for step in detail.history {
-            print("  \(step.at.formatted(.iso8601))  \(step.state)\(step.outcome.map { "  \($0)" } ?? "")")
+            print(
+                "  \(step.at.formatted(.iso8601))  \(CtlText.state(step.state))\(step.outcome.map { "  \(CtlText.errorLine($0))" } ?? "")")
         }
-        if let receipt = detail.receipt { print("receipt \(detail.receiptPath ?? "")\n  \(receipt)") }
+        if let receipt = detail.receipt { print("\(CtlText.receiptLabel) \(detail.receiptPath ?? "")\n  \(receipt)") }
     }
 }
 
 struct RetryCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "retry", abstract: "Queue a dead or deferred archive again now.")
+    static var configuration: CommandConfiguration { CommandConfiguration(commandName: "retry", abstract: CtlText.retryAbstract) }
     @OptionGroup var admin: AdminOptions
-    @Argument(help: "The archive id.") var id: String?
-    @Flag(help: "Queue every dead archive again.") var dead = false
+    @Argument(help: ArgumentHelp(CtlText.archiveIdHelp)) var id: String?
+    @Flag(help: ArgumentHelp(CtlText.retryDeadHelp)) var dead = false
 
     func validate() throws {
-        guard (id != nil) != dead else { throw ValidationError("give an archive id or --dead") }
+        guard (id != nil) != dead else { throw ValidationError(CtlText.retryUsage) }
     }
 
     func run() {
         let path = dead ? "/retry-dead" : "/entries/\(id ?? "")/retry"
         let result = admin.client.call("POST", path, as: AdminProtocol.Retried.self)
         if admin.json { return printJSON(result) }
-        print(result.ids.isEmpty ? "nothing to retry" : "queued again: \(result.ids.joined(separator: " "))")
+        print(result.ids.isEmpty ? CtlText.nothingToRetry : CtlText.queuedAgain(result.ids.joined(separator: " ")))
     }
 }
 
 struct CancelCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "cancel", abstract: "Stop trying to deliver an archive.")
+    static var configuration: CommandConfiguration { CommandConfiguration(commandName: "cancel", abstract: CtlText.cancelAbstract) }
     @OptionGroup var admin: AdminOptions
-    @Argument(help: "The archive id.") var id: String
+    @Argument(help: ArgumentHelp(CtlText.archiveIdHelp)) var id: String
 
     func run() {
         let result = admin.client.call("POST", "/entries/\(id)/cancel", as: AdminProtocol.Retried.self)
         if admin.json { return printJSON(result) }
-        print("cancelled \(result.ids.joined(separator: " "))")
+        print(CtlText.cancelled(result.ids.joined(separator: " ")))
     }
 }
 
 struct PeersCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "peers", abstract: "Configured peers and their health.")
+    static var configuration: CommandConfiguration { CommandConfiguration(commandName: "peers", abstract: CtlText.peersAbstract) }
     @OptionGroup var admin: AdminOptions
 
     func run() {
@@ -125,68 +126,64 @@ struct PeersCommand: ParsableCommand {
 }
 
 struct SubmitCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "submit", abstract: "Pack a dossier folder and queue it for a peer (the daemon reads the folder).")
+    static var configuration: CommandConfiguration { CommandConfiguration(commandName: "submit", abstract: CtlText.submitAbstract) }
     @OptionGroup var admin: AdminOptions
-    @Argument(help: "The dossier folder (dossier.json + documents/).") var directory: String
-    @Option(help: "Destination authority code.") var to: String
+    @Argument(help: ArgumentHelp(CtlText.submitDirectoryHelp)) var directory: String
+    @Option(help: ArgumentHelp(CtlText.destinationHelp)) var to: String
 
     func run() {
         let path = URL(fileURLWithPath: directory).standardizedFileURL.path
-        let progress = ProgressLine(label: "packing \(URL(fileURLWithPath: path).lastPathComponent)", total: folderSize(path))
+        let progress = ProgressLine(label: CtlText.packing(URL(fileURLWithPath: path).lastPathComponent), total: folderSize(path))
         let result = progress.during {
             admin.client.call(
                 "POST", "/submit", json: AdminProtocol.Submit(directory: path, destination: to), as: AdminProtocol.Submitted.self)
         }
         if admin.json { return printJSON(result) }
-        if result.alreadyQueued { return print("already queued as \(result.id) for \(to) (the same dossier): nothing new queued") }
-        print("queued \(result.id) for \(to)  \(result.size) bytes  sha256 \(result.sha256)")
+        if result.alreadyQueued { return print(CtlText.alreadyQueued(id: result.id, to: to)) }
+        print(CtlText.submitted(id: result.id, to: to, size: result.size, sha256: result.sha256))
     }
 }
 
 struct RequestCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "request", abstract: "Ask the origin authority for a vehicle's archive (the buyer registers here).")
+    static var configuration: CommandConfiguration { CommandConfiguration(commandName: "request", abstract: CtlText.requestAbstract) }
     @OptionGroup var admin: AdminOptions
-    @Option(help: "The origin authority's code (a configured peer).") var from: String
-    @Option(help: "The vehicle's VIN.") var vin: String
-    @Option(help: "The vehicle's plate number.") var plate: String
+    @Option(help: ArgumentHelp(CtlText.requestFromHelp)) var from: String
+    @Option(help: ArgumentHelp(CtlText.vinHelp)) var vin: String
+    @Option(help: ArgumentHelp(CtlText.plateHelp)) var plate: String
 
     func run() {
         let accepted = admin.client.call(
             "POST", "/request", json: AdminProtocol.RequestArchive(peer: from, vin: vin, plate: plate),
             as: AdminProtocol.RequestAccepted.self)
         if admin.json { return printJSON(accepted) }
-        print("\(from) accepted the request \(accepted.requestId); archive \(accepted.archiveId ?? "pending") will arrive in the inbox")
+        print(CtlText.requestAccepted(from: from, requestId: accepted.requestId, archiveId: accepted.archiveId))
     }
 }
 
 struct InboxCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "inbox", abstract: "Archives received from peers.")
+    static var configuration: CommandConfiguration { CommandConfiguration(commandName: "inbox", abstract: CtlText.inboxAbstract) }
     @OptionGroup var admin: AdminOptions
-    @Option(help: "Only those received since this ISO 8601 time.") var since: String?
+    @Option(help: ArgumentHelp(CtlText.inboxSinceHelp)) var since: String?
 
     func run() {
         let query = since.map { "?since=\($0.addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed) ?? $0)" } ?? ""
         let lines = admin.client.call("GET", "/inbox\(query)", as: [AdminProtocol.InboxLine].self)
         if admin.json { return printJSON(lines) }
-        if lines.isEmpty { return print("inbox is empty") }
+        if lines.isEmpty { return print(CtlText.inboxEmpty) }
         for line in lines {
             print(
-                "\(line.id)  \(line.status.padding(toLength: 8, withPad: " ", startingAt: 0)) from \(line.origin)  \(line.size) B  \(line.receivedAt.formatted(.iso8601))"
+                CtlText.inboxLine(
+                    id: line.id, status: line.status, origin: line.origin, size: line.size, receivedAt: line.receivedAt.formatted(.iso8601))
             )
         }
     }
 }
 
+/// One peer of `status` and `peers`.
 func peerLine(_ peer: AdminProtocol.PeerStatus) -> String {
-    let health = peer.circuitOpen ? "DOWN (circuit open)" : "ok"
-    let last = peer.lastError.map { "  last error: \($0)" } ?? ""
-    return "\(peer.code) \(peer.name)  \(peer.mode)  \(peer.url)  \(health)  queued \(peer.queued)  in flight \(peer.inFlight)\(last)"
-}
-
-func formatAge(_ seconds: Double) -> String {
-    seconds < 120 ? "\(Int(seconds)) s" : seconds < 7200 ? "\(Int(seconds / 60)) min" : "\(Int(seconds / 3600)) h"
+    CtlText.peerLine(
+        code: peer.code, name: peer.name, mode: peer.mode, url: peer.url, circuitOpen: peer.circuitOpen, queued: peer.queued,
+        inFlight: peer.inFlight, lastError: peer.lastError)
 }
 
 private func folderSize(_ path: String) -> UInt64 {

@@ -1,21 +1,21 @@
 import ArgumentParser
 import DossierArchive
 import DossierModel
+import DossierText
 import Foundation
 
 /// `dossierctl pack`: a dossier folder to a signed archive, offline.
 struct PackCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "pack",
-        abstract: "Check a dossier folder and pack it into a signed .dva archive for a destination.",
-        discussion: "Refuses, with the same reasons as `check --to`, a dossier that cannot be transferred (exit 1).")
+    static var configuration: CommandConfiguration {
+        CommandConfiguration(commandName: "pack", abstract: CtlText.packAbstract, discussion: CtlText.packDiscussion)
+    }
 
-    @Argument(help: "The dossier folder: dossier.json and documents/.") var dossier: String
-    @Option(help: "Destination authority code.") var to: String
-    @Option(help: "The signing certificate (PEM; leaf first, then intermediates).") var cert: String
-    @Option(help: "The signing key (PEM).") var key: String
-    @Option(help: "Output file (default ./<id>.dva).") var out: String?
-    @Flag(help: "Print the result as JSON.") var json = false
+    @Argument(help: ArgumentHelp(CtlText.dossierFolderHelp)) var dossier: String
+    @Option(help: ArgumentHelp(CtlText.destinationHelp)) var to: String
+    @Option(help: ArgumentHelp(CtlText.certHelp)) var cert: String
+    @Option(help: ArgumentHelp(CtlText.keyHelp)) var key: String
+    @Option(help: ArgumentHelp(CtlText.outHelp)) var out: String?
+    @Flag(help: ArgumentHelp(CtlText.jsonResultHelp)) var json = false
 
     func run() throws {
         let identity: SigningIdentity
@@ -32,12 +32,12 @@ struct PackCommand: ParsableCommand {
                 printJSON(CheckOutput(valid: false, eligible: false, problems: problems))
                 throw ExitCode(1)
             }
-            fail("\(dossier): \(refusal)", code: 1)
+            fail("\(dossier): \(RefusalText.of(refusal))", code: 1)
         } catch {
             fail("\(error)")
         }
         if json { return printJSON(result) }
-        print("packed \(result.path)\n  id      \(result.id)\n  size    \(result.size) bytes\n  sha256  \(result.sha256)")
+        print(CtlText.packed(path: result.path, id: result.id, size: result.size, sha256: result.sha256))
     }
 
     struct CheckOutput: Encodable {

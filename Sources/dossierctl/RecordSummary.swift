@@ -1,4 +1,5 @@
 import DossierModel
+import DossierText
 import Foundation
 
 /// The few record fields `inspect` shows, the owner's name masked (its output ends up in
@@ -24,7 +25,8 @@ struct RecordSummary: Encodable {
     }
 
     var lines: [String] {
-        ["VIN \(vin)  plate \(plate)", "vehicle \(vehicle)", "owner \(owner)", "managing office \(managingOffice)"]
-            + (transfer.map { ["transfer \($0)"] } ?? []) + documents.map { "document \($0)" }
+        CtlText.recordLines(
+            vin: vin, plate: plate, vehicle: vehicle, owner: owner, managingOffice: managingOffice, transfer: transfer, documents: documents
+        )
     }
 }

@@ -1,38 +1,39 @@
 import ArgumentParser
 import DossierModel
 import DossierSamples
+import DossierText
 import Foundation
 
 /// `dossierctl sample --out DIR …`: writes synthetic dossiers and prints the folders made.
 struct SampleCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "sample",
-        abstract: "Write synthetic dossiers (deterministic for a seed and day) for tests, benchmarks and demos.",
-        discussion: "Rules --ineligible accepts: " + SampleGenerator.breakableRules.joined(separator: ", ")
-    )
+    static var configuration: CommandConfiguration {
+        CommandConfiguration(
+            commandName: "sample", abstract: CtlText.sampleAbstract,
+            discussion: CtlText.sampleDiscussion(rules: SampleGenerator.breakableRules.joined(separator: ", ")))
+    }
 
-    @Option(help: "Folder to write the dossiers into (created if missing).")
+    @Option(help: ArgumentHelp(CtlText.sampleOutHelp))
     var out: String
 
-    @Option(help: "Number of dossiers.")
+    @Option(help: ArgumentHelp(CtlText.sampleCountHelp))
     var count = 1
 
-    @Option(help: "Seed of the generator.")
+    @Option(help: ArgumentHelp(CtlText.sampleSeedHelp))
     var seed: UInt64 = 1
 
-    @Option(help: "Document files per dossier.")
+    @Option(help: ArgumentHelp(CtlText.sampleDocumentsHelp))
     var documents = 6
 
-    @Option(help: "Size of each document file in bytes.")
+    @Option(help: ArgumentHelp(CtlText.sampleDocumentSizeHelp))
     var documentSize = 65536
 
-    @Option(help: "Make dossiers that break this rule (and only it).")
+    @Option(help: ArgumentHelp(CtlText.sampleBreakHelp))
     var ineligible: String?
 
-    @Option(help: "Origin authority (6-digit division code).")
+    @Option(help: ArgumentHelp(CtlText.sampleOriginHelp))
     var origin = "441800"
 
-    @Option(help: "Destination authority (6-digit division code).")
+    @Option(help: ArgumentHelp(CtlText.checkDestinationHelp))
     var destination = "430100"
 
     func run() throws {

@@ -1,21 +1,21 @@
 import ArgumentParser
 import DossierArchive
 import DossierModel
+import DossierText
 import Foundation
 
 /// `dossierctl verify`: every check of docs/archive-format.md on one archive.
 struct VerifyCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "verify",
-        abstract: "Verify an archive as a receiver would.",
-        discussion: "Exit 0 valid, 1 invalid, 2 usage or setup error.")
+    static var configuration: CommandConfiguration {
+        CommandConfiguration(commandName: "verify", abstract: CtlText.verifyAbstract, discussion: CtlText.verifyDiscussion)
+    }
 
-    @Argument(help: "The .dva archive.") var archive: String
-    @Option(help: "Trusted CA certificates (PEM); repeat for several files.") var trust: [String]
-    @Option(help: "Certificate revocation list (PEM); repeat for several.") var crl: [String] = []
-    @Option(help: "Reject an archive whose Destination-Authority is not this code.") var expectDestination: String?
-    @Option(help: "Largest archive accepted, in bytes.") var maxSize: UInt64 = ArchiveLimits.default.maxArchiveBytes
-    @Flag(help: "Print the verdict as JSON.") var json = false
+    @Argument(help: ArgumentHelp(CtlText.archiveFileHelp)) var archive: String
+    @Option(help: ArgumentHelp(CtlText.trustHelp)) var trust: [String]
+    @Option(help: ArgumentHelp(CtlText.crlHelp)) var crl: [String] = []
+    @Option(help: ArgumentHelp(CtlText.expectDestinationHelp)) var expectDestination: String?
+    @Option(help: ArgumentHelp(CtlText.maxSizeHelp)) var maxSize: UInt64 = ArchiveLimits.default.maxArchiveBytes
+    @Flag(help: ArgumentHelp(CtlText.jsonVerdictHelp)) var json = false
 
     /// The JSON shape of the issue: `{valid, archiveId, origin, destination, signer, reasons}`.
     struct Output: Encodable {
@@ -47,11 +47,9 @@ struct VerifyCommand: ParsableCommand {
                     archiveSha256: report.archiveDigest, reasons: report.reasons))
         } else {
             let route = "\(report.origin ?? "?") → \(report.destination ?? "?")"
-            print(
-                "\(report.valid ? "VALID" : "INVALID") \(report.archiveId ?? "(no bag)")  \(route)  signer: \(report.signer?.subject ?? "(none)")"
-            )
+            print(CtlText.verifyVerdict(valid: report.valid, id: report.archiveId, route: route, signer: report.signer?.subject))
             for reason in report.reasons {
-                print("  \(reason.code) [\(reason.property.rawValue)]: \(reason.detail)")
+                print("  " + CtlText.finding(code: reason.code, property: reason.property.rawValue, detail: reason.detail))
             }
         }
         if !report.valid { throw ExitCode(1) }

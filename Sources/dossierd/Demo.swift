@@ -1,3 +1,4 @@
+import DossierText
 import Foundation
 
 /// `dossierd --demo`: two authorities on loopback, 441800 Qingyuan (origin) and 430100
@@ -15,25 +16,25 @@ struct Demo {
 
     func run() async throws {
         guard FileManager.default.isExecutableFile(atPath: ctl) else {
-            throw Failure(description: "\(ctl) is missing: build every product first (swift build -c release)")
+            throw Failure(description: DaemonText.Demo.missingCtl(ctl))
         }
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("dossierd-demo-\(getpid())")
         defer { try? FileManager.default.removeItem(at: root) }
         let pki = root.appendingPathComponent("pki").path
-        say("1. A throwaway PKI: one CA, one certificate per authority (subject serialNumber = authority code)")
+        say(DaemonText.Demo.pki)
         try check(run(sourceRoot.appendingPathComponent("Certs/make-dev-pki.sh").path, [pki, "441800", "430100"]), "make-dev-pki.sh")
 
-        say("2. Starting 430100 Changsha (destination) on 127.0.0.1, port picked by the OS")
+        say(DaemonText.Demo.startDestination)
         let changsha = try start(code: "430100", root: root, pki: pki, peer: ("441800", "https://127.0.0.1:1"))
         defer { stop(changsha.process) }
         let changshaAddress = try await waitForListen(changsha.state)
-        say("   listening on \(changshaAddress)")
-        say("3. Starting 441800 Qingyuan (origin), with Changsha as a push peer")
+        say(DaemonText.Demo.listening(changshaAddress))
+        say(DaemonText.Demo.startOrigin)
         let qingyuan = try start(code: "441800", root: root, pki: pki, peer: ("430100", "https://\(changshaAddress)"))
         defer { stop(qingyuan.process) }
-        say("   listening on \(try await waitForListen(qingyuan.state))")
+        say(DaemonText.Demo.listening(try await waitForListen(qingyuan.state)))
 
-        say("4. A synthetic dossier (valid VIN, ID numbers, plate 粤R…, scanned PDF/JPEG/PNG documents)")
+        say(DaemonText.Demo.sample)
         let samples = root.appendingPathComponent("samples")
         let made = try check(
             run(
@@ -45,26 +46,26 @@ struct Demo {
         let dossier = URL(fileURLWithPath: made.trimmingCharacters(in: .whitespacesAndNewlines))
         say(try check(run(ctl, ["check", dossier.path, "--to", "430100"]), "dossierctl check").trimmingCharacters(in: .newlines))
 
-        say("5. Dropped into Qingyuan's intake/430100/: packed, signed, queued, pushed")
+        say(DaemonText.Demo.intake)
         let intake = qingyuan.state.appendingPathComponent("intake/430100")
         try FileManager.default.createDirectory(at: intake, withIntermediateDirectories: true)
         try FileManager.default.moveItem(at: dossier, to: intake.appendingPathComponent(dossier.lastPathComponent))
         let id = try await waitForDelivery(socket: qingyuan.socket)
-        say("   delivered \(id); Changsha's signed receipt is kept by Qingyuan")
+        say(DaemonText.Demo.delivered(id))
 
-        say("6. Changsha verifies what it stored, as any auditor could:")
+        say(DaemonText.Demo.verify)
         let stored = changsha.state.appendingPathComponent("inbox/\(id).dva").path
         say(try check(run(ctl, ["verify", stored, "--trust", "\(pki)/ca.pem", "--expect-destination", "430100"]), "dossierctl verify"))
-        say("7. dossierctl status, Qingyuan (441800):")
+        say(DaemonText.Demo.statusOrigin)
         say(try check(run(ctl, ["status", "--socket", qingyuan.socket]), "dossierctl status"))
-        say("8. dossierctl status, Changsha (430100):")
+        say(DaemonText.Demo.statusDestination)
         say(try check(run(ctl, ["status", "--socket", changsha.socket]), "dossierctl status"))
-        say("9. Stopping both (SIGTERM: drain, journal durable, exit 0)")
+        say(DaemonText.Demo.stopping)
         for (name, process) in [("441800", qingyuan.process), ("430100", changsha.process)] {
             stop(process)
-            say("   \(name) exited with status \(process.terminationStatus)")
+            say(DaemonText.Demo.exited(name, status: process.terminationStatus))
         }
-        say("demo complete")
+        say(DaemonText.Demo.complete)
     }
 
     private var ctl: String { binaries.appendingPathComponent("dossierctl").path }
@@ -82,7 +83,7 @@ struct Demo {
         let config = """
             [authority]
             code = "\(code)"
-            name = "\(code == "441800" ? "Qingyuan" : "Changsha") Vehicle Administration Office"
+            name = "\(DaemonText.Demo.officeName(code))"
             [tls]
             certificate = "\(pki)/\(code).pem"
             key = "\(pki)/\(code).key"
@@ -99,7 +100,7 @@ struct Demo {
             first_delay = "200ms"
             [[peers]]
             code = "\(peer.0)"
-            name = "\(peer.0 == "441800" ? "Qingyuan" : "Changsha") Vehicle Administration Office"
+            name = "\(DaemonText.Demo.officeName(peer.0))"
             url = "\(peer.1)"
             mode = "push"
             """
@@ -120,7 +121,7 @@ struct Demo {
             if let text = try? String(contentsOf: file, encoding: .utf8), !text.isEmpty { return text }
             try await Task.sleep(for: .milliseconds(50))
         }
-        throw Failure(description: "the daemon in \(state.path) did not start listening within 10 s (see its log beside it)")
+        throw Failure(description: DaemonText.Demo.notListening(state.path))
     }
 
     private func waitForDelivery(socket: String) async throws -> String {
@@ -133,7 +134,7 @@ struct Demo {
             }
             try await Task.sleep(for: .milliseconds(100))
         }
-        throw Failure(description: "no delivery within 30 s; `dossierctl queue --socket \(socket)` shows why")
+        throw Failure(description: DaemonText.Demo.noDelivery(socket: socket))
     }
 
     private func stop(_ process: Process) {
@@ -146,7 +147,9 @@ struct Demo {
 
     @discardableResult
     private func check(_ result: (status: Int32, out: String, err: String), _ what: String) throws -> String {
-        guard result.status == 0 else { throw Failure(description: "\(what) failed (\(result.status)): \(result.err)\(result.out)") }
+        guard result.status == 0 else {
+            throw Failure(description: DaemonText.Demo.stepFailed(what, status: result.status, output: result.err + result.out))
+        }
         return result.out
     }
 

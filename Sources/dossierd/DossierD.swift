@@ -1,5 +1,6 @@
 import ArgumentParser
 import DossierDaemon
+import DossierText
 import Foundation
 import Logging
 
@@ -7,16 +8,34 @@ import Logging
 /// or setup error (nothing started).
 @main
 struct DossierD: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "dossierd",
-        abstract: "Exchange signed vehicle registration archives with peer authorities.",
-        discussion: "Signals: SIGTERM/SIGINT drain and stop; SIGHUP reloads the configuration and certificates.")
+    static var configuration: CommandConfiguration {
+        CommandConfiguration(commandName: "dossierd", abstract: DaemonText.abstract, discussion: DaemonText.discussion)
+    }
 
-    @Option(help: "The configuration file.") var config = "/etc/dossierd/dossierd.toml"
-    @Flag(help: "Check the configuration and the files it names, then exit.") var checkConfig = false
-    @Flag(help: "Start even if the journal is damaged (damaged segments are kept aside and reported).") var acceptJournalDamage = false
-    @Flag(help: "Run the demo: two authorities on loopback transfer a synthetic dossier.") var demo = false
-    @Option(help: "Log level: trace, debug, info, notice, warning, error.") var logLevel: Logger.Level = .info
+    @Option(help: ArgumentHelp(DaemonText.configHelp)) var config = "/etc/dossierd/dossierd.toml"
+    @Flag(help: ArgumentHelp(DaemonText.checkConfigHelp)) var checkConfig = false
+    @Flag(help: ArgumentHelp(DaemonText.acceptJournalDamageHelp)) var acceptJournalDamage = false
+    @Flag(help: ArgumentHelp(DaemonText.demoHelp)) var demo = false
+    @Option(help: ArgumentHelp(DaemonText.logLevelHelp)) var logLevel: Logger.Level = .info
+
+    /// Runs the command line; help and usage errors in the operator's language.
+    static func main() async {
+        do {
+            var command = try parseAsRoot()
+            if var command = command as? AsyncParsableCommand {
+                try await command.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            let code = exitCode(for: error)
+            let message = ArgumentParserText.translate(fullMessage(for: error))
+            if !message.isEmpty {
+                (code == .success ? FileHandle.standardOutput : FileHandle.standardError).write(Data((message + "\n").utf8))
+            }
+            Foundation.exit(code.rawValue)
+        }
+    }
 
     func run() async throws {
         let level = logLevel
@@ -28,9 +47,9 @@ struct DossierD: AsyncParsableCommand {
         if checkConfig {
             do {
                 let checked = try Daemon.check(configFile: config)
-                print("\(config): ok (authority \(checked.authorityCode), \(checked.peers.count) peers)")
+                print(DaemonText.configOK(file: config, authority: checked.authorityCode, peers: checked.peers.count))
             } catch {
-                FileHandle.standardError.write(Data("dossierd: \(error)\n".utf8))
+                FileHandle.standardError.write(Data("dossierd: \(DaemonText.checkFailed("\(error)"))\n".utf8))
                 throw ExitCode(2)
             }
             return
@@ -40,7 +59,7 @@ struct DossierD: AsyncParsableCommand {
         do {
             try await Daemon(options: options).run()
         } catch let error as Daemon.StartError {
-            FileHandle.standardError.write(Data("dossierd: \(error)\n".utf8))
+            FileHandle.standardError.write(Data("dossierd: \(DaemonText.startFailed("\(error)"))\n".utf8))
             throw ExitCode(2)
         }
     }

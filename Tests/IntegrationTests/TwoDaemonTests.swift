@@ -62,6 +62,9 @@ import Testing
         let folder = try #require(aside.first { $0.contains("bad") })
         let reason = try String(contentsOf: failed.appendingPathComponent(folder).appendingPathComponent("reason.txt"), encoding: .utf8)
         #expect(reason.contains("unsettled-violations"), "\(reason)")
+        // Both languages, each with the rule's reason.
+        #expect(reason.contains("destination: 430100") && reason.contains("转入地车辆管理所：430100"), "\(reason)")
+        #expect(reason.contains("交通违法未处理") || reason.contains("表示有违法未处理"), "\(reason)")
         #expect(lines.count == 1)
         #expect(try await origin.stop() == 0)
         #expect(try await destination.stop() == 0)

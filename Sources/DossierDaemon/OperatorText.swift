@@ -1,0 +1,31 @@
+import DossierArchive
+import DossierOutbox
+import DossierText
+
+/// The errors the daemon shows an operator (admin API answers, intake `reason.txt`), in both
+/// languages; the texts of its own types that `DossierText` cannot name. An error of another
+/// type is technical detail and reads the same in both.
+func operatorText(_ error: any Error) -> Bilingual {
+    switch error {
+    case let error as SubmitError:
+        switch error {
+        case let .unknownPeer(code): return Bilingual(error.description, "配置中没有对端 \(code)")
+        case let .noSpace(path, free, reserve):
+            return Bilingual(
+                error.description,
+                "\(path)：可用空间仅 \(free) 字节，低于保留值 \(reserve) 字节（state.free_space_reserve）；有空间后重试")
+        }
+    case let refusal as DossierPackager.Refusal:
+        return RefusalText.of(refusal)
+    case let error as OutboxError:
+        switch error {
+        case let .unknownID(id): return Bilingual(error.description, DaemonText.Admin.noArchive(id).zh)
+        case let .illegalTransition(id, from, to):
+            let (from, to) = (CtlText.state("\(from)", in: .zh), CtlText.state("\(to)", in: .zh))
+            return Bilingual(error.description, "档案 \(id) 不能从“\(from)”状态转为“\(to)”")
+        default: return Bilingual(error.description, "发件箱错误：\(error)")
+        }
+    default:
+        return Bilingual("\(error)", "\(error)")
+    }
+}
