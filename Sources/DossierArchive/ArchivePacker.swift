@@ -27,6 +27,9 @@ public struct PackResult: Sendable, Codable, Equatable {
     public var size: UInt64
     /// SHA-256 of the whole archive, lowercase hex.
     public var sha256: String
+    /// Why the signature carries no timestamp token although timestamping was configured (not
+    /// required, and the TSA failed); nil when it carries one or none was asked for.
+    public var timestampProblem: String?
 }
 
 /// Packs a dossier folder (`dossier.json` + `documents/`) into a signed `.dva` archive in one
@@ -37,12 +40,16 @@ public struct PackResult: Sendable, Codable, Equatable {
 public enum ArchivePacker {
     public static let softwareAgent = "dossierd/0.1.0"
 
-    /// Packs `dossierDirectory` into `<outputDirectory>/<fileName>` (default `<id>.dva`).
+    /// Packs `dossierDirectory` into `<outputDirectory>/<fileName>` (default `<id>.dva`), signed
+    /// as of `now` (bag-info's date and the signature's signingTime). With `timestamping`, the
+    /// signature gets an RFC 3161 token over its value (docs/archive-format.md, "Timestamp").
     /// - Throws: `ArchiveError.signerNotOrigin` when the identity is not the origin's,
-    ///   `.dossier` for an unusable folder (naming the file), `.documentChanged`, `.io`, `.signing`.
+    ///   `.dossier` for an unusable folder (naming the file), `.documentChanged`, `.io`, `.signing`,
+    ///   `.timestamp` when a required token could not be had within `timestamping.wait` (nothing
+    ///   is left on disk; the same dossier can be packed again later).
     public static func pack(
         dossierDirectory: URL, bag: BagIdentity, identity: SigningIdentity, outputDirectory: URL,
-        fileName: String? = nil, id: String = ArchiveID.make(), now: Date = Date()
+        fileName: String? = nil, id: String = ArchiveID.make(), now: Date = Date(), timestamping: Timestamping? = nil
     ) throws -> PackResult {
         guard identity.info.authority == bag.origin else {
             throw ArchiveError.signerNotOrigin(certificateCode: identity.info.authority, origin: bag.origin)
@@ -78,7 +85,15 @@ public enum ArchivePacker {
             (BagInfo.fileName, SHA256.hex(of: info)),
             (Manifest.payloadFileName, SHA256.hex(of: manifestBytes)),
         ])
-        let signature = try identity.signDetached(tagManifest)
+        var timestampProblem: String?
+        let signature = try identity.signDetached(tagManifest, at: now) { (value) throws(ArchiveError) -> [UInt8]? in
+            guard let timestamping else { return nil }
+            do throws(TimestampError) { return try timestamping.token(over: value) } catch {
+                guard !timestamping.required else { throw .timestamp(error) }
+                timestampProblem = "\(error)"
+                return nil
+            }
+        }
         try writeEntry("\(id)/\(Manifest.payloadFileName)", bytes: manifestBytes, to: output, mtime: mtime)
         try writeEntry("\(id)/\(BagInfo.fileName)", bytes: info, to: output, mtime: mtime)
         try writeEntry("\(id)/\(Manifest.tagFileName)", bytes: tagManifest, to: output, mtime: mtime)
@@ -86,7 +101,7 @@ public enum ArchivePacker {
         try output.append([UInt8](repeating: 0, count: 2 * TarFormat.blockSize))
         let size = output.count
         let digest = try output.commit()
-        return PackResult(id: id, path: file.finalURL.path, size: size, sha256: digest.hexString)
+        return PackResult(id: id, path: file.finalURL.path, size: size, sha256: digest.hexString, timestampProblem: timestampProblem)
     }
 
     struct PayloadFile {
