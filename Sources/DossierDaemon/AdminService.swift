@@ -97,7 +97,7 @@ struct AdminService {
                 }
                 return try Self.failure(.unprocessableContent, "\(refusal)")
             } catch let error as SubmitError {
-                return try Self.failure(.badRequest, "\(error)")
+                return try Self.failure(error.isRetryable ? .serviceUnavailable : .badRequest, "\(error)")
             } catch {
                 return try Self.failure(.internalServerError, "\(submit.directory): \(error)")
             }

@@ -21,7 +21,7 @@ final class Authority: Sendable {
     let errors = RecentErrors()
     let logger: Logger
     let startedAt = Date()
-    private let current: Mutex<(config: DaemonConfig, identity: SigningIdentity)>
+    private let current: Mutex<(config: DaemonConfig, identity: SigningIdentity, timestamps: TimestampSetup)>
     private let listenAddress = Mutex<String>("")
     let metrics = DaemonMetrics()
     /// The inbound server's TLS credentials, set once the server is built (reloaded on SIGHUP).
@@ -30,7 +30,7 @@ final class Authority: Sendable {
     let pushWake = WakeSignal()
 
     init(
-        config: DaemonConfig, identity: SigningIdentity, layout: StateLayout, outbox: Outbox, inbox: Inbox,
+        config: DaemonConfig, identity: SigningIdentity, timestamps: TimestampSetup, layout: StateLayout, outbox: Outbox, inbox: Inbox,
         operations: PeerOperations, pool: BlockingPool, logger: Logger
     ) {
         self.layout = layout
@@ -39,14 +39,20 @@ final class Authority: Sendable {
         self.inbox = inbox
         self.operations = operations
         self.logger = logger
-        current = Mutex((config, identity))
+        current = Mutex((config, identity, timestamps))
     }
 
     var config: DaemonConfig { current.withLock { $0.config } }
     var identity: SigningIdentity { current.withLock { $0.identity } }
     var code: String { config.authorityCode }
 
-    func replace(config: DaemonConfig, identity: SigningIdentity) { current.withLock { $0 = (config, identity) } }
+    /// How archives are timestamped and received tokens judged, as configured now.
+    var timestamps: TimestampSetup { current.withLock { $0.timestamps } }
+
+    func replace(config: DaemonConfig, identity: SigningIdentity, timestamps: TimestampSetup) {
+        current.withLock { $0 = (config, identity, timestamps) }
+        inbox.replaceTimestampPolicy(timestamps.receiving)
+    }
 
     var listen: String {
         get { listenAddress.withLock { $0 } }
@@ -54,6 +60,8 @@ final class Authority: Sendable {
     }
 
     /// Checks, packs and queues a dossier for `destination`; returns once the entry is durable.
+    /// With a required timestamp, packing waits up to `[timestamp] wait` for the TSA; if it
+    /// still fails, `SubmitError.timestampUnavailable` (retryable: the dossier is kept).
     /// - Throws: `DossierPackager.Refusal`, `ArchiveError`, `OutboxError`, `SubmitError`.
     func submit(dossierDirectory: URL, destination: String) async throws -> PackResult {
         let config = config
@@ -62,11 +70,20 @@ final class Authority: Sendable {
         guard free >= config.storage.freeSpaceReserve else {
             throw SubmitError.noSpace(path: layout.staging.path, free: free, reserve: config.storage.freeSpaceReserve)
         }
-        let (identity, staging) = (identity, layout.staging)
-        let packed = try await pool.run {
-            try DossierPackager.pack(
-                dossierDirectory: dossierDirectory, destination: destination, identity: identity,
-                policy: config.policy, outputDirectory: staging)
+        let (identity, staging, timestamping) = (identity, layout.staging, timestamps.packing)
+        let packed: PackResult
+        do {
+            packed = try await pool.run {
+                try DossierPackager.pack(
+                    dossierDirectory: dossierDirectory, destination: destination, identity: identity,
+                    policy: config.policy, outputDirectory: staging, timestamping: timestamping)
+            }
+        } catch ArchiveError.timestamp(let error) {
+            throw SubmitError.timestampUnavailable(error)
+        }
+        if let problem = packed.timestampProblem {
+            logger.warning("archive signed without a timestamp", metadata: ["id": "\(packed.id)", "reason": "\(problem)"])
+            errors.record(id: packed.id, peer: destination, error: "signed without a timestamp: \(problem)")
         }
         do {
             _ = try await outbox.enqueue(
@@ -102,10 +119,15 @@ enum SubmitError: Error, CustomStringConvertible {
     case unknownPeer(String)
     /// The state file system has less free space than `state.free_space_reserve`.
     case noSpace(path: String, free: UInt64, reserve: UInt64)
+    /// `[timestamp] required` and the TSA did not give a usable token within `[timestamp] wait`.
+    case timestampUnavailable(TimestampError)
 
     /// True when the same submission may succeed later as it stands.
     var isRetryable: Bool {
-        if case .noSpace = self { return true } else { return false }
+        switch self {
+        case .noSpace, .timestampUnavailable: return true
+        case .unknownPeer: return false
+        }
     }
 
     var description: String {
@@ -114,6 +136,8 @@ enum SubmitError: Error, CustomStringConvertible {
         case let .noSpace(path, free, reserve):
             return "\(path): only \(free) bytes of free space, below the reserve of \(reserve) (state.free_space_reserve); "
                 + "try again when there is room"
+        case let .timestampUnavailable(error):
+            return "\(error); [timestamp] required is set, so nothing was packed; try again when the TSA answers"
         }
     }
 }

@@ -33,6 +33,27 @@ public struct DaemonConfig: Sendable {
         public var identity: PeerIdentity { PeerIdentity(code: code, spkiSHA256: spkiSHA256) }
     }
 
+    /// `[timestamp]`: RFC 3161 tokens on the archives this authority signs, and whether it
+    /// requires them on the archives it receives (docs/archive-format.md, "Timestamp").
+    public struct Timestamp: Sendable, Equatable {
+        /// The TSA (`http://` or `https://`); nil: archives are signed without a token.
+        public var url: String?
+        /// CA files of the TSAs whose tokens are trusted, ours and our peers'.
+        public var trustFiles: [String]
+        /// Pack only with a token: while the TSA fails, packing waits (`wait`) and the dossier
+        /// stays in intake (or the submission is answered "try later").
+        public var required: Bool
+        /// One request to the TSA, connecting included.
+        public var timeout: TimeInterval
+        /// How long one packing retries a failing TSA before giving the dossier back.
+        public var wait: TimeInterval
+        /// Refuse received archives without a trusted token (`timestamp-missing`, 422).
+        public var requireOnReceipt: Bool
+
+        /// No timestamps sent or required.
+        public static let off = Timestamp(url: nil, trustFiles: [], required: false, timeout: 10, wait: 30, requireOnReceipt: false)
+    }
+
     public struct Endpoint: Sendable, Equatable {
         public var host: String
         public var port: Int
@@ -78,6 +99,7 @@ public struct DaemonConfig: Sendable {
     public var pullInterval: TimeInterval
     public var compactionInterval: TimeInterval
     public var drainTimeout: TimeInterval
+    public var timestamp: Timestamp
     public var peers: [Peer]
 
     public func peer(_ code: String) -> Peer? { peers.first { $0.code == code } }
@@ -195,6 +217,24 @@ public struct DaemonConfig: Sendable {
         let drain = try timing?.duration("drain_timeout") ?? 20
         try timing?.rejectUnknownKeys()
 
+        var timestamp = Timestamp.off
+        if var table = try root.table("timestamp") {
+            timestamp.url = try table.string("url")
+            if let url = timestamp.url, !(url.hasPrefix("http://") || url.hasPrefix("https://")) || URL(string: url)?.host == nil {
+                throw table.error("url", "expected an http:// or https:// URL")
+            }
+            timestamp.trustFiles = (try table.strings("trust") ?? []).map(resolve)
+            timestamp.required = try table.bool("required") ?? false
+            timestamp.timeout = try table.duration("timeout") ?? timestamp.timeout
+            timestamp.wait = try table.duration("wait") ?? timestamp.wait
+            timestamp.requireOnReceipt = try table.bool("require_timestamp") ?? false
+            if timestamp.required, timestamp.url == nil { throw table.error("required", "a required timestamp needs url") }
+            if timestamp.required || timestamp.requireOnReceipt, timestamp.trustFiles.isEmpty {
+                throw table.error("trust", "missing: the CA file of the TSA, to check tokens with")
+            }
+            try table.rejectUnknownKeys()
+        }
+
         var peers: [Peer] = []
         for var table in try root.tables("peers") {
             let peerCode = try table.requiredString("code")
@@ -232,7 +272,7 @@ public struct DaemonConfig: Sendable {
             adminSocket: socket, metricsListen: metrics, stateDirectory: stateDirectory, registryDirectory: registry,
             retry: retry, circuitThreshold: circuit, limits: limits, storage: storage, pullMaxPages: pullMaxPages,
             policy: policy, intakeInterval: intake, intakeParallel: intakeParallel,
-            pullInterval: pull, compactionInterval: compaction, drainTimeout: drain, peers: peers)
+            pullInterval: pull, compactionInterval: compaction, drainTimeout: drain, timestamp: timestamp, peers: peers)
     }
 
     private static func isAuthorityCode(_ text: String) -> Bool {

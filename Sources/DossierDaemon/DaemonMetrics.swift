@@ -27,4 +27,11 @@ struct DaemonMetrics: Sendable {
     func queueDepth(state: String, count: Int) {
         Gauge(label: "dossierd_queue_depth", dimensions: [("state", state)]).record(count)
     }
+
+    /// One request to the time-stamping authority: its latency, and a failure by kind
+    /// (`unreachable`, `rejected`, `bad-response`).
+    func timestampRequest(seconds: Double, failure: String?) {
+        Timer(label: "dossierd_tsa_request_seconds", preferredDisplayUnit: .seconds).recordNanoseconds(Int64(seconds * 1e9))
+        if let failure { Counter(label: "dossierd_tsa_failures_total", dimensions: [("reason", failure)]).increment() }
+    }
 }

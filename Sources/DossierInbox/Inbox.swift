@@ -36,6 +36,8 @@ public final class Inbox: Sendable {
     /// Anchors and CRLs in force: each archive is verified against the store current when it arrives.
     private let trust: CurrentTrust
     private let limits: ArchiveLimits
+    /// Which TSAs are trusted and whether archives must carry a token; replaced on reload.
+    private let timestamps: Mutex<TimestampPolicy>
     private let storage: StorageLimits
     private let state: Mutex<State>
 
@@ -64,7 +66,7 @@ public final class Inbox: Sendable {
     /// - Throws: `InboxError.noAuthorityCode`, `.damagedEntry`, `.system`.
     public init(
         inboxDirectory: URL, quarantineDirectory: URL, identity: SigningIdentity, trust: CurrentTrust,
-        limits: ArchiveLimits = .default, storage: StorageLimits = .default
+        limits: ArchiveLimits = .default, storage: StorageLimits = .default, timestamps: TimestampPolicy = .none
     ) throws {
         guard let code = identity.info.authority else { throw InboxError.noAuthorityCode(subject: identity.info.subject) }
         self.inboxDirectory = inboxDirectory
@@ -74,6 +76,7 @@ public final class Inbox: Sendable {
         self.authority = code
         self.trust = trust
         self.limits = limits
+        self.timestamps = Mutex(timestamps)
         self.storage = storage
         for dir in [inboxDirectory, incomingDirectory, quarantineDirectory] {
             do { try FileIO.makeDirectory(dir.path) } catch { throw InboxError.system(error) }
@@ -135,7 +138,8 @@ public final class Inbox: Sendable {
         if let replayed = try replay(id: id, caller: caller, digest: file.digest) { return replayed }
 
         let report: VerificationReport
-        let verifier = ArchiveVerifier(trust: trust.store, limits: limits, expectedDestination: authority)
+        let verifier = ArchiveVerifier(
+            trust: trust.store, limits: limits, expectedDestination: authority, timestamps: timestamps.withLock { $0 })
         do { report = try verifier.verify(path: file.path, now: now) } catch let error as SystemError { throw InboxError.system(error) }
         // What could change on our side (a CRL not yet valid or stale) is no verdict on the archive.
         let transient = report.reasons.filter(\.isTransient)
@@ -172,6 +176,11 @@ public final class Inbox: Sendable {
     /// Signs receipts from now on with `identity` (certificate rotation; same authority).
     public func replaceIdentity(_ identity: SigningIdentity) {
         self.identity.withLock { $0 = identity }
+    }
+
+    /// Judges archives that arrive from now on by `policy` (after a reload).
+    public func replaceTimestampPolicy(_ policy: TimestampPolicy) {
+        timestamps.withLock { $0 = policy }
     }
 
     /// The stored decision on `id`: its acceptance, or else the latest rejection of an archive

@@ -1,0 +1,75 @@
+import DossierArchive
+import DossierDaemon
+import DossierTestSupport
+import Foundation
+import Testing
+
+/// `[timestamp]` in the daemon: the config keys, and an outage of the TSA that delays intake
+/// without losing or refusing the dossier (docs/archive-format.md "Timestamp").
+@Suite struct TimestampDaemonTests {
+    let temp: TempDir
+    let tsa = TimestampPKI.shared
+
+    init() throws { temp = try TempDir() }
+
+    @Test func theTimestampTableParses() throws {
+        let config = try DaemonConfig.parse(
+            ConfigTests.valid
+                + "\n[timestamp]\nurl = \"http://tsa.example:8318/\"\ntrust = [\"tsa-ca.pem\"]\nrequired = true\ntimeout = \"3s\"\n"
+                + "wait = \"1m\"\nrequire_timestamp = true\n",
+            file: "/etc/dossierd/dossierd.toml")
+        #expect(config.timestamp.url == "http://tsa.example:8318/" && config.timestamp.trustFiles == ["/etc/dossierd/tsa-ca.pem"])
+        #expect(config.timestamp.required && config.timestamp.requireOnReceipt)
+        #expect(config.timestamp.timeout == 3 && config.timestamp.wait == 60)
+        #expect(try DaemonConfig.parse(ConfigTests.valid, file: "/x.toml").timestamp == .off)
+    }
+
+    @Test(arguments: [
+        ("url = \"ftp://tsa.example\"", "timestamp.url", "http"),
+        ("required = true\ntrust = [\"t.pem\"]", "timestamp.required", "url"),
+        ("url = \"http://tsa.example/\"\nrequired = true", "timestamp.trust", "TSA"),
+        ("require_timestamp = true", "timestamp.trust", "TSA"),
+        ("colour = \"red\"", "timestamp.colour", "unknown key"),
+    ])
+    func timestampErrorsNameTheKey(keys: String, key: String, words: String) {
+        do {
+            _ = try DaemonConfig.parse(ConfigTests.valid + "\n[timestamp]\n" + keys, file: "/etc/dossierd/dossierd.toml")
+            Issue.record("accepted: \(keys)")
+        } catch {
+            #expect(error.key == key && error.problem.contains(words), "\(error)")
+        }
+    }
+
+    /// With `required = true` and the TSA answering 503, the intake folder stays where it is (not
+    /// moved to intake/failed); once the TSA answers, the dossier is packed with a token.
+    @Test func intakeWaitsForTheTSAAndThenQueues() async throws {
+        let mock = try await MockTSAProcess.launch(in: temp, fault: "down")
+        let node = try DaemonProcess(
+            code: "441800", in: temp.url, pki: tsa.pki, peers: [.init(code: "430100", url: "https://127.0.0.1:1")],
+            extra: "[timestamp]\nurl = \"\(mock.url)\"\ntrust = [\"\(tsa.pki.ca)\"]\nrequired = true\ntimeout = \"2s\"\nwait = \"1s\"\n")
+        try await node.start()
+        let sample = try SampleDossier.make(in: temp, seed: 41)
+        let intake = node.state.appendingPathComponent("intake/430100")
+        try FileManager.default.moveItem(at: sample.dir, to: intake.appendingPathComponent("waiting"))
+        try await Task.sleep(for: .seconds(3))
+        #expect(FileManager.default.fileExists(atPath: intake.appendingPathComponent("waiting").path))
+        let failed = (try? FileManager.default.contentsOfDirectory(atPath: node.state.appendingPathComponent("intake/failed").path)) ?? []
+        #expect(failed.isEmpty, "\(failed)")
+        let metrics = try run("curl", ["-sS", "--unix-socket", node.socket, "http://dossierd/metrics"]).stdout
+        #expect(metrics.contains("dossierd_tsa_failures_total") && metrics.contains("dossierd_tsa_request_seconds"), "\(metrics)")
+
+        try await mock.setFault("none")
+        let queued = try await eventually(seconds: 30) {
+            !FileManager.default.fileExists(atPath: intake.appendingPathComponent("waiting").path)
+        }
+        #expect(queued)
+        let spool = node.state.appendingPathComponent("spool")
+        let archive = try #require(try FileManager.default.contentsOfDirectory(atPath: spool.path).first { $0.hasSuffix(".dva") })
+        let report = try ArchiveVerifier(
+            trust: tsa.pki.trust(), expectedDestination: "430100",
+            timestamps: TimestampPolicy(trust: try tsa.tsaTrust(), required: true)
+        ).verify(path: spool.appendingPathComponent(archive).path)
+        #expect(report.valid && report.timestamp?.trusted == true, "\(report.reasons)")
+        #expect(try await node.stop() == 0)
+    }
+}
