@@ -104,6 +104,24 @@ import Testing
         #expect(try verify(stamped.path, required: false).codes == ["expired-signer"])
     }
 
+    @Test func dossierctlVerifyShowsTheTrustedTimeAndTheTSA() async throws {
+        let mock = try await MockTSAProcess.launch(in: temp)
+        let stamped = try pack(timestamping: try timestamping(mock.url), into: "stamped")
+        let ca = tsa.pki.ca
+        let trusted = try dossierctl(["verify", stamped.path, "--trust", ca, "--tsa-trust", ca, "--require-timestamp"])
+        #expect(trusted.status == 0, "\(trusted.stdout) \(trusted.stderr)")
+        #expect(trusted.stdout.contains("trusted time: ") && trusted.stdout.contains("by TSA dossierd test TSA"), "\(trusted.stdout)")
+        let json = try dossierctl(["verify", stamped.path, "--trust", ca, "--tsa-trust", ca, "--json"])
+        #expect(json.stdout.contains("dossierd test TSA") && json.stdout.contains("\"trusted\""), "\(json.stdout)")
+        // Without TSA trust the token is shown, not used.
+        let unjudged = try dossierctl(["verify", stamped.path, "--trust", ca])
+        #expect(unjudged.status == 0 && unjudged.stdout.contains("untrusted signing time"), "\(unjudged.stdout)")
+        let plain = try pack(timestamping: nil, into: "plain")
+        let refused = try dossierctl(["verify", plain.path, "--trust", ca, "--tsa-trust", ca, "--require-timestamp"])
+        #expect(refused.status == 1 && refused.stdout.contains("timestamp-missing"), "\(refused.stdout)")
+        #expect(refused.stdout.contains("untrusted signing time"), "\(refused.stdout)")
+    }
+
     @Test func aTokenOfAnUntrustedTSAIsRefused() async throws {
         let mock = try await MockTSAProcess.launch(in: temp, untrusted: true)
         // The packer that trusts the TSA's CA does not embed it; one that checks nothing does.

@@ -72,4 +72,34 @@ import Testing
         #expect(report.valid && report.timestamp?.trusted == true, "\(report.reasons)")
         #expect(try await node.stop() == 0)
     }
+
+    /// A destination with `require_timestamp` refuses an archive without a token (422
+    /// timestamp-missing: dead at the origin, with the reason) and accepts one with a token.
+    @Test func aReceiverRequiringTimestampsRefusesArchivesWithoutOne() async throws {
+        let mock = try await MockTSAProcess.launch(in: temp)
+        let receiving = "[timestamp]\ntrust = [\"\(tsa.pki.ca)\"]\nrequire_timestamp = true\n"
+        let destination = try DaemonProcess(
+            code: "430100", in: temp.url, pki: tsa.pki, peers: [.init(code: "441800", url: "https://127.0.0.1:1")], extra: receiving)
+        try await destination.start()
+        let origin = try DaemonProcess(
+            code: "441800", in: temp.url, pki: tsa.pki, peers: [.init(code: "430100", url: try destination.url)])
+        try await origin.start(notifying: true)
+
+        let plain = try SampleDossier.make(in: temp, seed: 43)
+        #expect(try origin.ctl(["submit", plain.dir.path, "--to", "430100"]).status == 0)
+        let refused = try await origin.waitForQueue { $0.contains { $0["state"] as? String == "dead" } }
+        #expect((refused.first?["lastError"] as? String)?.contains("timestamp-missing") == true, "\(refused)")
+
+        // The origin gets a TSA (reload): its next archive is accepted.
+        try origin.writeConfig(
+            pki: tsa.pki, peers: [.init(code: "430100", url: try destination.url)],
+            extra: "[timestamp]\nurl = \"\(mock.url)\"\ntrust = [\"\(tsa.pki.ca)\"]\nrequired = true\n")
+        try origin.reload()
+        let stamped = try SampleDossier.make(in: temp, seed: 44)
+        #expect(try origin.ctl(["submit", stamped.dir.path, "--to", "430100"]).status == 0)
+        let delivered = try await origin.waitForQueue { $0.contains { $0["state"] as? String == "delivered" } }
+        #expect(delivered.count == 2, "\(delivered)")
+        #expect(try await origin.stop() == 0)
+        #expect(try await destination.stop() == 0)
+    }
 }
