@@ -130,6 +130,29 @@ import Testing
         #expect(try verify(packed.path, required: true).codes == ["timestamp-untrusted"])
     }
 
+    /// The TSA's chain is judged with the CRLs: a revoked TSA is untrusted; a TSA whose CA has no
+    /// CRL among those loaded cannot be judged now (transient: the daemon answers 503, not 422).
+    @Test func theTSAsCertificateIsCheckedForRevocation() async throws {
+        let ca = tsa.pki.ca
+        let otherCA = "\(tsa.pki.other)/ca.pem"
+        let ours = try await MockTSAProcess.launch(in: temp)
+        let theirs = try await MockTSAProcess.launch(in: temp, untrusted: true)
+        let packed = try pack(timestamping: try timestamping(ours.url, trusted: false), into: "ours")
+        let other = try pack(timestamping: try timestamping(theirs.url, trusted: false), into: "theirs")
+        func verify(_ path: String, tsaTrust: TrustStore) throws -> VerificationReport {
+            try ArchiveVerifier(
+                trust: tsa.pki.trust(), expectedDestination: "430100", timestamps: TimestampPolicy(trust: tsaTrust, required: true)
+            ).verify(path: path)
+        }
+        let revoked = try tsa.pki.crl(revoking: ["tsa"], at: temp.path("tsa-revoked.crl.pem"))
+        let refused = try verify(packed.path, tsaTrust: TrustStore(caFiles: [ca], crlFiles: [revoked]))
+        #expect(refused.codes == ["timestamp-untrusted"] && refused.reasons[0].detail.contains("revoked"), "\(refused.reasons)")
+        let current = try tsa.pki.crl(at: temp.path("tsa-current.crl.pem"))
+        #expect(try verify(packed.path, tsaTrust: TrustStore(caFiles: [ca], crlFiles: [current])).valid)
+        let unknown = try verify(other.path, tsaTrust: TrustStore(caFiles: [ca, otherCA], crlFiles: [current]))
+        #expect(unknown.codes == ["revocation-unavailable"] && unknown.reasons.allSatisfy(\.isTransient), "\(unknown.reasons)")
+    }
+
     @Test func aTokenOverAnotherImprintIsNotEmbedded() async throws {
         let mock = try await MockTSAProcess.launch(in: temp, fault: "wrong-imprint")
         let error = #expect(throws: ArchiveError.self) { try pack(timestamping: try timestamping(mock.url, wait: 0)) }
