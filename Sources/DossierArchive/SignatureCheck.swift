@@ -24,6 +24,7 @@ public struct TimestampPolicy: Sendable {
     /// Refuse a signature without a trusted token (`timestamp-missing`).
     public var required: Bool
 
+    /// Trusts the TSAs anchored in `trust` (nil: none); with `required`, demands a token.
     public init(trust: TrustStore?, required: Bool) {
         self.trust = trust
         self.required = required

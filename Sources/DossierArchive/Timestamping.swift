@@ -48,6 +48,7 @@ public struct Timestamping: Sendable {
     /// Told of every attempt: how long it took and the error, if it failed (for metrics).
     public var observe: (@Sendable (_ seconds: Double, _ error: TimestampError?) -> Void)?
 
+    /// Asks `source`, checking tokens against `trust`; with `required`, retries for `wait`.
     public init(
         source: any TimestampSource, trust: TrustStore? = nil, required: Bool, wait: TimeInterval = 10,
         retryDelay: TimeInterval = 0.5, observe: (@Sendable (_ seconds: Double, _ error: TimestampError?) -> Void)? = nil

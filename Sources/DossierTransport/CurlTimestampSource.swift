@@ -13,6 +13,7 @@ public struct CurlTimestampSource: TimestampSource {
     /// Most seconds one exchange may take, connecting included.
     public var timeout: TimeInterval
 
+    /// Asks the TSA at `url`, each exchange cut off after `timeout` seconds.
     public init(url: String, timeout: TimeInterval) {
         self.url = url
         self.timeout = timeout

@@ -41,7 +41,8 @@ import Testing
     }
 
     /// With `required = true` and the TSA answering 503, the intake folder stays where it is (not
-    /// moved to intake/failed); once the TSA answers, the dossier is packed with a token.
+    /// moved to intake/failed) and `dossierctl submit` says why; once the TSA answers, the
+    /// dossier is packed with a token.
     @Test func intakeWaitsForTheTSAAndThenQueues() async throws {
         let mock = try await MockTSAProcess.launch(in: temp, fault: "down")
         let node = try DaemonProcess(
@@ -55,6 +56,11 @@ import Testing
         #expect(FileManager.default.fileExists(atPath: intake.appendingPathComponent("waiting").path))
         let failed = (try? FileManager.default.contentsOfDirectory(atPath: node.state.appendingPathComponent("intake/failed").path)) ?? []
         #expect(failed.isEmpty, "\(failed)")
+        // An operator's submission is answered with the reason, and the folder stays theirs.
+        let other = try SampleDossier.make(in: temp, seed: 42)
+        let submitted = try node.ctl(["submit", other.dir.path, "--to", "430100"])
+        #expect(submitted.status != 0 && submitted.stderr.contains("time-stamping authority"), "\(submitted.stdout) \(submitted.stderr)")
+        #expect(FileManager.default.fileExists(atPath: other.dir.appendingPathComponent("dossier.json").path))
         let metrics = try run("curl", ["-sS", "--unix-socket", node.socket, "http://dossierd/metrics"]).stdout
         #expect(metrics.contains("dossierd_tsa_failures_total") && metrics.contains("dossierd_tsa_request_seconds"), "\(metrics)")
 
