@@ -51,7 +51,7 @@ final class Authority: Sendable {
 
     func replace(config: DaemonConfig, identity: SigningIdentity, timestamps: TimestampSetup) {
         current.withLock { $0 = (config, identity, timestamps) }
-        inbox.replaceTimestampPolicy(timestamps.receiving)
+        inbox.replaceTimestamps(timestamps.receiving, receipts: timestamps.packing)
     }
 
     var listen: String {

@@ -114,7 +114,8 @@ public struct Daemon: Sendable {
         do {
             inbox = try Inbox(
                 inboxDirectory: layout.inbox, quarantineDirectory: layout.quarantine, identity: identity,
-                trust: currentTrust, limits: config.limits, storage: config.storage, timestamps: timestamps.receiving)
+                trust: currentTrust, limits: config.limits, storage: config.storage, timestamps: timestamps.receiving,
+                receiptTimestamping: timestamps.packing)
         } catch { throw StartError.state("\(layout.inbox.path): \(error)") }
         let client = PeerClient(tls: PeerTLS(certificateFile: config.certificateFile, keyFile: config.keyFile, trust: currentTrust))
         let pool = BlockingPool()

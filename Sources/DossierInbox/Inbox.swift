@@ -38,6 +38,8 @@ public final class Inbox: Sendable {
     private let limits: ArchiveLimits
     /// Which TSAs are trusted and whether archives must carry a token; replaced on reload.
     private let timestamps: Mutex<TimestampPolicy>
+    /// Where receipts get their timestamp tokens (one attempt each); replaced on reload.
+    private let receiptTimestamping: Mutex<Timestamping?>
     private let storage: StorageLimits
     private let state: Mutex<State>
 
@@ -66,7 +68,8 @@ public final class Inbox: Sendable {
     /// - Throws: `InboxError.noAuthorityCode`, `.damagedEntry`, `.system`.
     public init(
         inboxDirectory: URL, quarantineDirectory: URL, identity: SigningIdentity, trust: CurrentTrust,
-        limits: ArchiveLimits = .default, storage: StorageLimits = .default, timestamps: TimestampPolicy = .none
+        limits: ArchiveLimits = .default, storage: StorageLimits = .default, timestamps: TimestampPolicy = .none,
+        receiptTimestamping: Timestamping? = nil
     ) throws {
         guard let code = identity.info.authority else { throw InboxError.noAuthorityCode(subject: identity.info.subject) }
         self.inboxDirectory = inboxDirectory
@@ -77,6 +80,7 @@ public final class Inbox: Sendable {
         self.trust = trust
         self.limits = limits
         self.timestamps = Mutex(timestamps)
+        self.receiptTimestamping = Mutex(receiptTimestamping)
         self.storage = storage
         for dir in [inboxDirectory, incomingDirectory, quarantineDirectory] {
             do { try FileIO.makeDirectory(dir.path) } catch { throw InboxError.system(error) }
@@ -178,9 +182,11 @@ public final class Inbox: Sendable {
         self.identity.withLock { $0 = identity }
     }
 
-    /// Judges archives that arrive from now on by `policy` (after a reload).
-    public func replaceTimestampPolicy(_ policy: TimestampPolicy) {
+    /// Judges archives that arrive from now on by `policy`, and timestamps their receipts with
+    /// `receipts` (after a reload).
+    public func replaceTimestamps(_ policy: TimestampPolicy, receipts: Timestamping?) {
         timestamps.withLock { $0 = policy }
+        receiptTimestamping.withLock { $0 = receipts }
     }
 
     /// The stored decision on `id`: its acceptance, or else the latest rejection of an archive
@@ -242,7 +248,9 @@ public final class Inbox: Sendable {
         let receipt = Receipt(
             archiveId: entry.archiveId, digest: entry.digest, sender: entry.sender, receiver: authority,
             receivedAt: entry.receivedAt, status: entry.status, reasons: entry.reasons)
-        do { return try receipt.signed(by: identity.withLock { $0 }) } catch let error as ArchiveError { throw InboxError.signing(error) }
+        do {
+            return try receipt.signed(by: identity.withLock { $0 }, timestamping: receiptTimestamping.withLock { $0 })
+        } catch { throw InboxError.signing(error) }
     }
 
     /// Commits an accepted archive: the archive, its receipt, then its record. If any step

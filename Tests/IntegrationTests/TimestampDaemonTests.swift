@@ -80,10 +80,11 @@ import Testing
     }
 
     /// A destination with `require_timestamp` refuses an archive without a token (422
-    /// timestamp-missing: dead at the origin, with the reason) and accepts one with a token.
+    /// timestamp-missing: dead at the origin, with the reason) and accepts one with a token;
+    /// its receipts, having a TSA, carry tokens too.
     @Test func aReceiverRequiringTimestampsRefusesArchivesWithoutOne() async throws {
         let mock = try await MockTSAProcess.launch(in: temp)
-        let receiving = "[timestamp]\ntrust = [\"\(tsa.pki.ca)\"]\nrequire_timestamp = true\n"
+        let receiving = "[timestamp]\nurl = \"\(mock.url)\"\ntrust = [\"\(tsa.pki.ca)\"]\nrequire_timestamp = true\n"
         let destination = try DaemonProcess(
             code: "430100", in: temp.url, pki: tsa.pki, peers: [.init(code: "441800", url: "https://127.0.0.1:1")], extra: receiving)
         try await destination.start()
@@ -105,6 +106,18 @@ import Testing
         #expect(try origin.ctl(["submit", stamped.dir.path, "--to", "430100"]).status == 0)
         let delivered = try await origin.waitForQueue { $0.contains { $0["state"] as? String == "delivered" } }
         #expect(delivered.count == 2, "\(delivered)")
+        // The destination's receipts, the rejection and the acceptance, carry its TSA's token
+        // and still verify with openssl cms.
+        let receipts = origin.state.appendingPathComponent("receipts")
+        let kept = try FileManager.default.contentsOfDirectory(atPath: receipts.path).filter { $0.hasSuffix(".p7m") }.sorted()
+        #expect(kept.count == 2 && kept.contains { $0.hasSuffix(".rejection.p7m") }, "\(kept)")
+        for name in kept {
+            let path = receipts.appendingPathComponent(name).path
+            let cms = try run("openssl", ["cms", "-verify", "-inform", "DER", "-in", path, "-CAfile", tsa.pki.ca, "-purpose", "any"])
+            #expect(cms.status == 0 && cms.stdout.contains("\"archiveId\""), "\(name): \(cms.stderr)")
+            let parsed = try run("openssl", ["asn1parse", "-inform", "DER", "-in", path]).stdout
+            #expect(parsed.contains(":id-smime-aa-timeStampToken"), "\(name) has no timestamp token")
+        }
         #expect(try await origin.stop() == 0)
         #expect(try await destination.stop() == 0)
     }
