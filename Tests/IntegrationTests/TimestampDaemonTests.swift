@@ -1,5 +1,5 @@
 import DossierArchive
-import DossierDaemon
+@testable import DossierDaemon
 import DossierTestSupport
 import Foundation
 import Testing
@@ -120,5 +120,26 @@ import Testing
         }
         #expect(try await origin.stop() == 0)
         #expect(try await destination.stop() == 0)
+    }
+}
+
+/// The gate that keeps a failing TSA from holding the blocking pool.
+@Suite struct TimestampGateTests {
+    @Test func oneProbeAtATimeWhileTheTSAFails() {
+        let gate = TimestampGate()
+        let start = Date()
+        #expect(gate.admit(now: start) == nil)
+        let failure = TimestampError.unreachable(url: "http://tsa.example/", detail: "HTTP status 503")
+        gate.record(.failed(failure), pause: 10, now: start)
+        // Closed for the pause: answered at once, without packing.
+        #expect(gate.admit(now: start.addingTimeInterval(5)) == failure)
+        // Then one probe; others still wait for its outcome.
+        #expect(gate.admit(now: start.addingTimeInterval(11)) == nil)
+        #expect(gate.admit(now: start.addingTimeInterval(11)) == failure)
+        // A probe that ends otherwise (a refused dossier) lets the next one try.
+        gate.record(.other, pause: 10, now: start.addingTimeInterval(11))
+        #expect(gate.admit(now: start.addingTimeInterval(12)) == nil)
+        gate.record(.token, pause: 10, now: start.addingTimeInterval(12))
+        #expect(gate.admit(now: start.addingTimeInterval(12)) == nil && gate.admit(now: start.addingTimeInterval(12)) == nil)
     }
 }
