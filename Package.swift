@@ -14,6 +14,7 @@ let package = Package(
         .executable(name: "dossierctl", targets: ["dossierctl"]),
         .executable(name: "dossier-bench", targets: ["dossier-bench"]),
         .executable(name: "dossier-mock-peer", targets: ["dossier-mock-peer"]),
+        .executable(name: "dossier-mock-tsa", targets: ["dossier-mock-tsa"]),
         .library(name: "DossierFuzzing", targets: ["DossierFuzzing"]),
     ],
     dependencies: [
@@ -90,6 +91,15 @@ let package = Package(
             name: "dossier-mock-peer",
             dependencies: [
                 "DossierTransport", "DossierInbox", "DossierArchive", "DossierModel", "DossierSystem",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .executableTarget(
+            name: "dossier-mock-tsa",
+            dependencies: [
+                "COpenSSL",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),

@@ -13,6 +13,8 @@
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/objects.h>
+#include <openssl/rand.h>
+#include <openssl/ts.h>
 #include <openssl/x509.h>
 #include <openssl/x509_vfy.h>
 #include <openssl/x509v3.h>
@@ -58,6 +60,10 @@ static inline X509 *dossier_store_find_certificate(X509_STORE *store, const X509
     X509_STORE_CTX_free(ctx);
     return found;
 }
+
+/// RFC 3161 verification steps (TS_VFY_* are shifts Swift does not import).
+static inline int dossier_ts_vfy_signature(void) { return TS_VFY_VERSION | TS_VFY_SIGNATURE; }
+static inline int dossier_ts_vfy_data(void) { return TS_VFY_VERSION | TS_VFY_DATA; }
 
 static inline int dossier_sk_num(const void *s) { return OPENSSL_sk_num((const OPENSSL_STACK *)s); }
 static inline void *dossier_sk_value(const void *s, int i) { return OPENSSL_sk_value((const OPENSSL_STACK *)s, i); }

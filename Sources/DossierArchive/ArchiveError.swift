@@ -15,6 +15,9 @@ public enum ArchiveError: Error, Equatable, CustomStringConvertible {
     case signerNotOrigin(certificateCode: String?, origin: String)
     /// OpenSSL refused to sign.
     case signing(reason: String)
+    /// A required timestamp token could not be had: the TSA's fault, never the dossier's, so
+    /// the same packing may succeed later.
+    case timestamp(TimestampError)
 
     public var description: String {
         switch self {
@@ -31,6 +34,8 @@ public enum ArchiveError: Error, Equatable, CustomStringConvertible {
                 + "not to the origin authority \(origin)"
         case let .signing(reason):
             return "signing failed: \(reason)"
+        case let .timestamp(error):
+            return "\(error); a timestamp is required ([timestamp] required), so the dossier waits until the TSA answers"
         }
     }
 }

@@ -31,6 +31,9 @@ public struct PackResult: Sendable, Codable, Equatable {
     /// lowercase hex: the same for two archives of the same dossier, whatever their ids and
     /// packing times.
     public var payloadDigest: String
+    /// Why the signature carries no timestamp token although timestamping was configured (not
+    /// required, and the TSA failed); nil when it carries one or none was asked for.
+    public var timestampProblem: String?
 }
 
 /// Packs a dossier folder (`dossier.json` + `documents/`) into a signed `.dva` archive in one
@@ -41,12 +44,16 @@ public struct PackResult: Sendable, Codable, Equatable {
 public enum ArchivePacker {
     public static let softwareAgent = "dossierd/0.1.0"
 
-    /// Packs `dossierDirectory` into `<outputDirectory>/<fileName>` (default `<id>.dva`).
+    /// Packs `dossierDirectory` into `<outputDirectory>/<fileName>` (default `<id>.dva`), signed
+    /// as of `now` (bag-info's date and the signature's signingTime). With `timestamping`, the
+    /// signature gets an RFC 3161 token over its value (docs/archive-format.md, "Timestamp").
     /// - Throws: `ArchiveError.signerNotOrigin` when the identity is not the origin's,
-    ///   `.dossier` for an unusable folder (naming the file), `.documentChanged`, `.io`, `.signing`.
+    ///   `.dossier` for an unusable folder (naming the file), `.documentChanged`, `.io`, `.signing`,
+    ///   `.timestamp` when a required token could not be had within `timestamping.wait` (nothing
+    ///   is left on disk; the same dossier can be packed again later).
     public static func pack(
         dossierDirectory: URL, bag: BagIdentity, identity: SigningIdentity, outputDirectory: URL,
-        fileName: String? = nil, id: String = ArchiveID.make(), now: Date = Date()
+        fileName: String? = nil, id: String = ArchiveID.make(), now: Date = Date(), timestamping: Timestamping? = nil
     ) throws -> PackResult {
         guard identity.info.authority == bag.origin else {
             throw ArchiveError.signerNotOrigin(certificateCode: identity.info.authority, origin: bag.origin)
@@ -82,7 +89,15 @@ public enum ArchivePacker {
             (BagInfo.fileName, SHA256.hex(of: info)),
             (Manifest.payloadFileName, SHA256.hex(of: manifestBytes)),
         ])
-        let signature = try identity.signDetached(tagManifest)
+        var timestampProblem: String?
+        let signature = try identity.signDetached(tagManifest, at: now) { (value) throws(ArchiveError) -> [UInt8]? in
+            guard let timestamping else { return nil }
+            do throws(TimestampError) { return try timestamping.token(over: value) } catch {
+                guard !timestamping.required else { throw .timestamp(error) }
+                timestampProblem = "\(error)"
+                return nil
+            }
+        }
         try writeEntry("\(id)/\(Manifest.payloadFileName)", bytes: manifestBytes, to: output, mtime: mtime)
         try writeEntry("\(id)/\(BagInfo.fileName)", bytes: info, to: output, mtime: mtime)
         try writeEntry("\(id)/\(Manifest.tagFileName)", bytes: tagManifest, to: output, mtime: mtime)
@@ -91,7 +106,8 @@ public enum ArchivePacker {
         let size = output.count
         let digest = try output.commit()
         return PackResult(
-            id: id, path: file.finalURL.path, size: size, sha256: digest.hexString, payloadDigest: SHA256.hex(of: manifestBytes))
+            id: id, path: file.finalURL.path, size: size, sha256: digest.hexString, payloadDigest: SHA256.hex(of: manifestBytes),
+            timestampProblem: timestampProblem)
     }
 
     struct PayloadFile {

@@ -10,6 +10,9 @@ public struct VerificationReport: Sendable, Codable {
     public var destination: String?
     public var signer: CertificateInfo?
     public var signingTime: Date?
+    /// The signature's RFC 3161 token, when it has one: the trusted time and the TSA. Without
+    /// a trusted one, `signingTime` is only the signer's own claim.
+    public var timestamp: TimestampInfo?
     /// Every failed check, with a stable code (docs/archive-format.md, DA/T 70 property).
     public var reasons: [Finding]
     /// bag-info.txt as read (label, value), in order.
@@ -41,11 +44,16 @@ public struct ArchiveVerifier: Sendable {
     public var limits: ArchiveLimits
     /// When set, an archive for another destination is rejected (`wrong-destination`).
     public var expectedDestination: String?
+    /// Which TSAs are trusted and whether a token is required.
+    public var timestamps: TimestampPolicy
 
-    public init(trust: TrustStore, limits: ArchiveLimits = .default, expectedDestination: String? = nil) {
+    public init(
+        trust: TrustStore, limits: ArchiveLimits = .default, expectedDestination: String? = nil, timestamps: TimestampPolicy = .none
+    ) {
         self.trust = trust
         self.limits = limits
         self.expectedDestination = expectedDestination
+        self.timestamps = timestamps
     }
 
     /// Verifies the archive at `path`. `digestArchive` also computes the SHA-256 of the whole file
@@ -58,9 +66,11 @@ public struct ArchiveVerifier: Sendable {
         guard !contents.findings.contains(where: BagReading.isFatal) else { return report }
         var findings = BagReading.checkBag(contents, bagInfo: report.bagInfo)
         if let signature = contents.tagFiles[BagReading.signaturePath], let tagManifest = contents.tagFiles[Manifest.tagFileName] {
-            let result = SignatureCheck.verifyDetached(signature: signature, content: tagManifest, trust: trust, now: now)
+            let result = SignatureCheck.verifyDetached(
+                signature: signature, content: tagManifest, trust: trust, timestamps: timestamps, now: now)
             report.signer = result.signer
             report.signingTime = result.signingTime
+            report.timestamp = result.timestamp
             findings += result.findings
             if let signer = result.signer, let origin = report.origin, signer.authority != origin {
                 findings.append(

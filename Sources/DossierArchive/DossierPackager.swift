@@ -25,11 +25,13 @@ public enum DossierPackager {
     }
 
     /// Checks and packs `dossierDirectory` for `destination`, signed by `identity` (whose
-    /// authority must be the record's managing office).
-    /// - Throws: `Refusal` for a dossier the rules refuse, `ArchiveError` for I/O and signing.
+    /// authority must be the record's managing office), timestamped with `timestamping` when given.
+    /// - Throws: `Refusal` for a dossier the rules refuse, `ArchiveError` for I/O and signing
+    ///   (`.timestamp` when a required token could not be had: try again later).
     public static func pack(
         dossierDirectory: URL, destination: String, identity: SigningIdentity, policy: TransferPolicy,
-        outputDirectory: URL, fileName: String? = nil, id: String = ArchiveID.make(), now: Date = Date()
+        outputDirectory: URL, fileName: String? = nil, id: String = ArchiveID.make(), now: Date = Date(),
+        timestamping: Timestamping? = nil
     ) throws -> PackResult {
         let result: CheckResult
         do { result = try DossierFolder.check(dossierDirectory, destination: destination, policy: policy, today: now) } catch {
@@ -44,6 +46,6 @@ public enum DossierPackager {
             sourceOrganization: identity.info.commonName ?? identity.info.subject)
         return try ArchivePacker.pack(
             dossierDirectory: dossierDirectory, bag: bag, identity: identity,
-            outputDirectory: outputDirectory, fileName: fileName, id: id, now: now)
+            outputDirectory: outputDirectory, fileName: fileName, id: id, now: now, timestamping: timestamping)
     }
 }

@@ -12,20 +12,45 @@ public struct SignatureResult: Sendable {
     public var findings: [Finding]
     /// For attached signatures: the signed content.
     public var content: [UInt8]?
+    /// The RFC 3161 token on the signature, when there is one.
+    public var timestamp: TimestampInfo?
+}
+
+/// How a verifier treats timestamp tokens on signatures (`[timestamp]` on the receiving side).
+public struct TimestampPolicy: Sendable {
+    /// The TSAs' CAs (and CRLs). Nil: tokens are read and shown but not trusted, so the
+    /// signingTime stays self-asserted.
+    public var trust: TrustStore?
+    /// Refuse a signature without a trusted token (`timestamp-missing`).
+    public var required: Bool
+
+    /// Trusts the TSAs anchored in `trust` (nil: none); with `required`, demands a token.
+    public init(trust: TrustStore?, required: Bool) {
+        self.trust = trust
+        self.required = required
+    }
+
+    /// No TSA trusted, none required: the behaviour before timestamps.
+    public static let none = TimestampPolicy(trust: nil, required: false)
 }
 
 /// CMS SignedData verification (RFC 5652) with precise reasons: the signer's chain is checked
 /// first, at the signing time, so an expired or revoked signer is told apart from an unknown
-/// one, then the signature itself over the content.
+/// one, then the signature itself over the content. The signing time is the genTime of a
+/// trusted RFC 3161 token on the signature when there is one (CAdES-T), else the signer's own
+/// signingTime attribute.
 public enum SignatureCheck {
-    /// Verifies a detached signature (PEM or DER) over `content`.
-    public static func verifyDetached(signature: [UInt8], content: [UInt8], trust: TrustStore, now: Date = Date()) -> SignatureResult {
-        verify(signature: signature, detachedContent: content, trust: trust, now: now)
+    /// Verifies a detached signature (PEM or DER) over `content`, its timestamp token as
+    /// `timestamps` says (`timestamp-untrusted`, `timestamp-mismatch`, `timestamp-missing`).
+    public static func verifyDetached(
+        signature: [UInt8], content: [UInt8], trust: TrustStore, timestamps: TimestampPolicy = .none, now: Date = Date()
+    ) -> SignatureResult {
+        verify(signature: signature, detachedContent: content, trust: trust, timestamps: timestamps, now: now)
     }
 
     /// Verifies an attached signature (DER or PEM) and returns its content.
     public static func verifyAttached(signature: [UInt8], trust: TrustStore, now: Date = Date()) -> SignatureResult {
-        verify(signature: signature, detachedContent: nil, trust: trust, now: now)
+        verify(signature: signature, detachedContent: nil, trust: trust, timestamps: .none, now: now)
     }
 
     /// Reads the signer certificate of a signature without judging it (for `inspect`).
@@ -35,7 +60,9 @@ public enum SignatureCheck {
         return signerCertificate(cms).map { CertificateInfo(x509: $0) }
     }
 
-    private static func verify(signature: [UInt8], detachedContent: [UInt8]?, trust: TrustStore, now: Date) -> SignatureResult {
+    private static func verify(
+        signature: [UInt8], detachedContent: [UInt8]?, trust: TrustStore, timestamps: TimestampPolicy, now: Date
+    ) -> SignatureResult {
         var result = SignatureResult(signer: nil, signingTime: nil, findings: [], content: nil)
         guard let cms = parse(signature) else {
             result.findings.append(Finding(.authenticity, "signature-malformed", "not a CMS structure"))
@@ -57,9 +84,19 @@ public enum SignatureCheck {
         result.signer = CertificateInfo(x509: signer)
         let info = OpaquePointer(dossier_sk_value(UnsafeRawPointer(infos), 0))
         result.signingTime = info.flatMap(signingTime)
-        let at = result.signingTime ?? now
+        var at = result.signingTime ?? now
         if at > now.addingTimeInterval(300) {
             result.findings.append(Finding(.authenticity, "signing-time-future", "signed at \(at), after now"))
+        }
+        let checked = info.flatMap { TimestampToken.check(signerInfo: $0, trust: timestamps.trust) }
+        if let checked {
+            result.timestamp = checked.info
+            result.findings += checked.findings
+            // The TSA's word replaces the signer's: a signer cannot backdate past its token.
+            if let token = checked.info, token.trusted { at = token.time }
+        } else if timestamps.required {
+            result.findings.append(
+                Finding(.authenticity, "timestamp-missing", "the signature carries no timestamp token; this receiver requires one"))
         }
         let certs = CMS_get1_certs(cms)
         defer { if let certs { dossier_sk_x509_pop_free(certs) } }

@@ -48,29 +48,68 @@ public final class SigningIdentity: @unchecked Sendable {
     /// Makes a detached CMS SignedData (PEM, RFC 5652) over `content`, carrying the signer
     /// certificate and chain, with a signing-time attribute.
     /// - Throws: `ArchiveError.signing` with OpenSSL's reason.
-    public func signDetached(_ content: [UInt8]) throws -> [UInt8] {
-        try sign(content, flags: CMS_DETACHED | CMS_BINARY) { PEM_write_bio_CMS($0, $1) }
+    public func signDetached(_ content: [UInt8]) throws(ArchiveError) -> [UInt8] {
+        try sign(content, flags: CMS_DETACHED | CMS_BINARY, time: nil, unsigned: Self.noToken) { PEM_write_bio_CMS($0, $1) }
     }
 
-    /// Makes an attached CMS SignedData (DER) over `content`: used for receipts.
+    /// Makes a detached CMS SignedData (PEM) over `content` whose signingTime is `time`, and
+    /// adds the token `timestamp` returns for the signature value (nil: none) as the unsigned
+    /// attribute id-aa-timeStampToken (CAdES-T).
+    /// - Throws: `ArchiveError.signing` with OpenSSL's reason, or what `timestamp` throws.
+    func signDetached(
+        _ content: [UInt8], at time: Date, timestamp: ([UInt8]) throws(ArchiveError) -> [UInt8]?
+    ) throws(ArchiveError) -> [UInt8] {
+        try sign(content, flags: CMS_DETACHED | CMS_BINARY, time: time, unsigned: timestamp) { PEM_write_bio_CMS($0, $1) }
+    }
+
+    /// Makes an attached CMS SignedData (DER) over `content`: used for receipts. With
+    /// `timestamping`, one attempt is made at an RFC 3161 token over the signature value, added
+    /// as id-aa-timeStampToken when it succeeds; a TSA that fails leaves the signature without
+    /// a token and never fails it (whatever `timestamping.required` says).
     /// - Throws: `ArchiveError.signing` with OpenSSL's reason.
-    public func signAttached(_ content: [UInt8]) throws -> [UInt8] {
-        try sign(content, flags: CMS_BINARY) { i2d_CMS_bio($0, $1) }
+    public func signAttached(_ content: [UInt8], timestamping: Timestamping? = nil) throws(ArchiveError) -> [UInt8] {
+        var once = timestamping
+        once?.required = false
+        return try sign(content, flags: CMS_BINARY, time: nil) { (value) throws(ArchiveError) -> [UInt8]? in
+            do throws(TimestampError) { return try once?.token(over: value) } catch { return nil }
+        } encode: {
+            i2d_CMS_bio($0, $1)
+        }
     }
 
     private func sign(
-        _ content: [UInt8], flags: Int32, encode: (OpaquePointer, OpaquePointer) -> Int32
-    ) throws -> [UInt8] {
-        guard let stack = dossier_sk_x509_new() else { throw ArchiveError.signing(reason: "out of memory") }
+        _ content: [UInt8], flags: Int32, time: Date?, unsigned: ([UInt8]) throws(ArchiveError) -> [UInt8]?,
+        encode: (OpaquePointer, OpaquePointer) -> Int32
+    ) throws(ArchiveError) -> [UInt8] {
+        guard let stack = dossier_sk_x509_new() else { throw .signing(reason: "out of memory") }
         defer { dossier_sk_x509_free(stack) }
         chain.forEach { _ = dossier_sk_x509_push(stack, $0) }
-        let encoded: [UInt8]? =
-            OpenSSL.withMemoryBIO(content) { bio in
-                guard let cms = CMS_sign(certificate, key, stack, bio, UInt32(flags)) else { return nil }
-                defer { CMS_ContentInfo_free(cms) }
-                return OpenSSL.collect { encode($0, cms) }
-            } ?? nil
-        guard let encoded else { throw ArchiveError.signing(reason: OpenSSL.lastError()) }
+        // Partial: the signingTime is set before the content is digested and signed.
+        guard let cms = CMS_sign(certificate, key, stack, nil, UInt32(flags | CMS_PARTIAL)) else {
+            throw .signing(reason: OpenSSL.lastError())
+        }
+        defer { CMS_ContentInfo_free(cms) }
+        guard let infos = CMS_get0_SignerInfos(cms), let signerInfo = OpaquePointer(dossier_sk_value(UnsafeRawPointer(infos), 0)) else {
+            throw .signing(reason: "no signer")
+        }
+        if let time, !Self.setSigningTime(time, on: signerInfo) { throw .signing(reason: OpenSSL.lastError()) }
+        guard OpenSSL.withMemoryBIO(content, { CMS_final(cms, $0, nil, UInt32(flags)) }) == 1 else {
+            throw .signing(reason: OpenSSL.lastError())
+        }
+        if let token = try unsigned(TimestampToken.signatureValue(of: signerInfo)) {
+            guard TimestampToken.embed(token, in: signerInfo) else {
+                throw .signing(reason: "cannot add the timestamp token: \(OpenSSL.lastError())")
+            }
+        }
+        guard let encoded = OpenSSL.collect({ encode($0, cms) }) else { throw .signing(reason: OpenSSL.lastError()) }
         return encoded
+    }
+
+    private static func noToken(_: [UInt8]) throws(ArchiveError) -> [UInt8]? { nil }
+
+    private static func setSigningTime(_ time: Date, on signerInfo: OpaquePointer) -> Bool {
+        guard let asn1 = ASN1_TIME_set(nil, time_t(time.timeIntervalSince1970.rounded(.down))) else { return false }
+        defer { ASN1_TIME_free(asn1) }
+        return CMS_signed_add1_attr_by_NID(signerInfo, NID_pkcs9_signingTime, ASN1_STRING_type(asn1), asn1, -1) == 1
     }
 }

@@ -101,7 +101,7 @@ struct AdminService {
                 }
                 return try Self.failure(.unprocessableContent, operatorText(refusal))
             } catch let error as SubmitError {
-                return try Self.failure(.badRequest, operatorText(error))
+                return try Self.failure(error.isRetryable ? .serviceUnavailable : .badRequest, operatorText(error))
             } catch {
                 return try Self.failure(.internalServerError, DaemonText.Admin.submitFailed(submit.directory, operatorText(error)))
             }

@@ -22,7 +22,7 @@ final class Authority: Sendable {
     let errors = RecentErrors()
     let logger: Logger
     let startedAt = Date()
-    private let current: Mutex<(config: DaemonConfig, identity: SigningIdentity)>
+    private let current: Mutex<(config: DaemonConfig, identity: SigningIdentity, timestamps: TimestampSetup)>
     private let listenAddress = Mutex<String>("")
     let metrics = DaemonMetrics()
     /// The inbound server's TLS credentials, set once the server is built (reloaded on SIGHUP).
@@ -39,9 +39,11 @@ final class Authority: Sendable {
     /// Which archive each queued dossier became, per destination.
     let submissions: SubmissionIndex
     private let queueing = SingleFlight<SubmissionIndex.Record>()
+    /// While a required TSA fails, one packing at a time asks it (`[timestamp] wait` apart).
+    let timestampGate = TimestampGate()
 
     init(
-        config: DaemonConfig, identity: SigningIdentity, layout: StateLayout, outbox: Outbox, inbox: Inbox,
+        config: DaemonConfig, identity: SigningIdentity, timestamps: TimestampSetup, layout: StateLayout, outbox: Outbox, inbox: Inbox,
         operations: PeerOperations, pool: BlockingPool, custody: Custody, logger: Logger
     ) {
         self.custody = custody
@@ -52,14 +54,20 @@ final class Authority: Sendable {
         self.inbox = inbox
         self.operations = operations
         self.logger = logger
-        current = Mutex((config, identity))
+        current = Mutex((config, identity, timestamps))
     }
 
     var config: DaemonConfig { current.withLock { $0.config } }
     var identity: SigningIdentity { current.withLock { $0.identity } }
     var code: String { config.authorityCode }
 
-    func replace(config: DaemonConfig, identity: SigningIdentity) { current.withLock { $0 = (config, identity) } }
+    /// How archives are timestamped and received tokens judged, as configured now.
+    var timestamps: TimestampSetup { current.withLock { $0.timestamps } }
+
+    func replace(config: DaemonConfig, identity: SigningIdentity, timestamps: TimestampSetup) {
+        current.withLock { $0 = (config, identity, timestamps) }
+        inbox.replaceTimestamps(timestamps.receiving, receipts: timestamps.packing)
+    }
 
     var listen: String {
         get { listenAddress.withLock { $0 } }
@@ -70,6 +78,9 @@ final class Authority: Sendable {
     /// A dossier whose archive for `destination` still stands (queued, in flight, deferred or
     /// delivered: `SubmissionIndex`) is not queued again: the new archive is discarded and the
     /// standing one returned with `alreadyQueued`.
+    /// With a required timestamp, packing waits up to `[timestamp] wait` for the TSA; if it
+    /// still fails, `SubmitError.timestampUnavailable` (retryable: the dossier is kept), and
+    /// for the next `wait` other submissions get that answer at once, without packing.
     /// - Throws: `DossierPackager.Refusal`, `ArchiveError`, `OutboxError`, `SubmitError`, `SystemError`.
     func submit(dossierDirectory: URL, destination: String) async throws -> Submission {
         let config = config
@@ -78,11 +89,27 @@ final class Authority: Sendable {
         guard free >= config.storage.freeSpaceReserve else {
             throw SubmitError.noSpace(path: layout.staging.path, free: free, reserve: config.storage.freeSpaceReserve)
         }
-        let (identity, staging) = (identity, layout.staging)
-        let packed = try await pool.run {
-            try DossierPackager.pack(
-                dossierDirectory: dossierDirectory, destination: destination, identity: identity,
-                policy: config.policy, outputDirectory: staging)
+        let (identity, staging, timestamping) = (identity, layout.staging, timestamps.packing)
+        let gated = timestamping?.required == true
+        if gated, let failure = timestampGate.admit() { throw SubmitError.timestampUnavailable(failure) }
+        let packed: PackResult
+        do {
+            packed = try await pool.run {
+                try DossierPackager.pack(
+                    dossierDirectory: dossierDirectory, destination: destination, identity: identity,
+                    policy: config.policy, outputDirectory: staging, timestamping: timestamping)
+            }
+        } catch ArchiveError.timestamp(let error) {
+            if gated { timestampGate.record(.failed(error), pause: config.timestamp.wait) }
+            throw SubmitError.timestampUnavailable(error)
+        } catch {
+            if gated { timestampGate.record(.other, pause: config.timestamp.wait) }
+            throw error
+        }
+        if gated { timestampGate.record(.token, pause: config.timestamp.wait) }
+        if let problem = packed.timestampProblem {
+            logger.warning("archive signed without a timestamp", metadata: ["id": "\(packed.id)", "reason": "\(problem)"])
+            errors.record(id: packed.id, peer: destination, error: "signed without a timestamp: \(problem)")
         }
         let key = submissions.key(destination: destination, payload: packed.payloadDigest)
         let queued: SubmissionIndex.Record
@@ -159,10 +186,15 @@ enum SubmitError: Error, CustomStringConvertible {
     case unknownPeer(String)
     /// The state file system has less free space than `state.free_space_reserve`.
     case noSpace(path: String, free: UInt64, reserve: UInt64)
+    /// `[timestamp] required` and the TSA did not give a usable token within `[timestamp] wait`.
+    case timestampUnavailable(TimestampError)
 
     /// True when the same submission may succeed later as it stands.
     var isRetryable: Bool {
-        if case .noSpace = self { return true } else { return false }
+        switch self {
+        case .noSpace, .timestampUnavailable: return true
+        case .unknownPeer: return false
+        }
     }
 
     var description: String {
@@ -171,6 +203,8 @@ enum SubmitError: Error, CustomStringConvertible {
         case let .noSpace(path, free, reserve):
             return "\(path): only \(free) bytes of free space, below the reserve of \(reserve) (state.free_space_reserve); "
                 + "try again when there is room"
+        case let .timestampUnavailable(error):
+            return "\(error); [timestamp] required is set, so nothing was packed; try again when the TSA answers"
         }
     }
 }

@@ -49,7 +49,16 @@ public struct Daemon: Sendable {
         let config: DaemonConfig
         do { config = try DaemonConfig.load(path: configFile) } catch { throw StartError.config(error) }
         _ = try loadCredentials(config)
+        _ = try loadTimestamps(config)
         return config
+    }
+
+    /// The `[timestamp]` table made usable.
+    /// - Throws: `StartError.credentials` naming an unusable TSA trust file.
+    static func loadTimestamps(_ config: DaemonConfig) throws -> TimestampSetup {
+        do { return try TimestampSetup.load(config, metrics: DaemonMetrics()) } catch {
+            throw StartError.credentials("\(config.file): timestamp.trust: \(error)")
+        }
     }
 
     static func loadCredentials(_ config: DaemonConfig) throws -> (SigningIdentity, TrustStore) {
@@ -102,6 +111,7 @@ public struct Daemon: Sendable {
         let logger = Logger(label: "dossierd")
         let notifier = SystemdNotifier()
         let (identity, trust) = try Self.loadCredentials(config)
+        let timestamps = try Self.loadTimestamps(config)
         let layout = StateLayout(root: config.stateDirectory)
         do { try layout.prepare(peers: config.peers.map(\.code)) } catch { throw StartError.state("\(config.stateDirectory): \(error)") }
 
@@ -116,12 +126,13 @@ public struct Daemon: Sendable {
         do {
             inbox = try Inbox(
                 inboxDirectory: layout.inbox, quarantineDirectory: layout.quarantine, identity: identity,
-                trust: currentTrust, limits: config.limits, storage: config.storage, recorder: custody)
+                trust: currentTrust, limits: config.limits, storage: config.storage, timestamps: timestamps.receiving,
+                receiptTimestamping: timestamps.packing, recorder: custody)
         } catch { throw StartError.state("\(layout.inbox.path): \(error)") }
         let client = PeerClient(tls: PeerTLS(certificateFile: config.certificateFile, keyFile: config.keyFile, trust: currentTrust))
         let pool = BlockingPool()
         let authority = Authority(
-            config: config, identity: identity, layout: layout, outbox: outbox, inbox: inbox,
+            config: config, identity: identity, timestamps: timestamps, layout: layout, outbox: outbox, inbox: inbox,
             operations: PeerOperations(client: client, trust: currentTrust), pool: pool, custody: custody, logger: logger)
 
         let registry = PrometheusCollectorRegistry()

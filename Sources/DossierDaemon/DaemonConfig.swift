@@ -33,6 +33,27 @@ public struct DaemonConfig: Sendable {
         public var identity: PeerIdentity { PeerIdentity(code: code, spkiSHA256: spkiSHA256) }
     }
 
+    /// `[timestamp]`: RFC 3161 tokens on the archives this authority signs, and whether it
+    /// requires them on the archives it receives (docs/archive-format.md, "Timestamp").
+    public struct Timestamp: Sendable, Equatable {
+        /// The TSA (`http://` or `https://`); nil: archives are signed without a token.
+        public var url: String?
+        /// CA files of the TSAs whose tokens are trusted, ours and our peers'.
+        public var trustFiles: [String]
+        /// Pack only with a token: while the TSA fails, packing waits (`wait`) and the dossier
+        /// stays in intake (or the submission is answered "try later").
+        public var required: Bool
+        /// One request to the TSA, connecting included.
+        public var timeout: TimeInterval
+        /// How long one packing retries a failing TSA before giving the dossier back.
+        public var wait: TimeInterval
+        /// Refuse received archives without a trusted token (`timestamp-missing`, 422).
+        public var requireOnReceipt: Bool
+
+        /// No timestamps sent or required.
+        public static let off = Timestamp(url: nil, trustFiles: [], required: false, timeout: 10, wait: 30, requireOnReceipt: false)
+    }
+
     public struct Endpoint: Sendable, Equatable {
         public var host: String
         public var port: Int
@@ -86,6 +107,7 @@ public struct DaemonConfig: Sendable {
     /// (`[custody] checkpoint_every`), and every `custodyCheckpointInterval` while any is not.
     public var custodyCheckpointEvery: UInt64
     public var custodyCheckpointInterval: TimeInterval
+    public var timestamp: Timestamp
     public var peers: [Peer]
 
     public func peer(_ code: String) -> Peer? { peers.first { $0.code == code } }
@@ -215,6 +237,24 @@ public struct DaemonConfig: Sendable {
         guard checkpointInterval >= 1 else { throw (custodyTable ?? root).error("checkpoint_interval", "must be at least 1 s") }
         try custodyTable?.rejectUnknownKeys()
 
+        var timestamp = Timestamp.off
+        if var table = try root.table("timestamp") {
+            timestamp.url = try table.string("url")
+            if let url = timestamp.url, !(url.hasPrefix("http://") || url.hasPrefix("https://")) || URL(string: url)?.host == nil {
+                throw table.error("url", "expected an http:// or https:// URL")
+            }
+            timestamp.trustFiles = (try table.strings("trust") ?? []).map(resolve)
+            timestamp.required = try table.bool("required") ?? false
+            timestamp.timeout = try table.duration("timeout") ?? timestamp.timeout
+            timestamp.wait = try table.duration("wait") ?? timestamp.wait
+            timestamp.requireOnReceipt = try table.bool("require_timestamp") ?? false
+            if timestamp.required, timestamp.url == nil { throw table.error("required", "a required timestamp needs url") }
+            if timestamp.required || timestamp.requireOnReceipt, timestamp.trustFiles.isEmpty {
+                throw table.error("trust", "missing: the CA file of the TSA, to check tokens with")
+            }
+            try table.rejectUnknownKeys()
+        }
+
         var peers: [Peer] = []
         for var table in try root.tables("peers") {
             let peerCode = try table.requiredString("code")
@@ -254,7 +294,8 @@ public struct DaemonConfig: Sendable {
             retry: retry, circuitThreshold: circuit, limits: limits, storage: storage, pullMaxPages: pullMaxPages,
             policy: policy, intakeInterval: intake, intakeParallel: intakeParallel,
             pullInterval: pull, compactionInterval: compaction, drainTimeout: drain,
-            custodyCheckpointEvery: UInt64(checkpointEvery), custodyCheckpointInterval: checkpointInterval, peers: peers)
+            custodyCheckpointEvery: UInt64(checkpointEvery), custodyCheckpointInterval: checkpointInterval, timestamp: timestamp,
+            peers: peers)
     }
 
     private static func isAuthorityCode(_ text: String) -> Bool {

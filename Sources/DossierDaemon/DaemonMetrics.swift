@@ -39,4 +39,11 @@ struct DaemonMetrics: Sendable {
             Gauge(label: "dossierd_crl_age_seconds", dimensions: [("issuer", list.issuer)]).record(now.timeIntervalSince(list.thisUpdate))
         }
     }
+
+    /// One request to the time-stamping authority: its latency, and a failure by kind
+    /// (`unreachable`, `rejected`, `bad-response`).
+    func timestampRequest(seconds: Double, failure: String?) {
+        Timer(label: "dossierd_tsa_request_seconds", preferredDisplayUnit: .seconds).recordNanoseconds(Int64(seconds * 1e9))
+        if let failure { Counter(label: "dossierd_tsa_failures_total", dimensions: [("reason", failure)]).increment() }
+    }
 }

@@ -14,6 +14,8 @@ func operatorText(_ error: any Error) -> Bilingual {
             return Bilingual(
                 error.description,
                 "\(path)：可用空间仅 \(free) 字节，低于保留值 \(reserve) 字节（state.free_space_reserve）；有空间后重试")
+        case let .timestampUnavailable(cause):
+            return Bilingual(error.description, "时间戳服务（TSA）暂不可用：\(cause)；档案保留，稍后自动重试")
         }
     case let refusal as DossierPackager.Refusal:
         return RefusalText.of(refusal)

@@ -117,7 +117,13 @@ struct PeerRequests: PeerServerDelegate {
         } catch SubmitError.unknownPeer {
             return .ineligible(["not-a-peer: \(caller) is not a configured peer of \(authority.code)"])
         } catch let error as SubmitError where error.isRetryable {
-            authority.logger.warning("archive request waits for disk space", metadata: ["peer": "\(caller)", "error": "\(error)"])
+            authority.logger.warning("archive request waits", metadata: ["peer": "\(caller)", "error": "\(error)"])
+            if case .timestampUnavailable = error {
+                throw PeerHTTPError(
+                    .serviceUnavailable, "timestamp-unavailable",
+                    "this authority's time-stamping authority does not answer; try again later",
+                    retryAfter: 60)
+            }
             throw PeerHTTPError(.serviceUnavailable, "no-space", "this authority is short of disk space; try again later", retryAfter: 60)
         }
     }

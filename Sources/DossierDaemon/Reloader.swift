@@ -36,6 +36,7 @@ struct Reloader: Service {
         do {
             let config = try Daemon.check(configFile: configFile)
             let (identity, trust) = try Daemon.loadCredentials(config)
+            let timestamps = try Daemon.loadTimestamps(config)
             let old = authority.config
             guard config.authorityCode == old.authorityCode, config.stateDirectory == old.stateDirectory else {
                 authority.logger.error(
@@ -45,7 +46,7 @@ struct Reloader: Service {
             try authority.serverTLS.withLock { try $0?.reload(certificateFile: config.certificateFile, keyFile: config.keyFile) }
             // One store for every use: inbound and outbound TLS, the archive verifier, receipts.
             authority.operations.trust.replace(trust)
-            authority.replace(config: config, identity: identity)
+            authority.replace(config: config, identity: identity, timestamps: timestamps)
             try authority.layout.prepareIntake(peers: config.peers.map(\.code))
             authority.inbox.replaceIdentity(identity)
             authority.custody.signer.replace(identity)

@@ -36,6 +36,10 @@ public final class Inbox: Sendable {
     /// Anchors and CRLs in force: each archive is verified against the store current when it arrives.
     private let trust: CurrentTrust
     private let limits: ArchiveLimits
+    /// Which TSAs are trusted and whether archives must carry a token; replaced on reload.
+    private let timestamps: Mutex<TimestampPolicy>
+    /// Where receipts get their timestamp tokens (one attempt each); replaced on reload.
+    private let receiptTimestamping: Mutex<Timestamping?>
     private let storage: StorageLimits
     private let recorder: (any ArrivalRecorder)?
     private let state: Mutex<State>
@@ -66,7 +70,8 @@ public final class Inbox: Sendable {
     /// - Throws: `InboxError.noAuthorityCode`, `.damagedEntry`, `.system`.
     public init(
         inboxDirectory: URL, quarantineDirectory: URL, identity: SigningIdentity, trust: CurrentTrust,
-        limits: ArchiveLimits = .default, storage: StorageLimits = .default, recorder: (any ArrivalRecorder)? = nil
+        limits: ArchiveLimits = .default, storage: StorageLimits = .default, timestamps: TimestampPolicy = .none,
+        receiptTimestamping: Timestamping? = nil, recorder: (any ArrivalRecorder)? = nil
     ) throws {
         guard let code = identity.info.authority else { throw InboxError.noAuthorityCode(subject: identity.info.subject) }
         self.inboxDirectory = inboxDirectory
@@ -76,6 +81,8 @@ public final class Inbox: Sendable {
         self.authority = code
         self.trust = trust
         self.limits = limits
+        self.timestamps = Mutex(timestamps)
+        self.receiptTimestamping = Mutex(receiptTimestamping)
         self.storage = storage
         self.recorder = recorder
         for dir in [inboxDirectory, incomingDirectory, quarantineDirectory] {
@@ -138,7 +145,8 @@ public final class Inbox: Sendable {
         if let replayed = try replay(id: id, caller: caller, digest: file.digest) { return replayed }
 
         let report: VerificationReport
-        let verifier = ArchiveVerifier(trust: trust.store, limits: limits, expectedDestination: authority)
+        let verifier = ArchiveVerifier(
+            trust: trust.store, limits: limits, expectedDestination: authority, timestamps: timestamps.withLock { $0 })
         do { report = try verifier.verify(path: file.path, now: now) } catch let error as SystemError { throw InboxError.system(error) }
         // What could change on our side (a CRL not yet valid or stale) is no verdict on the archive.
         let transient = report.reasons.filter(\.isTransient)
@@ -175,6 +183,13 @@ public final class Inbox: Sendable {
     /// Signs receipts from now on with `identity` (certificate rotation; same authority).
     public func replaceIdentity(_ identity: SigningIdentity) {
         self.identity.withLock { $0 = identity }
+    }
+
+    /// Judges archives that arrive from now on by `policy`, and timestamps their receipts with
+    /// `receipts` (after a reload).
+    public func replaceTimestamps(_ policy: TimestampPolicy, receipts: Timestamping?) {
+        timestamps.withLock { $0 = policy }
+        receiptTimestamping.withLock { $0 = receipts }
     }
 
     /// The stored decision on `id`: its acceptance, or else the latest rejection of an archive
@@ -238,7 +253,9 @@ public final class Inbox: Sendable {
         let receipt = Receipt(
             archiveId: entry.archiveId, digest: entry.digest, sender: entry.sender, receiver: authority,
             receivedAt: entry.receivedAt, status: entry.status, reasons: entry.reasons, custody: custody)
-        do { return try receipt.signed(by: identity.withLock { $0 }) } catch let error as ArchiveError { throw InboxError.signing(error) }
+        do {
+            return try receipt.signed(by: identity.withLock { $0 }, timestamping: receiptTimestamping.withLock { $0 })
+        } catch { throw InboxError.signing(error) }
     }
 
     /// Commits an accepted archive: the archive, its receipt, then its record. If any step

@@ -300,6 +300,16 @@ public enum CtlText {
     /// The heading of the peers in `status`.
     public static var peersLabel: String { text("peers", "对端车辆管理所") }
     /// The heading of the last errors in `status`.
+    public static var tsaTrustHelp: String {
+        text(
+            "CA certificates of trusted time-stamping authorities (PEM); repeat for several.",
+            "受信任的时间戳服务（TSA）CA 证书（PEM），可重复指定多个。")
+    }
+    public static var requireTimestampHelp: String {
+        text(
+            "Refuse an archive whose signature has no trusted timestamp token (timestamp-missing).",
+            "签名没有可信时间戳令牌的档案予以拒收（timestamp-missing）。")
+    }
     public static var lastErrorsLabel: String { text("last errors", "最近错误") }
     public static var warningsLabel: String { text("warnings", "警告") }
 

@@ -80,6 +80,12 @@ public enum DaemonText {
                 "2. 启动 430100 长沙（转入地车辆管理所），地址 127.0.0.1，端口由系统分配")
         }
         /// The address a node listens on.
+        public static var tsa: String {
+            text(
+                "   and a time-stamping authority (dossier-mock-tsa, OpenSSL's RFC 3161 responder) on 127.0.0.1",
+                "   以及一个可信时间戳服务（dossier-mock-tsa，OpenSSL 的 RFC 3161 应答程序），监听 127.0.0.1")
+        }
+        public static func tsaAt(_ url: String) -> String { text("   TSA at \(url)", "   时间戳服务 \(url)") }
         public static func listening(_ address: String) -> String { text("   listening on \(address)", "   监听 \(address)") }
         /// Step 3.
         public static var startOrigin: String {
@@ -96,8 +102,8 @@ public enum DaemonText {
         /// Step 5.
         public static var intake: String {
             text(
-                "5. Dropped into Qingyuan's intake/430100/: packed, signed, queued, pushed",
-                "5. 放入清远的 intake/430100/：封装、签名、进入发件箱、推送")
+                "5. Dropped into Qingyuan's intake/430100/: packed, signed, timestamped, queued, pushed",
+                "5. 放入清远的 intake/430100/：封装、签名、加盖时间戳、进入发件箱、推送")
         }
         /// The archive was delivered.
         public static func delivered(_ id: String) -> String {

@@ -15,6 +15,8 @@ struct VerifyCommand: ParsableCommand {
     @Option(help: ArgumentHelp(CtlText.crlHelp)) var crl: [String] = []
     @Option(help: ArgumentHelp(CtlText.expectDestinationHelp)) var expectDestination: String?
     @Option(help: ArgumentHelp(CtlText.maxSizeHelp)) var maxSize: UInt64 = ArchiveLimits.default.maxArchiveBytes
+    @Option(name: .customLong("tsa-trust"), help: ArgumentHelp(CtlText.tsaTrustHelp)) var tsaTrust: [String] = []
+    @Flag(help: ArgumentHelp(CtlText.requireTimestampHelp)) var requireTimestamp = false
     @Flag(help: ArgumentHelp(CtlText.jsonVerdictHelp)) var json = false
 
     /// The JSON shape of the issue: `{valid, archiveId, origin, destination, signer, reasons}`.
@@ -25,18 +27,26 @@ struct VerifyCommand: ParsableCommand {
         var destination: String?
         var signer: CertificateInfo?
         var signingTime: Date?
+        /// The RFC 3161 token's time and TSA, and whether it was trusted.
+        var timestamp: TimestampInfo?
         var archiveSha256: String?
         var reasons: [Finding]
     }
 
     func run() throws {
+        if requireTimestamp, tsaTrust.isEmpty { fail("--require-timestamp needs --tsa-trust") }
         let store: TrustStore
-        do { store = try TrustStore(caFiles: trust, crlFiles: crl) } catch { fail("\(error)") }
+        let timestamps: TimestampPolicy
+        do {
+            store = try TrustStore(caFiles: trust, crlFiles: crl)
+            let tsaStore = tsaTrust.isEmpty ? nil : try TrustStore(caFiles: tsaTrust, crlFiles: crl)
+            timestamps = TimestampPolicy(trust: tsaStore, required: requireTimestamp)
+        } catch { fail("\(error)") }
         var limits = ArchiveLimits.default
         limits.maxArchiveBytes = maxSize
         let report: VerificationReport
         do {
-            report = try ArchiveVerifier(trust: store, limits: limits, expectedDestination: expectDestination)
+            report = try ArchiveVerifier(trust: store, limits: limits, expectedDestination: expectDestination, timestamps: timestamps)
                 .verify(path: archive, digestArchive: true)
         } catch { fail("\(error)") }
         if json {
@@ -44,14 +54,25 @@ struct VerifyCommand: ParsableCommand {
                 Output(
                     valid: report.valid, archiveId: report.archiveId, origin: report.origin,
                     destination: report.destination, signer: report.signer, signingTime: report.signingTime,
-                    archiveSha256: report.archiveDigest, reasons: report.reasons))
+                    timestamp: report.timestamp, archiveSha256: report.archiveDigest, reasons: report.reasons))
         } else {
             let route = "\(report.origin ?? "?") → \(report.destination ?? "?")"
             print(CtlText.verifyVerdict(valid: report.valid, id: report.archiveId, route: route, signer: report.signer?.subject))
+            print("  \(Self.timeLine(report))")
             for reason in report.reasons {
                 print("  " + CtlText.finding(code: reason.code, property: reason.property.rawValue, detail: reason.detail))
             }
         }
         if !report.valid { throw ExitCode(1) }
+    }
+
+    /// When the archive was signed, and on whose word.
+    static func timeLine(_ report: VerificationReport) -> String {
+        let claimed = report.signingTime.map { $0.formatted(.iso8601) } ?? "(none)"
+        guard let timestamp = report.timestamp else { return "untrusted signing time: \(claimed) (the signer's own claim; no timestamp)" }
+        let when = timestamp.time.formatted(.iso8601)
+        return timestamp.trusted
+            ? "trusted time: \(when) by TSA \(timestamp.authority)"
+            : "untrusted signing time: \(claimed) (timestamp of \(when) by \(timestamp.authority) not trusted: see --tsa-trust)"
     }
 }

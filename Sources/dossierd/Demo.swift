@@ -3,8 +3,9 @@ import Foundation
 
 /// `dossierd --demo`: two authorities on loopback, 441800 Qingyuan (origin) and 430100
 /// Changsha (destination), each a real `dossierd` process with its own throwaway PKI-signed
-/// certificate and state; a synthetic dossier dropped into the origin's intake is packed,
-/// signed, pushed over mutual TLS, verified and receipted. Prints what happened and
+/// certificate and state, and `dossier-mock-tsa` as their time-stamping authority; a synthetic
+/// dossier dropped into the origin's intake is packed, signed, timestamped (RFC 3161), pushed
+/// over mutual TLS, verified (a token required) and receipted. Prints what happened and
 /// `dossierctl status` of both sides, then stops both cleanly and removes everything.
 struct Demo {
     let binaries = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
@@ -22,15 +23,22 @@ struct Demo {
         defer { try? FileManager.default.removeItem(at: root) }
         let pki = root.appendingPathComponent("pki").path
         say(DaemonText.Demo.pki)
-        try check(run(sourceRoot.appendingPathComponent("Certs/make-dev-pki.sh").path, [pki, "441800", "430100"]), "make-dev-pki.sh")
+        let makePKI = sourceRoot.appendingPathComponent("Certs/make-dev-pki.sh").path
+        try check(run(makePKI, [pki, "441800", "430100"]), "make-dev-pki.sh")
+        try check(run(makePKI, ["--tsa", "tsa", pki]), "make-dev-pki.sh --tsa")
+        say(DaemonText.Demo.tsa)
+        let tsa = try startTSA(root: root, pki: pki)
+        defer { stop(tsa.process) }
+        let tsaURL = try await waitForTSA(tsa.output)
+        say(DaemonText.Demo.tsaAt(tsaURL))
 
         say(DaemonText.Demo.startDestination)
-        let changsha = try start(code: "430100", root: root, pki: pki, peer: ("441800", "https://127.0.0.1:1"))
+        let changsha = try start(code: "430100", root: root, pki: pki, peer: ("441800", "https://127.0.0.1:1"), tsa: tsaURL)
         defer { stop(changsha.process) }
         let changshaAddress = try await waitForListen(changsha.state)
         say(DaemonText.Demo.listening(changshaAddress))
         say(DaemonText.Demo.startOrigin)
-        let qingyuan = try start(code: "441800", root: root, pki: pki, peer: ("430100", "https://\(changshaAddress)"))
+        let qingyuan = try start(code: "441800", root: root, pki: pki, peer: ("430100", "https://\(changshaAddress)"), tsa: tsaURL)
         defer { stop(qingyuan.process) }
         say(DaemonText.Demo.listening(try await waitForListen(qingyuan.state)))
 
@@ -55,7 +63,14 @@ struct Demo {
 
         say(DaemonText.Demo.verify)
         let stored = changsha.state.appendingPathComponent("inbox/\(id).dva").path
-        say(try check(run(ctl, ["verify", stored, "--trust", "\(pki)/ca.pem", "--expect-destination", "430100"]), "dossierctl verify"))
+        say(
+            try check(
+                run(
+                    ctl,
+                    [
+                        "verify", stored, "--trust", "\(pki)/ca.pem", "--tsa-trust", "\(pki)/ca.pem", "--require-timestamp",
+                        "--expect-destination", "430100",
+                    ]), "dossierctl verify"))
         say(DaemonText.Demo.statusOrigin)
         say(try check(run(ctl, ["status", "--socket", qingyuan.socket]), "dossierctl status"))
         say(DaemonText.Demo.statusDestination)
@@ -76,7 +91,31 @@ struct Demo {
         var socket: String
     }
 
-    private func start(code: String, root: URL, pki: String, peer: (String, String)) throws -> Node {
+    /// Starts `dossier-mock-tsa` with the PKI's TSA certificate; its stdout goes to `output`.
+    private func startTSA(root: URL, pki: String) throws -> (process: Process, output: URL) {
+        let output = root.appendingPathComponent("tsa.out").creatingFile()
+        let process = Process()
+        process.executableURL = binaries.appendingPathComponent("dossier-mock-tsa")
+        process.arguments = ["--cert", "\(pki)/tsa.pem", "--key", "\(pki)/tsa.key"]
+        process.standardOutput = try FileHandle(forWritingTo: output)
+        process.standardError = FileHandle(forWritingAtPath: "/dev/null")
+        try process.run()
+        return (process, output)
+    }
+
+    /// The TSA's URL, from its `listening 127.0.0.1:<port>` line.
+    private func waitForTSA(_ output: URL) async throws -> String {
+        for _ in 0..<200 {
+            let text = (try? String(contentsOf: output, encoding: .utf8)) ?? ""
+            if let line = text.split(separator: "\n").first(where: { $0.hasPrefix("listening ") }) {
+                return "http://\(line.dropFirst("listening ".count))/"
+            }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        throw Failure(description: "dossier-mock-tsa did not start listening within 10 s")
+    }
+
+    private func start(code: String, root: URL, pki: String, peer: (String, String), tsa: String) throws -> Node {
         let state = root.appendingPathComponent("state-\(code)")
         try FileManager.default.createDirectory(at: state, withIntermediateDirectories: true)
         let socket = state.appendingPathComponent("admin.sock").path
@@ -98,6 +137,11 @@ struct Demo {
             intake_poll = "200ms"
             [retry]
             first_delay = "200ms"
+            [timestamp]
+            url = "\(tsa)"
+            trust = ["\(pki)/ca.pem"]
+            required = true
+            require_timestamp = true
             [[peers]]
             code = "\(peer.0)"
             name = "\(DaemonText.Demo.officeName(peer.0))"
