@@ -89,6 +89,8 @@ final class Authority: Sendable {
         guard free >= config.storage.freeSpaceReserve else {
             throw SubmitError.noSpace(path: layout.staging.path, free: free, reserve: config.storage.freeSpaceReserve)
         }
+        // The vehicle, for one transfer at a time; a folder that does not load is refused by packing.
+        let vehicle = try? DossierFolder.load(dossierDirectory)
         let (identity, staging, timestamping) = (identity, layout.staging, timestamps.packing)
         let gated = timestamping?.required == true
         if gated, let failure = timestampGate.admit() { throw SubmitError.timestampUnavailable(failure) }
@@ -112,10 +114,13 @@ final class Authority: Sendable {
             errors.record(id: packed.id, peer: destination, error: "signed without a timestamp: \(problem)")
         }
         let key = submissions.key(destination: destination, payload: packed.payloadDigest)
+        let vin = vehicle?.vehicle.vin
         let queued: SubmissionIndex.Record
         do {
-            // One at a time per dossier: a second submission of it waits for the first's outcome.
-            queued = try await queueing.run(key: key) { try await self.queueOnce(packed, key: key, destination: destination) }
+            // One at a time per vehicle: a second submission of it waits for the first's outcome.
+            queued = try await queueing.run(key: vin.map { submissions.key(vin: $0) } ?? key) {
+                try await self.queueOnce(packed, key: key, vin: vin, destination: destination)
+            }
         } catch {
             try? FileManager.default.removeItem(atPath: packed.path)
             throw error
@@ -133,10 +138,14 @@ final class Authority: Sendable {
 
     /// The standing archive of the dossier under `key`, or `packed` queued durably (its
     /// submission recorded first, so a crash after the enqueue still finds it).
-    private func queueOnce(_ packed: PackResult, key: String, destination: String) async throws -> SubmissionIndex.Record {
+    /// - Throws: `SubmitError.alreadyTransferred` while another transfer of vehicle `vin` stands.
+    private func queueOnce(_ packed: PackResult, key: String, vin: String?, destination: String) async throws -> SubmissionIndex.Record {
         if let standing = await submissions.standing(key: key, outbox: outbox) { return standing }
+        if let vin, let open = await submissions.openTransfer(vin: vin, outbox: outbox) {
+            throw SubmitError.alreadyTransferred(vin: vin, destination: open.destination, id: open.id, at: open.at)
+        }
         let record = SubmissionIndex.Record(id: packed.id, size: packed.size, sha256: packed.sha256)
-        try submissions.remember(record, key: key)
+        try submissions.remember(record, key: key, vin: vin, destination: destination)
         _ = try await outbox.enqueue(
             archive: URL(fileURLWithPath: packed.path), id: packed.id, destination: destination, digest: packed.sha256, size: packed.size)
         pushWake.signal()
@@ -188,12 +197,14 @@ enum SubmitError: Error, CustomStringConvertible {
     case noSpace(path: String, free: UInt64, reserve: UInt64)
     /// `[timestamp] required` and the TSA did not give a usable token within `[timestamp] wait`.
     case timestampUnavailable(TimestampError)
+    /// The vehicle's transfer to `destination` as archive `id` (queued `at`) still stands.
+    case alreadyTransferred(vin: String, destination: String, id: String, at: Date)
 
     /// True when the same submission may succeed later as it stands.
     var isRetryable: Bool {
         switch self {
         case .noSpace, .timestampUnavailable: return true
-        case .unknownPeer: return false
+        case .unknownPeer, .alreadyTransferred: return false
         }
     }
 
@@ -205,6 +216,9 @@ enum SubmitError: Error, CustomStringConvertible {
                 + "try again when there is room"
         case let .timestampUnavailable(error):
             return "\(error); [timestamp] required is set, so nothing was packed; try again when the TSA answers"
+        case let .alreadyTransferred(vin, destination, id, at):
+            return "already-transferred: vehicle \(vin) is being transferred to \(destination) as archive \(id) "
+                + "(queued \(at.formatted(.iso8601))); cancel that archive first to transfer it again"
         }
     }
 }

@@ -1,6 +1,7 @@
 import DossierArchive
 import DossierCustody
 import DossierInbox
+import DossierSystem
 import DossierTransport
 import Dispatch
 import Foundation
@@ -30,6 +31,7 @@ final class Custody: ArrivalRecorder {
             logger.error("no final custody checkpoint", metadata: ["error": "\(error)"])
         }
         await log.close()
+        await signer.shutdown()
     }
 
     /// Logs an arrival and returns the leaf with a signed checkpoint covering it. Called by the
@@ -44,7 +46,12 @@ final class Custody: ArrivalRecorder {
         return try Self.waitFor { () async throws(CustodyError) -> CustodyReference in
             let index = try await log.append(event)
             var covering = log.latestCheckpoint
-            if (covering?.checkpoint.treeSize ?? 0) <= index { covering = try await log.checkpoint() }
+            if (covering?.checkpoint.treeSize ?? 0) <= index {
+                let made: Result<SignedCheckpoint, CustodyError> = await IdentitySigner.$withoutTimestamp.withValue(true) {
+                    do throws(CustodyError) { return .success(try await log.checkpoint()) } catch { return .failure(error) }
+                }
+                covering = try made.get()
+            }
             guard let covering, covering.checkpoint.treeSize > index else {
                 throw CustodyError.outOfRange("no checkpoint covers entry \(index)")
             }
@@ -72,22 +79,37 @@ final class Custody: ArrivalRecorder {
 }
 
 /// Signs custody checkpoints with the authority's identity in force, so that a certificate
-/// rotated by SIGHUP signs the next checkpoint. Thread-safe.
+/// rotated by SIGHUP signs the next checkpoint, and timestamps them (RFC 3161, one attempt: a
+/// failing TSA never holds up the log) when `[timestamp]` is configured. Thread-safe.
+///
+/// Signing (and the blocking TSA request) runs on a thread of its own: never on the
+/// cooperative pool, and never on the daemon's blocking pool, whose threads may be waiting in
+/// `Custody.record` for this very checkpoint.
 final class IdentitySigner: CheckpointSigner {
     let authority: String
-    private let identity: Mutex<SigningIdentity>
+    private let current: Mutex<(identity: SigningIdentity, timestamping: Timestamping?)>
+    private let thread = BlockingPool(threads: 1)
 
-    init(authority: String, identity: SigningIdentity) {
+    init(authority: String, identity: SigningIdentity, timestamping: Timestamping?) {
         self.authority = authority
-        self.identity = Mutex(identity)
+        current = Mutex((identity, timestamping))
     }
 
-    /// Signs from now on with `identity` (same authority).
-    func replace(_ identity: SigningIdentity) { self.identity.withLock { $0 = identity } }
+    /// Signs from now on with `identity` (same authority) and `timestamping`.
+    func replace(_ identity: SigningIdentity, timestamping: Timestamping?) { current.withLock { $0 = (identity, timestamping) } }
+
+    /// Set for the checkpoints made for a receipt: those are not timestamped (the receipt gets
+    /// its own token), so that a TSA outage never holds up an answer to a sender.
+    @TaskLocal static var withoutTimestamp = false
 
     func sign(_ statement: [UInt8]) async throws -> [UInt8] {
-        try identity.withLock { $0 }.signAttached(statement)
+        let (identity, configured) = current.withLock { $0 }
+        let timestamping = Self.withoutTimestamp ? nil : configured
+        return try await thread.run { try identity.signAttached(statement, timestamping: timestamping) }
     }
+
+    /// Stops the signing thread; after the log is closed.
+    func shutdown() async { try? await thread.shutdown() }
 }
 
 /// Makes the custody log's checkpoints by its policy (`[custody]`), reporting failures.

@@ -121,7 +121,8 @@ public struct Daemon: Sendable {
         _ = report
         // One trust in force for every use: inbound and outbound TLS, archives, receipts.
         let currentTrust = CurrentTrust(trust)
-        let custody = try Self.openCustody(layout: layout, config: config, identity: identity, logger: logger)
+        let custody = try Self.openCustody(
+            layout: layout, config: config, identity: identity, timestamping: timestamps.packing, logger: logger)
         let inbox: Inbox
         do {
             inbox = try Inbox(
@@ -194,10 +195,12 @@ public struct Daemon: Sendable {
     }
 
     /// Opens the custody log in `<state>/custody/`, checkpoints signed with the authority's
-    /// identity in force (reloads included); a torn tail is cut off and logged, damage stops
+    /// identity in force (reloads included) and timestamped when `[timestamp]` is set; a torn tail is cut off and logged, damage stops
     /// the start (`dossierctl audit verify` says where).
-    static func openCustody(layout: StateLayout, config: DaemonConfig, identity: SigningIdentity, logger: Logger) throws -> Custody {
-        let signer = IdentitySigner(authority: config.authorityCode, identity: identity)
+    static func openCustody(
+        layout: StateLayout, config: DaemonConfig, identity: SigningIdentity, timestamping: Timestamping?, logger: Logger
+    ) throws -> Custody {
+        let signer = IdentitySigner(authority: config.authorityCode, identity: identity, timestamping: timestamping)
         let policy = CustodyLog.Policy(
             everyEvents: config.custodyCheckpointEvery, interval: .milliseconds(Int64(config.custodyCheckpointInterval * 1000)))
         let directory = layout.root.appendingPathComponent(CustodyLog.stateSubdirectory).path

@@ -14,6 +14,11 @@ func operatorText(_ error: any Error) -> Bilingual {
             return Bilingual(
                 error.description,
                 "\(path)：可用空间仅 \(free) 字节，低于保留值 \(reserve) 字节（state.free_space_reserve）；有空间后重试")
+        case let .alreadyTransferred(vin, destination, id, at):
+            return Bilingual(
+                error.description,
+                "already-transferred：车辆 \(vin) 已在转出至 \(destination)（档案 \(id)，\(at.formatted(.iso8601)) 放入发件箱）；"
+                    + "如需重新转出，请先取消该档案")
         case let .timestampUnavailable(cause):
             return Bilingual(error.description, "时间戳服务（TSA）暂不可用：\(cause)；档案保留，稍后自动重试")
         }

@@ -114,6 +114,10 @@ struct PeerRequests: PeerServerDelegate {
         } catch let refusal as DossierPackager.Refusal {
             if case let .problems(problems) = refusal { return .ineligible(problems.map { "\($0.code): \($0.message)" }) }
             return .ineligible(["\(refusal)"])
+        } catch let SubmitError.alreadyTransferred(vin, destination, id, at) {
+            return .ineligible([
+                "already-transferred: vehicle \(vin) is being transferred to \(destination) as archive \(id) since \(at.formatted(.iso8601))"
+            ])
         } catch SubmitError.unknownPeer {
             return .ineligible(["not-a-peer: \(caller) is not a configured peer of \(authority.code)"])
         } catch let error as SubmitError where error.isRetryable {

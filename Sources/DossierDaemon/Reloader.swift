@@ -49,7 +49,7 @@ struct Reloader: Service {
             authority.replace(config: config, identity: identity, timestamps: timestamps)
             try authority.layout.prepareIntake(peers: config.peers.map(\.code))
             authority.inbox.replaceIdentity(identity)
-            authority.custody.signer.replace(identity)
+            authority.custody.signer.replace(identity, timestamping: timestamps.packing)
             authority.logger.info(
                 "configuration reloaded",
                 metadata: [

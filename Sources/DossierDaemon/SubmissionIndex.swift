@@ -3,13 +3,17 @@ import DossierOutbox
 import DossierSystem
 import Foundation
 
-/// One vehicle dossier, one archive per destination (docs/architecture.md, "Submissions"): for
-/// each dossier queued, `submissions/<destination>-<payload digest>` names the archive made of
-/// it, written durably *before* the archive is queued. A dossier packed again (a re-found
-/// intake folder after a crash, a `submit` retried after no answer) finds its archive there and
-/// is not queued a second time while that archive is queued, in flight, deferred or delivered;
-/// once it is cancelled or dead (or was never queued, the crash having come first) the dossier
-/// may be queued anew. Thread-safety: the caller serialises per key (`Authority.submit`).
+/// One vehicle, one transfer; one dossier, one archive (docs/architecture.md, "Submissions").
+///
+/// For each dossier queued, `submissions/<destination>-<payload digest>` names the archive made
+/// of it, and `submissions/vin-<VIN>` the vehicle's transfer (archive, destination, time); both
+/// are written durably *before* the archive is queued. A dossier packed again (a re-found intake
+/// folder after a crash, a `submit` retried after no answer) finds its archive there and is not
+/// queued a second time while that archive stands: queued, in flight, deferred or delivered.
+/// Any other submission of the same vehicle, to any destination, is refused
+/// (`already-transferred`) while its transfer stands. Once the archive is cancelled or dead (or
+/// was never queued, a crash having come first) the vehicle and the dossier are free again.
+/// Thread-safety: the caller serialises per vehicle (`Authority.submit`).
 struct SubmissionIndex: Sendable {
     /// What the index keeps of the archive made of a dossier.
     struct Record: Codable, Sendable, Equatable {
@@ -24,23 +28,55 @@ struct SubmissionIndex: Sendable {
     /// The key of the dossier whose payload manifest digests to `payload`, for `destination`.
     func key(destination: String, payload: String) -> String { "\(destination)-\(payload)" }
 
-    /// The archive already made of this dossier for this destination and still standing
-    /// (queued, in flight, deferred, or delivered), if any.
-    func standing(key: String, outbox: Outbox) async -> Record? {
-        guard let bytes = try? FileIO.readAll(directory.appendingPathComponent(key).path, limit: 4096),
-            let record = try? JSONDecoder().decode(Record.self, from: Data(bytes)), ArchiveID.isSafe(record.id)
-        else { return nil }
-        if let entry = await outbox.entry(id: record.id) {
-            return [.queued, .sending, .deferred, .delivered].contains(entry.state) ? record : nil
-        }
-        // Delivered and since compacted out of the journal: its receipt is still kept.
-        return FileIO.exists(layout.resolve("receipts/\(record.id).receipt.p7m").path) ? record : nil
+    /// What the index keeps of a vehicle's transfer.
+    struct Transfer: Codable, Sendable, Equatable {
+        var id: String
+        var destination: String
+        var at: Date
     }
 
-    /// Records that the dossier under `key` is being queued as `record`; durable on return.
+    /// The key of a vehicle's transfer.
+    func key(vin: String) -> String { "vin-\(vin)" }
+
+    /// The archive already made of this dossier for this destination and still standing, if any.
+    func standing(key: String, outbox: Outbox) async -> Record? {
+        guard let record = read(Record.self, key), await isStanding(record.id, outbox: outbox) else { return nil }
+        return record
+    }
+
+    /// The vehicle's transfer that still stands, if any.
+    func openTransfer(vin: String, outbox: Outbox) async -> Transfer? {
+        guard let transfer = read(Transfer.self, key(vin: vin)), await isStanding(transfer.id, outbox: outbox) else { return nil }
+        return transfer
+    }
+
+    /// Records that the dossier under `key`, of vehicle `vin`, is being queued as `record` for
+    /// `destination`; durable on return.
     /// - Throws: `SystemError`.
-    func remember(_ record: Record, key: String) throws(SystemError) {
-        let bytes = (try? JSONEncoder().encode(record)).map { [UInt8]($0) } ?? []
+    func remember(_ record: Record, key: String, vin: String?, destination: String) throws(SystemError) {
+        try write(record, key)
+        if let vin { try write(Transfer(id: record.id, destination: destination, at: Date()), self.key(vin: vin)) }
+    }
+
+    /// Queued, in flight, deferred or delivered (also once compacted out of the journal: its
+    /// receipt is still kept).
+    private func isStanding(_ id: String, outbox: Outbox) async -> Bool {
+        guard ArchiveID.isSafe(id) else { return false }
+        if let entry = await outbox.entry(id: id) { return [.queued, .sending, .deferred, .delivered].contains(entry.state) }
+        return FileIO.exists(layout.resolve("receipts/\(id).receipt.p7m").path)
+    }
+
+    private func read<T: Decodable>(_ type: T.Type, _ key: String) -> T? {
+        guard let bytes = try? FileIO.readAll(directory.appendingPathComponent(key).path, limit: 4096) else { return nil }
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        return try? decoder.decode(type, from: Data(bytes))
+    }
+
+    private func write(_ value: some Encodable, _ key: String) throws(SystemError) {
+        let encoder = JSONEncoder()
+        encoder.dateEncodingStrategy = .iso8601
+        let bytes = (try? encoder.encode(value)).map { [UInt8]($0) } ?? []
         try DurableFile.write(bytes, to: directory.appendingPathComponent(key))
     }
 }

@@ -11,9 +11,11 @@ import Testing
 
     init() throws { temp = try TempDir() }
 
-    /// A daemon whose only peer cannot be reached: what it queues stays in its queue.
+    /// A daemon whose peers cannot be reached: what it queues stays in its queue.
     private func daemon() throws -> DaemonProcess {
-        try DaemonProcess(code: "441800", in: temp.url, pki: pki, peers: [.init(code: "430100", url: "https://127.0.0.1:1")])
+        try DaemonProcess(
+            code: "441800", in: temp.url, pki: pki,
+            peers: [.init(code: "430100", url: "https://127.0.0.1:1"), .init(code: "110000", url: "https://127.0.0.1:1")])
     }
 
     private func queued(_ node: DaemonProcess) throws -> [String] {
@@ -37,6 +39,40 @@ import Testing
         let third = try node.ctl(["submit", sample.dir.path, "--to", "430100", "--json"])
         let newID = (try JSONSerialization.jsonObject(with: Data(third.stdout.utf8)) as? [String: Any])?["id"] as? String
         #expect(newID != nil && newID != id, "\(third.stdout)")
+        #expect(try await node.stop() == 0)
+    }
+
+    @Test func aVehicleInTransferCannotBeSubmittedAgainUntilItsArchiveIsCancelled() async throws {
+        let node = try daemon()
+        try await node.start()
+        let first = try SampleDossier.make(in: temp, seed: 63)
+        // Other dossiers of the same vehicle (other documents), for each destination.
+        let others = try ["430100", "110000"].map {
+            ($0, try SampleDossier.make(in: temp, seed: 63, documents: 7, documentSize: 4096, destination: $0))
+        }
+        #expect(others.allSatisfy { $0.1.vin == first.vin })
+        let submitted = try node.ctl(["submit", first.dir.path, "--to", "430100", "--json"])
+        let id = try #require((try JSONSerialization.jsonObject(with: Data(submitted.stdout.utf8)) as? [String: Any])?["id"] as? String)
+        for (destination, other) in others {
+            let refused = try node.ctl(["submit", other.dir.path, "--to", destination])
+            #expect(refused.status == 1, "\(destination): \(refused.stdout)")
+            #expect(refused.stderr.contains("already-transferred") && refused.stderr.contains(id), "\(refused.stderr)")
+            #expect(refused.stderr.contains("430100"), "names the destination of the transfer under way: \(refused.stderr)")
+        }
+        // So is an intake folder of it (moved in by rename), with the reason beside its files.
+        let elsewhere = others[1].1
+        let staged = node.state.appendingPathComponent("intake/110000/.again")
+        try FileManager.default.copyItem(at: elsewhere.dir, to: staged)
+        try FileManager.default.moveItem(at: staged, to: node.state.appendingPathComponent("intake/110000/again"))
+        let failed = node.state.appendingPathComponent("intake/failed")
+        #expect(try await eventually(seconds: 20) { !((try? FileManager.default.contentsOfDirectory(atPath: failed.path)) ?? []).isEmpty })
+        let folder = try #require(try FileManager.default.contentsOfDirectory(atPath: failed.path).first)
+        let reason = try String(contentsOf: failed.appendingPathComponent(folder).appendingPathComponent("reason.txt"), encoding: .utf8)
+        #expect(reason.contains("already-transferred") && reason.contains(id), "\(reason)")
+        #expect(try queued(node) == [id])
+        // Cancelled, the vehicle may go elsewhere.
+        #expect(try node.ctl(["cancel", id]).status == 0)
+        #expect(try node.ctl(["submit", elsewhere.dir.path, "--to", "110000"]).status == 0)
         #expect(try await node.stop() == 0)
     }
 
