@@ -49,8 +49,10 @@ public enum SignatureCheck {
     }
 
     /// Verifies an attached signature (DER or PEM) and returns its content.
-    public static func verifyAttached(signature: [UInt8], trust: TrustStore, now: Date = Date()) -> SignatureResult {
-        verify(signature: signature, detachedContent: nil, trust: trust, timestamps: .none, now: now)
+    public static func verifyAttached(
+        signature: [UInt8], trust: TrustStore, timestamps: TimestampPolicy = .none, now: Date = Date()
+    ) -> SignatureResult {
+        verify(signature: signature, detachedContent: nil, trust: trust, timestamps: timestamps, now: now)
     }
 
     /// Reads the signer certificate of a signature without judging it (for `inspect`).

@@ -55,6 +55,12 @@ final class Authority: Sendable {
         self.operations = operations
         self.logger = logger
         current = Mutex((config, identity, timestamps))
+        operations.replaceReceiptTimestamps(Self.receiptPolicy(timestamps))
+    }
+
+    /// Receipts' tokens are judged against the TSAs trusted for archives, never required.
+    private static func receiptPolicy(_ timestamps: TimestampSetup) -> TimestampPolicy {
+        TimestampPolicy(trust: timestamps.receiving.trust, required: false)
     }
 
     var config: DaemonConfig { current.withLock { $0.config } }
@@ -67,6 +73,7 @@ final class Authority: Sendable {
     func replace(config: DaemonConfig, identity: SigningIdentity, timestamps: TimestampSetup) {
         current.withLock { $0 = (config, identity, timestamps) }
         inbox.replaceTimestamps(timestamps.receiving, receipts: timestamps.packing)
+        operations.replaceReceiptTimestamps(Self.receiptPolicy(timestamps))
     }
 
     var listen: String {

@@ -65,7 +65,8 @@ struct PeerRequests: PeerServerDelegate {
         let opened: Receipt
         do {
             opened = try Receipt.open(
-                receipt, trust: authority.operations.trust.store, receiver: caller, archiveId: id, digest: entry.digest)
+                receipt, trust: authority.operations.trust.store, receiver: caller, archiveId: id, digest: entry.digest,
+                timestamps: authority.operations.receiptTimestampPolicy)
         } catch {
             return .invalidReceipt("\(error)")
         }

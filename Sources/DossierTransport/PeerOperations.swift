@@ -1,6 +1,7 @@
 import DossierArchive
 import DossierOutbox
 import Foundation
+import Synchronization
 
 /// What became of one push, in the outbox's vocabulary (`DeliveryOutcome`): the one
 /// classification every part of the sending side shares, as every Postfix delivery agent
@@ -32,10 +33,21 @@ public struct PeerOperations: Sendable {
     public let trust: CurrentTrust
     public static let receiptLimit = 256 << 10
 
+    /// How timestamp tokens on receipts are judged (the receiver's TSAs trusted or not).
+    private let receiptTimestamps = PolicyInForce()
+
     public init(client: PeerClient, trust: CurrentTrust) {
         self.client = client
         self.trust = trust
     }
+
+    /// Judges receipts' timestamp tokens by `policy` from now on: with a TSA trust, a token
+    /// that does not check out (untrusted TSA, another signature's imprint) makes the receipt
+    /// no proof (`bad-receipt`, retried).
+    public func replaceReceiptTimestamps(_ policy: TimestampPolicy) { receiptTimestamps.policy.withLock { $0 = policy } }
+
+    /// The policy receipts are judged by now.
+    public var receiptTimestampPolicy: TimestampPolicy { receiptTimestamps.policy.withLock { $0 } }
 
     /// Pushes an archive file (streamed) to `peer` at `baseURL` and checks the receipt: signed by
     /// `peer`, naming this id and digest. Never throws: a request that got no answer is a
@@ -57,7 +69,9 @@ public struct PeerOperations: Sendable {
         switch response.status {
         case 200, 201:
             do {
-                let receipt = try Receipt.open(response.body, trust: trust.store, receiver: peer.code, archiveId: id, digest: digest)
+                let receipt = try Receipt.open(
+                    response.body, trust: trust.store, receiver: peer.code, archiveId: id, digest: digest,
+                    timestamps: receiptTimestampPolicy)
                 guard receipt.status == .accepted else {
                     let rejection = PeerRejection(signed: response.body, receipt: receipt, reasons: receipt.reasons.map(\.text))
                     return .failed(.rejected(rejection.reasons.joined(separator: "; ")), rejection: rejection)
@@ -67,7 +81,8 @@ public struct PeerOperations: Sendable {
                 return .failed(.badReceipt("\(error)"))
             }
         case 422:
-            let rejection = Receipt.rejection(response.body, trust: trust.store, receiver: peer.code, archiveId: id, digest: digest)
+            let rejection = Receipt.rejection(
+                response.body, trust: trust.store, receiver: peer.code, archiveId: id, digest: digest, timestamps: receiptTimestampPolicy)
             let detail = rejection.reasons.isEmpty ? Self.detail(of: response) : rejection.reasons.joined(separator: "; ")
             return .failed(.rejected(detail), rejection: rejection)
         case 408, 429, 500...599:
@@ -161,4 +176,10 @@ public struct PeerOperations: Sendable {
         }
         return "HTTP \(response.status)"
     }
+}
+
+/// The timestamp policy in force for receipts, shared by every copy of `PeerOperations` and
+/// replaced on reload. Thread-safe.
+private final class PolicyInForce: Sendable {
+    let policy = Mutex(TimestampPolicy.none)
 }

@@ -82,9 +82,9 @@ public struct Receipt: Codable, Sendable, Equatable {
     /// - Throws: `Receipt.Problem`.
     public static func open(
         _ signed: [UInt8], trust: TrustStore, receiver: String, archiveId: String, digest: String,
-        now: Date = Date()
+        timestamps: TimestampPolicy = .none, now: Date = Date()
     ) throws -> Receipt {
-        let result = SignatureCheck.verifyAttached(signature: signed, trust: trust, now: now)
+        let result = SignatureCheck.verifyAttached(signature: signed, trust: trust, timestamps: timestamps, now: now)
         guard result.findings.isEmpty else {
             if result.findings.contains(where: { $0.code == "signature-malformed" }) {
                 throw Problem.malformed(result.findings.map(\.detail).joined(separator: "; "))
@@ -113,12 +113,14 @@ public struct Receipt: Codable, Sendable, Equatable {
     /// text from whatever shape they have (objects with code and detail, or plain strings).
     public static func rejection(
         _ signed: [UInt8], trust: TrustStore, receiver: String, archiveId: String,
-        digest: String, now: Date = Date()
+        digest: String, timestamps: TimestampPolicy = .none, now: Date = Date()
     ) -> PeerRejection {
-        if let receipt = try? open(signed, trust: trust, receiver: receiver, archiveId: archiveId, digest: digest, now: now) {
+        if let receipt = try? open(
+            signed, trust: trust, receiver: receiver, archiveId: archiveId, digest: digest, timestamps: timestamps, now: now)
+        {
             return PeerRejection(signed: signed, receipt: receipt, reasons: receipt.reasons.map(\.text))
         }
-        let result = SignatureCheck.verifyAttached(signature: signed, trust: trust, now: now)
+        let result = SignatureCheck.verifyAttached(signature: signed, trust: trust, timestamps: timestamps, now: now)
         guard result.findings.isEmpty, result.signer?.authority == receiver, let content = result.content else {
             return PeerRejection(signed: nil, receipt: nil, reasons: [])
         }
