@@ -28,13 +28,20 @@ struct AdminService {
             logger: authority.logger)
     }
 
-    /// Metrics alone on a loopback TCP port (`admin.metrics_listen`).
+    /// Metrics alone on a loopback TCP port (`admin.metrics_listen`), sampled on every scrape
+    /// like the socket's; logs `metrics listening port=…` once bound (port 0 picks one).
     func metricsApplication(host: String, port: Int) -> some ApplicationProtocol {
         let router = Router()
-        let registry = registry
-        router.get("metrics") { _, _ in Self.metrics(registry) }
+        let (authority, registry) = (authority, registry)
+        router.get("metrics") { _, _ in
+            await authority.metrics.sample(authority)
+            return Self.metrics(registry)
+        }
         return Application(
             router: router, configuration: ApplicationConfiguration(address: .hostname(host, port: port)),
+            onServerRunning: { channel in
+                authority.logger.info("metrics listening", metadata: ["host": "\(host)", "port": "\(channel.localAddress?.port ?? port)"])
+            },
             logger: authority.logger)
     }
 
@@ -134,7 +141,7 @@ struct AdminService {
                 })
         }
         router.get("metrics") { _, _ in
-            await Self.sampleQueue(authority)
+            await authority.metrics.sample(authority)
             return Self.metrics(registry)
         }
         return router
@@ -193,19 +200,6 @@ struct AdminService {
                 AdminProtocol.Transition(at: $0.at, state: $0.state.description, outcome: $0.outcome.map { "\($0)" })
             },
             receiptPath: entry.receiptPath.map { layout.resolve($0).path }, receipt: receipt)
-    }
-
-    /// Gauges read at scrape time: outbox depth by state, and archives rejected on receipt by
-    /// reason code (from the inbox's durable index, so they survive restarts).
-    static func sampleQueue(_ authority: Authority) async {
-        let summary = await authority.outbox.summary()
-        for state in OutboxState.allCases { authority.metrics.queueDepth(state: state.description, count: summary.byState[state] ?? 0) }
-        authority.metrics.journalSyncs(authority.outbox.journalSyncs)
-        var reasons: [String: Int] = [:]
-        for entry in authority.inbox.entries() where entry.status == .rejected {
-            for finding in entry.reasons { reasons[finding.code, default: 0] += 1 }
-        }
-        for (code, count) in reasons { authority.metrics.verificationFailures(code: code, count: count) }
     }
 
     static func metrics(_ registry: PrometheusCollectorRegistry) -> Response {

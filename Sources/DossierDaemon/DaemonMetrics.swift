@@ -27,4 +27,28 @@ struct DaemonMetrics: Sendable {
     func queueDepth(state: String, count: Int) {
         Gauge(label: "dossierd_queue_depth", dimensions: [("state", state)]).record(count)
     }
+
+    /// Age of the oldest archive still waiting for delivery (queued, deferred or sending); 0
+    /// when none waits.
+    func queueOldestWaiting(seconds: Double) {
+        Gauge(label: "dossierd_queue_oldest_waiting_seconds").record(seconds)
+    }
+
+    /// 1 while the peer's circuit is open (one probe at a time), else 0.
+    func peerCircuitOpen(peer: String, open: Bool) {
+        Gauge(label: "dossierd_peer_circuit_open", dimensions: [("peer", peer)]).record(open ? 1 : 0)
+    }
+
+    /// Seconds until a certificate's notAfter, negative once passed. `certificate` is `tls` for
+    /// this authority's own certificate, `anchor <CN> <fingerprint prefix>` for a trust anchor.
+    func certificateExpiry(certificate: String, seconds: Double) {
+        Gauge(label: "dossierd_certificate_expiry_seconds", dimensions: [("certificate", certificate)]).record(seconds)
+    }
+
+    /// Free bytes of the state directory's file system and the configured reserve
+    /// (`state.free_space_reserve`).
+    func disk(free: UInt64, reserve: UInt64) {
+        Gauge(label: "dossierd_disk_free_bytes").record(Double(free))
+        Gauge(label: "dossierd_disk_reserve_bytes").record(Double(reserve))
+    }
 }
