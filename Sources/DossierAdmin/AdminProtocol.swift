@@ -69,12 +69,15 @@ public enum AdminProtocol {
         public var circuitOpen: Bool
         public var inFlight: Int
         public var queued: Int
+        /// When an archive was last delivered to this peer (its receipt kept), from the outbox.
         public var lastSuccess: Date?
+        /// When an archive from this peer was last accepted into the inbox.
+        public var lastReceived: Date?
         public var lastError: String?
 
         public init(
             code: String, name: String, url: String, mode: String, circuitOpen: Bool, inFlight: Int, queued: Int, lastSuccess: Date?,
-            lastError: String?
+            lastReceived: Date?, lastError: String?
         ) {
             self.code = code
             self.name = name
@@ -84,6 +87,7 @@ public enum AdminProtocol {
             self.inFlight = inFlight
             self.queued = queued
             self.lastSuccess = lastSuccess
+            self.lastReceived = lastReceived
             self.lastError = lastError
         }
     }

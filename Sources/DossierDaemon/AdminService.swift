@@ -167,14 +167,19 @@ struct AdminService {
 
     static func peers(_ authority: Authority) async -> [AdminProtocol.PeerStatus] {
         let summary = await authority.outbox.summary()
+        var lastReceived: [String: Date] = [:]
+        for entry in authority.inbox.entries() where entry.status == .accepted {
+            lastReceived[entry.sender] = max(lastReceived[entry.sender] ?? entry.receivedAt, entry.receivedAt)
+        }
         return authority.config.peers.map { peer in
             let states = summary.byDestination[peer.code] ?? [:]
             return AdminProtocol.PeerStatus(
                 code: peer.code, name: peer.name, url: peer.url, mode: peer.mode.rawValue,
                 circuitOpen: summary.openCircuits.contains(peer.code), inFlight: states[.sending] ?? 0,
-                queued: (states[.queued] ?? 0) + (states[.deferred] ?? 0), lastSuccess: nil,
-                lastError: authority.errors.last(peer: peer.code))
+                queued: (states[.queued] ?? 0) + (states[.deferred] ?? 0), lastSuccess: summary.lastDelivered[peer.code],
+                lastReceived: lastReceived[peer.code], lastError: authority.errors.last(peer: peer.code))
         }
+    }
     }
 
     static func allEntries(_ authority: Authority) async -> [OutboxEntry] {

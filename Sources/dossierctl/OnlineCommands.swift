@@ -176,8 +176,11 @@ struct InboxCommand: ParsableCommand {
 
 func peerLine(_ peer: AdminProtocol.PeerStatus) -> String {
     let health = peer.circuitOpen ? "DOWN (circuit open)" : "ok"
+    let delivered = "  last delivered " + (peer.lastSuccess.map { $0.formatted(.iso8601) } ?? "never")
+    let received = peer.lastReceived.map { "  last received \($0.formatted(.iso8601))" } ?? ""
     let last = peer.lastError.map { "  last error: \($0)" } ?? ""
-    return "\(peer.code) \(peer.name)  \(peer.mode)  \(peer.url)  \(health)  queued \(peer.queued)  in flight \(peer.inFlight)\(last)"
+    return "\(peer.code) \(peer.name)  \(peer.mode)  \(peer.url)  \(health)  queued \(peer.queued)  in flight \(peer.inFlight)"
+        + delivered + received + last
 }
 
 func formatAge(_ seconds: Double) -> String {

@@ -24,14 +24,21 @@ struct Demo {
         try check(run(sourceRoot.appendingPathComponent("Certs/make-dev-pki.sh").path, [pki, "441800", "430100"]), "make-dev-pki.sh")
 
         say("2. Starting 430100 Changsha (destination) on 127.0.0.1, port picked by the OS")
-        let changsha = try start(code: "430100", root: root, pki: pki, peer: ("441800", "https://127.0.0.1:1"))
+        // Qingyuan's port is not known yet: Changsha starts without peers and learns it by a reload.
+        let changsha = try start(code: "430100", root: root, pki: pki, peer: nil)
         defer { stop(changsha.process) }
         let changshaAddress = try await waitForListen(changsha.state)
         say("   listening on \(changshaAddress)")
         say("3. Starting 441800 Qingyuan (origin), with Changsha as a push peer")
         let qingyuan = try start(code: "441800", root: root, pki: pki, peer: ("430100", "https://\(changshaAddress)"))
         defer { stop(qingyuan.process) }
-        say("   listening on \(try await waitForListen(qingyuan.state))")
+        let qingyuanAddress = try await waitForListen(qingyuan.state)
+        say("   listening on \(qingyuanAddress)")
+        say("   Changsha adds Qingyuan as a peer: config rewritten, SIGHUP (reload, no restart)")
+        let qingyuanURL = "https://\(qingyuanAddress)"
+        try writeConfig(code: "430100", root: root, pki: pki, peer: ("441800", qingyuanURL))
+        kill(changsha.process.processIdentifier, SIGHUP)
+        try await waitForPeer(socket: changsha.socket, url: qingyuanURL)
 
         say("4. A synthetic dossier (valid VIN, ID numbers, plate 粤R…, scanned PDF/JPEG/PNG documents)")
         let samples = root.appendingPathComponent("samples")
@@ -75,10 +82,35 @@ struct Demo {
         var socket: String
     }
 
-    private func start(code: String, root: URL, pki: String, peer: (String, String)) throws -> Node {
+    /// Writes `<code>.toml` and starts a daemon on it.
+    private func start(code: String, root: URL, pki: String, peer: (code: String, url: String)?) throws -> Node {
+        let file = try writeConfig(code: code, root: root, pki: pki, peer: peer)
+        let state = root.appendingPathComponent("state-\(code)")
+        let process = Process()
+        process.executableURL = binaries.appendingPathComponent("dossierd")
+        process.arguments = ["--config", file.path]
+        process.standardOutput = FileHandle(forWritingAtPath: "/dev/null")
+        process.standardError = try FileHandle(forWritingTo: root.appendingPathComponent("\(code).log").creatingFile())
+        try process.run()
+        return Node(process: process, state: state, socket: state.appendingPathComponent("admin.sock").path)
+    }
+
+    /// The demo config of authority `code`, with `peer` as its one push peer (none if nil).
+    @discardableResult
+    private func writeConfig(code: String, root: URL, pki: String, peer: (code: String, url: String)?) throws -> URL {
         let state = root.appendingPathComponent("state-\(code)")
         try FileManager.default.createDirectory(at: state, withIntermediateDirectories: true)
         let socket = state.appendingPathComponent("admin.sock").path
+        let peerTable =
+            peer.map {
+                """
+                [[peers]]
+                code = "\($0.code)"
+                name = "\($0.code == "441800" ? "Qingyuan" : "Changsha") Vehicle Administration Office"
+                url = "\($0.url)"
+                mode = "push"
+                """
+            } ?? ""
         let config = """
             [authority]
             code = "\(code)"
@@ -97,21 +129,20 @@ struct Demo {
             intake_poll = "200ms"
             [retry]
             first_delay = "200ms"
-            [[peers]]
-            code = "\(peer.0)"
-            name = "\(peer.0 == "441800" ? "Qingyuan" : "Changsha") Vehicle Administration Office"
-            url = "\(peer.1)"
-            mode = "push"
+            \(peerTable)
             """
         let file = root.appendingPathComponent("\(code).toml")
         try config.write(to: file, atomically: true, encoding: .utf8)
-        let process = Process()
-        process.executableURL = binaries.appendingPathComponent("dossierd")
-        process.arguments = ["--config", file.path]
-        process.standardOutput = FileHandle(forWritingAtPath: "/dev/null")
-        process.standardError = try FileHandle(forWritingTo: root.appendingPathComponent("\(code).log").creatingFile())
-        try process.run()
-        return Node(process: process, state: state, socket: socket)
+        return file
+    }
+
+    /// Waits until the daemon's peer list (after a reload) names `url`.
+    private func waitForPeer(socket: String, url: String) async throws {
+        for _ in 0..<200 {
+            if try run(ctl, ["peers", "--json", "--socket", socket]).out.contains("\"\(url)\"") { return }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        throw Failure(description: "the reload did not add the peer \(url) within 10 s (see the log beside the state)")
     }
 
     private func waitForListen(_ state: URL) async throws -> String {
