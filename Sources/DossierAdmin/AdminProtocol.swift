@@ -3,7 +3,8 @@ import Foundation
 /// The JSON bodies of the admin API (HTTP on the unix socket), shared by the daemon and
 /// `dossierctl` (a Foundation-only module, so the CLI links nothing of the daemon). Paths: `GET /status`, `GET /queue?state=&peer=`, `GET /entries/{id}`,
 /// `POST /entries/{id}/retry`, `POST /entries/{id}/cancel`, `POST /retry-dead`, `GET /peers`,
-/// `POST /submit`, `POST /request`, `GET /inbox?since=`, `GET /metrics` (Prometheus text).
+/// `POST /submit`, `POST /request`, `GET /inbox?since=`, `GET /report?from=&to=` (`Report`),
+/// `GET /metrics` (Prometheus text).
 public enum AdminProtocol {
     public struct Status: Codable, Sendable {
         public var version: String

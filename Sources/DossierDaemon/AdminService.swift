@@ -140,6 +140,16 @@ struct AdminService {
                         size: $0.size, receivedAt: $0.receivedAt)
                 })
         }
+        router.get("report") { request, _ in
+            guard let from = request.uri.queryParameters.get("from"), let to = request.uri.queryParameters.get("to") else {
+                return try Self.failure(.badRequest, "expected from=YYYY-MM-DD&to=YYYY-MM-DD")
+            }
+            let period: ActivityReport
+            do { period = try ActivityReport(from: String(from), to: String(to)) } catch {
+                return try Self.failure(.badRequest, "\(error)")
+            }
+            return try Self.json(try await Self.report(authority, period: period))
+        }
         router.get("metrics") { _, _ in
             await authority.metrics.sample(authority)
             return Self.metrics(registry)
@@ -180,6 +190,15 @@ struct AdminService {
                 lastReceived: lastReceived[peer.code], lastError: authority.errors.last(peer: peer.code))
         }
     }
+
+    /// The period's report, built on the blocking pool (it reads every kept receipt).
+    static func report(_ authority: Authority, period: ActivityReport) async throws -> AdminProtocol.Report {
+        let entries = Dictionary(await allEntries(authority).map { ($0.id, $0) }) { first, _ in first }
+        let (config, layout, inbox) = (authority.config, authority.layout, authority.inbox.entries())
+        return try await authority.pool.run {
+            period.build(
+                authority: config.authorityCode, name: config.authorityName, layout: layout, outboxEntries: entries, inbox: inbox)
+        }
     }
 
     static func allEntries(_ authority: Authority) async -> [OutboxEntry] {

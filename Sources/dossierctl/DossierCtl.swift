@@ -10,7 +10,7 @@ struct DossierCtl: AsyncParsableCommand {
         abstract: "Operate a dossierd authority: its queue and peers, and offline pack, verify, inspect, check.",
         subcommands: [
             StatusCommand.self, QueueCommand.self, ShowCommand.self, RetryCommand.self, CancelCommand.self,
-            PeersCommand.self, SubmitCommand.self, RequestCommand.self, InboxCommand.self,
+            PeersCommand.self, SubmitCommand.self, RequestCommand.self, InboxCommand.self, ReportCommand.self,
             PackCommand.self, VerifyCommand.self, InspectCommand.self, CheckCommand.self, SampleCommand.self,
             AuditCommand.self,
         ]
