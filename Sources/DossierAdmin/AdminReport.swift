@@ -18,7 +18,7 @@ extension AdminProtocol {
         /// Archives delivered (receipt `accepted`) and received (accepted into the inbox), one
         /// cell per month and peer that had any, months ascending, then peers.
         public var cells: [Cell]
-        /// Packing to the receiver's receipt time, for archives delivered in the period.
+        /// Packing to the receipt, for archives delivered in the period.
         public var sentLatency: Latency?
         /// Packing (the archive id's UUIDv7 time) to receipt here, for archives accepted in the period.
         public var receivedLatency: Latency?

@@ -8,9 +8,10 @@ import Foundation
 
 /// `dossierctl report`: the period's figures, read from what the daemon keeps anyway, with no
 /// bookkeeping of its own. Sent: every peer's signed receipt in `receipts/` (kept for good,
-/// unlike outbox entries, which compaction forgets once delivered), with the packing time from
-/// the outbox entry while it exists, else from the archive id (UUIDv7). Received: the inbox and
-/// quarantine index. Intake refusals: `intake/failed/*/reason.txt`.
+/// unlike outbox entries, which compaction forgets once delivered); while the outbox entry
+/// exists its times (packed, receipt kept, to the microsecond) are used, else the archive id's
+/// UUIDv7 time and the receipt's own time (whole seconds). Received: the inbox and quarantine
+/// index. Intake refusals: `intake/failed/*/reason.txt`.
 struct ActivityReport {
     /// Why a period was refused.
     enum PeriodError: Error, CustomStringConvertible {
@@ -63,6 +64,8 @@ struct ActivityReport {
     struct Sent {
         var peer: String
         var packedAt: Date?
+        /// When the receipt was kept (the outbox's delivery time), else the receipt's time.
+        var receiptAt: Date
         var receipt: Receipt
     }
 
@@ -79,12 +82,12 @@ struct ActivityReport {
         }
         var sentSeconds: [Double] = []
         var rejectedByPeers: [String: Int] = [:]
-        for sent in sentArchives(layout: layout, outboxEntries: outboxEntries) where contains(sent.receipt.receivedAt) {
+        for sent in sentArchives(layout: layout, outboxEntries: outboxEntries) where contains(sent.receiptAt) {
             switch sent.receipt.status {
             case .accepted:
-                count(sent.receipt.receivedAt, sent.peer, sent: 1)
-                // Receipt times have whole seconds: a receipt within the packing second is 0 s.
-                if let packed = sent.packedAt { sentSeconds.append(max(0, sent.receipt.receivedAt.timeIntervalSince(packed))) }
+                count(sent.receiptAt, sent.peer, sent: 1)
+                // A receipt's own time has whole seconds: one within the packing second counts 0 s.
+                if let packed = sent.packedAt { sentSeconds.append(max(0, sent.receiptAt.timeIntervalSince(packed))) }
             case .rejected:
                 for code in Set(sent.receipt.reasons.map(\.code)) { rejectedByPeers[code, default: 0] += 1 }
             }
@@ -129,8 +132,10 @@ struct ActivityReport {
                 let content = SignatureCheck.unverifiedContent(of: signed),
                 let receipt = try? decoder.decode(Receipt.self, from: Data(content))
             else { return nil }
-            let packedAt = outboxEntries[receipt.archiveId]?.createdAt ?? ArchiveID.timestamp(of: receipt.archiveId)
-            return Sent(peer: receipt.receiver, packedAt: packedAt, receipt: receipt)
+            let entry = outboxEntries[receipt.archiveId]
+            return Sent(
+                peer: receipt.receiver, packedAt: entry?.createdAt ?? ArchiveID.timestamp(of: receipt.archiveId),
+                receiptAt: entry?.deliveredAt ?? receipt.receivedAt, receipt: receipt)
         }
     }
 
