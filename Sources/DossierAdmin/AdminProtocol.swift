@@ -3,7 +3,8 @@ import Foundation
 /// The JSON bodies of the admin API (HTTP on the unix socket), shared by the daemon and
 /// `dossierctl` (a Foundation-only module, so the CLI links nothing of the daemon). Paths: `GET /status`, `GET /queue?state=&peer=`, `GET /entries/{id}`,
 /// `POST /entries/{id}/retry`, `POST /entries/{id}/cancel`, `POST /retry-dead`, `GET /peers`,
-/// `POST /submit`, `POST /request`, `GET /inbox?since=`, `GET /metrics` (Prometheus text).
+/// `POST /submit`, `POST /request`, `GET /inbox?since=`, `GET /report?from=&to=` (`Report`),
+/// `GET /metrics` (Prometheus text).
 public enum AdminProtocol {
     public struct Status: Codable, Sendable {
         public var version: String
@@ -73,12 +74,15 @@ public enum AdminProtocol {
         public var circuitOpen: Bool
         public var inFlight: Int
         public var queued: Int
+        /// When an archive was last delivered to this peer (its receipt kept), from the outbox.
         public var lastSuccess: Date?
+        /// When an archive from this peer was last accepted into the inbox.
+        public var lastReceived: Date?
         public var lastError: String?
 
         public init(
             code: String, name: String, url: String, mode: String, circuitOpen: Bool, inFlight: Int, queued: Int, lastSuccess: Date?,
-            lastError: String?
+            lastReceived: Date?, lastError: String?
         ) {
             self.code = code
             self.name = name
@@ -88,6 +92,7 @@ public enum AdminProtocol {
             self.inFlight = inFlight
             self.queued = queued
             self.lastSuccess = lastSuccess
+            self.lastReceived = lastReceived
             self.lastError = lastError
         }
     }

@@ -20,6 +20,15 @@ public enum ArchiveID {
         return out
     }
 
+    /// The creation time of a UUIDv7 id (`make`'s, to the millisecond), or nil for any other id.
+    public static func timestamp(of id: String) -> Date? {
+        let hex = id.replacingOccurrences(of: "-", with: "")
+        guard id.utf8.count == 36, hex.utf8.count == 32, Array(hex.utf8)[12] == UInt8(ascii: "7"),
+            let millis = UInt64(hex.prefix(12), radix: 16)
+        else { return nil }
+        return Date(timeIntervalSince1970: Double(millis) / 1000)
+    }
+
     /// True for names usable as an archive id: 1–128 of `A–Z a–z 0–9 . _ -`, not starting with
     /// `.` or `-`. Ids from other tools (any bag name of that form) are accepted.
     public static func isSafe(_ id: String) -> Bool {

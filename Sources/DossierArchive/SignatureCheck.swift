@@ -62,6 +62,18 @@ public enum SignatureCheck {
         return signerCertificate(cms).map { CertificateInfo(x509: $0) }
     }
 
+    /// Reads the content of an attached signature without judging the signature (for reports
+    /// over receipts that were verified when they were stored); nil if it is not CMS SignedData
+    /// with content.
+    public static func unverifiedContent(of signature: [UInt8]) -> [UInt8]? {
+        guard let cms = parse(signature) else { return nil }
+        defer { CMS_ContentInfo_free(cms) }
+        guard OBJ_obj2nid(CMS_get0_type(cms)) == NID_pkcs7_signed, let slot = CMS_get0_content(cms), let content = slot.pointee,
+            let bytes = ASN1_STRING_get0_data(content)
+        else { return nil }
+        return [UInt8](UnsafeBufferPointer(start: bytes, count: Int(ASN1_STRING_length(content))))
+    }
+
     private static func verify(
         signature: [UInt8], detachedContent: [UInt8]?, trust: TrustStore, timestamps: TimestampPolicy, now: Date
     ) -> SignatureResult {

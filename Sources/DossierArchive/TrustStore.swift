@@ -20,6 +20,8 @@ public final class TrustStore: @unchecked Sendable {
     private let crls: [OpaquePointer]
     /// What each CRL loaded says of itself, in load order.
     public let revocationLists: [RevocationList]
+    /// The trust anchors loaded, in file order (for expiry metrics).
+    public let anchors: [CertificateInfo]
 
     /// Finding codes that say the receiver cannot judge revocation now (a CRL not yet valid,
     /// past its nextUpdate, or missing): the answer may change on the receiver's side, so it
@@ -36,6 +38,7 @@ public final class TrustStore: @unchecked Sendable {
         self.store = store
         checksRevocation = !crlFiles.isEmpty || requireRevocation
         var crls: [OpaquePointer] = []
+        var anchors: [CertificateInfo] = []
         // Freed here if a file is refused; deinit frees them once the store is complete.
         var complete = false
         defer { if !complete { crls.forEach { X509_CRL_free($0) } } }
@@ -44,6 +47,7 @@ public final class TrustStore: @unchecked Sendable {
             defer { certs.forEach { X509_free($0) } }
             guard !certs.isEmpty else { throw ArchiveError.credentials(path: path, reason: "no PEM certificate in the trust file") }
             certs.forEach { _ = X509_STORE_add_cert(store, $0) }
+            anchors += certs.map { CertificateInfo(x509: $0) }
         }
         for path in crlFiles {
             let loaded: Int =
@@ -62,6 +66,7 @@ public final class TrustStore: @unchecked Sendable {
         if checksRevocation { X509_STORE_set_flags(store, UInt(X509_V_FLAG_CRL_CHECK | X509_V_FLAG_CRL_CHECK_ALL)) }
         self.crls = crls
         revocationLists = crls.map(RevocationList.init(crl:))
+        self.anchors = anchors
         complete = true
     }
 

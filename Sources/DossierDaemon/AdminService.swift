@@ -29,13 +29,20 @@ struct AdminService {
             logger: authority.logger)
     }
 
-    /// Metrics alone on a loopback TCP port (`admin.metrics_listen`).
+    /// Metrics alone on a loopback TCP port (`admin.metrics_listen`), sampled on every scrape
+    /// like the socket's; logs `metrics listening port=…` once bound (port 0 picks one).
     func metricsApplication(host: String, port: Int) -> some ApplicationProtocol {
         let router = Router()
-        let registry = registry
-        router.get("metrics") { _, _ in Self.metrics(registry) }
+        let (authority, registry) = (authority, registry)
+        router.get("metrics") { _, _ in
+            await authority.metrics.sample(authority)
+            return Self.metrics(registry)
+        }
         return Application(
             router: router, configuration: ApplicationConfiguration(address: .hostname(host, port: port)),
+            onServerRunning: { channel in
+                authority.logger.info("metrics listening", metadata: ["host": "\(host)", "port": "\(channel.localAddress?.port ?? port)"])
+            },
             logger: authority.logger)
     }
 
@@ -138,8 +145,19 @@ struct AdminService {
                         size: $0.size, receivedAt: $0.receivedAt)
                 })
         }
+        router.get("report") { request, _ in
+            guard let from = request.uri.queryParameters.get("from"), let to = request.uri.queryParameters.get("to") else {
+                return try Self.failure(
+                    .badRequest, Bilingual("expected from=YYYY-MM-DD&to=YYYY-MM-DD", "需要 from=YYYY-MM-DD&to=YYYY-MM-DD"))
+            }
+            let period: ActivityReport
+            do { period = try ActivityReport(from: String(from), to: String(to)) } catch {
+                return try Self.failure(.badRequest, operatorText(error))
+            }
+            return try Self.json(try await Self.report(authority, period: period))
+        }
         router.get("metrics") { _, _ in
-            await Self.sampleQueue(authority)
+            await authority.metrics.sample(authority)
             return Self.metrics(registry)
         }
         return router
@@ -182,13 +200,27 @@ struct AdminService {
 
     static func peers(_ authority: Authority) async -> [AdminProtocol.PeerStatus] {
         let summary = await authority.outbox.summary()
+        var lastReceived: [String: Date] = [:]
+        for entry in authority.inbox.entries() where entry.status == .accepted {
+            lastReceived[entry.sender] = max(lastReceived[entry.sender] ?? entry.receivedAt, entry.receivedAt)
+        }
         return authority.config.peers.map { peer in
             let states = summary.byDestination[peer.code] ?? [:]
             return AdminProtocol.PeerStatus(
                 code: peer.code, name: peer.name, url: peer.url, mode: peer.mode.rawValue,
                 circuitOpen: summary.openCircuits.contains(peer.code), inFlight: states[.sending] ?? 0,
-                queued: (states[.queued] ?? 0) + (states[.deferred] ?? 0), lastSuccess: nil,
-                lastError: authority.errors.last(peer: peer.code))
+                queued: (states[.queued] ?? 0) + (states[.deferred] ?? 0), lastSuccess: summary.lastDelivered[peer.code],
+                lastReceived: lastReceived[peer.code], lastError: authority.errors.last(peer: peer.code))
+        }
+    }
+
+    /// The period's report, built on the blocking pool (it reads every kept receipt).
+    static func report(_ authority: Authority, period: ActivityReport) async throws -> AdminProtocol.Report {
+        let entries = Dictionary(await allEntries(authority).map { ($0.id, $0) }) { first, _ in first }
+        let (config, layout, inbox) = (authority.config, authority.layout, authority.inbox.entries())
+        return try await authority.pool.run {
+            period.build(
+                authority: config.authorityCode, name: config.authorityName, layout: layout, outboxEntries: entries, inbox: inbox)
         }
     }
 
@@ -215,20 +247,6 @@ struct AdminService {
                 AdminProtocol.Transition(at: $0.at, state: $0.state.description, outcome: $0.outcome.map { "\($0)" })
             },
             receiptPath: entry.receiptPath.map { layout.resolve($0).path }, receipt: receipt)
-    }
-
-    /// Gauges read at scrape time: outbox depth by state, and archives rejected on receipt by
-    /// reason code (from the inbox's durable index, so they survive restarts).
-    static func sampleQueue(_ authority: Authority) async {
-        let summary = await authority.outbox.summary()
-        for state in OutboxState.allCases { authority.metrics.queueDepth(state: state.description, count: summary.byState[state] ?? 0) }
-        authority.metrics.journalSyncs(authority.outbox.journalSyncs)
-        authority.metrics.revocationLists(authority.operations.trust.store.revocationLists)
-        var reasons: [String: Int] = [:]
-        for entry in authority.inbox.entries() where entry.status == .rejected {
-            for finding in entry.reasons { reasons[finding.code, default: 0] += 1 }
-        }
-        for (code, count) in reasons { authority.metrics.verificationFailures(code: code, count: count) }
     }
 
     static func metrics(_ registry: PrometheusCollectorRegistry) -> Response {

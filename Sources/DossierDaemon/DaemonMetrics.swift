@@ -46,4 +46,28 @@ struct DaemonMetrics: Sendable {
         Timer(label: "dossierd_tsa_request_seconds", preferredDisplayUnit: .seconds).recordNanoseconds(Int64(seconds * 1e9))
         if let failure { Counter(label: "dossierd_tsa_failures_total", dimensions: [("reason", failure)]).increment() }
     }
+
+    /// Age of the oldest archive still waiting for delivery (queued, deferred or sending); 0
+    /// when none waits.
+    func queueOldestWaiting(seconds: Double) {
+        Gauge(label: "dossierd_queue_oldest_waiting_seconds").record(seconds)
+    }
+
+    /// 1 while the peer's circuit is open (one probe at a time), else 0.
+    func peerCircuitOpen(peer: String, open: Bool) {
+        Gauge(label: "dossierd_peer_circuit_open", dimensions: [("peer", peer)]).record(open ? 1 : 0)
+    }
+
+    /// Seconds until a certificate's notAfter, negative once passed. `certificate` is `tls` for
+    /// this authority's own certificate, `anchor <CN> <fingerprint prefix>` for a trust anchor.
+    func certificateExpiry(certificate: String, seconds: Double) {
+        Gauge(label: "dossierd_certificate_expiry_seconds", dimensions: [("certificate", certificate)]).record(seconds)
+    }
+
+    /// Free bytes of the state directory's file system and the configured reserve
+    /// (`state.free_space_reserve`).
+    func disk(free: UInt64, reserve: UInt64) {
+        Gauge(label: "dossierd_disk_free_bytes").record(Double(free))
+        Gauge(label: "dossierd_disk_reserve_bytes").record(Double(reserve))
+    }
 }

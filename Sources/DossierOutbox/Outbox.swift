@@ -249,12 +249,22 @@ public actor Outbox {
 
     /// Writes the live entries (not delivered or cancelled) to a snapshot and removes the
     /// segments and snapshots it replaces; afterwards the journal's size is proportional to
-    /// the live entries. Delivered and cancelled entries are forgotten.
+    /// the live entries and the destinations. Delivered and cancelled entries are forgotten,
+    /// except the latest delivered entry of each destination (its last delivery time).
     public func compact() async throws(OutboxError) {
         var live: [OutboxEntry] = []
         var final: [String] = []
+        var latest: [String: OutboxEntry] = [:]
         for entry in ledger.entries.values {
-            if entry.state.isFinal { final.append(entry.id) } else { live.append(entry) }
+            if entry.state == .delivered, let at = entry.deliveredAt,
+                latest[entry.destination].flatMap(\.deliveredAt).map({ at > $0 }) ?? true
+            {
+                latest[entry.destination] = entry
+            }
+        }
+        let kept = Set(latest.values.map(\.id))
+        for entry in ledger.entries.values {
+            if entry.state.isFinal && !kept.contains(entry.id) { final.append(entry.id) } else { live.append(entry) }
         }
         let seq = try await journal.roll()
         try journal.writeSnapshot(live, seq: seq)
@@ -286,6 +296,9 @@ public actor Outbox {
             summary.byDestination[entry.destination, default: [:]][entry.state, default: 0] += 1
             if entry.state == .queued || entry.state == .deferred || entry.state == .sending {
                 oldest = min(oldest ?? entry.createdAt, entry.createdAt)
+            }
+            if let at = entry.deliveredAt, summary.lastDelivered[entry.destination].map({ at > $0 }) ?? true {
+                summary.lastDelivered[entry.destination] = at
             }
         }
         summary.oldestWaitingAge = oldest.map { now.timeIntervalSince($0) }

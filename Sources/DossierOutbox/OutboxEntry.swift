@@ -35,6 +35,11 @@ public struct OutboxEntry: Sendable, Hashable {
     /// The failed attempts, oldest first.
     public var failures: [OutboxTransition] { history.filter { $0.outcome != nil } }
 
+    /// When it was delivered, for a `delivered` entry.
+    public var deliveredAt: Date? {
+        state == .delivered ? history.last { $0.state == .delivered }?.at : nil
+    }
+
     /// How many times delivery was started.
     public var attemptCount: Int { history.count { $0.state == .sending } }
 }

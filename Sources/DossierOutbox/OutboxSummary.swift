@@ -10,4 +10,7 @@ public struct OutboxSummary: Sendable, Equatable {
     public var oldestWaitingAge: TimeInterval?
     /// Destinations whose circuit is open (only one probe attempt at a time).
     public var openCircuits: [String] = []
+    /// When the last delivery to each destination was recorded (the latest delivered entry per
+    /// destination is kept across compactions, so this survives restarts).
+    public var lastDelivered: [String: Date] = [:]
 }

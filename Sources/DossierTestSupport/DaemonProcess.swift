@@ -36,20 +36,20 @@ public final class DaemonProcess: @unchecked Sendable {
     /// Writes the config (see `config(...)`) and nothing else; call `start()`.
     public init(
         code: String, in parent: URL, pki: TestPKI, peers: [Peer], extra: String = "", server: String = "",
-        state: URL? = nil
+        admin: String = "", state: URL? = nil
     ) throws {
         self.code = code
         root = parent.appendingPathComponent("daemon-\(code)-\(UUID().uuidString.prefix(8))")
         self.state = state ?? root.appendingPathComponent("state")
         configFile = root.appendingPathComponent("dossierd.toml")
         try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
-        try writeConfig(pki: pki, peers: peers, extra: extra, server: server)
+        try writeConfig(pki: pki, peers: peers, extra: extra, server: server, admin: admin)
     }
 
     /// (Re)writes the config file; `extra` adds tables at the end, `server` keys to [server],
-    /// `tls` keys to [tls] (e.g. `crl = [...]`).
+    /// `tls` keys to [tls] (e.g. `crl = [...]`), `admin` keys to [admin] (e.g. `metrics_listen`).
     public func writeConfig(
-        pki: TestPKI, peers: [Peer], extra: String = "", server: String = "", tls: String = "",
+        pki: TestPKI, peers: [Peer], extra: String = "", server: String = "", tls: String = "", admin: String = "",
         certificate: String? = nil, key: String? = nil
     ) throws {
         let peerTables = peers.map {
@@ -71,6 +71,7 @@ public final class DaemonProcess: @unchecked Sendable {
             directory = "\(state.path)"
             [admin]
             socket = "\(socket)"
+            \(admin)
             [retry]
             first_delay = "100ms"
             max_delay = "1s"

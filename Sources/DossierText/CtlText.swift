@@ -322,12 +322,15 @@ public enum CtlText {
 
     /// One peer of `status` and `peers`.
     public static func peerLine(
-        code: String, name: String, mode: String, url: String, circuitOpen: Bool, queued: Int, inFlight: Int, lastError: String?
+        code: String, name: String, mode: String, url: String, circuitOpen: Bool, queued: Int, inFlight: Int,
+        lastDelivered: String?, lastReceived: String?, lastError: String?
     ) -> String {
         let health = circuitOpen ? text("DOWN (circuit open)", "中断（熔断打开）") : text("ok", "正常")
         let last = lastError.map { text("  last error: ", "  最后错误：") + errorLine($0) } ?? ""
         let counts = text("queued \(queued)  in flight \(inFlight)", "排队 \(queued)  在途 \(inFlight)")
-        return "\(code) \(name)  \(self.mode(mode))  \(url)  \(health)  \(counts)\(last)"
+        let delivered = text("  last delivered ", "  最近送达 ") + (lastDelivered ?? text("never", "无"))
+        let received = lastReceived.map { text("  last received ", "  最近收到 ") + $0 } ?? ""
+        return "\(code) \(name)  \(self.mode(mode))  \(url)  \(health)  \(counts)\(delivered)\(received)\(last)"
     }
 
     /// `queue` with nothing to list.

@@ -85,6 +85,16 @@ public enum DaemonText {
                 "   and a time-stamping authority (dossier-mock-tsa, OpenSSL's RFC 3161 responder) on 127.0.0.1",
                 "   以及一个可信时间戳服务（dossier-mock-tsa，OpenSSL 的 RFC 3161 应答程序），监听 127.0.0.1")
         }
+        public static var addsPeer: String {
+            text(
+                "   Changsha adds Qingyuan as a peer: config rewritten, SIGHUP (reload, no restart)",
+                "   长沙将清远加为对端：改写配置后发送 SIGHUP（重载，不重启）")
+        }
+        public static func peerNotAdded(_ url: String) -> String {
+            text(
+                "the reload did not add the peer \(url) within 10 s (see the log beside the state)",
+                "重载后 10 秒内未出现对端 \(url)（见状态目录旁的日志）")
+        }
         public static func tsaAt(_ url: String) -> String { text("   TSA at \(url)", "   时间戳服务 \(url)") }
         public static func listening(_ address: String) -> String { text("   listening on \(address)", "   监听 \(address)") }
         /// Step 3.

@@ -183,7 +183,8 @@ struct InboxCommand: ParsableCommand {
 func peerLine(_ peer: AdminProtocol.PeerStatus) -> String {
     CtlText.peerLine(
         code: peer.code, name: peer.name, mode: peer.mode, url: peer.url, circuitOpen: peer.circuitOpen, queued: peer.queued,
-        inFlight: peer.inFlight, lastError: peer.lastError)
+        inFlight: peer.inFlight, lastDelivered: peer.lastSuccess.map { $0.formatted(.iso8601) },
+        lastReceived: peer.lastReceived.map { $0.formatted(.iso8601) }, lastError: peer.lastError)
 }
 
 private func folderSize(_ path: String) -> UInt64 {

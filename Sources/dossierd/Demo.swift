@@ -33,14 +33,21 @@ struct Demo {
         say(DaemonText.Demo.tsaAt(tsaURL))
 
         say(DaemonText.Demo.startDestination)
-        let changsha = try start(code: "430100", root: root, pki: pki, peer: ("441800", "https://127.0.0.1:1"), tsa: tsaURL)
+        // Qingyuan's port is not known yet: Changsha starts without peers and learns it by a reload.
+        let changsha = try start(code: "430100", root: root, pki: pki, peer: nil, tsa: tsaURL)
         defer { stop(changsha.process) }
         let changshaAddress = try await waitForListen(changsha.state)
         say(DaemonText.Demo.listening(changshaAddress))
         say(DaemonText.Demo.startOrigin)
         let qingyuan = try start(code: "441800", root: root, pki: pki, peer: ("430100", "https://\(changshaAddress)"), tsa: tsaURL)
         defer { stop(qingyuan.process) }
-        say(DaemonText.Demo.listening(try await waitForListen(qingyuan.state)))
+        let qingyuanAddress = try await waitForListen(qingyuan.state)
+        say(DaemonText.Demo.listening(qingyuanAddress))
+        say(DaemonText.Demo.addsPeer)
+        let qingyuanURL = "https://\(qingyuanAddress)"
+        try writeConfig(code: "430100", root: root, pki: pki, peer: ("441800", qingyuanURL), tsa: tsaURL)
+        kill(changsha.process.processIdentifier, SIGHUP)
+        try await waitForPeer(socket: changsha.socket, url: qingyuanURL)
 
         say(DaemonText.Demo.sample)
         let samples = root.appendingPathComponent("samples")
@@ -115,10 +122,35 @@ struct Demo {
         throw Failure(description: "dossier-mock-tsa did not start listening within 10 s")
     }
 
-    private func start(code: String, root: URL, pki: String, peer: (String, String), tsa: String) throws -> Node {
+    /// Writes `<code>.toml` and starts a daemon on it.
+    private func start(code: String, root: URL, pki: String, peer: (code: String, url: String)?, tsa: String) throws -> Node {
+        let file = try writeConfig(code: code, root: root, pki: pki, peer: peer, tsa: tsa)
+        let state = root.appendingPathComponent("state-\(code)")
+        let process = Process()
+        process.executableURL = binaries.appendingPathComponent("dossierd")
+        process.arguments = ["--config", file.path]
+        process.standardOutput = FileHandle(forWritingAtPath: "/dev/null")
+        process.standardError = try FileHandle(forWritingTo: root.appendingPathComponent("\(code).log").creatingFile())
+        try process.run()
+        return Node(process: process, state: state, socket: state.appendingPathComponent("admin.sock").path)
+    }
+
+    /// The demo config of authority `code`, with `peer` as its one push peer (none if nil).
+    @discardableResult
+    private func writeConfig(code: String, root: URL, pki: String, peer: (code: String, url: String)?, tsa: String) throws -> URL {
         let state = root.appendingPathComponent("state-\(code)")
         try FileManager.default.createDirectory(at: state, withIntermediateDirectories: true)
         let socket = state.appendingPathComponent("admin.sock").path
+        let peerTable =
+            peer.map {
+                """
+                [[peers]]
+                code = "\($0.code)"
+                name = "\(DaemonText.Demo.officeName($0.code))"
+                url = "\($0.url)"
+                mode = "push"
+                """
+            } ?? ""
         let config = """
             [authority]
             code = "\(code)"
@@ -142,21 +174,20 @@ struct Demo {
             trust = ["\(pki)/ca.pem"]
             required = true
             require_timestamp = true
-            [[peers]]
-            code = "\(peer.0)"
-            name = "\(DaemonText.Demo.officeName(peer.0))"
-            url = "\(peer.1)"
-            mode = "push"
+            \(peerTable)
             """
         let file = root.appendingPathComponent("\(code).toml")
         try config.write(to: file, atomically: true, encoding: .utf8)
-        let process = Process()
-        process.executableURL = binaries.appendingPathComponent("dossierd")
-        process.arguments = ["--config", file.path]
-        process.standardOutput = FileHandle(forWritingAtPath: "/dev/null")
-        process.standardError = try FileHandle(forWritingTo: root.appendingPathComponent("\(code).log").creatingFile())
-        try process.run()
-        return Node(process: process, state: state, socket: socket)
+        return file
+    }
+
+    /// Returns once the daemon on `socket` lists a peer at `url` (its reload took).
+    private func waitForPeer(socket: String, url: String) async throws {
+        for _ in 0..<200 {
+            if try run(ctl, ["peers", "--json", "--socket", socket]).out.contains("\"\(url)\"") { return }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        throw Failure(description: DaemonText.Demo.peerNotAdded(url))
     }
 
     private func waitForListen(_ state: URL) async throws -> String {

@@ -120,6 +120,9 @@ import Testing
         #expect(!ArchiveID.isSafe("../x"))
         #expect(!ArchiveID.isSafe(""))
         #expect(!ArchiveID.isSafe(".hidden"))
+        #expect(ArchiveID.timestamp(of: a) == Date(timeIntervalSince1970: 1_700_000_000))
+        #expect(ArchiveID.timestamp(of: "bag-from-another-tool") == nil)
+        #expect(ArchiveID.timestamp(of: UUID().uuidString.lowercased()) == nil, "a UUIDv4 carries no time")
     }
 
     @Test func longAndChineseDocumentNamesUsePax() throws {

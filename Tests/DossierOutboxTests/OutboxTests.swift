@@ -144,7 +144,7 @@ private var later: Date { Date().addingTimeInterval(3600) }
     }
 }
 
-@Test func compactionKeepsOnlyLiveEntriesAndSurvivesReopen() async throws {
+@Test func compactionKeepsLiveEntriesAndTheLastDeliveryAndSurvivesReopen() async throws {
     try await withTemporaryDirectory { dir in
         let (outbox, _) = try await openOutbox(dir)
         for i in 0..<200 { _ = try await enqueue(outbox, dir, "E\(i)") }
@@ -163,11 +163,17 @@ private var later: Date { Date().addingTimeInterval(3600) }
         #expect(live == 48 && delivered == 152)
         #expect(after * 3 < before)
         let summary = await outbox.summary()
-        #expect(summary.byState[.delivered] == nil)
+        // Of the delivered entries only the latest of the destination stays, for its last delivery time.
+        #expect(summary.byState[.delivered] == 1)
+        let lastDelivered = try #require(summary.lastDelivered["DE-KBA"])
         await outbox.close()
         let (reopened, report) = try await openOutbox(dir)
         #expect(report.isClean)
-        #expect(await reopened.summary().byState.values.reduce(0, +) == live)
+        let reopenedSummary = await reopened.summary()
+        #expect(reopenedSummary.byState.values.reduce(0, +) == live + 1)
+        // The journal keeps microseconds.
+        let reopenedLast = try #require(reopenedSummary.lastDelivered["DE-KBA"])
+        #expect(abs(reopenedLast.timeIntervalSince(lastDelivered)) < 0.001)
         #expect(report.filesRead.first?.hasPrefix("snapshot-") == true)
         await reopened.close()
     }

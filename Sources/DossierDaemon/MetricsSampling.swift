@@ -1,0 +1,37 @@
+import DossierOutbox
+import DossierSystem
+import Foundation
+
+extension DaemonMetrics {
+    /// Records the gauges read at scrape time (on the admin socket and on
+    /// `admin.metrics_listen` alike): outbox depth by state and its oldest waiting entry, each
+    /// configured peer's circuit, journal syncs, archives rejected on receipt by reason code
+    /// (from the inbox's durable index, so they survive restarts), the expiry of this
+    /// authority's certificate and of every trust anchor, each CRL issuer's next update, and the
+    /// state disk's free space against its reserve.
+    func sample(_ authority: Authority, now: Date = Date()) async {
+        let summary = await authority.outbox.summary(now: now)
+        for state in OutboxState.allCases { queueDepth(state: state.description, count: summary.byState[state] ?? 0) }
+        queueOldestWaiting(seconds: summary.oldestWaitingAge ?? 0)
+        let config = authority.config
+        for peer in config.peers { peerCircuitOpen(peer: peer.code, open: summary.openCircuits.contains(peer.code)) }
+        journalSyncs(authority.outbox.journalSyncs)
+        revocationLists(authority.operations.trust.store.revocationLists, now: now)
+        var reasons: [String: Int] = [:]
+        for entry in authority.inbox.entries() where entry.status == .rejected {
+            for finding in entry.reasons { reasons[finding.code, default: 0] += 1 }
+        }
+        for (code, count) in reasons { verificationFailures(code: code, count: count) }
+        if let notAfter = authority.identity.info.notAfter {
+            certificateExpiry(certificate: "tls", seconds: notAfter.timeIntervalSince(now))
+        }
+        for anchor in authority.operations.trust.store.anchors {
+            guard let notAfter = anchor.notAfter else { continue }
+            let name = anchor.commonName ?? anchor.subject
+            certificateExpiry(certificate: "anchor \(name) \(anchor.fingerprint.prefix(8))", seconds: notAfter.timeIntervalSince(now))
+        }
+        if let free = try? FreeSpace.available(at: authority.layout.root.path) {
+            disk(free: free, reserve: config.storage.freeSpaceReserve)
+        }
+    }
+}

@@ -1,0 +1,71 @@
+import DossierAdmin
+import Foundation
+
+/// The report as plain text (for a terminal) and as CSV (one table, a `section` column first).
+enum ReportText {
+    static func text(_ report: AdminProtocol.Report) -> String {
+        var out = "report \(report.authority) \(report.authorityName)  \(report.from) … \(report.to) (\(report.timeZone))\n"
+        out += "generated \(report.generatedAt.formatted(.iso8601))\n\n"
+        out += "by month          sent  received\n"
+        for cell in report.byMonth { out += "  \(pad(cell.month, 14)) \(pad(cell.sent, 5))  \(pad(cell.received, 8))\n" }
+        out += "by peer           sent  received\n"
+        for cell in report.byPeer { out += "  \(pad(cell.peer, 14)) \(pad(cell.sent, 5))  \(pad(cell.received, 8))\n" }
+        out += "by month and peer\n"
+        for cell in report.cells { out += "  \(cell.month) \(pad(cell.peer, 7)) \(pad(cell.sent, 5))  \(pad(cell.received, 8))\n" }
+        out += "packing to receipt\n"
+        out += "  sent      " + latency(report.sentLatency) + "\n"
+        out += "  received  " + latency(report.receivedLatency) + "\n"
+        for (title, counts) in [
+            ("rejected by us", report.rejectedByUs), ("rejected by peers", report.rejectedByPeers),
+            ("intake refusals", report.intakeRefusals),
+        ] {
+            out += title + (counts.isEmpty ? "  none\n" : "\n")
+            for count in counts { out += "  \(pad(count.reason, 32)) \(count.count)\n" }
+        }
+        return out
+    }
+
+    /// Columns `section,month,peer,reason,sent,received,count,median_s,p95_s,max_s`; each row
+    /// fills those of its section.
+    static func csv(_ report: AdminProtocol.Report) -> String {
+        var rows = ["section,month,peer,reason,sent,received,count,median_s,p95_s,max_s"]
+        for cell in report.cells { rows.append("month-peer,\(cell.month),\(field(cell.peer)),,\(cell.sent),\(cell.received),,,,") }
+        for (name, latency) in [("latency-sent", report.sentLatency), ("latency-received", report.receivedLatency)] {
+            guard let latency else { continue }
+            rows.append("\(name),,,,,,\(latency.count),\(seconds(latency.median)),\(seconds(latency.p95)),\(seconds(latency.max))")
+        }
+        for (name, counts) in [
+            ("rejected-by-us", report.rejectedByUs), ("rejected-by-peers", report.rejectedByPeers),
+            ("intake-refusal", report.intakeRefusals),
+        ] {
+            for count in counts { rows.append("\(name),,,\(field(count.reason)),,,\(count.count),,,") }
+        }
+        return rows.joined(separator: "\n") + "\n"
+    }
+
+    static func latency(_ latency: AdminProtocol.Report.Latency?) -> String {
+        guard let latency else { return "none" }
+        return "\(latency.count) archives  median \(duration(latency.median))  p95 \(duration(latency.p95))  max \(duration(latency.max))"
+    }
+
+    /// Seconds as `850 ms`, `12.3 s`, `4.5 min` or `2.0 h`.
+    static func duration(_ seconds: Double) -> String {
+        if seconds < 1 { return "\(Int((seconds * 1000).rounded())) ms" }
+        if seconds < 120 { return String(format: "%.1f s", seconds) }
+        if seconds < 7200 { return String(format: "%.1f min", seconds / 60) }
+        return String(format: "%.1f h", seconds / 3600)
+    }
+
+    private static func seconds(_ value: Double) -> String { String(format: "%.3f", value) }
+
+    /// A CSV field, quoted when it holds a comma, quote or line break (RFC 4180).
+    private static func field(_ text: String) -> String {
+        text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" })
+            ? "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : text
+    }
+
+    private static func pad(_ value: some CustomStringConvertible, _ width: Int) -> String {
+        let text = value.description
+        return text.count >= width ? text : text + String(repeating: " ", count: width - text.count)
+    }
+}
