@@ -62,7 +62,9 @@ let package = Package(
             ]
         ),
         .target(name: "DossierAdmin"),
-        .target(name: "DossierText", dependencies: ["DossierArchive", "DossierModel"]),
+        .target(
+            name: "DossierText",
+            dependencies: ["DossierArchive", "DossierModel", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .target(name: "DossierInbox", dependencies: ["DossierTransport", "DossierArchive", "DossierModel", "DossierSystem"]),
         .target(name: "DossierFuzzing", dependencies: ["DossierArchive", "DossierTransport"]),
         .target(

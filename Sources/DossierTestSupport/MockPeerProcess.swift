@@ -53,16 +53,7 @@ public final class MockPeerProcess: @unchecked Sendable {
                 "--state", dir.path("mock-state"),
             ] + extra
         let output = dir.url.appendingPathComponent("mock-stdout-\(UUID().uuidString)")
-        _ = FileManager.default.createFile(atPath: output.path, contents: nil)
-        process.standardOutput = try FileHandle(forWritingTo: output)
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        var line: Substring?
-        _ = try await eventually(seconds: 20) {
-            let text = (try? String(contentsOf: output, encoding: .utf8)) ?? ""
-            line = text.split(separator: "\n").first { $0.hasPrefix("listening ") }
-            return line != nil || !process.isRunning
-        }
+        let line = try await launchUntilListening(process, output: output)
         // `listening 127.0.0.1:<port> control <port>`
         let words = line?.split(separator: " ") ?? []
         guard words.count == 4, let port = words[1].split(separator: ":").last.flatMap({ Int($0) }), let control = Int(words[3]) else {
@@ -152,6 +143,22 @@ extension MockPeerProcess {
 }
 
 /// Waits, polling, until `condition` holds or `seconds` pass.
+/// Runs `process` with its stdout in the file `output` (stderr discarded) and returns its first
+/// `listening …` line, waiting 20 s at most; nil when none came or the process ended first.
+func launchUntilListening(_ process: Process, output: URL) async throws -> Substring? {
+    _ = FileManager.default.createFile(atPath: output.path, contents: nil)
+    process.standardOutput = try FileHandle(forWritingTo: output)
+    process.standardError = FileHandle.nullDevice
+    try process.run()
+    var line: Substring?
+    _ = try await eventually(seconds: 20) {
+        let text = (try? String(contentsOf: output, encoding: .utf8)) ?? ""
+        line = text.split(separator: "\n").first { $0.hasPrefix("listening ") }
+        return line != nil || !process.isRunning
+    }
+    return line
+}
+
 public func eventually(seconds: Double = 10, _ condition: () -> Bool) async throws -> Bool {
     let deadline = Date().addingTimeInterval(seconds)
     while Date() < deadline {

@@ -32,17 +32,7 @@ public final class MockTSAProcess: @unchecked Sendable {
             "--cert", untrusted ? pki.otherTSACertificate : pki.tsaCertificate, "--key", untrusted ? pki.otherTSAKey : pki.tsaKey,
             "--fault", fault, "--slow-seconds", "\(slowSeconds)",
         ]
-        let output = dir.url.appendingPathComponent("tsa-stdout-\(UUID().uuidString)")
-        _ = FileManager.default.createFile(atPath: output.path, contents: nil)
-        process.standardOutput = try FileHandle(forWritingTo: output)
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        var line: Substring?
-        _ = try await eventually(seconds: 20) {
-            let text = (try? String(contentsOf: output, encoding: .utf8)) ?? ""
-            line = text.split(separator: "\n").first { $0.hasPrefix("listening ") }
-            return line != nil || !process.isRunning
-        }
+        let line = try await launchUntilListening(process, output: dir.url.appendingPathComponent("tsa-stdout-\(UUID().uuidString)"))
         guard let port = line?.split(separator: ":").last.flatMap({ Int($0) }) else {
             if process.isRunning { process.terminate() }
             throw HarnessError.failed("dossier-mock-tsa printed no listening line")

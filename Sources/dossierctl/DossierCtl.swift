@@ -21,23 +21,7 @@ struct DossierCtl: AsyncParsableCommand {
 
     /// Runs the command line, mapping ArgumentParser's usage errors (64) to the documented 2;
     /// help and usage errors in the operator's language.
-    static func main() async {
-        do {
-            var command = try parseAsRoot()
-            if var command = command as? AsyncParsableCommand {
-                try await command.run()
-            } else {
-                try command.run()
-            }
-        } catch {
-            let code = exitCode(for: error)
-            let message = ArgumentParserText.translate(fullMessage(for: error))
-            if !message.isEmpty {
-                (code == .success ? FileHandle.standardOutput : FileHandle.standardError).write(Data((message + "\n").utf8))
-            }
-            Foundation.exit(code == .validationFailure ? 2 : code.rawValue)
-        }
-    }
+    static func main() async { await mainInOperatorsLanguage { $0 == .validationFailure ? 2 : $0.rawValue } }
 }
 
 /// A setup or usage problem found by a command: printed as `dossierctl: <message>`, exit 2.

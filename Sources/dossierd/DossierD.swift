@@ -19,23 +19,7 @@ struct DossierD: AsyncParsableCommand {
     @Option(help: ArgumentHelp(DaemonText.logLevelHelp)) var logLevel: Logger.Level = .info
 
     /// Runs the command line; help and usage errors in the operator's language.
-    static func main() async {
-        do {
-            var command = try parseAsRoot()
-            if var command = command as? AsyncParsableCommand {
-                try await command.run()
-            } else {
-                try command.run()
-            }
-        } catch {
-            let code = exitCode(for: error)
-            let message = ArgumentParserText.translate(fullMessage(for: error))
-            if !message.isEmpty {
-                (code == .success ? FileHandle.standardOutput : FileHandle.standardError).write(Data((message + "\n").utf8))
-            }
-            Foundation.exit(code.rawValue)
-        }
-    }
+    static func main() async { await mainInOperatorsLanguage() }
 
     func run() async throws {
         let level = logLevel
