@@ -1,3 +1,4 @@
+import DossierText
 import DossierAdmin
 import Foundation
 
@@ -5,18 +6,20 @@ import Foundation
 /// (sent and received per month, per peer) are inline SVG.
 enum ReportHTML {
     static func page(_ report: AdminProtocol.Report) -> String {
-        let title = "dossierd report \(report.authority) \(report.from) – \(report.to)"
+        let title = ReportLabels.title(authority: report.authority, from: report.from, to: report.to)
         var body = "<h1>\(escape(title))</h1>\n"
         body +=
-            "<p>\(escape(report.authorityName)) · days in \(escape(report.timeZone)) · generated \(escape(report.generatedAt.formatted(.iso8601)))</p>\n"
-        body += "<h2>Archives per month</h2>\n" + chart(report.byMonth.map { ($0.month, $0.sent, $0.received) })
-        body += "<h2>Archives per peer</h2>\n" + chart(report.byPeer.map { ($0.peer, $0.sent, $0.received) })
-        body += "<h2>Per month and peer</h2>\n"
-        body += table(["month", "peer", "sent", "received"], report.cells.map { [$0.month, $0.peer, "\($0.sent)", "\($0.received)"] })
-        body += "<h2>Packing to receipt</h2>\n"
+            "<p>\(escape(ReportLabels.subtitle(name: report.authorityName, timeZone: report.timeZone, generated: report.generatedAt.formatted(.iso8601))))</p>\n"
+        body += "<h2>\(escape(ReportLabels.archivesPerMonth))</h2>\n" + chart(report.byMonth.map { ($0.month, $0.sent, $0.received) })
+        body += "<h2>\(escape(ReportLabels.archivesPerPeer))</h2>\n" + chart(report.byPeer.map { ($0.peer, $0.sent, $0.received) })
+        body += "<h2>\(escape(ReportLabels.perMonthAndPeer))</h2>\n"
         body += table(
-            ["direction", "archives", "median", "p95", "max"],
-            [("sent", report.sentLatency), ("received", report.receivedLatency)].map { name, latency in
+            [ReportLabels.month, ReportLabels.peer, ReportLabels.sent, ReportLabels.received],
+            report.cells.map { [$0.month, $0.peer, "\($0.sent)", "\($0.received)"] })
+        body += "<h2>\(escape(ReportLabels.packingToReceiptTitle))</h2>\n"
+        body += table(
+            [ReportLabels.direction, ReportLabels.archives, ReportLabels.median, "p95", ReportLabels.maximum],
+            [(ReportLabels.sent, report.sentLatency), (ReportLabels.received, report.receivedLatency)].map { name, latency in
                 guard let latency else { return [name, "0", "–", "–", "–"] }
                 return [
                     name, "\(latency.count)", ReportText.duration(latency.median), ReportText.duration(latency.p95),
@@ -24,15 +27,18 @@ enum ReportHTML {
                 ]
             })
         for (heading, counts) in [
-            ("Rejected by us (on receipt)", report.rejectedByUs), ("Rejected by peers", report.rejectedByPeers),
-            ("Intake refusals by rule", report.intakeRefusals),
+            (ReportLabels.rejectedByUsTitle, report.rejectedByUs), (ReportLabels.rejectedByPeersTitle, report.rejectedByPeers),
+            (ReportLabels.intakeRefusalsTitle, report.intakeRefusals),
         ] {
             body += "<h2>\(escape(heading))</h2>\n"
-            body += counts.isEmpty ? "<p>none</p>\n" : table(["reason", "archives"], counts.map { [$0.reason, "\($0.count)"] })
+            body +=
+                counts.isEmpty
+                ? "<p>\(ReportLabels.none)</p>\n"
+                : table([ReportLabels.reason, ReportLabels.archives], counts.map { [$0.reason, "\($0.count)"] })
         }
         return """
             <!DOCTYPE html>
-            <html lang="en">
+            <html lang="\(ReportLabels.htmlLanguage)">
             <head>
             <meta charset="utf-8">
             <title>\(escape(title))</title>
@@ -54,7 +60,7 @@ enum ReportHTML {
 
     /// Grouped bars, sent and received per label, with a legend and the counts above the bars.
     static func chart(_ rows: [(label: String, sent: Int, received: Int)]) -> String {
-        guard !rows.isEmpty else { return "<p>no archives</p>\n" }
+        guard !rows.isEmpty else { return "<p>\(ReportLabels.noArchives)</p>\n" }
         let (barWidth, gap, plotHeight, top, bottom) = (22, 18, 200, 30, 40)
         let width = max(240, rows.count * (2 * barWidth + gap) + gap)
         let peak = max(1, rows.map { max($0.sent, $0.received) }.max() ?? 1)

@@ -1,25 +1,28 @@
+import DossierText
 import DossierAdmin
 import Foundation
 
 /// The report as plain text (for a terminal) and as CSV (one table, a `section` column first).
 enum ReportText {
     static func text(_ report: AdminProtocol.Report) -> String {
-        var out = "report \(report.authority) \(report.authorityName)  \(report.from) … \(report.to) (\(report.timeZone))\n"
-        out += "generated \(report.generatedAt.formatted(.iso8601))\n\n"
-        out += "by month          sent  received\n"
+        var out =
+            ReportLabels.header(
+                authority: report.authority, name: report.authorityName, from: report.from, to: report.to, timeZone: report.timeZone) + "\n"
+        out += ReportLabels.generated(report.generatedAt.formatted(.iso8601)) + "\n\n"
+        out += ReportLabels.byMonth + "\n"
         for cell in report.byMonth { out += "  \(pad(cell.month, 14)) \(pad(cell.sent, 5))  \(pad(cell.received, 8))\n" }
-        out += "by peer           sent  received\n"
+        out += ReportLabels.byPeer + "\n"
         for cell in report.byPeer { out += "  \(pad(cell.peer, 14)) \(pad(cell.sent, 5))  \(pad(cell.received, 8))\n" }
-        out += "by month and peer\n"
+        out += ReportLabels.byMonthAndPeer + "\n"
         for cell in report.cells { out += "  \(cell.month) \(pad(cell.peer, 7)) \(pad(cell.sent, 5))  \(pad(cell.received, 8))\n" }
-        out += "packing to receipt\n"
-        out += "  sent      " + latency(report.sentLatency) + "\n"
-        out += "  received  " + latency(report.receivedLatency) + "\n"
+        out += ReportLabels.packingToReceipt + "\n"
+        out += "  \(pad(ReportLabels.sent, 8))  " + latency(report.sentLatency) + "\n"
+        out += "  \(pad(ReportLabels.received, 8))  " + latency(report.receivedLatency) + "\n"
         for (title, counts) in [
-            ("rejected by us", report.rejectedByUs), ("rejected by peers", report.rejectedByPeers),
-            ("intake refusals", report.intakeRefusals),
+            (ReportLabels.rejectedByUs, report.rejectedByUs), (ReportLabels.rejectedByPeers, report.rejectedByPeers),
+            (ReportLabels.intakeRefusals, report.intakeRefusals),
         ] {
-            out += title + (counts.isEmpty ? "  none\n" : "\n")
+            out += title + (counts.isEmpty ? "  \(ReportLabels.none)\n" : "\n")
             for count in counts { out += "  \(pad(count.reason, 32)) \(count.count)\n" }
         }
         return out
@@ -44,8 +47,9 @@ enum ReportText {
     }
 
     static func latency(_ latency: AdminProtocol.Report.Latency?) -> String {
-        guard let latency else { return "none" }
-        return "\(latency.count) archives  median \(duration(latency.median))  p95 \(duration(latency.p95))  max \(duration(latency.max))"
+        guard let latency else { return ReportLabels.none }
+        return ReportLabels.latency(
+            count: latency.count, median: duration(latency.median), p95: duration(latency.p95), max: duration(latency.max))
     }
 
     /// Seconds as `850 ms`, `12.3 s`, `4.5 min` or `2.0 h`.

@@ -63,8 +63,8 @@ import Testing
         return String(format: "%04d-%02d-%02d", parts.year ?? 0, parts.month ?? 0, parts.day ?? 0)
     }
 
-    func report(_ node: DaemonProcess, format: String) throws -> ProcessResult {
-        try node.ctl(["report", "--from", day(-1), "--to", day(1), "--format", format])
+    func report(_ node: DaemonProcess, format: String, lang: String = "C.UTF-8") throws -> ProcessResult {
+        try node.ctl(["report", "--from", day(-1), "--to", day(1), "--format", format], environment: environment(lang: lang))
     }
 
     @Test func metricsListenerServesFreshAlertingGauges() async throws {
@@ -123,6 +123,9 @@ import Testing
 
         let text = try report(origin, format: "text")
         #expect(text.status == 0 && text.stdout.contains("by month") && text.stdout.contains("unsettled-violations"), "\(text.stdout)")
+        let chinese = try report(origin, format: "text", lang: "zh_CN.UTF-8")
+        #expect(chinese.stdout.contains("按月") && chinese.stdout.contains("unsettled-violations"), "\(chinese.stdout)")
+        #expect(try report(destination, format: "html", lang: "zh_CN.UTF-8").stdout.contains("<html lang=\"zh-CN\">"))
         let csv = try report(origin, format: "csv").stdout.split(separator: "\n")
         #expect(csv.first == "section,month,peer,reason,sent,received,count,median_s,p95_s,max_s")
         #expect(csv.contains { $0.hasPrefix("month-peer,") && $0.contains(",430100,,1,0,") }, "\(csv)")
