@@ -21,11 +21,13 @@ public enum AdminProtocol {
         /// What needs an operator's attention now (a CRL past its nextUpdate, a failing CRL
         /// fetch), one sentence each.
         public var warnings: [String]
+        /// The same warnings in Chinese, in the same order.
+        public var warningsZh: [String]
 
         public init(
             version: String, upSince: Date, authority: String, authorityName: String, listen: String, queue: [String: Int],
             queueByPeer: [String: [String: Int]], oldestWaitingSeconds: Double?, peers: [PeerStatus], inbox: InboxCounts,
-            lastErrors: [ErrorLine], warnings: [String] = []
+            lastErrors: [ErrorLine], warnings: [String] = [], warningsZh: [String] = []
         ) {
             self.version = version
             self.upSince = upSince
@@ -39,6 +41,7 @@ public enum AdminProtocol {
             self.inbox = inbox
             self.lastErrors = lastErrors
             self.warnings = warnings
+            self.warningsZh = warningsZh
         }
     }
 

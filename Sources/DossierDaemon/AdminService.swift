@@ -166,6 +166,7 @@ struct AdminService {
     // MARK: answers
 
     static func status(_ authority: Authority) async -> AdminProtocol.Status {
+        let warnings = revocationWarnings(authority)
         let config = authority.config
         let summary = await authority.outbox.summary()
         let counts = authority.inbox.counts()
@@ -178,22 +179,28 @@ struct AdminService {
             },
             oldestWaitingSeconds: summary.oldestWaitingAge, peers: await peers(authority),
             inbox: AdminProtocol.InboxCounts(accepted: counts.accepted, rejected: counts.rejected),
-            lastErrors: authority.errors.snapshot, warnings: revocationWarnings(authority))
+            lastErrors: authority.errors.snapshot, warnings: warnings.map(\.en), warningsZh: warnings.map(\.zh))
     }
 
     /// CRLs past their nextUpdate (revocation then cannot be judged: callers and archives are
     /// answered "try later"), and CRL URLs whose last fetch failed.
-    static func revocationWarnings(_ authority: Authority, now: Date = Date()) -> [String] {
+    static func revocationWarnings(_ authority: Authority, now: Date = Date()) -> [Bilingual] {
         let stale = authority.operations.trust.store.revocationLists.filter { $0.isStale(at: now) }.map { list in
-            "CRL of \(list.issuer) is past its nextUpdate (\(list.nextUpdate.map { $0.formatted(.iso8601) } ?? "none given")): "
-                + "revocation cannot be checked, peers are answered \"try later\""
+            let next = list.nextUpdate.map { $0.formatted(.iso8601) }
+            return Bilingual(
+                "CRL of \(list.issuer) is past its nextUpdate (\(next ?? "none given")): "
+                    + "revocation cannot be checked, peers are answered \"try later\"",
+                "\(list.issuer) 的 CRL 已过 nextUpdate（\(next ?? "未给出")）：无法判断吊销状态，对端得到“稍后重试”")
         }
-        let failing = authority.config.crlURLs.compactMap { url -> String? in
+        let failing = authority.config.crlURLs.compactMap { url -> Bilingual? in
             let fetch = authority.crlFetches[url]
             guard let failure = fetch.lastFailure, failure.at > (fetch.lastSuccess ?? .distantPast) else { return nil }
             let kept = FileManager.default.fileExists(atPath: authority.layout.fetchedCRL(url).path)
-            return "CRL fetch from \(url) failed at \(failure.at.formatted(.iso8601)): \(failure.why); "
-                + (kept ? "the last good copy is kept" : "no copy yet, revocation cannot be checked")
+            let at = failure.at.formatted(.iso8601)
+            return Bilingual(
+                "CRL fetch from \(url) failed at \(at): \(failure.why); "
+                    + (kept ? "the last good copy is kept" : "no copy yet, revocation cannot be checked"),
+                "\(at) 从 \(url) 下载 CRL 失败：\(failure.why)；" + (kept ? "继续使用最后一份有效 CRL" : "尚无 CRL，无法判断吊销状态"))
         }
         return stale + failing
     }

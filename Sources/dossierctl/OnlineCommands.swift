@@ -29,7 +29,9 @@ struct StatusCommand: ParsableCommand {
         for peer in status.peers { print("  " + peerLine(peer)) }
         if !status.warnings.isEmpty {
             print(CtlText.warningsLabel)
-            for warning in status.warnings { print("  " + warning) }
+            for (index, warning) in status.warnings.enumerated() {
+                print("  " + Bilingual(warning, status.warningsZh.indices.contains(index) ? status.warningsZh[index] : warning).description)
+            }
         }
         if !status.lastErrors.isEmpty {
             print(CtlText.lastErrorsLabel)
