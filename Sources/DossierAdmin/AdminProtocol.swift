@@ -178,6 +178,20 @@ public enum AdminProtocol {
         public init(requestId: String, archiveId: String?) { self.requestId = requestId; self.archiveId = archiveId }
     }
 
+    /// `GET /progress?directory=`: how far the daemon has got packing a submitted dossier
+    /// (404 when it is not packing that folder now).
+    public struct Progress: Codable, Sendable {
+        /// Bytes of the archive written so far.
+        public var packed: UInt64
+        /// About what the archive will hold (the dossier's size).
+        public var total: UInt64
+
+        public init(packed: UInt64, total: UInt64) {
+            self.packed = packed
+            self.total = total
+        }
+    }
+
     public struct Submitted: Codable, Sendable {
         public var id: String
         public var size: UInt64

@@ -88,6 +88,14 @@ struct AdminService {
             return try Self.json(AdminProtocol.Retried(ids: ids))
         }
         router.get("peers") { _, _ in try Self.json(await Self.peers(authority)) }
+        router.get("progress") { request, _ in
+            guard let directory = request.uri.queryParameters.get("directory"),
+                let now = authority.packingProgress.progress(dossier: String(directory))
+            else {
+                return try Self.failure(.notFound, Bilingual("not packing that folder now", "当前未在封装该文件夹"))
+            }
+            return try Self.json(AdminProtocol.Progress(packed: now.packed, total: now.total))
+        }
         router.post("submit") { request, _ in
             var request = request
             let body = try await request.collectBody(upTo: 64 << 10)

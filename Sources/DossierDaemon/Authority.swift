@@ -29,6 +29,8 @@ final class Authority: Sendable {
     let serverTLS = Mutex<ServerTLSContext?>(nil)
     /// Wakes the push loop when an archive is queued or requeued.
     let pushWake = WakeSignal()
+    /// How far each dossier being packed has got.
+    let packingProgress = PackingProgress()
     /// How the fetches of `tls.crl_urls` last went.
     let crlFetches = CRLFetches()
     /// Wakes the CRL refresh before its period, when a reload changed `tls.crl_urls`.
@@ -98,7 +100,16 @@ final class Authority: Sendable {
         }
         // The vehicle, for one transfer at a time; a folder that does not load is refused by packing.
         let vehicle = try? DossierFolder.load(dossierDirectory)
-        let (identity, staging, timestamping) = (identity, layout.staging, timestamps.packing)
+        // A folder of its own, so that what packing has written can be told (`PackingProgress`).
+        let staging = layout.staging.appendingPathComponent("packing-\(UUID().uuidString)")
+        try FileIO.makeDirectory(staging.path)
+        packingProgress.begin(
+            dossier: dossierDirectory.path, folder: staging.path, total: PackingProgress.size(of: dossierDirectory.path))
+        defer {
+            packingProgress.end(dossier: dossierDirectory.path)
+            try? FileIO.removeTree(staging.path)
+        }
+        let (identity, timestamping) = (identity, timestamps.packing)
         let gated = timestamping?.required == true
         if gated, let failure = timestampGate.admit() { throw SubmitError.timestampUnavailable(failure) }
         let packed: PackResult

@@ -44,14 +44,14 @@ public struct StateLayout: Sendable {
     }
 
     /// Creates every folder, and `intake/<code>/` for each peer; removes half-packed
-    /// archives left in staging by a crash.
+    /// archives (and submissions' packing folders) left in staging by a crash.
     func prepare(peers: [String]) throws {
         for dir in [inbox, quarantine, receipts, intake, intakeFailed, staging, pulls, requests, crls, submissions] {
             try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         }
         try prepareIntake(peers: peers)
         for name in (try? FileManager.default.contentsOfDirectory(atPath: staging.path)) ?? []
-        where name.hasSuffix(".dva") || name.hasSuffix(".tmp") {
+        where name.hasSuffix(".dva") || name.hasSuffix(".tmp") || name.hasPrefix("packing-") {
             try? FileManager.default.removeItem(at: staging.appendingPathComponent(name))
         }
     }

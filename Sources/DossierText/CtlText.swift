@@ -310,6 +310,10 @@ public enum CtlText {
             "Refuse an archive whose signature has no trusted timestamp token (timestamp-missing).",
             "签名没有可信时间戳令牌的档案予以拒收（timestamp-missing）。")
     }
+    /// `submit`'s progress: bytes packed of the total.
+    public static func packed(done: String, total: String, percent: Int) -> String {
+        text("\(done) of \(total) packed, \(percent) %", "已封装 \(done)／\(total)，\(percent)%")
+    }
     public static var lastErrorsLabel: String { text("last errors", "最近错误") }
     public static var warningsLabel: String { text("warnings", "警告") }
 

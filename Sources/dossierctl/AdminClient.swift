@@ -23,6 +23,13 @@ struct AdminClient {
         }
     }
 
+    /// The answer of a GET decoded as `T`, or nil for any failure (for polling beside a
+    /// request in flight: never exits).
+    func poll<T: Decodable>(_ path: String, as type: T.Type) -> T? {
+        guard let (status, data) = try? attempt("GET", path, body: nil), status == 200 else { return nil }
+        return try? Self.decoder.decode(type, from: data)
+    }
+
     /// The raw body of a GET (for /metrics).
     func text(_ path: String) -> String {
         let (status, data) = perform("GET", path, body: nil)
@@ -31,7 +38,19 @@ struct AdminClient {
     }
 
     private func perform(_ method: String, _ path: String, body: Data?) -> (Int, Data) {
-        guard let easy = curl_easy_init() else { fail(CtlText.curlFailed) }
+        do { return try attempt(method, path, body: body) } catch let problem as AdminProblem {
+            fail(problem.message)
+        } catch {
+            fail("\(error)")
+        }
+    }
+
+    /// Why a request got no answer.
+    private struct AdminProblem: Error { var message: String }
+
+    /// One request; throws `AdminProblem` when the daemon does not answer.
+    private func attempt(_ method: String, _ path: String, body: Data?) throws -> (Int, Data) {
+        guard let easy = curl_easy_init() else { throw AdminProblem(message: CtlText.curlFailed) }
         defer { curl_easy_cleanup(easy) }
         let sink = ResponseSink()
         let context = Unmanaged.passUnretained(sink).toOpaque()
@@ -56,7 +75,7 @@ struct AdminClient {
             return curl_easy_perform(easy)
         }
         guard code == CURLE_OK else {
-            fail(CtlText.notAnswering(socket: socket, reason: String(cString: curl_easy_strerror(code))))
+            throw AdminProblem(message: CtlText.notAnswering(socket: socket, reason: String(cString: curl_easy_strerror(code))))
         }
         var status = 0
         _ = dossier_curl_easy_getinfo_long(easy, CURLINFO_RESPONSE_CODE, &status)

@@ -135,7 +135,11 @@ struct SubmitCommand: ParsableCommand {
 
     func run() {
         let path = URL(fileURLWithPath: directory).standardizedFileURL.path
-        let progress = ProgressLine(label: CtlText.packing(URL(fileURLWithPath: path).lastPathComponent), total: folderSize(path))
+        let client = admin.client
+        let query = path.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? path
+        let progress = ProgressLine(label: CtlText.packing(URL(fileURLWithPath: path).lastPathComponent), total: folderSize(path)) {
+            client.poll("/progress?directory=\(query)", as: AdminProtocol.Progress.self).map { ($0.packed, $0.total) }
+        }
         let result = progress.during {
             admin.client.call(
                 "POST", "/submit", json: AdminProtocol.Submit(directory: path, destination: to), as: AdminProtocol.Submitted.self)

@@ -1,3 +1,4 @@
+import DossierAdmin
 import DossierTestSupport
 import Foundation
 import Testing
@@ -73,6 +74,41 @@ import Testing
         // Cancelled, the vehicle may go elsewhere.
         #expect(try node.ctl(["cancel", id]).status == 0)
         #expect(try node.ctl(["submit", elsewhere.dir.path, "--to", "110000"]).status == 0)
+        #expect(try await node.stop() == 0)
+    }
+
+    @Test func theDaemonReportsTheBytesPackedWhileItPacks() async throws {
+        let node = try daemon()
+        try await node.start()
+        let big = try SampleDossier.make(in: temp, seed: 64, documents: 6, documentSize: 16 << 20)
+        let query = big.dir.path.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""
+        func progress() throws -> (status: Int, body: String) {
+            let answer = try run(
+                "curl", ["-s", "-w", "\n%{http_code}", "--unix-socket", node.socket, "http://dossierd/progress?directory=\(query)"])
+            let lines = answer.stdout.split(separator: "\n")
+            return (Int(lines.last ?? "") ?? 0, lines.dropLast().joined(separator: "\n"))
+        }
+        #expect(try progress().status == 404, "nothing is being packed yet")
+        let submit = Process()
+        submit.executableURL = URL(fileURLWithPath: product("dossierctl"))
+        submit.arguments = ["submit", big.dir.path, "--to", "430100", "--socket", node.socket]
+        submit.standardOutput = FileHandle.nullDevice
+        try submit.run()
+        var seen: [AdminProtocol.Progress] = []
+        let deadline = Date().addingTimeInterval(60)
+        while submit.isRunning, Date() < deadline {
+            let answer = try progress()
+            if answer.status == 200, let figure = try? JSONDecoder().decode(AdminProtocol.Progress.self, from: Data(answer.body.utf8)) {
+                seen.append(figure)
+            }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        submit.waitUntilExit()
+        #expect(submit.terminationStatus == 0)
+        #expect(!seen.isEmpty, "no progress was reported while packing")
+        #expect(seen.allSatisfy { $0.packed <= $0.total && $0.total >= 96 << 20 }, "\(seen)")
+        #expect(seen.contains { $0.packed > 0 }, "\(seen)")
+        #expect(try progress().status == 404, "done: nothing is being packed")
         #expect(try await node.stop() == 0)
     }
 

@@ -1,0 +1,42 @@
+import DossierSystem
+import Foundation
+import Synchronization
+
+/// How far each dossier being packed has got, for `dossierctl submit`'s progress line: the
+/// bytes written so far into the submission's own staging folder against the dossier's size.
+/// Read from the files themselves, so the packer needs no hook. Thread-safe.
+final class PackingProgress: Sendable {
+    private struct Packing {
+        var folder: String
+        var total: UInt64
+    }
+
+    private let packing = Mutex<[String: Packing]>([:])
+
+    /// Marks `dossier` (a folder path) as being packed into `folder`, which will hold about
+    /// `total` bytes when done.
+    func begin(dossier: String, folder: String, total: UInt64) {
+        packing.withLock { $0[dossier] = Packing(folder: folder, total: total) }
+    }
+
+    /// The dossier is packed (or failed).
+    func end(dossier: String) { _ = packing.withLock { $0.removeValue(forKey: dossier) } }
+
+    /// Bytes written so far and the expected total, while `dossier` is being packed.
+    func progress(dossier: String) -> (packed: UInt64, total: UInt64)? {
+        guard let current = packing.withLock({ $0[dossier] }) else { return nil }
+        let names = (try? FileIO.list(current.folder)) ?? []
+        let packed = names.reduce(UInt64(0)) { $0 + (FileIO.size("\(current.folder)/\($1)") ?? 0) }
+        return (packed, max(current.total, packed))
+    }
+
+    /// The size of the files below `path`: what packing it will write, near enough.
+    static func size(of path: String) -> UInt64 {
+        guard let walker = FileManager.default.enumerator(atPath: path) else { return 0 }
+        var total: UInt64 = 0
+        while let name = walker.nextObject() as? String {
+            total += FileIO.size("\(path)/\(name)") ?? 0
+        }
+        return total
+    }
+}
