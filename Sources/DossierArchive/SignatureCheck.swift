@@ -35,6 +35,16 @@ public enum SignatureCheck {
         return signerCertificate(cms).map { CertificateInfo(x509: $0) }
     }
 
+    /// The content of an attached signature, read without checking anything (for display).
+    public static func unverifiedContent(of signature: [UInt8]) -> [UInt8]? {
+        guard let cms = parse(signature) else { return nil }
+        defer { CMS_ContentInfo_free(cms) }
+        guard let content = CMS_get0_content(cms), let octets = content.pointee, let data = ASN1_STRING_get0_data(octets) else {
+            return nil
+        }
+        return [UInt8](UnsafeBufferPointer(start: data, count: Int(ASN1_STRING_length(octets))))
+    }
+
     private static func verify(signature: [UInt8], detachedContent: [UInt8]?, trust: TrustStore, now: Date) -> SignatureResult {
         var result = SignatureResult(signer: nil, signingTime: nil, findings: [], content: nil)
         guard let cms = parse(signature) else {
