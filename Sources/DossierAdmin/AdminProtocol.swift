@@ -75,11 +75,14 @@ public enum AdminProtocol {
         public var queued: Int
         public var lastSuccess: Date?
         public var lastError: String?
+        /// Where the peer comes from: `directory`, `local` (`[[peers]]`) or `both`.
+        public var source: String?
 
         public init(
             code: String, name: String, url: String, mode: String, circuitOpen: Bool, inFlight: Int, queued: Int, lastSuccess: Date?,
-            lastError: String?
+            lastError: String?, source: String? = nil
         ) {
+            self.source = source
             self.code = code
             self.name = name
             self.url = url
@@ -101,11 +104,15 @@ public enum AdminProtocol {
         public var attempts: Int
         public var nextAttemptAt: Date?
         public var lastError: String?
+        /// Waiting for a destination that is suspended or no longer a peer: not attempted, not
+        /// dead, sent when it is a peer again.
+        public var held: Bool?
 
         public init(
             id: String, destination: String, state: String, size: UInt64, createdAt: Date, attempts: Int, nextAttemptAt: Date?,
-            lastError: String?
+            lastError: String?, held: Bool? = nil
         ) {
+            self.held = held
             self.id = id
             self.destination = destination
             self.state = state

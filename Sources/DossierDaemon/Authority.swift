@@ -22,7 +22,7 @@ final class Authority: Sendable {
     let errors = RecentErrors()
     let logger: Logger
     let startedAt = Date()
-    private let current: Mutex<(config: DaemonConfig, identity: SigningIdentity)>
+    private let current: Mutex<(config: DaemonConfig, identity: SigningIdentity, directory: AuthorityDirectory?)>
     private let listenAddress = Mutex<String>("")
     let metrics = DaemonMetrics()
     /// The inbound server's TLS credentials, set once the server is built (reloaded on SIGHUP).
@@ -33,6 +33,10 @@ final class Authority: Sendable {
     let crlFetches = CRLFetches()
     /// Wakes the CRL refresh before its period, when a reload changed `tls.crl_urls`.
     let crlWake = WakeSignal()
+    /// How the fetches of `[directory] url` last went, and the validators for the next one.
+    let directoryFetches = DirectoryFetches()
+    /// Wakes the directory refresh before its period, on a reload.
+    let directoryWake = WakeSignal()
 
     /// The custody log: every packing, sending, receipt and arrival.
     let custody: Custody
@@ -52,14 +56,27 @@ final class Authority: Sendable {
         self.inbox = inbox
         self.operations = operations
         self.logger = logger
-        current = Mutex((config, identity))
+        current = Mutex((config, identity, nil))
     }
 
+    /// The config in force, its peers merged with the directory in force.
     var config: DaemonConfig { current.withLock { $0.config } }
     var identity: SigningIdentity { current.withLock { $0.identity } }
+    /// The directory in force, if any.
+    var directory: AuthorityDirectory? { current.withLock { $0.directory } }
     var code: String { config.authorityCode }
 
-    func replace(config: DaemonConfig, identity: SigningIdentity) { current.withLock { $0 = (config, identity) } }
+    /// Swaps in a config read from its file (and its identity); its peers are merged with the
+    /// directory in force.
+    func replace(config: DaemonConfig, identity: SigningIdentity) {
+        current.withLock { $0 = (config.applying(directory: $0.directory), identity, $0.directory) }
+    }
+
+    /// Swaps in an admitted directory; the peers in force follow it. Transfers in flight keep
+    /// the peer they were claimed for.
+    func replace(directory: AuthorityDirectory) {
+        current.withLock { $0 = ($0.config.applying(directory: directory), $0.identity, directory) }
+    }
 
     var listen: String {
         get { listenAddress.withLock { $0 } }

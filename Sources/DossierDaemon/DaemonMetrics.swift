@@ -39,4 +39,9 @@ struct DaemonMetrics: Sendable {
             Gauge(label: "dossierd_crl_age_seconds", dimensions: [("issuer", list.issuer)]).record(now.timeIntervalSince(list.thisUpdate))
         }
     }
+
+    /// Seconds until the nextUpdate of the directory in force (negative: stale).
+    func directory(nextUpdate: Date, now: Date = Date()) {
+        Gauge(label: "dossierd_directory_next_update_seconds").record(nextUpdate.timeIntervalSince(now))
+    }
 }

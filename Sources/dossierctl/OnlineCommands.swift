@@ -58,7 +58,8 @@ struct QueueCommand: ParsableCommand {
         for line in lines {
             print(
                 CtlText.queueLine(
-                    id: line.id, state: line.state, destination: line.destination, size: line.size, attempts: line.attempts,
+                    id: line.id, state: line.held == true ? "held" : line.state, destination: line.destination, size: line.size,
+                    attempts: line.attempts,
                     next: line.nextAttemptAt?.formatted(.iso8601)))
             if let error = line.lastError { print("    \(CtlText.errorLine(error))") }
         }
@@ -183,7 +184,7 @@ struct InboxCommand: ParsableCommand {
 func peerLine(_ peer: AdminProtocol.PeerStatus) -> String {
     CtlText.peerLine(
         code: peer.code, name: peer.name, mode: peer.mode, url: peer.url, circuitOpen: peer.circuitOpen, queued: peer.queued,
-        inFlight: peer.inFlight, lastError: peer.lastError)
+        inFlight: peer.inFlight, lastError: peer.lastError) + (peer.source.map { "  " + CtlText.peerSource($0) } ?? "")
 }
 
 private func folderSize(_ path: String) -> UInt64 {
