@@ -22,10 +22,10 @@ import Testing
     /// through `alter` and publishes it.
     private func publish(
         serial: UInt64, _ authorities: [AuthorityDirectory.Entry], identity: SigningIdentity? = nil,
-        alter: (inout [UInt8]) throws -> Void = { _ in }
+        nextUpdate: Date = Date().addingTimeInterval(86_400), alter: (inout [UInt8]) throws -> Void = { _ in }
     ) throws {
         let directory = AuthorityDirectory(
-            serial: serial, issuedAt: Date().addingTimeInterval(-60), nextUpdate: Date().addingTimeInterval(86_400),
+            serial: serial, issuedAt: nextUpdate.addingTimeInterval(-7 * 86_400), nextUpdate: nextUpdate,
             issuer: "Traffic Management Bureau", authorities: authorities)
         var signed = try SignedDirectory.sign(directory, identity: try identity ?? pki.identity(TestPKI.directoryOperator))
         try alter(&signed)
@@ -154,6 +154,22 @@ import Testing
         try publish(serial: 3, [entry("430100", url: mock.url)])
         _ = try await node.waitForQueue(timeout: 60) { $0.contains { $0["id"] as? String == id && $0["state"] as? String == "delivered" } }
         #expect(try await mock.received().filter { $0.id == id }.count == 1)
+        #expect(try await health(node, as: "430100") == 200)
+        #expect(try await node.stop() == 0)
+        _ = try await mock.stop()
+    }
+
+    @Test func aDirectoryPastItsNextUpdateIsUsedWithAWarningAndAMetric() async throws {
+        let mock = try await MockPeerProcess.launch(in: temp, ["--publish", published])
+        try publish(serial: 1, [entry("430100", url: mock.url)], nextUpdate: Date().addingTimeInterval(-3600))
+        let node = try daemon(mock)
+        try await node.start()
+        #expect(try await eventually(seconds: 30) { self.peers(node).count == 1 })
+        #expect(warnings(node).contains { $0.contains("directory serial 1 is past its nextUpdate") })
+        let metrics = try run("curl", ["-sS", "--unix-socket", node.socket, "http://dossierd/metrics"]).stdout
+        let line = metrics.split(separator: "\n").first { $0.hasPrefix("dossierd_directory_next_update_seconds ") }
+        let seconds = try #require(line.flatMap { Double($0.split(separator: " ").last ?? "") }, "\(metrics)")
+        #expect(seconds < -3000)
         #expect(try await health(node, as: "430100") == 200)
         #expect(try await node.stop() == 0)
         _ = try await mock.stop()
