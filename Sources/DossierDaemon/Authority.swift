@@ -67,9 +67,12 @@ final class Authority: Sendable {
     var code: String { config.authorityCode }
 
     /// Swaps in a config read from its file (and its identity); its peers are merged with the
-    /// directory in force.
+    /// directory in force, which a config without `[directory]` drops.
     func replace(config: DaemonConfig, identity: SigningIdentity) {
-        current.withLock { $0 = (config.applying(directory: $0.directory), identity, $0.directory) }
+        current.withLock {
+            let directory = config.directory == nil ? nil : $0.directory
+            $0 = (config.applying(directory: directory), identity, directory)
+        }
     }
 
     /// Swaps in an admitted directory; the peers in force follow it. Transfers in flight keep

@@ -74,7 +74,8 @@ struct ShowCommand: ParsableCommand {
     func run() {
         let detail = admin.client.call("GET", "/entries/\(id)", as: AdminProtocol.EntryDetail.self)
         if admin.json { return printJSON(detail) }
-        print("\(detail.entry.id) → \(detail.entry.destination)  \(CtlText.state(detail.entry.state))")
+        let held = detail.entry.held == true ? " (\(CtlText.state("held")))" : ""
+        print("\(detail.entry.id) → \(detail.entry.destination)  \(CtlText.state(detail.entry.state))\(held)")
         print(CtlText.showSizeLine(size: detail.entry.size, digest: detail.digest, spool: detail.archivePath))
         print(CtlText.historyLabel)
         for step in detail.history {

@@ -86,6 +86,12 @@ import Testing
             if !notModified { try await Task.sleep(for: .milliseconds(200)) }
         }
         #expect(notModified)
+
+        // SIGHUP without [directory]: the local peers only.
+        try node.writeConfig(pki: pki, peers: [.init(code: "430100", url: mock.url)])
+        try node.reload()
+        #expect(peers(node).map(\.code) == ["430100"])
+        #expect(peers(node).first?.source == "local")
         #expect(try await node.stop() == 0)
         _ = try await mock.stop()
     }
