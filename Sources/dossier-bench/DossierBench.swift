@@ -45,6 +45,7 @@ struct AllBenchCommand: AsyncParsableCommand {
         figures += try await EndToEndBench.figures(count: 100, rounds: options.rounds)
         figures += try await HostileBench.figures(sizeMiB: 512, count: 200, rounds: options.rounds)
         figures += try await DirectoryBench.figures(authorities: 400, rounds: options.rounds)
+        figures += try await DirectoryBench.pushFigures(archives: 400, authorities: 400, rounds: options.rounds)
         report(figures, json: options.json)
     }
 }
