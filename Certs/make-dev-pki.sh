@@ -96,6 +96,7 @@ authority_name() {
     430100) echo "Changsha Vehicle Administration Office" ;;
     110000) echo "Beijing Vehicle Administration Office" ;;
     310000) echo "Shanghai Vehicle Administration Office" ;;
+    100000) echo "Traffic Management Bureau, directory operator" ;;
     *) echo "Vehicle Administration Office $1" ;;
   esac
 }

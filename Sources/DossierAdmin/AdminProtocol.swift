@@ -82,11 +82,14 @@ public enum AdminProtocol {
         /// When an archive from this peer was last accepted into the inbox.
         public var lastReceived: Date?
         public var lastError: String?
+        /// Where the peer comes from: `directory`, `local` (`[[peers]]`) or `both`.
+        public var source: String?
 
         public init(
             code: String, name: String, url: String, mode: String, circuitOpen: Bool, inFlight: Int, queued: Int, lastSuccess: Date?,
-            lastReceived: Date?, lastError: String?
+            lastReceived: Date?, lastError: String?, source: String? = nil
         ) {
+            self.source = source
             self.code = code
             self.name = name
             self.url = url
@@ -109,11 +112,15 @@ public enum AdminProtocol {
         public var attempts: Int
         public var nextAttemptAt: Date?
         public var lastError: String?
+        /// Waiting for a destination that is suspended or no longer a peer: not attempted, not
+        /// dead, sent when it is a peer again.
+        public var held: Bool?
 
         public init(
             id: String, destination: String, state: String, size: UInt64, createdAt: Date, attempts: Int, nextAttemptAt: Date?,
-            lastError: String?
+            lastError: String?, held: Bool? = nil
         ) {
+            self.held = held
             self.id = id
             self.destination = destination
             self.state = state

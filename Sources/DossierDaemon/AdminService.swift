@@ -62,14 +62,16 @@ struct AdminService {
             let entries = await Self.allEntries(authority).filter {
                 (state == nil || $0.state.description == state) && (peer == nil || $0.destination == peer)
             }
-            return try Self.json(entries.map(Self.line))
+            let config = authority.config
+            return try Self.json(entries.map { Self.line($0, config: config) })
         }
         router.get("entries/:id") { _, context in
             let id = try context.parameters.require("id")
             guard let entry = await authority.outbox.entry(id: id) else {
                 return try Self.failure(.notFound, DaemonText.Admin.noArchive(id))
             }
-            return try Self.json(Self.detail(entry, layout: authority.layout, trust: authority.operations.trust.store))
+            return try Self.json(
+                Self.detail(entry, config: authority.config, layout: authority.layout, trust: authority.operations.trust.store))
         }
         router.post("entries/:id/retry") { _, context in
             let id = try context.parameters.require("id")
@@ -175,6 +177,8 @@ struct AdminService {
 
     static func status(_ authority: Authority) async -> AdminProtocol.Status {
         let warnings = revocationWarnings(authority)
+        // The directory's warnings are English in both languages (docs/directory.md).
+        let directoryWarnings = DirectoryWarnings.warnings(authority, held: await heldCount(authority))
         let config = authority.config
         let summary = await authority.outbox.summary()
         let counts = authority.inbox.counts()
@@ -187,7 +191,16 @@ struct AdminService {
             },
             oldestWaitingSeconds: summary.oldestWaitingAge, peers: await peers(authority),
             inbox: AdminProtocol.InboxCounts(accepted: counts.accepted, rejected: counts.rejected),
-            lastErrors: authority.errors.snapshot, warnings: warnings.map(\.en), warningsZh: warnings.map(\.zh))
+            lastErrors: authority.errors.snapshot, warnings: warnings.map(\.en) + directoryWarnings,
+            warningsZh: warnings.map(\.zh) + directoryWarnings)
+    }
+
+    /// Archives waiting for a destination that is suspended or no longer a peer.
+    static func heldCount(_ authority: Authority) async -> Int {
+        let config = authority.config
+        var count = 0
+        for state in [OutboxState.queued, .deferred] { count += await authority.outbox.entries(in: state).filter(config.holds).count }
+        return count
     }
 
     /// CRLs past their nextUpdate (revocation then cannot be judged: callers and archives are
@@ -219,13 +232,15 @@ struct AdminService {
         for entry in authority.inbox.entries() where entry.status == .accepted {
             lastReceived[entry.sender] = max(lastReceived[entry.sender] ?? entry.receivedAt, entry.receivedAt)
         }
-        return authority.config.peers.map { peer in
+        let config = authority.config
+        return config.peers.map { peer in
             let states = summary.byDestination[peer.code] ?? [:]
             return AdminProtocol.PeerStatus(
                 code: peer.code, name: peer.name, url: peer.url, mode: peer.mode.rawValue,
                 circuitOpen: summary.openCircuits.contains(peer.code), inFlight: states[.sending] ?? 0,
                 queued: (states[.queued] ?? 0) + (states[.deferred] ?? 0), lastSuccess: summary.lastDelivered[peer.code],
-                lastReceived: lastReceived[peer.code], lastError: authority.errors.last(peer: peer.code))
+                lastReceived: lastReceived[peer.code], lastError: authority.errors.last(peer: peer.code),
+                source: config.source(of: peer.code).rawValue)
         }
     }
 
@@ -245,19 +260,19 @@ struct AdminService {
         return all.sorted { ($0.createdAt, $0.id) < ($1.createdAt, $1.id) }
     }
 
-    static func line(_ entry: OutboxEntry) -> AdminProtocol.QueueLine {
+    static func line(_ entry: OutboxEntry, config: DaemonConfig) -> AdminProtocol.QueueLine {
         AdminProtocol.QueueLine(
             id: entry.id, destination: entry.destination, state: entry.state.description, size: entry.size,
             createdAt: entry.createdAt, attempts: entry.attemptCount, nextAttemptAt: entry.nextAttemptAt,
-            lastError: entry.failures.last?.outcome.map { "\($0)" })
+            lastError: entry.failures.last?.outcome.map { "\($0)" }, held: config.holds(entry) ? true : nil)
     }
 
-    static func detail(_ entry: OutboxEntry, layout: StateLayout, trust: TrustStore) -> AdminProtocol.EntryDetail {
+    static func detail(_ entry: OutboxEntry, config: DaemonConfig, layout: StateLayout, trust: TrustStore) -> AdminProtocol.EntryDetail {
         let receipt = entry.receiptPath.flatMap { try? Data(contentsOf: layout.resolve($0)) }
             .flatMap { SignatureCheck.verifyAttached(signature: [UInt8]($0), trust: trust).content }
             .flatMap { String(validating: $0, as: UTF8.self) }
         return AdminProtocol.EntryDetail(
-            entry: line(entry), digest: entry.digest, archivePath: entry.archivePath,
+            entry: line(entry, config: config), digest: entry.digest, archivePath: entry.archivePath,
             history: entry.history.map {
                 AdminProtocol.Transition(at: $0.at, state: $0.state.description, outcome: $0.outcome.map { "\($0)" })
             },

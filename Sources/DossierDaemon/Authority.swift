@@ -22,7 +22,8 @@ final class Authority: Sendable {
     let errors = RecentErrors()
     let logger: Logger
     let startedAt = Date()
-    private let current: Mutex<(config: DaemonConfig, identity: SigningIdentity, timestamps: TimestampSetup)>
+    private let current:
+        Mutex<(config: DaemonConfig, identity: SigningIdentity, timestamps: TimestampSetup, directory: AuthorityDirectory?)>
     private let listenAddress = Mutex<String>("")
     let metrics = DaemonMetrics()
     /// The inbound server's TLS credentials, set once the server is built (reloaded on SIGHUP).
@@ -35,6 +36,10 @@ final class Authority: Sendable {
     let crlFetches = CRLFetches()
     /// Wakes the CRL refresh before its period, when a reload changed `tls.crl_urls`.
     let crlWake = WakeSignal()
+    /// How the fetches of `[directory] url` last went, and the validators for the next one.
+    let directoryFetches = DirectoryFetches()
+    /// Wakes the directory refresh before its period, on a reload.
+    let directoryWake = WakeSignal()
 
     /// The custody log: every packing, sending, receipt and arrival.
     let custody: Custody
@@ -56,7 +61,7 @@ final class Authority: Sendable {
         self.inbox = inbox
         self.operations = operations
         self.logger = logger
-        current = Mutex((config, identity, timestamps))
+        current = Mutex((config, identity, timestamps, nil))
         operations.replaceReceiptTimestamps(Self.receiptPolicy(timestamps))
     }
 
@@ -65,17 +70,31 @@ final class Authority: Sendable {
         TimestampPolicy(trust: timestamps.receiving.trust, required: false)
     }
 
+    /// The config in force, its peers merged with the directory in force.
     var config: DaemonConfig { current.withLock { $0.config } }
     var identity: SigningIdentity { current.withLock { $0.identity } }
+    /// The directory in force, if any.
+    var directory: AuthorityDirectory? { current.withLock { $0.directory } }
     var code: String { config.authorityCode }
 
     /// How archives are timestamped and received tokens judged, as configured now.
     var timestamps: TimestampSetup { current.withLock { $0.timestamps } }
 
+    /// Swaps in a config read from its file (with its identity and timestamping); its peers are
+    /// merged with the directory in force, which a config without `[directory]` drops.
     func replace(config: DaemonConfig, identity: SigningIdentity, timestamps: TimestampSetup) {
-        current.withLock { $0 = (config, identity, timestamps) }
+        current.withLock {
+            let directory = config.directory == nil ? nil : $0.directory
+            $0 = (config.applying(directory: directory), identity, timestamps, directory)
+        }
         inbox.replaceTimestamps(timestamps.receiving, receipts: timestamps.packing)
         operations.replaceReceiptTimestamps(Self.receiptPolicy(timestamps))
+    }
+
+    /// Swaps in an admitted directory; the peers in force follow it. Transfers in flight keep
+    /// the peer they were claimed for.
+    func replace(directory: AuthorityDirectory) {
+        current.withLock { $0 = ($0.config.applying(directory: directory), $0.identity, $0.timestamps, directory) }
     }
 
     var listen: String {

@@ -71,6 +71,11 @@ public struct Daemon: Sendable {
         } catch {
             throw StartError.credentials("\(config.file): tls: \(error)")
         }
+        if let settings = config.directory {
+            do { _ = try directoryTrust(config, settings) } catch {
+                throw StartError.credentials("\(config.file): directory.trust: \(error)")
+            }
+        }
         guard identity.info.authority == config.authorityCode else {
             throw StartError.credentials(
                 "\(config.file): tls.certificate: \(config.certificateFile) belongs to authority "
@@ -83,9 +88,19 @@ public struct Daemon: Sendable {
     /// each `crl_urls` entry. With URLs configured, revocation is checked even before the first
     /// copy arrives (unknown until then, so "try later", never "good").
     static func trustStore(_ config: DaemonConfig) throws -> TrustStore {
+        try TrustStore(caFiles: config.trustFiles, crlFiles: crlFiles(config), requireRevocation: !config.crlURLs.isEmpty)
+    }
+
+    /// The directory operator's anchors (`[directory] trust`) with the CRLs in force, as
+    /// `trustStore` loads them: a revoked operator certificate signs no directory.
+    static func directoryTrust(_ config: DaemonConfig, _ settings: DaemonConfig.DirectorySettings) throws -> TrustStore {
+        try TrustStore(caFiles: settings.trustFiles, crlFiles: crlFiles(config), requireRevocation: !config.crlURLs.isEmpty)
+    }
+
+    /// The configured CRL files and the last good copy of each CRL URL's.
+    private static func crlFiles(_ config: DaemonConfig) -> [String] {
         let layout = StateLayout(root: config.stateDirectory)
-        let fetched = config.crlURLs.map { layout.fetchedCRL($0).path }.filter { FileManager.default.fileExists(atPath: $0) }
-        return try TrustStore(caFiles: config.trustFiles, crlFiles: config.crlFiles + fetched, requireRevocation: !config.crlURLs.isEmpty)
+        return config.crlFiles + config.crlURLs.map { layout.fetchedCRL($0).path }.filter { FileManager.default.fileExists(atPath: $0) }
     }
 
     /// Refuses a private key that group or others may read, naming the file and its mode (as
@@ -113,7 +128,12 @@ public struct Daemon: Sendable {
         let (identity, trust) = try Self.loadCredentials(config)
         let timestamps = try Self.loadTimestamps(config)
         let layout = StateLayout(root: config.stateDirectory)
-        do { try layout.prepare(peers: config.peers.map(\.code)) } catch { throw StartError.state("\(config.stateDirectory): \(error)") }
+        // The last good directory serves until a fetch brings a newer one (or forever, when the URL is down).
+        let keptDirectory = config.directory == nil ? nil : DirectoryRefreshService.keptCopy(layout: layout, logger: logger)
+        // Intake folders for the local peers only: a directory of 400 would cost a scan of each every poll.
+        do { try layout.prepare(peers: config.localPeers.map(\.code)) } catch {
+            throw StartError.state("\(config.stateDirectory): \(error)")
+        }
 
         var outboxOptions = Outbox.Options(retryPolicy: config.retry, circuitThreshold: config.circuitThreshold)
         outboxOptions.journal.acceptDamage = options.acceptJournalDamage
@@ -135,6 +155,7 @@ public struct Daemon: Sendable {
         let authority = Authority(
             config: config, identity: identity, timestamps: timestamps, layout: layout, outbox: outbox, inbox: inbox,
             operations: PeerOperations(client: client, trust: currentTrust), pool: pool, custody: custody, logger: logger)
+        if let keptDirectory { authority.replace(directory: keptDirectory) }
 
         let registry = PrometheusCollectorRegistry()
         MetricsSystem.bootstrapIfNeeded(PrometheusMetricsFactory(registry: registry))
@@ -164,7 +185,8 @@ public struct Daemon: Sendable {
         services += [
             PushService(authority: authority), PullService(authority: authority), IntakeService(authority: authority),
             CompactionService(authority: authority), WatchdogService(authority: authority, notifier: notifier),
-            CRLRefreshService(authority: authority), CustodyCheckpointService(authority: authority),
+            CRLRefreshService(authority: authority), DirectoryRefreshService(authority: authority),
+            CustodyCheckpointService(authority: authority),
             Reloader(
                 authority: authority, configFile: options.configFile, notifier: notifier,
                 signals: await UnixSignalsSequence(trapping: .sighup)),

@@ -108,12 +108,26 @@ public struct DaemonConfig: Sendable {
     public var custodyCheckpointEvery: UInt64
     public var custodyCheckpointInterval: TimeInterval
     public var timestamp: Timestamp
+    /// Where the authority directory comes from (`[directory]`), nil when none is used.
+    public var directory: DirectorySettings?
+    /// The `[[peers]]` of the file, as written.
+    public var localPeers: [Peer]
+    /// The peers in force: the active entries of the directory in force and `localPeers`, a
+    /// local entry overriding URL, mode and limits (`applying(directory:)`); without a
+    /// directory, `localPeers`.
     public var peers: [Peer]
+    /// Where each peer in force comes from.
+    public var peerSources: [String: PeerSource] = [:]
+    /// Authorities the directory in force lists as suspended: refused inbound, their archives held.
+    public var suspended: Set<String> = []
 
     public func peer(_ code: String) -> Peer? { peers.first { $0.code == code } }
 
-    /// Whether the inbound server lets authority `code` in.
-    public func accepts(caller code: String) -> Bool { acceptUnlistedPeers || peer(code) != nil }
+    /// Whether the inbound server lets authority `code` in: never a suspended one; a listed
+    /// one always; an unlisted one with `accept_unlisted_peers`.
+    public func accepts(caller code: String) -> Bool {
+        !suspended.contains(code) && (acceptUnlistedPeers || peer(code) != nil)
+    }
 
     /// Reads and validates a config file.
     /// - Throws: `ConfigError` naming the file, the key and the problem.
@@ -254,6 +268,7 @@ public struct DaemonConfig: Sendable {
             }
             try table.rejectUnknownKeys()
         }
+        let directory = try DirectorySettings.parse(try root.table("directory"), resolve: resolve)
 
         var peers: [Peer] = []
         for var table in try root.tables("peers") {
@@ -295,7 +310,7 @@ public struct DaemonConfig: Sendable {
             policy: policy, intakeInterval: intake, intakeParallel: intakeParallel,
             pullInterval: pull, compactionInterval: compaction, drainTimeout: drain,
             custodyCheckpointEvery: UInt64(checkpointEvery), custodyCheckpointInterval: checkpointInterval, timestamp: timestamp,
-            peers: peers)
+            directory: directory, localPeers: peers, peers: peers)
     }
 
     private static func isAuthorityCode(_ text: String) -> Bool {

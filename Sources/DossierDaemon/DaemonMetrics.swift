@@ -70,4 +70,9 @@ struct DaemonMetrics: Sendable {
         Gauge(label: "dossierd_disk_free_bytes").record(Double(free))
         Gauge(label: "dossierd_disk_reserve_bytes").record(Double(reserve))
     }
+
+    /// Seconds until the nextUpdate of the directory in force (negative: stale).
+    func directory(nextUpdate: Date, now: Date = Date()) {
+        Gauge(label: "dossierd_directory_next_update_seconds").record(nextUpdate.timeIntervalSince(now))
+    }
 }

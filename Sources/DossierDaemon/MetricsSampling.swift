@@ -17,6 +17,7 @@ extension DaemonMetrics {
         for peer in config.peers { peerCircuitOpen(peer: peer.code, open: summary.openCircuits.contains(peer.code)) }
         journalSyncs(authority.outbox.journalSyncs)
         revocationLists(authority.operations.trust.store.revocationLists, now: now)
+        if let directory = authority.directory { self.directory(nextUpdate: directory.nextUpdate, now: now) }
         var reasons: [String: Int] = [:]
         for entry in authority.inbox.entries() where entry.status == .rejected {
             for finding in entry.reasons { reasons[finding.code, default: 0] += 1 }

@@ -18,9 +18,10 @@ final class PushService: Service, Sendable {
 
     init(authority: Authority) { self.authority = authority }
 
-    /// Peers we push to (mode push or both) with their in-flight limits, from the current config.
-    private var pushPeers: [String: Int] {
-        Dictionary(uniqueKeysWithValues: authority.config.peers.filter { $0.mode != .pull }.map { ($0.code, $0.maxConcurrent) })
+    /// Peers we push to (mode push or both), from the current config: a suspended authority, or
+    /// one no longer listed, is not among them, so its archives are held, not attempted.
+    private var pushPeers: [String: DaemonConfig.Peer] {
+        Dictionary(authority.config.peers.filter { $0.mode != .pull }.map { ($0.code, $0) }, uniquingKeysWith: { first, _ in first })
     }
 
     private static let maxInFlight = 64
@@ -31,9 +32,12 @@ final class PushService: Service, Sendable {
             while !Task.isShuttingDownGracefully && !Task.isCancelled {
                 let free = Self.maxInFlight - inFlight.value
                 var claimed: [OutboxEntry] = []
+                // One snapshot per round: an entry is pushed to the peer it was claimed for, even
+                // when a reload or a directory swaps the peers meanwhile.
+                let peers = pushPeers
                 if free > 0 {
                     do {
-                        claimed = try await outbox.claimDue(now: Date(), limit: free, destinations: pushPeers)
+                        claimed = try await outbox.claimDue(now: Date(), limit: free, destinations: peers.mapValues(\.maxConcurrent))
                     } catch {
                         logger.error("outbox claim failed", metadata: ["error": "\(error)"])
                         errors.record(id: nil, peer: nil, error: "outbox: \(error)")
@@ -42,12 +46,12 @@ final class PushService: Service, Sendable {
                 for entry in claimed {
                     inFlight.add(1)
                     group.addTask {
-                        await self.deliver(entry)
+                        await self.deliver(entry, to: peers[entry.destination])
                         inFlight.add(-1)
                         self.authority.pushWake.signal()
                     }
                 }
-                let nextDue = await outbox.nextAttemptDate(destinations: pushPeers)
+                let nextDue = await outbox.nextAttemptDate(destinations: peers.mapValues(\.maxConcurrent))
                 let pause = nextDue.map { $0.timeIntervalSinceNow > 0 ? min(1, $0.timeIntervalSinceNow) : 1 } ?? 1
                 let timeout = claimed.isEmpty ? pause : 0.001
                 await cancelWhenGracefulShutdown { await self.authority.pushWake.wait(timeout: timeout) }
@@ -56,10 +60,10 @@ final class PushService: Service, Sendable {
     }
 
     /// One push and its bookkeeping. Never throws: every outcome ends in the journal.
-    private func deliver(_ entry: OutboxEntry) async {
+    private func deliver(_ entry: OutboxEntry, to peer: DaemonConfig.Peer?) async {
         let start = Date()
         var meta: Logger.Metadata = ["id": "\(entry.id)", "peer": "\(entry.destination)", "bytes": "\(entry.size)"]
-        guard let peer = authority.config.peer(entry.destination) else {
+        guard let peer else {
             await fail(entry, .local("peer \(entry.destination) is not configured"), meta: meta, start: start)
             return
         }

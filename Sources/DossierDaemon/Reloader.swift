@@ -47,16 +47,17 @@ struct Reloader: Service {
             // One store for every use: inbound and outbound TLS, the archive verifier, receipts.
             authority.operations.trust.replace(trust)
             authority.replace(config: config, identity: identity, timestamps: timestamps)
-            try authority.layout.prepareIntake(peers: config.peers.map(\.code))
+            try authority.layout.prepareIntake(peers: config.localPeers.map(\.code))
             authority.inbox.replaceIdentity(identity)
             authority.custody.signer.replace(identity, timestamping: timestamps.packing)
             authority.logger.info(
                 "configuration reloaded",
                 metadata: [
-                    "file": "\(configFile)", "peers": "\(config.peers.count)", "crls": "\(config.crlFiles.count)",
+                    "file": "\(configFile)", "peers": "\(authority.config.peers.count)", "crls": "\(config.crlFiles.count)",
                 ])
             authority.pushWake.signal()
             if config.crlURLs != old.crlURLs { authority.crlWake.signal() }
+            if config.directory != nil { authority.directoryWake.signal() }
             return true
         } catch {
             authority.logger.error("reload refused, keeping the running configuration", metadata: ["error": "\(error)"])

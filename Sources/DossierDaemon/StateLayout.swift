@@ -29,6 +29,8 @@ public struct StateLayout: Sendable {
     public func fetchedCRL(_ url: String) -> URL {
         crls.appendingPathComponent("\(SHA256.hex(of: Array(url.utf8)).prefix(32)).crl.pem")
     }
+    /// The last good signed directory fetched from `[directory] url` (attached CMS, as fetched).
+    public var directoryCopy: URL { root.appendingPathComponent("directory.p7m") }
     /// The bound `host:port`, written once listening (tests and the demo read it).
     public var listenFile: URL { root.appendingPathComponent("dossierd.listen") }
 

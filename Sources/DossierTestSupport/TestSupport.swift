@@ -102,7 +102,8 @@ public func runDetached(_ executable: String, _ arguments: [String]) async throw
 }
 
 /// A development PKI made by Certs/make-dev-pki.sh, once per test process: a trusted CA with
-/// 441800, 430100, 110000 and 440100, an expired 441800 certificate, an RSA 430100 certificate
+/// 441800, 430100, 110000, 440100 and the directory operator `100000` (`directoryOperator`),
+/// an expired 441800 and an expired 100000 certificate, an RSA 430100 certificate
 /// (`430100-rsa`), an unrelated CA with its own 441800, and a client certificate of the trusted
 /// CA without an authority code (`nocode`). CRLs of the trusted CA are made on demand (`crl`).
 public struct TestPKI: Sendable {
@@ -113,7 +114,8 @@ public struct TestPKI: Sendable {
         let base = FileManager.default.temporaryDirectory.appendingPathComponent("dossier-pki-\(getpid())").path
         let script = packageRoot.appendingPathComponent("Certs/make-dev-pki.sh").path
         for args in [
-            ["\(base)/main", "441800", "430100", "110000", "440100"], ["--expired", "\(base)/main", "441800"],
+            ["\(base)/main", "441800", "430100", "110000", "440100", TestPKI.directoryOperator],
+            ["--expired", "\(base)/main", "441800", TestPKI.directoryOperator],
             ["--rsa", "\(base)/main", "430100"], ["\(base)/other", "441800"],
         ] {
             let result = try? run(script, args)
@@ -133,6 +135,9 @@ public struct TestPKI: Sendable {
         }
         return TestPKI(dir: d, other: "\(base)/other")
     }()
+
+    /// The code of the directory operator's certificate (it signs authority directories).
+    public static let directoryOperator = "100000"
 
     public var ca: String { "\(dir)/ca.pem" }
     public func cert(_ name: String) -> String { "\(dir)/\(name).pem" }

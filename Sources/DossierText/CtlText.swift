@@ -256,6 +256,7 @@ public enum CtlText {
         case "dead": return "转递失败"
         case "delivered": return "已送达"
         case "cancelled": return "已取消"
+        case "held": return "暂扣"
         default: return state
         }
     }

@@ -19,6 +19,7 @@ struct DossierBench: AsyncParsableCommand {
             AllBenchCommand.self, PackBenchCommand.self, VerifyBenchCommand.self, OutboxBenchCommand.self,
             CustodyBenchCommand.self, TimestampBenchCommand.self,
             TransportBenchCommand.self, EndToEndBenchCommand.self, HostileBenchCommand.self, PushOnceCommand.self,
+            DirectoryBenchCommand.self,
         ],
         defaultSubcommand: AllBenchCommand.self
     )
@@ -44,6 +45,8 @@ struct AllBenchCommand: AsyncParsableCommand {
             TransportWorkspace(), count: 1000, concurrency: 8, bigSize: 1 << 30, rounds: options.rounds)
         figures += try await EndToEndBench.figures(count: 100, rounds: options.rounds)
         figures += try await HostileBench.figures(sizeMiB: 512, count: 200, rounds: options.rounds)
+        figures += try await DirectoryBench.figures(authorities: 400, rounds: options.rounds)
+        figures += try await DirectoryBench.pushFigures(archives: 400, authorities: 400, rounds: options.rounds)
         report(figures, json: options.json)
     }
 }

@@ -1,11 +1,13 @@
+import DossierArchive
 import DossierSystem
 import DossierTransport
 import Foundation
 import Hummingbird
 
 /// Serves the files of one folder at `GET /published/<name>` over the peer server's mutual
-/// TLS, read afresh on every request, so a test can publish a CRL, change it, or tamper with
-/// it while a daemon fetches it.
+/// TLS, read afresh on every request, so a test can publish a CRL or a directory, change it, or
+/// tamper with it while a daemon fetches it. Each answer carries an `ETag` (the content's
+/// SHA-256); a request whose `If-None-Match` names it is answered 304, as a conditional GET expects.
 struct PublishedFiles: RouterMiddleware {
     typealias Context = PeerRequestContext
     static let prefix = "/published/"
@@ -19,7 +21,10 @@ struct PublishedFiles: RouterMiddleware {
         else {
             throw PeerHTTPError(.notFound, "not-found", "nothing published as \(name)")
         }
+        let etag = "\"\(SHA256.hex(of: bytes))\""
+        if request.headers[.ifNoneMatch] == etag { return Response(status: .notModified, headers: [.eTag: etag]) }
+        let type = name.hasSuffix(".crl") || name.hasSuffix(".pem") ? "application/pkix-crl" : "application/pkcs7-mime"
         return Response(
-            status: .ok, headers: [.contentType: "application/pkix-crl"], body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
+            status: .ok, headers: [.contentType: type, .eTag: etag], body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
     }
 }

@@ -14,7 +14,7 @@ struct DossierCtl: AsyncParsableCommand {
                 StatusCommand.self, QueueCommand.self, ShowCommand.self, RetryCommand.self, CancelCommand.self,
                 PeersCommand.self, SubmitCommand.self, RequestCommand.self, InboxCommand.self, ReportCommand.self,
                 PackCommand.self, VerifyCommand.self, InspectCommand.self, CheckCommand.self, SampleCommand.self,
-                AuditCommand.self,
+                AuditCommand.self, DirectoryCommand.self,
             ]
         )
     }

@@ -60,7 +60,8 @@ struct QueueCommand: ParsableCommand {
         for line in lines {
             print(
                 CtlText.queueLine(
-                    id: line.id, state: line.state, destination: line.destination, size: line.size, attempts: line.attempts,
+                    id: line.id, state: line.held == true ? "held" : line.state, destination: line.destination, size: line.size,
+                    attempts: line.attempts,
                     next: line.nextAttemptAt?.formatted(.iso8601)))
             if let error = line.lastError { print("    \(CtlText.errorLine(error))") }
         }
@@ -75,7 +76,8 @@ struct ShowCommand: ParsableCommand {
     func run() {
         let detail = admin.client.call("GET", "/entries/\(id)", as: AdminProtocol.EntryDetail.self)
         if admin.json { return printJSON(detail) }
-        print("\(detail.entry.id) → \(detail.entry.destination)  \(CtlText.state(detail.entry.state))")
+        let held = detail.entry.held == true ? " (\(CtlText.state("held")))" : ""
+        print("\(detail.entry.id) → \(detail.entry.destination)  \(CtlText.state(detail.entry.state))\(held)")
         print(CtlText.showSizeLine(size: detail.entry.size, digest: detail.digest, spool: detail.archivePath))
         print(CtlText.historyLabel)
         for step in detail.history {
@@ -191,6 +193,7 @@ func peerLine(_ peer: AdminProtocol.PeerStatus) -> String {
         code: peer.code, name: peer.name, mode: peer.mode, url: peer.url, circuitOpen: peer.circuitOpen, queued: peer.queued,
         inFlight: peer.inFlight, lastDelivered: peer.lastSuccess.map { $0.formatted(.iso8601) },
         lastReceived: peer.lastReceived.map { $0.formatted(.iso8601) }, lastError: peer.lastError)
+        + (peer.source.map { "  " + CtlText.peerSource($0) } ?? "")
 }
 
 private func folderSize(_ path: String) -> UInt64 {

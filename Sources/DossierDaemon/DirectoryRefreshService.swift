@@ -1,0 +1,89 @@
+import DossierArchive
+import DossierSystem
+import DossierTransport
+import Foundation
+import Logging
+import ServiceLifecycle
+
+/// Keeps the authority directory of `[directory] url` current (docs/directory.md): fetched
+/// through libcurl at start, every `refresh` and after a reload, as a conditional GET; admitted
+/// only if its signature verifies against `[directory] trust` with the CRLs in force and its
+/// serial follows the one in force (no rollback); kept durably as the last good copy and swapped
+/// in live, the peers in force following it. A failed fetch or a refused directory keeps the
+/// one in force and is reported in `status`, the log and the recent errors.
+struct DirectoryRefreshService: Service {
+    let authority: Authority
+    /// Largest directory accepted: 400 authorities are some hundred KiB.
+    static let maxBytes = 16 << 20
+
+    func run() async throws {
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            let settings = authority.config.directory
+            if let settings { await refresh(settings) }
+            await cancelWhenGracefulShutdown { await self.authority.directoryWake.wait(timeout: settings?.refresh ?? 3600) }
+        }
+    }
+
+    /// The last good copy kept in the state directory, read at start (it was verified when
+    /// admitted); nil when there is none or it cannot be read, which is logged.
+    static func keptCopy(layout: StateLayout, logger: Logger) -> AuthorityDirectory? {
+        let path = layout.directoryCopy.path
+        guard FileManager.default.fileExists(atPath: path) else { return nil }
+        do {
+            return try SignedDirectory.read(try FileIO.readAll(path, limit: maxBytes)).directory
+        } catch {
+            logger.error("the kept directory cannot be read; waiting for a fetch", metadata: ["file": "\(path)", "error": "\(error)"])
+            return nil
+        }
+    }
+
+    /// One conditional fetch, and the admission of what it brought.
+    func refresh(_ settings: DaemonConfig.DirectorySettings) async {
+        let started = Date()
+        let response: PeerResponse
+        do {
+            response = try await authority.operations.client.send(
+                PeerRequest(
+                    method: .get, url: settings.url, peer: .publisherOfSignedObjects,
+                    headers: authority.directoryFetches.conditionalHeaders(url: settings.url), sink: .memory(limit: Self.maxBytes)))
+        } catch {
+            return fail("\(error)")
+        }
+        if response.status == 304, authority.directory != nil { return authority.directoryFetches.succeeded(at: started) }
+        guard response.status == 200 else { return fail("HTTP \(response.status)") }
+        let directory: AuthorityDirectory
+        do {
+            let trust = try Daemon.directoryTrust(authority.config, settings)
+            directory = try SignedDirectory.verify(response.body, trust: trust).directory
+            try directory.checkSuccession(of: authority.directory)
+        } catch {
+            return fail("refused: \(error)")
+        }
+        if directory != authority.directory {
+            do throws(SystemError) {
+                try DurableFile.write(response.body, to: authority.layout.directoryCopy, mode: 0o644)
+            } catch {
+                return fail("the directory could not be kept: \(error)")
+            }
+            authority.replace(directory: directory)
+            let config = authority.config
+            authority.logger.info(
+                "directory refreshed",
+                metadata: [
+                    "url": "\(settings.url)", "serial": "\(directory.serial)", "authorities": "\(directory.authorities.count)",
+                    "peers": "\(config.peers.count)", "suspended": "\(config.suspended.count)",
+                    "next_update": "\(directory.nextUpdate.formatted(.iso8601))",
+                ])
+            authority.pushWake.signal()
+        }
+        authority.directoryFetches.validators(
+            url: settings.url, etag: response.headers["etag"], lastModified: response.headers["last-modified"])
+        authority.directoryFetches.succeeded(at: started)
+    }
+
+    private func fail(_ why: String) {
+        authority.logger.warning("directory refresh failed, keeping the directory in force", metadata: ["error": "\(why)"])
+        authority.errors.record(id: nil, peer: nil, error: "directory: \(why)")
+        authority.directoryFetches.failed(why)
+    }
+}

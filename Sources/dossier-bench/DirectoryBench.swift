@@ -1,0 +1,177 @@
+import ArgumentParser
+import DossierArchive
+import DossierSamples
+import DossierTestSupport
+import Foundation
+
+/// `dossier-bench directory`: what a directory of 400 authorities costs a daemon (DESIGN.md §11):
+/// the time from launch to listening with its peers in force (a restart, the last good directory
+/// kept), and its idle resident memory, beside a daemon with one `[[peers]]` entry and no directory.
+struct DirectoryBenchCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "directory", abstract: "Start-up time and idle RSS with 400 directory peers, against 1 peer.")
+    @OptionGroup var options: BenchOptions
+    @Option(help: "Authorities in the directory.") var authorities = 400
+
+    @Option(help: "Archives pushed per run of the push figure (0: skip it).") var archives = 400
+
+    func run() async throws {
+        var figures = try await DirectoryBench.figures(authorities: authorities, rounds: options.rounds)
+        if archives > 0 {
+            figures += try await DirectoryBench.pushFigures(archives: archives, authorities: authorities, rounds: options.rounds)
+        }
+        report(figures, json: options.json)
+    }
+}
+
+enum DirectoryBench {
+    static func figures(authorities: Int, rounds: Int) async throws -> [Figure] {
+        let temp = try TempDir()
+        let pki = TestPKI.shared
+        let published = temp.path("published")
+        try FileManager.default.createDirectory(atPath: published, withIntermediateDirectories: true)
+        let mock = try await MockPeerProcess.launch(in: temp, ["--publish", published])
+        let entries = (0..<authorities).map { index in
+            let code = index == 0 ? "430100" : String(500_000 + index)
+            return AuthorityDirectory.Entry(
+                code: code, name: "Authority \(code)", nameZh: "车管所 \(code)", url: index == 0 ? mock.url : "https://127.0.0.1:9",
+                modes: [.push], spkiSha256: [Data(repeating: UInt8(index % 256), count: 32).base64EncodedString()])
+        }
+        let directory = AuthorityDirectory(
+            serial: 1, issuedAt: Date(), nextUpdate: Date().addingTimeInterval(86_400), issuer: "bench", authorities: entries)
+        let signed = try SignedDirectory.sign(directory, identity: try pki.identity(TestPKI.directoryOperator))
+        try Data(signed).write(to: URL(fileURLWithPath: "\(published)/directory.p7m"))
+        let table = "[directory]\nurl = \"\(mock.url)/published/directory.p7m\"\ntrust = [\"\(pki.ca)\"]\nrefresh = \"1h\""
+
+        // A first start of each fetches (or has) its peers; the measured ones are restarts, with the
+        // last good directory kept in the state directory, as in production.
+        let directoryDaemon = try DaemonProcess(code: "441800", in: temp.url, pki: pki, peers: [], extra: table)
+        let onePeerDaemon = try DaemonProcess(code: "441800", in: temp.url, pki: pki, peers: [.init(code: "430100", url: mock.url)])
+        for (daemon, expected) in [(directoryDaemon, authorities), (onePeerDaemon, 1)] {
+            let started = Date()
+            try await daemon.start()
+            while peerCount(daemon) != expected {
+                guard Date().timeIntervalSince(started) < 60 else { throw BenchFailure.setup("dossierd never had \(expected) peers") }
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            _ = try await daemon.stop()
+        }
+        var withDirectory: [(seconds: Double, rss: Double)] = []
+        var onePeer: [(seconds: Double, rss: Double)] = []
+        for _ in 0..<max(1, rounds) {
+            withDirectory.append(try await restartAndIdle(directoryDaemon, expecting: authorities))
+            onePeer.append(try await restartAndIdle(onePeerDaemon, expecting: 1))
+        }
+        _ = try await mock.stop()
+        let (start400, start1) = (median(withDirectory.map(\.seconds)), median(onePeer.map(\.seconds)))
+        let (rss400, rss1) = (median(withDirectory.map(\.rss)), median(onePeer.map(\.rss)))
+        let mib = 1024.0 * 1024
+        return [
+            Figure(
+                area: "directory", figure: "restart to listening, \(authorities) directory peers in force", value: start400 * 1000,
+                unit: "ms", baseline: "1 local peer", baselineValue: start1 * 1000, ratio: start1 > 0 ? start400 / start1 : 0,
+                target: "≤ 1.1×", pass: start400 <= start1 * 1.1),
+            Figure(
+                area: "directory", figure: "idle RSS, \(authorities) directory peers", value: rss400 / mib, unit: "MiB",
+                baseline: "1 local peer", baselineValue: rss1 / mib, ratio: rss1 > 0 ? rss400 / rss1 : 0,
+                target: "≤ +8 MiB", pass: rss400 - rss1 <= 8 * mib),
+        ]
+    }
+
+    /// Pushes per second of `archives` archives to one peer (the mock) while `authorities`
+    /// directory peers are in force, beside the same with a directory of that one peer. The
+    /// archives are packed and queued while the peer is `pull` in the directory (held for it, not
+    /// pushed); the clock starts when a directory making it `push` is fetched (SIGHUP).
+    static func pushFigures(archives: Int, authorities: Int, rounds: Int) async throws -> [Figure] {
+        let temp = try TempDir()
+        let pki = TestPKI.shared
+        let published = temp.path("published")
+        try FileManager.default.createDirectory(atPath: published, withIntermediateDirectories: true)
+        let mock = try await MockPeerProcess.launch(in: temp, ["--publish", published])
+        var many: [Double] = []
+        var one: [Double] = []
+        for round in 0..<max(1, rounds) {
+            for (count, into) in [(authorities, 0), (1, 1)] {
+                let seconds = try await pushRun(
+                    archives: archives, authorities: count, seed: UInt64(2 * round + into + 1), temp: temp, pki: pki, mock: mock,
+                    published: published)
+                if into == 0 { many.append(seconds) } else { one.append(seconds) }
+            }
+        }
+        _ = try await mock.stop()
+        return [
+            .higherIsBetter(
+                area: "directory", figure: "\(archives) pushes to one peer, \(authorities) directory peers in force",
+                value: Double(archives) / median(many), unit: "/s", baseline: "a directory of 1",
+                baselineValue: Double(archives) / median(one), minRatio: 0.8)
+        ]
+    }
+
+    private static func pushRun(
+        archives: Int, authorities: Int, seed: UInt64, temp: TempDir, pki: TestPKI, mock: MockPeerProcess, published: String
+    ) async throws -> Double {
+        func publish(serial: UInt64, mode: AuthorityDirectory.Mode) throws {
+            let entries = (0..<authorities).map { index in
+                let code = index == 0 ? "430100" : String(500_000 + index)
+                return AuthorityDirectory.Entry(
+                    code: code, name: "Authority \(code)", nameZh: "车管所 \(code)", url: index == 0 ? mock.url : "https://127.0.0.1:9",
+                    modes: [index == 0 ? mode : .push])
+            }
+            let directory = AuthorityDirectory(
+                serial: serial, issuedAt: Date(), nextUpdate: Date().addingTimeInterval(86_400), issuer: "bench", authorities: entries)
+            let signed = try SignedDirectory.sign(directory, identity: try pki.identity(TestPKI.directoryOperator))
+            try Data(signed).write(to: URL(fileURLWithPath: "\(published)/directory.p7m"), options: .atomic)
+        }
+        try publish(serial: 1, mode: .pull)
+        let table = "[directory]\nurl = \"\(mock.url)/published/directory.p7m\"\ntrust = [\"\(pki.ca)\"]\nrefresh = \"1h\""
+        let daemon = try DaemonProcess(code: "441800", in: temp.url, pki: pki, peers: [], extra: table)
+        try await daemon.start(notifying: true)
+        let started = Date()
+        while peerCount(daemon) != authorities {
+            guard Date().timeIntervalSince(started) < 60 else { throw BenchFailure.setup("dossierd never had \(authorities) peers") }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        let folders = try SampleGenerator(seed: seed, count: archives, documents: 2, documentSize: 16 << 10)
+            .generate(into: temp.url.appendingPathComponent("dossiers-\(UUID().uuidString)"))
+        let intake = daemon.state.appendingPathComponent("intake/430100")
+        try FileManager.default.createDirectory(at: intake, withIntermediateDirectories: true)
+        for folder in folders { try FileManager.default.moveItem(at: folder, to: intake.appendingPathComponent(folder.lastPathComponent)) }
+        _ = try await daemon.waitForQueue(timeout: 900) { $0.count == archives }
+        try publish(serial: 2, mode: .push)
+        let start = Date()
+        try daemon.reload()
+        _ = try await daemon.waitForQueue(timeout: 900) { lines in
+            lines.count == archives && lines.allSatisfy { $0["state"] as? String == "delivered" }
+        }
+        let seconds = Date().timeIntervalSince(start)
+        _ = try await daemon.stop()
+        return seconds
+    }
+
+    /// Seconds from launch until the daemon listens (its peers, the kept directory's among them,
+    /// are in force by then), checked to hold `expecting` peers, and its resident memory two
+    /// seconds later.
+    private static func restartAndIdle(_ daemon: DaemonProcess, expecting: Int) async throws -> (seconds: Double, rss: Double) {
+        let start = Date()
+        try await daemon.start()
+        let seconds = Date().timeIntervalSince(start)
+        guard peerCount(daemon) == expecting else { throw BenchFailure.setup("dossierd did not start with \(expecting) peers") }
+        try await Task.sleep(for: .seconds(2))
+        let rss = residentBytes(pid: daemon.process.processIdentifier)
+        _ = try await daemon.stop()
+        return (seconds, rss)
+    }
+
+    /// How many peers `dossierctl peers --json` lists; nil when it cannot tell.
+    private static func peerCount(_ daemon: DaemonProcess) -> Int? {
+        guard let result = try? daemon.ctl(["peers", "--json"]), result.status == 0 else { return nil }
+        return (try? JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [Any])?.count
+    }
+
+    /// VmRSS of a process, from /proc; 0 when it cannot be read.
+    private static func residentBytes(pid: Int32) -> Double {
+        let status = (try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)) ?? ""
+        let line = status.split(separator: "\n").first { $0.hasPrefix("VmRSS:") }
+        return (line?.split(separator: " ").dropFirst().first.flatMap { Double($0) } ?? 0) * 1024
+    }
+}
