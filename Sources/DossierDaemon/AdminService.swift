@@ -176,9 +176,7 @@ struct AdminService {
     // MARK: answers
 
     static func status(_ authority: Authority) async -> AdminProtocol.Status {
-        let warnings = revocationWarnings(authority)
-        // The directory's warnings are English in both languages (docs/directory.md).
-        let directoryWarnings = DirectoryWarnings.warnings(authority, held: await heldCount(authority))
+        let warnings = revocationWarnings(authority) + DirectoryWarnings.warnings(authority, held: await heldCount(authority))
         let config = authority.config
         let summary = await authority.outbox.summary()
         let counts = authority.inbox.counts()
@@ -191,8 +189,7 @@ struct AdminService {
             },
             oldestWaitingSeconds: summary.oldestWaitingAge, peers: await peers(authority),
             inbox: AdminProtocol.InboxCounts(accepted: counts.accepted, rejected: counts.rejected),
-            lastErrors: authority.errors.snapshot, warnings: warnings.map(\.en) + directoryWarnings,
-            warningsZh: warnings.map(\.zh) + directoryWarnings)
+            lastErrors: authority.errors.snapshot, warnings: warnings.map(\.en), warningsZh: warnings.map(\.zh))
     }
 
     /// Archives waiting for a destination that is suspended or no longer a peer.

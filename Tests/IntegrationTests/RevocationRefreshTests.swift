@@ -60,6 +60,8 @@ import Testing
         _ = try await mock.stop()
         try await daemon.start()
         #expect(try await eventually(seconds: 20) { self.warning(daemon, contains: "the last good copy is kept") })
+        let chinese = try daemon.ctl(["status"], environment: environment(lang: "zh_CN.UTF-8")).stdout
+        #expect(chinese.contains("下载 CRL 失败") && chinese.contains("继续使用最后一份有效 CRL"), "\(chinese)")
         #expect(try await health(daemon, as: "110000") == 0)
         #expect(try await health(daemon, as: "430100") == 200)
         #expect(try await daemon.stop() == 0)
