@@ -17,7 +17,8 @@ public enum ArchiveInspector {
     public static func inspect(path: String, limits: ArchiveLimits = .default) throws -> ArchiveInspection {
         let contents = try ArchiveScanner.scan(path: path, limits: limits, digestArchive: true)
         var report = BagReading.report(contents)
-        if let signature = contents.tagFiles[BagReading.signaturePath] {
+        report.profile = BagReading.profile(bagInfo: report.bagInfo).profile
+        if let signature = contents.tagFiles[report.profile?.signaturePath ?? ArchiveProfile.sha256.signaturePath] {
             report.signer = SignatureCheck.signer(of: signature)
         }
         return ArchiveInspection(report: report, record: contents.record.map { Data($0) })
