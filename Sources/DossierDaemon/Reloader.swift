@@ -49,6 +49,7 @@ struct Reloader: Service {
             authority.replace(config: config, identity: identity, timestamps: timestamps)
             try authority.layout.prepareIntake(peers: config.peers.map(\.code))
             authority.inbox.replaceIdentity(identity)
+            authority.inbox.replaceRequiredProfile(config.requiredProfile)
             authority.logger.info(
                 "configuration reloaded",
                 metadata: [

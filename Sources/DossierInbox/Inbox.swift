@@ -38,6 +38,8 @@ public final class Inbox: Sendable {
     private let limits: ArchiveLimits
     /// Which TSAs are trusted and whether archives must carry a token; replaced on reload.
     private let timestamps: Mutex<TimestampPolicy>
+    /// The profile archives must be in (nil: either); replaced on reload.
+    private let requiredProfile: Mutex<ArchiveProfile?>
     private let storage: StorageLimits
     private let state: Mutex<State>
 
@@ -66,7 +68,8 @@ public final class Inbox: Sendable {
     /// - Throws: `InboxError.noAuthorityCode`, `.damagedEntry`, `.system`.
     public init(
         inboxDirectory: URL, quarantineDirectory: URL, identity: SigningIdentity, trust: CurrentTrust,
-        limits: ArchiveLimits = .default, storage: StorageLimits = .default, timestamps: TimestampPolicy = .none
+        limits: ArchiveLimits = .default, storage: StorageLimits = .default, timestamps: TimestampPolicy = .none,
+        requiredProfile: ArchiveProfile? = nil
     ) throws {
         guard let code = identity.info.authority else { throw InboxError.noAuthorityCode(subject: identity.info.subject) }
         self.inboxDirectory = inboxDirectory
@@ -77,6 +80,7 @@ public final class Inbox: Sendable {
         self.trust = trust
         self.limits = limits
         self.timestamps = Mutex(timestamps)
+        self.requiredProfile = Mutex(requiredProfile)
         self.storage = storage
         for dir in [inboxDirectory, incomingDirectory, quarantineDirectory] {
             do { try FileIO.makeDirectory(dir.path) } catch { throw InboxError.system(error) }
@@ -139,7 +143,8 @@ public final class Inbox: Sendable {
 
         let report: VerificationReport
         let verifier = ArchiveVerifier(
-            trust: trust.store, limits: limits, expectedDestination: authority, timestamps: timestamps.withLock { $0 })
+            trust: trust.store, limits: limits, expectedDestination: authority, timestamps: timestamps.withLock { $0 },
+            requiredProfile: requiredProfile.withLock { $0 })
         do { report = try verifier.verify(path: file.path, now: now) } catch let error as SystemError { throw InboxError.system(error) }
         // What could change on our side (a CRL not yet valid or stale) is no verdict on the archive.
         let transient = report.reasons.filter(\.isTransient)
@@ -181,6 +186,11 @@ public final class Inbox: Sendable {
     /// Judges archives that arrive from now on by `policy` (after a reload).
     public func replaceTimestampPolicy(_ policy: TimestampPolicy) {
         timestamps.withLock { $0 = policy }
+    }
+
+    /// Requires archives that arrive from now on to be in `profile` (nil: either), after a reload.
+    public func replaceRequiredProfile(_ profile: ArchiveProfile?) {
+        requiredProfile.withLock { $0 = profile }
     }
 
     /// The stored decision on `id`: its acceptance, or else the latest rejection of an archive

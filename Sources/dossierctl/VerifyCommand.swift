@@ -19,6 +19,7 @@ struct VerifyCommand: ParsableCommand {
     var tsaTrust: [String] = []
     @Flag(help: "Refuse an archive whose signature has no trusted timestamp token (timestamp-missing).")
     var requireTimestamp = false
+    @Option(help: "Refuse an archive of another profile (sha256 or sm2-sm3; profile-refused).") var requireProfile: String?
     @Flag(help: "Print the verdict as JSON.") var json = false
 
     /// The JSON shape of the issue: `{valid, archiveId, origin, destination, signer, reasons}`.
@@ -31,12 +32,16 @@ struct VerifyCommand: ParsableCommand {
         var signingTime: Date?
         /// The RFC 3161 token's time and TSA, and whether it was trusted.
         var timestamp: TimestampInfo?
+        /// `sha256` or `sm2-sm3` (docs/archive-format.md, "Profiles").
+        var profile: ArchiveProfile?
         var archiveSha256: String?
         var reasons: [Finding]
     }
 
     func run() throws {
         if requireTimestamp, tsaTrust.isEmpty { fail("--require-timestamp needs --tsa-trust") }
+        let requiredProfile = requireProfile.flatMap(ArchiveProfile.init(rawValue:))
+        if let requireProfile, requiredProfile == nil { fail("--require-profile: \(requireProfile) is not one of sha256, sm2-sm3") }
         let store: TrustStore
         let timestamps: TimestampPolicy
         do {
@@ -48,19 +53,22 @@ struct VerifyCommand: ParsableCommand {
         limits.maxArchiveBytes = maxSize
         let report: VerificationReport
         do {
-            report = try ArchiveVerifier(trust: store, limits: limits, expectedDestination: expectDestination, timestamps: timestamps)
-                .verify(path: archive, digestArchive: true)
+            report = try ArchiveVerifier(
+                trust: store, limits: limits, expectedDestination: expectDestination, timestamps: timestamps,
+                requiredProfile: requiredProfile
+            ).verify(path: archive, digestArchive: true)
         } catch { fail("\(error)") }
         if json {
             printJSON(
                 Output(
                     valid: report.valid, archiveId: report.archiveId, origin: report.origin,
                     destination: report.destination, signer: report.signer, signingTime: report.signingTime,
-                    timestamp: report.timestamp, archiveSha256: report.archiveDigest, reasons: report.reasons))
+                    timestamp: report.timestamp, profile: report.profile, archiveSha256: report.archiveDigest, reasons: report.reasons))
         } else {
             let route = "\(report.origin ?? "?") → \(report.destination ?? "?")"
             print(
-                "\(report.valid ? "VALID" : "INVALID") \(report.archiveId ?? "(no bag)")  \(route)  signer: \(report.signer?.subject ?? "(none)")"
+                "\(report.valid ? "VALID" : "INVALID") \(report.archiveId ?? "(no bag)")  \(route)  "
+                    + "profile: \(report.profile?.rawValue ?? "?")  signer: \(report.signer?.subject ?? "(none)")"
             )
             print("  \(Self.timeLine(report))")
             for reason in report.reasons {
