@@ -4,8 +4,11 @@ import Foundation
 /// Changsha (destination), each a real `dossierd` process with its own throwaway PKI-signed
 /// certificate and state; a synthetic dossier dropped into the origin's intake is packed,
 /// signed, pushed over mutual TLS, verified and receipted. Prints what happened and
-/// `dossierctl status` of both sides, then stops both cleanly and removes everything.
+/// `dossierctl status` of both sides, then stops both cleanly and removes everything. With
+/// `sm2`, both sign with SM2 certificates of an SM2 CA (`[signing]`) beside their EC TLS ones,
+/// and Changsha requires the `sm2-sm3` profile.
 struct Demo {
+    var sm2 = false
     let binaries = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
     let sourceRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
@@ -21,7 +24,10 @@ struct Demo {
         defer { try? FileManager.default.removeItem(at: root) }
         let pki = root.appendingPathComponent("pki").path
         say("1. A throwaway PKI: one CA, one certificate per authority (subject serialNumber = authority code)")
-        try check(run(sourceRoot.appendingPathComponent("Certs/make-dev-pki.sh").path, [pki, "441800", "430100"]), "make-dev-pki.sh")
+        if sm2 { say("   and an SM2 CA with one SM2 signing certificate per authority (sm2-sm3 profile; TLS stays EC)") }
+        try check(
+            run(sourceRoot.appendingPathComponent("Certs/make-dev-pki.sh").path, (sm2 ? ["--sm2"] : []) + [pki, "441800", "430100"]),
+            "make-dev-pki.sh")
 
         say("2. Starting 430100 Changsha (destination) on 127.0.0.1, port picked by the OS")
         let changsha = try start(code: "430100", root: root, pki: pki, peer: ("441800", "https://127.0.0.1:1"))
@@ -54,7 +60,9 @@ struct Demo {
 
         say("6. Changsha verifies what it stored, as any auditor could:")
         let stored = changsha.state.appendingPathComponent("inbox/\(id).dva").path
-        say(try check(run(ctl, ["verify", stored, "--trust", "\(pki)/ca.pem", "--expect-destination", "430100"]), "dossierctl verify"))
+        let verify = ["verify", stored, "--trust", "\(pki)/ca.pem", "--expect-destination", "430100"]
+        let sm2Verify = ["--trust", "\(pki)/sm2-ca.pem", "--require-profile", "sm2-sm3"]
+        say(try check(run(ctl, verify + (sm2 ? sm2Verify : [])), "dossierctl verify"))
         say("7. dossierctl status, Qingyuan (441800):")
         say(try check(run(ctl, ["status", "--socket", qingyuan.socket]), "dossierctl status"))
         say("8. dossierctl status, Changsha (430100):")
@@ -86,7 +94,9 @@ struct Demo {
             [tls]
             certificate = "\(pki)/\(code).pem"
             key = "\(pki)/\(code).key"
-            trust = ["\(pki)/ca.pem"]
+            trust = ["\(pki)/ca.pem"\(sm2 ? ", \"\(pki)/sm2-ca.pem\"" : "")]
+            \(sm2 ? "[signing]\ncertificate = \"\(pki)/\(code)-sm2.pem\"\nkey = \"\(pki)/\(code)-sm2.key\"" : "")
+            \(sm2 && code == "430100" ? "require_profile = \"sm2-sm3\"" : "")
             [server]
             listen = "127.0.0.1:0"
             [state]

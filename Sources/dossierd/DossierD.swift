@@ -16,13 +16,14 @@ struct DossierD: AsyncParsableCommand {
     @Flag(help: "Check the configuration and the files it names, then exit.") var checkConfig = false
     @Flag(help: "Start even if the journal is damaged (damaged segments are kept aside and reported).") var acceptJournalDamage = false
     @Flag(help: "Run the demo: two authorities on loopback transfer a synthetic dossier.") var demo = false
+    @Flag(help: "With --demo: both authorities sign with SM2 (the sm2-sm3 profile) over EC TLS.") var sm2 = false
     @Option(help: "Log level: trace, debug, info, notice, warning, error.") var logLevel: Logger.Level = .info
 
     func run() async throws {
         let level = logLevel
         LoggingSystem.bootstrap { KeyValueLogHandler(label: $0, level: level) }
         if demo {
-            try await Demo().run()
+            try await Demo(sm2: sm2).run()
             return
         }
         if checkConfig {
