@@ -44,8 +44,8 @@ public struct TimestampPolicy: Sendable {
 public enum SignatureCheck {
     /// Verifies a detached signature (PEM or DER) over `content`, its timestamp token as
     /// `timestamps` says (`timestamp-untrusted`, `timestamp-mismatch`, `timestamp-missing`).
-    /// With `profile`, a signature of the other profile, or an SM2 signature not made with SM3
-    /// and SM2-with-SM3, is `profile-mismatch`.
+    /// With `profile`, a signature of the other profile is `profile-mismatch`, and so is, in
+    /// every case, an SM2 signature not made with SM3 and SM2-with-SM3.
     public static func verifyDetached(
         signature: [UInt8], content: [UInt8], trust: TrustStore, timestamps: TimestampPolicy = .none, profile: ArchiveProfile? = nil,
         now: Date = Date()
@@ -53,7 +53,8 @@ public enum SignatureCheck {
         verify(signature: signature, detachedContent: content, trust: trust, timestamps: timestamps, profile: profile, now: now)
     }
 
-    /// Verifies an attached signature (DER or PEM), in either profile, and returns its content.
+    /// Verifies an attached signature (DER or PEM), in either profile, and returns its content;
+    /// an SM2 signature not made with SM3 and SM2-with-SM3 is `profile-mismatch`.
     public static func verifyAttached(signature: [UInt8], trust: TrustStore, now: Date = Date()) -> SignatureResult {
         verify(signature: signature, detachedContent: nil, trust: trust, timestamps: .none, profile: nil, now: now)
     }
@@ -92,12 +93,15 @@ public enum SignatureCheck {
         let publicKey = X509_get0_pubkey(signer)
         let sm2 = SM2Signature.isSM2(publicKey)
         result.profile = sm2 ? .sm2SM3 : .sha256
-        if let profile, profile != result.profile || (sm2 && !(info.map(SM2Signature.hasSM2Algorithms) ?? false)) {
+        if let profile, profile != result.profile {
             result.findings.append(
                 Finding(
                     .authenticity, "profile-mismatch",
-                    "a \(sm2 ? "SM2" : "non-SM2") signer's signature in a bag of the \(profile.rawValue) profile"
-                        + (sm2 ? " (SM3 with SM2-with-SM3 expected)" : "")))
+                    "a \(sm2 ? "SM2" : "non-SM2") signer's signature in a bag of the \(profile.rawValue) profile"))
+        } else if sm2, !(info.map(SM2Signature.hasSM2Algorithms) ?? false) {
+            // Whatever was expected: an SM2 key signs only as GM/T 0010 says.
+            result.findings.append(
+                Finding(.authenticity, "profile-mismatch", "an SM2 signature whose algorithms are not SM3 and SM2-with-SM3"))
         }
         result.signingTime = info.flatMap(signingTime)
         var at = result.signingTime ?? now

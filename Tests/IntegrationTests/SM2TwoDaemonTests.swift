@@ -48,6 +48,29 @@ import Testing
         #expect(receipt.findings.isEmpty, "\(receipt.findings)")
         #expect(receipt.profile == .sm2SM3)
         #expect(receipt.signer?.authority == "430100")
+
+        // SIGHUP: a signer of another authority is refused and the running one kept.
+        let peers: [DaemonProcess.Peer] = [.init(code: "430100", url: try destination.url)]
+        try origin.writeConfig(pki: pki, peers: peers, extra: Self.signing(pki, "430100", require: false))
+        let refused = try origin.reload()
+        #expect(refused.contains { $0.contains("reload refused") }, "\(refused)")
+        #expect(origin.log.contains("signing.certificate"), "\(origin.log)")
+        // Back to the TLS certificate as signer (sha256 profile): the destination, requiring
+        // sm2-sm3, refuses the next archive for its profile.
+        try origin.writeConfig(pki: pki, peers: peers)
+        #expect(try origin.reload().contains { $0.contains("STATUS=reloaded") })
+        let other = try SampleDossier.make(in: temp, seed: 42)
+        #expect(try origin.ctl(["submit", other.dir.path, "--to", "430100"]).status == 0)
+        var inbox = ""
+        for _ in 0..<300 where !inbox.contains("rejected") {
+            try await Task.sleep(for: .milliseconds(100))
+            inbox = try destination.ctl(["inbox", "--json"]).stdout
+        }
+        let rejected = try #require(
+            (try JSONSerialization.jsonObject(with: Data(inbox.utf8)) as? [[String: Any]])?.first { $0["status"] as? String == "rejected" })
+        let reason = destination.state.appendingPathComponent("quarantine/441800/\(rejected["id"] as? String ?? "")/reason.json")
+        let reasons = (try? String(contentsOf: reason, encoding: .utf8)) ?? ""
+        #expect(reasons.contains("profile-refused"), "\(reasons)")
         #expect(try await origin.stop() == 0)
         #expect(try await destination.stop() == 0)
     }
