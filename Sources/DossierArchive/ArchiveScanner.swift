@@ -106,6 +106,23 @@ enum ArchiveScanner {
         return contents
     }
 
+    /// Scans in the `first` digest and, when bag-info (which follows the payload) names a
+    /// profile of another digest, again in that one (the whole-archive SHA-256 of the first
+    /// pass is kept): the payload digests are those of the bag's own profile, or of `first` when
+    /// bag-info names none or an unknown one.
+    /// - Throws: `SystemError` when the file cannot be read at all.
+    static func scanInItsProfile(path: String, limits: ArchiveLimits, digestArchive: Bool, first: DigestAlgorithm) throws
+        -> ArchiveContents
+    {
+        let contents = try scan(path: path, limits: limits, digestArchive: digestArchive, digest: first)
+        guard !contents.findings.contains(where: BagReading.isFatal),
+            let profile = BagReading.profile(bagInfo: BagReading.report(contents).bagInfo).profile, profile.digest != first
+        else { return contents }
+        var again = try scan(path: path, limits: limits, digestArchive: false, digest: profile.digest)
+        again.archiveDigest = contents.archiveDigest
+        return again
+    }
+
     /// The content limit plus headers, padding and the end marker (at most 3 blocks and a long
     /// name an entry), saturating: a larger file cannot be a valid archive and is not read at all.
     static func largestFile(within limits: ArchiveLimits) -> UInt64 {

@@ -73,8 +73,8 @@ public struct ArchiveVerifier: Sendable {
     /// - Throws: `SystemError` only when the file cannot be read; invalid contents give a
     ///   report with `valid == false`.
     public func verify(path: String, digestArchive: Bool = false, now: Date = Date()) throws -> VerificationReport {
-        var contents = try ArchiveScanner.scan(
-            path: path, limits: limits, digestArchive: digestArchive, digest: requiredProfile?.digest ?? .sha256)
+        let contents = try ArchiveScanner.scanInItsProfile(
+            path: path, limits: limits, digestArchive: digestArchive, first: requiredProfile?.digest ?? .sha256)
         var report = BagReading.report(contents)
         guard !contents.findings.contains(where: BagReading.isFatal) else { return report }
         let named = BagReading.profile(bagInfo: report.bagInfo)
@@ -82,13 +82,6 @@ public struct ArchiveVerifier: Sendable {
             report.reasons += named.unknown.map { [$0] } ?? []
             report.valid = false
             return report
-        }
-        if profile.digest != contents.digest {
-            let digest = contents.archiveDigest
-            contents = try ArchiveScanner.scan(path: path, limits: limits, digestArchive: false, digest: profile.digest)
-            contents.archiveDigest = digest
-            report = BagReading.report(contents)
-            guard !contents.findings.contains(where: BagReading.isFatal) else { return report }
         }
         report.profile = profile
         var findings = BagReading.checkBag(contents, bagInfo: report.bagInfo, profile: profile)

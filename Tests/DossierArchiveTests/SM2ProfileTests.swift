@@ -60,6 +60,17 @@ import Testing
             report.files.first { $0.path == "data/dossier.json" }?.sha256 == recordSM3.stdout.split(separator: " ").first.map(String.init))
     }
 
+    @Test func inspectionShowsTheProfileAndSM3Digests() throws {
+        let packed = try pack(identity: pki.sm2Identity("441800"))
+        let report = try ArchiveInspector.inspect(path: packed.path).report
+        #expect(report.profile == .sm2SM3)
+        #expect(report.signer?.authority == "441800")
+        #expect(report.archiveDigest == packed.sha256)
+        let recordSM3 = try run("openssl", ["dgst", "-sm3", "-r", sample.dir.appendingPathComponent("dossier.json").path])
+        #expect(
+            report.files.first { $0.path == "data/dossier.json" }?.sha256 == recordSM3.stdout.split(separator: " ").first.map(String.init))
+    }
+
     @Test func craftedBagIsValid() throws {
         let report = try verify(try crafted())
         #expect(report.valid, "\(report.reasons)")
