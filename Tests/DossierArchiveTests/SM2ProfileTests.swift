@@ -144,6 +144,23 @@ import Testing
         #expect(report.codes == ["signature-missing"])
     }
 
+    @Test func unlistedMissingAndUnsignedFiles() throws {
+        var extra = try sample.crafter()
+        extra.payload.append(("data/documents/extra.pdf", Array("%PDF-1.4\n".utf8)))
+        extra.unlisted = ["data/documents/extra.pdf"]
+        #expect(try verify(try extra.tar(signer: pki.sm2Identity("441800"))).codes.contains("unlisted-file"))
+        var phantom = try sample.crafter()
+        phantom.phantom = [("data/documents/gone.pdf", String(repeating: "0", count: 64))]
+        #expect(try verify(try phantom.tar(signer: pki.sm2Identity("441800"))).codes.contains("missing-file"))
+        #expect(try verify(try crafted { $0.append(("notes.txt", Array("not covered".utf8))) }).codes == ["unlisted-file"])
+    }
+
+    @Test func wrongPayloadOxum() throws {
+        var crafter = try sample.crafter()
+        crafter.bagInfoOverrides = [("Payload-Oxum", "1.1")]
+        #expect(try verify(try crafter.tar(signer: pki.sm2Identity("441800"))).codes == ["oxum-mismatch"])
+    }
+
     @Test func requiredProfileRefusesTheOther() throws {
         let sha = try verify(try sample.crafter().tar(signer: pki.identity("441800")), requiredProfile: .sm2SM3)
         #expect(sha.codes == ["profile-refused"])
