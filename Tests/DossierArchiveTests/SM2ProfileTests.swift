@@ -182,6 +182,57 @@ import Testing
         #expect(try verify(try crafter.tar(signer: pki.identity("441800"))).codes == ["profile-unknown"])
     }
 
+    /// An SM2 intermediate CA between the SM2 root and the signer: every certificate below the
+    /// root is checked with the GM/T ID, whether the signature carries the intermediate or the
+    /// receiver's trust holds it.
+    @Test func sm2ChainWithAnIntermediate() throws {
+        let dir = temp.url.appendingPathComponent("sm2-chain").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let id = "distid:1234567812345678"
+        let steps: [[String]] = [
+            ["genpkey", "-algorithm", "SM2", "-out", "\(dir)/sub.key"],
+            [
+                "req", "-new", "-sm3", "-sigopt", id, "-key", "\(dir)/sub.key", "-subj", "/O=test/CN=SM2 intermediate", "-out",
+                "\(dir)/sub.csr",
+            ],
+            [
+                "x509", "-req", "-sm3", "-sigopt", id, "-vfyopt", id, "-in", "\(dir)/sub.csr", "-CA", pki.sm2CA, "-CAkey",
+                "\(pki.dir)/sm2-ca.key",
+                "-CAcreateserial", "-days", "30", "-extfile", "\(dir)/ca.ext", "-out", "\(dir)/sub.pem",
+            ],
+            ["genpkey", "-algorithm", "SM2", "-out", "\(dir)/leaf.key"],
+            [
+                "req", "-new", "-sm3", "-sigopt", id, "-key", "\(dir)/leaf.key", "-subj", "/C=CN/O=test/CN=Qingyuan/serialNumber=441800",
+                "-out", "\(dir)/leaf.csr",
+            ],
+            [
+                "x509", "-req", "-sm3", "-sigopt", id, "-vfyopt", id, "-in", "\(dir)/leaf.csr", "-CA", "\(dir)/sub.pem", "-CAkey",
+                "\(dir)/sub.key",
+                "-CAcreateserial", "-days", "30", "-out", "\(dir)/leaf.pem",
+            ],
+        ]
+        try "basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign,cRLSign\n".write(
+            toFile: "\(dir)/ca.ext", atomically: true, encoding: .utf8)
+        for step in steps {
+            let result = try run("openssl", step)
+            try #require(result.status == 0, "openssl \(step.first ?? ""): \(result.stderr)")
+        }
+        let leaf = try String(contentsOfFile: "\(dir)/leaf.pem", encoding: .utf8)
+        let sub = try String(contentsOfFile: "\(dir)/sub.pem", encoding: .utf8)
+        try (leaf + sub).write(toFile: "\(dir)/chain.pem", atomically: true, encoding: .utf8)
+        let carried = try SigningIdentity(certificateFile: "\(dir)/chain.pem", keyFile: "\(dir)/leaf.key")
+        let alone = try SigningIdentity(certificateFile: "\(dir)/leaf.pem", keyFile: "\(dir)/leaf.key")
+        let content = Array("tag manifest\n".utf8)
+        let rootOnly = try TrustStore(caFiles: [pki.sm2CA])
+        let withSub = try TrustStore(caFiles: [pki.sm2CA, "\(dir)/sub.pem"])
+        for (identity, trust, expected) in [(carried, rootOnly, [String]()), (alone, withSub, []), (alone, rootOnly, ["untrusted-signer"])]
+        {
+            let result = SignatureCheck.verifyDetached(
+                signature: try identity.signDetached(content), content: content, trust: trust, profile: .sm2SM3)
+            #expect(result.findings.map(\.code) == expected, "\(result.findings)")
+        }
+    }
+
     @Test func attachedSignatureRoundTrip() throws {
         let content = Array("{\"receipt\":true}".utf8)
         let signed = try pki.sm2Identity("430100").signAttached(content)
