@@ -5,12 +5,15 @@
 #
 #   make-dev-pki.sh [--days N] [--expired] [--rsa] [--sm2] <out-dir> <code>...
 #   make-dev-pki.sh --crl FILE [--this-update YYYYMMDDHHMMSSZ] [--next-update YYYYMMDDHHMMSSZ] <out-dir> [<name>...]
+#   make-dev-pki.sh --tsa NAME <out-dir>
 #
 # Reuses <out-dir>/ca.pem and ca.key when they exist, so more authorities (or an expired
 # certificate, with --expired, written as <code>-expired.pem/.key; an RSA 3072 one with --rsa,
 # written as <code>-rsa.pem/.key) can be issued by the same CA. --crl writes a CRL of that CA
 # to FILE revoking the certificates <out-dir>/<name>.pem (none: an empty CRL), valid from
-# --this-update (default now) to --next-update (default in 30 days).
+# --this-update (default now) to --next-update (default in 30 days). --tsa writes a time-stamping
+# authority's key and certificate (extendedKeyUsage critical timeStamping, no authority code) of
+# that CA as <out-dir>/NAME.pem/.key, for dossier-mock-tsa.
 # --sm2 also makes an SM2 CA (<out-dir>/sm2-ca.pem, sm2-ca.key, reused like ca.pem) and, per
 # code, an SM2 signing key and certificate <code>-sm2.key/.pem (SM2-with-SM3, signed and
 # checked with the GM/T 0009 ID 1234567812345678) beside the EC TLS one: OpenSSL 3.0 has no
@@ -24,6 +27,7 @@ crl=""
 sm2=""
 this_update=""
 next_update=""
+tsa=""
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --days) days="$2"; shift 2 ;;
@@ -33,15 +37,17 @@ while [[ $# -gt 0 ]]; do
     --crl) crl="$2"; shift 2 ;;
     --this-update) this_update="$2"; shift 2 ;;
     --next-update) next_update="$2"; shift 2 ;;
-    -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
+    --tsa) tsa="$2"; shift 2 ;;
+    -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
     --) shift; break ;;
     -*) echo "make-dev-pki.sh: unknown option $1" >&2; exit 2 ;;
     *) break ;;
   esac
 done
-if [[ $# -lt 2 && ( -z "$crl" || $# -lt 1 ) ]]; then
+if [[ $# -lt 2 && ( ( -z "$crl" && -z "$tsa" ) || $# -lt 1 ) ]]; then
   echo "usage: make-dev-pki.sh [--days N] [--expired] [--rsa] [--sm2] <out-dir> <code>..." >&2
   echo "       make-dev-pki.sh --crl FILE [--this-update T] [--next-update T] <out-dir> [<name>...]" >&2
+  echo "       make-dev-pki.sh --tsa NAME <out-dir>" >&2
   exit 2
 fi
 out="$1"; shift
@@ -70,6 +76,22 @@ CNF
   openssl ca -batch -gencrl -config "$db/ca.cnf" -cert "$out/ca.pem" -keyfile "$out/ca.key" "${times[@]}" -out "$crl" 2>/dev/null
   chmod 0644 "$crl"
   echo "$crl"
+  exit 0
+fi
+
+if [[ -n "$tsa" ]]; then
+  [[ -f "$out/ca.pem" && -f "$out/ca.key" ]] || { echo "make-dev-pki.sh: --tsa needs the CA in $out" >&2; exit 2; }
+  ext=$(mktemp)
+  trap 'rm -f "$ext" "$out/$tsa.csr"' EXIT
+  printf '%s\n' 'basicConstraints=critical,CA:FALSE' 'keyUsage=critical,digitalSignature,nonRepudiation' \
+    'extendedKeyUsage=critical,timeStamping' 'subjectKeyIdentifier=hash' 'authorityKeyIdentifier=keyid' >"$ext"
+  umask 077
+  openssl ecparam -name prime256v1 -genkey -noout -out "$out/$tsa.key"
+  openssl req -new -sha256 -key "$out/$tsa.key" -subj "/O=dossierd development PKI/CN=dossierd test TSA" -out "$out/$tsa.csr"
+  openssl x509 -req -sha256 -in "$out/$tsa.csr" -CA "$out/ca.pem" -CAkey "$out/ca.key" -CAcreateserial \
+    -days "$days" -extfile "$ext" -out "$out/$tsa.pem" 2>/dev/null
+  chmod 0644 "$out/$tsa.pem"
+  echo "$out/$tsa.pem"
   exit 0
 fi
 

@@ -26,6 +26,7 @@ public struct TimestampPolicy: Sendable {
     /// Refuse a signature without a trusted token (`timestamp-missing`).
     public var required: Bool
 
+    /// Trusts the TSAs anchored in `trust` (nil: none); with `required`, demands a token.
     public init(trust: TrustStore?, required: Bool) {
         self.trust = trust
         self.required = required
@@ -108,13 +109,13 @@ public enum SignatureCheck {
         if at > now.addingTimeInterval(300) {
             result.findings.append(Finding(.authenticity, "signing-time-future", "signed at \(at), after now"))
         }
-        if let info, let checked = TimestampToken.check(signerInfo: info, trust: timestamps.trust) {
+        let checked = info.flatMap { TimestampToken.check(signerInfo: $0, trust: timestamps.trust) }
+        if let checked {
             result.timestamp = checked.info
             result.findings += checked.findings
             // The TSA's word replaces the signer's: a signer cannot backdate past its token.
-            if checked.info.trusted { at = checked.info.time }
-        }
-        if timestamps.required, result.timestamp == nil {
+            if let token = checked.info, token.trusted { at = token.time }
+        } else if timestamps.required {
             result.findings.append(
                 Finding(.authenticity, "timestamp-missing", "the signature carries no timestamp token; this receiver requires one"))
         }

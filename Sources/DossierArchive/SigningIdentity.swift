@@ -67,10 +67,18 @@ public final class SigningIdentity: @unchecked Sendable {
     }
 
     /// Makes an attached CMS SignedData (DER) over `content` in the identity's `profile`: used
-    /// for receipts.
+    /// for receipts. With `timestamping`, one attempt is made at an RFC 3161 token over the
+    /// signature value, added as id-aa-timeStampToken when it succeeds; a TSA that fails leaves
+    /// the signature without a token and never fails it (whatever `timestamping.required` says).
     /// - Throws: `ArchiveError.signing` with OpenSSL's reason.
-    public func signAttached(_ content: [UInt8]) throws(ArchiveError) -> [UInt8] {
-        try sign(content, flags: CMS_BINARY, time: nil, unsigned: Self.noToken) { i2d_CMS_bio($0, $1) }
+    public func signAttached(_ content: [UInt8], timestamping: Timestamping? = nil) throws(ArchiveError) -> [UInt8] {
+        var once = timestamping
+        once?.required = false
+        return try sign(content, flags: CMS_BINARY, time: nil) { (value) throws(ArchiveError) -> [UInt8]? in
+            do throws(TimestampError) { return try once?.token(over: value) } catch { return nil }
+        } encode: {
+            i2d_CMS_bio($0, $1)
+        }
     }
 
     private func sign(

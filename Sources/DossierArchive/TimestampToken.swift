@@ -53,33 +53,45 @@ enum TimestampToken {
         return Array(UnsafeBufferPointer(start: data, count: Int(ASN1_STRING_length(value))))
     }
 
-    /// Checks the token embedded in `signerInfo`, if any: nil without one. With `trust` nil the
-    /// token is read but not judged (`trusted` false, no finding).
-    static func check(signerInfo: OpaquePointer, trust: TrustStore?) -> (info: TimestampInfo, findings: [Finding])? {
+    /// Checks the token embedded in `signerInfo`: nil when there is no id-aa-timeStampToken
+    /// attribute; else what the token says (nil when it cannot be read) and what is wrong with
+    /// it. With `trust` nil the token is read but not judged (`trusted` false, no finding).
+    static func check(signerInfo: OpaquePointer, trust: TrustStore?) -> (info: TimestampInfo?, findings: [Finding])? {
         let index = CMS_unsigned_get_attr_by_NID(signerInfo, NID_id_smime_aa_timeStampToken, -1)
         guard index >= 0 else { return nil }
         guard let attribute = CMS_unsigned_get_attr(signerInfo, index), let value = X509_ATTRIBUTE_get0_type(attribute, 0),
             ASN1_TYPE_get(value) == V_ASN1_SEQUENCE, let sequence = value.pointee.value.sequence,
             let bytes = ASN1_STRING_get0_data(sequence)
-        else {
-            return (TimestampInfo(time: .distantPast, authority: "", trusted: false), [malformed("the attribute holds no token")])
-        }
+        else { return (nil, [untrusted("the timestamp attribute holds no token")]) }
         var cursor: UnsafePointer<UInt8>? = bytes
         guard let token = d2i_PKCS7(nil, &cursor, Int(ASN1_STRING_length(sequence))) else {
             ERR_clear_error()
-            return (TimestampInfo(time: .distantPast, authority: "", trusted: false), [malformed("not a CMS token")])
+            return (nil, [untrusted("the timestamp attribute is not a CMS token")])
         }
         defer { PKCS7_free(token) }
-        guard let tstInfo = PKCS7_to_TS_TST_INFO(token) else {
+        guard let tstInfo = PKCS7_to_TS_TST_INFO(token), let time = OpenSSL.date(TS_TST_INFO_get_time(tstInfo)) else {
             ERR_clear_error()
-            return (TimestampInfo(time: .distantPast, authority: "", trusted: false), [malformed("no TSTInfo in the token")])
+            return (nil, [untrusted("the timestamp token holds no TSTInfo with a time")])
         }
         defer { TS_TST_INFO_free(tstInfo) }
-        var info = TimestampInfo(
-            time: OpenSSL.date(TS_TST_INFO_get_time(tstInfo)) ?? .distantPast, authority: authorityName(token), trusted: false)
+        guard let signers = PKCS7_get0_signers(token, nil, 0) else {
+            ERR_clear_error()
+            return (nil, [untrusted("the timestamp token does not carry its TSA's certificate")])
+        }
+        defer { dossier_sk_x509_free(signers) }
+        guard dossier_sk_x509_num(signers) == 1, let tsa = dossier_sk_x509_value(signers, 0) else {
+            return (nil, [untrusted("the timestamp token has not exactly one signer")])
+        }
+        let name = CertificateInfo(x509: tsa)
+        var info = TimestampInfo(time: time, authority: name.commonName ?? name.subject, trusted: false)
         guard let trust else { return (info, []) }
+        // The TSA's chain first, with reasons (a CRL that cannot be had now is transient), then
+        // the token's signature and its binding to that certificate (ESS), then the imprint.
+        if let problem = trust.checkTimestampAuthority(tsa, untrusted: token.pointee.d.sign?.pointee.cert) {
+            return (info, [problem.isTransient ? problem : untrusted("the TSA's certificate: \(problem.detail)")])
+        }
         if let problem = verify(token, flags: dossier_ts_vfy_signature(), store: trust.store, data: nil) {
-            return (info, [Finding(.authenticity, "timestamp-untrusted", "the timestamp token does not verify: \(problem)")])
+            return (info, [untrusted("the timestamp token does not verify: \(problem)")])
         }
         if verify(token, flags: dossier_ts_vfy_data(), store: nil, data: signatureValue(of: signerInfo)) != nil {
             return (
@@ -108,18 +120,7 @@ enum TimestampToken {
         return TS_RESP_verify_token(context, token) == 1 ? nil : OpenSSL.lastError()
     }
 
-    private static func malformed(_ detail: String) -> Finding {
-        Finding(.authenticity, "timestamp-untrusted", "the timestamp attribute is malformed: \(detail)")
-    }
-
-    /// The TSA's name as its signing certificate (carried in the token) gives it.
-    private static func authorityName(_ token: UnsafeMutablePointer<PKCS7>) -> String {
-        guard let signers = PKCS7_get0_signers(token, nil, 0) else { ERR_clear_error(); return "(TSA certificate not carried)" }
-        defer { dossier_sk_x509_free(signers) }
-        guard dossier_sk_x509_num(signers) >= 1, let cert = dossier_sk_x509_value(signers, 0) else { return "(unknown TSA)" }
-        let info = CertificateInfo(x509: cert)
-        return info.commonName ?? info.subject
-    }
+    private static func untrusted(_ detail: String) -> Finding { Finding(.authenticity, "timestamp-untrusted", detail) }
 
     private static func makeQuery(_ digest: [UInt8]) -> OpaquePointer? {
         guard let query = TS_REQ_new(), let imprint = TS_MSG_IMPRINT_new(), let algorithm = X509_ALGOR_new() else { return nil }

@@ -38,8 +38,9 @@ public struct Timestamping: Sendable {
     /// The TSA's CA (and CRLs): a token is checked against it before it is embedded. Nil: the
     /// token is embedded after the query checks (status, imprint, nonce) only.
     public var trust: TrustStore?
-    /// Whether an archive may be packed without a token. When true, packing retries for up to
-    /// `wait` and then fails with `ArchiveError.timestamp`, which callers treat as "later".
+    /// Whether every archive must carry a token. When true, packing retries for up to `wait`
+    /// and then fails with `ArchiveError.timestamp`, which callers treat as "later"; when false,
+    /// one attempt is made and a failure leaves the archive without a token.
     public var required: Bool
     /// How long one packing keeps retrying a TSA that fails, when `required`.
     public var wait: TimeInterval
@@ -48,6 +49,7 @@ public struct Timestamping: Sendable {
     /// Told of every attempt: how long it took and the error, if it failed (for metrics).
     public var observe: (@Sendable (_ seconds: Double, _ error: TimestampError?) -> Void)?
 
+    /// Asks `source`, checking tokens against `trust`; with `required`, retries for `wait`.
     public init(
         source: any TimestampSource, trust: TrustStore? = nil, required: Bool, wait: TimeInterval = 10,
         retryDelay: TimeInterval = 0.5, observe: (@Sendable (_ seconds: Double, _ error: TimestampError?) -> Void)? = nil

@@ -96,6 +96,14 @@ public final class TrustStore: @unchecked Sendable {
         return verify(signer, untrusted: untrusted, at: now, purpose: X509_PURPOSE_ANY, revocation: true, ignoreValidityPeriod: true)
     }
 
+    /// Verifies a time-stamping authority's certificate (with `untrusted` intermediates) as of
+    /// `now` for time-stamping — extendedKeyUsage timeStamping, critical and alone — with
+    /// revocation when CRLs are loaded. Returns nil when trusted, or the finding that says why not
+    /// (`revocation-unavailable` when a CRL cannot be had now).
+    func checkTimestampAuthority(_ certificate: OpaquePointer, untrusted: OpaquePointer?, now: Date = Date()) -> Finding? {
+        verify(certificate, untrusted: untrusted, at: now, purpose: X509_PURPOSE_TIMESTAMP_SIGN, revocation: checksRevocation)
+    }
+
     /// Verifies a TLS peer's certificate chain as presented (DER, leaf first) for `purpose`
     /// (`X509_PURPOSE_SSL_CLIENT` for callers of our server) as of `now`, revocation included.
     /// Returns nil when trusted, or the finding that says why not.

@@ -28,6 +28,8 @@ final class Authority: Sendable {
     let serverTLS = Mutex<ServerTLSContext?>(nil)
     /// Wakes the push loop when an archive is queued or requeued.
     let pushWake = WakeSignal()
+    /// While a required TSA fails, one packing at a time asks it (`[timestamp] wait` apart).
+    let timestampGate = TimestampGate()
 
     init(
         config: DaemonConfig, identity: SigningIdentity, timestamps: TimestampSetup, layout: StateLayout, outbox: Outbox, inbox: Inbox,
@@ -51,7 +53,7 @@ final class Authority: Sendable {
 
     func replace(config: DaemonConfig, identity: SigningIdentity, timestamps: TimestampSetup) {
         current.withLock { $0 = (config, identity, timestamps) }
-        inbox.replaceTimestampPolicy(timestamps.receiving)
+        inbox.replaceTimestamps(timestamps.receiving, receipts: timestamps.packing)
     }
 
     var listen: String {
@@ -61,7 +63,8 @@ final class Authority: Sendable {
 
     /// Checks, packs and queues a dossier for `destination`; returns once the entry is durable.
     /// With a required timestamp, packing waits up to `[timestamp] wait` for the TSA; if it
-    /// still fails, `SubmitError.timestampUnavailable` (retryable: the dossier is kept).
+    /// still fails, `SubmitError.timestampUnavailable` (retryable: the dossier is kept), and
+    /// for the next `wait` other submissions get that answer at once, without packing.
     /// - Throws: `DossierPackager.Refusal`, `ArchiveError`, `OutboxError`, `SubmitError`.
     func submit(dossierDirectory: URL, destination: String) async throws -> PackResult {
         let config = config
@@ -71,6 +74,8 @@ final class Authority: Sendable {
             throw SubmitError.noSpace(path: layout.staging.path, free: free, reserve: config.storage.freeSpaceReserve)
         }
         let (identity, staging, timestamping) = (identity, layout.staging, timestamps.packing)
+        let gated = timestamping?.required == true
+        if gated, let failure = timestampGate.admit() { throw SubmitError.timestampUnavailable(failure) }
         let packed: PackResult
         do {
             packed = try await pool.run {
@@ -79,8 +84,13 @@ final class Authority: Sendable {
                     policy: config.policy, outputDirectory: staging, timestamping: timestamping)
             }
         } catch ArchiveError.timestamp(let error) {
+            if gated { timestampGate.record(.failed(error), pause: config.timestamp.wait) }
             throw SubmitError.timestampUnavailable(error)
+        } catch {
+            if gated { timestampGate.record(.other, pause: config.timestamp.wait) }
+            throw error
         }
+        if gated { timestampGate.record(.token, pause: config.timestamp.wait) }
         if let problem = packed.timestampProblem {
             logger.warning("archive signed without a timestamp", metadata: ["id": "\(packed.id)", "reason": "\(problem)"])
             errors.record(id: packed.id, peer: destination, error: "signed without a timestamp: \(problem)")

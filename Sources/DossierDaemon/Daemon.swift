@@ -128,7 +128,8 @@ public struct Daemon: Sendable {
             inbox = try Inbox(
                 inboxDirectory: layout.inbox, quarantineDirectory: layout.quarantine, identity: identity,
                 trust: currentTrust, limits: config.limits, storage: config.storage, timestamps: timestamps.receiving,
-                requiredProfile: config.requiredProfile)
+                requiredProfile: config.requiredProfile,
+                receiptTimestamping: timestamps.packing)
         } catch { throw StartError.state("\(layout.inbox.path): \(error)") }
         let client = PeerClient(tls: PeerTLS(certificateFile: config.certificateFile, keyFile: config.keyFile, trust: currentTrust))
         let pool = BlockingPool()

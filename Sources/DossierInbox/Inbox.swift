@@ -40,6 +40,8 @@ public final class Inbox: Sendable {
     private let timestamps: Mutex<TimestampPolicy>
     /// The profile archives must be in (nil: either); replaced on reload.
     private let requiredProfile: Mutex<ArchiveProfile?>
+    /// Where receipts get their timestamp tokens (one attempt each); replaced on reload.
+    private let receiptTimestamping: Mutex<Timestamping?>
     private let storage: StorageLimits
     private let state: Mutex<State>
 
@@ -69,7 +71,8 @@ public final class Inbox: Sendable {
     public init(
         inboxDirectory: URL, quarantineDirectory: URL, identity: SigningIdentity, trust: CurrentTrust,
         limits: ArchiveLimits = .default, storage: StorageLimits = .default, timestamps: TimestampPolicy = .none,
-        requiredProfile: ArchiveProfile? = nil
+        requiredProfile: ArchiveProfile? = nil,
+        receiptTimestamping: Timestamping? = nil
     ) throws {
         guard let code = identity.info.authority else { throw InboxError.noAuthorityCode(subject: identity.info.subject) }
         self.inboxDirectory = inboxDirectory
@@ -81,6 +84,7 @@ public final class Inbox: Sendable {
         self.limits = limits
         self.timestamps = Mutex(timestamps)
         self.requiredProfile = Mutex(requiredProfile)
+        self.receiptTimestamping = Mutex(receiptTimestamping)
         self.storage = storage
         for dir in [inboxDirectory, incomingDirectory, quarantineDirectory] {
             do { try FileIO.makeDirectory(dir.path) } catch { throw InboxError.system(error) }
@@ -183,9 +187,11 @@ public final class Inbox: Sendable {
         self.identity.withLock { $0 = identity }
     }
 
-    /// Judges archives that arrive from now on by `policy` (after a reload).
-    public func replaceTimestampPolicy(_ policy: TimestampPolicy) {
+    /// Judges archives that arrive from now on by `policy`, and timestamps their receipts with
+    /// `receipts` (after a reload).
+    public func replaceTimestamps(_ policy: TimestampPolicy, receipts: Timestamping?) {
         timestamps.withLock { $0 = policy }
+        receiptTimestamping.withLock { $0 = receipts }
     }
 
     /// Requires archives that arrive from now on to be in `profile` (nil: either), after a reload.
@@ -252,7 +258,9 @@ public final class Inbox: Sendable {
         let receipt = Receipt(
             archiveId: entry.archiveId, digest: entry.digest, sender: entry.sender, receiver: authority,
             receivedAt: entry.receivedAt, status: entry.status, reasons: entry.reasons)
-        do { return try receipt.signed(by: identity.withLock { $0 }) } catch let error as ArchiveError { throw InboxError.signing(error) }
+        do {
+            return try receipt.signed(by: identity.withLock { $0 }, timestamping: receiptTimestamping.withLock { $0 })
+        } catch { throw InboxError.signing(error) }
     }
 
     /// Commits an accepted archive: the archive, its receipt, then its record. If any step

@@ -11,9 +11,10 @@ public struct TimestampPKI: Sendable {
 
     public static let shared: TimestampPKI = {
         let pki = TestPKI.shared
-        for (dir, name) in [(pki.dir, "tsa"), (pki.other, "tsa")] {
-            let result = try? run("bash", ["-c", tsaScript, "make-tsa", dir, name])
-            precondition(result?.status == 0, "making the TSA certificate failed: \(result?.stderr ?? "did not run")")
+        let script = packageRoot.appendingPathComponent("Certs/make-dev-pki.sh").path
+        for dir in [pki.dir, pki.other] {
+            let result = try? run(script, ["--tsa", "tsa", dir])
+            precondition(result?.status == 0, "make-dev-pki.sh --tsa failed: \(result?.stderr ?? "did not run")")
         }
         let days = { (n: Double) in stamp(Date().addingTimeInterval(n * 86_400)) }
         let result = try? run("bash", ["-c", backdatedScript, "make-backdated", pki.dir, days(-40), days(-10), days(-60), days(3600)])
@@ -45,18 +46,6 @@ public struct TimestampPKI: Sendable {
         formatter.dateFormat = "yyyyMMddHHmmss'Z'"
         return formatter.string(from: date)
     }
-
-    /// `$1` CA folder, `$2` name: an EC TSA certificate for 825 days.
-    private static let tsaScript = #"""
-        set -euo pipefail
-        dir="$1"; name="$2"; ext=$(mktemp); trap 'rm -f "$ext" "$dir/$name.csr"' EXIT
-        printf '%s\n' 'basicConstraints=critical,CA:FALSE' 'keyUsage=critical,digitalSignature,nonRepudiation' \
-          'extendedKeyUsage=critical,timeStamping' 'subjectKeyIdentifier=hash' 'authorityKeyIdentifier=keyid' >"$ext"
-        openssl ecparam -name prime256v1 -genkey -noout -out "$dir/$name.key"
-        openssl req -new -sha256 -key "$dir/$name.key" -subj "/O=dossierd development PKI/CN=dossierd test TSA" -out "$dir/$name.csr"
-        openssl x509 -req -sha256 -in "$dir/$name.csr" -CA "$dir/ca.pem" -CAkey "$dir/ca.key" -CAcreateserial \
-          -days 825 -extfile "$ext" -out "$dir/$name.pem" 2>/dev/null
-        """#
 
     /// `$1` folder, `$2` notBefore, `$3` notAfter of 441800-backdated, `$4`, `$5` those of
     /// past-ca (YYYYMMDDHHMMSSZ).

@@ -13,17 +13,21 @@ public struct CurlTimestampSource: TimestampSource {
     /// Most seconds one exchange may take, connecting included.
     public var timeout: TimeInterval
 
+    /// Asks the TSA at `url`, each exchange cut off after `timeout` seconds.
     public init(url: String, timeout: TimeInterval) {
         self.url = url
         self.timeout = timeout
     }
+
+    /// libcurl's global setup, done once per process (Swift runs a static initializer once).
+    private static let initialized: Void = { curl_global_init(Int(CURL_GLOBAL_DEFAULT)) }()
 
     /// Most bytes of an answer: a token with its certificate chain is a few KiB.
     static let answerLimit = 256 << 10
 
     /// - Throws: `TimestampError.unreachable` naming the URL and what went wrong.
     public func exchange(_ query: [UInt8]) throws(TimestampError) -> [UInt8] {
-        curl_global_init(Int(CURL_GLOBAL_DEFAULT))
+        Self.initialized
         guard let easy = curl_easy_init() else { throw .unreachable(url: url, detail: "libcurl: out of memory") }
         defer { curl_easy_cleanup(easy) }
         let sink = AnswerSink()

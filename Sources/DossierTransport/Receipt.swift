@@ -42,10 +42,11 @@ public struct Receipt: Codable, Sendable, Equatable {
         return [UInt8]((try? encoder.encode(self)) ?? Data())
     }
 
-    /// Signs the receipt with the receiver's identity.
+    /// Signs the receipt with the receiver's identity, with an RFC 3161 token on the signature
+    /// when `timestamping` is given and its TSA answers at the first attempt (best effort).
     /// - Throws: `ArchiveError.signing`.
-    public func signed(by identity: SigningIdentity) throws -> [UInt8] {
-        try identity.signAttached(json())
+    public func signed(by identity: SigningIdentity, timestamping: Timestamping? = nil) throws(ArchiveError) -> [UInt8] {
+        try identity.signAttached(json(), timestamping: timestamping)
     }
 
     /// Why a receipt is not accepted as proof of delivery.

@@ -17,7 +17,7 @@ struct DossierBench: AsyncParsableCommand {
         abstract: "Measure dossierd against outside baselines, in the same run.",
         subcommands: [
             AllBenchCommand.self, PackBenchCommand.self, VerifyBenchCommand.self, OutboxBenchCommand.self,
-            CustodyBenchCommand.self,
+            CustodyBenchCommand.self, TimestampBenchCommand.self,
             TransportBenchCommand.self, EndToEndBenchCommand.self, HostileBenchCommand.self, PushOnceCommand.self,
         ],
         defaultSubcommand: AllBenchCommand.self
@@ -39,6 +39,7 @@ struct AllBenchCommand: AsyncParsableCommand {
         }
         figures += try await OutboxBenchCommand.parse(["--rounds", "\(options.rounds)"]).figures()
         figures += try await CustodyBenchCommand.parse(["--rounds", "\(options.rounds)"]).figures()
+        figures += try await TimestampBenchCommand.parse(["--rounds", "\(options.rounds)"]).figures()
         figures += try await TransportBench.figures(
             TransportWorkspace(), count: 1000, concurrency: 8, bigSize: 1 << 30, rounds: options.rounds)
         figures += try await EndToEndBench.figures(count: 100, rounds: options.rounds)

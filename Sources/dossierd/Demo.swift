@@ -2,8 +2,9 @@ import Foundation
 
 /// `dossierd --demo`: two authorities on loopback, 441800 Qingyuan (origin) and 430100
 /// Changsha (destination), each a real `dossierd` process with its own throwaway PKI-signed
-/// certificate and state; a synthetic dossier dropped into the origin's intake is packed,
-/// signed, pushed over mutual TLS, verified and receipted. Prints what happened and
+/// certificate and state, and `dossier-mock-tsa` as their time-stamping authority; a synthetic
+/// dossier dropped into the origin's intake is packed, signed, timestamped (RFC 3161), pushed
+/// over mutual TLS, verified (a token required) and receipted. Prints what happened and
 /// `dossierctl status` of both sides, then stops both cleanly and removes everything. With
 /// `sm2`, both sign with SM2 certificates of an SM2 CA (`[signing]`) beside their EC TLS ones,
 /// and Changsha requires the `sm2-sm3` profile.
@@ -25,17 +26,22 @@ struct Demo {
         let pki = root.appendingPathComponent("pki").path
         say("1. A throwaway PKI: one CA, one certificate per authority (subject serialNumber = authority code)")
         if sm2 { say("   and an SM2 CA with one SM2 signing certificate per authority (sm2-sm3 profile; TLS stays EC)") }
-        try check(
-            run(sourceRoot.appendingPathComponent("Certs/make-dev-pki.sh").path, (sm2 ? ["--sm2"] : []) + [pki, "441800", "430100"]),
-            "make-dev-pki.sh")
+        let makePKI = sourceRoot.appendingPathComponent("Certs/make-dev-pki.sh").path
+        try check(run(makePKI, (sm2 ? ["--sm2"] : []) + [pki, "441800", "430100"]), "make-dev-pki.sh")
+        try check(run(makePKI, ["--tsa", "tsa", pki]), "make-dev-pki.sh --tsa")
+        say("   and a time-stamping authority (dossier-mock-tsa, OpenSSL's RFC 3161 responder) on 127.0.0.1")
+        let tsa = try startTSA(root: root, pki: pki)
+        defer { stop(tsa.process) }
+        let tsaURL = try await waitForTSA(tsa.output)
+        say("   TSA at \(tsaURL)")
 
         say("2. Starting 430100 Changsha (destination) on 127.0.0.1, port picked by the OS")
-        let changsha = try start(code: "430100", root: root, pki: pki, peer: ("441800", "https://127.0.0.1:1"))
+        let changsha = try start(code: "430100", root: root, pki: pki, peer: ("441800", "https://127.0.0.1:1"), tsa: tsaURL)
         defer { stop(changsha.process) }
         let changshaAddress = try await waitForListen(changsha.state)
         say("   listening on \(changshaAddress)")
         say("3. Starting 441800 Qingyuan (origin), with Changsha as a push peer")
-        let qingyuan = try start(code: "441800", root: root, pki: pki, peer: ("430100", "https://\(changshaAddress)"))
+        let qingyuan = try start(code: "441800", root: root, pki: pki, peer: ("430100", "https://\(changshaAddress)"), tsa: tsaURL)
         defer { stop(qingyuan.process) }
         say("   listening on \(try await waitForListen(qingyuan.state))")
 
@@ -51,7 +57,7 @@ struct Demo {
         let dossier = URL(fileURLWithPath: made.trimmingCharacters(in: .whitespacesAndNewlines))
         say(try check(run(ctl, ["check", dossier.path, "--to", "430100"]), "dossierctl check").trimmingCharacters(in: .newlines))
 
-        say("5. Dropped into Qingyuan's intake/430100/: packed, signed, queued, pushed")
+        say("5. Dropped into Qingyuan's intake/430100/: packed, signed, timestamped, queued, pushed")
         let intake = qingyuan.state.appendingPathComponent("intake/430100")
         try FileManager.default.createDirectory(at: intake, withIntermediateDirectories: true)
         try FileManager.default.moveItem(at: dossier, to: intake.appendingPathComponent(dossier.lastPathComponent))
@@ -60,7 +66,10 @@ struct Demo {
 
         say("6. Changsha verifies what it stored, as any auditor could:")
         let stored = changsha.state.appendingPathComponent("inbox/\(id).dva").path
-        let verify = ["verify", stored, "--trust", "\(pki)/ca.pem", "--expect-destination", "430100"]
+        let verify = [
+            "verify", stored, "--trust", "\(pki)/ca.pem", "--tsa-trust", "\(pki)/ca.pem", "--require-timestamp",
+            "--expect-destination", "430100",
+        ]
         let sm2Verify = ["--trust", "\(pki)/sm2-ca.pem", "--require-profile", "sm2-sm3"]
         say(try check(run(ctl, verify + (sm2 ? sm2Verify : [])), "dossierctl verify"))
         say("7. dossierctl status, Qingyuan (441800):")
@@ -83,7 +92,31 @@ struct Demo {
         var socket: String
     }
 
-    private func start(code: String, root: URL, pki: String, peer: (String, String)) throws -> Node {
+    /// Starts `dossier-mock-tsa` with the PKI's TSA certificate; its stdout goes to `output`.
+    private func startTSA(root: URL, pki: String) throws -> (process: Process, output: URL) {
+        let output = root.appendingPathComponent("tsa.out").creatingFile()
+        let process = Process()
+        process.executableURL = binaries.appendingPathComponent("dossier-mock-tsa")
+        process.arguments = ["--cert", "\(pki)/tsa.pem", "--key", "\(pki)/tsa.key"]
+        process.standardOutput = try FileHandle(forWritingTo: output)
+        process.standardError = FileHandle(forWritingAtPath: "/dev/null")
+        try process.run()
+        return (process, output)
+    }
+
+    /// The TSA's URL, from its `listening 127.0.0.1:<port>` line.
+    private func waitForTSA(_ output: URL) async throws -> String {
+        for _ in 0..<200 {
+            let text = (try? String(contentsOf: output, encoding: .utf8)) ?? ""
+            if let line = text.split(separator: "\n").first(where: { $0.hasPrefix("listening ") }) {
+                return "http://\(line.dropFirst("listening ".count))/"
+            }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        throw Failure(description: "dossier-mock-tsa did not start listening within 10 s")
+    }
+
+    private func start(code: String, root: URL, pki: String, peer: (String, String), tsa: String) throws -> Node {
         let state = root.appendingPathComponent("state-\(code)")
         try FileManager.default.createDirectory(at: state, withIntermediateDirectories: true)
         let socket = state.appendingPathComponent("admin.sock").path
@@ -107,6 +140,11 @@ struct Demo {
             intake_poll = "200ms"
             [retry]
             first_delay = "200ms"
+            [timestamp]
+            url = "\(tsa)"
+            trust = ["\(pki)/ca.pem"]
+            required = true
+            require_timestamp = true
             [[peers]]
             code = "\(peer.0)"
             name = "\(peer.0 == "441800" ? "Qingyuan" : "Changsha") Vehicle Administration Office"

@@ -104,12 +104,53 @@ import Testing
         #expect(try verify(stamped.path, required: false).codes == ["expired-signer"])
     }
 
+    @Test func dossierctlVerifyShowsTheTrustedTimeAndTheTSA() async throws {
+        let mock = try await MockTSAProcess.launch(in: temp)
+        let stamped = try pack(timestamping: try timestamping(mock.url), into: "stamped")
+        let ca = tsa.pki.ca
+        let trusted = try dossierctl(["verify", stamped.path, "--trust", ca, "--tsa-trust", ca, "--require-timestamp"])
+        #expect(trusted.status == 0, "\(trusted.stdout) \(trusted.stderr)")
+        #expect(trusted.stdout.contains("trusted time: ") && trusted.stdout.contains("by TSA dossierd test TSA"), "\(trusted.stdout)")
+        let json = try dossierctl(["verify", stamped.path, "--trust", ca, "--tsa-trust", ca, "--json"])
+        #expect(json.stdout.contains("dossierd test TSA") && json.stdout.contains("\"trusted\""), "\(json.stdout)")
+        // Without TSA trust the token is shown, not used.
+        let unjudged = try dossierctl(["verify", stamped.path, "--trust", ca])
+        #expect(unjudged.status == 0 && unjudged.stdout.contains("untrusted signing time"), "\(unjudged.stdout)")
+        let plain = try pack(timestamping: nil, into: "plain")
+        let refused = try dossierctl(["verify", plain.path, "--trust", ca, "--tsa-trust", ca, "--require-timestamp"])
+        #expect(refused.status == 1 && refused.stdout.contains("timestamp-missing"), "\(refused.stdout)")
+        #expect(refused.stdout.contains("untrusted signing time"), "\(refused.stdout)")
+    }
+
     @Test func aTokenOfAnUntrustedTSAIsRefused() async throws {
         let mock = try await MockTSAProcess.launch(in: temp, untrusted: true)
         // The packer that trusts the TSA's CA does not embed it; one that checks nothing does.
         #expect(throws: ArchiveError.self) { try pack(timestamping: try timestamping(mock.url, wait: 0)) }
         let packed = try pack(timestamping: try timestamping(mock.url, trusted: false))
         #expect(try verify(packed.path, required: true).codes == ["timestamp-untrusted"])
+    }
+
+    /// The TSA's chain is judged with the CRLs: a revoked TSA is untrusted; a TSA whose CA has no
+    /// CRL among those loaded cannot be judged now (transient: the daemon answers 503, not 422).
+    @Test func theTSAsCertificateIsCheckedForRevocation() async throws {
+        let ca = tsa.pki.ca
+        let otherCA = "\(tsa.pki.other)/ca.pem"
+        let ours = try await MockTSAProcess.launch(in: temp)
+        let theirs = try await MockTSAProcess.launch(in: temp, untrusted: true)
+        let packed = try pack(timestamping: try timestamping(ours.url, trusted: false), into: "ours")
+        let other = try pack(timestamping: try timestamping(theirs.url, trusted: false), into: "theirs")
+        func verify(_ path: String, tsaTrust: TrustStore) throws -> VerificationReport {
+            try ArchiveVerifier(
+                trust: tsa.pki.trust(), expectedDestination: "430100", timestamps: TimestampPolicy(trust: tsaTrust, required: true)
+            ).verify(path: path)
+        }
+        let revoked = try tsa.pki.crl(revoking: ["tsa"], at: temp.path("tsa-revoked.crl.pem"))
+        let refused = try verify(packed.path, tsaTrust: TrustStore(caFiles: [ca], crlFiles: [revoked]))
+        #expect(refused.codes == ["timestamp-untrusted"] && refused.reasons[0].detail.contains("revoked"), "\(refused.reasons)")
+        let current = try tsa.pki.crl(at: temp.path("tsa-current.crl.pem"))
+        #expect(try verify(packed.path, tsaTrust: TrustStore(caFiles: [ca], crlFiles: [current])).valid)
+        let unknown = try verify(other.path, tsaTrust: TrustStore(caFiles: [ca, otherCA], crlFiles: [current]))
+        #expect(unknown.codes == ["revocation-unavailable"] && unknown.reasons.allSatisfy(\.isTransient), "\(unknown.reasons)")
     }
 
     @Test func aTokenOverAnotherImprintIsNotEmbedded() async throws {
