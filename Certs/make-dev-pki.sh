@@ -3,7 +3,7 @@
 # key and certificate usable for TLS server, TLS client and CMS signing. Never use it in production
 # (see Certs/README.md).
 #
-#   make-dev-pki.sh [--days N] [--expired] [--rsa] <out-dir> <code>...
+#   make-dev-pki.sh [--days N] [--expired] [--rsa] [--sm2] <out-dir> <code>...
 #   make-dev-pki.sh --crl FILE [--this-update YYYYMMDDHHMMSSZ] [--next-update YYYYMMDDHHMMSSZ] <out-dir> [<name>...]
 #   make-dev-pki.sh --tsa NAME <out-dir>
 #
@@ -14,12 +14,17 @@
 # --this-update (default now) to --next-update (default in 30 days). --tsa writes a time-stamping
 # authority's key and certificate (extendedKeyUsage critical timeStamping, no authority code) of
 # that CA as <out-dir>/NAME.pem/.key, for dossier-mock-tsa.
+# --sm2 also makes an SM2 CA (<out-dir>/sm2-ca.pem, sm2-ca.key, reused like ca.pem) and, per
+# code, an SM2 signing key and certificate <code>-sm2.key/.pem (SM2-with-SM3, signed and
+# checked with the GM/T 0009 ID 1234567812345678) beside the EC TLS one: OpenSSL 3.0 has no
+# TLS with SM2, so [tls] keeps the EC certificate and [signing] takes the SM2 one.
 set -euo pipefail
 
 days=825
 suffix=""
 rsa=""
 crl=""
+sm2=""
 this_update=""
 next_update=""
 tsa=""
@@ -28,18 +33,19 @@ while [[ $# -gt 0 ]]; do
     --days) days="$2"; shift 2 ;;
     --expired) days=-1; suffix="-expired"; shift ;;
     --rsa) rsa=1; suffix="-rsa"; shift ;;
+    --sm2) sm2=1; shift ;;
     --crl) crl="$2"; shift 2 ;;
     --this-update) this_update="$2"; shift 2 ;;
     --next-update) next_update="$2"; shift 2 ;;
     --tsa) tsa="$2"; shift 2 ;;
-    -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
     --) shift; break ;;
     -*) echo "make-dev-pki.sh: unknown option $1" >&2; exit 2 ;;
     *) break ;;
   esac
 done
 if [[ $# -lt 2 && ( ( -z "$crl" && -z "$tsa" ) || $# -lt 1 ) ]]; then
-  echo "usage: make-dev-pki.sh [--days N] [--expired] [--rsa] <out-dir> <code>..." >&2
+  echo "usage: make-dev-pki.sh [--days N] [--expired] [--rsa] [--sm2] <out-dir> <code>..." >&2
   echo "       make-dev-pki.sh --crl FILE [--this-update T] [--next-update T] <out-dir> [<name>...]" >&2
   echo "       make-dev-pki.sh --tsa NAME <out-dir>" >&2
   exit 2
@@ -111,6 +117,15 @@ if [[ ! -f "$out/ca.pem" || ! -f "$out/ca.key" ]]; then
     -out "$out/ca.pem"
 fi
 
+gmt_id=distid:1234567812345678
+if [[ -n "$sm2" && ( ! -f "$out/sm2-ca.pem" || ! -f "$out/sm2-ca.key" ) ]]; then
+  openssl genpkey -algorithm SM2 -out "$out/sm2-ca.key"
+  openssl req -new -x509 -sm3 -sigopt "$gmt_id" -key "$out/sm2-ca.key" -days 3650 -utf8 \
+    -subj "/O=dossierd development PKI/CN=dossierd development SM2 CA $(od -An -N4 -tx4 /dev/urandom | tr -d ' ')" \
+    -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" \
+    -out "$out/sm2-ca.pem"
+fi
+
 ext=$(mktemp)
 trap 'rm -f "$ext" "$out"/*.csr' EXIT
 for code in "$@"; do
@@ -141,5 +156,24 @@ EXT
     -CAcreateserial -days "$days" -extfile "$ext" -out "$out/$code$suffix.pem" 2>/dev/null
   chmod 0644 "$out/$code$suffix.pem"
   echo "$out/$code$suffix.pem"
+  if [[ -n "$sm2" ]]; then
+    cat >"$ext" <<EXT
+basicConstraints=critical,CA:FALSE
+keyUsage=critical,digitalSignature,nonRepudiation
+extendedKeyUsage=emailProtection
+subjectKeyIdentifier=hash
+authorityKeyIdentifier=keyid
+EXT
+    openssl genpkey -algorithm SM2 -out "$out/$code$suffix-sm2.key"
+    openssl req -new -sm3 -sigopt "$gmt_id" -key "$out/$code$suffix-sm2.key" -utf8 \
+      -subj "/C=CN/O=dossierd development PKI/CN=$name/serialNumber=$code" -out "$out/$code$suffix-sm2.csr"
+    openssl x509 -req -sm3 -sigopt "$gmt_id" -vfyopt "$gmt_id" -in "$out/$code$suffix-sm2.csr" \
+      -CA "$out/sm2-ca.pem" -CAkey "$out/sm2-ca.key" -CAcreateserial -days "$days" -extfile "$ext" \
+      -out "$out/$code$suffix-sm2.pem" 2>/dev/null
+    chmod 0644 "$out/$code$suffix-sm2.pem"
+    echo "$out/$code$suffix-sm2.pem"
+  fi
 done
 chmod 0644 "$out/ca.pem"
+[[ -n "$sm2" ]] && chmod 0644 "$out/sm2-ca.pem"
+exit 0

@@ -4,7 +4,8 @@ import Foundation
 
 /// What `dossierctl inspect` shows: the archive's description without judging trust.
 public struct ArchiveInspection: Sendable {
-    /// bag-info, files, the signer's certificate (unverified) and structural problems only.
+    /// bag-info, the profile, files (digests in the profile's algorithm), the signer's
+    /// certificate (unverified) and structural problems only.
     public var report: VerificationReport
     /// `data/dossier.json` as stored, when present.
     public var record: Data?
@@ -15,9 +16,10 @@ public struct ArchiveInspection: Sendable {
 public enum ArchiveInspector {
     /// - Throws: `SystemError` when the file cannot be read.
     public static func inspect(path: String, limits: ArchiveLimits = .default) throws -> ArchiveInspection {
-        let contents = try ArchiveScanner.scan(path: path, limits: limits, digestArchive: true)
+        let contents = try ArchiveScanner.scanInItsProfile(path: path, limits: limits, digestArchive: true, first: .sha256)
         var report = BagReading.report(contents)
-        if let signature = contents.tagFiles[BagReading.signaturePath] {
+        report.profile = BagReading.profile(bagInfo: report.bagInfo).profile
+        if let signature = contents.tagFiles[report.profile?.signaturePath ?? ArchiveProfile.sha256.signaturePath] {
             report.signer = SignatureCheck.signer(of: signature)
         }
         return ArchiveInspection(report: report, record: contents.record.map { Data($0) })

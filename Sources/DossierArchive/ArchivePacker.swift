@@ -36,7 +36,8 @@ public struct PackResult: Sendable, Codable, Equatable {
     public var timestampProblem: String?
 }
 
-/// Packs a dossier folder (`dossier.json` + `documents/`) into a signed `.dva` archive in one
+/// Packs a dossier folder (`dossier.json` + `documents/`) into a signed `.dva` archive, in the
+/// profile of the signing key (`SigningIdentity.profile`: SM3 manifests for an SM2 key), in one
 /// streaming pass: each document is read once, hashed for the manifest while it is copied, and
 /// the archive is hashed on a second thread and written (direct I/O) on a third. Memory stays a
 /// few MiB whatever the dossier's size. The archive appears under its final name only when
@@ -58,6 +59,7 @@ public enum ArchivePacker {
         guard identity.info.authority == bag.origin else {
             throw ArchiveError.signerNotOrigin(certificateCode: identity.info.authority, origin: bag.origin)
         }
+        let profile = identity.profile
         let payload = try listPayload(dossierDirectory)
         let file = try DurableFile(finalURL: outputDirectory.appendingPathComponent(fileName ?? "\(id).dva"), direct: true)
         let output = ArchiveOutput(file: file)
@@ -68,7 +70,7 @@ public enum ArchivePacker {
         var manifest: [(path: String, digest: String)] = []
         for item in payload {
             try writeHeader("\(id)/\(item.path)", size: item.size, to: output, mtime: mtime)
-            manifest.append((item.path, try copy(item, into: output)))
+            manifest.append((item.path, try copy(item, into: output, digest: profile.digest)))
             try output.padToBlock()
         }
         let manifestBytes = Manifest.render(manifest)
@@ -83,11 +85,12 @@ public enum ArchivePacker {
             (BagInfo.Label.vin, bag.vin),
             (BagInfo.Label.plate, bag.plate),
             (BagInfo.Label.schema, bag.schema),
+            (BagInfo.Label.profile, profile.rawValue),
         ])
         let tagManifest = Manifest.render([
-            (BagDeclaration.fileName, SHA256.hex(of: declaration)),
-            (BagInfo.fileName, SHA256.hex(of: info)),
-            (Manifest.payloadFileName, SHA256.hex(of: manifestBytes)),
+            (BagDeclaration.fileName, profile.digest.hex(of: declaration)),
+            (BagInfo.fileName, profile.digest.hex(of: info)),
+            (profile.payloadManifest, profile.digest.hex(of: manifestBytes)),
         ])
         var timestampProblem: String?
         let signature = try identity.signDetached(tagManifest, at: now) { (value) throws(ArchiveError) -> [UInt8]? in
@@ -98,10 +101,10 @@ public enum ArchivePacker {
                 return nil
             }
         }
-        try writeEntry("\(id)/\(Manifest.payloadFileName)", bytes: manifestBytes, to: output, mtime: mtime)
+        try writeEntry("\(id)/\(profile.payloadManifest)", bytes: manifestBytes, to: output, mtime: mtime)
         try writeEntry("\(id)/\(BagInfo.fileName)", bytes: info, to: output, mtime: mtime)
-        try writeEntry("\(id)/\(Manifest.tagFileName)", bytes: tagManifest, to: output, mtime: mtime)
-        try writeEntry("\(id)/\(BagReading.signaturePath)", bytes: signature, to: output, mtime: mtime)
+        try writeEntry("\(id)/\(profile.tagManifest)", bytes: tagManifest, to: output, mtime: mtime)
+        try writeEntry("\(id)/\(profile.signaturePath)", bytes: signature, to: output, mtime: mtime)
         try output.append([UInt8](repeating: 0, count: 2 * TarFormat.blockSize))
         let size = output.count
         let digest = try output.commit()
@@ -167,12 +170,12 @@ public enum ArchivePacker {
         return UInt64(st.st_size)
     }
 
-    /// Streams one file into the archive, returning its SHA-256 (hex).
-    private static func copy(_ item: PayloadFile, into output: ArchiveOutput) throws -> String {
+    /// Streams one file into the archive, returning its digest (hex).
+    private static func copy(_ item: PayloadFile, into output: ArchiveOutput, digest: DigestAlgorithm) throws -> String {
         let fd = try FileIO.openForReading(item.source)
         defer { close(fd) }
         posix_fadvise(fd, 0, 0, Int32(POSIX_FADV_SEQUENTIAL))
-        let hash = SHA256()
+        let hash = MessageDigest(digest)
         var left = item.size
         while left > 0 {
             let n = try output.fillDirectly(limit: Int(min(left, UInt64(ArchiveOutput.bufferSize)))) { room in

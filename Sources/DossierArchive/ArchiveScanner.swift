@@ -7,7 +7,9 @@ import Foundation
 struct ArchiveContents {
     /// The top folder, which names the archive.
     var root: String?
-    /// Payload files (`data/...`): SHA-256 (hex) and size.
+    /// The algorithm of the payload digests.
+    var digest: DigestAlgorithm = .sha256
+    /// Payload files (`data/...`): digest (hex, in `digest`) and size.
     var payload: [String: (digest: String, size: UInt64)] = [:]
     /// Every other file of the bag (tag files, signatures), whole.
     var tagFiles: [String: [UInt8]] = [:]
@@ -30,13 +32,16 @@ enum ArchiveScanner {
     static let recordPath = "data/dossier.json"
     static let documentsPrefix = "data/documents/"
 
-    /// Scans the archive at `path`.
+    /// Scans the archive at `path`, hashing the payload in `digest` and, with `digestArchive`,
+    /// the whole file in SHA-256.
     /// - Throws: `SystemError` when the file cannot be read at all; problems with its
     ///   contents are findings, not errors.
-    static func scan(path: String, limits: ArchiveLimits, digestArchive: Bool) throws -> ArchiveContents {
+    static func scan(path: String, limits: ArchiveLimits, digestArchive: Bool, digest: DigestAlgorithm = .sha256) throws -> ArchiveContents
+    {
         let fd = try FileIO.openForReading(path)
         defer { close(fd) }
         var contents = ArchiveContents()
+        contents.digest = digest
         var st = stat()
         guard fstat(fd, &st) == 0 else { throw SystemError.last(.stat, path: path) }
         contents.archiveSize = UInt64(st.st_size)
@@ -55,7 +60,7 @@ enum ArchiveScanner {
         let hashing = RangeHashing(fd: fd, path: path)
         // On every exit, helpers are done with `fd` before it is closed (defers run last first).
         defer { _ = hashing.finish() }
-        let whole = digestArchive ? hashing.submit(offset: 0, length: contents.archiveSize, sampled: false) : nil
+        let whole = digestArchive ? hashing.submit(offset: 0, length: contents.archiveSize, sampled: false, algorithm: .sha256) : nil
         var offloaded: [(relative: String, size: UInt64, result: Int)] = []
         let reader = TarReader(fd: fd, path: path, limits: limits)
         var seen = Set<String>()
@@ -73,7 +78,8 @@ enum ArchiveScanner {
                     let start = reader.offset
                     try reader.skipContent()
                     let sampled = relative.hasPrefix(documentsPrefix)
-                    offloaded.append((relative, entry.size, hashing.submit(offset: start, length: entry.size, sampled: sampled)))
+                    offloaded.append(
+                        (relative, entry.size, hashing.submit(offset: start, length: entry.size, sampled: sampled, algorithm: digest)))
                 } else {
                     try read(entry, relative: relative, reader: reader, contents: &contents)
                 }
@@ -98,6 +104,23 @@ enum ArchiveScanner {
             }
         }
         return contents
+    }
+
+    /// Scans in the `first` digest and, when bag-info (which follows the payload) names a
+    /// profile of another digest, again in that one (the whole-archive SHA-256 of the first
+    /// pass is kept): the payload digests are those of the bag's own profile, or of `first` when
+    /// bag-info names none or an unknown one.
+    /// - Throws: `SystemError` when the file cannot be read at all.
+    static func scanInItsProfile(path: String, limits: ArchiveLimits, digestArchive: Bool, first: DigestAlgorithm) throws
+        -> ArchiveContents
+    {
+        let contents = try scan(path: path, limits: limits, digestArchive: digestArchive, digest: first)
+        guard !contents.findings.contains(where: BagReading.isFatal),
+            let profile = BagReading.profile(bagInfo: BagReading.report(contents).bagInfo).profile, profile.digest != first
+        else { return contents }
+        var again = try scan(path: path, limits: limits, digestArchive: false, digest: profile.digest)
+        again.archiveDigest = contents.archiveDigest
+        return again
     }
 
     /// The content limit plus headers, padding and the end marker (at most 3 blocks and a long
@@ -175,7 +198,7 @@ enum ArchiveScanner {
         whole.reserveCapacity(Int(entry.size))
         try reader.readContent { whole.append(contentsOf: $0) }
         if relative == recordPath {
-            contents.payload[relative] = (SHA256.hex(of: whole), entry.size)
+            contents.payload[relative] = (contents.digest.hex(of: whole), entry.size)
             contents.record = whole
         } else {
             contents.tagFiles[relative] = whole

@@ -13,6 +13,9 @@ public struct VerificationReport: Sendable, Codable {
     /// The signature's RFC 3161 token, when it has one: the trusted time and the TSA. Without
     /// a trusted one, `signingTime` is only the signer's own claim.
     public var timestamp: TimestampInfo?
+    /// The profile bag-info names (`sha256` when it names none); nil when the bag could not be
+    /// read that far or names an unknown one.
+    public var profile: ArchiveProfile?
     /// Every failed check, with a stable code (docs/archive-format.md, DA/T 70 property).
     public var reasons: [Finding]
     /// bag-info.txt as read (label, value), in order.
@@ -31,6 +34,8 @@ public struct VerificationReport: Sendable, Codable {
     public struct FileEntry: Sendable, Codable, Equatable {
         public var path: String
         public var size: UInt64
+        /// The file's digest in the profile's algorithm (SM3 in `sm2-sm3`); the name stays for
+        /// the readers of version 1 reports.
         public var sha256: String
     }
 }
@@ -46,28 +51,49 @@ public struct ArchiveVerifier: Sendable {
     public var expectedDestination: String?
     /// Which TSAs are trusted and whether a token is required.
     public var timestamps: TimestampPolicy
+    /// When set, an archive in another profile is rejected (`profile-refused`); its payload is
+    /// then hashed in this profile's digest only.
+    public var requiredProfile: ArchiveProfile?
 
     public init(
-        trust: TrustStore, limits: ArchiveLimits = .default, expectedDestination: String? = nil, timestamps: TimestampPolicy = .none
+        trust: TrustStore, limits: ArchiveLimits = .default, expectedDestination: String? = nil, timestamps: TimestampPolicy = .none,
+        requiredProfile: ArchiveProfile? = nil
     ) {
         self.trust = trust
         self.limits = limits
         self.expectedDestination = expectedDestination
         self.timestamps = timestamps
+        self.requiredProfile = requiredProfile
     }
 
-    /// Verifies the archive at `path`. `digestArchive` also computes the SHA-256 of the whole file
-    /// in the same pass.
+    /// Verifies the archive at `path`, in the profile its bag-info names. `digestArchive` also
+    /// computes the SHA-256 of the whole file in the same pass. The payload is hashed in the
+    /// digest of `requiredProfile` (else SHA-256) while the archive is read; bag-info comes after
+    /// the payload, so a bag in another profile is read a second time in its own digest.
     /// - Throws: `SystemError` only when the file cannot be read; invalid contents give a
     ///   report with `valid == false`.
     public func verify(path: String, digestArchive: Bool = false, now: Date = Date()) throws -> VerificationReport {
-        let contents = try ArchiveScanner.scan(path: path, limits: limits, digestArchive: digestArchive)
+        let contents = try ArchiveScanner.scanInItsProfile(
+            path: path, limits: limits, digestArchive: digestArchive, first: requiredProfile?.digest ?? .sha256)
         var report = BagReading.report(contents)
         guard !contents.findings.contains(where: BagReading.isFatal) else { return report }
-        var findings = BagReading.checkBag(contents, bagInfo: report.bagInfo)
-        if let signature = contents.tagFiles[BagReading.signaturePath], let tagManifest = contents.tagFiles[Manifest.tagFileName] {
+        let named = BagReading.profile(bagInfo: report.bagInfo)
+        guard let profile = named.profile else {
+            report.reasons += named.unknown.map { [$0] } ?? []
+            report.valid = false
+            return report
+        }
+        report.profile = profile
+        var findings = BagReading.checkBag(contents, bagInfo: report.bagInfo, profile: profile)
+        if let requiredProfile, profile != requiredProfile {
+            findings.append(
+                Finding(
+                    .security, "profile-refused",
+                    "the archive is in the \(profile.rawValue) profile; this receiver requires \(requiredProfile.rawValue)"))
+        }
+        if let signature = contents.tagFiles[profile.signaturePath], let tagManifest = contents.tagFiles[profile.tagManifest] {
             let result = SignatureCheck.verifyDetached(
-                signature: signature, content: tagManifest, trust: trust, timestamps: timestamps, now: now)
+                signature: signature, content: tagManifest, trust: trust, timestamps: timestamps, profile: profile, now: now)
             report.signer = result.signer
             report.signingTime = result.signingTime
             report.timestamp = result.timestamp
@@ -79,7 +105,7 @@ public struct ArchiveVerifier: Sendable {
                         "signed by authority \(signer.authority ?? "(none)"), Origin-Authority is \(origin)"))
             }
         } else {
-            findings.append(Finding(.authenticity, "signature-missing", "no \(BagReading.signaturePath)"))
+            findings.append(Finding(.authenticity, "signature-missing", "no \(profile.signaturePath)"))
         }
         if let expectedDestination, report.destination != expectedDestination {
             findings.append(

@@ -29,6 +29,9 @@ public enum BagInfo {
         public static let vin = "Vehicle-VIN"
         public static let plate = "Vehicle-Plate"
         public static let schema = "Dossier-Schema"
+        /// The archive profile (`ArchiveProfile`); absent in bags of the `sha256` profile made
+        /// by other tools or before profiles existed.
+        public static let profile = "Signature-Profile"
     }
 
     /// Renders fields in the given order. Values must not contain line breaks.
@@ -55,11 +58,10 @@ public enum BagInfo {
     }
 }
 
-/// A payload or tag manifest: `<hex digest> <path>` lines (RFC 8493 §2.1.3, §2.2.1).
+/// A payload or tag manifest: `<hex digest> <path>` lines (RFC 8493 §2.1.3, §2.2.1), named
+/// after the profile's digest (`ArchiveProfile.payloadManifest`, `.tagManifest`); SHA-256 and
+/// SM3 digests are both 64 hex digits.
 enum Manifest {
-    static let payloadFileName = "manifest-sha256.txt"
-    static let tagFileName = "tagmanifest-sha256.txt"
-
     /// Renders entries, percent-encoding `%`, CR and LF in paths as RFC 8493 requires.
     static func render(_ entries: [(path: String, digest: String)]) -> [UInt8] {
         Array(entries.map { "\($0.digest)  \(encode($0.path))\n" }.joined().utf8)

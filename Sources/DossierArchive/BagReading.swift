@@ -3,7 +3,6 @@ import DossierModel
 /// Bag-level checks over what `ArchiveScanner` collected: the declaration, bag-info, the
 /// payload and tag manifests against the files and digests actually seen, and Payload-Oxum.
 enum BagReading {
-    static let signaturePath = "signatures/\(Manifest.tagFileName).p7s"
     static let requiredLabels = [
         BagInfo.Label.externalIdentifier, BagInfo.Label.payloadOxum, BagInfo.Label.origin,
         BagInfo.Label.destination, BagInfo.Label.vin, BagInfo.Label.plate, BagInfo.Label.schema,
@@ -32,7 +31,18 @@ enum BagReading {
             archiveSize: contents.archiveSize)
     }
 
-    static func checkBag(_ contents: ArchiveContents, bagInfo: [VerificationReport.BagInfoField]) -> [Finding] {
+    /// The profile bag-info names (`sha256` when it names none), or the finding
+    /// `profile-unknown` for a name this verifier does not know.
+    static func profile(bagInfo: [VerificationReport.BagInfoField]) -> (profile: ArchiveProfile?, unknown: Finding?) {
+        let named = bagInfo.first { $0.label == BagInfo.Label.profile }?.value
+        guard let profile = ArchiveProfile(bagInfoValue: named) else {
+            return (nil, Finding(.authenticity, "profile-unknown", "bag-info names the profile \(named ?? ""), not one of sha256, sm2-sm3"))
+        }
+        return (profile, nil)
+    }
+
+    /// Checks the bag in `profile`, whose digest `contents` must have been scanned in.
+    static func checkBag(_ contents: ArchiveContents, bagInfo: [VerificationReport.BagInfoField], profile: ArchiveProfile) -> [Finding] {
         var findings: [Finding] = []
         if contents.root == nil {
             return [Finding(.integrity, "missing-file", "the archive holds no bag")]
@@ -45,8 +55,8 @@ enum BagReading {
             findings.append(Finding(.integrity, "missing-file", BagDeclaration.fileName))
         }
         findings += checkBagInfo(contents, bagInfo: bagInfo)
-        findings += checkPayload(contents)
-        findings += checkTagManifest(contents)
+        findings += checkPayload(contents, manifest: profile.payloadManifest)
+        findings += checkTagManifest(contents, profile: profile)
         return findings
     }
 
@@ -73,12 +83,12 @@ enum BagReading {
         return findings
     }
 
-    private static func checkPayload(_ contents: ArchiveContents) -> [Finding] {
-        guard let raw = contents.tagFiles[Manifest.payloadFileName] else {
-            return [Finding(.integrity, "missing-file", Manifest.payloadFileName)]
+    private static func checkPayload(_ contents: ArchiveContents, manifest: String) -> [Finding] {
+        guard let raw = contents.tagFiles[manifest] else {
+            return [Finding(.integrity, "missing-file", manifest)]
         }
         guard let entries = Manifest.parse(raw) else {
-            return [Finding(.integrity, "manifest-malformed", "\(Manifest.payloadFileName) has a malformed line")]
+            return [Finding(.integrity, "manifest-malformed", "\(manifest) has a malformed line")]
         }
         var findings: [Finding] = []
         var listed = Set<String>()
@@ -104,12 +114,13 @@ enum BagReading {
 
     /// The tag manifest must cover the declaration, bag-info and payload manifest, and every
     /// other tag file (so nothing outside the signature travels unnoticed).
-    private static func checkTagManifest(_ contents: ArchiveContents) -> [Finding] {
-        guard let raw = contents.tagFiles[Manifest.tagFileName] else {
-            return [Finding(.integrity, "missing-file", Manifest.tagFileName)]
+    private static func checkTagManifest(_ contents: ArchiveContents, profile: ArchiveProfile) -> [Finding] {
+        let tagManifest = profile.tagManifest
+        guard let raw = contents.tagFiles[tagManifest] else {
+            return [Finding(.integrity, "missing-file", tagManifest)]
         }
         guard let entries = Manifest.parse(raw) else {
-            return [Finding(.integrity, "manifest-malformed", "\(Manifest.tagFileName) has a malformed line")]
+            return [Finding(.integrity, "manifest-malformed", "\(tagManifest) has a malformed line")]
         }
         var findings: [Finding] = []
         var listed = Set<String>()
@@ -119,19 +130,19 @@ enum BagReading {
                 findings.append(Finding(.integrity, "missing-file", "\(entry.path) is in the tag manifest but not in the archive"))
                 continue
             }
-            let actual = SHA256.hex(of: bytes)
+            let actual = profile.digest.hex(of: bytes)
             if actual != entry.digest {
                 findings.append(Finding(.authenticity, "digest-mismatch", "\(entry.path): tag manifest \(entry.digest), actual \(actual)"))
             }
         }
-        for required in [BagDeclaration.fileName, BagInfo.fileName, Manifest.payloadFileName] where !listed.contains(required) {
-            findings.append(Finding(.authenticity, "tagmanifest-incomplete", "\(required) is not covered by \(Manifest.tagFileName)"))
+        for required in [BagDeclaration.fileName, BagInfo.fileName, profile.payloadManifest] where !listed.contains(required) {
+            findings.append(Finding(.authenticity, "tagmanifest-incomplete", "\(required) is not covered by \(tagManifest)"))
         }
         let unsigned = contents.tagFiles.keys.filter {
             !listed.contains($0) && !$0.hasPrefix("signatures/") && !$0.hasPrefix("tagmanifest-")
         }
         for path in unsigned.sorted() {
-            findings.append(Finding(.integrity, "unlisted-file", "\(path) is not covered by \(Manifest.tagFileName)"))
+            findings.append(Finding(.integrity, "unlisted-file", "\(path) is not covered by \(tagManifest)"))
         }
         return findings
     }

@@ -38,13 +38,13 @@ final class RangeHashing {
         self.path = path
     }
 
-    /// Hashes `length` bytes at `offset`, on a helper or else before returning; returns the
-    /// range's index in `finish()`'s results.
-    func submit(offset: UInt64, length: UInt64, sampled: Bool) -> Int {
+    /// Hashes `length` bytes at `offset` in `algorithm`, on a helper or else before returning;
+    /// returns the range's index in `finish()`'s results.
+    func submit(offset: UInt64, length: UInt64, sampled: Bool, algorithm: DigestAlgorithm) -> Int {
         let index = submitted
         submitted += 1
         let work: @Sendable () -> Void = { [fd, path, results] in
-            results.store(index, Self.hash(fd: fd, path: path, offset: offset, length: length, sampled: sampled))
+            results.store(index, Self.hash(fd: fd, path: path, offset: offset, length: length, sampled: sampled, algorithm: algorithm))
         }
         if let helper = Self.helpers.takeIdle() {
             helper.queue.async(group: group) {
@@ -63,10 +63,12 @@ final class RangeHashing {
         return results.all(count: submitted)
     }
 
-    private static func hash(fd: Int32, path: String, offset: UInt64, length: UInt64, sampled: Bool) -> Result {
+    private static func hash(
+        fd: Int32, path: String, offset: UInt64, length: UInt64, sampled: Bool, algorithm: DigestAlgorithm
+    ) -> Result {
         let buffer = BufferPool.shared.take()
         defer { BufferPool.shared.give(buffer) }
-        let hash = SHA256()
+        let hash = MessageDigest(algorithm)
         var sampler = sampled ? DocumentSampler(size: length) : nil
         var result = Result()
         var done: UInt64 = 0

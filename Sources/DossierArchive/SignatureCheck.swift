@@ -14,6 +14,8 @@ public struct SignatureResult: Sendable {
     public var content: [UInt8]?
     /// The RFC 3161 token on the signature, when there is one.
     public var timestamp: TimestampInfo?
+    /// The profile of the signature, from the signer's key: `sm2-sm3` for SM2, else `sha256`.
+    public var profile: ArchiveProfile?
 }
 
 /// How a verifier treats timestamp tokens on signatures (`[timestamp]` on the receiving side).
@@ -38,21 +40,26 @@ public struct TimestampPolicy: Sendable {
 /// first, at the signing time, so an expired or revoked signer is told apart from an unknown
 /// one, then the signature itself over the content. The signing time is the genTime of a
 /// trusted RFC 3161 token on the signature when there is one (CAdES-T), else the signer's own
-/// signingTime attribute.
+/// signingTime attribute. Both profiles are accepted: an SM2 signer's signature is checked with
+/// SM3 and the GM/T 0009 default ID, its chain with that ID on every SM2-signed certificate.
 public enum SignatureCheck {
     /// Verifies a detached signature (PEM or DER) over `content`, its timestamp token as
     /// `timestamps` says (`timestamp-untrusted`, `timestamp-mismatch`, `timestamp-missing`).
+    /// With `profile`, a signature of the other profile is `profile-mismatch`, and so is, in
+    /// every case, an SM2 signature not made with SM3 and SM2-with-SM3.
     public static func verifyDetached(
-        signature: [UInt8], content: [UInt8], trust: TrustStore, timestamps: TimestampPolicy = .none, now: Date = Date()
+        signature: [UInt8], content: [UInt8], trust: TrustStore, timestamps: TimestampPolicy = .none, profile: ArchiveProfile? = nil,
+        now: Date = Date()
     ) -> SignatureResult {
-        verify(signature: signature, detachedContent: content, trust: trust, timestamps: timestamps, now: now)
+        verify(signature: signature, detachedContent: content, trust: trust, timestamps: timestamps, profile: profile, now: now)
     }
 
-    /// Verifies an attached signature (DER or PEM) and returns its content.
+    /// Verifies an attached signature (DER or PEM), in either profile, and returns its content;
+    /// an SM2 signature not made with SM3 and SM2-with-SM3 is `profile-mismatch`.
     public static func verifyAttached(
         signature: [UInt8], trust: TrustStore, timestamps: TimestampPolicy = .none, now: Date = Date()
     ) -> SignatureResult {
-        verify(signature: signature, detachedContent: nil, trust: trust, timestamps: timestamps, now: now)
+        verify(signature: signature, detachedContent: nil, trust: trust, timestamps: timestamps, profile: nil, now: now)
     }
 
     /// Reads the signer certificate of a signature without judging it (for `inspect`).
@@ -75,7 +82,8 @@ public enum SignatureCheck {
     }
 
     private static func verify(
-        signature: [UInt8], detachedContent: [UInt8]?, trust: TrustStore, timestamps: TimestampPolicy, now: Date
+        signature: [UInt8], detachedContent: [UInt8]?, trust: TrustStore, timestamps: TimestampPolicy, profile: ArchiveProfile?,
+        now: Date
     ) -> SignatureResult {
         var result = SignatureResult(signer: nil, signingTime: nil, findings: [], content: nil)
         guard let cms = parse(signature) else {
@@ -97,6 +105,19 @@ public enum SignatureCheck {
         }
         result.signer = CertificateInfo(x509: signer)
         let info = OpaquePointer(dossier_sk_value(UnsafeRawPointer(infos), 0))
+        let publicKey = X509_get0_pubkey(signer)
+        let sm2 = SM2Signature.isSM2(publicKey)
+        result.profile = sm2 ? .sm2SM3 : .sha256
+        if let profile, profile != result.profile {
+            result.findings.append(
+                Finding(
+                    .authenticity, "profile-mismatch",
+                    "a \(sm2 ? "SM2" : "non-SM2") signer's signature in a bag of the \(profile.rawValue) profile"))
+        } else if sm2, !(info.map(SM2Signature.hasSM2Algorithms) ?? false) {
+            // Whatever was expected: an SM2 key signs only as GM/T 0010 says.
+            result.findings.append(
+                Finding(.authenticity, "profile-mismatch", "an SM2 signature whose algorithms are not SM3 and SM2-with-SM3"))
+        }
         result.signingTime = info.flatMap(signingTime)
         var at = result.signingTime ?? now
         if at > now.addingTimeInterval(300) {
@@ -114,10 +135,16 @@ public enum SignatureCheck {
         }
         let certs = CMS_get1_certs(cms)
         defer { if let certs { dossier_sk_x509_pop_free(certs) } }
+        if sm2 {
+            let carried = certs.map { stack in (0..<dossier_sk_x509_num(stack)).compactMap { dossier_sk_x509_value(stack, $0) } } ?? []
+            SM2Signature.setChainIDs([signer] + carried)
+        }
         if let problem = trust.check(signer: signer, untrusted: certs, at: at, now: now) {
             result.findings.append(problem)
         }
-        let flags = UInt32(CMS_BINARY | CMS_NO_SIGNER_CERT_VERIFY)
+        // CMS_verify cannot give SM2 its ID: for SM2 it checks the content's messageDigest only,
+        // and the signature over the signed attributes is checked here.
+        let flags = UInt32(CMS_BINARY | CMS_NO_SIGNER_CERT_VERIFY | (sm2 ? CMS_NO_ATTR_VERIFY : 0))
         let valid: Bool
         if let detachedContent {
             valid = OpenSSL.withMemoryBIO(detachedContent) { CMS_verify(cms, nil, trust.store, $0, nil, flags) == 1 } ?? false
@@ -125,7 +152,14 @@ public enum SignatureCheck {
             result.content = OpenSSL.collect { CMS_verify(cms, nil, trust.store, nil, $0, flags) }
             valid = result.content != nil
         }
-        if !valid { result.findings.append(Finding(.authenticity, "signature-invalid", OpenSSL.lastError())) }
+        if !valid {
+            result.findings.append(Finding(.authenticity, "signature-invalid", OpenSSL.lastError()))
+        } else if sm2, !(info.map { SM2Signature.verifySignedAttributes($0, publicKey: publicKey) } ?? false) {
+            ERR_clear_error()
+            result.content = nil
+            result.findings.append(
+                Finding(.authenticity, "signature-invalid", "the SM2 signature over the signed attributes does not verify (SM3, GM/T ID)"))
+        }
         return result
     }
 

@@ -13,6 +13,9 @@ public final class SigningIdentity: @unchecked Sendable {
     let key: OpaquePointer
     /// The certificate's fields, including the authority code.
     public let info: CertificateInfo
+    /// The profile its signatures and archives are made in: `sm2-sm3` for an SM2 key, else
+    /// `sha256` (docs/archive-format.md, "Profiles").
+    public let profile: ArchiveProfile
 
     /// Loads the certificate file (leaf first, then any intermediates) and the key file.
     /// - Throws: `ArchiveError.credentials` naming the file that is unreadable, empty, or whose
@@ -37,6 +40,7 @@ public final class SigningIdentity: @unchecked Sendable {
         chain = certs
         self.key = key
         info = CertificateInfo(x509: leaf)
+        profile = SM2Signature.isSM2(key) ? .sm2SM3 : .sha256
     }
 
     deinit {
@@ -45,8 +49,8 @@ public final class SigningIdentity: @unchecked Sendable {
         EVP_PKEY_free(key)
     }
 
-    /// Makes a detached CMS SignedData (PEM, RFC 5652) over `content`, carrying the signer
-    /// certificate and chain, with a signing-time attribute.
+    /// Makes a detached CMS SignedData (PEM, RFC 5652) over `content` in the identity's
+    /// `profile`, carrying the signer certificate and chain, with a signing-time attribute.
     /// - Throws: `ArchiveError.signing` with OpenSSL's reason.
     public func signDetached(_ content: [UInt8]) throws(ArchiveError) -> [UInt8] {
         try sign(content, flags: CMS_DETACHED | CMS_BINARY, time: nil, unsigned: Self.noToken) { PEM_write_bio_CMS($0, $1) }
@@ -62,10 +66,10 @@ public final class SigningIdentity: @unchecked Sendable {
         try sign(content, flags: CMS_DETACHED | CMS_BINARY, time: time, unsigned: timestamp) { PEM_write_bio_CMS($0, $1) }
     }
 
-    /// Makes an attached CMS SignedData (DER) over `content`: used for receipts. With
-    /// `timestamping`, one attempt is made at an RFC 3161 token over the signature value, added
-    /// as id-aa-timeStampToken when it succeeds; a TSA that fails leaves the signature without
-    /// a token and never fails it (whatever `timestamping.required` says).
+    /// Makes an attached CMS SignedData (DER) over `content` in the identity's `profile`: used
+    /// for receipts. With `timestamping`, one attempt is made at an RFC 3161 token over the
+    /// signature value, added as id-aa-timeStampToken when it succeeds; a TSA that fails leaves
+    /// the signature without a token and never fails it (whatever `timestamping.required` says).
     /// - Throws: `ArchiveError.signing` with OpenSSL's reason.
     public func signAttached(_ content: [UInt8], timestamping: Timestamping? = nil) throws(ArchiveError) -> [UInt8] {
         var once = timestamping
@@ -84,11 +88,17 @@ public final class SigningIdentity: @unchecked Sendable {
         guard let stack = dossier_sk_x509_new() else { throw .signing(reason: "out of memory") }
         defer { dossier_sk_x509_free(stack) }
         chain.forEach { _ = dossier_sk_x509_push(stack, $0) }
-        // Partial: the signingTime is set before the content is digested and signed.
-        guard let cms = CMS_sign(certificate, key, stack, nil, UInt32(flags | CMS_PARTIAL)) else {
+        // Partial: the signingTime is set before the content is digested and signed. OpenSSL
+        // 3.0's CMS_sign cannot sign with SM2 (no signatureAlgorithm, no ID): its signer is added
+        // by SM2Signature.
+        let sm2 = profile == .sm2SM3
+        guard let cms = CMS_sign(sm2 ? nil : certificate, sm2 ? nil : key, stack, nil, UInt32(flags | CMS_PARTIAL)) else {
             throw .signing(reason: OpenSSL.lastError())
         }
         defer { CMS_ContentInfo_free(cms) }
+        if sm2, SM2Signature.addSigner(to: cms, certificate: certificate, key: key) == nil {
+            throw .signing(reason: "SM2 signer: \(OpenSSL.lastError())")
+        }
         guard let infos = CMS_get0_SignerInfos(cms), let signerInfo = OpaquePointer(dossier_sk_value(UnsafeRawPointer(infos), 0)) else {
             throw .signing(reason: "no signer")
         }

@@ -46,6 +46,8 @@ public final class TrustStore: @unchecked Sendable {
             let certs = OpenSSL.certificates(pem: try readSmallFile(path))
             defer { certs.forEach { X509_free($0) } }
             guard !certs.isEmpty else { throw ArchiveError.credentials(path: path, reason: "no PEM certificate in the trust file") }
+            // An SM2 intermediate given as trust is checked against its issuer like a carried one.
+            SM2Signature.setChainIDs(certs)
             certs.forEach { _ = X509_STORE_add_cert(store, $0) }
             anchors += certs.map { CertificateInfo(x509: $0) }
         }

@@ -61,14 +61,24 @@ public struct Daemon: Sendable {
         }
     }
 
+    /// Loads the signing identity and the trust store, after checking both private keys'
+    /// modes and that the TLS and signing certificates are the authority's (subject
+    /// serialNumber = authority.code), so archives and receipts are signed by the authority the
+    /// TLS peers see.
+    /// - Throws: `StartError.credentials` naming the config key and file.
     static func loadCredentials(_ config: DaemonConfig) throws -> (SigningIdentity, TrustStore) {
-        try refuseExposedKey(config)
+        try refuseExposedKey(config.keyFile, key: "tls.key", config: config)
+        try refuseExposedKey(config.signingKeyFile, key: "signing.key", config: config)
+        let tls: SigningIdentity
         let identity: SigningIdentity
         let trust: TrustStore
-        do {
-            identity = try SigningIdentity(certificateFile: config.certificateFile, keyFile: config.keyFile)
-            trust = try trustStore(config)
-        } catch {
+        do { tls = try SigningIdentity(certificateFile: config.certificateFile, keyFile: config.keyFile) } catch {
+            throw StartError.credentials("\(config.file): tls: \(error)")
+        }
+        do { identity = try SigningIdentity(certificateFile: config.signingCertificateFile, keyFile: config.signingKeyFile) } catch {
+            throw StartError.credentials("\(config.file): signing: \(error)")
+        }
+        do { trust = try trustStore(config) } catch {
             throw StartError.credentials("\(config.file): tls: \(error)")
         }
         if let settings = config.directory {
@@ -76,10 +86,13 @@ public struct Daemon: Sendable {
                 throw StartError.credentials("\(config.file): directory.trust: \(error)")
             }
         }
-        guard identity.info.authority == config.authorityCode else {
+        for (key, file, loaded) in [
+            ("tls.certificate", config.certificateFile, tls), ("signing.certificate", config.signingCertificateFile, identity),
+        ]
+        where loaded.info.authority != config.authorityCode {
             throw StartError.credentials(
-                "\(config.file): tls.certificate: \(config.certificateFile) belongs to authority "
-                    + "\(identity.info.authority ?? "(none: no serialNumber)"), but authority.code is \(config.authorityCode)")
+                "\(config.file): \(key): \(file) belongs to authority "
+                    + "\(loaded.info.authority ?? "(none: no serialNumber)"), but authority.code is \(config.authorityCode)")
         }
         return (identity, trust)
     }
@@ -103,17 +116,17 @@ public struct Daemon: Sendable {
         return config.crlFiles + config.crlURLs.map { layout.fetchedCRL($0).path }.filter { FileManager.default.fileExists(atPath: $0) }
     }
 
-    /// Refuses a private key that group or others may read, naming the file and its mode (as
-    /// ssh does): whoever can read it can act as this authority.
-    static func refuseExposedKey(_ config: DaemonConfig) throws {
+    /// Refuses a private key that group or others may read, naming the config key, file and
+    /// mode (as ssh does): whoever can read it can act as this authority.
+    static func refuseExposedKey(_ path: String, key: String, config: DaemonConfig) throws {
         var info = stat()
-        guard stat(config.keyFile, &info) == 0 else {
-            throw StartError.credentials("\(config.file): tls.key: \(config.keyFile): \(String(cString: strerror(errno)))")
+        guard stat(path, &info) == 0 else {
+            throw StartError.credentials("\(config.file): \(key): \(path): \(String(cString: strerror(errno)))")
         }
         let mode = info.st_mode & 0o7777
         guard mode & 0o044 == 0 else {
             throw StartError.credentials(
-                "\(config.file): tls.key: \(config.keyFile) is readable by group or others (mode "
+                "\(config.file): \(key): \(path) is readable by group or others (mode "
                     + "\(String(format: "%04o", UInt32(mode)))); make it 0600 or 0400")
         }
     }
@@ -148,7 +161,7 @@ public struct Daemon: Sendable {
             inbox = try Inbox(
                 inboxDirectory: layout.inbox, quarantineDirectory: layout.quarantine, identity: identity,
                 trust: currentTrust, limits: config.limits, storage: config.storage, timestamps: timestamps.receiving,
-                receiptTimestamping: timestamps.packing, recorder: custody)
+                requiredProfile: config.requiredProfile, receiptTimestamping: timestamps.packing, recorder: custody)
         } catch { throw StartError.state("\(layout.inbox.path): \(error)") }
         let client = PeerClient(tls: PeerTLS(certificateFile: config.certificateFile, keyFile: config.keyFile, trust: currentTrust))
         let pool = BlockingPool()

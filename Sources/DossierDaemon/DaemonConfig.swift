@@ -62,8 +62,16 @@ public struct DaemonConfig: Sendable {
     public var file: String
     public var authorityCode: String
     public var authorityName: String
+    /// The TLS certificate and key (`[tls]`): ECDSA or RSA, OpenSSL 3.0 has no TLS with SM2.
     public var certificateFile: String
     public var keyFile: String
+    /// The signing certificate and key of archives and receipts (`[signing]`, default the TLS
+    /// ones); an SM2 key signs in the `sm2-sm3` profile. Both certificates carry the authority
+    /// code as subject serialNumber.
+    public var signingCertificateFile: String
+    public var signingKeyFile: String
+    /// Archives received in another profile are rejected (`[signing] require_profile`).
+    public var requiredProfile: ArchiveProfile?
     public var trustFiles: [String]
     public var crlFiles: [String]
     /// CRL distribution URLs (`http://` or `https://`), fetched every `crlRefresh`; each copy is
@@ -166,6 +174,19 @@ public struct DaemonConfig: Sendable {
         let crlRefresh = try tls.duration("crl_refresh") ?? 3600
         guard crlRefresh >= 1 else { throw tls.error("crl_refresh", "must be at least 1 s") }
         try tls.rejectUnknownKeys()
+
+        var signing = try root.table("signing")
+        let signingCertificate = try signing?.string("certificate").map(resolve)
+        let signingKey = try signing?.string("key").map(resolve)
+        if let signing, (signingCertificate == nil) != (signingKey == nil) {
+            throw signing.error(signingCertificate == nil ? "certificate" : "key", "missing: certificate and key go together")
+        }
+        let requiredName = try signing?.string("require_profile")
+        let requiredProfile = requiredName.flatMap { ArchiveProfile(rawValue: $0) }
+        if let requiredName, requiredProfile == nil {
+            throw (signing ?? root).error("require_profile", "\"\(requiredName)\" is not one of sha256, sm2-sm3")
+        }
+        try signing?.rejectUnknownKeys()
 
         var server = try root.table("server")
         let listen = try endpoint(server?.string("listen") ?? "0.0.0.0:8443", reader: server ?? root, key: "listen")
@@ -301,8 +322,9 @@ public struct DaemonConfig: Sendable {
 
         return DaemonConfig(
             file: file, authorityCode: code, authorityName: name, certificateFile: certificate, keyFile: key,
-            trustFiles: trust.map(resolve), crlFiles: crl.map(resolve), crlURLs: crlURLs, crlRefresh: crlRefresh,
-            listen: listen, maxConcurrentUploads: uploads,
+            signingCertificateFile: signingCertificate ?? certificate, signingKeyFile: signingKey ?? key,
+            requiredProfile: requiredProfile, trustFiles: trust.map(resolve), crlFiles: crl.map(resolve), crlURLs: crlURLs,
+            crlRefresh: crlRefresh, listen: listen, maxConcurrentUploads: uploads,
             acceptUnlistedPeers: acceptUnlisted, callerLimits: callerLimits,
             lowSpeedLimit: lowSpeedLimit, lowSpeedTime: lowSpeedTime, idleTimeout: idleTimeout,
             adminSocket: socket, metricsListen: metrics, stateDirectory: stateDirectory, registryDirectory: registry,

@@ -50,6 +50,7 @@ struct Reloader: Service {
             try authority.layout.prepareIntake(peers: config.localPeers.map(\.code))
             authority.inbox.replaceIdentity(identity)
             authority.custody.signer.replace(identity, timestamping: timestamps.packing)
+            authority.inbox.replaceRequiredProfile(config.requiredProfile)
             authority.logger.info(
                 "configuration reloaded",
                 metadata: [

@@ -38,6 +38,8 @@ public final class Inbox: Sendable {
     private let limits: ArchiveLimits
     /// Which TSAs are trusted and whether archives must carry a token; replaced on reload.
     private let timestamps: Mutex<TimestampPolicy>
+    /// The profile archives must be in (nil: either); replaced on reload.
+    private let requiredProfile: Mutex<ArchiveProfile?>
     /// Where receipts get their timestamp tokens (one attempt each); replaced on reload.
     private let receiptTimestamping: Mutex<Timestamping?>
     private let storage: StorageLimits
@@ -71,6 +73,7 @@ public final class Inbox: Sendable {
     public init(
         inboxDirectory: URL, quarantineDirectory: URL, identity: SigningIdentity, trust: CurrentTrust,
         limits: ArchiveLimits = .default, storage: StorageLimits = .default, timestamps: TimestampPolicy = .none,
+        requiredProfile: ArchiveProfile? = nil,
         receiptTimestamping: Timestamping? = nil, recorder: (any ArrivalRecorder)? = nil
     ) throws {
         guard let code = identity.info.authority else { throw InboxError.noAuthorityCode(subject: identity.info.subject) }
@@ -82,6 +85,7 @@ public final class Inbox: Sendable {
         self.trust = trust
         self.limits = limits
         self.timestamps = Mutex(timestamps)
+        self.requiredProfile = Mutex(requiredProfile)
         self.receiptTimestamping = Mutex(receiptTimestamping)
         self.storage = storage
         self.recorder = recorder
@@ -146,7 +150,8 @@ public final class Inbox: Sendable {
 
         let report: VerificationReport
         let verifier = ArchiveVerifier(
-            trust: trust.store, limits: limits, expectedDestination: authority, timestamps: timestamps.withLock { $0 })
+            trust: trust.store, limits: limits, expectedDestination: authority, timestamps: timestamps.withLock { $0 },
+            requiredProfile: requiredProfile.withLock { $0 })
         do { report = try verifier.verify(path: file.path, now: now) } catch let error as SystemError { throw InboxError.system(error) }
         // What could change on our side (a CRL not yet valid or stale) is no verdict on the archive.
         let transient = report.reasons.filter(\.isTransient)
@@ -190,6 +195,11 @@ public final class Inbox: Sendable {
     public func replaceTimestamps(_ policy: TimestampPolicy, receipts: Timestamping?) {
         timestamps.withLock { $0 = policy }
         receiptTimestamping.withLock { $0 = receipts }
+    }
+
+    /// Requires archives that arrive from now on to be in `profile` (nil: either), after a reload.
+    public func replaceRequiredProfile(_ profile: ArchiveProfile?) {
+        requiredProfile.withLock { $0 = profile }
     }
 
     /// The stored decision on `id`: its acceptance, or else the latest rejection of an archive

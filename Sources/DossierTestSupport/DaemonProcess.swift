@@ -62,7 +62,7 @@ public final class DaemonProcess: @unchecked Sendable {
             [tls]
             certificate = "\(certificate ?? pki.cert(code))"
             key = "\(key ?? pki.key(code))"
-            trust = ["\(pki.ca)"]
+            trust = ["\(pki.ca)", "\(pki.sm2CA)"]
             \(tls)
             [server]
             listen = "127.0.0.1:0"

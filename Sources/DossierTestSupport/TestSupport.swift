@@ -106,6 +106,8 @@ public func runDetached(_ executable: String, _ arguments: [String]) async throw
 /// an expired 441800 and an expired 100000 certificate, an RSA 430100 certificate
 /// (`430100-rsa`), an unrelated CA with its own 441800, and a client certificate of the trusted
 /// CA without an authority code (`nocode`). CRLs of the trusted CA are made on demand (`crl`).
+/// With `--sm2`, the trusted side also has an SM2 CA (`sm2-ca.pem`, in `trust()`) with SM2
+/// signing certificates of the four codes (`sm2Identity`), and the unrelated side one for 441800.
 public struct TestPKI: Sendable {
     public let dir: String
     public let other: String
@@ -114,9 +116,9 @@ public struct TestPKI: Sendable {
         let base = FileManager.default.temporaryDirectory.appendingPathComponent("dossier-pki-\(getpid())").path
         let script = packageRoot.appendingPathComponent("Certs/make-dev-pki.sh").path
         for args in [
-            ["\(base)/main", "441800", "430100", "110000", "440100", TestPKI.directoryOperator],
-            ["--expired", "\(base)/main", "441800", TestPKI.directoryOperator],
-            ["--rsa", "\(base)/main", "430100"], ["\(base)/other", "441800"],
+            ["--sm2", "\(base)/main", "441800", "430100", "110000", "440100", TestPKI.directoryOperator],
+            ["--expired", "--sm2", "\(base)/main", "441800", TestPKI.directoryOperator],
+            ["--rsa", "\(base)/main", "430100"], ["--sm2", "\(base)/other", "441800"],
         ] {
             let result = try? run(script, args)
             precondition(result?.status == 0, "make-dev-pki.sh failed: \(result?.stderr ?? "did not run")")
@@ -140,6 +142,8 @@ public struct TestPKI: Sendable {
     public static let directoryOperator = "100000"
 
     public var ca: String { "\(dir)/ca.pem" }
+    /// The SM2 CA of the SM2 signing certificates (`<code>-sm2.pem`).
+    public var sm2CA: String { "\(dir)/sm2-ca.pem" }
     public func cert(_ name: String) -> String { "\(dir)/\(name).pem" }
     public func key(_ name: String) -> String { "\(dir)/\(name).key" }
     public func identity(_ code: String) throws -> SigningIdentity {
@@ -151,7 +155,20 @@ public struct TestPKI: Sendable {
     public func untrustedIdentity(_ code: String) throws -> SigningIdentity {
         try SigningIdentity(certificateFile: "\(other)/\(code).pem", keyFile: "\(other)/\(code).key")
     }
-    public func trust() throws -> TrustStore { try TrustStore(caFiles: [ca]) }
+    /// The SM2 signing identity of `code` (profile `sm2-sm3`), issued by `sm2CA`.
+    public func sm2Identity(_ code: String) throws -> SigningIdentity {
+        try SigningIdentity(certificateFile: cert("\(code)-sm2"), keyFile: key("\(code)-sm2"))
+    }
+    /// The expired SM2 signing identity of `code`.
+    public func expiredSM2Identity(_ code: String) throws -> SigningIdentity {
+        try SigningIdentity(certificateFile: "\(dir)/\(code)-expired-sm2.pem", keyFile: "\(dir)/\(code)-expired-sm2.key")
+    }
+    /// An SM2 signing identity of `code` issued by the unrelated SM2 CA.
+    public func untrustedSM2Identity(_ code: String) throws -> SigningIdentity {
+        try SigningIdentity(certificateFile: "\(other)/\(code)-sm2.pem", keyFile: "\(other)/\(code)-sm2.key")
+    }
+    /// Both CAs of the trusted side, EC and SM2.
+    public func trust() throws -> TrustStore { try TrustStore(caFiles: [ca, sm2CA]) }
 
     /// Writes a CRL to `path` of the trusted CA (or of the CA in `caDir`, e.g. `other`),
     /// revoking the certificates named (e.g. `"430100"`), valid from `thisUpdate` (default now)

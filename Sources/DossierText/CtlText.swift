@@ -460,10 +460,15 @@ public enum CtlText {
     }
 
     /// The first line of `verify`.
-    public static func verifyVerdict(valid: Bool, id: String?, route: String, signer: String?) -> String {
+    public static func verifyVerdict(valid: Bool, id: String?, route: String, profile: String, signer: String?) -> String {
         let verdict = valid ? text("VALID", "有效") : text("INVALID", "无效")
         return "\(verdict) \(id ?? text("(no bag)", "（无档案包）"))  \(route)  "
-            + text("signer: ", "签名者：") + (signer ?? text("(none)", "（无）"))
+            + text("profile: ", "算法配置：") + profile + "  " + text("signer: ", "签名者：") + (signer ?? text("(none)", "（无）"))
+    }
+    public static var requireProfileHelp: String {
+        text(
+            "Refuse an archive of another profile (sha256 or sm2-sm3; profile-refused).",
+            "拒收其他算法配置的档案（sha256 或 sm2-sm3；profile-refused）。")
     }
 
     /// A finding of `verify` or `inspect`: its code, the code's title in Chinese, and the detail.

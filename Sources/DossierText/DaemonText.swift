@@ -29,6 +29,11 @@ public enum DaemonText {
             "日志损坏时仍然启动（损坏的段文件改名保留并报告）。")
     }
     /// `--demo`.
+    public static var demoSM2Help: String {
+        text(
+            "With --demo: both authorities sign with SM2 (the sm2-sm3 profile) over EC TLS.",
+            "与 --demo 同用：两个车辆管理所均以 SM2 签名（sm2-sm3 配置），TLS 仍为 EC。")
+    }
     public static var demoHelp: String {
         text(
             "Run the demo: two authorities on loopback transfer a synthetic dossier.",
@@ -80,6 +85,11 @@ public enum DaemonText {
                 "2. 启动 430100 长沙（转入地车辆管理所），地址 127.0.0.1，端口由系统分配")
         }
         /// The address a node listens on.
+        public static var sm2PKI: String {
+            text(
+                "   and an SM2 CA with one SM2 signing certificate per authority (sm2-sm3 profile; TLS stays EC)",
+                "   以及一个 SM2 CA，每个车辆管理所一张 SM2 签名证书（sm2-sm3 配置；TLS 仍为 EC）")
+        }
         public static var tsa: String {
             text(
                 "   and a time-stamping authority (dossier-mock-tsa, OpenSSL's RFC 3161 responder) on 127.0.0.1",

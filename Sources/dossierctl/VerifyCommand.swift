@@ -17,6 +17,7 @@ struct VerifyCommand: ParsableCommand {
     @Option(help: ArgumentHelp(CtlText.maxSizeHelp)) var maxSize: UInt64 = ArchiveLimits.default.maxArchiveBytes
     @Option(name: .customLong("tsa-trust"), help: ArgumentHelp(CtlText.tsaTrustHelp)) var tsaTrust: [String] = []
     @Flag(help: ArgumentHelp(CtlText.requireTimestampHelp)) var requireTimestamp = false
+    @Option(help: ArgumentHelp(CtlText.requireProfileHelp)) var requireProfile: String?
     @Flag(help: ArgumentHelp(CtlText.jsonVerdictHelp)) var json = false
 
     /// The JSON shape of the issue: `{valid, archiveId, origin, destination, signer, reasons}`.
@@ -29,12 +30,16 @@ struct VerifyCommand: ParsableCommand {
         var signingTime: Date?
         /// The RFC 3161 token's time and TSA, and whether it was trusted.
         var timestamp: TimestampInfo?
+        /// `sha256` or `sm2-sm3` (docs/archive-format.md, "Profiles").
+        var profile: ArchiveProfile?
         var archiveSha256: String?
         var reasons: [Finding]
     }
 
     func run() throws {
         if requireTimestamp, tsaTrust.isEmpty { fail("--require-timestamp needs --tsa-trust") }
+        let requiredProfile = requireProfile.flatMap(ArchiveProfile.init(rawValue:))
+        if let requireProfile, requiredProfile == nil { fail("--require-profile: \(requireProfile) is not one of sha256, sm2-sm3") }
         let store: TrustStore
         let timestamps: TimestampPolicy
         do {
@@ -46,18 +51,23 @@ struct VerifyCommand: ParsableCommand {
         limits.maxArchiveBytes = maxSize
         let report: VerificationReport
         do {
-            report = try ArchiveVerifier(trust: store, limits: limits, expectedDestination: expectDestination, timestamps: timestamps)
-                .verify(path: archive, digestArchive: true)
+            report = try ArchiveVerifier(
+                trust: store, limits: limits, expectedDestination: expectDestination, timestamps: timestamps,
+                requiredProfile: requiredProfile
+            ).verify(path: archive, digestArchive: true)
         } catch { fail("\(error)") }
         if json {
             printJSON(
                 Output(
                     valid: report.valid, archiveId: report.archiveId, origin: report.origin,
                     destination: report.destination, signer: report.signer, signingTime: report.signingTime,
-                    timestamp: report.timestamp, archiveSha256: report.archiveDigest, reasons: report.reasons))
+                    timestamp: report.timestamp, profile: report.profile, archiveSha256: report.archiveDigest, reasons: report.reasons))
         } else {
             let route = "\(report.origin ?? "?") → \(report.destination ?? "?")"
-            print(CtlText.verifyVerdict(valid: report.valid, id: report.archiveId, route: route, signer: report.signer?.subject))
+            print(
+                CtlText.verifyVerdict(
+                    valid: report.valid, id: report.archiveId, route: route, profile: report.profile?.rawValue ?? "?",
+                    signer: report.signer?.subject))
             print("  \(Self.timeLine(report))")
             for reason in report.reasons {
                 print("  " + CtlText.finding(code: reason.code, property: reason.property.rawValue, detail: reason.detail))

@@ -6,8 +6,11 @@ import Foundation
 /// certificate and state, and `dossier-mock-tsa` as their time-stamping authority; a synthetic
 /// dossier dropped into the origin's intake is packed, signed, timestamped (RFC 3161), pushed
 /// over mutual TLS, verified (a token required) and receipted. Prints what happened and
-/// `dossierctl status` of both sides, then stops both cleanly and removes everything.
+/// `dossierctl status` of both sides, then stops both cleanly and removes everything. With
+/// `sm2`, both sign with SM2 certificates of an SM2 CA (`[signing]`) beside their EC TLS ones,
+/// and Changsha requires the `sm2-sm3` profile.
 struct Demo {
+    var sm2 = false
     let binaries = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
     let sourceRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
@@ -23,8 +26,9 @@ struct Demo {
         defer { try? FileManager.default.removeItem(at: root) }
         let pki = root.appendingPathComponent("pki").path
         say(DaemonText.Demo.pki)
+        if sm2 { say(DaemonText.Demo.sm2PKI) }
         let makePKI = sourceRoot.appendingPathComponent("Certs/make-dev-pki.sh").path
-        try check(run(makePKI, [pki, "441800", "430100"]), "make-dev-pki.sh")
+        try check(run(makePKI, (sm2 ? ["--sm2"] : []) + [pki, "441800", "430100"]), "make-dev-pki.sh")
         try check(run(makePKI, ["--tsa", "tsa", pki]), "make-dev-pki.sh --tsa")
         say(DaemonText.Demo.tsa)
         let tsa = try startTSA(root: root, pki: pki)
@@ -70,14 +74,12 @@ struct Demo {
 
         say(DaemonText.Demo.verify)
         let stored = changsha.state.appendingPathComponent("inbox/\(id).dva").path
-        say(
-            try check(
-                run(
-                    ctl,
-                    [
-                        "verify", stored, "--trust", "\(pki)/ca.pem", "--tsa-trust", "\(pki)/ca.pem", "--require-timestamp",
-                        "--expect-destination", "430100",
-                    ]), "dossierctl verify"))
+        let verify = [
+            "verify", stored, "--trust", "\(pki)/ca.pem", "--tsa-trust", "\(pki)/ca.pem", "--require-timestamp",
+            "--expect-destination", "430100",
+        ]
+        let sm2Verify = ["--trust", "\(pki)/sm2-ca.pem", "--require-profile", "sm2-sm3"]
+        say(try check(run(ctl, verify + (sm2 ? sm2Verify : [])), "dossierctl verify"))
         say(DaemonText.Demo.statusOrigin)
         say(try check(run(ctl, ["status", "--socket", qingyuan.socket]), "dossierctl status"))
         say(DaemonText.Demo.statusDestination)
@@ -158,7 +160,9 @@ struct Demo {
             [tls]
             certificate = "\(pki)/\(code).pem"
             key = "\(pki)/\(code).key"
-            trust = ["\(pki)/ca.pem"]
+            trust = ["\(pki)/ca.pem"\(sm2 ? ", \"\(pki)/sm2-ca.pem\"" : "")]
+            \(sm2 ? "[signing]\ncertificate = \"\(pki)/\(code)-sm2.pem\"\nkey = \"\(pki)/\(code)-sm2.key\"" : "")
+            \(sm2 && code == "430100" ? "require_profile = \"sm2-sm3\"" : "")
             [server]
             listen = "127.0.0.1:0"
             [state]

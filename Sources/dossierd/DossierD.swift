@@ -16,6 +16,7 @@ struct DossierD: AsyncParsableCommand {
     @Flag(help: ArgumentHelp(DaemonText.checkConfigHelp)) var checkConfig = false
     @Flag(help: ArgumentHelp(DaemonText.acceptJournalDamageHelp)) var acceptJournalDamage = false
     @Flag(help: ArgumentHelp(DaemonText.demoHelp)) var demo = false
+    @Flag(help: ArgumentHelp(DaemonText.demoSM2Help)) var sm2 = false
     @Option(help: ArgumentHelp(DaemonText.logLevelHelp)) var logLevel: Logger.Level = .info
 
     /// Runs the command line; help and usage errors in the operator's language.
@@ -25,7 +26,7 @@ struct DossierD: AsyncParsableCommand {
         let level = logLevel
         LoggingSystem.bootstrap { KeyValueLogHandler(label: $0, level: level) }
         if demo {
-            try await Demo().run()
+            try await Demo(sm2: sm2).run()
             return
         }
         if checkConfig {

@@ -18,9 +18,14 @@ struct BagCrafter {
     var unlisted: Set<String> = []
     /// Manifest lines added for files that are not there.
     var phantom: [(path: String, digest: String)] = []
+    /// The profile of the manifests and bag-info; nil: the signer's (an `sm2-sm3` bag names
+    /// its profile in bag-info, a `sha256` one does not, like bags of other tools).
+    var profile: ArchiveProfile?
 
     /// The bag's files in archive order, tag files included and signed by `signer`.
     func files(signer: SigningIdentity) throws -> [(String, [UInt8])] {
+        let profile = profile ?? signer.profile
+        func sha(_ bytes: [UInt8]) -> String { profile.digest.hex(of: bytes) }
         let manifestLines =
             payload.filter { !unlisted.contains($0.path) }.map { "\(sha($0.bytes))  \($0.path)\n" }
             + phantom.map { "\($0.digest)  \($0.path)\n" }
@@ -32,6 +37,7 @@ struct BagCrafter {
             ("Destination-Authority", destination), ("Vehicle-VIN", vin), ("Vehicle-Plate", plate),
             ("Dossier-Schema", "dossier/1"),
         ]
+        if profile != .sha256 { info.append(("Signature-Profile", profile.rawValue)) }
         for (label, value) in bagInfoOverrides {
             if let i = info.firstIndex(where: { $0.0 == label }) { info[i].1 = value } else { info.append((label, value)) }
         }
@@ -41,13 +47,13 @@ struct BagCrafter {
             """
             \(sha(declaration))  bagit.txt
             \(sha(bagInfo))  bag-info.txt
-            \(sha(manifest))  manifest-sha256.txt
+            \(sha(manifest))  \(profile.payloadManifest)
 
             """.utf8)
         let signature = try signer.signDetached(tagManifest)
         return [("bagit.txt", declaration)] + payload.map { ($0.path, $0.bytes) } + [
-            ("manifest-sha256.txt", manifest), ("bag-info.txt", bagInfo),
-            ("tagmanifest-sha256.txt", tagManifest), ("signatures/tagmanifest-sha256.txt.p7s", signature),
+            (profile.payloadManifest, manifest), ("bag-info.txt", bagInfo),
+            (profile.tagManifest, tagManifest), (profile.signaturePath, signature),
         ]
     }
 
@@ -60,8 +66,6 @@ struct BagCrafter {
         tar.end()
         return tar.bytes
     }
-
-    private func sha(_ bytes: [UInt8]) -> String { SHA256.hex(of: bytes) }
 }
 
 extension SampleDossier {

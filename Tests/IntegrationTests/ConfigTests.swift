@@ -58,6 +58,8 @@ import Testing
         (valid + "\n[admin]\nmetrics_listen = \"0.0.0.0:9464\"", "admin.metrics_listen", "loopback"),
         (valid + "\nspki_sha256 = [\"c2hvcnQ=\"]", "peers[0].spki_sha256", "SHA-256"),
         (valid + "\n[server]\naccept_unlisted_peers = \"yes\"", "server.accept_unlisted_peers", "true or false"),
+        (valid + "\n[signing]\ncertificate = \"s.pem\"", "signing.key", "go together"),
+        (valid + "\n[signing]\nrequire_profile = \"rsa\"", "signing.require_profile", "sha256, sm2-sm3"),
     ])
     func errorsNameTheKey(text: String, key: String, words: String) {
         let error = problem(text)
@@ -105,5 +107,42 @@ import Testing
         let missing = try run(product("dossierd"), ["--config", temp.path("nope.toml"), "--check-config"])
         #expect(missing.status == 2)
         #expect(missing.stderr.contains("nope.toml"))
+    }
+
+    @Test func signingDefaultsToTLSAndParsesTheProfile() throws {
+        let config = try DaemonConfig.parse(Self.valid, file: "/etc/dossierd/dossierd.toml")
+        #expect(config.signingCertificateFile == "/etc/dossierd/c.pem" && config.signingKeyFile == "/etc/dossierd/k.pem")
+        #expect(config.requiredProfile == nil)
+        let separate = try DaemonConfig.parse(
+            Self.valid.replacingOccurrences(
+                of: "[[peers]]", with: "[signing]\ncertificate = \"s.pem\"\nkey = \"s.key\"\nrequire_profile = \"sm2-sm3\"\n[[peers]]"),
+            file: "/etc/dossierd/dossierd.toml")
+        #expect(separate.signingCertificateFile == "/etc/dossierd/s.pem" && separate.signingKeyFile == "/etc/dossierd/s.key")
+        #expect(separate.certificateFile == "/etc/dossierd/c.pem")
+        #expect(separate.requiredProfile == .sm2SM3)
+    }
+
+    /// `[signing]` beside `[tls]`: an SM2 signer with an EC TLS certificate of the same authority
+    /// starts; another authority's signer, or a signing key others can read, does not.
+    @Test func checkConfigWithASeparateSigner() throws {
+        let temp = try TempDir()
+        let pki = TestPKI.shared
+        let daemon = try DaemonProcess(code: "441800", in: temp.url, pki: pki, peers: [])
+        func check(signer code: String, key: String? = nil) throws -> ProcessResult {
+            try daemon.writeConfig(
+                pki: pki, peers: [], extra: "[signing]\ncertificate = \"\(pki.cert(code))\"\nkey = \"\(key ?? pki.key(code))\"")
+            return try run(product("dossierd"), ["--config", daemon.configFile.path, "--check-config"])
+        }
+        let ok = try check(signer: "441800-sm2")
+        #expect(ok.status == 0, "\(ok.stderr)")
+        let other = try check(signer: "430100-sm2")
+        #expect(other.status == 2)
+        #expect(other.stderr.contains("signing.certificate") && other.stderr.contains("430100"), "\(other.stderr)")
+        let exposed = temp.path("exposed-sm2.key")
+        try FileManager.default.copyItem(atPath: pki.key("441800-sm2"), toPath: exposed)
+        chmod(exposed, 0o644)
+        let readable = try check(signer: "441800-sm2", key: exposed)
+        #expect(readable.status == 2)
+        #expect(readable.stderr.contains("signing.key") && readable.stderr.contains("0644"), "\(readable.stderr)")
     }
 }
