@@ -74,12 +74,17 @@ public final class CustodyLog: Sendable {
         var filesOpen = true
         var idleWaiters: [CheckedContinuation<Void, Never>] = []
         var checkpointLoopStarted = false
+        /// How many pending entries the writer waits for; reaching it wakes the writer.
+        var wanted = Int.max
     }
 
     /// Why `runCheckpoints` woke up.
     private enum Wake { case threshold, interval }
 
     private let state: Mutex<State>
+    /// Where the writer sleeps while a batch fills (instead of spinning, which would take the
+    /// core the appenders need on a small machine); signalled when `State.wanted` is reached.
+    private let arrivals = NSCondition()
     /// `fdatasync` calls that made entries durable, for metrics and to see the batching.
     private let entrySyncs = Atomic<Int>(0)
     private let logFD: Int32
@@ -215,17 +220,20 @@ public final class CustodyLog: Sendable {
     /// Queues work with `add` unless the log is closed or failed (then `reply` gets the error),
     /// and starts the writer thread when none runs.
     private func enqueue<T>(_ reply: Reply<T>, _ add: (inout State) -> Void) {
-        let outcome: Result<Bool, CustodyError> = state.withLock { state in
+        let outcome: Result<(start: Bool, wake: Bool), CustodyError> = state.withLock { state in
             if state.closed { return .failure(.closed) }
             if let failure = state.failure { return .failure(.failed(failure)) }
             add(&state)
             defer { state.writing = true }
-            return .success(!state.writing)
+            let wake = state.writing && (state.entries.count >= state.wanted || !state.checkpoints.isEmpty)
+            if wake { state.wanted = Int.max }
+            return .success((!state.writing, wake))
         }
         switch outcome {
         case .failure(let error): reply.resume(returning: .failure(error))
-        case .success(true): startWriter()
-        case .success(false): break
+        case .success(let next):
+            if next.start { startWriter() }
+            if next.wake { arrivals.lock(); arrivals.signal(); arrivals.unlock() }
         }
     }
 
@@ -279,6 +287,7 @@ public final class CustodyLog: Sendable {
     /// pending after `patience`; nil when nothing came by then, the thread then being idle.
     private func nextBatch(expecting expected: Int, within patience: Duration) -> Batch? {
         let deadline = ContinuousClock.now + patience
+        let wakeAt = Date().addingTimeInterval(Double(patience.components.attoseconds) / 1e18 + Double(patience.components.seconds))
         while true {
             let next: Next = state.withLock { state in
                 let due = state.closed || ContinuousClock.now >= deadline
@@ -286,14 +295,19 @@ public final class CustodyLog: Sendable {
                     defer {
                         state.entries.removeAll()
                         state.checkpoints.removeAll()
+                        state.wanted = Int.max
                     }
                     return .batch(
                         Batch(
                             entries: state.entries, checkpoints: state.checkpoints, logEnd: state.logEnd,
                             checkpointsEnd: state.checkpointsEnd, latest: state.latest))
                 }
-                guard due else { return .wait }
+                guard due else {
+                    state.wanted = expected
+                    return .wait
+                }
                 state.writing = false
+                state.wanted = Int.max
                 defer { state.idleWaiters.removeAll() }
                 return .idle(state.idleWaiters)
             }
@@ -301,7 +315,12 @@ public final class CustodyLog: Sendable {
             case .batch(let batch):
                 return batch
             case .wait:
-                sched_yield()
+                // Appenders signal under `arrivals` once `wanted` is reached, so the check made
+                // under it cannot miss that signal.
+                arrivals.lock()
+                let ready = state.withLock { $0.entries.count >= expected || !$0.checkpoints.isEmpty || $0.closed }
+                if !ready { _ = arrivals.wait(until: wakeAt) }
+                arrivals.unlock()
             case .idle(let waiters):
                 waiters.forEach { $0.resume() }
                 return nil
@@ -468,7 +487,13 @@ public final class CustodyLog: Sendable {
                 if state.writing { state.idleWaiters.append(idle) }
                 return state.writing
             }
-            if !running { idle.resume() }
+            if running {
+                arrivals.lock()
+                arrivals.signal()
+                arrivals.unlock()
+            } else {
+                idle.resume()
+            }
         }
         wake.finish()
         let open = state.withLock { state in

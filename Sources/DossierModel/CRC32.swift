@@ -8,6 +8,9 @@ package enum CRC32 {
 
     /// The CRC of `bytes`, continuing from `crc` (the value a previous call returned).
     package static func checksum(_ bytes: some Collection<UInt8>, continuing crc: UInt32 = 0) -> UInt32 {
+        if let contiguous = bytes.withContiguousStorageIfAvailable({ checksum(UnsafeRawBufferPointer($0), continuing: crc) }) {
+            return contiguous
+        }
         var value = ~crc
         for byte in bytes { value = table[Int((value ^ UInt32(byte)) & 0xFF)] ^ (value >> 8) }
         return ~value
