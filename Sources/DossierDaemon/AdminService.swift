@@ -211,8 +211,7 @@ struct AdminService {
                 "\(list.issuer) 的 CRL 已过 nextUpdate（\(next ?? "未给出")）：无法判断吊销状态，对端得到“稍后重试”")
         }
         let failing = authority.config.crlURLs.compactMap { url -> Bilingual? in
-            let fetch = authority.crlFetches[url]
-            guard let failure = fetch.lastFailure, failure.at > (fetch.lastSuccess ?? .distantPast) else { return nil }
+            guard let failure = authority.crlFetches[url].failing else { return nil }
             let kept = FileManager.default.fileExists(atPath: authority.layout.fetchedCRL(url).path)
             let at = failure.at.formatted(.iso8601)
             return Bilingual(

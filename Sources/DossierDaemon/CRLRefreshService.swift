@@ -87,18 +87,13 @@ struct CRLRefreshService: Service {
 
 /// The last outcome of each CRL URL's fetch, for `status`. Thread-safe.
 final class CRLFetches: Sendable {
-    struct Fetch: Sendable {
-        var lastSuccess: Date?
-        var lastFailure: (at: Date, why: String)?
-    }
+    private let fetches = Mutex<[String: FetchOutcome]>([:])
 
-    private let fetches = Mutex<[String: Fetch]>([:])
-
-    func succeeded(url: String, at: Date) { fetches.withLock { $0[url, default: Fetch()].lastSuccess = at } }
+    func succeeded(url: String, at: Date) { fetches.withLock { $0[url, default: FetchOutcome()].lastSuccess = at } }
 
     func failed(url: String, _ why: String, at: Date = Date()) {
-        fetches.withLock { $0[url, default: Fetch()].lastFailure = (at, why) }
+        fetches.withLock { $0[url, default: FetchOutcome()].lastFailure = (at, why) }
     }
 
-    subscript(url: String) -> Fetch { fetches.withLock { $0[url] ?? Fetch() } }
+    subscript(url: String) -> FetchOutcome { fetches.withLock { $0[url] ?? FetchOutcome() } }
 }

@@ -5,8 +5,7 @@ import Synchronization
 /// in force (`ETag`, `Last-Modified`) for the next conditional GET. Thread-safe.
 final class DirectoryFetches: Sendable {
     struct State: Sendable {
-        var lastSuccess: Date?
-        var lastFailure: (at: Date, why: String)?
+        var outcome = FetchOutcome()
         /// The URL the validators belong to: a changed URL is fetched unconditionally.
         var url: String?
         var etag: String?
@@ -17,9 +16,9 @@ final class DirectoryFetches: Sendable {
 
     var current: State { state.withLock { $0 } }
 
-    func succeeded(at: Date) { state.withLock { $0.lastSuccess = at } }
+    func succeeded(at: Date) { state.withLock { $0.outcome.lastSuccess = at } }
 
-    func failed(_ why: String, at: Date = Date()) { state.withLock { $0.lastFailure = (at, why) } }
+    func failed(_ why: String, at: Date = Date()) { state.withLock { $0.outcome.lastFailure = (at, why) } }
 
     /// Remembers the validators of the copy just admitted from `url`.
     func validators(url: String, etag: String?, lastModified: String?) {

@@ -17,8 +17,7 @@ enum DirectoryWarnings {
                             + "it stays in force until a newer one is fetched",
                         "名录（序号 \(directory.serial)）已过 nextUpdate（\(next)）；在取得更新的名录之前继续使用"))
             }
-            let fetch = authority.directoryFetches.current
-            if let failure = fetch.lastFailure, failure.at > (fetch.lastSuccess ?? .distantPast) {
+            if let failure = authority.directoryFetches.current.outcome.failing {
                 let at = failure.at.formatted(.iso8601)
                 warnings.append(
                     Bilingual(
