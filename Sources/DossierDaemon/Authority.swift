@@ -123,7 +123,7 @@ final class Authority: Sendable {
         let staging = layout.staging.appendingPathComponent("packing-\(UUID().uuidString)")
         try FileIO.makeDirectory(staging.path)
         packingProgress.begin(
-            dossier: dossierDirectory.path, folder: staging.path, total: PackingProgress.size(of: dossierDirectory.path))
+            dossier: dossierDirectory.path, folder: staging.path, total: FileIO.treeSize(dossierDirectory.path))
         defer {
             packingProgress.end(dossier: dossierDirectory.path)
             try? FileIO.removeTree(staging.path)

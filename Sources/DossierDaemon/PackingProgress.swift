@@ -25,18 +25,7 @@ final class PackingProgress: Sendable {
     /// Bytes written so far and the expected total, while `dossier` is being packed.
     func progress(dossier: String) -> (packed: UInt64, total: UInt64)? {
         guard let current = packing.withLock({ $0[dossier] }) else { return nil }
-        let names = (try? FileIO.list(current.folder)) ?? []
-        let packed = names.reduce(UInt64(0)) { $0 + (FileIO.size("\(current.folder)/\($1)") ?? 0) }
+        let packed = FileIO.treeSize(current.folder)
         return (packed, max(current.total, packed))
-    }
-
-    /// The size of the files below `path`: what packing it will write, near enough.
-    static func size(of path: String) -> UInt64 {
-        guard let walker = FileManager.default.enumerator(atPath: path) else { return 0 }
-        var total: UInt64 = 0
-        while let name = walker.nextObject() as? String {
-            total += FileIO.size("\(path)/\(name)") ?? 0
-        }
-        return total
     }
 }

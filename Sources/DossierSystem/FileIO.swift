@@ -151,6 +151,18 @@ public enum FileIO {
         return UInt64(st.st_size)
     }
 
+    /// The bytes of the regular files at or below `path`, all levels, symbolic links not
+    /// followed (0 for what cannot be read): what packing a dossier folder will write, near enough.
+    public static func treeSize(_ path: String) -> UInt64 {
+        var st = stat()
+        guard lstat(path, &st) == 0 else { return 0 }
+        switch st.st_mode & S_IFMT {
+        case S_IFREG: return UInt64(st.st_size)
+        case S_IFDIR: return ((try? list(path)) ?? []).reduce(0) { $0 + treeSize("\(path)/\($1)") }
+        default: return 0
+        }
+    }
+
     /// Names in `directory` (not `.` and `..`), unsorted.
     public static func list(_ directory: String) throws(SystemError) -> [String] {
         guard let dir = opendir(directory) else { throw .last(.list, path: directory) }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import DossierAdmin
+import DossierSystem
 import DossierText
 import Foundation
 
@@ -139,7 +140,7 @@ struct SubmitCommand: ParsableCommand {
         let path = URL(fileURLWithPath: directory).standardizedFileURL.path
         let client = admin.client
         let query = path.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? path
-        let progress = ProgressLine(label: CtlText.packing(URL(fileURLWithPath: path).lastPathComponent), total: folderSize(path)) {
+        let progress = ProgressLine(label: CtlText.packing(URL(fileURLWithPath: path).lastPathComponent), total: FileIO.treeSize(path)) {
             client.poll("/progress?directory=\(query)", as: AdminProtocol.Progress.self).map { ($0.packed, $0.total) }
         }
         let result = progress.during {
@@ -194,13 +195,4 @@ func peerLine(_ peer: AdminProtocol.PeerStatus) -> String {
         inFlight: peer.inFlight, lastDelivered: peer.lastSuccess.map { $0.formatted(.iso8601) },
         lastReceived: peer.lastReceived.map { $0.formatted(.iso8601) }, lastError: peer.lastError)
         + (peer.source.map { "  " + CtlText.peerSource($0) } ?? "")
-}
-
-private func folderSize(_ path: String) -> UInt64 {
-    guard let walker = FileManager.default.enumerator(atPath: path) else { return 0 }
-    var total: UInt64 = 0
-    while let name = walker.nextObject() as? String {
-        total += (try? FileManager.default.attributesOfItem(atPath: "\(path)/\(name)")[.size] as? UInt64) ?? 0
-    }
-    return total
 }
