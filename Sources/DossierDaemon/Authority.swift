@@ -119,6 +119,14 @@ final class Authority: Sendable {
         }
         // The vehicle, for one transfer at a time; a folder that does not load is refused by packing.
         let vehicle = try? DossierFolder.load(dossierDirectory)
+        // A transfer of the vehicle to another destination refuses this one whatever its
+        // content: told before packing, so a refused submission or request costs no packing.
+        // (To the same destination it may be the same dossier again: decided after packing.)
+        if let vin = vehicle?.vehicle.vin, let open = await submissions.openTransfer(vin: vin, outbox: outbox),
+            open.destination != destination
+        {
+            throw SubmitError.alreadyTransferred(vin: vin, destination: open.destination, id: open.id, at: open.at)
+        }
         // A folder of its own, so that what packing has written can be told (`PackingProgress`).
         let staging = layout.staging.appendingPathComponent("packing-\(UUID().uuidString)")
         try FileIO.makeDirectory(staging.path)
