@@ -130,10 +130,10 @@ final class Authority: Sendable {
         // A folder of its own, so that what packing has written can be told (`PackingProgress`).
         let staging = layout.staging.appendingPathComponent("packing-\(UUID().uuidString)")
         try FileIO.makeDirectory(staging.path)
-        packingProgress.begin(
+        let packing = packingProgress.begin(
             dossier: dossierDirectory.path, folder: staging.path, total: FileIO.treeSize(dossierDirectory.path))
         defer {
-            packingProgress.end(dossier: dossierDirectory.path)
+            packingProgress.end(packing)
             try? FileIO.removeTree(staging.path)
         }
         let (identity, timestamping) = (identity, timestamps.packing)

@@ -163,6 +163,15 @@ public enum FileIO {
         }
     }
 
+    /// `path` with symbolic links, `.`, `..` and repeated slashes resolved (`realpath(3)`), or
+    /// `path` itself when it does not resolve: one spelling per existing file, so two processes
+    /// naming the same folder differently agree on it.
+    public static func canonicalPath(_ path: String) -> String {
+        guard let resolved = realpath(path, nil) else { return path }
+        defer { free(resolved) }
+        return String(cString: resolved)
+    }
+
     /// Names in `directory` (not `.` and `..`), unsorted.
     public static func list(_ directory: String) throws(SystemError) -> [String] {
         guard let dir = opendir(directory) else { throw .last(.list, path: directory) }
