@@ -4,6 +4,7 @@ import Foundation
 /// `dossierctl` (a Foundation-only module, so the CLI links nothing of the daemon). Paths: `GET /status`, `GET /queue?state=&peer=`, `GET /entries/{id}`,
 /// `POST /entries/{id}/retry`, `POST /entries/{id}/cancel`, `POST /retry-dead`, `GET /peers`,
 /// `POST /submit`, `POST /request`, `GET /inbox?since=`, `GET /report?from=&to=` (`Report`),
+/// `GET /cases?open=1&peer=` (`[Case]`),
 /// `GET /metrics` (Prometheus text).
 public enum AdminProtocol {
     public struct Status: Codable, Sendable {

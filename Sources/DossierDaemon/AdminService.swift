@@ -68,7 +68,11 @@ struct AdminService {
         router.get("entries/:id") { _, context in
             let id = try context.parameters.require("id")
             guard let entry = await authority.outbox.entry(id: id) else {
-                return try Self.failure(.notFound, DaemonText.Admin.noArchive(id))
+                // Compacted out of the journal: the history keeps it for `[sla] history_days`.
+                guard let kept = try? await authority.cases.history(authority)[id] else {
+                    return try Self.failure(.notFound, DaemonText.Admin.noArchive(id))
+                }
+                return try Self.json(kept.detail(layout: authority.layout, trust: authority.operations.trust.store))
             }
             return try Self.json(
                 Self.detail(entry, config: authority.config, layout: authority.layout, trust: authority.operations.trust.store))
@@ -88,6 +92,16 @@ struct AdminService {
             let ids = try await authority.outbox.requeueAllDead().map(\.id)
             authority.pushWake.signal()
             return try Self.json(AdminProtocol.Retried(ids: ids))
+        }
+        router.get("cases") { request, _ in
+            let open = request.uri.queryParameters.get("open") == "1"
+            let peer = request.uri.queryParameters.get("peer").map { String($0) }
+            do {
+                let cases = try await authority.cases.cases(authority)
+                return try Self.json(cases.filter { (!open || $0.state == "open") && (peer == nil || $0.peer == peer) })
+            } catch {
+                return try Self.failure(.internalServerError, DaemonText.Admin.casesUnreadable("\(error)"))
+            }
         }
         router.get("peers") { _, _ in try Self.json(await Self.peers(authority)) }
         router.get("progress") { request, _ in
@@ -132,12 +146,16 @@ struct AdminService {
             guard let peer = authority.config.peer(ask.peer) else {
                 return try Self.failure(.badRequest, operatorText(SubmitError.unknownPeer(ask.peer)))
             }
+            let asked = Date()
             do {
                 let accepted = try await authority.operations.requestArchive(
                     baseURL: peer.url, peer: peer.identity, PeerProtocol.ArchiveRequest(vin: ask.vin, plate: ask.plate))
                 authority.logger.info(
                     "archive requested from peer",
                     metadata: ["peer": "\(peer.code)", "vin": "\(ask.vin)", "request": "\(accepted.requestId)"])
+                if let id = accepted.archiveId {
+                    await authority.noteRequest(id: id, .init(vin: ask.vin, peer: peer.code, direction: "in", at: asked))
+                }
                 return try Self.json(AdminProtocol.RequestAccepted(requestId: accepted.requestId, archiveId: accepted.archiveId))
             } catch let failure as PeerOperations.Failure {
                 return try Self.failure(
@@ -176,7 +194,11 @@ struct AdminService {
     // MARK: answers
 
     static func status(_ authority: Authority) async -> AdminProtocol.Status {
-        let warnings = revocationWarnings(authority) + DirectoryWarnings.warnings(authority, held: await heldCount(authority))
+        let sla = authority.config.sla
+        let overdue = (try? await authority.cases.cases(authority)).flatMap { CaseBook.overdueWarning($0, days: sla.transferDays) }
+        let warnings =
+            revocationWarnings(authority) + DirectoryWarnings.warnings(authority, held: await heldCount(authority))
+            + [overdue].compactMap { $0 }
         let config = authority.config
         let summary = await authority.outbox.summary()
         let counts = authority.inbox.counts()
@@ -264,15 +286,20 @@ struct AdminService {
     }
 
     static func detail(_ entry: OutboxEntry, config: DaemonConfig, layout: StateLayout, trust: TrustStore) -> AdminProtocol.EntryDetail {
-        let receipt = entry.receiptPath.flatMap { try? Data(contentsOf: layout.resolve($0)) }
-            .flatMap { SignatureCheck.verifyAttached(signature: [UInt8]($0), trust: trust).content }
-            .flatMap { String(validating: $0, as: UTF8.self) }
+        let receipt = receiptText(entry.receiptPath, layout: layout, trust: trust)
         return AdminProtocol.EntryDetail(
             entry: line(entry, config: config), digest: entry.digest, archivePath: entry.archivePath,
             history: entry.history.map {
                 AdminProtocol.Transition(at: $0.at, state: $0.state.description, outcome: $0.outcome.map { "\($0)" })
             },
             receiptPath: entry.receiptPath.map { layout.resolve($0).path }, receipt: receipt)
+    }
+
+    /// The content of a kept receipt, when it verifies against `trust`; nil otherwise.
+    static func receiptText(_ recorded: String?, layout: StateLayout, trust: TrustStore) -> String? {
+        recorded.flatMap { try? Data(contentsOf: layout.resolve($0)) }
+            .flatMap { SignatureCheck.verifyAttached(signature: [UInt8]($0), trust: trust).content }
+            .flatMap { String(validating: $0, as: UTF8.self) }
     }
 
     static func metrics(_ registry: PrometheusCollectorRegistry) -> Response {

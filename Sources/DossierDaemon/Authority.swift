@@ -48,6 +48,8 @@ final class Authority: Sendable {
     private let queueing = SingleFlight<SubmissionIndex.Record>()
     /// While a required TSA fails, one packing at a time asks it (`[timestamp] wait` apart).
     let timestampGate = TimestampGate()
+    /// The vehicle transfers, assembled from the custody log and the outbox (`dossierctl cases`).
+    let cases = CaseBook()
 
     init(
         config: DaemonConfig, identity: SigningIdentity, timestamps: TimestampSetup, layout: StateLayout, outbox: Outbox, inbox: Inbox,
@@ -194,7 +196,8 @@ final class Authority: Sendable {
         _ = try await outbox.enqueue(
             archive: URL(fileURLWithPath: packed.path), id: packed.id, destination: destination, digest: packed.sha256, size: packed.size)
         pushWake.signal()
-        await recordCustody(.packed, id: packed.id, peer: destination, digest: packed.sha256)
+        // The VIN rides on `packed` so that the never-compacted log tells each case's vehicle.
+        await recordCustody(.packed, id: packed.id, peer: destination, digest: packed.sha256, detail: vin)
         return record
     }
 

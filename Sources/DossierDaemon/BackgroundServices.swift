@@ -2,7 +2,8 @@ import Foundation
 import Logging
 import ServiceLifecycle
 
-/// Compacts the outbox journal periodically, so its size stays proportional to live entries.
+/// Compacts the outbox journal periodically, so its size stays proportional to live entries,
+/// after keeping the finished entries it forgets in the history (`TransferHistory`).
 struct CompactionService: Service {
     let authority: Authority
 
@@ -10,6 +11,8 @@ struct CompactionService: Service {
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(self.authority.config.compactionInterval)) }
             guard !Task.isShuttingDownGracefully else { return }
+            // What compaction forgets is kept first; while it cannot be, the journal keeps it.
+            guard await authority.keepHistory() else { continue }
             do { try await authority.outbox.compact() } catch {
                 authority.logger.error("journal compaction failed", metadata: ["error": "\(error)"])
                 authority.errors.record(id: nil, peer: nil, error: "compaction: \(error)")

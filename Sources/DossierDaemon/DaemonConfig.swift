@@ -128,6 +128,8 @@ public struct DaemonConfig: Sendable {
     public var peerSources: [String: PeerSource] = [:]
     /// Authorities the directory in force lists as suspended: refused inbound, their archives held.
     public var suspended: Set<String> = []
+    /// `[sla]`: when an open transfer case is overdue, how long finished ones are kept.
+    public var sla = SLA()
 
     public func peer(_ code: String) -> Peer? { peers.first { $0.code == code } }
 
@@ -290,6 +292,7 @@ public struct DaemonConfig: Sendable {
             try table.rejectUnknownKeys()
         }
         let directory = try DirectorySettings.parse(try root.table("directory"), resolve: resolve)
+        let sla = try SLA.parse(try root.table("sla"))
 
         var peers: [Peer] = []
         for var table in try root.tables("peers") {
@@ -332,7 +335,7 @@ public struct DaemonConfig: Sendable {
             policy: policy, intakeInterval: intake, intakeParallel: intakeParallel,
             pullInterval: pull, compactionInterval: compaction, drainTimeout: drain,
             custodyCheckpointEvery: UInt64(checkpointEvery), custodyCheckpointInterval: checkpointInterval, timestamp: timestamp,
-            directory: directory, localPeers: peers, peers: peers)
+            directory: directory, localPeers: peers, peers: peers, sla: sla)
     }
 
     private static func isAuthorityCode(_ text: String) -> Bool {

@@ -8,7 +8,7 @@ extension DaemonMetrics {
     /// configured peer's circuit, journal syncs, archives rejected on receipt by reason code
     /// (from the inbox's durable index, so they survive restarts), the expiry of this
     /// authority's certificate and of every trust anchor, each CRL issuer's next update, and the
-    /// state disk's free space against its reserve.
+    /// state disk's free space against its reserve, and the open and overdue transfer cases.
     func sample(_ authority: Authority, now: Date = Date()) async {
         let summary = await authority.outbox.summary(now: now)
         for state in OutboxState.allCases { queueDepth(state: state.description, count: summary.byState[state] ?? 0) }
@@ -23,6 +23,7 @@ extension DaemonMetrics {
             for finding in entry.reasons { reasons[finding.code, default: 0] += 1 }
         }
         for (code, count) in reasons { verificationFailures(code: code, count: count) }
+        if let cases = try? await authority.cases.cases(authority, now: now) { self.cases(cases) }
         if let notAfter = authority.identity.info.notAfter {
             certificateExpiry(certificate: "tls", seconds: notAfter.timeIntervalSince(now))
         }

@@ -99,6 +99,7 @@ struct PeerRequests: PeerServerDelegate {
         else { return .unknownVehicle }
         let made = authority.layout.requests.appendingPathComponent(
             SHA256.hex(of: Array("\(caller)\n\(request.vin)\n\(request.plate)".utf8)))
+        let asked = Date()
         do {
             let id = try await packing.run(key: made.lastPathComponent) { [authority] in
                 if let earlier = try? String(contentsOf: made, encoding: .utf8), ArchiveID.isSafe(earlier),
@@ -109,6 +110,7 @@ struct PeerRequests: PeerServerDelegate {
                 let packed = try await authority.submit(dossierDirectory: folder, destination: caller)
                 authority.logger.info("archive requested", metadata: ["id": "\(packed.id)", "peer": "\(caller)", "vin": "\(request.vin)"])
                 try DurableFile.write(Array(packed.id.utf8), to: made)
+                await authority.noteRequest(id: packed.id, .init(vin: request.vin, peer: caller, direction: "out", at: asked))
                 return packed.id
             }
             return .accepted(PeerProtocol.RequestAccepted(requestId: id, archiveId: id))

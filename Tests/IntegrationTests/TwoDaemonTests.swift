@@ -13,15 +13,18 @@ import Testing
     /// Starts the destination first (its URL goes into the origin's config), then the origin;
     /// the destination learns the origin's URL by a reload (waited for: READY=1). With `pull`,
     /// the origin holds archives for the destination (`mode = "pull"`) and the destination
-    /// polls the origin (`poll = true`).
-    func pair(pull: Bool = false, destinationExtra: String = "") async throws -> (origin: DaemonProcess, destination: DaemonProcess) {
+    /// polls the origin (`poll = true`). `originExtra` and `destinationExtra` follow `[timing]`.
+    func pair(
+        pull: Bool = false, destinationExtra: String = "", originExtra: String = ""
+    ) async throws -> (origin: DaemonProcess, destination: DaemonProcess) {
         let originMode = pull ? "pull" : "push"
         let destination = try DaemonProcess(
             code: "430100", in: temp.url, pki: pki, peers: [.init(code: "441800", url: "https://127.0.0.1:1")],
             extra: destinationExtra)
         try await destination.start(notifying: true)
         let origin = try DaemonProcess(
-            code: "441800", in: temp.url, pki: pki, peers: [.init(code: "430100", url: try destination.url, mode: originMode)])
+            code: "441800", in: temp.url, pki: pki, peers: [.init(code: "430100", url: try destination.url, mode: originMode)],
+            extra: originExtra)
         try await origin.start(notifying: true)
         try destination.writeConfig(pki: pki, peers: [.init(code: "441800", url: try origin.url, poll: pull)], extra: destinationExtra)
         try destination.reload()
