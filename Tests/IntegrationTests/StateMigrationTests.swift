@@ -12,11 +12,28 @@ import Testing
     static let recordedState = URL(fileURLWithPath: "/tmp/dossierd-state-v1-fixture/state")
     static let queued: Set<String> = ["01a22154-3f88-72e7-9f29-3c16f80977fc", "01a22154-42e0-77bf-b14a-8f16cd190fed"]
 
+    /// An exclusive lock beside the recorded path, held until its descriptor is closed; waits
+    /// up to two minutes for a run in another checkout to finish with it.
+    static func takeTurnAtTheRecordedPath() async throws -> Int32 {
+        let fd = open("/tmp/dossierd-state-v1-fixture.lock", O_CREAT | O_RDWR, 0o600)
+        try #require(fd >= 0, "cannot open the fixture's lock: errno \(errno)")
+        for _ in 0..<1200 {
+            if flock(fd, LOCK_EX | LOCK_NB) == 0 { return fd }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        close(fd)
+        Issue.record("another test run held /tmp/dossierd-state-v1-fixture for two minutes")
+        throw CancellationError()
+    }
+
     @Test(arguments: [true, false])
     func theFirstReleasesQueueIsDelivered(inPlace: Bool) async throws {
         let temp = try TempDir()
         let manager = FileManager.default
         let state = inPlace ? Self.recordedState : temp.url.appendingPathComponent("restored/state")
+        // The recorded path is one for the machine: test runs in other checkouts take turns at it.
+        let turn = inPlace ? try await Self.takeTurnAtTheRecordedPath() : nil
+        defer { turn.map { _ = close($0) } }
         try? manager.removeItem(at: state)
         try manager.createDirectory(at: state.deletingLastPathComponent(), withIntermediateDirectories: true)
         try manager.copyItem(at: Self.fixture.appendingPathComponent("state"), to: state)
