@@ -3,8 +3,8 @@ import Foundation
 /// The JSON bodies of the admin API (HTTP on the unix socket), shared by the daemon and
 /// `dossierctl` (a Foundation-only module, so the CLI links nothing of the daemon). Paths: `GET /status`, `GET /queue?state=&peer=`, `GET /entries/{id}`,
 /// `POST /entries/{id}/retry`, `POST /entries/{id}/cancel`, `POST /retry-dead`, `GET /peers`,
-/// `POST /submit`, `POST /request`, `GET /inbox?since=`, `GET /report?from=&to=` (`Report`),
-/// `GET /cases?open=1&peer=` (`[Case]`),
+/// `POST /submit`, `POST /request`, `POST /complete`, `GET /completions/{id}`, `GET /inbox?since=`,
+/// `GET /report?from=&to=` (`Report`), `GET /cases?open=1&peer=` (`[Case]`),
 /// `GET /metrics` (Prometheus text).
 public enum AdminProtocol {
     public struct Status: Codable, Sendable {
@@ -24,12 +24,16 @@ public enum AdminProtocol {
         public var warnings: [String]
         /// The same warnings in Chinese, in the same order.
         public var warningsZh: [String]
+        /// Completion notices signed here and not yet recorded by the archive's origin
+        /// (pending or failed).
+        public var completionsUndelivered: Int?
 
         public init(
             version: String, upSince: Date, authority: String, authorityName: String, listen: String, queue: [String: Int],
             queueByPeer: [String: [String: Int]], oldestWaitingSeconds: Double?, peers: [PeerStatus], inbox: InboxCounts,
-            lastErrors: [ErrorLine], warnings: [String] = [], warningsZh: [String] = []
+            lastErrors: [ErrorLine], warnings: [String] = [], warningsZh: [String] = [], completionsUndelivered: Int? = nil
         ) {
+            self.completionsUndelivered = completionsUndelivered
             self.version = version
             self.upSince = upSince
             self.authority = authority
@@ -153,8 +157,14 @@ public enum AdminProtocol {
         public var receiptPath: String?
         /// The receipt's JSON, when delivered.
         public var receipt: String?
+        /// The destination's completion notice, once received.
+        public var completion: Completion?
 
-        public init(entry: QueueLine, digest: String, archivePath: String, history: [Transition], receiptPath: String?, receipt: String?) {
+        public init(
+            entry: QueueLine, digest: String, archivePath: String, history: [Transition], receiptPath: String?, receipt: String?,
+            completion: Completion? = nil
+        ) {
+            self.completion = completion
             self.entry = entry
             self.digest = digest
             self.archivePath = archivePath
@@ -168,6 +178,65 @@ public enum AdminProtocol {
         public var directory: String
         public var destination: String
         public init(directory: String, destination: String) { self.directory = directory; self.destination = destination }
+    }
+
+    /// `POST /complete`: the destination's decision on archive `id` it received: `status`
+    /// `registered` (with the new plate, if any) or `refused` (with the reasons).
+    public struct Complete: Codable, Sendable {
+        public var id: String
+        public var status: String
+        public var plate: String?
+        public var reasons: [String]
+        public init(id: String, status: String, plate: String?, reasons: [String]) {
+            self.id = id
+            self.status = status
+            self.plate = plate
+            self.reasons = reasons
+        }
+    }
+
+    /// A completion notice kept here (`GET /completions/{id}`, `POST /complete`): `role` `sent`
+    /// (this authority is the archive's destination; `peer` its origin) or `received` (the
+    /// origin; `peer` the destination). `state`: `pending`, `delivered`, `failed` (sent) or
+    /// `recorded` (received).
+    public struct Completion: Codable, Sendable {
+        public var archiveId: String
+        public var digest: String
+        public var role: String
+        public var peer: String
+        public var status: String
+        public var registeredAt: Date
+        public var newPlate: String?
+        public var reasons: [String]
+        public var state: String
+        public var attempts: Int
+        public var nextAttemptAt: Date?
+        public var lastError: String?
+        /// Sent: when the origin recorded it. Received: when the registry and custody log followed it.
+        public var doneAt: Date?
+        /// `POST /complete` only: the archive had been completed with the same decision before.
+        public var alreadyCompleted: Bool?
+
+        public init(
+            archiveId: String, digest: String, role: String, peer: String, status: String, registeredAt: Date, newPlate: String?,
+            reasons: [String], state: String, attempts: Int, nextAttemptAt: Date?, lastError: String?, doneAt: Date?,
+            alreadyCompleted: Bool? = nil
+        ) {
+            self.archiveId = archiveId
+            self.digest = digest
+            self.role = role
+            self.peer = peer
+            self.status = status
+            self.registeredAt = registeredAt
+            self.newPlate = newPlate
+            self.reasons = reasons
+            self.state = state
+            self.attempts = attempts
+            self.nextAttemptAt = nextAttemptAt
+            self.lastError = lastError
+            self.doneAt = doneAt
+            self.alreadyCompleted = alreadyCompleted
+        }
     }
 
     /// `POST /request`: ask peer `peer` (the origin) for a vehicle's archive.

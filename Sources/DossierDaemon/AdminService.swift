@@ -74,8 +74,9 @@ struct AdminService {
                 }
                 return try Self.json(kept.detail(layout: authority.layout, trust: authority.operations.trust.store))
             }
-            return try Self.json(
-                Self.detail(entry, config: authority.config, layout: authority.layout, trust: authority.operations.trust.store))
+            var detail = Self.detail(entry, config: authority.config, layout: authority.layout, trust: authority.operations.trust.store)
+            detail.completion = Self.completion(authority, id: id)
+            return try Self.json(detail)
         }
         router.post("entries/:id/retry") { _, context in
             let id = try context.parameters.require("id")
@@ -164,6 +165,7 @@ struct AdminService {
                 return try Self.failure(.badGateway, DaemonText.Admin.peerFailed(peer.code, "\(error)"))
             }
         }
+        Self.completionRoutes(router, authority)
         router.get("inbox") { request, _ in
             let since = request.uri.queryParameters.get("since").flatMap { try? Date($0, strategy: .iso8601) } ?? .distantPast
             return try Self.json(
@@ -211,7 +213,8 @@ struct AdminService {
             },
             oldestWaitingSeconds: summary.oldestWaitingAge, peers: await peers(authority),
             inbox: AdminProtocol.InboxCounts(accepted: counts.accepted, rejected: counts.rejected),
-            lastErrors: authority.errors.snapshot, warnings: warnings.map(\.en), warningsZh: warnings.map(\.zh))
+            lastErrors: authority.errors.snapshot, warnings: warnings.map(\.en), warningsZh: warnings.map(\.zh),
+            completionsUndelivered: authority.completions.undelivered)
     }
 
     /// Archives waiting for a destination that is suspended or no longer a peer.

@@ -45,6 +45,8 @@ final class Authority: Sendable {
     let custody: Custody
     /// Which archive each queued dossier became, per destination.
     let submissions: SubmissionIndex
+    /// Completion notices sent (as destination) and received (as origin).
+    let completions: Completions
     private let queueing = SingleFlight<SubmissionIndex.Record>()
     /// While a required TSA fails, one packing at a time asks it (`[timestamp] wait` apart).
     let timestampGate = TimestampGate()
@@ -53,10 +55,11 @@ final class Authority: Sendable {
 
     init(
         config: DaemonConfig, identity: SigningIdentity, timestamps: TimestampSetup, layout: StateLayout, outbox: Outbox, inbox: Inbox,
-        operations: PeerOperations, pool: BlockingPool, custody: Custody, logger: Logger
+        operations: PeerOperations, pool: BlockingPool, custody: Custody, completions: Completions, logger: Logger
     ) {
         self.custody = custody
-        submissions = SubmissionIndex(directory: layout.submissions, layout: layout)
+        self.completions = completions
+        submissions = SubmissionIndex(directory: layout.submissions, layout: layout, completions: completions.received)
         self.layout = layout
         self.pool = pool
         self.outbox = outbox
@@ -127,7 +130,8 @@ final class Authority: Sendable {
         if let vin = vehicle?.vehicle.vin, let open = await submissions.openTransfer(vin: vin, outbox: outbox),
             open.destination != destination
         {
-            throw SubmitError.alreadyTransferred(vin: vin, destination: open.destination, id: open.id, at: open.at)
+            throw SubmitError.alreadyTransferred(
+                vin: vin, destination: open.destination, id: open.id, at: open.at, registeredAt: open.registeredAt)
         }
         // A folder of its own, so that what packing has written can be told (`PackingProgress`).
         let staging = layout.staging.appendingPathComponent("packing-\(UUID().uuidString)")
@@ -189,7 +193,8 @@ final class Authority: Sendable {
     private func queueOnce(_ packed: PackResult, key: String, vin: String?, destination: String) async throws -> SubmissionIndex.Record {
         if let standing = await submissions.standing(key: key, outbox: outbox) { return standing }
         if let vin, let open = await submissions.openTransfer(vin: vin, outbox: outbox) {
-            throw SubmitError.alreadyTransferred(vin: vin, destination: open.destination, id: open.id, at: open.at)
+            throw SubmitError.alreadyTransferred(
+                vin: vin, destination: open.destination, id: open.id, at: open.at, registeredAt: open.registeredAt)
         }
         let record = SubmissionIndex.Record(id: packed.id, size: packed.size, sha256: packed.sha256)
         try submissions.remember(record, key: key, vin: vin, destination: destination)
@@ -245,8 +250,9 @@ enum SubmitError: Error, CustomStringConvertible {
     case noSpace(path: String, free: UInt64, reserve: UInt64)
     /// `[timestamp] required` and the TSA did not give a usable token within `[timestamp] wait`.
     case timestampUnavailable(TimestampError)
-    /// The vehicle's transfer to `destination` as archive `id` (queued `at`) still stands.
-    case alreadyTransferred(vin: String, destination: String, id: String, at: Date)
+    /// The vehicle's transfer to `destination` as archive `id` (queued `at`) still stands;
+    /// `registeredAt` when the destination's completion notice says it registered the vehicle.
+    case alreadyTransferred(vin: String, destination: String, id: String, at: Date, registeredAt: Date?)
 
     /// True when the same submission may succeed later as it stands.
     var isRetryable: Bool {
@@ -264,7 +270,10 @@ enum SubmitError: Error, CustomStringConvertible {
                 + "try again when there is room"
         case let .timestampUnavailable(error):
             return "\(error); [timestamp] required is set, so nothing was packed; try again when the TSA answers"
-        case let .alreadyTransferred(vin, destination, id, at):
+        case let .alreadyTransferred(vin, destination, id, at, registered?):
+            return "already-transferred: vehicle \(vin) was transferred to \(destination) as archive \(id) "
+                + "(queued \(at.formatted(.iso8601))), completed: registered there on \(registered.formatted(.iso8601))"
+        case let .alreadyTransferred(vin, destination, id, at, nil):
             return "already-transferred: vehicle \(vin) is being transferred to \(destination) as archive \(id) "
                 + "(queued \(at.formatted(.iso8601))); cancel that archive first to transfer it again"
         }

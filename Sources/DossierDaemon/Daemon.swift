@@ -165,9 +165,12 @@ public struct Daemon: Sendable {
         } catch { throw StartError.state("\(layout.inbox.path): \(error)") }
         let client = PeerClient(tls: PeerTLS(certificateFile: config.certificateFile, keyFile: config.keyFile, trust: currentTrust))
         let pool = BlockingPool()
+        let completions: Completions
+        do { completions = try Completions(layout: layout) } catch { throw StartError.state("\(layout.completions.path): \(error)") }
         let authority = Authority(
             config: config, identity: identity, timestamps: timestamps, layout: layout, outbox: outbox, inbox: inbox,
-            operations: PeerOperations(client: client, trust: currentTrust), pool: pool, custody: custody, logger: logger)
+            operations: PeerOperations(client: client, trust: currentTrust), pool: pool, custody: custody, completions: completions,
+            logger: logger)
         if let keptDirectory { authority.replace(directory: keptDirectory) }
 
         let registry = PrometheusCollectorRegistry()
@@ -199,7 +202,7 @@ public struct Daemon: Sendable {
             PushService(authority: authority), PullService(authority: authority), IntakeService(authority: authority),
             CompactionService(authority: authority), WatchdogService(authority: authority, notifier: notifier),
             CRLRefreshService(authority: authority), DirectoryRefreshService(authority: authority),
-            CustodyCheckpointService(authority: authority),
+            CustodyCheckpointService(authority: authority), CompletionService(authority: authority),
             Reloader(
                 authority: authority, configFile: options.configFile, notifier: notifier,
                 signals: await UnixSignalsSequence(trapping: .sighup)),

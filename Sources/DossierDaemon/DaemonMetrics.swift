@@ -25,6 +25,11 @@ struct DaemonMetrics: Sendable {
         Gauge(label: "dossierd_journal_syncs").record(count)
     }
 
+    /// Completion notices signed here that the archive's origin has not recorded yet.
+    func completionsUndelivered(_ count: Int) {
+        Gauge(label: "dossierd_completions_undelivered").record(count)
+    }
+
     /// Outbox entries by state, sampled.
     func queueDepth(state: String, count: Int) {
         Gauge(label: "dossierd_queue_depth", dimensions: [("state", state)]).record(count)

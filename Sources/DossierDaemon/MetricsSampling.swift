@@ -8,7 +8,8 @@ extension DaemonMetrics {
     /// configured peer's circuit, journal syncs, archives rejected on receipt by reason code
     /// (from the inbox's durable index, so they survive restarts), the expiry of this
     /// authority's certificate and of every trust anchor, each CRL issuer's next update, and the
-    /// state disk's free space against its reserve, and the open and overdue transfer cases.
+    /// state disk's free space against its reserve, the open and overdue transfer cases, and
+    /// completion notices not yet recorded by their origin.
     func sample(_ authority: Authority, now: Date = Date()) async {
         let summary = await authority.outbox.summary(now: now)
         for state in OutboxState.allCases { queueDepth(state: state.description, count: summary.byState[state] ?? 0) }
@@ -16,6 +17,7 @@ extension DaemonMetrics {
         let config = authority.config
         for peer in config.peers { peerCircuitOpen(peer: peer.code, open: summary.openCircuits.contains(peer.code)) }
         journalSyncs(authority.outbox.journalSyncs)
+        completionsUndelivered(authority.completions.undelivered)
         revocationLists(authority.operations.trust.store.revocationLists, now: now)
         if let directory = authority.directory { self.directory(nextUpdate: directory.nextUpdate, now: now) }
         var reasons: [String: Int] = [:]

@@ -117,9 +117,11 @@ struct PeerRequests: PeerServerDelegate {
         } catch let refusal as DossierPackager.Refusal {
             if case let .problems(problems) = refusal { return .ineligible(problems.map { "\($0.code): \($0.message)" }) }
             return .ineligible(["\(refusal)"])
-        } catch let SubmitError.alreadyTransferred(vin, destination, id, at) {
+        } catch let SubmitError.alreadyTransferred(vin, destination, id, at, registered) {
+            let completed = registered.map { ", registered there on \($0.formatted(.iso8601))" } ?? ""
             return .ineligible([
                 "already-transferred: vehicle \(vin) is being transferred to \(destination) as archive \(id) since \(at.formatted(.iso8601))"
+                    + completed
             ])
         } catch SubmitError.unknownPeer {
             return .ineligible(["not-a-peer: \(caller) is not a configured peer of \(authority.code)"])
@@ -133,6 +135,11 @@ struct PeerRequests: PeerServerDelegate {
             }
             throw PeerHTTPError(.serviceUnavailable, "no-space", "this authority is short of disk space; try again later", retryAfter: 60)
         }
+    }
+
+    /// A destination's completion notice of an archive sent from here (`Authority.receiveCompletion`).
+    func receiveCompletion(id: String, notice: [UInt8], from caller: String) async throws -> CompletionOutcome {
+        try await authority.receiveCompletion(id: id, signed: notice, from: caller)
     }
 
     /// A proof hashes up to every leaf of the log (a million entries: about a second): computed

@@ -22,6 +22,8 @@ public struct StateLayout: Sendable {
     public var requests: URL { root.appendingPathComponent("requests") }
     /// Which archive each queued dossier became (`SubmissionIndex`).
     public var submissions: URL { root.appendingPathComponent("submissions") }
+    /// Completion notices sent (`sent/`) and received (`received/`) (`Completions`).
+    public var completions: URL { root.appendingPathComponent("completions") }
     /// The last good copy of each CRL fetched from a distribution URL.
     public var crls: URL { root.appendingPathComponent("crl") }
     /// Where the last good CRL fetched from `url` is kept (PEM), named by the URL's SHA-256 so
@@ -48,7 +50,7 @@ public struct StateLayout: Sendable {
     /// Creates every folder, and `intake/<code>/` for each peer; removes half-packed
     /// archives (and submissions' packing folders) left in staging by a crash.
     func prepare(peers: [String]) throws {
-        for dir in [inbox, quarantine, receipts, intake, intakeFailed, staging, pulls, requests, crls, submissions] {
+        for dir in [inbox, quarantine, receipts, intake, intakeFailed, staging, pulls, requests, crls, submissions, completions] {
             try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         }
         try prepareIntake(peers: peers)

@@ -12,7 +12,9 @@ import Foundation
 /// queued a second time while that archive stands: queued, in flight, deferred or delivered.
 /// Any other submission of the same vehicle, to any destination, is refused
 /// (`already-transferred`) while its transfer stands. Once the archive is cancelled or dead (or
-/// was never queued, a crash having come first) the vehicle and the dossier are free again.
+/// was never queued, a crash having come first), or its destination's completion notice says it
+/// refused to register the vehicle, the vehicle and the dossier are free again. A notice that
+/// it registered the vehicle closes the case for good: the transfer stands, with its date.
 /// Thread-safety: the caller serialises per vehicle (`Authority.submit`).
 struct SubmissionIndex: Sendable {
     /// What the index keeps of the archive made of a dossier.
@@ -24,6 +26,8 @@ struct SubmissionIndex: Sendable {
 
     let directory: URL
     let layout: StateLayout
+    /// The completion notices received from destinations.
+    let completions: CompletionStore
 
     /// The key of the dossier whose payload manifest digests to `payload`, for `destination`.
     func key(destination: String, payload: String) -> String { "\(destination)-\(payload)" }
@@ -33,6 +37,9 @@ struct SubmissionIndex: Sendable {
         var id: String
         var destination: String
         var at: Date
+        /// When the destination registered the vehicle, by its completion notice (read from
+        /// the notice, never written here).
+        var registeredAt: Date?
     }
 
     /// The key of a vehicle's transfer.
@@ -46,8 +53,24 @@ struct SubmissionIndex: Sendable {
 
     /// The vehicle's transfer that still stands, if any.
     func openTransfer(vin: String, outbox: Outbox) async -> Transfer? {
-        guard let transfer = read(Transfer.self, key(vin: vin)), await isStanding(transfer.id, outbox: outbox) else { return nil }
+        guard var transfer = read(Transfer.self, key(vin: vin)), await isStanding(transfer.id, outbox: outbox) else { return nil }
+        if let notice = completions.record(transfer.id)?.notice, notice.status == .registered {
+            transfer.registeredAt = notice.registeredAt
+        }
         return transfer
+    }
+
+    /// The vehicle whose transfer was archive `id`, read from the `vin-<VIN>` records (on the
+    /// blocking pool: it may read one small file per vehicle ever transferred). Nil when no
+    /// record names it (a dossier without a VIN, or its vehicle transferred again since).
+    func vin(ofArchive id: String, pool: BlockingPool) async -> String? {
+        let directory = directory
+        return try? await pool.run { () -> String? in
+            for name in try FileIO.list(directory.path) where name.hasPrefix("vin-") {
+                if read(Transfer.self, name)?.id == id { return String(name.dropFirst(4)) }
+            }
+            return nil
+        }
     }
 
     /// Records that the dossier under `key`, of vehicle `vin`, is being queued as `record` for
@@ -59,9 +82,9 @@ struct SubmissionIndex: Sendable {
     }
 
     /// Queued, in flight, deferred or delivered (also once compacted out of the journal: its
-    /// receipt is still kept).
+    /// receipt is still kept), and not refused by its destination's completion notice.
     private func isStanding(_ id: String, outbox: Outbox) async -> Bool {
-        guard ArchiveID.isSafe(id) else { return false }
+        guard ArchiveID.isSafe(id), completions.record(id)?.notice.status != .refused else { return false }
         if let entry = await outbox.entry(id: id) { return [.queued, .sending, .deferred, .delivered].contains(entry.state) }
         return FileIO.exists(layout.resolve("receipts/\(id).receipt.p7m").path)
     }

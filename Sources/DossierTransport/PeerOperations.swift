@@ -13,6 +13,14 @@ public enum PushResult: Sendable, Equatable {
     case failed(DeliveryOutcome, rejection: PeerRejection? = nil)
 }
 
+/// What became of one completion notice sent to an archive's origin.
+public enum CompletionDelivery: Sendable, Equatable {
+    /// 201, or 200 for a notice the origin had already recorded.
+    case recorded(PeerProtocol.CompletionRecorded, again: Bool)
+    /// Not recorded, and why.
+    case failed(DeliveryOutcome)
+}
+
 /// The signed document a peer sent with a 422: kept as evidence even when it is not a receipt
 /// this build reads in full.
 public struct PeerRejection: Sendable, Equatable {
@@ -133,6 +141,39 @@ public struct PeerOperations: Sendable {
                 method: .post, url: baseURL + PeerProtocol.receiptPath(id), peer: peer,
                 headers: [("Content-Type", PeerProtocol.receiptMediaType)], body: .bytes(signedReceipt)))
         guard response.status == 204 else { throw Failure(status: response.status, detail: Self.detail(of: response)) }
+    }
+
+    /// Sends a signed completion notice of archive `id` to its origin `peer` at `baseURL`.
+    /// Never throws: an answer other than 200/201 (or none) is a `failed` outcome, classified
+    /// as a push's is, so that `RetryPolicy` tells a retry from a permanent refusal.
+    public func sendCompletion(baseURL: String, peer: PeerIdentity, id: String, signed: [UInt8]) async -> CompletionDelivery {
+        let response: PeerResponse
+        do {
+            response = try await client.send(
+                PeerRequest(
+                    method: .post, url: baseURL + PeerProtocol.completionPath(id), peer: peer,
+                    headers: [("Content-Type", PeerProtocol.completionMediaType)], body: .bytes(signed),
+                    sink: .memory(limit: CompletionNotice.limit)))
+        } catch let error as TransportError {
+            return .failed(error.outcome)
+        } catch {
+            return .failed(.network("\(error)"))
+        }
+        switch response.status {
+        case 200, 201:
+            let decoder = JSONDecoder()
+            decoder.dateDecodingStrategy = .iso8601
+            guard let recorded = try? decoder.decode(PeerProtocol.CompletionRecorded.self, from: Data(response.body)),
+                recorded.archiveId == id
+            else { return .failed(.badReceipt("the answer to the completion notice of \(id) is not its record")) }
+            return .recorded(recorded, again: response.status == 200)
+        case 408, 429, 500...599:
+            return .failed(.httpStatus(response.status, retryAfter: response.retryAfter))
+        case 403 where Self.refusesTheCaller(response):
+            return .failed(.notAccepted(status: response.status, detail: Self.detail(of: response)))
+        default:
+            return .failed(.refused(status: response.status, detail: Self.detail(of: response)))
+        }
     }
 
     /// Asks the origin at `baseURL` for a vehicle's archive.

@@ -9,6 +9,9 @@ public enum PeerProtocol {
 
     public static func archivePath(_ id: String) -> String { "/v1/archives/\(id)" }
     public static func receiptPath(_ id: String) -> String { "/v1/archives/\(id)/receipt" }
+    /// `POST`: the destination's signed completion notice (`CompletionNotice`) of an archive.
+    public static func completionPath(_ id: String) -> String { "/v1/archives/\(id)/completion" }
+    public static let completionMediaType = "application/pkcs7-mime; smime-type=signed-data"
     public static let archivesPath = "/v1/archives"
     public static let requestsPath = "/v1/requests"
     public static let healthPath = "/v1/health"
@@ -91,6 +94,19 @@ public enum PeerProtocol {
         public var archives: [HeldArchive]
         public var next: String?
         public init(archives: [HeldArchive], next: String?) { self.archives = archives; self.next = next }
+    }
+
+    /// 201 (first time) or 200 (the same notice again) to a completion notice: the origin
+    /// recorded it at `recordedAt`.
+    public struct CompletionRecorded: Codable, Sendable, Equatable {
+        public var archiveId: String
+        public var status: CompletionNotice.Status
+        public var recordedAt: Date
+        public init(archiveId: String, status: CompletionNotice.Status, recordedAt: Date) {
+            self.archiveId = archiveId
+            self.status = status
+            self.recordedAt = recordedAt
+        }
     }
 
     /// Problem answers (4xx/5xx) carry this JSON.

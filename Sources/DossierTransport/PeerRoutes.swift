@@ -31,6 +31,7 @@ struct PeerRoutes: Sendable {
         router.get("/v1/archives") { request, context in try await list(request, context) }
         router.get("/v1/archives/:id") { request, context in try await download(request, context) }
         router.post("/v1/archives/:id/receipt") { request, context in try await acknowledge(request, context) }
+        router.post("/v1/archives/:id/completion") { request, context in try await complete(request, context) }
         router.post("/v1/requests") { request, context in try await requestArchive(request, context) }
         router.get("/v1/audit/consistency") { request, context in try await consistency(request, context) }
         router.get("/v1/health") { _, context in
@@ -166,6 +167,24 @@ struct PeerRoutes: Sendable {
         case .notFound: throw PeerHTTPError(.notFound, "not-found", "no archive \(id) is held here")
         case .forbidden: throw PeerHTTPError(.forbidden, "forbidden", "archive \(id) is not for \(caller)")
         case let .invalidReceipt(reason): throw PeerHTTPError(.unprocessableContent, "bad-receipt", reason)
+        }
+    }
+
+    // MARK: completion
+
+    private func complete(_ request: Request, _ context: PeerRequestContext) async throws -> Response {
+        let caller = try await callerAuthority(context)
+        let id = try archiveID(context)
+        var request = request
+        let body = try await request.collectBody(upTo: CompletionNotice.limit)
+        switch try await delegate.receiveCompletion(id: id, notice: Array(buffer: body), from: caller) {
+        case let .recorded(recorded, firstTime): return Self.json(recorded, status: firstTime ? .created : .ok)
+        case .notFound: throw PeerHTTPError(.notFound, "not-found", "no archive \(id) was sent from here")
+        case .forbidden: throw PeerHTTPError(.forbidden, "forbidden", "archive \(id) was not sent to \(caller)")
+        case .notDelivered: throw PeerHTTPError(.conflict, "not-delivered", "archive \(id) has no receipt of acceptance here yet")
+        case let .wrongSigner(detail): throw PeerHTTPError(.forbidden, "wrong-signer", detail)
+        case let .invalid(detail): throw PeerHTTPError(.unprocessableContent, "bad-completion", detail)
+        case let .conflict(detail): throw PeerHTTPError(.conflict, "completion-conflict", detail)
         }
     }
 

@@ -35,11 +35,38 @@ public protocol PeerServerDelegate: Sendable {
     /// of `to` (node hashes, hex); nil when the host keeps no custody log (404). Sizes out of
     /// range throw `PeerHTTPError` (400).
     func custodyConsistency(from: UInt64, to: UInt64) async throws -> [String]?
+
+    /// The caller's signed completion notice of archive `id` (`POST /v1/archives/{id}/completion`),
+    /// at most `CompletionNotice.limit` bytes: verified and recorded, or refused.
+    func receiveCompletion(id: String, notice: [UInt8], from caller: String) async throws -> CompletionOutcome
 }
 
 extension PeerServerDelegate {
     /// No custody log: `GET /v1/audit/consistency` answers 404.
     public func custodyConsistency(from: UInt64, to: UInt64) async throws -> [String]? { nil }
+}
+
+extension PeerServerDelegate {
+    /// No archives sent from here: every completion notice answers 404.
+    public func receiveCompletion(id: String, notice: [UInt8], from caller: String) async throws -> CompletionOutcome { .notFound }
+}
+
+/// The answer to `POST /v1/archives/{id}/completion` (docs/protocol.md, "Completion").
+public enum CompletionOutcome: Sendable, Equatable {
+    /// 201 (first time) or 200 (the same notice again): recorded.
+    case recorded(PeerProtocol.CompletionRecorded, firstTime: Bool)
+    /// 404 `not-found`: no archive `id` was sent from here.
+    case notFound
+    /// 403 `forbidden`: the archive was not sent to the caller.
+    case forbidden
+    /// 409 `not-delivered`: the archive has no receipt of acceptance yet.
+    case notDelivered
+    /// 403 `wrong-signer`: the notice is not signed by the archive's destination.
+    case wrongSigner(String)
+    /// 422 `bad-completion`: not a notice that verifies, or about another archive or digest.
+    case invalid(String)
+    /// 409 `completion-conflict`: another notice of this archive was recorded before.
+    case conflict(String)
 }
 
 /// A held archive ready for download.

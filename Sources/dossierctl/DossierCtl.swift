@@ -12,7 +12,8 @@ struct DossierCtl: AsyncParsableCommand {
             abstract: CtlText.rootAbstract,
             subcommands: [
                 StatusCommand.self, QueueCommand.self, ShowCommand.self, RetryCommand.self, CancelCommand.self,
-                PeersCommand.self, SubmitCommand.self, RequestCommand.self, InboxCommand.self, ReportCommand.self, CasesCommand.self,
+                PeersCommand.self, SubmitCommand.self, RequestCommand.self, CompleteCommand.self, InboxCommand.self, ReportCommand.self,
+                CasesCommand.self,
                 PackCommand.self, VerifyCommand.self, InspectCommand.self, CheckCommand.self, SampleCommand.self,
                 AuditCommand.self, DirectoryCommand.self,
             ]

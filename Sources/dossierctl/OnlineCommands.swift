@@ -26,6 +26,7 @@ struct StatusCommand: ParsableCommand {
         print(CtlText.queueLabel + queue)
         if let oldest = status.oldestWaitingSeconds { print(CtlText.oldestWaiting(CtlText.age(oldest))) }
         print(CtlText.inboxCounts(accepted: status.inbox.accepted, rejected: status.inbox.rejected))
+        if let undelivered = status.completionsUndelivered, undelivered > 0 { print(CtlText.completionsUndelivered(undelivered)) }
         print(CtlText.peersLabel)
         for peer in status.peers { print("  " + peerLine(peer)) }
         if !status.warnings.isEmpty {
@@ -75,7 +76,12 @@ struct ShowCommand: ParsableCommand {
     @Argument(help: ArgumentHelp(CtlText.archiveIdHelp)) var id: String
 
     func run() {
-        let detail = admin.client.call("GET", "/entries/\(id)", as: AdminProtocol.EntryDetail.self)
+        // An archive received here has no outbox entry: its completion is all there is to show.
+        guard let detail = admin.client.poll("/entries/\(id)", as: AdminProtocol.EntryDetail.self) else {
+            let completion = admin.client.call("GET", "/completions/\(id)", as: AdminProtocol.Completion.self)
+            if admin.json { return printJSON(completion) }
+            return printCompletion(completion)
+        }
         if admin.json { return printJSON(detail) }
         let held = detail.entry.held == true ? " (\(CtlText.state("held")))" : ""
         print("\(detail.entry.id) → \(detail.entry.destination)  \(CtlText.state(detail.entry.state))\(held)")
@@ -86,6 +92,7 @@ struct ShowCommand: ParsableCommand {
                 "  \(step.at.formatted(.iso8601))  \(CtlText.state(step.state))\(step.outcome.map { "  \(CtlText.errorLine($0))" } ?? "")")
         }
         if let receipt = detail.receipt { print("\(CtlText.receiptLabel) \(detail.receiptPath ?? "")\n  \(receipt)") }
+        if let completion = detail.completion { printCompletion(completion) }
     }
 }
 
@@ -186,6 +193,16 @@ struct InboxCommand: ParsableCommand {
             )
         }
     }
+}
+
+/// A completion notice, as `show` and `complete` print it.
+func printCompletion(_ completion: AdminProtocol.Completion) {
+    print(
+        CtlText.completionLine(
+            role: completion.role, peer: completion.peer, status: completion.status, at: completion.registeredAt.formatted(.iso8601),
+            plate: completion.newPlate, state: completion.state))
+    for reason in completion.reasons { print("  \(reason)") }
+    if let error = completion.lastError, completion.state != "delivered" { print("  \(CtlText.errorLine(error))") }
 }
 
 /// One peer of `status` and `peers`.

@@ -1,0 +1,106 @@
+import DossierArchive
+import Foundation
+
+/// The destination's signed word that it registered a transferred vehicle, or refused to
+/// (docs/protocol.md, "Completion"): sent to the archive's origin, which then holds the vehicle
+/// as transferred out or opens its case again. On the wire: CMS SignedData, attached, DER, over
+/// the JSON of this value (sorted keys, ISO 8601 time), signed with the destination's signing
+/// identity in its profile, as receipts are.
+public struct CompletionNotice: Codable, Sendable, Equatable {
+    /// What the destination did with the vehicle.
+    public enum Status: String, Codable, Sendable { case registered, refused }
+
+    public var archiveId: String
+    /// SHA-256 of the archive as the destination received it, lowercase hex.
+    public var digest: String
+    public var status: Status
+    /// When the destination registered the vehicle, or decided to refuse it.
+    public var registeredAt: Date
+    /// The plate issued at the destination, when one was (absent otherwise).
+    public var newPlate: String?
+    /// Why registration was refused; empty for `registered`.
+    public var reasons: [String]
+
+    /// The largest signed notice accepted or sent: a few hundred bytes of JSON and a
+    /// certificate chain.
+    public static let limit = 64 << 10
+
+    public init(archiveId: String, digest: String, status: Status, registeredAt: Date, newPlate: String?, reasons: [String]) {
+        self.archiveId = archiveId
+        self.digest = digest
+        self.status = status
+        self.registeredAt = registeredAt
+        self.newPlate = newPlate
+        self.reasons = reasons
+    }
+
+    /// Whether `other` says the same thing about the same archive: an operator completing the
+    /// same archive again with the same decision, whenever, gets "already completed".
+    public func decidesLike(_ other: CompletionNotice) -> Bool {
+        archiveId == other.archiveId && digest == other.digest && status == other.status && newPlate == other.newPlate
+            && reasons == other.reasons
+    }
+
+    /// The notice's JSON, as signed.
+    public func json() -> [UInt8] {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        encoder.dateEncodingStrategy = .iso8601
+        // Encoding plain strings, dates and enums cannot fail.
+        return [UInt8]((try? encoder.encode(self)) ?? Data())
+    }
+
+    /// Signs the notice with the destination's identity (blocking: OpenSSL).
+    /// - Throws: `ArchiveError.signing`.
+    public func signed(by identity: SigningIdentity) throws(ArchiveError) -> [UInt8] {
+        try identity.signAttached(json())
+    }
+
+    /// Why a signed notice is not taken.
+    public enum Problem: Error, Equatable, CustomStringConvertible {
+        /// Not a CMS SignedData with a readable notice inside.
+        case malformed(String)
+        /// The signature or its signer's chain does not verify.
+        case badSignature(String)
+        /// Signed by another authority than the archive's destination.
+        case wrongSigner(expected: String, actual: String?)
+        /// The notice is about another archive or another digest.
+        case wrongArchive(expectedId: String, expectedDigest: String, actualId: String, actualDigest: String)
+
+        public var description: String {
+            switch self {
+            case let .malformed(text): return "malformed completion notice: \(text)"
+            case let .badSignature(text): return "completion notice signature: \(text)"
+            case let .wrongSigner(expected, actual):
+                return "completion notice signed by \(actual ?? "no authority"), expected the archive's destination \(expected)"
+            case let .wrongArchive(id, digest, actualId, actualDigest):
+                return "completion notice names archive \(actualId) digest \(actualDigest), expected \(id) digest \(digest)"
+            }
+        }
+    }
+
+    /// Opens a signed notice and checks that it is `destination`'s word about exactly this
+    /// archive: a valid signature by a trusted, unrevoked certificate of `destination`, naming
+    /// `archiveId` and `digest`. Blocking (OpenSSL): call it on the blocking pool.
+    /// - Throws: `CompletionNotice.Problem`.
+    public static func open(
+        _ signed: [UInt8], trust: TrustStore, destination: String, archiveId: String, digest: String, now: Date = Date()
+    ) throws(Problem) -> CompletionNotice {
+        let result = SignatureCheck.verifyAttached(signature: signed, trust: trust, timestamps: .none, now: now)
+        guard result.findings.isEmpty else {
+            let text = result.findings.map { "\($0.code): \($0.detail)" }.joined(separator: "; ")
+            if result.findings.contains(where: { $0.code == "signature-malformed" }) { throw .malformed(text) }
+            throw .badSignature(text)
+        }
+        guard result.signer?.authority == destination else { throw .wrongSigner(expected: destination, actual: result.signer?.authority) }
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        guard let content = result.content, let notice = try? decoder.decode(CompletionNotice.self, from: Data(content)) else {
+            throw .malformed("the signed content is not {archiveId, digest, status, registeredAt, newPlate, reasons} JSON")
+        }
+        guard notice.archiveId == archiveId, notice.digest == digest else {
+            throw .wrongArchive(expectedId: archiveId, expectedDigest: digest, actualId: notice.archiveId, actualDigest: notice.digest)
+        }
+        return notice
+    }
+}
