@@ -42,13 +42,7 @@ public struct CompletionNotice: Codable, Sendable, Equatable {
     }
 
     /// The notice's JSON, as signed.
-    public func json() -> [UInt8] {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        encoder.dateEncodingStrategy = .iso8601
-        // Encoding plain strings, dates and enums cannot fail.
-        return [UInt8]((try? encoder.encode(self)) ?? Data())
-    }
+    public func json() -> [UInt8] { signedJSON(self) }
 
     /// Signs the notice with the destination's identity (blocking: OpenSSL).
     /// - Throws: `ArchiveError.signing`.

@@ -64,15 +64,13 @@ public struct PeerOperations: Sendable {
         var headers = [("Content-Type", PeerProtocol.archiveMediaType)]
         if let contentDigest = PeerProtocol.contentDigest(hex: digest) { headers.append(("Content-Digest", contentDigest)) }
         let response: PeerResponse
-        do {
-            response = try await client.send(
-                PeerRequest(
-                    method: .put, url: baseURL + PeerProtocol.archivePath(id), peer: peer, headers: headers,
-                    body: .file(path: path, size: size), sink: .memory(limit: Self.receiptLimit)))
-        } catch let error as TransportError {
-            return .failed(error.outcome)
-        } catch {
-            return .failed(.network("\(error)"))
+        switch await answer(
+            PeerRequest(
+                method: .put, url: baseURL + PeerProtocol.archivePath(id), peer: peer, headers: headers,
+                body: .file(path: path, size: size), sink: .memory(limit: Self.receiptLimit)))
+        {
+        case let .response(answer): response = answer
+        case let .none(outcome): return .failed(outcome)
         }
         switch response.status {
         case 200, 201:
@@ -93,12 +91,35 @@ public struct PeerOperations: Sendable {
                 response.body, trust: trust.store, receiver: peer.code, archiveId: id, digest: digest, timestamps: receiptTimestampPolicy)
             let detail = rejection.reasons.isEmpty ? Self.detail(of: response) : rejection.reasons.joined(separator: "; ")
             return .failed(.rejected(detail), rejection: rejection)
-        case 408, 429, 500...599:
-            return .failed(.httpStatus(response.status, retryAfter: response.retryAfter))
-        case 403 where Self.refusesTheCaller(response):
-            return .failed(.notAccepted(status: response.status, detail: Self.detail(of: response)))
         default:
-            return .failed(.refused(status: response.status, detail: Self.detail(of: response)))
+            return .failed(Self.failure(of: response))
+        }
+    }
+
+    /// Sends `request`; no answer is the transport's outcome (`TransportError.outcome`).
+    private func answer(_ request: PeerRequest) async -> Answer {
+        do {
+            return .response(try await client.send(request))
+        } catch let error as TransportError {
+            return .none(error.outcome)
+        } catch {
+            return .none(.network("\(error)"))
+        }
+    }
+
+    /// A peer's answer, or why there was none.
+    private enum Answer {
+        case response(PeerResponse)
+        case none(DeliveryOutcome)
+    }
+
+    /// What an answer other than the expected success means for a delivery: try later (408,
+    /// 429, 5xx), the peer refuses us (a 403 about who we are), or it refuses this item.
+    private static func failure(of response: PeerResponse) -> DeliveryOutcome {
+        switch response.status {
+        case 408, 429, 500...599: return .httpStatus(response.status, retryAfter: response.retryAfter)
+        case 403 where refusesTheCaller(response): return .notAccepted(status: response.status, detail: detail(of: response))
+        default: return .refused(status: response.status, detail: detail(of: response))
         }
     }
 
@@ -148,32 +169,21 @@ public struct PeerOperations: Sendable {
     /// as a push's is, so that `RetryPolicy` tells a retry from a permanent refusal.
     public func sendCompletion(baseURL: String, peer: PeerIdentity, id: String, signed: [UInt8]) async -> CompletionDelivery {
         let response: PeerResponse
-        do {
-            response = try await client.send(
-                PeerRequest(
-                    method: .post, url: baseURL + PeerProtocol.completionPath(id), peer: peer,
-                    headers: [("Content-Type", PeerProtocol.completionMediaType)], body: .bytes(signed),
-                    sink: .memory(limit: CompletionNotice.limit)))
-        } catch let error as TransportError {
-            return .failed(error.outcome)
-        } catch {
-            return .failed(.network("\(error)"))
+        switch await answer(
+            PeerRequest(
+                method: .post, url: baseURL + PeerProtocol.completionPath(id), peer: peer,
+                headers: [("Content-Type", PeerProtocol.completionMediaType)], body: .bytes(signed),
+                sink: .memory(limit: CompletionNotice.limit)))
+        {
+        case let .response(answer): response = answer
+        case let .none(outcome): return .failed(outcome)
         }
-        switch response.status {
-        case 200, 201:
-            let decoder = JSONDecoder()
-            decoder.dateDecodingStrategy = .iso8601
-            guard let recorded = try? decoder.decode(PeerProtocol.CompletionRecorded.self, from: Data(response.body)),
-                recorded.archiveId == id
-            else { return .failed(.badReceipt("the answer to the completion notice of \(id) is not its record")) }
-            return .recorded(recorded, again: response.status == 200)
-        case 408, 429, 500...599:
-            return .failed(.httpStatus(response.status, retryAfter: response.retryAfter))
-        case 403 where Self.refusesTheCaller(response):
-            return .failed(.notAccepted(status: response.status, detail: Self.detail(of: response)))
-        default:
-            return .failed(.refused(status: response.status, detail: Self.detail(of: response)))
-        }
+        guard response.status == 200 || response.status == 201 else { return .failed(Self.failure(of: response)) }
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        guard let recorded = try? decoder.decode(PeerProtocol.CompletionRecorded.self, from: Data(response.body)), recorded.archiveId == id
+        else { return .failed(.badReceipt("the answer to the completion notice of \(id) is not its record")) }
+        return .recorded(recorded, again: response.status == 200)
     }
 
     /// Asks the origin at `baseURL` for a vehicle's archive.

@@ -158,11 +158,8 @@ struct PeerRoutes: Sendable {
     }
 
     private func acknowledge(_ request: Request, _ context: PeerRequestContext) async throws -> Response {
-        let caller = try await callerAuthority(context)
-        let id = try archiveID(context)
-        var request = request
-        let body = try await request.collectBody(upTo: Self.receiptLimit)
-        switch try await delegate.acknowledge(id: id, receipt: Array(buffer: body), from: caller) {
+        let (caller, id, body) = try await signedBody(request, context, limit: Self.receiptLimit)
+        switch try await delegate.acknowledge(id: id, receipt: body, from: caller) {
         case .recorded: return Response(status: .noContent)
         case .notFound: throw PeerHTTPError(.notFound, "not-found", "no archive \(id) is held here")
         case .forbidden: throw PeerHTTPError(.forbidden, "forbidden", "archive \(id) is not for \(caller)")
@@ -173,11 +170,8 @@ struct PeerRoutes: Sendable {
     // MARK: completion
 
     private func complete(_ request: Request, _ context: PeerRequestContext) async throws -> Response {
-        let caller = try await callerAuthority(context)
-        let id = try archiveID(context)
-        var request = request
-        let body = try await request.collectBody(upTo: CompletionNotice.limit)
-        switch try await delegate.receiveCompletion(id: id, notice: Array(buffer: body), from: caller) {
+        let (caller, id, body) = try await signedBody(request, context, limit: CompletionNotice.limit)
+        switch try await delegate.receiveCompletion(id: id, notice: body, from: caller) {
         case let .recorded(recorded, firstTime): return Self.json(recorded, status: firstTime ? .created : .ok)
         case .notFound: throw PeerHTTPError(.notFound, "not-found", "no archive \(id) was sent from here")
         case .forbidden: throw PeerHTTPError(.forbidden, "forbidden", "archive \(id) was not sent to \(caller)")
@@ -243,6 +237,16 @@ struct PeerRoutes: Sendable {
                 retryAfter: configuration.retryAfterSeconds, headers: [.connection: "close"])
         }
         return code
+    }
+
+    /// The caller, the archive id of the path and the body of a signed statement posted about
+    /// it (a receipt, a completion notice), read up to `limit` bytes (413 beyond).
+    private func signedBody(_ request: Request, _ context: PeerRequestContext, limit: Int) async throws -> (String, String, [UInt8]) {
+        let caller = try await callerAuthority(context)
+        let id = try archiveID(context)
+        var request = request
+        let body = try await request.collectBody(upTo: limit)
+        return (caller, id, Array(buffer: body))
     }
 
     private func archiveID(_ context: PeerRequestContext) throws -> String {

@@ -38,13 +38,7 @@ public struct Receipt: Codable, Sendable, Equatable {
     }
 
     /// The receipt's JSON, as signed.
-    public func json() -> [UInt8] {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        encoder.dateEncodingStrategy = .iso8601
-        // Encoding plain strings, dates and enums cannot fail.
-        return [UInt8]((try? encoder.encode(self)) ?? Data())
-    }
+    public func json() -> [UInt8] { signedJSON(self) }
 
     /// Signs the receipt with the receiver's identity, with an RFC 3161 token on the signature
     /// when `timestamping` is given and its TSA answers at the first attempt (best effort).
@@ -134,6 +128,16 @@ public struct Receipt: Codable, Sendable, Equatable {
         }
         return PeerRejection(signed: signed, receipt: nil, reasons: reasons)
     }
+}
+
+/// The JSON form of a signed statement (receipt, completion notice): sorted keys, ISO 8601
+/// times, no escaped slashes. Their members are plain strings, dates, numbers and enums, so
+/// encoding cannot fail.
+func signedJSON(_ value: some Encodable) -> [UInt8] {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+    encoder.dateEncodingStrategy = .iso8601
+    return [UInt8]((try? encoder.encode(value)) ?? Data())
 }
 
 extension Finding {

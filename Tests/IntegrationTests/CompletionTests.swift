@@ -50,6 +50,12 @@ import Testing
         return (shown["completion"] as? [String: Any]) ?? (shown["archiveId"] == nil ? nil : shown)
     }
 
+    /// `<status> <code>` of a notice the origin refused; nil when it was recorded or got no answer.
+    private func refusal(_ delivery: CompletionDelivery) -> String? {
+        guard case let .failed(.refused(status, detail)) = delivery else { return nil }
+        return "\(status) \(detail.prefix { $0 != ":" })"
+    }
+
     /// Another dossier of the same vehicle (other documents), for `destination`.
     private func sameVehicle(seed: Int, destination: String) throws -> SampleDossier {
         try SampleDossier.make(in: temp, seed: seed, documents: 7, documentSize: 4096, destination: destination)
@@ -135,22 +141,16 @@ import Testing
         // 110000 is a peer of the origin, but the archive was not sent to it.
         let third = PeerOperations(client: try pki.client("110000"), trust: trust)
         let byThird = await third.sendCompletion(baseURL: url, peer: originPeer, id: id, signed: forged)
-        guard case let .failed(.refused(status, detail)) = byThird else { Issue.record("\(byThird)"); return }
-        #expect(status == 403 && detail.hasPrefix("forbidden"), "\(detail)")
-
+        #expect(refusal(byThird) == "403 forbidden", "\(byThird)")
         // The destination's connection carrying a notice signed by someone else.
         let carried = PeerOperations(client: try pki.client("430100"), trust: trust)
         let relayed = await carried.sendCompletion(baseURL: url, peer: originPeer, id: id, signed: forged)
-        guard case let .failed(.refused(status, detail)) = relayed else { Issue.record("\(relayed)"); return }
-        #expect(status == 403 && detail.hasPrefix("wrong-signer"), "\(detail)")
-
+        #expect(refusal(relayed) == "403 wrong-signer", "\(relayed)")
         // Garbage, and an archive never sent.
         let garbage = await carried.sendCompletion(baseURL: url, peer: originPeer, id: id, signed: Array("not cms".utf8))
-        guard case let .failed(.refused(status, detail)) = garbage else { Issue.record("\(garbage)"); return }
-        #expect(status == 422 && detail.hasPrefix("bad-completion"), "\(detail)")
+        #expect(refusal(garbage) == "422 bad-completion", "\(garbage)")
         let unknown = await carried.sendCompletion(baseURL: url, peer: originPeer, id: "unknown-archive", signed: forged)
-        guard case let .failed(.refused(status, _)) = unknown else { Issue.record("\(unknown)"); return }
-        #expect(status == 404)
+        #expect(refusal(unknown) == "404 not-found", "\(unknown)")
 
         #expect(try completion(origin, id) == nil)
         #expect(
