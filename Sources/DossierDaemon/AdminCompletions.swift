@@ -39,7 +39,9 @@ extension AdminService {
         router.get("completions/:id") { _, context in
             let id = try context.parameters.require("id")
             guard let line = Self.completion(authority, id: id) else {
-                return try Self.failure(.notFound, Bilingual("no completion notice of archive \(id) is kept here", "本所没有档案 \(id) 的办结通知"))
+                // `show` asks here for an id the outbox does not hold: say both.
+                let none = DaemonText.Admin.noArchive(id)
+                return try Self.failure(.notFound, Bilingual(none.en + ", nor a completion notice of it", none.zh + "，也没有它的办结通知"))
             }
             return try Self.json(line)
         }
