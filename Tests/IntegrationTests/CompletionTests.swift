@@ -99,6 +99,19 @@ import Testing
         #expect(same.status == 0 && same.stdout.contains("already completed"), "\(same.stdout) \(same.stderr)")
         let other = try destination.ctl(["complete", id, "--refused", "--reason", "changed my mind"])
         #expect(other.status == 1 && other.stderr.contains("already completed as registered"), "\(other.stderr)")
+        // At the origin: the same signed notice again is 200, another decision 409.
+        let destinationPeer = PeerOperations(client: try pki.client("430100"), trust: try pki.currentTrust())
+        let kept = try [UInt8](Data(contentsOf: destination.state.appendingPathComponent("completions/sent/\(id).p7m")))
+        let resent = await destinationPeer.sendCompletion(baseURL: try origin.url, peer: PeerIdentity(code: "441800"), id: id, signed: kept)
+        guard case let .recorded(recorded, again) = resent else { Issue.record("\(resent)"); return }
+        #expect(again && recorded.status == .registered)
+        let digest = try #require(received["digest"] as? String)
+        let changed = try CompletionNotice(
+            archiveId: id, digest: digest, status: .refused, registeredAt: Date(), newPlate: nil, reasons: ["changed"]
+        ).signed(by: try pki.identity("430100"))
+        let conflicting = await destinationPeer.sendCompletion(
+            baseURL: try origin.url, peer: PeerIdentity(code: "441800"), id: id, signed: changed)
+        #expect(refusal(conflicting) == "409 completion-conflict", "\(conflicting)")
         #expect(try completion(origin, id)?["status"] as? String == "registered")
         #expect(origin.log.contains("completion received") && destination.log.contains("completion delivered"))
         #expect(try await origin.stop() == 0)
