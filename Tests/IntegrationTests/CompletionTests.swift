@@ -116,6 +116,14 @@ import Testing
         #expect(origin.log.contains("completion received") && destination.log.contains("completion delivered"))
         #expect(try await origin.stop() == 0)
         #expect(try await destination.stop() == 0)
+
+        // The custody logs hold the completion on each side, once.
+        let atOrigin = try dossierctl(["audit", "prove", id, "--state", origin.state.path]).stdout
+        for kind in ["completionReceived", "transferredOut"] {
+            #expect(atOrigin.components(separatedBy: "\"\(kind)\"").count == 2, "\(kind): \(atOrigin)")
+        }
+        let atDestination = try dossierctl(["audit", "prove", id, "--state", destination.state.path]).stdout
+        #expect(atDestination.components(separatedBy: "\"completionSent\"").count == 2, "\(atDestination)")
     }
 
     @Test func aRefusalReopensTheCaseForANewTransfer() async throws {
