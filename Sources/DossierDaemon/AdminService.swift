@@ -67,14 +67,15 @@ struct AdminService {
         }
         router.get("entries/:id") { _, context in
             let id = try context.parameters.require("id")
-            guard let entry = await authority.outbox.entry(id: id) else {
+            var detail: AdminProtocol.EntryDetail
+            if let entry = await authority.outbox.entry(id: id) {
+                detail = Self.detail(entry, config: authority.config, layout: authority.layout, trust: authority.operations.trust.store)
+            } else if let kept = try? await authority.cases.history(authority)[id] {
                 // Compacted out of the journal: the history keeps it for `[sla] history_days`.
-                guard let kept = try? await authority.cases.history(authority)[id] else {
-                    return try Self.failure(.notFound, DaemonText.Admin.noArchive(id))
-                }
-                return try Self.json(kept.detail(layout: authority.layout, trust: authority.operations.trust.store))
+                detail = kept.detail(layout: authority.layout, trust: authority.operations.trust.store)
+            } else {
+                return try Self.failure(.notFound, DaemonText.Admin.noArchive(id))
             }
-            var detail = Self.detail(entry, config: authority.config, layout: authority.layout, trust: authority.operations.trust.store)
             detail.completion = Self.completion(authority, id: id)
             return try Self.json(detail)
         }
