@@ -56,6 +56,12 @@ import Testing
         return "\(status) \(detail.prefix { $0 != ":" })"
     }
 
+    /// The state `cases --json` gives archive `id`'s case on `node`.
+    private func caseState(_ node: DaemonProcess, _ id: String) throws -> String? {
+        let cases = (try JSONSerialization.jsonObject(with: Data(try node.ctl(["cases", "--json"]).stdout.utf8)) as? [[String: Any]]) ?? []
+        return cases.first { $0["archiveId"] as? String == id }?["state"] as? String
+    }
+
     /// Another dossier of the same vehicle (other documents), for `destination`.
     private func sameVehicle(seed: Int, destination: String) throws -> SampleDossier {
         try SampleDossier.make(in: temp, seed: seed, documents: 7, documentSize: 4096, destination: destination)
@@ -114,6 +120,7 @@ import Testing
         #expect(refusal(conflicting) == "409 completion-conflict", "\(conflicting)")
         #expect(try completion(origin, id)?["status"] as? String == "registered")
         #expect(origin.log.contains("completion received") && destination.log.contains("completion delivered"))
+        #expect(try caseState(origin, id) == "completed" && caseState(destination, id) == "completed")
         #expect(try await origin.stop() == 0)
         #expect(try await destination.stop() == 0)
 
@@ -139,6 +146,7 @@ import Testing
         #expect(refused.status == 0, "\(refused.stderr)")
         #expect(try await eventually(seconds: 20) { (try? completion(origin, id))?["status"] as? String == "refused" })
         #expect((try completion(origin, id)?["reasons"] as? [String]) == ["the buyer withdrew"])
+        #expect(try caseState(origin, id) == "refused")
 
         let after = try origin.ctl(["submit", elsewhere.dir.path, "--to", "110000", "--json"])
         #expect(after.status == 0, "the case is open again: \(after.stderr)")
