@@ -276,12 +276,16 @@ public enum AdminProtocol {
         /// The dossier's archive for this destination was already queued (or delivered) as
         /// `id`: nothing new was queued.
         public var alreadyQueued: Bool
+        /// Findings that did not block packing, one line each (code, field, English / Chinese);
+        /// nil when there are none.
+        public var warnings: [String]?
 
-        public init(id: String, size: UInt64, sha256: String, alreadyQueued: Bool = false) {
+        public init(id: String, size: UInt64, sha256: String, alreadyQueued: Bool = false, warnings: [String]? = nil) {
             self.id = id
             self.size = size
             self.sha256 = sha256
             self.alreadyQueued = alreadyQueued
+            self.warnings = warnings
         }
     }
 

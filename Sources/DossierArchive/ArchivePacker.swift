@@ -1,3 +1,4 @@
+import DossierModel
 import DossierSystem
 import Foundation
 
@@ -34,6 +35,8 @@ public struct PackResult: Sendable, Codable, Equatable {
     /// Why the signature carries no timestamp token although timestamping was configured (not
     /// required, and the TSA failed); nil when it carries one or none was asked for.
     public var timestampProblem: String?
+    /// Findings that did not block packing (a credit list hit under `action = "warn"`); nil: none.
+    public var warnings: [Problem]? = nil
 }
 
 /// Packs a dossier folder (`dossier.json` + `documents/`) into a signed `.dva` archive, in the

@@ -25,16 +25,19 @@ public enum DossierPackager {
     }
 
     /// Checks and packs `dossierDirectory` for `destination`, signed by `identity` (whose
-    /// authority must be the record's managing office), timestamped with `timestamping` when given.
+    /// authority must be the record's managing office), timestamped with `timestamping` when given;
+    /// the parties are screened against `credit` (a warning hit is in the result's `warnings`).
     /// - Throws: `Refusal` for a dossier the rules refuse, `ArchiveError` for I/O and signing
     ///   (`.timestamp` when a required token could not be had: try again later).
     public static func pack(
         dossierDirectory: URL, destination: String, identity: SigningIdentity, policy: TransferPolicy,
-        outputDirectory: URL, fileName: String? = nil, id: String = ArchiveID.make(), now: Date = Date(),
+        credit: CreditRestrictions? = nil, outputDirectory: URL, fileName: String? = nil, id: String = ArchiveID.make(), now: Date = Date(),
         timestamping: Timestamping? = nil
     ) throws -> PackResult {
         let result: CheckResult
-        do { result = try DossierFolder.check(dossierDirectory, destination: destination, policy: policy, today: now) } catch {
+        do {
+            result = try DossierFolder.check(dossierDirectory, destination: destination, policy: policy, credit: credit, today: now)
+        } catch {
             throw Refusal.folder(error)
         }
         guard result.problems.isEmpty else { throw Refusal.problems(result.problems) }
@@ -44,8 +47,10 @@ public enum DossierPackager {
             origin: record.registration.managingOffice, destination: destination, vin: record.vehicle.vin,
             plate: record.plate.number, schema: DossierRecord.schemaName,
             sourceOrganization: identity.info.commonName ?? identity.info.subject)
-        return try ArchivePacker.pack(
+        var packed = try ArchivePacker.pack(
             dossierDirectory: dossierDirectory, bag: bag, identity: identity,
             outputDirectory: outputDirectory, fileName: fileName, id: id, now: now, timestamping: timestamping)
+        packed.warnings = result.warnings.isEmpty ? nil : result.warnings
+        return packed
     }
 }

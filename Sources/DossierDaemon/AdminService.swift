@@ -1,5 +1,6 @@
 import DossierAdmin
 import DossierArchive
+import DossierModel
 import DossierOutbox
 import DossierText
 import DossierTransport
@@ -124,13 +125,15 @@ struct AdminService {
                 let packed = try await authority.submit(
                     dossierDirectory: URL(fileURLWithPath: submit.directory), destination: submit.destination)
                 return try Self.json(
-                    AdminProtocol.Submitted(id: packed.id, size: packed.size, sha256: packed.sha256, alreadyQueued: packed.alreadyQueued))
+                    AdminProtocol.Submitted(
+                        id: packed.id, size: packed.size, sha256: packed.sha256, alreadyQueued: packed.alreadyQueued,
+                        warnings: packed.warnings.isEmpty ? nil : packed.warnings.map(Self.problemLine)))
             } catch let refusal as DossierPackager.Refusal {
                 if case let .problems(problems) = refusal {
                     return try Self.failure(
                         .unprocessableContent,
                         DaemonText.Admin.notTransferable(directory: submit.directory, destination: submit.destination),
-                        problems: problems.map { "\($0.code)\($0.field.map { " (\($0))" } ?? ""): \($0.message) / \($0.messageZh)" })
+                        problems: problems.map(Self.problemLine))
                 }
                 return try Self.failure(.unprocessableContent, operatorText(refusal))
             } catch let error as SubmitError {
@@ -201,7 +204,7 @@ struct AdminService {
         let overdue = (try? await authority.cases.cases(authority)).flatMap { CaseBook.overdueWarning($0, days: sla.transferDays) }
         let warnings =
             revocationWarnings(authority) + DirectoryWarnings.warnings(authority, held: await heldCount(authority))
-            + [overdue].compactMap { $0 }
+            + [overdue].compactMap { $0 } + authority.credit.warnings(authority.config.credit)
         let config = authority.config
         let summary = await authority.outbox.summary()
         let counts = authority.inbox.counts()
@@ -319,6 +322,11 @@ struct AdminService {
         return Response(
             status: .ok, headers: [.contentType: "application/json"],
             body: ResponseBody(byteBuffer: ByteBuffer(bytes: try encoder.encode(value))))
+    }
+
+    /// One finding as an answer line: code, field, and both languages.
+    static func problemLine(_ problem: Problem) -> String {
+        "\(problem.code)\(problem.field.map { " (\($0))" } ?? ""): \(problem.message) / \(problem.messageZh)"
     }
 
     static func failure(_ status: HTTPResponse.Status, _ error: Bilingual, problems: [String]? = nil) throws -> Response {

@@ -41,6 +41,9 @@ final class Authority: Sendable {
     /// Wakes the directory refresh before its period, on a reload.
     let directoryWake = WakeSignal()
 
+    /// The credit restriction list screened at every packing (`[policy.credit]`).
+    let credit = CreditLists()
+
     /// The custody log: every packing, sending, receipt and arrival.
     let custody: Custody
     /// Which archive each queued dossier became, per destination.
@@ -142,7 +145,7 @@ final class Authority: Sendable {
             packingProgress.end(packing)
             try? FileIO.removeTree(staging.path)
         }
-        let (identity, timestamping) = (identity, timestamps.packing)
+        let (identity, timestamping, credit) = (identity, timestamps.packing, credit.restrictions)
         let gated = timestamping?.required == true
         if gated, let failure = timestampGate.admit() { throw SubmitError.timestampUnavailable(failure) }
         let packed: PackResult
@@ -150,7 +153,7 @@ final class Authority: Sendable {
             packed = try await pool.run {
                 try DossierPackager.pack(
                     dossierDirectory: dossierDirectory, destination: destination, identity: identity,
-                    policy: config.policy, outputDirectory: staging, timestamping: timestamping)
+                    policy: config.policy, credit: credit, outputDirectory: staging, timestamping: timestamping)
             }
         } catch ArchiveError.timestamp(let error) {
             if gated { timestampGate.record(.failed(error), pause: config.timestamp.wait) }
@@ -163,6 +166,9 @@ final class Authority: Sendable {
         if let problem = packed.timestampProblem {
             logger.warning("archive signed without a timestamp", metadata: ["id": "\(packed.id)", "reason": "\(problem)"])
             errors.record(id: packed.id, peer: destination, error: "signed without a timestamp: \(problem)")
+        }
+        for warning in packed.warnings ?? [] {
+            logger.warning("dossier packed despite a finding", metadata: ["peer": "\(destination)", "finding": "\(warning.message)"])
         }
         let key = submissions.key(destination: destination, payload: packed.payloadDigest)
         let vin = vehicle?.vehicle.vin
@@ -180,11 +186,11 @@ final class Authority: Sendable {
         guard queued.id == packed.id else {
             try? FileManager.default.removeItem(atPath: packed.path)
             logger.info("dossier already queued", metadata: ["id": "\(queued.id)", "peer": "\(destination)", "source": "\(source)"])
-            return Submission(id: queued.id, size: queued.size, sha256: queued.sha256, alreadyQueued: true)
+            return Submission(id: queued.id, size: queued.size, sha256: queued.sha256, alreadyQueued: true, warnings: packed.warnings ?? [])
         }
         logger.info(
             "archive queued", metadata: ["id": "\(packed.id)", "peer": "\(destination)", "bytes": "\(packed.size)", "source": "\(source)"])
-        return Submission(id: packed.id, size: packed.size, sha256: packed.sha256, alreadyQueued: false)
+        return Submission(id: packed.id, size: packed.size, sha256: packed.sha256, alreadyQueued: false, warnings: packed.warnings ?? [])
     }
 
     /// The standing archive of the dossier under `key`, or `packed` queued durably (its
@@ -241,6 +247,8 @@ struct Submission: Sendable {
     var size: UInt64
     var sha256: String
     var alreadyQueued: Bool
+    /// Findings that did not block packing (a credit list hit under `action = "warn"`).
+    var warnings: [Problem] = []
 }
 
 /// Why a submission was refused before packing.

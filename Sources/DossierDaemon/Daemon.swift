@@ -172,6 +172,10 @@ public struct Daemon: Sendable {
             operations: PeerOperations(client: client, trust: currentTrust), pool: pool, custody: custody, completions: completions,
             logger: logger)
         if let keptDirectory { authority.replace(directory: keptDirectory) }
+        authority.credit.apply(config.credit)
+        if case .url? = config.credit?.source, let kept = CreditListService.keptCopy(layout: layout, logger: logger) {
+            authority.credit.replace(kept)
+        }
 
         let registry = PrometheusCollectorRegistry()
         MetricsSystem.bootstrapIfNeeded(PrometheusMetricsFactory(registry: registry))
@@ -202,6 +206,7 @@ public struct Daemon: Sendable {
             PushService(authority: authority), PullService(authority: authority), IntakeService(authority: authority),
             CompactionService(authority: authority), WatchdogService(authority: authority, notifier: notifier),
             CRLRefreshService(authority: authority), DirectoryRefreshService(authority: authority),
+            CreditListService(authority: authority),
             CustodyCheckpointService(authority: authority), CompletionService(authority: authority),
             Reloader(
                 authority: authority, configFile: options.configFile, notifier: notifier,

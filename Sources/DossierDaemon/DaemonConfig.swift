@@ -104,6 +104,8 @@ public struct DaemonConfig: Sendable {
     /// Most pages of one peer's archive list read in one pull round.
     public var pullMaxPages: Int
     public var policy: TransferPolicy
+    /// The credit restriction list screened at every check (`[policy.credit]`), nil when none.
+    public var credit: CreditSettings?
     public var intakeInterval: TimeInterval
     /// Dossiers packed at once by intake (`[intake] parallel`, default one per core): packing
     /// is CPU-bound, and several in flight keep the pushes fed.
@@ -255,7 +257,11 @@ public struct DaemonConfig: Sendable {
         let pullMaxPages = try limitsTable?.int("pull_max_pages", range: 1...100_000) ?? 100
         try limitsTable?.rejectUnknownKeys()
 
-        let policy = try root.table("policy")?.decode(TransferPolicy.self) ?? .default
+        var policyTable = try root.table("policy")
+        let credit = try CreditSettings.parse(try policyTable?.table("credit"), resolve: resolve)
+        // A `[policy]` holding only `[policy.credit]` keeps the default transfer rules.
+        var policy = TransferPolicy.default
+        if let policyTable, policyTable.keys != ["credit"] { policy = try policyTable.decode(TransferPolicy.self) }
 
         var intakeTable = try root.table("intake")
         let intakeParallel = try intakeTable?.int("parallel", range: 1...64) ?? max(1, ProcessInfo.processInfo.activeProcessorCount)
@@ -332,7 +338,7 @@ public struct DaemonConfig: Sendable {
             lowSpeedLimit: lowSpeedLimit, lowSpeedTime: lowSpeedTime, idleTimeout: idleTimeout,
             adminSocket: socket, metricsListen: metrics, stateDirectory: stateDirectory, registryDirectory: registry,
             retry: retry, circuitThreshold: circuit, limits: limits, storage: storage, pullMaxPages: pullMaxPages,
-            policy: policy, intakeInterval: intake, intakeParallel: intakeParallel,
+            policy: policy, credit: credit, intakeInterval: intake, intakeParallel: intakeParallel,
             pullInterval: pull, compactionInterval: compaction, drainTimeout: drain,
             custodyCheckpointEvery: UInt64(checkpointEvery), custodyCheckpointInterval: checkpointInterval, timestamp: timestamp,
             directory: directory, localPeers: peers, peers: peers, sla: sla)

@@ -51,6 +51,7 @@ struct Reloader: Service {
             authority.inbox.replaceIdentity(identity)
             authority.custody.signer.replace(identity, timestamping: timestamps.packing)
             authority.inbox.replaceRequiredProfile(config.requiredProfile)
+            authority.credit.apply(config.credit)
             authority.logger.info(
                 "configuration reloaded",
                 metadata: [

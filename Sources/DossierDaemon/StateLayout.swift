@@ -33,6 +33,8 @@ public struct StateLayout: Sendable {
     }
     /// The last good signed directory fetched from `[directory] url` (attached CMS, as fetched).
     public var directoryCopy: URL { root.appendingPathComponent("directory.p7m") }
+    /// The last good credit restriction list fetched from `[policy.credit] url` (text, as fetched).
+    public var creditListCopy: URL { root.appendingPathComponent("credit-list.txt") }
     /// The bound `host:port`, written once listening (tests and the demo read it).
     public var listenFile: URL { root.appendingPathComponent("dossierd.listen") }
 

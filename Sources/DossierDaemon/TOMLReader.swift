@@ -30,6 +30,9 @@ struct TOMLReader {
         }
     }
 
+    /// The keys this table holds, asked for or not.
+    var keys: Set<String> { Set(table.keys) }
+
     func path(_ key: String) -> String { prefix.isEmpty ? key : "\(prefix).\(key)" }
 
     func error(_ key: String, _ problem: String) -> ConfigError {

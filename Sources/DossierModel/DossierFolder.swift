@@ -32,11 +32,12 @@ public enum DossierFolder {
     }
 
     /// Validates the folder's record and documents and, with a `destination`, the transfer's
-    /// eligibility under `policy`.
+    /// eligibility under `policy` and the parties against `credit` (its hits among the problems
+    /// when its action blocks, among the warnings when it warns).
     /// - Throws: `DossierFolderError.notADirectory` only; every problem with the content is in
     ///   the result.
     public static func check(
-        _ dir: URL, destination: String?, policy: TransferPolicy,
+        _ dir: URL, destination: String?, policy: TransferPolicy, credit: CreditRestrictions? = nil,
         today: Date
     ) throws(DossierFolderError) -> CheckResult {
         let record: DossierRecord
@@ -67,8 +68,14 @@ public enum DossierFolder {
         }
         let problems = RecordValidator.validate(record, dossierDirectory: dir, today: today)
         guard let destination else { return CheckResult(valid: problems.isEmpty, eligible: nil, problems: problems) }
-        let blocks = TransferEligibility.evaluate(record, destination: destination, policy: policy, today: today)
-        return CheckResult(valid: problems.isEmpty, eligible: problems.isEmpty && blocks.isEmpty, problems: problems + blocks)
+        var blocks = TransferEligibility.evaluate(record, destination: destination, policy: policy, today: today)
+        var warnings: [Problem] = []
+        if let credit {
+            let hits = CreditRestrictions.check(record, list: credit.list)
+            if credit.action == .block { blocks += hits } else { warnings = hits }
+        }
+        return CheckResult(
+            valid: problems.isEmpty, eligible: problems.isEmpty && blocks.isEmpty, problems: problems + blocks, warnings: warnings)
     }
 }
 
@@ -80,12 +87,15 @@ public struct CheckResult: Codable, Sendable, Equatable {
     public var eligible: Bool?
     /// Validation problems first, then the rules that block the transfer.
     public var problems: [Problem]
+    /// Findings that do not block the transfer (a credit list hit under `action = "warn"`).
+    public var warnings: [Problem]
 
     /// Stores the outcome as given.
-    public init(valid: Bool, eligible: Bool?, problems: [Problem]) {
+    public init(valid: Bool, eligible: Bool?, problems: [Problem], warnings: [Problem] = []) {
         self.valid = valid
         self.eligible = eligible
         self.problems = problems
+        self.warnings = warnings
     }
 }
 

@@ -371,6 +371,18 @@ public enum CtlText {
             "queued \(id) for \(to)  \(size) bytes  sha256 \(sha256)",
             "已放入发件箱：\(id) 发往 \(to)  \(size) 字节  sha256 \(sha256)")
     }
+    /// `submit`, `pack`, `check`: a finding that did not block packing (the line holds both languages).
+    public static func packedWithWarning(_ line: String) -> String { text("warning: \(line)", "警告：\(line)") }
+    /// `--credit-list FILE` of `check` and `pack`.
+    public static var creditListHelp: String {
+        text(
+            "Screen the seller and buyer against this credit restriction list (one credit code and reason a line)",
+            "按此信用惩戒名单（每行一个统一社会信用代码及原因）筛查出让方和受让方")
+    }
+    /// `--credit-warn` of `check` and `pack`.
+    public static var creditWarnHelp: String {
+        text("A listed party warns instead of blocking", "名单中的当事人仅警告，不阻止")
+    }
     /// `submit`: the same dossier's archive for this peer already stands.
     public static func alreadyQueued(id: String, to: String) -> String {
         text(

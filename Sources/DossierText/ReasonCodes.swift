@@ -84,6 +84,7 @@ public enum ReasonCode {
         entry("inspection-expired-without-certificate", "inspection expired, no certificate", "检验有效期已过且无检验合格证明"),
         entry("deregistered-or-transferred", "already deregistered or transferred", "已注销或已转出"),
         entry("emission-standard", "emission standard not accepted by the destination", "排放标准不符合转入地要求"),
+        entry("credit-restricted", "a party is on the credit restriction list", "当事人列入信用惩戒名单"),
     ]
 
     private static let archiveFindings: [Entry] = [

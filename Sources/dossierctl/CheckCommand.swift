@@ -19,6 +19,8 @@ struct CheckCommand: ParsableCommand {
     @Flag(help: ArgumentHelp(CtlText.checkJSONHelp))
     var json = false
 
+    @OptionGroup var credit: CreditOptions
+
     func run() throws {
         if let destination {
             do { try Division.check(destination) } catch {
@@ -30,10 +32,11 @@ struct CheckCommand: ParsableCommand {
             }
         }
         let result: CheckResult
+        let restrictions = credit.restrictions
         do {
             result = try DossierFolder.check(
                 URL(fileURLWithPath: directory), destination: destination,
-                policy: .default, today: Date())
+                policy: .default, credit: restrictions, today: Date())
         } catch {
             FileHandle.standardError.write(Data("dossierctl: \(error.description)\n".utf8))
             throw ExitCode(2)
@@ -49,13 +52,14 @@ struct CheckReport: Encodable {
 
     init(_ result: CheckResult) { self.result = result }
 
-    private enum Keys: String, CodingKey { case valid, eligible, problems }
+    private enum Keys: String, CodingKey { case valid, eligible, problems, warnings }
 
     func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: Keys.self)
         try container.encode(result.valid, forKey: .valid)
         try container.encode(result.eligible, forKey: .eligible)
         try container.encode(result.problems, forKey: .problems)
+        if !result.warnings.isEmpty { try container.encode(result.warnings, forKey: .warnings) }
     }
 
     var json: String {
@@ -71,6 +75,7 @@ struct CheckReport: Encodable {
             lines.append(
                 CtlText.checkProblem(code: problem.code, field: problem.field, message: problem.message, messageZh: problem.messageZh))
         }
+        lines += result.warnings.map(warningLine)
         return lines.joined(separator: "\n")
     }
 }

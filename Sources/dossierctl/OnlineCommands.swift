@@ -155,6 +155,7 @@ struct SubmitCommand: ParsableCommand {
                 "POST", "/submit", json: AdminProtocol.Submit(directory: path, destination: to), as: AdminProtocol.Submitted.self)
         }
         if admin.json { return printJSON(result) }
+        for warning in result.warnings ?? [] { print(CtlText.packedWithWarning(warning)) }
         if result.alreadyQueued { return print(CtlText.alreadyQueued(id: result.id, to: to)) }
         print(CtlText.submitted(id: result.id, to: to, size: result.size, sha256: result.sha256))
     }

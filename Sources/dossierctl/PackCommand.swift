@@ -16,8 +16,10 @@ struct PackCommand: ParsableCommand {
     @Option(help: ArgumentHelp(CtlText.keyHelp)) var key: String
     @Option(help: ArgumentHelp(CtlText.outHelp)) var out: String?
     @Flag(help: ArgumentHelp(CtlText.jsonResultHelp)) var json = false
+    @OptionGroup var credit: CreditOptions
 
     func run() throws {
+        let restrictions = credit.restrictions
         let identity: SigningIdentity
         do { identity = try SigningIdentity(certificateFile: cert, keyFile: key) } catch { fail("\(error)") }
         let id = ArchiveID.make()
@@ -26,7 +28,7 @@ struct PackCommand: ParsableCommand {
         do {
             result = try DossierPackager.pack(
                 dossierDirectory: URL(fileURLWithPath: dossier), destination: to, identity: identity, policy: .default,
-                outputDirectory: target.deletingLastPathComponent(), fileName: target.lastPathComponent, id: id)
+                credit: restrictions, outputDirectory: target.deletingLastPathComponent(), fileName: target.lastPathComponent, id: id)
         } catch let refusal as DossierPackager.Refusal {
             if case let .problems(problems) = refusal, json {
                 printJSON(CheckOutput(valid: false, eligible: false, problems: problems))
@@ -37,6 +39,7 @@ struct PackCommand: ParsableCommand {
             fail("\(error)")
         }
         if json { return printJSON(result) }
+        for warning in result.warnings ?? [] { FileHandle.standardError.write(Data((warningLine(warning) + "\n").utf8)) }
         print(CtlText.packed(path: result.path, id: result.id, size: result.size, sha256: result.sha256))
     }
 
