@@ -56,9 +56,14 @@ import Testing
         try FileManager.default.copyItem(at: sample.dir, to: staged)
         try FileManager.default.moveItem(at: staged, to: node.state.appendingPathComponent("intake/430100/dealer"))
         let failed = node.state.appendingPathComponent("intake/failed")
-        #expect(try await eventually(seconds: 20) { !((try? FileManager.default.contentsOfDirectory(atPath: failed.path)) ?? []).isEmpty })
-        let folder = try #require(try FileManager.default.contentsOfDirectory(atPath: failed.path).first)
-        let reason = try String(contentsOf: failed.appendingPathComponent(folder).appendingPathComponent("reason.txt"), encoding: .utf8)
+        // The folder is moved aside first, its reason.txt written after.
+        func reasonFile() -> URL? {
+            let folders = (try? FileManager.default.contentsOfDirectory(atPath: failed.path)) ?? []
+            return folders.map { failed.appendingPathComponent($0).appendingPathComponent("reason.txt") }
+                .first { FileManager.default.fileExists(atPath: $0.path) }
+        }
+        #expect(try await eventually(seconds: 20) { reasonFile() != nil })
+        let reason = try String(contentsOf: try #require(reasonFile()), encoding: .utf8)
         #expect(reason.contains("credit-restricted") && reason.contains("dishonest judgment debtor"), "\(reason)")
 
         // A peer's request of the vehicle: 422 with the finding.
