@@ -50,6 +50,14 @@ import Testing
         // Offline, the same list gives the same finding.
         let checked = try dossierctl(["check", sample.dir.path, "--to", "430100", "--credit-list", list])
         #expect(checked.status == 1 && checked.stdout.contains("credit-restricted"), "\(checked.stdout)")
+        let pack = [
+            "pack", sample.dir.path, "--to", "430100", "--cert", pki.cert("441800"), "--key", pki.key("441800"), "--credit-list", list,
+        ]
+        let unpacked = try dossierctl(pack + ["--out", temp.path("refused.dva")])
+        #expect(unpacked.status == 1 && unpacked.stderr.contains("credit-restricted"), "\(unpacked.stderr)")
+        let packedAnyway = try dossierctl(pack + ["--out", temp.path("warned.dva"), "--credit-warn"])
+        #expect(packedAnyway.status == 0 && packedAnyway.stderr.contains("warning: - credit-restricted"), "\(packedAnyway.stderr)")
+        #expect(FileManager.default.fileExists(atPath: temp.path("warned.dva")))
 
         // intake: moved aside with the reason.
         let staged = node.state.appendingPathComponent("intake/430100/.dealer")
