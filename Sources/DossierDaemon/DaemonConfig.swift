@@ -91,9 +91,9 @@ public struct DaemonConfig: Sendable {
     public var lowSpeedLimit: Int
     public var lowSpeedTime: TimeInterval
     public var idleTimeout: TimeInterval
-    /// Whether the inbound server offers HTTP/2 by ALPN (`[server] http2`, default true);
-    /// HTTP/1.1 is always offered.
-    public var http2: Bool = true
+    /// Whether the inbound server offers HTTP/2 by ALPN (`[server] http2`, default false until
+    /// its flow-control window can be raised: see docs/protocol.md); HTTP/1.1 is always offered.
+    public var http2: Bool = false
     public var adminSocket: String
     public var metricsListen: Endpoint?
     public var stateDirectory: String
@@ -198,7 +198,7 @@ public struct DaemonConfig: Sendable {
         let lowSpeedTime = try server?.duration("low_speed_time") ?? 30
         let idleTimeout = try server?.duration("idle_timeout") ?? 120
         let acceptUnlisted = try server?.bool("accept_unlisted_peers") ?? false
-        let http2 = try server?.bool("http2") ?? true
+        let http2 = try server?.bool("http2") ?? false
         var callerLimits = CallerLimits.default
         callerLimits.uploadsPerCaller = try server?.int("max_uploads_per_peer", range: 1...10_000) ?? callerLimits.uploadsPerCaller
         callerLimits.connectionsPerCaller =

@@ -131,8 +131,10 @@ struct NegotiatedHTTPChannel: ServerChildChannel {
 /// It also carries over what `Connection: close` means on HTTP/1.1 (a route answering before the
 /// body is read: 403, 408, 413; or a verdict bound to the handshake: 503 with revocation
 /// unknown), since HTTP/2 forbids that header: it is removed, and once the answer is written the
-/// stream is reset with NO_ERROR if its request is still arriving (the rest is not read), or,
-/// for a 503, the connection is asked to finish (GOAWAY) so that the retry makes a new handshake.
+/// stream is reset with NO_ERROR if its request is still arriving (the rest is not read); after
+/// a 403 or 503 the connection is also asked to finish (GOAWAY: open streams complete, new ones
+/// go to a new connection), so that the caller's next request makes a new handshake, where a
+/// revoked certificate is refused.
 /// Runs on the stream's event loop only.
 final class StreamShare: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPRequestPart
@@ -173,21 +175,19 @@ final class StreamShare: ChannelDuplexHandler, RemovableChannelHandler {
         switch unwrapOutboundIn(data) {
         case var .head(response) where response.headerFields[.connection] != nil:
             response.headerFields[.connection] = nil
-            onAnswered = response.status == .serviceUnavailable ? .finishConnection : .resetStream
+            // A 403 or 503 is about the caller's handshake (identity, revocation), which every
+            // stream of the connection shares; a 408 or 413 is about this stream's body.
+            onAnswered = [.forbidden, .serviceUnavailable].contains(response.status) ? .finishConnection : .resetStream
             context.write(wrapOutboundOut(.head(response)), promise: promise)
         case .end where onAnswered != nil:
             let written = promise ?? context.eventLoop.makePromise()
             context.write(data, promise: written)
             let finish = onAnswered
             written.futureResult.assumeIsolated().whenSuccess { [self] in
-                switch finish {
-                case .finishConnection:
+                if finish == .finishConnection {
                     context.channel.parent?.pipeline.fireUserInboundEventTriggered(ChannelShouldQuiesceEvent())
-                case .resetStream where !requestEnded:
-                    resetStream(context)
-                default:
-                    break
                 }
+                if !requestEnded { resetStream(context) }
             }
         default:
             context.write(data, promise: promise)

@@ -3,15 +3,15 @@ import Foundation
 import Testing
 
 /// The daemon's own pushes (libcurl, CURL_HTTP_VERSION_2TLS) travel over HTTP/2 when the
-/// receiving daemon offers it (`[server] http2`, the default), and over HTTP/1.1 when it does
-/// not; the receiver's `dossierd_peer_requests_total{http=…}` shows which.
+/// receiving daemon offers it (`[server] http2 = true`), and over HTTP/1.1 when it does not (the
+/// default); the receiver's `dossierd_peer_requests_total{http=…}` shows which.
 @Suite(.serialized) struct HTTP2DaemonTests {
     let pki = TestPKI.shared
 
     @Test(arguments: [true, false])
     func theDaemonsPushesUseHTTP2WhenTheReceiverOffersIt(http2: Bool) async throws {
         let temp = try TempDir()
-        let server = http2 ? "" : "http2 = false"
+        let server = http2 ? "http2 = true" : ""
         let destination = try DaemonProcess(code: "430100", in: temp.url, pki: pki, peers: [], server: server)
         try await destination.start(notifying: true)
         let origin = try DaemonProcess(code: "441800", in: temp.url, pki: pki, peers: [.init(code: "430100", url: try destination.url)])
