@@ -37,6 +37,7 @@ struct NegotiatedHTTPChannel: ServerChildChannel {
     let http1: HTTP1Channel
     /// nil: HTTP/1.1 only (a client asking for `h2` alone is closed by the negotiation).
     let http2: HTTP2Channel?
+    /// `limits.max_archive_size`: over HTTP/1.1 a larger declared body gets no `100 Continue`.
     let maxBodyBytes: UInt64
     /// Announced as SETTINGS_MAX_CONCURRENT_STREAMS on every HTTP/2 connection.
     let maxConcurrentStreams: Int
@@ -66,14 +67,16 @@ struct NegotiatedHTTPChannel: ServerChildChannel {
         maxConcurrentStreams = max(1, min(100, limiter.connectionsPerCaller - 1))
     }
 
+    /// Waits for ALPN behind the TLS handler, then sets the connection up for the protocol
+    /// chosen; a protocol not offered closes the connection.
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
         channel.eventLoop.makeCompletedFuture {
             let negotiation = NIOTypedApplicationProtocolNegotiationHandler<Negotiated> { result in
                 switch result {
                 case .negotiated("h2"):
                     guard let http2 else { return refuse(channel, protocol: "h2") }
-                    return http2.setup(channel: channel, logger: logger).flatMapThrowing { value in
-                        try announceStreamLimit(on: channel)
+                    return http2.setup(channel: channel, logger: logger).map { value in
+                        announceStreamLimit(on: channel)
                         return .http2(value)
                     }
                 case .negotiated("http/1.1"), .fallback:
@@ -92,6 +95,7 @@ struct NegotiatedHTTPChannel: ServerChildChannel {
         }
     }
 
+    /// Serves the connection's requests (HTTP/2: each stream in a task of its own) until it closes.
     func handle(value: Value, logger: Logger) async {
         do {
             switch try await value.negotiated.get() {
@@ -105,7 +109,7 @@ struct NegotiatedHTTPChannel: ServerChildChannel {
 
     /// Hummingbird's HTTP/2 channel starts with swift-nio-http2's default settings (100
     /// streams); this SETTINGS frame follows them at once, before any response.
-    private func announceStreamLimit(on channel: any Channel) throws {
+    private func announceStreamLimit(on channel: any Channel) {
         let settings = HTTP2Frame(
             streamID: .rootStream,
             payload: .settings(.settings([HTTP2Setting(parameter: .maxConcurrentStreams, value: maxConcurrentStreams)])))
