@@ -8,7 +8,7 @@ import Foundation
 enum TransportHTTP2Bench {
     static func figures(_ ws: TransportWorkspace, count: Int, concurrency: Int, rounds: Int) async throws -> [Figure] {
         let small = try ws.archives(count: count, documents: 6, documentSize: 9 << 10, name: "small-h2")
-        let kib = small.reduce(0) { $0 + Int($1.size) } / max(1, count) >> 10
+        let kib = (small.reduce(0) { $0 + Int($1.size) } / max(1, count)) >> 10
         var ours: [Double] = [], curl: [Double] = [], oursHTTP1: [Double] = []
         for _ in 0..<max(1, rounds) {
             ours.append(Double(count) / (try await TransportBench.pushAll(small, ws: ws, concurrency: concurrency, http2: true)))
