@@ -187,8 +187,9 @@ public struct Daemon: Sendable {
                 maxArchiveBytes: config.limits.maxArchiveBytes,
                 maxConcurrentUploads: config.maxConcurrentUploads, idleTimeoutSeconds: Int64(max(1, config.idleTimeout)),
                 lowSpeedBytesPerSecond: config.lowSpeedLimit, lowSpeedSeconds: config.lowSpeedTime,
-                callers: config.callerLimits),
+                callers: config.callerLimits, http2: config.http2),
             delegate: PeerRequests(authority: authority),
+            middleware: [HTTPVersionCount()],
             onListening: { port in
                 let address = "\(config.listen.host):\(port)"
                 authority.listen = address

@@ -91,6 +91,9 @@ public struct DaemonConfig: Sendable {
     public var lowSpeedLimit: Int
     public var lowSpeedTime: TimeInterval
     public var idleTimeout: TimeInterval
+    /// Whether the inbound server offers HTTP/2 by ALPN (`[server] http2`, default false until
+    /// its flow-control window can be raised: see docs/protocol.md); HTTP/1.1 is always offered.
+    public var http2: Bool = false
     public var adminSocket: String
     public var metricsListen: Endpoint?
     public var stateDirectory: String
@@ -199,6 +202,7 @@ public struct DaemonConfig: Sendable {
         let lowSpeedTime = try server?.duration("low_speed_time") ?? 30
         let idleTimeout = try server?.duration("idle_timeout") ?? 120
         let acceptUnlisted = try server?.bool("accept_unlisted_peers") ?? false
+        let http2 = try server?.bool("http2") ?? false
         var callerLimits = CallerLimits.default
         callerLimits.uploadsPerCaller = try server?.int("max_uploads_per_peer", range: 1...10_000) ?? callerLimits.uploadsPerCaller
         callerLimits.connectionsPerCaller =
@@ -335,7 +339,7 @@ public struct DaemonConfig: Sendable {
             requiredProfile: requiredProfile, trustFiles: trust.map(resolve), crlFiles: crl.map(resolve), crlURLs: crlURLs,
             crlRefresh: crlRefresh, listen: listen, maxConcurrentUploads: uploads,
             acceptUnlistedPeers: acceptUnlisted, callerLimits: callerLimits,
-            lowSpeedLimit: lowSpeedLimit, lowSpeedTime: lowSpeedTime, idleTimeout: idleTimeout,
+            lowSpeedLimit: lowSpeedLimit, lowSpeedTime: lowSpeedTime, idleTimeout: idleTimeout, http2: http2,
             adminSocket: socket, metricsListen: metrics, stateDirectory: stateDirectory, registryDirectory: registry,
             retry: retry, circuitThreshold: circuit, limits: limits, storage: storage, pullMaxPages: pullMaxPages,
             policy: policy, credit: credit, intakeInterval: intake, intakeParallel: intakeParallel,

@@ -15,6 +15,11 @@ struct DaemonMetrics: Sendable {
             .recordNanoseconds(Int64(seconds * 1e9))
     }
 
+    /// One request to the peer server, by HTTP version ("1.1", "2").
+    func peerRequest(httpVersion: String) {
+        Counter(label: "dossierd_peer_requests_total", dimensions: [("http", httpVersion)]).increment()
+    }
+
     /// Archives rejected on receipt with this reason code, all time.
     func verificationFailures(code: String, count: Int) {
         Gauge(label: "dossierd_verification_failures", dimensions: [("reason", code)]).record(count)

@@ -1,20 +1,17 @@
 import HummingbirdCore
 import Logging
 import NIOCore
-import NIOHTTP1
 import NIOSSL
 
-/// Wraps the TLS + HTTP/1 child channel setup: closes a connection before any TLS byte is
+/// Wraps the TLS + HTTP child channel setup: closes a connection before any TLS byte is
 /// exchanged when `admit` says no (how the mock peer refuses handshakes on demand) or the
-/// `ConnectionLimiter` has no room, puts a `ConnectionGuard` after the TLS handler (handshake
-/// deadline, connections per caller), and adds the `ExpectContinueHandler` to every admitted
-/// connection.
+/// `ConnectionLimiter` has no room, and puts a `ConnectionGuard` after the TLS handler (handshake
+/// deadline, connections per caller) before ALPN picks the HTTP protocol.
 struct ConnectionGate<Base: ServerChildChannel>: ServerChildChannel {
     typealias Value = Base.Value
 
     let base: Base
     let admit: @Sendable () -> Bool
-    let maxBodyBytes: UInt64
     let limiter: ConnectionLimiter
     let handshakeTimeout: TimeAmount
 
@@ -29,8 +26,6 @@ struct ConnectionGate<Base: ServerChildChannel>: ServerChildChannel {
             let operations = channel.pipeline.syncOperations
             let tls = try operations.handler(type: NIOSSLServerHandler.self)
             try operations.addHandler(ConnectionGuard(limiter: limiter, handshakeTimeout: handshakeTimeout), position: .after(tls))
-            let decoder = try operations.handler(type: ByteToMessageHandler<HTTPRequestDecoder>.self)
-            try operations.addHandler(ExpectContinueHandler(maxBodyBytes: maxBodyBytes), position: .after(decoder))
             return value
         }.flatMapErrorThrowing { error in
             // A connection whose setup failed would otherwise stay open, unanswered.

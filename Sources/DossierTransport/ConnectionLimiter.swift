@@ -4,7 +4,9 @@ import NIOTLS
 import Synchronization
 
 /// Counts the peer server's connections (docs/protocol.md): at most `CallerLimits.connections` in
-/// all, and `connectionsPerCaller` for one authenticated caller. Connections that have not
+/// all, and `connectionsPerCaller` for one authenticated caller, where each open HTTP/2 stream
+/// counts as one more connection of its caller (a peer gets no more requests in flight by
+/// multiplexing than by opening HTTP/1.1 connections). Connections that have not
 /// finished their TLS handshake cost nothing to open and prove nothing, so they are the ones
 /// given up: at the cap the oldest of them is closed to admit a new connection, and each is
 /// closed when its handshake deadline passes. Thread-safe.
@@ -50,12 +52,33 @@ final class ConnectionLimiter: Sendable {
             let key = ObjectIdentifier(channel)
             guard state.open[key] != nil else { return false }
             let held = state.byCaller[caller, default: 0]
-            guard held < max(1, limits.connectionsPerCaller) else { return false }
+            guard held < connectionsPerCaller else { return false }
             state.byCaller[caller] = held + 1
             state.open[key]?.caller = caller
             return true
         }
     }
+
+    /// Charges one HTTP/2 stream on `connection` to the connection's caller; the caller, to
+    /// give back with `closeStream(caller:)`, or nil when the caller holds its share already
+    /// (or the connection is not counted as authenticated): the stream is then to be reset.
+    func openStream(on connection: any Channel) -> String? {
+        state.withLock { state in
+            guard let caller = state.open[ObjectIdentifier(connection)]?.caller else { return nil }
+            let held = state.byCaller[caller, default: 0]
+            guard held < connectionsPerCaller else { return nil }
+            state.byCaller[caller] = held + 1
+            return caller
+        }
+    }
+
+    /// Gives back a stream charged by `openStream(on:)`.
+    func closeStream(caller: String) {
+        state.withLock { state in release(caller, in: &state.byCaller) }
+    }
+
+    /// A caller's share: its connections and HTTP/2 streams together.
+    var connectionsPerCaller: Int { max(1, limits.connectionsPerCaller) }
 
     /// True while `channel` is counted and has not finished its handshake.
     func isHandshaking(_ channel: any Channel) -> Bool {
@@ -68,9 +91,13 @@ final class ConnectionLimiter: Sendable {
     private func closed(_ key: ObjectIdentifier) {
         state.withLock { state in
             guard let caller = state.open.removeValue(forKey: key)?.caller else { return }
-            let held = state.byCaller[caller, default: 0]
-            state.byCaller[caller] = held > 1 ? held - 1 : nil
+            release(caller, in: &state.byCaller)
         }
+    }
+
+    private func release(_ caller: String, in byCaller: inout [String: Int]) {
+        let held = byCaller[caller, default: 0]
+        byCaller[caller] = held > 1 ? held - 1 : nil
     }
 }
 

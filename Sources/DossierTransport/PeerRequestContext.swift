@@ -8,7 +8,8 @@ import NIOSSL
 /// which the caller's verified TLS client certificate is read.
 public struct PeerRequestContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
-    /// The connection the request came on (for the peer certificate, or to drop it on purpose).
+    /// The channel the request came on: its connection (HTTP/1.1) or its stream (HTTP/2); to
+    /// drop it on purpose. The caller's certificate is read from `connection()`.
     public let channel: any Channel
 
     /// Called by Hummingbird once per request.
@@ -26,14 +27,32 @@ public struct PeerRequestContext: RequestContext {
 
     /// The caller's verified TLS client certificate (DER); nil when there is none.
     public func callerCertificate() async -> [UInt8]? {
-        guard let certificate = try? await channel.nioSSL_peerCertificate().get() else { return nil }
+        guard let certificate = try? await connection().nioSSL_peerCertificate().get() else { return nil }
         return try? certificate.toDERBytes()
+    }
+
+    /// "2" when the request came on an HTTP/2 stream, else "1.1".
+    public func httpVersion() async -> String {
+        await isHTTP2Stream() ? "2" : "1.1"
+    }
+
+    /// The TLS connection the request came on: the request's own channel for HTTP/1.1, the
+    /// stream's parent for HTTP/2 (where the TLS handler, and with it the caller's certificate,
+    /// lives). Every HTTP/2 stream thus carries the identity verified for its connection.
+    func connection() async -> any Channel {
+        guard let parent = channel.parent, await isHTTP2Stream() else { return channel }
+        return parent
+    }
+
+    /// Every HTTP/2 stream's pipeline, and no connection's, holds a `StreamShare`.
+    private func isHTTP2Stream() async -> Bool {
+        (try? await channel.pipeline.handler(type: StreamShare.self).map { _ in true }.get()) ?? false
     }
 
     /// Why revocation of the caller's certificate could not be judged at its handshake; nil
     /// when it was judged (the connection would not exist otherwise).
     func revocationPending() async -> Finding? {
-        try? await channel.pipeline.handler(type: RevocationPending.self).get().value
+        try? await connection().pipeline.handler(type: RevocationPending.self).get().value
     }
 
     /// The 6-digit authority code a certificate (DER) names in its subject serialNumber.

@@ -6,7 +6,8 @@ import NIOSSL
 import Synchronization
 
 /// The inbound side of the peer protocol (docs/protocol.md): a Hummingbird 2 application over TLS
-/// 1.2+ (ECDHE + AEAD suites) or 1.3 with mutual authentication. Every request's caller is the
+/// 1.2+ (ECDHE + AEAD suites) or 1.3 with mutual authentication, speaking HTTP/2 to clients that
+/// ask for `h2` by ALPN (when `configuration.http2`) and HTTP/1.1 to the others. Every request's caller is the
 /// authority code of its client certificate, verified against the trust anchors and every CRL
 /// during the handshake (a revoked caller never gets a request in); callers the configuration
 /// does not accept get 403 `unknown-peer` before any body is read.
@@ -40,7 +41,7 @@ public struct PeerServer: Sendable {
     ) throws {
         let tls = try ServerTLSContext(
             certificateFile: configuration.certificateFile, keyFile: configuration.keyFile,
-            trust: configuration.trust)
+            trust: configuration.trust, applicationProtocols: NegotiatedHTTPChannel.alpn(http2: configuration.http2))
         self.tls = tls
         let idleTimeout = TimeAmount.seconds(configuration.idleTimeoutSeconds)
 
@@ -58,11 +59,12 @@ public struct PeerServer: Sendable {
         application = Application(
             router: router,
             server: HTTPServerBuilder { responder in
-                let http = HTTP1Channel(responder: responder, configuration: .init(idleTimeout: idleTimeout))
+                let http = NegotiatedHTTPChannel(
+                    responder: responder, http2: configuration.http2, idleTimeout: idleTimeout,
+                    maxBodyBytes: configuration.maxArchiveBytes, limiter: limiter)
                 return ConnectionGate(
                     base: ReloadableTLSChannel(base: http, tls: tls, inboundBytes: inboundBytes),
-                    admit: admitConnection, maxBodyBytes: configuration.maxArchiveBytes,
-                    limiter: limiter, handshakeTimeout: handshakeTimeout)
+                    admit: admitConnection, limiter: limiter, handshakeTimeout: handshakeTimeout)
             },
             configuration: ApplicationConfiguration(
                 address: .hostname(configuration.host, port: configuration.port),

@@ -32,16 +32,19 @@ public struct PeerServerConfiguration: Sendable {
     public var lowSpeedSeconds: Double
     /// Per-caller uploads, connections and request rate; the connection cap and handshake deadline.
     public var callers: CallerLimits
+    /// Whether HTTP/2 is offered by ALPN (`h2`, then `http/1.1`); false: HTTP/1.1 only.
+    public var http2: Bool
 
     /// Defaults: loopback, any free port, every authenticated caller accepted,
     /// `ArchiveLimits.default` size, 32 uploads, 5 s retry, 120 s idle timeout,
-    /// `CallerLimits.default`.
+    /// `CallerLimits.default`, HTTP/2 offered.
     public init(
         host: String = "127.0.0.1", port: Int = 0, certificateFile: String, keyFile: String, trust: CurrentTrust,
         acceptsCaller: @escaping @Sendable (String) -> Bool = { _ in true },
         maxArchiveBytes: UInt64 = ArchiveLimits.default.maxArchiveBytes, maxConcurrentUploads: Int = 32,
         retryAfterSeconds: Int = 5, version: String = ArchivePacker.softwareAgent, idleTimeoutSeconds: Int64 = 120,
-        lowSpeedBytesPerSecond: Int = 1024, lowSpeedSeconds: Double = 30, callers: CallerLimits = .default
+        lowSpeedBytesPerSecond: Int = 1024, lowSpeedSeconds: Double = 30, callers: CallerLimits = .default,
+        http2: Bool = true
     ) {
         self.host = host
         self.port = port
@@ -57,5 +60,6 @@ public struct PeerServerConfiguration: Sendable {
         self.lowSpeedBytesPerSecond = lowSpeedBytesPerSecond
         self.lowSpeedSeconds = lowSpeedSeconds
         self.callers = callers
+        self.http2 = http2
     }
 }

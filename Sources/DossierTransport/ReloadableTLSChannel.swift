@@ -16,6 +16,8 @@ public final class ServerTLSContext: Sendable {
     private let current: Mutex<NIOSSLContext>
     /// The anchors and CRLs callers' chains are verified against.
     public let trust: CurrentTrust
+    /// The ALPN protocols offered, in order of preference (kept across reloads).
+    let applicationProtocols: [String]
 
     /// TLS 1.2 suites with ECDHE key exchange and AEAD ciphers only, for EC and RSA
     /// certificates (docs/protocol.md, Identity); TLS 1.3 suites are all AEAD and are not configurable.
@@ -26,17 +28,19 @@ public final class ServerTLSContext: Sendable {
     ]
 
     /// Builds the mutual-TLS context (TLS ≥ 1.2, the suites above, client certificates
-    /// required and verified against `trust`, peers identified by certificate, not host name).
+    /// required and verified against `trust`, peers identified by certificate, not host name),
+    /// offering `applicationProtocols` by ALPN (none: no ALPN, HTTP/1.1).
     /// - Throws: NIOSSL errors naming an unreadable certificate or key file.
-    public init(certificateFile: String, keyFile: String, trust: CurrentTrust) throws {
-        current = Mutex(try Self.make(certificateFile: certificateFile, keyFile: keyFile))
+    public init(certificateFile: String, keyFile: String, trust: CurrentTrust, applicationProtocols: [String] = []) throws {
+        current = Mutex(try Self.make(certificateFile: certificateFile, keyFile: keyFile, applicationProtocols: applicationProtocols))
         self.trust = trust
+        self.applicationProtocols = applicationProtocols
     }
 
     /// Swaps in new credentials for the connections accepted from now on.
     /// - Throws: NIOSSL errors; the running context is then kept.
     public func reload(certificateFile: String, keyFile: String) throws {
-        let fresh = try Self.make(certificateFile: certificateFile, keyFile: keyFile)
+        let fresh = try Self.make(certificateFile: certificateFile, keyFile: keyFile, applicationProtocols: applicationProtocols)
         current.withLock { $0 = fresh }
     }
 
@@ -67,7 +71,7 @@ public final class ServerTLSContext: Sendable {
         return .revocationUnknown(refusal)
     }
 
-    private static func make(certificateFile: String, keyFile: String) throws -> NIOSSLContext {
+    private static func make(certificateFile: String, keyFile: String, applicationProtocols: [String]) throws -> NIOSSLContext {
         // The trust roots stay empty: `verdict(on:)` replaces BoringSSL's chain verification,
         // so that every CRL and a reloaded store apply.
         var tls = TLSConfiguration.makeServerConfigurationWithMTLS(
@@ -77,6 +81,7 @@ public final class ServerTLSContext: Sendable {
         tls.certificateVerification = .noHostnameVerification
         tls.minimumTLSVersion = .tlsv12
         tls.cipherSuiteValues = tls12Ciphers
+        tls.applicationProtocols = applicationProtocols
         return try NIOSSLContext(configuration: tls)
     }
 }

@@ -14,9 +14,16 @@ struct TransportBenchCommand: AsyncParsableCommand {
     @Option(help: "Small archives pushed per run.") var count = 1000
     @Option(help: "Pushes in flight (both clients).") var concurrency = 8
     @Option(help: "Size of the single large archive (0 to skip).") var bigSize: Int = 1 << 30
+    @Flag(help: "Push the small archives over HTTP/2 instead, against curl --parallel --http2.") var http2 = false
 
     func run() async throws {
         let ws = try TransportWorkspace()
+        if http2 {
+            report(
+                try await TransportHTTP2Bench.figures(ws, count: count, concurrency: concurrency, rounds: options.rounds),
+                json: options.json)
+            return
+        }
         report(
             try await TransportBench.figures(ws, count: count, concurrency: concurrency, bigSize: bigSize, rounds: options.rounds),
             json: options.json)
@@ -71,15 +78,17 @@ final class TransportWorkspace {
         return packed
     }
 
-    /// A fresh mock peer (430100); returns the process and its base URL.
-    func mockPeer() throws -> (Process, String) {
+    /// A fresh mock peer (430100), speaking HTTP/1.1 only unless `http2`; returns the process
+    /// and its base URL.
+    func mockPeer(http2: Bool = false) throws -> (Process, String) {
         let state = root.appendingPathComponent("mock-\(UUID().uuidString)")
         let process = Process()
         process.executableURL = productsDirectory.appendingPathComponent("dossier-mock-peer")
-        process.arguments = [
-            "--cert", "\(pki)/430100.pem", "--key", "\(pki)/430100.key", "--ca", "\(pki)/ca.pem",
-            "--state", state.path, "--max-uploads", "64",
-        ]
+        process.arguments =
+            [
+                "--cert", "\(pki)/430100.pem", "--key", "\(pki)/430100.key", "--ca", "\(pki)/ca.pem",
+                "--state", state.path, "--max-uploads", "64",
+            ] + (http2 ? ["--http2"] : [])
         let out = Pipe()
         process.standardOutput = out
         process.standardError = FileHandle(forWritingAtPath: "/dev/null")
@@ -113,9 +122,10 @@ enum TransportBench {
         return figures
     }
 
-    /// Seconds for our client to push every archive, `concurrency` at a time.
-    static func pushAll(_ archives: [PackResult], ws: TransportWorkspace, concurrency: Int) async throws -> Double {
-        let (mock, url) = try ws.mockPeer()
+    /// Seconds for our client to push every archive, `concurrency` at a time, to a mock peer
+    /// that offers HTTP/2 when `http2` (our client then multiplexes over it).
+    static func pushAll(_ archives: [PackResult], ws: TransportWorkspace, concurrency: Int, http2: Bool = false) async throws -> Double {
+        let (mock, url) = try ws.mockPeer(http2: http2)
         defer { mock.terminate(); mock.waitUntilExit() }
         let trust = CurrentTrust(try TrustStore(caFiles: ["\(ws.pki)/ca.pem"]))
         let client = PeerClient(tls: PeerTLS(certificateFile: "\(ws.pki)/441800.pem", keyFile: "\(ws.pki)/441800.key", trust: trust))
@@ -143,14 +153,16 @@ enum TransportBench {
         }
     }
 
-    /// Seconds for one `curl --parallel` process to upload every archive.
-    static func curlAll(_ archives: [PackResult], ws: TransportWorkspace, concurrency: Int) throws -> Double {
-        let (mock, url) = try ws.mockPeer()
+    /// Seconds for one `curl --parallel` process to upload every archive (`--http2` to a mock
+    /// peer offering it when `http2`).
+    static func curlAll(_ archives: [PackResult], ws: TransportWorkspace, concurrency: Int, http2: Bool = false) throws -> Double {
+        let (mock, url) = try ws.mockPeer(http2: http2)
         defer { mock.terminate(); mock.waitUntilExit() }
         let config = ws.root.appendingPathComponent("curl-\(UUID().uuidString).conf")
         try curlPushes(archives, to: url, certificate: "\(ws.pki)/441800.pem", key: "\(ws.pki)/441800.key", ca: "\(ws.pki)/ca.pem")
             .write(to: config, atomically: true, encoding: .utf8)
-        return try measureOK(["curl", "--parallel", "--parallel-max", "\(concurrency)", "-K", config.path]).seconds
+        let version = http2 ? "--http2" : "--http1.1"
+        return try measureOK(["curl", "--parallel", version, "--parallel-max", "\(concurrency)", "-K", config.path]).seconds
     }
 
     /// A curl config that pushes each archive to `url` as a peer does: mutual TLS and the

@@ -70,6 +70,8 @@ struct MockPeerCommand: AsyncParsableCommand {
     var seed: UInt64 = 1
     @Option(help: "A folder whose files are served at GET /published/<name> (CRLs for tests), read on every request.")
     var publish: String?
+    @Flag(help: "Offer HTTP/2 by ALPN (h2, then http/1.1); without it the mock peer speaks HTTP/1.1 only.")
+    var http2 = false
 
     func validate() throws {
         guard (wrongKeyCert == nil) == (wrongKeyKey == nil) else {
@@ -118,7 +120,8 @@ struct MockPeerCommand: AsyncParsableCommand {
                 callers: CallerLimits(
                     uploadsPerCaller: maxUploads, connectionsPerCaller: 100_000,
                     connections: 100_000, requestsPerMinute: 100_000_000,
-                    handshakeTimeout: 10)),
+                    handshakeTimeout: 10),
+                http2: http2),
             delegate: held,
             middleware: [
                 LogMiddleware(log: log),

@@ -31,6 +31,8 @@ func makeArchive(
 struct CurlAnswer {
     /// 0 when no HTTP answer came (curl's exit code says why).
     var status: Int
+    /// The HTTP version the answer came in ("1.1", "2"; "0" when none came).
+    var httpVersion: String
     var exitCode: Int32
     var body: [UInt8]
     var headers: String
@@ -48,22 +50,27 @@ struct CurlAnswer {
 }
 
 /// Runs `curl` against `https://localhost:<port><path>` as the client `client` (a PKI name, or
-/// nil for no certificate), as an outside client would.
+/// nil for no certificate), as an outside client would, over HTTP/1.1 unless `http2`
+/// (`curl --http2`: h2 by ALPN when the server offers it).
 func curl(
     port: Int, _ path: String, client: String? = "441800", clientDir: String? = nil, _ extra: [String] = [],
-    in dir: TempDir
+    http2: Bool = false, in dir: TempDir
 ) async throws -> CurlAnswer {
     let body = dir.path("curl-body-\(UUID().uuidString)")
     let headers = dir.path("curl-headers-\(UUID().uuidString)")
     defer { unlink(body); unlink(headers) }
-    var args = ["-sS", "--max-time", "30", "--cacert", TestPKI.shared.ca, "-o", body, "-D", headers, "-w", "%{http_code}"]
+    var args = [
+        "-sS", "--max-time", "30", http2 ? "--http2" : "--http1.1", "--cacert", TestPKI.shared.ca, "-o", body, "-D", headers,
+        "-w", "%{http_code} %{http_version}",
+    ]
     if let client {
         let base = clientDir ?? TestPKI.shared.dir
         args += ["--cert", "\(base)/\(client).pem", "--key", "\(base)/\(client).key"]
     }
     let result = try await runDetached("curl", args + extra + ["https://localhost:\(port)\(path)"])
+    let written = result.stdout.split(separator: " ").map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
     return CurlAnswer(
-        status: Int(result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0, exitCode: result.status,
+        status: written.first.flatMap { Int($0) } ?? 0, httpVersion: written.count > 1 ? written[1] : "0", exitCode: result.status,
         body: [UInt8]((try? Data(contentsOf: URL(fileURLWithPath: body))) ?? Data()),
         headers: (try? String(contentsOfFile: headers, encoding: .utf8)) ?? "")
 }
@@ -72,13 +79,13 @@ func curl(
 /// `expectContinue`, and then curl waits up to 20 s for the server's `100 Continue`).
 func push(
     _ archive: PackResult, port: Int, as client: String = "441800", id: String? = nil, in dir: TempDir,
-    expectContinue: Bool = false, extra: [String] = []
+    expectContinue: Bool = false, extra: [String] = [], http2: Bool = false
 ) async throws -> CurlAnswer {
     let digest = PeerProtocol.contentDigest(hex: archive.sha256) ?? ""
     let expect = expectContinue ? ["-H", "Expect: 100-continue", "--expect100-timeout", "20"] : ["-H", "Expect:"]
     return try await curl(
         port: port, PeerProtocol.archivePath(id ?? archive.id), client: client,
-        ["-T", archive.path, "-H", "Content-Digest: \(digest)"] + expect + extra, in: dir)
+        ["-T", archive.path, "-H", "Content-Digest: \(digest)"] + expect + extra, http2: http2, in: dir)
 }
 
 /// Starts a 600 KiB push by 441800 at 50 kB/s (`curl --limit-rate`) and returns once the
@@ -89,7 +96,7 @@ func startSlowUpload(port: Int, in dir: TempDir) async throws -> Process {
     let upload = Process()
     upload.executableURL = URL(fileURLWithPath: "/usr/bin/env")
     upload.arguments = [
-        "curl", "-sS", "-o", "/dev/null", "--max-time", "30", "--limit-rate", "50k", "--cacert", pki.ca,
+        "curl", "-sS", "--http1.1", "-o", "/dev/null", "--max-time", "30", "--limit-rate", "50k", "--cacert", pki.ca,
         "--cert", pki.cert("441800"), "--key", pki.key("441800"), "-H", "Expect:", "-T", slow.path,
         "-H", "Content-Digest: \(PeerProtocol.contentDigest(hex: slow.sha256) ?? "")",
         "https://localhost:\(port)\(PeerProtocol.archivePath(slow.id))",
