@@ -125,6 +125,10 @@ final class CurlTransfer {
         }
         try check(dossier_curl_easy_setopt_read_cb(easy, curlRead), "read callback")
         try check(dossier_curl_easy_setopt_ptr(easy, CURLOPT_READDATA, me), "read data")
+        // libcurl rewinds the body when it must send it again (an HTTP/2 stream the server
+        // refused, a kept-alive connection found closed); without this it fails the transfer.
+        try check(dossier_curl_easy_setopt_seek_cb(easy, curlSeek), "seek callback")
+        try check(dossier_curl_easy_setopt_ptr(easy, CURLOPT_SEEKDATA, me), "seek data")
     }
 
     private func configureSink(check: (CURLcode, String) throws(TransportError) -> Void, lines: inout [String]) throws(TransportError) {
@@ -155,6 +159,16 @@ final class CurlTransfer {
             uploadOffset += n
         }
         return n
+    }
+
+    /// Moves the upload back to `offset` from its start (libcurl asks only with SEEK_SET) so
+    /// that the body can be sent again; CURL_SEEKFUNC_OK or CURL_SEEKFUNC_FAIL.
+    func seek(to offset: Int64, origin: Int32) -> Int32 {
+        guard origin == SEEK_SET, offset >= 0 else { return CURL_SEEKFUNC_FAIL }
+        if uploadFD >= 0 { return lseek(uploadFD, off_t(offset), SEEK_SET) == off_t(offset) ? CURL_SEEKFUNC_OK : CURL_SEEKFUNC_FAIL }
+        guard offset <= uploadBytes.count else { return CURL_SEEKFUNC_FAIL }
+        uploadOffset = Int(offset)
+        return CURL_SEEKFUNC_OK
     }
 
     /// Takes a piece of the answer's body; returning less than `count` makes curl abort.
@@ -230,6 +244,11 @@ private func transfer(_ pointer: UnsafeMutableRawPointer?) -> CurlTransfer? {
 private let curlRead: curl_read_callback = { buffer, size, count, context in
     guard let buffer, let transfer = transfer(context) else { return Int(CURL_READFUNC_ABORT) }
     return transfer.read(into: buffer, capacity: size * count)
+}
+
+private let curlSeek: curl_seek_callback = { context, offset, origin in
+    guard let transfer = transfer(context) else { return CURL_SEEKFUNC_FAIL }
+    return transfer.seek(to: Int64(offset), origin: origin)
 }
 
 private let curlWrite: curl_write_callback = { data, size, count, context in
