@@ -29,5 +29,33 @@ enum SampleOffices {
         SampleOffice(code: "310000", province: "上海市", city: "", districts: [("310115", "浦东新区"), ("310104", "徐汇区")]),
     ]
 
-    static func office(_ code: String) -> SampleOffice? { all.first { $0.code == code } }
+    /// The office of `code`: from the table, else, for a code of `SampleAuthorityCodes`, a
+    /// destination office whose buyers live in its first district (`PP0101` of a municipality,
+    /// `PPCC02` of a prefecture), named only by code; nil for any other code.
+    static func office(_ code: String) -> SampleOffice? {
+        if let known = all.first(where: { $0.code == code }) { return known }
+        guard SampleAuthorityCodes.all.contains(code) else { return nil }
+        let district = code.hasSuffix("0000") ? code.prefix(2) + "0101" : code.prefix(4) + "02"
+        return SampleOffice(code: code, province: "", city: "", districts: [(String(district), "市辖区")])
+    }
+}
+
+/// Many distinct, valid authority codes, for benchmarks and tests that stand up more peers than
+/// `SampleOffices` knows: real GB/T 2260 prefecture-level codes that pass `Division.check`.
+public enum SampleAuthorityCodes {
+    /// The four municipalities (`PP0000`), then the first prefecture of every other province
+    /// (`PP0100`, its capital), then its second (`PP0200`): 58 codes, in that order, each once.
+    /// Every province in `Division.provinces` has at least two prefectures, so each code exists.
+    public static let all: [String] = {
+        let municipalities: Set<String> = ["11", "12", "31", "50"]
+        let provinces = Division.provinces.keys.sorted()
+        let others = provinces.filter { !municipalities.contains($0) }
+        return provinces.filter(municipalities.contains).map { $0 + "0000" } + others.map { $0 + "0100" } + others.map { $0 + "0200" }
+    }()
+
+    /// The first `count` codes of `all` other than those in `excluding`; fewer when `all` runs
+    /// out, so a caller needing exactly `count` checks the result's size.
+    public static func first(_ count: Int, excluding: Set<String> = []) -> [String] {
+        Array(all.lazy.filter { !excluding.contains($0) }.prefix(count))
+    }
 }

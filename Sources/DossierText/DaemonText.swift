@@ -75,55 +75,85 @@ public enum DaemonText {
         /// Step 1.
         public static var pki: String {
             text(
-                "1. A throwaway PKI: one CA, one certificate per authority (subject serialNumber = authority code)",
-                "1. 临时 PKI：一个 CA，每个车辆管理所一张证书（主题 serialNumber = 车辆管理所代码）")
+                "1. A throwaway PKI: one CA, one certificate per authority (subject serialNumber = authority code),\n"
+                    + "   the directory operator's (100000) among them",
+                "1. 临时 PKI：一个 CA，每个车辆管理所一张证书（主题 serialNumber = 车辆管理所代码），\n"
+                    + "   包括名录运营方 (100000) 的证书")
         }
-        /// Step 2.
-        public static var startDestination: String {
-            text(
-                "2. Starting 430100 Changsha (destination) on 127.0.0.1, port picked by the OS",
-                "2. 启动 430100 长沙（转入地车辆管理所），地址 127.0.0.1，端口由系统分配")
-        }
-        /// The address a node listens on.
+        /// Step 1, with `--sm2`.
         public static var sm2PKI: String {
             text(
                 "   and an SM2 CA with one SM2 signing certificate per authority (sm2-sm3 profile; TLS stays EC)",
                 "   以及一个 SM2 CA，每个车辆管理所一张 SM2 签名证书（sm2-sm3 配置；TLS 仍为 EC）")
         }
+        /// Step 1, the TSA.
         public static var tsa: String {
             text(
                 "   and a time-stamping authority (dossier-mock-tsa, OpenSSL's RFC 3161 responder) on 127.0.0.1",
                 "   以及一个可信时间戳服务（dossier-mock-tsa，OpenSSL 的 RFC 3161 应答程序），监听 127.0.0.1")
         }
-        public static var addsPeer: String {
-            text(
-                "   Changsha adds Qingyuan as a peer: config rewritten, SIGHUP (reload, no restart)",
-                "   长沙将清远加为对端：改写配置后发送 SIGHUP（重载，不重启）")
-        }
-        public static func peerNotAdded(_ url: String) -> String {
-            text(
-                "the reload did not add the peer \(url) within 10 s (see the log beside the state)",
-                "重载后 10 秒内未出现对端 \(url)（见状态目录旁的日志）")
-        }
         public static func tsaAt(_ url: String) -> String { text("   TSA at \(url)", "   时间戳服务 \(url)") }
-        public static func listening(_ address: String) -> String { text("   listening on \(address)", "   监听 \(address)") }
-        /// Step 3.
-        public static var startOrigin: String {
+        /// Step 2.
+        public static var directoryServer: String {
             text(
-                "3. Starting 441800 Qingyuan (origin), with Changsha as a push peer",
-                "3. 启动 441800 清远（转出地车辆管理所），长沙为推送 (push) 对端")
+                "2. The directory operator's HTTPS server (dossier-mock-peer --publish, mutual TLS), nothing published yet",
+                "2. 名录运营方的 HTTPS 服务器（dossier-mock-peer --publish，双向 TLS），尚未发布任何内容")
+        }
+        /// Where the directory will be.
+        public static func directoryAt(_ url: String) -> String { text("   directory URL \(url)", "   名录地址 \(url)") }
+        /// Step 3.
+        public static var startAuthorities: String {
+            text(
+                "3. Starting 441800 Qingyuan, 430100 Changsha and 440100 Guangzhou on 127.0.0.1, ports picked by the OS;\n"
+                    + "   their configs have [directory] url/trust and no [[peers]]; their first fetch finds nothing\n"
+                    + "   published (HTTP 404, listed under \"last errors\" below), so they start with no peers",
+                "3. 启动 441800 清远、430100 长沙、440100 广州，地址 127.0.0.1，端口由系统分配；\n"
+                    + "   配置中只有 [directory] url/trust，没有 [[peers]]；首次获取时尚未发布（HTTP 404，\n"
+                    + "   见下方“最近错误”），因此启动时没有对端")
+        }
+        /// The address a node listens on.
+        public static func listening(_ code: String, _ url: String) -> String {
+            text("   \(code) listening on \(url)", "   \(code) 监听 \(url)")
         }
         /// Step 4.
-        public static var sample: String {
+        public static var signDirectory: String {
             text(
-                "4. A synthetic dossier (valid VIN, ID numbers, plate 粤R…, scanned PDF/JPEG/PNG documents)",
-                "4. 一份合成机动车档案（有效的车辆识别代号、身份证明号码、号牌 粤R…，扫描的 PDF/JPEG/PNG 文件）")
+                "4. The operator lists the three (URL, push, active) and signs the directory as CMS (dossierctl directory sign):",
+                "4. 运营方列出这三个车辆管理所（URL、push、active），以 CMS 签名名录（dossierctl directory sign）：")
+        }
+        /// Step 4, the daemons fetch.
+        public static var fetchDirectory: String {
+            text(
+                "   SIGHUP to each daemon: it fetches the directory, verifies it, keeps it and takes its peers from it",
+                "   向各守护进程发送 SIGHUP：获取名录、验证、保存，并以其中的条目作为对端")
+        }
+        /// Step 4, the third authority's peers.
+        public static var thirdPeers: String {
+            text(
+                "   Guangzhou (440100), told of no one in its config, now knows the other two (dossierctl peers):",
+                "   广州 (440100) 的配置中没有任何对端，现已从名录得知另外两个（dossierctl peers）：")
+        }
+        /// A daemon did not take its peers from the directory in time.
+        public static func peersNotFetched(socket: String, count: Int) -> String {
+            text(
+                "the daemon on \(socket) did not list \(count) directory peers within 10 s (see its log beside its state)",
+                "\(socket) 上的守护进程 10 秒内未列出 \(count) 个来自名录的对端（见状态目录旁的日志）")
+        }
+        /// A mock did not start.
+        public static func helperNotListening(_ name: String) -> String {
+            text("\(name) did not start listening within 10 s", "\(name) 10 秒内未开始监听")
         }
         /// Step 5.
+        public static var sample: String {
+            text(
+                "5. A synthetic dossier (valid VIN, ID numbers, plate 粤R…, scanned PDF/JPEG/PNG documents)",
+                "5. 一份合成机动车档案（有效的车辆识别代号、身份证明号码、号牌 粤R…，扫描的 PDF/JPEG/PNG 文件）")
+        }
+        /// Step 6.
         public static var intake: String {
             text(
-                "5. Dropped into Qingyuan's intake/430100/: packed, signed, timestamped, queued, pushed",
-                "5. 放入清远的 intake/430100/：封装、签名、加盖时间戳、进入发件箱、推送")
+                "6. Dropped into Qingyuan's intake/430100/: packed, signed, timestamped, queued, pushed to the directory's URL",
+                "6. 放入清远的 intake/430100/：封装、签名、加盖时间戳、进入发件箱、推送到名录所列地址")
         }
         /// The archive was delivered.
         public static func delivered(_ id: String) -> String {
@@ -131,19 +161,19 @@ public enum DaemonText {
                 "   delivered \(id); Changsha's signed receipt is kept by Qingyuan",
                 "   已送达 \(id)；长沙签名的回执由清远保存")
         }
-        /// Step 6.
-        public static var verify: String {
-            text("6. Changsha verifies what it stored, as any auditor could:", "6. 长沙验证所存档案（任何审计者都可同样验证）：")
-        }
         /// Step 7.
-        public static var statusOrigin: String { text("7. dossierctl status, Qingyuan (441800):", "7. dossierctl status，清远 (441800)：") }
-        /// Step 8.
-        public static var statusDestination: String {
-            text("8. dossierctl status, Changsha (430100):", "8. dossierctl status，长沙 (430100)：")
+        public static var verify: String {
+            text("7. Changsha verifies what it stored, as any auditor could:", "7. 长沙验证所存档案（任何审计者都可同样验证）：")
         }
+        /// Step 8.
+        public static var statusOrigin: String { text("8. dossierctl status, Qingyuan (441800):", "8. dossierctl status，清远 (441800)：") }
         /// Step 9.
+        public static var statusDestination: String {
+            text("9. dossierctl status, Changsha (430100):", "9. dossierctl status，长沙 (430100)：")
+        }
+        /// Step 10.
         public static var stopping: String {
-            text("9. Stopping both (SIGTERM: drain, journal durable, exit 0)", "9. 停止两端（SIGTERM：排空、日志落盘、退出码 0）")
+            text("10. Stopping the three (SIGTERM: drain, journal durable, exit 0)", "10. 停止三端（SIGTERM：排空、日志落盘、退出码 0）")
         }
         /// A node exited.
         public static func exited(_ code: String, status: Int32) -> String {
@@ -151,12 +181,17 @@ public enum DaemonText {
         }
         /// The end.
         public static var complete: String { text("demo complete", "演示完成") }
-        /// The authority names of the demo's configuration.
-        public static func officeName(_ code: String) -> String {
-            code == "441800"
-                ? text("Qingyuan Vehicle Administration Office", "清远市车辆管理所")
-                : text("Changsha Vehicle Administration Office", "长沙市车辆管理所")
+        /// The name of a demo authority (or of the directory operator, 100000), in both languages.
+        public static func officeNames(_ code: String) -> Bilingual {
+            switch code {
+            case "441800": Bilingual("Qingyuan Vehicle Administration Office", "清远市车辆管理所")
+            case "430100": Bilingual("Changsha Vehicle Administration Office", "长沙市车辆管理所")
+            case "440100": Bilingual("Guangzhou Vehicle Administration Office", "广州市车辆管理所")
+            default: Bilingual("Traffic Management Bureau (directory operator)", "交通管理局（名录运营方）")
+            }
         }
+        /// The name of a demo authority in the current language.
+        public static func officeName(_ code: String) -> String { officeNames(code).description }
         /// `dossierctl` is not beside `dossierd`.
         public static func missingCtl(_ path: String) -> String {
             text(

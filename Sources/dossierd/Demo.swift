@@ -1,18 +1,27 @@
 import DossierText
 import Foundation
 
-/// `dossierd --demo`: two authorities on loopback, 441800 Qingyuan (origin) and 430100
-/// Changsha (destination), each a real `dossierd` process with its own throwaway PKI-signed
-/// certificate and state, and `dossier-mock-tsa` as their time-stamping authority; a synthetic
-/// dossier dropped into the origin's intake is packed, signed, timestamped (RFC 3161), pushed
-/// over mutual TLS, verified (a token required) and receipted. Prints what happened and
-/// `dossierctl status` of both sides, then stops both cleanly and removes everything. With
-/// `sm2`, both sign with SM2 certificates of an SM2 CA (`[signing]`) beside their EC TLS ones,
-/// and Changsha requires the `sm2-sm3` profile.
+/// `dossierd --demo`: three authorities on loopback, 441800 Qingyuan (origin), 430100 Changsha
+/// (destination) and 440100 Guangzhou, each a real `dossierd` process with its own throwaway
+/// PKI-signed certificate and state and no `[[peers]]`: all three take their peers from one
+/// authority directory that the directory operator (100000) signs with `dossierctl directory
+/// sign` and publishes over mutual-TLS HTTPS (`dossier-mock-peer --publish`), as in
+/// docs/directory.md. `dossier-mock-tsa` is their time-stamping authority. A synthetic dossier
+/// dropped into Qingyuan's intake is packed, signed, timestamped (RFC 3161), pushed over mutual
+/// TLS, verified (a token required) and receipted; Guangzhou shows it knows the other two from
+/// the directory alone. Prints what happened and `dossierctl status` of both ends, then stops
+/// everything cleanly and removes it. With `sm2`, the authorities sign archives with SM2
+/// certificates of an SM2 CA (`[signing]`) beside their EC TLS ones, and Changsha requires the
+/// `sm2-sm3` profile.
 struct Demo {
     var sm2 = false
     let binaries = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
     let sourceRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    /// The demo's authorities, origin and destination first.
+    static let codes = ["441800", "430100", "440100"]
+    /// The directory operator's code: its certificate signs the directory and serves it.
+    static let operatorCode = "100000"
 
     struct Failure: Error, CustomStringConvertible {
         var description: String
@@ -28,30 +37,59 @@ struct Demo {
         say(DaemonText.Demo.pki)
         if sm2 { say(DaemonText.Demo.sm2PKI) }
         let makePKI = sourceRoot.appendingPathComponent("Certs/make-dev-pki.sh").path
-        try check(run(makePKI, (sm2 ? ["--sm2"] : []) + [pki, "441800", "430100"]), "make-dev-pki.sh")
+        try check(run(makePKI, (sm2 ? ["--sm2"] : []) + [pki] + Self.codes + [Self.operatorCode]), "make-dev-pki.sh")
         try check(run(makePKI, ["--tsa", "tsa", pki]), "make-dev-pki.sh --tsa")
         say(DaemonText.Demo.tsa)
-        let tsa = try startTSA(root: root, pki: pki)
+        let tsa = try startHelper(
+            "dossier-mock-tsa", ["--cert", "\(pki)/tsa.pem", "--key", "\(pki)/tsa.key"], output: root.appendingPathComponent("tsa.out"))
         defer { stop(tsa.process) }
-        let tsaURL = try await waitForTSA(tsa.output)
+        let tsaURL = "http://\(try await waitForReadyLine(tsa.output, what: "dossier-mock-tsa"))/"
         say(DaemonText.Demo.tsaAt(tsaURL))
 
-        say(DaemonText.Demo.startDestination)
-        // Qingyuan's port is not known yet: Changsha starts without peers and learns it by a reload.
-        let changsha = try start(code: "430100", root: root, pki: pki, peer: nil, tsa: tsaURL)
-        defer { stop(changsha.process) }
-        let changshaAddress = try await waitForListen(changsha.state)
-        say(DaemonText.Demo.listening(changshaAddress))
-        say(DaemonText.Demo.startOrigin)
-        let qingyuan = try start(code: "441800", root: root, pki: pki, peer: ("430100", "https://\(changshaAddress)"), tsa: tsaURL)
-        defer { stop(qingyuan.process) }
-        let qingyuanAddress = try await waitForListen(qingyuan.state)
-        say(DaemonText.Demo.listening(qingyuanAddress))
-        say(DaemonText.Demo.addsPeer)
-        let qingyuanURL = "https://\(qingyuanAddress)"
-        try writeConfig(code: "430100", root: root, pki: pki, peer: ("441800", qingyuanURL), tsa: tsaURL)
-        kill(changsha.process.processIdentifier, SIGHUP)
-        try await waitForPeer(socket: changsha.socket, url: qingyuanURL)
+        say(DaemonText.Demo.directoryServer)
+        let published = root.appendingPathComponent("published")
+        try FileManager.default.createDirectory(at: published, withIntermediateDirectories: true)
+        let server = try startHelper(
+            "dossier-mock-peer",
+            [
+                "--cert", "\(pki)/\(Self.operatorCode).pem", "--key", "\(pki)/\(Self.operatorCode).key", "--ca", "\(pki)/ca.pem",
+                "--state", root.appendingPathComponent("directory-server").path, "--publish", published.path,
+            ],
+            output: root.appendingPathComponent("directory-server.out"))
+        defer { stop(server.process) }
+        // `listening 127.0.0.1:<port> control <port>`
+        let serverAddress =
+            try await waitForReadyLine(server.output, what: "dossier-mock-peer").split(separator: " ").first.map(String.init) ?? ""
+        let directoryURL = "https://\(serverAddress)/published/directory.p7m"
+        say(DaemonText.Demo.directoryAt(directoryURL))
+
+        say(DaemonText.Demo.startAuthorities)
+        var nodes: [Node] = []
+        defer { nodes.forEach { stop($0.process) } }
+        for code in Self.codes {
+            nodes.append(try start(code: code, root: root, pki: pki, directory: directoryURL, tsa: tsaURL))
+        }
+        var urls: [String: String] = [:]
+        for node in nodes {
+            urls[node.code] = "https://\(try await waitForListen(node.state))"
+            say(DaemonText.Demo.listening(node.code, urls[node.code] ?? ""))
+        }
+
+        say(DaemonText.Demo.signDirectory)
+        let signed = published.appendingPathComponent("directory.p7m").path
+        let input = try writeDirectory(urls: urls, root: root)
+        say(
+            try check(
+                run(ctl, ["directory", "sign", "--in", input.path] + operatorKey(pki) + ["--out", signed]), "dossierctl directory sign"))
+        say(try check(run(ctl, ["directory", "verify", signed, "--trust", "\(pki)/ca.pem"]), "dossierctl directory verify"))
+        say(DaemonText.Demo.fetchDirectory)
+        for node in nodes {
+            kill(node.process.processIdentifier, SIGHUP)
+            try await waitForPeers(socket: node.socket, count: Self.codes.count - 1)
+        }
+        let (qingyuan, changsha, guangzhou) = (nodes[0], nodes[1], nodes[2])
+        say(DaemonText.Demo.thirdPeers)
+        say(try check(run(ctl, ["peers", "--socket", guangzhou.socket]), "dossierctl peers"))
 
         say(DaemonText.Demo.sample)
         let samples = root.appendingPathComponent("samples")
@@ -63,10 +101,10 @@ struct Demo {
                     "--documents", "6", "--document-size", "262144",
                 ]), "dossierctl sample")
         let dossier = URL(fileURLWithPath: made.trimmingCharacters(in: .whitespacesAndNewlines))
-        say(try check(run(ctl, ["check", dossier.path, "--to", "430100"]), "dossierctl check").trimmingCharacters(in: .newlines))
+        say(try check(run(ctl, ["check", dossier.path, "--to", changsha.code]), "dossierctl check").trimmingCharacters(in: .newlines))
 
         say(DaemonText.Demo.intake)
-        let intake = qingyuan.state.appendingPathComponent("intake/430100")
+        let intake = qingyuan.state.appendingPathComponent("intake/\(changsha.code)")
         try FileManager.default.createDirectory(at: intake, withIntermediateDirectories: true)
         try FileManager.default.moveItem(at: dossier, to: intake.appendingPathComponent(dossier.lastPathComponent))
         let id = try await waitForDelivery(socket: qingyuan.socket)
@@ -76,7 +114,7 @@ struct Demo {
         let stored = changsha.state.appendingPathComponent("inbox/\(id).dva").path
         let verify = [
             "verify", stored, "--trust", "\(pki)/ca.pem", "--tsa-trust", "\(pki)/ca.pem", "--require-timestamp",
-            "--expect-destination", "430100",
+            "--expect-destination", changsha.code,
         ]
         let sm2Verify = ["--trust", "\(pki)/sm2-ca.pem", "--require-profile", "sm2-sm3"]
         say(try check(run(ctl, verify + (sm2 ? sm2Verify : [])), "dossierctl verify"))
@@ -85,9 +123,9 @@ struct Demo {
         say(DaemonText.Demo.statusDestination)
         say(try check(run(ctl, ["status", "--socket", changsha.socket]), "dossierctl status"))
         say(DaemonText.Demo.stopping)
-        for (name, process) in [("441800", qingyuan.process), ("430100", changsha.process)] {
-            stop(process)
-            say(DaemonText.Demo.exited(name, status: process.terminationStatus))
+        for node in nodes {
+            stop(node.process)
+            say(DaemonText.Demo.exited(node.code, status: node.process.terminationStatus))
         }
         say(DaemonText.Demo.complete)
     }
@@ -95,64 +133,40 @@ struct Demo {
     private var ctl: String { binaries.appendingPathComponent("dossierctl").path }
 
     private struct Node {
+        var code: String
         var process: Process
         var state: URL
         var socket: String
     }
 
-    /// Starts `dossier-mock-tsa` with the PKI's TSA certificate; its stdout goes to `output`.
-    private func startTSA(root: URL, pki: String) throws -> (process: Process, output: URL) {
-        let output = root.appendingPathComponent("tsa.out").creatingFile()
+    /// Starts the helper program `name` (a mock beside `dossierd`); its stdout goes to `output`.
+    private func startHelper(_ name: String, _ arguments: [String], output: URL) throws -> (process: Process, output: URL) {
         let process = Process()
-        process.executableURL = binaries.appendingPathComponent("dossier-mock-tsa")
-        process.arguments = ["--cert", "\(pki)/tsa.pem", "--key", "\(pki)/tsa.key"]
-        process.standardOutput = try FileHandle(forWritingTo: output)
+        process.executableURL = binaries.appendingPathComponent(name)
+        process.arguments = arguments
+        process.standardOutput = try FileHandle(forWritingTo: output.creatingFile())
         process.standardError = FileHandle(forWritingAtPath: "/dev/null")
         try process.run()
         return (process, output)
     }
 
-    /// The TSA's URL, from its `listening 127.0.0.1:<port>` line.
-    private func waitForTSA(_ output: URL) async throws -> String {
+    /// What follows `listening ` on the first such line of a mock's `output`: its address first.
+    private func waitForReadyLine(_ output: URL, what: String) async throws -> String {
         for _ in 0..<200 {
             let text = (try? String(contentsOf: output, encoding: .utf8)) ?? ""
             if let line = text.split(separator: "\n").first(where: { $0.hasPrefix("listening ") }) {
-                return "http://\(line.dropFirst("listening ".count))/"
+                return String(line.dropFirst("listening ".count))
             }
             try await Task.sleep(for: .milliseconds(50))
         }
-        throw Failure(description: "dossier-mock-tsa did not start listening within 10 s")
+        throw Failure(description: DaemonText.Demo.helperNotListening(what))
     }
 
     /// Writes `<code>.toml` and starts a daemon on it.
-    private func start(code: String, root: URL, pki: String, peer: (code: String, url: String)?, tsa: String) throws -> Node {
-        let file = try writeConfig(code: code, root: root, pki: pki, peer: peer, tsa: tsa)
-        let state = root.appendingPathComponent("state-\(code)")
-        let process = Process()
-        process.executableURL = binaries.appendingPathComponent("dossierd")
-        process.arguments = ["--config", file.path]
-        process.standardOutput = FileHandle(forWritingAtPath: "/dev/null")
-        process.standardError = try FileHandle(forWritingTo: root.appendingPathComponent("\(code).log").creatingFile())
-        try process.run()
-        return Node(process: process, state: state, socket: state.appendingPathComponent("admin.sock").path)
-    }
-
-    /// The demo config of authority `code`, with `peer` as its one push peer (none if nil).
-    @discardableResult
-    private func writeConfig(code: String, root: URL, pki: String, peer: (code: String, url: String)?, tsa: String) throws -> URL {
+    private func start(code: String, root: URL, pki: String, directory: String, tsa: String) throws -> Node {
         let state = root.appendingPathComponent("state-\(code)")
         try FileManager.default.createDirectory(at: state, withIntermediateDirectories: true)
         let socket = state.appendingPathComponent("admin.sock").path
-        let peerTable =
-            peer.map {
-                """
-                [[peers]]
-                code = "\($0.code)"
-                name = "\(DaemonText.Demo.officeName($0.code))"
-                url = "\($0.url)"
-                mode = "push"
-                """
-            } ?? ""
         let config = """
             [authority]
             code = "\(code)"
@@ -178,20 +192,60 @@ struct Demo {
             trust = ["\(pki)/ca.pem"]
             required = true
             require_timestamp = true
-            \(peerTable)
+            [directory]
+            url = "\(directory)"
+            trust = ["\(pki)/ca.pem"]
+            refresh = "1h"
             """
         let file = root.appendingPathComponent("\(code).toml")
         try config.write(to: file, atomically: true, encoding: .utf8)
+        let process = Process()
+        process.executableURL = binaries.appendingPathComponent("dossierd")
+        process.arguments = ["--config", file.path]
+        process.standardOutput = FileHandle(forWritingAtPath: "/dev/null")
+        process.standardError = try FileHandle(forWritingTo: root.appendingPathComponent("\(code).log").creatingFile())
+        try process.run()
+        return Node(code: code, process: process, state: state, socket: socket)
+    }
+
+    /// The operator's directory content (docs/directory.md, "Format"), serial 1, valid a week:
+    /// each authority at its URL, push mode, active. Written as `authorities.json`.
+    private func writeDirectory(urls: [String: String], root: URL) throws -> URL {
+        let formatter = ISO8601DateFormatter()
+        let now = Date()
+        let authorities: [[String: Any]] = Self.codes.map { code in
+            [
+                "code": code, "name": DaemonText.Demo.officeNames(code).en,
+                "nameZh": DaemonText.Demo.officeNames(code).zh, "url": urls[code] ?? "", "modes": ["push"],
+                "spkiSha256": [String](), "status": "active",
+            ]
+        }
+        let directory: [String: Any] = [
+            "serial": 1, "issuedAt": formatter.string(from: now), "nextUpdate": formatter.string(from: now.addingTimeInterval(7 * 86_400)),
+            "issuer": DaemonText.Demo.officeNames(Self.operatorCode).en, "authorities": authorities,
+        ]
+        let file = root.appendingPathComponent("authorities.json")
+        try JSONSerialization.data(withJSONObject: directory, options: [.prettyPrinted, .sortedKeys]).write(to: file)
         return file
     }
 
-    /// Returns once the daemon on `socket` lists a peer at `url` (its reload took).
-    private func waitForPeer(socket: String, url: String) async throws {
+    private func operatorKey(_ pki: String) -> [String] {
+        ["--cert", "\(pki)/\(Self.operatorCode).pem", "--key", "\(pki)/\(Self.operatorCode).key"]
+    }
+
+    /// Returns once the daemon on `socket` lists `count` peers, all from the directory (its fetch
+    /// after SIGHUP took).
+    private func waitForPeers(socket: String, count: Int) async throws {
         for _ in 0..<200 {
-            if try run(ctl, ["peers", "--json", "--socket", socket]).out.contains("\"\(url)\"") { return }
+            let json = try run(ctl, ["peers", "--json", "--socket", socket]).out
+            if let peers = try? JSONSerialization.jsonObject(with: Data(json.utf8)) as? [[String: Any]], peers.count == count,
+                peers.allSatisfy({ $0["source"] as? String == "directory" })
+            {
+                return
+            }
             try await Task.sleep(for: .milliseconds(50))
         }
-        throw Failure(description: DaemonText.Demo.peerNotAdded(url))
+        throw Failure(description: DaemonText.Demo.peersNotFetched(socket: socket, count: count))
     }
 
     private func waitForListen(_ state: URL) async throws -> String {

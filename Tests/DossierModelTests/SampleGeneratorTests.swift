@@ -57,3 +57,30 @@ import Testing
         return files
     }
 }
+
+@Suite struct SampleAuthorityCodesTests {
+    @Test func everyCodeIsADistinctValidDivisionCode() throws {
+        #expect(SampleAuthorityCodes.all.count == 58)
+        #expect(Set(SampleAuthorityCodes.all).count == SampleAuthorityCodes.all.count)
+        for code in SampleAuthorityCodes.all { try Division.check(code) }
+        #expect(SampleAuthorityCodes.all.prefix(5) == ["110000", "120000", "310000", "500000", "130100"])
+        #expect(SampleAuthorityCodes.all.contains("440200") && !SampleAuthorityCodes.all.contains("440300"))
+    }
+
+    @Test func firstSkipsTheExcludedAndStopsWhereTheCodesEnd() {
+        let fifty = SampleAuthorityCodes.first(50, excluding: ["110000", "430100"])
+        #expect(fifty.count == 50)
+        #expect(!fifty.contains("110000") && !fifty.contains("430100"))
+        #expect(SampleAuthorityCodes.first(100).count == 58)
+    }
+}
+
+extension SampleAuthorityCodesTests {
+    @Test func dossiersForAGeneratedCodePassTheirChecks() throws {
+        let record = try SampleGenerator(seed: 7, destination: "620200", today: testDay).record(0)
+        let transfer = try #require(record.transfer)
+        #expect(transfer.toOffice == "620200")
+        #expect(transfer.buyer.idNumber.hasPrefix("620202"))
+        #expect(throws: SampleError.self) { try SampleGenerator(destination: "999999").record(0) }
+    }
+}
