@@ -100,8 +100,13 @@ enum PushLoadBench {
             try await daemon.start()
             return Started(url: try daemon.url) { _ = try await daemon.stop() }
         case .mock:
-            let mock = try await MockPeerProcess.launch(in: try TempDir(), ["--max-uploads", "64"])
-            return Started(url: "https://127.0.0.1:\(mock.port)") { _ = try await mock.stop() }
+            // The mock's state lives in `state`, which the stop closure keeps until the mock is stopped.
+            let state = try TempDir()
+            let mock = try await MockPeerProcess.launch(in: state, ["--max-uploads", "64"])
+            return Started(url: "https://127.0.0.1:\(mock.port)") {
+                _ = try await mock.stop()
+                _ = state
+            }
         }
     }
 
