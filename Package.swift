@@ -42,9 +42,12 @@ let package = Package(
             pkgConfig: "openssl",
             providers: [.apt(["libssl-dev"])]
         ),
+        .systemLibrary(name: "CLinuxSync"),
         .target(
             name: "DossierSystem",
-            dependencies: [.product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")]
+            dependencies: [
+                "CLinuxSync", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+            ]
         ),
         .target(name: "DossierModel"),
         .target(name: "DossierSamples", dependencies: ["DossierModel", "DossierSystem"]),

@@ -35,6 +35,14 @@ struct DaemonMetrics: Sendable {
         Gauge(label: "dossierd_completions_undelivered").record(count)
     }
 
+    /// The inbox's group commits since the daemon started: the syncs they made and the
+    /// archives they accepted (syncs per accepted push: four before group commit, three per
+    /// group now).
+    func inboxCommits(syncs: Int, accepted: Int) {
+        Gauge(label: "dossierd_inbox_commit_syncs").record(syncs)
+        Gauge(label: "dossierd_inbox_accepted_commits").record(accepted)
+    }
+
     /// Outbox entries by state, sampled.
     func queueDepth(state: String, count: Int) {
         Gauge(label: "dossierd_queue_depth", dimensions: [("state", state)]).record(count)

@@ -5,11 +5,12 @@ import Foundation
 extension DaemonMetrics {
     /// Records the gauges read at scrape time (on the admin socket and on
     /// `admin.metrics_listen` alike): outbox depth by state and its oldest waiting entry, each
-    /// configured peer's circuit, journal syncs, archives rejected on receipt by reason code
-    /// (from the inbox's durable index, so they survive restarts), the expiry of this
-    /// authority's certificate and of every trust anchor, each CRL issuer's next update, and the
-    /// state disk's free space against its reserve, the open and overdue transfer cases, and
-    /// completion notices not yet recorded by their origin.
+    /// configured peer's circuit, journal syncs, the inbox's group-commit syncs and accepted
+    /// archives, archives rejected on receipt by reason code (from the inbox's durable index,
+    /// so they survive restarts), the expiry of this authority's certificate and of every trust
+    /// anchor, each CRL issuer's next update, the state disk's free space against its reserve,
+    /// the open and overdue transfer cases, and completion notices not yet recorded by their
+    /// origin.
     func sample(_ authority: Authority, now: Date = Date()) async {
         let summary = await authority.outbox.summary(now: now)
         for state in OutboxState.allCases { queueDepth(state: state.description, count: summary.byState[state] ?? 0) }
@@ -18,6 +19,7 @@ extension DaemonMetrics {
         for peer in config.peers { peerCircuitOpen(peer: peer.code, open: summary.openCircuits.contains(peer.code)) }
         journalSyncs(authority.outbox.journalSyncs)
         completionsUndelivered(authority.completions.undelivered)
+        inboxCommits(syncs: authority.inbox.commitSyncs, accepted: authority.inbox.acceptedCommits)
         revocationLists(authority.operations.trust.store.revocationLists, now: now)
         if let directory = authority.directory { self.directory(nextUpdate: directory.nextUpdate, now: now) }
         var reasons: [String: Int] = [:]

@@ -18,11 +18,15 @@ import Synchronization
 /// sender's quarantine is bounded by `StorageLimits.quarantineBytesPerSender`; beyond it only
 /// the first MiB of a rejected archive is kept, with its digest and reasons.
 ///
-/// Durability: an accepted archive is committed by writing `inbox/<id>.json` last (after the
-/// archive's rename and the receipt, each fsynced with its directory); a rejected one by the
-/// rename of a complete folder to `quarantine/<sender>/<id>`. A commit that fails (a full disk)
-/// removes what it wrote before returning, so a retry can succeed as soon as there is room;
-/// what a crash interrupts is removed when the inbox is opened.
+/// Durability: an accepted archive is committed by renaming `inbox/<id>.json` into place last,
+/// after the archive and its receipt are durable under their final names; a rejected one by the
+/// rename of a complete folder to `quarantine/<sender>/<id>`. Accepted archives are committed
+/// in groups (`GroupCommit`): every archive verified while the previous group was being
+/// committed shares one `syncfs` (their receipts' and records' bytes) and the two directory
+/// syncs (archives and receipts, then records), instead of four syncs each. Nothing is
+/// answered before its group's last sync. A commit that fails (a full disk) removes what it
+/// wrote before returning, so a retry can succeed as soon as there is room; what a crash
+/// interrupts is removed when the inbox is opened.
 ///
 /// Thread-safe: the index is guarded by a mutex; file work happens outside it, and concurrent
 /// uploads of the same id are told to come back (`InboxOutcome.busy`).
@@ -45,6 +49,9 @@ public final class Inbox: Sendable {
     private let storage: StorageLimits
     private let recorder: (any ArrivalRecorder)?
     private let state: Mutex<State>
+    /// Commits accepted archives in groups on a thread of its own.
+    private let committer: GroupCommit<StagedAcceptance, SystemError>
+    private let commitCounts: CommitCounts
 
     private struct State {
         /// Accepted archives by id: the only decisions that make an id taken.
@@ -114,7 +121,18 @@ public final class Inbox: Sendable {
             }
         }
         self.state = Mutex(state)
+        let counts = CommitCounts()
+        let directory = inboxDirectory.path
+        self.commitCounts = counts
+        self.committer = GroupCommit(threadName: "dossier-inbox-commit") { Self.commit($0, in: directory, counts: counts) }
     }
+
+    /// Syncs (`syncfs` and directory syncs) the group commits of accepted archives made since
+    /// the inbox opened; with `acceptedCommits`, how many each accepted push cost.
+    public var commitSyncs: Int { commitCounts.syncs.load(ordering: .relaxed) }
+
+    /// Accepted archives committed since the inbox opened.
+    public var acceptedCommits: Int { commitCounts.accepted.load(ordering: .relaxed) }
 
     /// True when the inbox's file system has room for `bytes` more and still keeps
     /// `StorageLimits.freeSpaceReserve` free; uploads are refused (503) otherwise.
@@ -140,13 +158,32 @@ public final class Inbox: Sendable {
     ///   when the receipt cannot be signed; nothing is then recorded and nothing written is left
     ///   behind.
     public func receive(_ file: ReceivedFile, id: String, caller: String, now: Date = Date()) throws -> InboxOutcome {
+        switch try judge(file, id: id, caller: caller, now: now) {
+        case .decided(let outcome): return outcome
+        case .staged(let staged): return try complete(staged, committer.submitAndWait(staged))
+        }
+    }
+
+    /// How `judge` left a push: decided (an answer, a rejection already stored), or accepted
+    /// and staged for its group commit, its id still claimed until `complete`.
+    enum Judgement: Sendable {
+        case decided(InboxOutcome)
+        case staged(StagedAcceptance)
+    }
+
+    /// Everything of `receive` but the commit of an accepted archive: replays, the claim on
+    /// the id, verification, the receipt, a rejection's quarantine. An accepted archive comes
+    /// back staged; the caller must pass it to `complete` with its commit's outcome, which
+    /// releases the claim. Blocking.
+    func judge(_ file: ReceivedFile, id: String, caller: String, now: Date) throws -> Judgement {
         var consumed = false
         defer { if !consumed { unlink(file.path) } }
-        if let replayed = try replay(id: id, caller: caller, digest: file.digest) { return replayed }
+        if let replayed = try replay(id: id, caller: caller, digest: file.digest) { return .decided(replayed) }
         let claimed = state.withLock { $0.receiving.insert(id).inserted }
-        guard claimed else { return .busy }
-        defer { _ = state.withLock { $0.receiving.remove(id) } }
-        if let replayed = try replay(id: id, caller: caller, digest: file.digest) { return replayed }
+        guard claimed else { return .decided(.busy) }
+        var staged = false
+        defer { if !staged { _ = state.withLock { $0.receiving.remove(id) } } }
+        if let replayed = try replay(id: id, caller: caller, digest: file.digest) { return .decided(replayed) }
 
         let report: VerificationReport
         let verifier = ArchiveVerifier(
@@ -156,33 +193,53 @@ public final class Inbox: Sendable {
         // What could change on our side (a CRL not yet valid or stale) is no verdict on the archive.
         let transient = report.reasons.filter(\.isTransient)
         if !transient.isEmpty {
-            return .unavailable(detail: transient.map { "\($0.code): \($0.detail)" }.joined(separator: "; "))
+            return .decided(.unavailable(detail: transient.map { "\($0.code): \($0.detail)" }.joined(separator: "; ")))
         }
         if let origin = report.origin, origin != caller {
-            return .forbidden(detail: "the archive's origin is \(origin), the caller is \(caller)")
+            return .decided(.forbidden(detail: "the archive's origin is \(origin), the caller is \(caller)"))
         }
         if let destination = report.destination, destination != authority {
-            return .forbidden(detail: "the archive is for \(destination), this authority is \(authority)")
+            return .decided(.forbidden(detail: "the archive is for \(destination), this authority is \(authority)"))
         }
         if report.archiveId != id, report.valid || report.archiveId != nil {
-            return .idMismatch(bagId: report.archiveId)
+            return .decided(.idMismatch(bagId: report.archiveId))
         }
         let entry = InboxEntry(
             archiveId: id, digest: file.digest, size: file.size, sender: caller, receivedAt: now,
             status: report.valid ? .accepted : .rejected, reasons: report.reasons)
         let receipt = try sign(entry)
-        let stored: InboxEntry
         do {
-            stored =
-                report.valid
-                ? try storeAccepted(file, entry: entry, receipt: receipt) : try quarantine(file, entry: entry, receipt: receipt)
+            if report.valid {
+                let acceptance = try stage(file, entry: entry, receipt: receipt)
+                (consumed, staged) = (true, true)
+                return .staged(acceptance)
+            }
+            let stored = try quarantine(file, entry: entry, receipt: receipt)
+            consumed = true
+            state.withLock { $0.record(stored) }
+            return .decided(.rejected(receipt: receipt, reasons: report.reasons, firstTime: true))
         } catch {
             throw InboxError.system(error)
         }
-        consumed = true
-        state.withLock { $0.record(stored) }
-        return report.valid
-            ? .accepted(receipt: receipt, firstTime: true) : .rejected(receipt: receipt, reasons: report.reasons, firstTime: true)
+    }
+
+    /// Commits a staged acceptance with whatever else is pending, without holding a thread
+    /// while it waits; then as `complete`.
+    func commit(_ staged: StagedAcceptance) async throws -> InboxOutcome {
+        try complete(staged, await committer.submit(staged))
+    }
+
+    /// Records a staged acceptance once its group commit succeeded and releases its id; after
+    /// a failed commit (whose files the commit removed) only releases it.
+    /// - Throws: `InboxError.system` with the commit's failure.
+    private func complete(_ staged: StagedAcceptance, _ committed: Result<Void, SystemError>) throws -> InboxOutcome {
+        defer { _ = state.withLock { $0.receiving.remove(staged.entry.archiveId) } }
+        switch committed {
+        case .failure(let error): throw InboxError.system(error)
+        case .success:
+            state.withLock { $0.record(staged.entry) }
+            return .accepted(receipt: staged.receipt, firstTime: true)
+        }
     }
 
     /// Signs receipts from now on with `identity` (certificate rotation; same authority).
@@ -268,22 +325,21 @@ public final class Inbox: Sendable {
         } catch { throw InboxError.signing(error) }
     }
 
-    /// Commits an accepted archive: the archive, its receipt, then its record. If any step
-    /// fails, all three names are removed before the error is thrown (the index only ever
-    /// names complete entries, and a full disk is not left fuller).
-    private func storeAccepted(_ file: ReceivedFile, entry: InboxEntry, receipt: [UInt8]) throws(SystemError) -> InboxEntry {
-        let id = entry.archiveId
-        let names = ["\(id).dva", "\(id).receipt", "\(id).json"].map { inboxDirectory.appendingPathComponent($0) }
+    /// Writes an accepted archive's receipt and record beside their final names, unsynced:
+    /// its group commit makes them durable. The archive stays in `.incoming/` until then.
+    /// On failure nothing staged is left.
+    private func stage(_ file: ReceivedFile, entry: InboxEntry, receipt: [UInt8]) throws(SystemError) -> StagedAcceptance {
+        let staged = StagedAcceptance(
+            entry: entry, receipt: receipt, archive: file.path, directory: inboxDirectory.path,
+            nonce: UInt64.random(in: 0...UInt64.max))
         do throws(SystemError) {
-            try FileIO.rename(file.path, to: names[0].path)
-            try DurableFile.write(receipt, to: names[1])
-            try DurableFile.write(Self.encode(entry), to: names[2])
+            try FileIO.createUnsynced(staged.receiptTemp, receipt)
+            try FileIO.createUnsynced(staged.recordTemp, Self.encode(entry))
         } catch {
-            names.forEach { unlink($0.path) }
-            try? FileIO.syncDirectory(inboxDirectory.path)
+            staged.remove()
             throw error
         }
-        return entry
+        return staged
     }
 
     /// Commits a rejected archive to its sender's quarantine as one folder renamed into place;

@@ -1,3 +1,5 @@
+import CLinuxSync
+
 #if canImport(Glibc)
     import Glibc
 #endif
@@ -83,6 +85,33 @@ public enum FileIO {
         guard fd >= 0 else { throw .last(.open, path: path) }
         defer { close(fd) }
         guard fsync(fd) == 0 else { throw .last(.syncDirectory, path: path) }
+    }
+
+    /// Makes everything written on the file system holding `path` durable (`syncfs`): file
+    /// data, new names and renames alike, in one call. A group commit uses it to make many
+    /// small files durable with one journal commit instead of one `fsync` each; it also
+    /// flushes what others wrote there, which those writers would have synced themselves.
+    /// Reports write-back errors since the descriptor was opened (Linux 5.8 and later).
+    public static func syncFileSystem(_ path: String) throws(SystemError) {
+        let fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard fd >= 0 else { throw .last(.open, path: path) }
+        defer { close(fd) }
+        guard syncfs(fd) == 0 else { throw .last(.syncFileSystem, path: path) }
+    }
+
+    /// Creates `path` (which must not exist) with `bytes`, *without* syncing it: for a file a
+    /// group commit makes durable later (`syncFileSystem`) before publishing it by a rename.
+    /// On failure the partial file is removed.
+    public static func createUnsynced(_ path: String, _ bytes: [UInt8], mode: mode_t = 0o640) throws(SystemError) {
+        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)
+        guard fd >= 0 else { throw .last(.create, path: path) }
+        defer { close(fd) }
+        do throws(SystemError) {
+            try bytes.withUnsafeBytes { raw in Result { () throws(SystemError) in try writeAll(fd: fd, raw, path: path) } }.get()
+        } catch {
+            unlink(path)
+            throw error
+        }
     }
 
     /// Creates `path` and any missing parents with `mode`; the new entries are made durable.

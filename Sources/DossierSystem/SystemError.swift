@@ -11,6 +11,7 @@ public struct SystemError: Error, Sendable, Hashable, CustomStringConvertible {
         case open, create, read, write, fsync, rename, remove, truncate, stat, list, lock
         case createDirectory = "create directory"
         case syncDirectory = "sync directory"
+        case syncFileSystem = "sync file system"
     }
 
     public var operation: Operation

@@ -4,8 +4,12 @@ import Foundation
 /// The package's root folder, found from this file's path.
 public let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
-/// Where `swift build` put the executables (beside the test bundle).
+/// Where `swift build` put the executables (beside the test bundle), or `DOSSIER_PRODUCTS`
+/// when set: a benchmark then runs another build's daemon, mock peer and `dossierctl` (an A/B).
 public let productsDirectory: URL = {
+    if let products = ProcessInfo.processInfo.environment["DOSSIER_PRODUCTS"], !products.isEmpty {
+        return URL(fileURLWithPath: products)
+    }
     var url = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
     while url.pathComponents.count > 1, !FileManager.default.fileExists(atPath: url.appendingPathComponent("dossierctl").path) {
         url.deleteLastPathComponent()

@@ -19,7 +19,7 @@ struct DossierBench: AsyncParsableCommand {
             AllBenchCommand.self, PackBenchCommand.self, VerifyBenchCommand.self, OutboxBenchCommand.self,
             CustodyBenchCommand.self, TimestampBenchCommand.self,
             TransportBenchCommand.self, EndToEndBenchCommand.self, HostileBenchCommand.self, PushOnceCommand.self,
-            DirectoryBenchCommand.self,
+            DirectoryBenchCommand.self, PushLoadBenchCommand.self, CtlPackBenchCommand.self,
         ],
         defaultSubcommand: AllBenchCommand.self
     )

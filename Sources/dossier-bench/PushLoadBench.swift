@@ -1,0 +1,177 @@
+import ArgumentParser
+import DossierArchive
+import DossierSamples
+import DossierTestSupport
+import DossierTransport
+import Foundation
+
+/// `dossier-bench push-load`: issue 19's small-push figures. Many 68 KiB pushes, 8 in flight,
+/// by our client (`PeerClient`, libcurl multi, in process) to a real receiver, against one
+/// `curl --parallel` process pushing the same archives to a fresh receiver of the same kind;
+/// and the latency of one push under that load (p50, p99). Receivers: `dossierd` (inbox with
+/// group commit, custody log, signed receipts) and `dossier-mock-peer` (the same `Inbox`, no
+/// custody log). `DOSSIER_PRODUCTS=<dir>` runs another build's receivers (an A/B).
+struct PushLoadBenchCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "push-load", abstract: "Small pushes under load to dossierd and the mock peer, against curl; latency.")
+    @OptionGroup var options: BenchOptions
+    @Option(help: "Archives pushed per run.") var count = 1000
+    @Option(help: "Pushes in flight (both clients).") var concurrency = 8
+    @Option(help: "Receivers: daemon, mock, or both.") var receiver = "both"
+
+    func run() async throws {
+        let receivers: [PushLoadBench.Receiver] =
+            receiver == "both" ? [.daemon, .mock] : [PushLoadBench.Receiver(rawValue: receiver)].compactMap { $0 }
+        guard !receivers.isEmpty else { throw ValidationError("--receiver: daemon, mock or both") }
+        report(
+            try await PushLoadBench.figures(count: count, concurrency: concurrency, receivers: receivers, rounds: options.rounds),
+            json: options.json)
+    }
+}
+
+enum PushLoadBench {
+    /// Which process receives the pushes.
+    enum Receiver: String {
+        case daemon = "dossierd"
+        case mock = "dossier-mock-peer"
+
+        init?(rawValue: String) {
+            switch rawValue {
+            case "daemon", "dossierd": self = .daemon
+            case "mock", "dossier-mock-peer": self = .mock
+            default: return nil
+            }
+        }
+    }
+
+    /// A receiver started for one run: its base URL and how to stop it.
+    struct Started {
+        var url: String
+        var stop: () async throws -> Void
+    }
+
+    static func figures(count: Int, concurrency: Int, receivers: [Receiver], rounds: Int) async throws -> [Figure] {
+        let temp = try TempDir()
+        let pki = TestPKI.shared
+        let folders = try SampleGenerator(seed: 19, count: count, documents: 6, documentSize: 9 << 10)
+            .generate(into: temp.url.appendingPathComponent("dossiers"))
+        let out = try temp.url.appendingPathComponent("archives").creatingDirectory()
+        let identity = try pki.identity("441800")
+        let archives = try folders.map {
+            try DossierPackager.pack(
+                dossierDirectory: $0, destination: "430100", identity: identity, policy: .default, outputDirectory: out)
+        }
+        try? FileManager.default.removeItem(at: temp.url.appendingPathComponent("dossiers"))
+        let kib = (archives.reduce(0) { $0 + Int($1.size) } / max(1, count)) >> 10
+        var figures: [Figure] = []
+        for receiver in receivers {
+            var ours: [Double] = [], theirs: [Double] = [], p50: [Double] = [], p99: [Double] = []
+            for _ in 0..<max(1, rounds) {
+                let run = try await pushRun(archives, to: receiver, temp: temp, pki: pki, concurrency: concurrency)
+                ours.append(Double(count) / run.seconds)
+                p50.append(percentile(run.latencies, 0.50) * 1000)
+                p99.append(percentile(run.latencies, 0.99) * 1000)
+                theirs.append(Double(count) / (try await curlRun(archives, to: receiver, temp: temp, pki: pki, concurrency: concurrency)))
+            }
+            // Little's law: with `concurrency` pushes always in flight, curl's mean latency.
+            let curlLatency = Double(concurrency) / median(theirs) * 1000
+            figures += [
+                .higherIsBetter(
+                    area: "push-load", figure: "\(count) pushes of \(kib) KiB, \(concurrency) in flight → \(receiver.rawValue)",
+                    value: median(ours), unit: "/s", baseline: "curl --parallel", baselineValue: median(theirs), minRatio: 1.0),
+                .reported(
+                    area: "push-load", figure: "one push's latency under that load, p50 → \(receiver.rawValue)", value: median(p50),
+                    unit: "ms", baseline: "curl mean (in flight ÷ rate)", baselineValue: curlLatency),
+                .reported(
+                    area: "push-load", figure: "one push's latency under that load, p99 → \(receiver.rawValue)", value: median(p99),
+                    unit: "ms", baseline: "curl mean (in flight ÷ rate)", baselineValue: curlLatency),
+            ]
+        }
+        return figures
+    }
+
+    /// Starts a fresh receiver (430100, accepting 441800) that takes 64 uploads at once.
+    static func start(_ receiver: Receiver, temp: TempDir, pki: TestPKI) async throws -> Started {
+        switch receiver {
+        case .daemon:
+            let daemon = try DaemonProcess(
+                code: "430100", in: temp.url, pki: pki, peers: [.init(code: "441800", url: "https://127.0.0.1:1")],
+                server: "max_concurrent_uploads = 64\nmax_uploads_per_peer = 64")
+            try await daemon.start()
+            return Started(url: try daemon.url) { _ = try await daemon.stop() }
+        case .mock:
+            // The mock's state lives in `state`, which the stop closure keeps until the mock is stopped.
+            let state = try TempDir()
+            let mock = try await MockPeerProcess.launch(in: state, ["--max-uploads", "64"])
+            return Started(url: "https://127.0.0.1:\(mock.port)") {
+                _ = try await mock.stop()
+                _ = state
+            }
+        }
+    }
+
+    /// Our client pushing every archive to a fresh receiver: seconds for all, and each push's.
+    static func pushRun(
+        _ archives: [PackResult], to receiver: Receiver, temp: TempDir, pki: TestPKI, concurrency: Int
+    ) async throws -> (seconds: Double, latencies: [Double]) {
+        let started = try await start(receiver, temp: temp, pki: pki)
+        let trust = try pki.currentTrust()
+        let client = PeerClient(tls: PeerTLS(certificateFile: pki.cert("441800"), keyFile: pki.key("441800"), trust: trust))
+        let operations = PeerOperations(client: client, trust: trust)
+        var latencies: [Double] = []
+        let seconds = try await TransportBench.seconds {
+            latencies = try await push(archives, to: started.url, with: operations, concurrency: concurrency)
+        }
+        client.shutdown()
+        try await started.stop()
+        return (seconds, latencies)
+    }
+
+    /// Pushes every archive, `concurrency` at a time; each must be delivered. Returns each
+    /// push's seconds, from its request to its verified receipt.
+    static func push(_ archives: [PackResult], to url: String, with operations: PeerOperations, concurrency: Int) async throws -> [Double] {
+        try await withThrowingTaskGroup(of: Double.self) { group in
+            var next = 0
+            var latencies: [Double] = []
+            func add() {
+                let archive = archives[next]
+                next += 1
+                group.addTask {
+                    let clock = ContinuousClock()
+                    let began = clock.now
+                    let outcome = await operations.push(
+                        baseURL: url, peer: PeerIdentity(code: "430100"), id: archive.id, path: archive.path, size: archive.size,
+                        digest: archive.sha256)
+                    guard case .delivered = outcome else { throw BenchFailure.setup("push \(archive.id): \(outcome)") }
+                    return (clock.now - began) / .seconds(1)
+                }
+            }
+            while next < min(concurrency, archives.count) { add() }
+            while let latency = try await group.next() {
+                latencies.append(latency)
+                if next < archives.count { add() }
+            }
+            return latencies
+        }
+    }
+
+    /// Seconds for one `curl --parallel` process to push every archive to a fresh receiver.
+    static func curlRun(_ archives: [PackResult], to receiver: Receiver, temp: TempDir, pki: TestPKI, concurrency: Int) async throws
+        -> Double
+    {
+        let started = try await start(receiver, temp: temp, pki: pki)
+        let config = temp.url.appendingPathComponent("curl-\(UUID().uuidString).conf")
+        try TransportBench.curlPushes(archives, to: started.url, certificate: pki.cert("441800"), key: pki.key("441800"), ca: pki.ca)
+            .write(to: config, atomically: true, encoding: .utf8)
+        let seconds = try measureOK(["curl", "--parallel", "--parallel-max", "\(concurrency)", "-K", config.path]).seconds
+        try await started.stop()
+        return seconds
+    }
+
+    /// The `fraction` quantile of `values` (nearest rank); 0 for none.
+    static func percentile(_ values: [Double], _ fraction: Double) -> Double {
+        let sorted = values.sorted()
+        guard !sorted.isEmpty else { return 0 }
+        return sorted[min(sorted.count - 1, max(0, Int((fraction * Double(sorted.count)).rounded(.up)) - 1))]
+    }
+}
