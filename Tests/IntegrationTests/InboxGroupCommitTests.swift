@@ -94,8 +94,9 @@ import Testing
         #expect(accepted == Double(sent.count))
         // A push committed alone costs 3 syncs (four before group commit). How many share a
         // group depends on how fast the blocking pool verifies (two threads here), so the bound
-        // only asks that groups were shared: 1.6–1.9 syncs a push were measured on 2 cores.
-        #expect(syncs <= 2.5 * accepted, "\(syncs) syncs for \(accepted) accepted pushes")
+        // only asks that groups were shared (fewer than 3 a push): 1.6–1.9 were measured on a
+        // quiet 2-core machine, 2.9 with the machine loaded twentyfold.
+        #expect(syncs < 3 * accepted, "\(syncs) syncs for \(accepted) accepted pushes")
         #expect(try await node.stop() == 0)
     }
 
