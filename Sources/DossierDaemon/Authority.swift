@@ -163,6 +163,7 @@ final class Authority: Sendable {
             throw error
         }
         if gated { timestampGate.record(.token, pause: config.timestamp.wait) }
+        await Self.testHoldAfterPacking()
         if let problem = packed.timestampProblem {
             logger.warning("archive signed without a timestamp", metadata: ["id": "\(packed.id)", "reason": "\(problem)"])
             errors.record(id: packed.id, peer: destination, error: "signed without a timestamp: \(problem)")
@@ -191,6 +192,17 @@ final class Authority: Sendable {
         logger.info(
             "archive queued", metadata: ["id": "\(packed.id)", "peer": "\(destination)", "bytes": "\(packed.size)", "source": "\(source)"])
         return Submission(id: packed.id, size: packed.size, sha256: packed.sha256, alreadyQueued: false, warnings: packed.warnings ?? [])
+    }
+
+    /// Fault injection for the progress test: with `DOSSIERD_TEST_PACK_HOLD` naming a file, a
+    /// packed archive waits in its staging folder until that file exists (at most 60 s), so a
+    /// test can read the progress of a submission however slowly its own threads are scheduled.
+    private static func testHoldAfterPacking() async {
+        guard let release = ProcessInfo.processInfo.environment["DOSSIERD_TEST_PACK_HOLD"] else { return }
+        let deadline = ContinuousClock.now + .seconds(60)
+        while !FileManager.default.fileExists(atPath: release), ContinuousClock.now < deadline {
+            try? await Task.sleep(for: .milliseconds(20))
+        }
     }
 
     /// The standing archive of the dossier under `key`, or `packed` queued durably (its
