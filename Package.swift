@@ -59,7 +59,6 @@ let package = Package(
             dependencies: [
                 "DossierArchive", "DossierModel", "DossierOutbox", "DossierSystem", "CCurl",
                 .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "HummingbirdHTTP2", package: "hummingbird"),
                 .product(name: "NIOHTTP2", package: "swift-nio-http2"),
                 .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
                 .product(name: "NIOHTTPTypesHTTP2", package: "swift-nio-extras"),

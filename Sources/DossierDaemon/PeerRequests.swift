@@ -25,6 +25,8 @@ struct PeerRequests: PeerServerDelegate {
 
     var authorityCode: String { authority.inbox.authority }
 
+    var pool: BlockingPool { authority.pool }
+
     func hasRoom(for bytes: UInt64) throws -> Bool { try authority.inbox.hasRoom(for: bytes) }
 
     func makeUploadFile() throws(SystemError) -> IncomingFile { try authority.inbox.makeIncomingFile() }

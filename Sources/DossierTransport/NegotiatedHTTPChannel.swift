@@ -1,5 +1,4 @@
 import HummingbirdCore
-import HummingbirdHTTP2
 import Logging
 import NIOCore
 import NIOHTTP1
@@ -9,7 +8,7 @@ import NIOHTTPTypesHTTP2
 import NIOTLS
 
 /// The HTTP layer of a peer connection, chosen by ALPN once the TLS handshake is done: `h2`
-/// gets Hummingbird's HTTP/2 channel, `http/1.1` or no ALPN at all gets its HTTP/1.1 channel.
+/// gets `HTTP2Connection`, `http/1.1` or no ALPN at all gets Hummingbird's HTTP/1.1 channel.
 /// It sits behind `ReloadableTLSChannel` and `ConnectionGate`, so the handshake, the caller's
 /// verification, revocation and the connection caps are the same whichever protocol follows.
 ///
@@ -22,7 +21,7 @@ struct NegotiatedHTTPChannel: ServerChildChannel {
     /// The protocol the connection settled on, with Hummingbird's value for it.
     enum Negotiated: Sendable {
         case http1(HTTP1Channel.Value)
-        case http2(HTTP2Channel.Value)
+        case http2(HTTP2Connection.Streams)
     }
 
     /// Completes once ALPN (or its absence) decided the protocol.
@@ -36,11 +35,9 @@ struct NegotiatedHTTPChannel: ServerChildChannel {
 
     let http1: HTTP1Channel
     /// nil: HTTP/1.1 only (a client asking for `h2` alone is closed by the negotiation).
-    let http2: HTTP2Channel?
+    let http2: HTTP2Connection?
     /// `limits.max_archive_size`: over HTTP/1.1 a larger declared body gets no `100 Continue`.
     let maxBodyBytes: UInt64
-    /// Announced as SETTINGS_MAX_CONCURRENT_STREAMS on every HTTP/2 connection.
-    let maxConcurrentStreams: Int
 
     /// - Parameters:
     ///   - responder: Hummingbird's responder, shared by both protocols.
@@ -52,19 +49,16 @@ struct NegotiatedHTTPChannel: ServerChildChannel {
         responder: @escaping HTTPChannelHandler.Responder, http2: Bool, idleTimeout: TimeAmount, maxBodyBytes: UInt64,
         limiter: ConnectionLimiter
     ) {
-        http1 = HTTP1Channel(responder: responder, configuration: .init(idleTimeout: idleTimeout))
-        let idle = Duration.nanoseconds(idleTimeout.nanoseconds)
+        let http1 = HTTP1Channel(responder: responder, configuration: .init(idleTimeout: idleTimeout))
+        self.http1 = http1
         self.http2 =
             http2
-            ? HTTP2Channel(
-                responder: responder,
-                configuration: .init(
-                    idleTimeout: idle,
-                    streamConfiguration: .init(additionalChannelHandlers: [StreamShare(limiter: limiter)], idleTimeout: idleTimeout)))
+            ? HTTP2Connection(
+                http1: http1, idleTimeout: idleTimeout, limiter: limiter,
+                // One of the caller's share is the connection itself.
+                maxConcurrentStreams: max(1, min(100, limiter.connectionsPerCaller - 1)))
             : nil
         self.maxBodyBytes = maxBodyBytes
-        // One of the caller's share is the connection itself.
-        maxConcurrentStreams = max(1, min(100, limiter.connectionsPerCaller - 1))
     }
 
     /// Waits for ALPN behind the TLS handler, then sets the connection up for the protocol
@@ -75,10 +69,7 @@ struct NegotiatedHTTPChannel: ServerChildChannel {
                 switch result {
                 case .negotiated("h2"):
                     guard let http2 else { return refuse(channel, protocol: "h2") }
-                    return http2.setup(channel: channel, logger: logger).map { value in
-                        announceStreamLimit(on: channel)
-                        return .http2(value)
-                    }
+                    return channel.eventLoop.makeCompletedFuture { .http2(try http2.setup(channel: channel, logger: logger)) }
                 case .negotiated("http/1.1"), .fallback:
                     return http1.setup(channel: channel, logger: logger).flatMapThrowing { value in
                         let operations = channel.pipeline.syncOperations
@@ -100,20 +91,11 @@ struct NegotiatedHTTPChannel: ServerChildChannel {
         do {
             switch try await value.negotiated.get() {
             case let .http1(connection): await http1.handle(value: connection, logger: logger)
-            case let .http2(connection): await http2?.handle(value: connection, logger: logger)
+            case let .http2(streams): await http2?.serve(streams, logger: logger)
             }
         } catch {
             logger.debug("connection closed before its HTTP protocol was set up", metadata: ["error": "\(error)"])
         }
-    }
-
-    /// Hummingbird's HTTP/2 channel starts with swift-nio-http2's default settings (100
-    /// streams); this SETTINGS frame follows them at once, before any response.
-    private func announceStreamLimit(on channel: any Channel) {
-        let settings = HTTP2Frame(
-            streamID: .rootStream,
-            payload: .settings(.settings([HTTP2Setting(parameter: .maxConcurrentStreams, value: maxConcurrentStreams)])))
-        channel.writeAndFlush(settings, promise: nil)
     }
 
     private func refuse(_ channel: any Channel, protocol name: String) -> EventLoopFuture<Negotiated> {

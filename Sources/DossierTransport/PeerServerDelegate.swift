@@ -7,12 +7,16 @@ public protocol PeerServerDelegate: Sendable {
     /// The authority this server answers for (its certificate's code), for `/v1/health`.
     var authorityCode: String { get }
 
+    /// Where the server's blocking work runs: creating, writing and syncing an upload's file,
+    /// checking free space. The cooperative pool never waits on the disk.
+    var pool: BlockingPool { get }
+
     /// Whether `bytes` more can be stored and the host's free-space reserve still kept
-    /// (503 `no-space` otherwise, before any body byte is read).
+    /// (503 `no-space` otherwise, before any body byte is read). Called on `pool`.
     func hasRoom(for bytes: UInt64) throws -> Bool
 
     /// A new temporary file for an upload as it arrives; it removes itself when dropped
-    /// before `finish()`.
+    /// before `finish()`. Called on `pool`.
     func makeUploadFile() throws(SystemError) -> IncomingFile
 
     /// Verifies and stores a complete upload pushed as `id` by the authenticated `caller`.

@@ -55,7 +55,7 @@ final class MockHeldArchives: PeerServerDelegate {
     }
 
     private let inbox: Inbox
-    private let pool: BlockingPool
+    let pool: BlockingPool
     private let trust: TrustStore
     private let knownVINs: Set<String>
     private let ineligibleVINs: Set<String>

@@ -61,14 +61,19 @@ struct HTTP2ServerTests {
         try await withServer(in: dir, maxUploads: 16, callers: callers) { server in
             let port = server.port
             let requests = (0..<6).map { _ in RawHTTP2.upload(id: ArchiveID.make(), declaredBytes: 1000) }
-            let exchange = Task { try await RawHTTP2.exchange(port: port, client: "441800", requests: requests, seconds: 4) }
-            try await Task.sleep(for: .seconds(2))
-            let meanwhile = try await curl(port: port, PeerProtocol.healthPath, in: dir)
-            let frames = try await exchange.value
+            // Once the four streams beyond the share are reset (however long the client takes
+            // to start on a loaded machine), a connection beyond the share is refused.
+            var meanwhile: CurlAnswer?
+            let frames = try await RawHTTP2.exchange(
+                port: port, client: "441800", requests: requests, seconds: 8,
+                once: { $0.filter { $0.type == RawHTTP2.rstStream }.count >= 4 },
+                meanwhile: { meanwhile = try await curl(port: port, PeerProtocol.healthPath, in: dir) })
             let reset = Set(frames.filter { $0.type == RawHTTP2.rstStream }.map(\.stream))
             #expect(reset == [5, 7, 9, 11], "reset streams: \(reset.sorted())")
-            #expect(frames.filter { $0.type == RawHTTP2.settings && $0.payload == RawHTTP2.maxStreamsSetting(2) }.count == 1)
-            #expect(meanwhile.status == 0, "a connection beyond the share was served: \(meanwhile.status)")
+            let settings = frames.filter { $0.type == RawHTTP2.settings && $0.flags & 0x1 == 0 }
+            #expect(settings.count == 1 && RawHTTP2.settings(in: settings[0].payload)[0x3] == 2, "announces the share less the connection")
+            #expect(RawHTTP2.settings(in: settings.first?.payload ?? [])[0x4] == 1 << 20, "a stream's receive window of 1 MiB")
+            #expect(meanwhile?.status == 0, "a connection beyond the share was served: \(String(describing: meanwhile?.status))")
             // Closing the connection gives the share back.
             var after = 0
             for _ in 0..<20 where after != 200 {
@@ -77,6 +82,22 @@ struct HTTP2ServerTests {
             }
             #expect(after == 200)
             #expect(server.inbox.entries().isEmpty)
+        }
+    }
+
+    /// A connection without streams is closed after the idle timeout, with a GOAWAY naming no
+    /// stream; a 403 on a stream ends its connection with a GOAWAY naming that stream, so the
+    /// caller's next request makes a new handshake.
+    @Test func connectionsEndWithAGOAWAY() async throws {
+        let dir = try TempDir()
+        try await withServer(in: dir, acceptsCaller: { $0 != "441800" }, idleTimeoutSeconds: 1) { server in
+            let idle = try await RawHTTP2.exchange(port: server.port, client: "110000", requests: [], seconds: 3)
+            #expect(idle.filter { $0.type == RawHTTP2.goAway }.map(RawHTTP2.goAwayFields) == [.init(lastStream: 0, code: 0)])
+            let refused = try await RawHTTP2.exchange(
+                port: server.port, client: "441800", requests: [RawHTTP2.upload(id: ArchiveID.make(), declaredBytes: 1000)],
+                seconds: 2)
+            #expect(refused.contains { $0.type == RawHTTP2.headers && $0.stream == 1 }, "the 403 is answered")
+            #expect(refused.filter { $0.type == RawHTTP2.goAway }.map(RawHTTP2.goAwayFields) == [.init(lastStream: 1, code: 0)])
         }
     }
 
@@ -130,10 +151,26 @@ enum RawHTTP2 {
     static let headers: UInt8 = 0x1
     static let rstStream: UInt8 = 0x3
     static let settings: UInt8 = 0x4
+    static let goAway: UInt8 = 0x7
+
+    struct GoAway: Equatable {
+        var lastStream: UInt32
+        var code: UInt32
+    }
+
+    /// The last stream and error code of a GOAWAY frame (RFC 9113 §6.8).
+    static func goAwayFields(_ frame: Frame) -> GoAway {
+        let word = { (at: Int) in frame.payload.dropFirst(at).prefix(4).reduce(UInt32(0)) { $0 << 8 | UInt32($1) } }
+        return GoAway(lastStream: word(0) & 0x7fff_ffff, code: word(4))
+    }
 
     /// The SETTINGS payload announcing `count` concurrent streams.
-    static func maxStreamsSetting(_ count: UInt32) -> [UInt8] {
-        [0, 0x3] + withUnsafeBytes(of: count.bigEndian, Array.init)
+    /// The parameters of a SETTINGS payload by identifier (RFC 9113 §6.5.1).
+    static func settings(in payload: [UInt8]) -> [UInt16: UInt32] {
+        stride(from: 0, to: payload.count - 5, by: 6).reduce(into: [:]) { found, at in
+            let value = payload[at + 2..<at + 6].reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
+            found[UInt16(payload[at]) << 8 | UInt16(payload[at + 1])] = value
+        }
     }
 
     /// The HPACK header block of a push of `id` declaring `declaredBytes`, without its body.
@@ -146,7 +183,13 @@ enum RawHTTP2 {
     /// Opens one connection as `client`, sends the preface, an empty SETTINGS and each header
     /// block on its own stream (1, 3, 5, …; no END_STREAM, so each stays open), and returns the
     /// frames the server sent within `seconds`.
-    static func exchange(port: Int, client: String, requests: [[UInt8]], seconds: Double) async throws -> [Frame] {
+    /// Sends the preface, SETTINGS and a HEADERS frame per request over a TLS connection as
+    /// `client`, runs `meanwhile` once the frames received satisfy `once` (or half of `seconds`
+    /// has passed), closes the connection after `seconds` and returns every frame received.
+    static func exchange(
+        port: Int, client: String, requests: [[UInt8]], seconds: Double, once: ([Frame]) -> Bool = { _ in true },
+        meanwhile: () async throws -> Void = {}
+    ) async throws -> [Frame] {
         let pki = TestPKI.shared
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
@@ -165,14 +208,36 @@ enum RawHTTP2 {
             bytes += frame(headers, flags: 0x4, stream: UInt32(2 * index + 1), block)
         }
         input.fileHandleForWriting.write(Data(bytes))
-        try await Task.sleep(for: .seconds(seconds))
+        let start = ContinuousClock.now
+        let end = start + .seconds(seconds)
+        // Read without blocking until `once` holds, so that a server that never answers cannot
+        // hang the test.
+        let fd = output.fileHandleForReading.fileDescriptor
+        _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
+        var received: [UInt8] = []
+        func drain() {
+            var chunk = [UInt8](repeating: 0, count: 65536)
+            while case let count = read(fd, &chunk, chunk.count), count > 0 { received += chunk[0..<count] }
+        }
+        while !once(parse(received)), ContinuousClock.now < start + .seconds(seconds / 2) {
+            drain()
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        try await meanwhile()
+        while ContinuousClock.now < end {
+            drain()
+            try await Task.sleep(for: .milliseconds(100))
+        }
         // End of input closes the connection (-no_ign_eof). The child may inherit a signal mask
         // that blocks SIGTERM, so a straggler gets SIGKILL.
         try input.fileHandleForWriting.close()
-        for _ in 0..<50 where process.isRunning { try await Task.sleep(for: .milliseconds(100)) }
+        for _ in 0..<50 where process.isRunning {
+            drain()
+            try await Task.sleep(for: .milliseconds(100))
+        }
         if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-        let received = [UInt8](output.fileHandleForReading.readDataToEndOfFile())
         process.waitUntilExit()
+        drain()
         return parse(received)
     }
 

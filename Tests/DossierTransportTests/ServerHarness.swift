@@ -79,7 +79,7 @@ struct RunningServer {
         delegate: TestDelegate = TestDelegate(held: nil, heldId: ""), trust: CurrentTrust? = nil,
         acceptsCaller: @escaping @Sendable (String) -> Bool = { _ in true },
         certificate: String = "430100", callers: CallerLimits = .default, storage: StorageLimits = .default,
-        inboxDirectory: URL? = nil
+        inboxDirectory: URL? = nil, idleTimeoutSeconds: Int64 = 120
     ) async throws -> RunningServer {
         let pki = TestPKI.shared
         let trust = try trust ?? pki.currentTrust()
@@ -92,7 +92,7 @@ struct RunningServer {
                 certificateFile: pki.cert(certificate), keyFile: pki.key(certificate), trust: trust,
                 acceptsCaller: acceptsCaller,
                 maxArchiveBytes: maxArchiveBytes, maxConcurrentUploads: maxUploads, retryAfterSeconds: 7,
-                callers: callers),
+                idleTimeoutSeconds: idleTimeoutSeconds, callers: callers),
             delegate: HarnessDelegate(inbox: inbox, pool: BlockingPool(threads: 2), rest: delegate))
         let task = Task { try await server.run() }
         let listening = try await eventually(seconds: 30) { server.port != nil }
@@ -114,12 +114,12 @@ func withServer<T>(
     delegate: TestDelegate = TestDelegate(held: nil, heldId: ""), trust: CurrentTrust? = nil,
     acceptsCaller: @escaping @Sendable (String) -> Bool = { _ in true }, certificate: String = "430100",
     callers: CallerLimits = .default, storage: StorageLimits = .default, inboxDirectory: URL? = nil,
-    _ body: (RunningServer) async throws -> T
+    idleTimeoutSeconds: Int64 = 120, _ body: (RunningServer) async throws -> T
 ) async throws -> T {
     let server = try await RunningServer.start(
         in: dir, maxArchiveBytes: maxArchiveBytes, maxUploads: maxUploads, delegate: delegate,
         trust: trust, acceptsCaller: acceptsCaller, certificate: certificate,
-        callers: callers, storage: storage, inboxDirectory: inboxDirectory)
+        callers: callers, storage: storage, inboxDirectory: inboxDirectory, idleTimeoutSeconds: idleTimeoutSeconds)
     do {
         let result = try await body(server)
         await server.stop()
