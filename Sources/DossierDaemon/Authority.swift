@@ -215,7 +215,8 @@ final class Authority: Sendable {
                 vin: vin, destination: open.destination, id: open.id, at: open.at, registeredAt: open.registeredAt)
         }
         let record = SubmissionIndex.Record(id: packed.id, size: packed.size, sha256: packed.sha256)
-        try submissions.remember(record, key: key, vin: vin, destination: destination)
+        let submissions = submissions
+        try await pool.run { try submissions.remember(record, key: key, vin: vin, destination: destination) }
         _ = try await outbox.enqueue(
             archive: URL(fileURLWithPath: packed.path), id: packed.id, destination: destination, digest: packed.sha256, size: packed.size)
         pushWake.signal()

@@ -10,15 +10,34 @@ import ServiceLifecycle
 /// `reason.txt` beside its files; while the state disk is below its free-space reserve, folders
 /// wait where they are. Folders must arrive by rename (atomic), not by a slow copy;
 /// names starting with `.` are ignored, so copy to `.name` first and rename when complete.
+/// A folder arriving wakes the scan at once (`IntakeWatch`); `timing.intake_poll` is the fallback.
 final class IntakeService: Service, Sendable {
     private let authority: Authority
 
     init(authority: Authority) { self.authority = authority }
 
     func run() async throws {
+        let wake = WakeSignal()
+        let watch = IntakeWatch(wake: wake)
+        if watch == nil {
+            authority.logger.warning("intake folders are polled only", metadata: ["reason": "inotify: \(String(cString: strerror(errno)))"])
+        }
+        defer { watch?.stop() }
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            watchFolders(watch)
             await scanOnce()
-            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(self.authority.config.intakeInterval)) }
+            try? await cancelWhenGracefulShutdown { await wake.wait(timeout: self.authority.config.intakeInterval) }
+        }
+    }
+
+    /// `intake/` and each `intake/<destination>/` (new ones appear at reload, or by hand).
+    private func watchFolders(_ watch: IntakeWatch?) {
+        guard let watch else { return }
+        let intake = authority.layout.intake.path
+        let queues = ((try? FileIO.list(intake)) ?? []).filter { $0 != "failed" && !$0.hasPrefix(".") }.map { "\(intake)/\($0)" }
+        for (folder, failure) in watch.watch([intake] + queues) {
+            authority.logger.warning(
+                "intake folder polled only", metadata: ["folder": "\(folder)", "reason": "\(String(cString: strerror(failure)))"])
         }
     }
 

@@ -74,7 +74,7 @@ struct SubmissionIndex: Sendable {
     }
 
     /// Records that the dossier under `key`, of vehicle `vin`, is being queued as `record` for
-    /// `destination`; durable on return.
+    /// `destination`; durable on return. Blocking (two durable writes): call on a `BlockingPool`.
     /// - Throws: `SystemError`.
     func remember(_ record: Record, key: String, vin: String?, destination: String) throws(SystemError) {
         try write(record, key)

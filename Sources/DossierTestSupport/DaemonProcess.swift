@@ -5,6 +5,8 @@ import Foundation
 public final class DaemonProcess: @unchecked Sendable {
     // Safe: a test drives one daemon from one task; `process` is only replaced by `restart`.
     public let code: String
+    /// `timing.intake_poll` written into the config.
+    public let intakePoll: String
     public let root: URL
     public let configFile: URL
     /// The state directory: `<root>/state` unless the test chose another.
@@ -36,9 +38,10 @@ public final class DaemonProcess: @unchecked Sendable {
     /// Writes the config (see `config(...)`) and nothing else; call `start()`.
     public init(
         code: String, in parent: URL, pki: TestPKI, peers: [Peer], extra: String = "", server: String = "",
-        admin: String = "", state: URL? = nil
+        admin: String = "", state: URL? = nil, intakePoll: String = "100ms"
     ) throws {
         self.code = code
+        self.intakePoll = intakePoll
         root = parent.appendingPathComponent("daemon-\(code)-\(UUID().uuidString.prefix(8))")
         self.state = state ?? root.appendingPathComponent("state")
         configFile = root.appendingPathComponent("dossierd.toml")
@@ -76,7 +79,7 @@ public final class DaemonProcess: @unchecked Sendable {
             first_delay = "100ms"
             max_delay = "1s"
             [timing]
-            intake_poll = "100ms"
+            intake_poll = "\(intakePoll)"
             pull_poll = "200ms"
             drain_timeout = "5s"
             \(extra)

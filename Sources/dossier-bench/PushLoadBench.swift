@@ -18,13 +18,15 @@ struct PushLoadBenchCommand: AsyncParsableCommand {
     @Option(help: "Archives pushed per run.") var count = 1000
     @Option(help: "Pushes in flight (both clients).") var concurrency = 8
     @Option(help: "Receivers: daemon, mock, or both.") var receiver = "both"
+    @Flag(help: "Receivers offer HTTP/2 and both clients use it (curl --http2).") var http2 = false
 
     func run() async throws {
         let receivers: [PushLoadBench.Receiver] =
             receiver == "both" ? [.daemon, .mock] : [PushLoadBench.Receiver(rawValue: receiver)].compactMap { $0 }
         guard !receivers.isEmpty else { throw ValidationError("--receiver: daemon, mock or both") }
         report(
-            try await PushLoadBench.figures(count: count, concurrency: concurrency, receivers: receivers, rounds: options.rounds),
+            try await PushLoadBench.figures(
+                count: count, concurrency: concurrency, receivers: receivers, http2: http2, rounds: options.rounds),
             json: options.json)
     }
 }
@@ -50,7 +52,7 @@ enum PushLoadBench {
         var stop: () async throws -> Void
     }
 
-    static func figures(count: Int, concurrency: Int, receivers: [Receiver], rounds: Int) async throws -> [Figure] {
+    static func figures(count: Int, concurrency: Int, receivers: [Receiver], http2: Bool, rounds: Int) async throws -> [Figure] {
         let temp = try TempDir()
         let pki = TestPKI.shared
         let folders = try SampleGenerator(seed: 19, count: count, documents: 6, documentSize: 9 << 10)
@@ -67,18 +69,22 @@ enum PushLoadBench {
         for receiver in receivers {
             var ours: [Double] = [], theirs: [Double] = [], p50: [Double] = [], p99: [Double] = []
             for _ in 0..<max(1, rounds) {
-                let run = try await pushRun(archives, to: receiver, temp: temp, pki: pki, concurrency: concurrency)
+                let run = try await pushRun(archives, to: receiver, http2: http2, temp: temp, pki: pki, concurrency: concurrency)
                 ours.append(Double(count) / run.seconds)
                 p50.append(percentile(run.latencies, 0.50) * 1000)
                 p99.append(percentile(run.latencies, 0.99) * 1000)
-                theirs.append(Double(count) / (try await curlRun(archives, to: receiver, temp: temp, pki: pki, concurrency: concurrency)))
+                theirs.append(
+                    Double(count)
+                        / (try await curlRun(archives, to: receiver, http2: http2, temp: temp, pki: pki, concurrency: concurrency)))
             }
             // Little's law: with `concurrency` pushes always in flight, curl's mean latency.
             let curlLatency = Double(concurrency) / median(theirs) * 1000
+            let over = http2 ? " over HTTP/2" : ""
             figures += [
                 .higherIsBetter(
-                    area: "push-load", figure: "\(count) pushes of \(kib) KiB, \(concurrency) in flight → \(receiver.rawValue)",
-                    value: median(ours), unit: "/s", baseline: "curl --parallel", baselineValue: median(theirs), minRatio: 1.0),
+                    area: "push-load", figure: "\(count) pushes of \(kib) KiB\(over), \(concurrency) in flight → \(receiver.rawValue)",
+                    value: median(ours), unit: "/s", baseline: http2 ? "curl --parallel --http2" : "curl --parallel",
+                    baselineValue: median(theirs), minRatio: 1.0),
                 .reported(
                     area: "push-load", figure: "one push's latency under that load, p50 → \(receiver.rawValue)", value: median(p50),
                     unit: "ms", baseline: "curl mean (in flight ÷ rate)", baselineValue: curlLatency),
@@ -90,19 +96,20 @@ enum PushLoadBench {
         return figures
     }
 
-    /// Starts a fresh receiver (430100, accepting 441800) that takes 64 uploads at once.
-    static func start(_ receiver: Receiver, temp: TempDir, pki: TestPKI) async throws -> Started {
+    /// Starts a fresh receiver (430100, accepting 441800) that takes 64 uploads at once and
+    /// offers HTTP/2 when `http2`.
+    static func start(_ receiver: Receiver, http2: Bool, temp: TempDir, pki: TestPKI) async throws -> Started {
         switch receiver {
         case .daemon:
             let daemon = try DaemonProcess(
                 code: "430100", in: temp.url, pki: pki, peers: [.init(code: "441800", url: "https://127.0.0.1:1")],
-                server: "max_concurrent_uploads = 64\nmax_uploads_per_peer = 64")
+                server: "max_concurrent_uploads = 64\nmax_uploads_per_peer = 64" + (http2 ? "\nhttp2 = true" : ""))
             try await daemon.start()
             return Started(url: try daemon.url) { _ = try await daemon.stop() }
         case .mock:
             // The mock's state lives in `state`, which the stop closure keeps until the mock is stopped.
             let state = try TempDir()
-            let mock = try await MockPeerProcess.launch(in: state, ["--max-uploads", "64"])
+            let mock = try await MockPeerProcess.launch(in: state, ["--max-uploads", "64"] + (http2 ? ["--http2"] : []))
             return Started(url: "https://127.0.0.1:\(mock.port)") {
                 _ = try await mock.stop()
                 _ = state
@@ -112,9 +119,9 @@ enum PushLoadBench {
 
     /// Our client pushing every archive to a fresh receiver: seconds for all, and each push's.
     static func pushRun(
-        _ archives: [PackResult], to receiver: Receiver, temp: TempDir, pki: TestPKI, concurrency: Int
+        _ archives: [PackResult], to receiver: Receiver, http2: Bool, temp: TempDir, pki: TestPKI, concurrency: Int
     ) async throws -> (seconds: Double, latencies: [Double]) {
-        let started = try await start(receiver, temp: temp, pki: pki)
+        let started = try await start(receiver, http2: http2, temp: temp, pki: pki)
         let trust = try pki.currentTrust()
         let client = PeerClient(tls: PeerTLS(certificateFile: pki.cert("441800"), keyFile: pki.key("441800"), trust: trust))
         let operations = PeerOperations(client: client, trust: trust)
@@ -156,14 +163,15 @@ enum PushLoadBench {
     }
 
     /// Seconds for one `curl --parallel` process to push every archive to a fresh receiver.
-    static func curlRun(_ archives: [PackResult], to receiver: Receiver, temp: TempDir, pki: TestPKI, concurrency: Int) async throws
-        -> Double
-    {
-        let started = try await start(receiver, temp: temp, pki: pki)
+    static func curlRun(
+        _ archives: [PackResult], to receiver: Receiver, http2: Bool, temp: TempDir, pki: TestPKI, concurrency: Int
+    ) async throws -> Double {
+        let started = try await start(receiver, http2: http2, temp: temp, pki: pki)
         let config = temp.url.appendingPathComponent("curl-\(UUID().uuidString).conf")
         try TransportBench.curlPushes(archives, to: started.url, certificate: pki.cert("441800"), key: pki.key("441800"), ca: pki.ca)
             .write(to: config, atomically: true, encoding: .utf8)
-        let seconds = try measureOK(["curl", "--parallel", "--parallel-max", "\(concurrency)", "-K", config.path]).seconds
+        let version = http2 ? "--http2" : "--http1.1"
+        let seconds = try measureOK(["curl", "--parallel", version, "--parallel-max", "\(concurrency)", "-K", config.path]).seconds
         try await started.stop()
         return seconds
     }

@@ -77,6 +77,28 @@ import Testing
         #expect(try await node.stop() == 0)
     }
 
+    /// A folder moved into intake is taken at once (inotify), not at the next poll: with
+    /// `timing.intake_poll` at an hour, it is queued within seconds, and so is one moved into a
+    /// destination folder made by hand after the start.
+    @Test func aFolderMovedIntoIntakeIsTakenAtOnceNotAtTheNextPoll() async throws {
+        let node = try DaemonProcess(
+            code: "441800", in: temp.url, pki: pki, peers: [.init(code: "430100", url: "https://127.0.0.1:1")], intakePoll: "1h")
+        try await node.start()
+        let first = try SampleDossier.make(in: temp, seed: 65)
+        try FileManager.default.moveItem(at: first.dir, to: node.state.appendingPathComponent("intake/430100/first"))
+        #expect(try await eventually(seconds: 20) { (try? queued(node).count) == 1 }, "not taken before the poll")
+        // A destination folder made by hand (a directory peer's): the scan it wakes watches it too.
+        let made = node.state.appendingPathComponent("intake/110000")
+        try FileManager.default.createDirectory(at: made, withIntermediateDirectories: false)
+        try await Task.sleep(for: .milliseconds(500))
+        let second = try SampleDossier.make(in: temp, seed: 66)
+        try FileManager.default.moveItem(at: second.dir, to: made.appendingPathComponent("second"))
+        #expect(
+            try await eventually(seconds: 20) { !FileManager.default.fileExists(atPath: made.appendingPathComponent("second").path) },
+            "a folder in a destination folder made after the start was not taken before the poll")
+        #expect(try await node.stop() == 0)
+    }
+
     @Test func theDaemonReportsTheBytesPackedWhileItPacks() async throws {
         let node = try daemon()
         // The packed archive waits in its staging folder until the test releases it, so the

@@ -1,0 +1,60 @@
+import Foundation
+import Synchronization
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Wakes the intake scan as soon as something is created or moved into a watched folder
+/// (`inotify(7)`), so that a dossier dropped into `intake/<code>/` is packed at once rather
+/// than at the next `timing.intake_poll`. The poll stays as the fallback: when inotify cannot
+/// be used (no watches left, another kind of file system) nothing is lost, only latency.
+///
+/// One thread of its own waits on the inotify descriptor (`poll(2)` with a short timeout, so
+/// `stop()` ends it promptly) and only signals `wake`; it reads no folder itself.
+/// Thread-safe.
+final class IntakeWatch: Sendable {
+    private let fd: Int32
+    private let wake: WakeSignal
+    private let watched = Mutex<Set<String>>([])
+    private let stopped = Atomic<Bool>(false)
+
+    /// Starts watching, or returns nil when inotify is unavailable (the scan then polls).
+    init?(wake: WakeSignal) {
+        let fd = inotify_init1(Int32(IN_CLOEXEC | IN_NONBLOCK))
+        guard fd >= 0 else { return nil }
+        self.fd = fd
+        self.wake = wake
+        let thread = Thread { [self] in waitForEvents() }
+        thread.name = "dossier-intake-watch"
+        thread.start()
+    }
+
+    /// Adds `folders` to the watch (each once; a folder already watched is skipped). Returns
+    /// the folders that could not be watched, with the `errno` why; the poll still covers them.
+    @discardableResult
+    func watch(_ folders: [String]) -> [(folder: String, errno: Int32)] {
+        let new = watched.withLock { watched in folders.filter { watched.insert($0).inserted } }
+        return new.compactMap { folder in
+            guard inotify_add_watch(fd, folder, UInt32(IN_CREATE) | UInt32(IN_MOVED_TO)) < 0 else { return nil }
+            let failure = errno
+            watched.withLock { _ = $0.remove(folder) }
+            return (folder, failure)
+        }
+    }
+
+    /// Ends the thread (within half a second) and closes the descriptor.
+    func stop() { stopped.store(true, ordering: .releasing) }
+
+    private func waitForEvents() {
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        var descriptor = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+        while !stopped.load(ordering: .acquiring) {
+            guard poll(&descriptor, 1, 500) > 0 else { continue }
+            // The events themselves do not matter: any change means "scan again".
+            while read(fd, &buffer, buffer.count) > 0 {}
+            wake.signal()
+        }
+        close(fd)
+    }
+}
