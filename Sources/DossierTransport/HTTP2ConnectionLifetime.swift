@@ -6,11 +6,10 @@ import NIOHTTP2
 /// and one asked to quiesce (the server shutting down, or `StreamShare` after a 403 or 503) sends
 /// GOAWAY naming the last stream it accepted, lets the open streams finish (at most
 /// `idleTimeout` more) and closes. The caller's next request then opens a new connection, with
-/// a new handshake. A peer that half-closes the connection has it closed. Sits after `NIOHTTP2Handler`; runs on the connection's event loop only.
-final class HTTP2ConnectionLifetime: ChannelDuplexHandler, RemovableChannelHandler {
+/// a new handshake. A peer that half-closes the connection has it closed. Sits after
+/// `NIOHTTP2Handler`; runs on the connection's event loop only.
+final class HTTP2ConnectionLifetime: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = HTTP2Frame
-    typealias InboundOut = HTTP2Frame
-    typealias OutboundIn = HTTP2Frame
     typealias OutboundOut = HTTP2Frame
 
     private let idleTimeout: TimeAmount
