@@ -243,10 +243,12 @@ final class Authority: Sendable {
     /// `receiptKept`, and returns its path relative to the state directory (as the journal
     /// records it, so that a moved state directory still finds it; `layout.resolve` makes it
     /// absolute).
-    /// - Throws: `SystemError`; nothing is logged then.
-    func keepReceipt(_ signed: [UInt8], id: String, suffix: String, peer: String, digest: String) async throws(SystemError) -> String {
+    /// The write (three syncs) runs on the blocking pool.
+    /// - Throws: `SystemError` (or the pool's error once it is shut down); nothing is logged then.
+    func keepReceipt(_ signed: [UInt8], id: String, suffix: String, peer: String, digest: String) async throws -> String {
         let relative = "receipts/\(id).\(suffix).p7m"
-        try DurableFile.write(signed, to: layout.resolve(relative))
+        let file = layout.resolve(relative)
+        try await pool.run { try DurableFile.write(signed, to: file) }
         await recordCustody(.sent, id: id, peer: peer, digest: digest)
         await recordCustody(.receiptKept, id: id, peer: peer, digest: digest, detail: suffix)
         return relative

@@ -81,7 +81,8 @@ final class IntakeService: Service, Sendable {
                 queued.alreadyQueued ? "intake folder already queued, removing it" : "intake queued, removing the folder",
                 metadata: ["id": "\(queued.id)", "peer": "\(destination)", "folder": "\(folder.lastPathComponent)"])
             if let pause = Self.testPauseBeforeRemoval { try? await Task.sleep(for: .seconds(pause)) }
-            try FileManager.default.removeItem(at: folder)
+            // Unlinking a dossier's files waits on the disk (a discard per file on some mounts).
+            try await authority.pool.run { try FileIO.removeTree(folder.path) }
         } catch let error as SubmitError where error.isRetryable {
             // The folder stays where it is and is taken at a later scan, once there is room.
             authority.logger.warning("intake waiting", metadata: ["folder": "\(folder.lastPathComponent)", "reason": "\(error)"])
