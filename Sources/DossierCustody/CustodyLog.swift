@@ -119,9 +119,7 @@ public final class CustodyLog: Sendable {
         do throws(CustodyError) {
             // The lock lives on the log's own descriptor: the kernel drops it when the process
             // dies, so a crash never leaves a stale lock.
-            guard flock(logFD, LOCK_EX | LOCK_NB) == 0 else {
-                throw errno == EWOULDBLOCK ? .locked(path: directory) : .system(.last(.lock, path: logPath))
-            }
+            guard try system(FileIO.lockExclusively(fd: logFD, path: logPath)) else { throw .locked(path: directory) }
             checkpointsFD = try openFile(checkpointsPath)
             try system(FileIO.syncDirectory(directory))
             let contents = try CustodyContents.read(directory: directory)

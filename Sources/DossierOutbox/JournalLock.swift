@@ -13,22 +13,14 @@ final class JournalLock: Sendable {
         let path = directory + "/lock"
         let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw .system(.last(.open, path: path)) }
-        // A lock just given up can still look held for a moment: a child forked by another
-        // thread of this process shares the descriptor until its exec closes it. A writer that
-        // really holds the journal still holds it a second later.
-        var code: Int32 = 0
-        for attempt in 0..<20 {
-            if flock(fd, LOCK_EX | LOCK_NB) == 0 {
-                code = 0
-                break
-            }
-            code = errno
-            guard code == EWOULDBLOCK, attempt < 19 else { break }
-            usleep(50_000)
-        }
-        guard code == 0 else {
+        let locked: Bool
+        do { locked = try FileIO.lockExclusively(fd: fd, path: path) } catch {
             close(fd)
-            throw code == EWOULDBLOCK ? .locked(path: directory) : .system(SystemError(.lock, path: path, errno: code))
+            throw .system(error)
+        }
+        guard locked else {
+            close(fd)
+            throw .locked(path: directory)
         }
         self.fd = Mutex(fd)
     }

@@ -139,6 +139,20 @@ public enum FileIO {
         if unlink(path) != 0 && Glibc.errno != ENOENT { throw .last(.remove, path: path) }
     }
 
+    /// Takes an exclusive `flock` on `fd` (the file at `path`); false while another holder
+    /// keeps it. A lock just given up can still look held for a moment: a child forked by
+    /// another thread of this process shares the descriptor until its exec closes it. So a
+    /// held lock is tried again for up to a second; a real holder still has it then.
+    /// - Throws: `SystemError` for any failure other than the lock being held.
+    public static func lockExclusively(fd: Int32, path: String) throws(SystemError) -> Bool {
+        for attempt in 0..<20 {
+            if flock(fd, LOCK_EX | LOCK_NB) == 0 { return true }
+            guard Glibc.errno == EWOULDBLOCK else { throw .last(.lock, path: path) }
+            if attempt < 19 { usleep(50_000) }
+        }
+        return false
+    }
+
     /// Removes `path` and, for a directory, everything below it (links are removed, not
     /// followed); a path that is already gone is fine.
     public static func removeTree(_ path: String) throws(SystemError) {
