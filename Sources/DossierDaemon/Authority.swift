@@ -238,6 +238,13 @@ final class Authority: Sendable {
         }
     }
 
+    /// Writes `bytes` to `file` durably (`DurableFile`: temp file, fsync, rename, fsync of the
+    /// folder) on the blocking pool, so that the syncs never hold a cooperative thread.
+    /// - Throws: `SystemError` (or the pool's error once it is shut down).
+    func writeDurably(_ bytes: [UInt8], to file: URL, mode: mode_t = 0o640) async throws {
+        try await pool.run { try DurableFile.write(bytes, to: file, mode: mode) }
+    }
+
     /// Keeps `peer`'s signed receipt (`suffix` `receipt` or `rejection`) of the archive `id`
     /// as `receipts/<id>.<suffix>.p7m`, durably, logs the custody events `sent` and
     /// `receiptKept`, and returns its path relative to the state directory (as the journal
@@ -247,8 +254,7 @@ final class Authority: Sendable {
     /// - Throws: `SystemError` (or the pool's error once it is shut down); nothing is logged then.
     func keepReceipt(_ signed: [UInt8], id: String, suffix: String, peer: String, digest: String) async throws -> String {
         let relative = "receipts/\(id).\(suffix).p7m"
-        let file = layout.resolve(relative)
-        try await pool.run { try DurableFile.write(signed, to: file) }
+        try await writeDurably(signed, to: layout.resolve(relative))
         await recordCustody(.sent, id: id, peer: peer, digest: digest)
         await recordCustody(.receiptKept, id: id, peer: peer, digest: digest, detail: suffix)
         return relative

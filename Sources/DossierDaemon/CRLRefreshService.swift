@@ -60,8 +60,8 @@ struct CRLRefreshService: Service {
             let file = authority.layout.fetchedCRL(url)
             let unchanged = (try? FileIO.readAll(file.path, limit: Self.maxBytes * 2)) == pem
             if !unchanged {
-                do throws(SystemError) {
-                    try DurableFile.write(pem, to: file, mode: 0o644)
+                do {
+                    try await authority.writeDurably(pem, to: file, mode: 0o644)
                 } catch {
                     fail(url: url, "the CRL could not be kept: \(error)")
                     return false

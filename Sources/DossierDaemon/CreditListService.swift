@@ -169,8 +169,8 @@ struct CreditListService: Service {
             return fail("refused: \(error)")
         }
         if list != authority.credit.restrictions?.list {
-            do throws(SystemError) {
-                try DurableFile.write(response.body, to: authority.layout.creditListCopy, mode: 0o644)
+            do {
+                try await authority.writeDurably(response.body, to: authority.layout.creditListCopy, mode: 0o644)
             } catch {
                 return fail("the credit list could not be kept: \(error)")
             }

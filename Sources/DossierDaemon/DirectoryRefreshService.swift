@@ -60,8 +60,8 @@ struct DirectoryRefreshService: Service {
             return fail("refused: \(error)")
         }
         if directory != authority.directory {
-            do throws(SystemError) {
-                try DurableFile.write(response.body, to: authority.layout.directoryCopy, mode: 0o644)
+            do {
+                try await authority.writeDurably(response.body, to: authority.layout.directoryCopy, mode: 0o644)
             } catch {
                 return fail("the directory could not be kept: \(error)")
             }

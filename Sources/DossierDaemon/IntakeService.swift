@@ -88,7 +88,7 @@ final class IntakeService: Service, Sendable {
             authority.logger.warning("intake waiting", metadata: ["folder": "\(folder.lastPathComponent)", "reason": "\(error)"])
             authority.errors.record(id: nil, peer: destination, error: "intake \(folder.lastPathComponent) waits: \(error)")
         } catch {
-            reject(folder, destination: destination, reason: operatorText(error))
+            await reject(folder, destination: destination, reason: operatorText(error))
         }
     }
 
@@ -99,14 +99,13 @@ final class IntakeService: Service, Sendable {
 
     /// Moves a refused folder aside with its reason in both languages (the operator's first);
     /// never deletes an operator's files. The log and the status keep the English reason.
-    private func reject(_ folder: URL, destination: String, reason: Bilingual) {
+    private func reject(_ folder: URL, destination: String, reason: Bilingual) async {
         let stamp = Int(Date().timeIntervalSince1970)
         let target = authority.layout.intakeFailed.appendingPathComponent("\(destination)-\(folder.lastPathComponent)-\(stamp)")
+        let text = Array(DaemonText.intakeReason(destination: destination, at: Date().formatted(.iso8601), reason: reason).utf8)
         do {
-            try FileManager.default.moveItem(at: folder, to: target)
-            try DurableFile.write(
-                Array(DaemonText.intakeReason(destination: destination, at: Date().formatted(.iso8601), reason: reason).utf8),
-                to: target.appendingPathComponent("reason.txt"))
+            try await authority.pool.run { try FileIO.rename(folder.path, to: target.path) }
+            try await authority.writeDurably(text, to: target.appendingPathComponent("reason.txt"))
         } catch {
             authority.logger.error("intake folder could not be moved aside", metadata: ["folder": "\(folder.path)", "error": "\(error)"])
         }

@@ -111,7 +111,7 @@ struct PeerRequests: PeerServerDelegate {
                 }
                 let packed = try await authority.submit(dossierDirectory: folder, destination: caller)
                 authority.logger.info("archive requested", metadata: ["id": "\(packed.id)", "peer": "\(caller)", "vin": "\(request.vin)"])
-                try DurableFile.write(Array(packed.id.utf8), to: made)
+                try await authority.writeDurably(Array(packed.id.utf8), to: made)
                 await authority.noteRequest(id: packed.id, .init(vin: request.vin, peer: caller, direction: "out", at: asked))
                 return packed.id
             }
