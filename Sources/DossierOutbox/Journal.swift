@@ -109,19 +109,16 @@ public final class Journal: Sendable {
     }
 
     /// Durably writes `entries` as snapshot `seq` (from `roll()`), then removes the segments
-    /// and snapshots it replaces. A crash at any point leaves a replayable journal.
-    func writeSnapshot(_ entries: [OutboxEntry], seq: UInt64) throws(OutboxError) {
+    /// and snapshots it replaces, on the writer's thread (after what was appended before). A
+    /// crash at any point leaves a replayable journal.
+    nonisolated(nonsending) func writeSnapshot(_ entries: [OutboxEntry], seq: UInt64) async throws(OutboxError) {
         var bytes = JournalFrame.snapshotMagic
         for entry in entries { JournalFrame.encode(.snapshot(entry), into: &bytes) }
-        try system(DurableFile.write(bytes, to: URL(fileURLWithPath: directory + "/" + JournalFileName.snapshot(seq)), mode: 0o600))
-        for name in try system(FileIO.list(directory)) {
-            switch JournalFileName(parsing: name) {
-            case .segment(let n)? where n < seq: try system(FileIO.remove(directory + "/" + name))
-            case .snapshot(let n)? where n < seq: try system(FileIO.remove(directory + "/" + name))
-            default: continue
-            }
+        do {
+            try await withCheckedThrowingContinuation { writer.submitSnapshot(bytes, seq: seq, continuation: $0) }
+        } catch {
+            throw Self.outboxError(error)
         }
-        try system(FileIO.syncDirectory(directory))
     }
 
     /// Finishes pending appends and stops the writer; later appends throw `.closed`.

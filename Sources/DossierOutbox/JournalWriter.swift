@@ -19,6 +19,7 @@ final class JournalWriter: @unchecked Sendable {
     private enum Request {
         case append(frames: [UInt8], syncCommitDirectory: Bool, CheckedContinuation<Void, any Error>)
         case roll(CheckedContinuation<UInt64, any Error>)
+        case snapshot(bytes: [UInt8], seq: UInt64, CheckedContinuation<Void, any Error>)
         case close(CheckedContinuation<Void, Never>?)
     }
 
@@ -69,6 +70,13 @@ final class JournalWriter: @unchecked Sendable {
     /// started; `continuation` gets the new segment's sequence number.
     func submitRoll(continuation: CheckedContinuation<UInt64, any Error>) {
         enqueue(.roll(continuation))
+    }
+
+    /// Queues snapshot `seq` (from a roll): everything submitted before is made durable, then
+    /// `bytes` are written durably as the snapshot and the segments and snapshots it replaces
+    /// are removed; `continuation` resumes once that is done, or with the error.
+    func submitSnapshot(_ bytes: [UInt8], seq: UInt64, continuation: CheckedContinuation<Void, any Error>) {
+        enqueue(.snapshot(bytes: bytes, seq: seq, continuation))
     }
 
     /// Stops accepting requests; the thread finishes the pending ones and exits.
@@ -137,6 +145,14 @@ final class JournalWriter: @unchecked Sendable {
                     continuation.resume(returning: segmentSeq)
                 } catch {
                     fail(error)
+                    continuation.resume(throwing: error)
+                }
+            case .snapshot(let bytes, let seq, let continuation):
+                commit(&frames, &waiting, &syncCommitDirectory)
+                do throws(OutboxError) {
+                    try writeSnapshot(bytes, seq: seq)
+                    continuation.resume()
+                } catch {
                     continuation.resume(throwing: error)
                 }
             case .close(let continuation):
@@ -247,10 +263,25 @@ final class JournalWriter: @unchecked Sendable {
         }
     }
 
+    /// A crash at any point leaves a replayable journal: the snapshot is complete before any
+    /// file it replaces goes.
+    private func writeSnapshot(_ bytes: [UInt8], seq: UInt64) throws(OutboxError) {
+        try system(DurableFile.write(bytes, to: URL(fileURLWithPath: directory + "/" + JournalFileName.snapshot(seq)), mode: 0o600))
+        for name in try system(FileIO.list(directory)) {
+            switch JournalFileName(parsing: name) {
+            case .segment(let n)? where n < seq: try system(FileIO.remove(directory + "/" + name))
+            case .snapshot(let n)? where n < seq: try system(FileIO.remove(directory + "/" + name))
+            default: continue
+            }
+        }
+        try system(FileIO.syncDirectory(directory))
+    }
+
     private func resume(_ request: Request, with error: OutboxError) {
         switch request {
         case .append(_, _, let continuation): continuation.resume(throwing: error)
         case .roll(let continuation): continuation.resume(throwing: error)
+        case .snapshot(_, _, let continuation): continuation.resume(throwing: error)
         case .close(let continuation): continuation?.resume()
         }
     }

@@ -267,7 +267,7 @@ public actor Outbox {
             if entry.state.isFinal && !kept.contains(entry.id) { final.append(entry.id) } else { live.append(entry) }
         }
         let seq = try await journal.roll()
-        try journal.writeSnapshot(live, seq: seq)
+        try await journal.writeSnapshot(live, seq: seq)
         ledger.forgetFinal(final)
     }
 
