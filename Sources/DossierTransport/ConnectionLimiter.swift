@@ -79,8 +79,6 @@ final class ConnectionLimiter: Sendable {
 
     /// A caller's share: its connections and HTTP/2 streams together.
     var connectionsPerCaller: Int { max(1, limits.connectionsPerCaller) }
-    /// Requests a minute one caller may make (`RequestRate`).
-    var requestsPerMinute: Int { max(1, limits.requestsPerMinute) }
 
     /// True while `channel` is counted and has not finished its handshake.
     func isHandshaking(_ channel: any Channel) -> Bool {

@@ -13,7 +13,8 @@ import NIOHTTPTypesHTTP2
 ///
 /// Each stream is one request, served by Hummingbird's HTTP/1.1 channel (`handleHTTP`), so the
 /// routes, the request context and the responses are the same as over HTTP/1.1. Each stream's
-/// pipeline holds `StreamShare` (the caller's share of connections) and Hummingbird's
+/// pipeline holds `EndStreamCoalescing` (END_STREAM on the last DATA frame), `StreamShare` (the
+/// caller's share of connections) and Hummingbird's
 /// `HTTPConnectionStateHandler` (the stream's idle timeout, quiescing); the connection's holds
 /// `HTTP2ConnectionLifetime` (idle timeout, GOAWAY).
 struct HTTP2Connection: Sendable {
@@ -48,18 +49,13 @@ struct HTTP2Connection: Sendable {
             HTTP2Setting(parameter: .initialWindowSize, value: Self.streamWindow),
         ]
         configuration.stream.targetWindowSize = Self.streamWindow
-        // swift-nio-http2 closes a connection after 200 RST_STREAMs in 30 s (against "rapid
-        // reset" floods). libcurl resets each finished stream whose END_STREAM it has not read
-        // yet, so a peer pushing 1000 archives over one connection met that limit. A stream
-        // costs a request of the caller's budget (`requests_per_minute`), which already bounds
-        // the floods; as many resets as that budget allows in 30 s are tolerated.
-        configuration.stream.streamResetFrameRateLimit.maximumCount = max(200, limiter.requestsPerMinute * 3 / 2)
         let (limiter, idleTimeout) = (limiter, idleTimeout)
         let streams = try channel.pipeline.syncOperations.configureAsyncHTTP2Pipeline(
             mode: .server, streamDelegate: lifetime.streamDelegate(on: channel.eventLoop), configuration: configuration
         ) { stream in
             stream.eventLoop.makeCompletedFuture {
                 let operations = stream.pipeline.syncOperations
+                try operations.addHandler(EndStreamCoalescing())
                 try operations.addHandler(HTTP2FramePayloadToHTTPServerCodec())
                 try operations.addHandler(StreamShare(limiter: limiter))
                 try operations.addHandler(

@@ -97,6 +97,10 @@ struct HTTP2ServerTests {
                 port: server.port, client: "441800", requests: [RawHTTP2.upload(id: ArchiveID.make(), declaredBytes: 1000)],
                 seconds: 2)
             #expect(refused.contains { $0.type == RawHTTP2.headers && $0.stream == 1 }, "the 403 is answered")
+            // Its end rides on its last DATA frame: no empty DATA frame follows.
+            let body = refused.filter { $0.type == RawHTTP2.data && $0.stream == 1 }
+            #expect(!body.isEmpty && body.allSatisfy { !$0.payload.isEmpty }, "\(body.map(\.payload.count))")
+            #expect(body.last.map { $0.flags & 0x1 == 0x1 } == true, "END_STREAM on the last DATA frame")
             #expect(refused.filter { $0.type == RawHTTP2.goAway }.map(RawHTTP2.goAwayFields) == [.init(lastStream: 1, code: 0)])
         }
     }
