@@ -18,9 +18,9 @@ struct CRLRefreshService: Service {
     static let maxBytes = 32 << 20
 
     func run() async throws {
-        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+        await authority.crlWake.repeatUntilShutdown {
             await refreshAll()
-            await cancelWhenGracefulShutdown { await self.authority.crlWake.wait(timeout: self.authority.config.crlRefresh) }
+            return authority.config.crlRefresh
         }
     }
 

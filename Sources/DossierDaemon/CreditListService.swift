@@ -127,10 +127,10 @@ struct CreditListService: Service {
     static let maxBytes = 16 << 20
 
     func run() async throws {
-        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+        await authority.credit.wake.repeatUntilShutdown {
             let settings = authority.config.credit
             if case let .url(url)? = settings?.source { await refresh(url) }
-            await cancelWhenGracefulShutdown { await self.authority.credit.wake.wait(timeout: settings?.refresh ?? 3600) }
+            return settings?.refresh
         }
     }
 

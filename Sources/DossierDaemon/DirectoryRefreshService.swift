@@ -17,10 +17,10 @@ struct DirectoryRefreshService: Service {
     static let maxBytes = 16 << 20
 
     func run() async throws {
-        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+        await authority.directoryWake.repeatUntilShutdown {
             let settings = authority.config.directory
             if let settings { await refresh(settings) }
-            await cancelWhenGracefulShutdown { await self.authority.directoryWake.wait(timeout: settings?.refresh ?? 3600) }
+            return settings?.refresh
         }
     }
 

@@ -23,10 +23,10 @@ final class IntakeService: Service, Sendable {
             authority.logger.warning("intake folders are polled only", metadata: ["reason": "inotify: \(String(cString: strerror(errno)))"])
         }
         defer { watch?.stop() }
-        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+        await wake.repeatUntilShutdown {
             watchFolders(watch)
             await scanOnce()
-            try? await cancelWhenGracefulShutdown { await wake.wait(timeout: self.authority.config.intakeInterval) }
+            return authority.config.intakeInterval
         }
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import ServiceLifecycle
 import Synchronization
 
 /// Lets one waiting loop sleep until someone signals new work or a deadline passes. A signal
@@ -69,5 +70,16 @@ final class WakeSignal: Sendable {
             return state.waiter
         }
         toResume?.resume()
+    }
+}
+
+extension WakeSignal {
+    /// Runs `round` until a graceful shutdown or cancellation: at once, then each time this
+    /// signal fires or the seconds `round` returned have passed (an hour when it returns nil).
+    func repeatUntilShutdown(_ round: () async -> TimeInterval?) async {
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            let interval = await round() ?? 3600
+            await cancelWhenGracefulShutdown { await self.wait(timeout: interval) }
+        }
     }
 }
