@@ -101,10 +101,7 @@ enum PushLoadBench {
     static func start(_ receiver: Receiver, http2: Bool, temp: TempDir, pki: TestPKI) async throws -> Started {
         switch receiver {
         case .daemon:
-            let daemon = try DaemonProcess(
-                code: "430100", in: temp.url, pki: pki, peers: [.init(code: "441800", url: "https://127.0.0.1:1")],
-                server: "max_concurrent_uploads = 64\nmax_uploads_per_peer = 64" + (http2 ? "\nhttp2 = true" : ""))
-            try await daemon.start()
+            let daemon = try await EndToEndBench.startDestination(http2: http2, temp: temp, pki: pki)
             return Started(url: try daemon.url) { _ = try await daemon.stop() }
         case .mock:
             // The mock's state lives in `state`, which the stop closure keeps until the mock is stopped.
