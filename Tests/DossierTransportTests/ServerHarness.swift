@@ -94,7 +94,8 @@ struct RunningServer {
                 maxArchiveBytes: maxArchiveBytes, maxConcurrentUploads: maxUploads, retryAfterSeconds: 7,
                 idleTimeoutSeconds: idleTimeoutSeconds, callers: callers),
             delegate: HarnessDelegate(inbox: inbox, pool: BlockingPool(threads: 2), rest: delegate))
-        let task = Task { try await server.run() }
+        // Off the cooperative pool: the test's own blocking calls must not starve the server.
+        let task = Task { try await withTaskExecutorPreference(ServerThreads.shared) { try await server.run() } }
         let listening = try await eventually(seconds: 30) { server.port != nil }
         try #require(listening, "the server did not start listening")
         return RunningServer(inbox: inbox, port: server.port ?? 0, task: task)

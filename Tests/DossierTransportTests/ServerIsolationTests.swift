@@ -114,7 +114,7 @@ struct ServerIsolationTests {
         callers.uploadsPerCaller = 1
         try await withServer(in: dir, maxUploads: 4, callers: callers) { server in
             let slowUpload = try await startSlowUpload(port: server.port, in: dir)
-            defer { slowUpload.terminate(); slowUpload.waitUntilExit() }
+            defer { slowUpload.stop() }
 
             let second = try await push(try makeArchive(in: dir), port: server.port, in: dir)
             #expect(second.status == 429)
@@ -180,7 +180,7 @@ struct ServerIsolationTests {
         callers.connectionsPerCaller = 1
         try await withServer(in: dir, callers: callers) { server in
             let slowUpload = try await startSlowUpload(port: server.port, in: dir)
-            defer { slowUpload.terminate(); slowUpload.waitUntilExit() }
+            defer { slowUpload.stop() }
 
             let refused = try await curl(port: server.port, "/v1/health", in: dir)
             #expect(refused.status == 0, "a second connection of 441800 was served: \(refused.status)")

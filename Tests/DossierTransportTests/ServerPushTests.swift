@@ -168,7 +168,7 @@ struct ServerPushTests {
         try await withServer(in: dir, maxUploads: 1) { server in
             let quick = try makeArchive(in: dir)
             let slowUpload = try await startSlowUpload(port: server.port, in: dir)
-            defer { slowUpload.terminate(); slowUpload.waitUntilExit() }
+            defer { slowUpload.stop() }
 
             let answer = try await push(quick, port: server.port, in: dir)
             #expect(answer.status == 503)

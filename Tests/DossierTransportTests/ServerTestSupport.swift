@@ -88,9 +88,22 @@ func push(
         ["-T", archive.path, "-H", "Content-Digest: \(digest)"] + expect + extra, http2: http2, in: dir)
 }
 
+/// A `curl` upload running in the background.
+struct SlowUpload {
+    let process: Process
+
+    /// Ends the upload at once. SIGKILL, because the child may inherit a signal mask that
+    /// blocks SIGTERM: `terminate()` would then leave `waitUntilExit` holding a cooperative
+    /// thread until curl's own 30 s limit.
+    func stop() {
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        process.waitUntilExit()
+    }
+}
+
 /// Starts a 600 KiB push by 441800 at 50 kB/s (`curl --limit-rate`) and returns once the
 /// server has begun receiving it: an upload holding a slot and a connection for about 12 s.
-func startSlowUpload(port: Int, in dir: TempDir) async throws -> Process {
+func startSlowUpload(port: Int, in dir: TempDir) async throws -> SlowUpload {
     let pki = TestPKI.shared
     let slow = try makeArchive(in: dir, padding: 600 << 10)
     let upload = Process()
@@ -104,10 +117,10 @@ func startSlowUpload(port: Int, in dir: TempDir) async throws -> Process {
     try upload.run()
     let started = try await eventually(seconds: 30) { !dir.contents("inbox/.incoming").isEmpty }
     guard started else {
-        upload.terminate()
+        SlowUpload(process: upload).stop()
         throw HarnessError.failed("the slow upload never began")
     }
-    return upload
+    return SlowUpload(process: upload)
 }
 
 /// curl's `-H Content-Digest: sha-256=:…:` for the file at `path`, as every push must carry.
