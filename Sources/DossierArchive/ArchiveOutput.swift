@@ -92,14 +92,14 @@ final class ArchiveOutput: @unchecked Sendable {
         if rest > 0 { try append([UInt8](repeating: 0, count: rest)) }
     }
 
-    /// Writes what is buffered, makes the file durable under its final name and returns the
-    /// archive's SHA-256.
-    func commit() throws -> [UInt8] {
+    /// Writes what is buffered, makes the file durable under its final name (the name too
+    /// unless not `syncingDirectory`: `DurableFile.commit`) and returns the archive's SHA-256.
+    func commit(syncingDirectory: Bool) throws -> [UInt8] {
         try submit()
         hashQueue.sync {}
         writeQueue.sync {}
         if let failed = shared.withLock({ $0.failure }) { throw failed }
-        try file.commit()
+        try file.commit(syncingDirectory: syncingDirectory)
         return hash.finish()
     }
 

@@ -51,13 +51,16 @@ public enum ArchivePacker {
     /// Packs `dossierDirectory` into `<outputDirectory>/<fileName>` (default `<id>.dva`), signed
     /// as of `now` (bag-info's date and the signature's signingTime). With `timestamping`, the
     /// signature gets an RFC 3161 token over its value (docs/archive-format.md, "Timestamp").
+    /// With `syncingOutputDirectory` false only the archive's bytes are durable on return, not
+    /// its name: for a staging folder the archive leaves by a rename its next owner syncs.
     /// - Throws: `ArchiveError.signerNotOrigin` when the identity is not the origin's,
     ///   `.dossier` for an unusable folder (naming the file), `.documentChanged`, `.io`, `.signing`,
     ///   `.timestamp` when a required token could not be had within `timestamping.wait` (nothing
     ///   is left on disk; the same dossier can be packed again later).
     public static func pack(
         dossierDirectory: URL, bag: BagIdentity, identity: SigningIdentity, outputDirectory: URL,
-        fileName: String? = nil, id: String = ArchiveID.make(), now: Date = Date(), timestamping: Timestamping? = nil
+        fileName: String? = nil, id: String = ArchiveID.make(), now: Date = Date(), timestamping: Timestamping? = nil,
+        syncingOutputDirectory: Bool = true
     ) throws -> PackResult {
         guard identity.info.authority == bag.origin else {
             throw ArchiveError.signerNotOrigin(certificateCode: identity.info.authority, origin: bag.origin)
@@ -110,7 +113,7 @@ public enum ArchivePacker {
         try writeEntry("\(id)/\(profile.signaturePath)", bytes: signature, to: output, mtime: mtime)
         try output.append([UInt8](repeating: 0, count: 2 * TarFormat.blockSize))
         let size = output.count
-        let digest = try output.commit()
+        let digest = try output.commit(syncingDirectory: syncingOutputDirectory)
         return PackResult(
             id: id, path: file.finalURL.path, size: size, sha256: digest.hexString, payloadDigest: SHA256.hex(of: manifestBytes),
             timestampProblem: timestampProblem)

@@ -29,28 +29,42 @@ public enum DossierPackager {
     /// the parties are screened against `credit` (a warning hit is in the result's `warnings`).
     /// - Throws: `Refusal` for a dossier the rules refuse, `ArchiveError` for I/O and signing
     ///   (`.timestamp` when a required token could not be had: try again later).
+    /// `syncingOutputDirectory` as for `ArchivePacker.pack`; `record`: the folder's record when
+    /// the caller has loaded it already (it is then not read again).
     public static func pack(
-        dossierDirectory: URL, destination: String, identity: SigningIdentity, policy: TransferPolicy,
-        credit: CreditRestrictions? = nil, outputDirectory: URL, fileName: String? = nil, id: String = ArchiveID.make(), now: Date = Date(),
-        timestamping: Timestamping? = nil
+        dossierDirectory: URL, record loaded: DossierRecord? = nil, destination: String, identity: SigningIdentity,
+        policy: TransferPolicy, credit: CreditRestrictions? = nil, outputDirectory: URL, fileName: String? = nil,
+        id: String = ArchiveID.make(), now: Date = Date(), timestamping: Timestamping? = nil, syncingOutputDirectory: Bool = true
     ) throws -> PackResult {
-        let result: CheckResult
-        do {
-            result = try DossierFolder.check(dossierDirectory, destination: destination, policy: policy, credit: credit, today: now)
-        } catch {
-            throw Refusal.folder(error)
-        }
+        let record = try loaded ?? load(dossierDirectory, destination: destination, policy: policy, credit: credit, today: now)
+        let result = DossierFolder.check(record, in: dossierDirectory, destination: destination, policy: policy, credit: credit, today: now)
         guard result.problems.isEmpty else { throw Refusal.problems(result.problems) }
-        let record: DossierRecord
-        do { record = try DossierFolder.load(dossierDirectory) } catch { throw Refusal.folder(error) }
         let bag = BagIdentity(
             origin: record.registration.managingOffice, destination: destination, vin: record.vehicle.vin,
             plate: record.plate.number, schema: DossierRecord.schemaName,
             sourceOrganization: identity.info.commonName ?? identity.info.subject)
         var packed = try ArchivePacker.pack(
             dossierDirectory: dossierDirectory, bag: bag, identity: identity,
-            outputDirectory: outputDirectory, fileName: fileName, id: id, now: now, timestamping: timestamping)
+            outputDirectory: outputDirectory, fileName: fileName, id: id, now: now, timestamping: timestamping,
+            syncingOutputDirectory: syncingOutputDirectory)
         packed.warnings = result.warnings.isEmpty ? nil : result.warnings
         return packed
+    }
+
+    /// The folder's record; when it does not load, the refusal `DossierFolder.check` words for
+    /// it (as `dossierctl check` shows it).
+    private static func load(
+        _ dir: URL, destination: String, policy: TransferPolicy, credit: CreditRestrictions?, today: Date
+    ) throws(Refusal) -> DossierRecord {
+        do { return try DossierFolder.load(dir) } catch let failure {
+            let problems: [Problem]
+            do {
+                problems = try DossierFolder.check(dir, destination: destination, policy: policy, credit: credit, today: today).problems
+            } catch {
+                throw .folder(error)
+            }
+            // The folder changed between the two reads and now loads: the first failure stands.
+            throw problems.isEmpty ? .folder(failure) : .problems(problems)
+        }
     }
 }

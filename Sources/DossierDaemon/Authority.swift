@@ -137,8 +137,11 @@ final class Authority: Sendable {
                 vin: vin, destination: open.destination, id: open.id, at: open.at, registeredAt: open.registeredAt)
         }
         // A folder of its own, so that what packing has written can be told (`PackingProgress`).
+        // Scratch: a crash leaves nothing there worth keeping (start-up clears staging), so
+        // neither the folder nor the archive's name in it is synced; the archive's bytes are,
+        // and the outbox syncs the spool after moving it there.
         let staging = layout.staging.appendingPathComponent("packing-\(UUID().uuidString)")
-        try FileIO.makeDirectory(staging.path)
+        try FileIO.makeScratchDirectory(staging.path)
         let packing = packingProgress.begin(
             dossier: dossierDirectory.path, folder: staging.path, total: FileIO.treeSize(dossierDirectory.path))
         defer {
@@ -152,8 +155,9 @@ final class Authority: Sendable {
         do {
             packed = try await pool.run {
                 try DossierPackager.pack(
-                    dossierDirectory: dossierDirectory, destination: destination, identity: identity,
-                    policy: config.policy, credit: credit, outputDirectory: staging, timestamping: timestamping)
+                    dossierDirectory: dossierDirectory, record: vehicle, destination: destination, identity: identity,
+                    policy: config.policy, credit: credit, outputDirectory: staging, timestamping: timestamping,
+                    syncingOutputDirectory: false)
             }
         } catch ArchiveError.timestamp(let error) {
             if gated { timestampGate.record(.failed(error), pause: config.timestamp.wait) }

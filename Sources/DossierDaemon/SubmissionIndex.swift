@@ -74,11 +74,18 @@ struct SubmissionIndex: Sendable {
     }
 
     /// Records that the dossier under `key`, of vehicle `vin`, is being queued as `record` for
-    /// `destination`; durable on return. Blocking (two durable writes): call on a `BlockingPool`.
+    /// `destination`; durable on return. Blocking (two files, one folder sync): call on a `BlockingPool`.
     /// - Throws: `SystemError`.
     func remember(_ record: Record, key: String, vin: String?, destination: String) throws(SystemError) {
-        try write(record, key)
-        if let vin { try write(Transfer(id: record.id, destination: destination, at: Date()), self.key(vin: vin)) }
+        var files = [(encode(record), directory.appendingPathComponent(key))]
+        if let vin {
+            files.append(
+                (
+                    encode(Transfer(id: record.id, destination: destination, at: Date())),
+                    directory.appendingPathComponent(self.key(vin: vin))
+                ))
+        }
+        try DurableFile.write(files)
     }
 
     /// Queued, in flight, deferred or delivered (also once compacted out of the journal: its
@@ -96,10 +103,9 @@ struct SubmissionIndex: Sendable {
         return try? decoder.decode(type, from: Data(bytes))
     }
 
-    private func write(_ value: some Encodable, _ key: String) throws(SystemError) {
+    private func encode(_ value: some Encodable) -> [UInt8] {
         let encoder = JSONEncoder()
         encoder.dateEncodingStrategy = .iso8601
-        let bytes = (try? encoder.encode(value)).map { [UInt8]($0) } ?? []
-        try DurableFile.write(bytes, to: directory.appendingPathComponent(key))
+        return (try? encoder.encode(value)).map { [UInt8]($0) } ?? []
     }
 }

@@ -66,6 +66,15 @@ public enum DossierFolder {
                 return CheckResult(valid: false, eligible: destination.map { _ in false }, problems: [Problem(recordError)])
             }
         }
+        return check(record, in: dir, destination: destination, policy: policy, credit: credit, today: today)
+    }
+
+    /// `check` of `record`, already loaded from `dir` (whose documents it reads): for a caller
+    /// that has the record anyway, so that it is read and decoded once.
+    public static func check(
+        _ record: DossierRecord, in dir: URL, destination: String?, policy: TransferPolicy, credit: CreditRestrictions? = nil,
+        today: Date
+    ) -> CheckResult {
         let problems = RecordValidator.validate(record, dossierDirectory: dir, today: today)
         guard let destination else { return CheckResult(valid: problems.isEmpty, eligible: nil, problems: problems) }
         var blocks = TransferEligibility.evaluate(record, destination: destination, policy: policy, today: today)

@@ -50,9 +50,23 @@ public final class DurableFile {
     /// Writes `bytes` to `url` durably in one call (temp file, fsync, rename, fsync directory).
     /// - Throws: `SystemError`; the final name is then untouched.
     public static func write(_ bytes: [UInt8], to url: URL, mode: mode_t = 0o640) throws(SystemError) {
-        let file = try DurableFile(finalURL: url, mode: mode)
-        try file.write(bytes)
-        try file.commit()
+        try write([(bytes, url)], mode: mode)
+    }
+
+    /// Writes several files durably, each folder synced once after all its renames rather than
+    /// once per file. Each file is whole or absent after a crash; until this returns, a crash
+    /// may keep some of the new files and not others.
+    /// - Throws: `SystemError` at the first failure; files committed before it stay.
+    public static func write(_ files: [(bytes: [UInt8], url: URL)], mode: mode_t = 0o640) throws(SystemError) {
+        var folders: [String] = []
+        for (bytes, url) in files {
+            let file = try DurableFile(finalURL: url, mode: mode)
+            try file.write(bytes)
+            try file.commit(syncingDirectory: false)
+            let folder = url.deletingLastPathComponent().path
+            if !folders.contains(folder) { folders.append(folder) }
+        }
+        for folder in folders { try FileIO.syncDirectory(folder) }
     }
 
     /// Writes all of `bytes`, retrying short writes and interrupted calls.
@@ -115,13 +129,17 @@ public final class DurableFile {
 
     /// Makes the file durable under its final name. After this returns, a crash keeps the whole
     /// file; before it, the final name is untouched.
-    public func commit() throws(SystemError) {
+    ///
+    /// With `syncingDirectory` false only the data is durable and the caller owns the name: it
+    /// syncs the folder itself (several files at once), or the file is a staging copy that is
+    /// renamed again into a folder whose owner syncs it (a packed archive moving to the spool).
+    public func commit(syncingDirectory: Bool = true) throws(SystemError) {
         guard fsync(fd) == 0 else { throw .last(.fsync, path: tempPath) }
         close(fd)
         fd = -1
         try FileIO.rename(tempPath, to: finalURL.path)
         committed = true
-        try FileIO.syncDirectory(finalURL.deletingLastPathComponent().path)
+        if syncingDirectory { try FileIO.syncDirectory(finalURL.deletingLastPathComponent().path) }
     }
 }
 

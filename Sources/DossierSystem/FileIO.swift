@@ -129,6 +129,12 @@ public enum FileIO {
         }
     }
 
+    /// Creates the folder `path` (its parent must exist) without syncing the parent: for scratch
+    /// space whose loss in a crash does not matter.
+    public static func makeScratchDirectory(_ path: String, mode: mode_t = 0o750) throws(SystemError) {
+        if mkdir(path, mode) != 0 { throw .last(.createDirectory, path: path) }
+    }
+
     /// Renames `from` to `to` (atomically replacing `to`); the caller syncs the directory.
     public static func rename(_ from: String, to: String) throws(SystemError) {
         if Glibc.rename(from, to) != 0 { throw .last(.rename, path: from) }
