@@ -46,7 +46,8 @@ public final class CustodyLog: Sendable {
         var record: [UInt8]
         var leafHash: TreeHash
         var index: UInt64
-        var reply: Reply<UInt64>
+        /// Nil for all but the last entry of one `append(contentsOf:)`: its reply answers for all.
+        var reply: Reply<UInt64>?
     }
 
     private struct PendingCheckpoint {
@@ -191,18 +192,33 @@ public final class CustodyLog: Sendable {
     /// Appends `event` and returns its leaf index once it is durable.
     /// - Throws: `.invalidEvent` (nothing written), `.closed`, or `.failed` after a write error.
     public func append(_ event: CustodyEvent) async throws(CustodyError) -> UInt64 {
-        let leaf = try event.leafBytes()
-        var record: [UInt8] = []
-        RecordFile.append(leaf, to: &record)
-        // Hashed here, on the appender's task, so that producers share the hashing work.
-        let leafHash = TreeHashing.leaf(leaf)
-        return try await withCheckedContinuation { (reply: Reply<UInt64>) in
+        try await append(contentsOf: [event])[0]
+    }
+
+    /// Appends `events` in their order, as neighbours in one group commit (one `fdatasync` for
+    /// all of them), and returns their leaf indexes once all are durable.
+    /// - Throws: `.invalidEvent` (nothing written), `.closed`, or `.failed` after a write error.
+    public func append(contentsOf events: [CustodyEvent]) async throws(CustodyError) -> [UInt64] {
+        guard !events.isEmpty else { return [] }
+        var pending: [(record: [UInt8], leafHash: TreeHash)] = []
+        for event in events {
+            let leaf = try event.leafBytes()
+            var record: [UInt8] = []
+            RecordFile.append(leaf, to: &record)
+            // Hashed here, on the appender's task, so that producers share the hashing work.
+            pending.append((record, TreeHashing.leaf(leaf)))
+        }
+        let last = try await withCheckedContinuation { (reply: Reply<UInt64>) in
             enqueue(reply) { state in
-                let index = state.nextIndex
-                state.nextIndex += 1
-                state.entries.append(PendingEntry(record: record, leafHash: leafHash, index: index, reply: reply))
+                for (offset, entry) in pending.enumerated() {
+                    let index = state.nextIndex
+                    state.nextIndex += 1
+                    let answers = offset == pending.count - 1 ? reply : nil
+                    state.entries.append(PendingEntry(record: entry.record, leafHash: entry.leafHash, index: index, reply: answers))
+                }
             }
         }.get()
+        return Array((last + 1 - UInt64(events.count))...last)
     }
 
     /// Entries durable so far: the size of the tree.
@@ -380,7 +396,7 @@ public final class CustodyLog: Sendable {
             return state.frontier.size - (state.latest?.checkpoint.treeSize ?? 0)
         }
         for entry in batch.entries {
-            entry.reply.resume(returning: entriesWritten.map { _ in entry.index }.mapError(CustodyError.failed))
+            entry.reply?.resume(returning: entriesWritten.map { _ in entry.index }.mapError(CustodyError.failed))
         }
         for pending in batch.checkpoints {
             let answer = checkpointsWritten.map { $0.latest ?? pending.signed }.mapError(CustodyError.failed)

@@ -32,6 +32,8 @@ final class Authority: Sendable {
     let pushWake = WakeSignal()
     /// How far each dossier being packed has got.
     let packingProgress = PackingProgress()
+    /// The folders submissions pack into.
+    let staging: StagingFolders
     /// How the fetches of `tls.crl_urls` last went.
     let crlFetches = CRLFetches()
     /// Wakes the CRL refresh before its period, when a reload changed `tls.crl_urls`.
@@ -64,6 +66,7 @@ final class Authority: Sendable {
         self.completions = completions
         submissions = SubmissionIndex(directory: layout.submissions, layout: layout, completions: completions.received)
         self.layout = layout
+        staging = StagingFolders(root: layout.staging)
         self.pool = pool
         self.outbox = outbox
         self.inbox = inbox
@@ -140,13 +143,12 @@ final class Authority: Sendable {
         // Scratch: a crash leaves nothing there worth keeping (start-up clears staging), so
         // neither the folder nor the archive's name in it is synced; the archive's bytes are,
         // and the outbox syncs the spool after moving it there.
-        let staging = layout.staging.appendingPathComponent("packing-\(UUID().uuidString)")
-        try FileIO.makeScratchDirectory(staging.path)
+        let staging = try self.staging.take()
         let packing = packingProgress.begin(
             dossier: dossierDirectory.path, folder: staging.path, total: FileIO.treeSize(dossierDirectory.path))
         defer {
             packingProgress.end(packing)
-            try? FileIO.removeTree(staging.path)
+            self.staging.giveBack(staging)
         }
         let (identity, timestamping, credit) = (identity, timestamps.packing, credit.restrictions)
         let gated = timestamping?.required == true
@@ -233,11 +235,20 @@ final class Authority: Sendable {
     /// (a failed disk) does not hold up the archive: the failure is logged and shown in
     /// `status`, and the transfer goes on.
     func recordCustody(_ kind: CustodyEvent.Kind, id: String, peer: String, digest: String, detail: String? = nil) async {
+        await recordCustody([(kind, detail)], id: id, peer: peer, digest: digest)
+    }
+
+    /// `recordCustody` of several events of one archive, in order, made durable together.
+    func recordCustody(_ events: [(kind: CustodyEvent.Kind, detail: String?)], id: String, peer: String, digest: String) async {
+        let time = Date()
         do throws(CustodyError) {
             _ = try await custody.log.append(
-                CustodyEvent(kind: kind, archiveId: id, peer: peer, digest: digest, time: Date(), detail: detail))
+                contentsOf: events.map {
+                    CustodyEvent(kind: $0.kind, archiveId: id, peer: peer, digest: digest, time: time, detail: $0.detail)
+                })
         } catch {
-            logger.error("custody event not logged", metadata: ["id": "\(id)", "event": "\(kind.rawValue)", "error": "\(error)"])
+            let kinds = events.map(\.kind.rawValue).joined(separator: ",")
+            logger.error("custody event not logged", metadata: ["id": "\(id)", "event": "\(kinds)", "error": "\(error)"])
             errors.record(id: id, peer: peer, error: "custody log: \(error)")
         }
     }
@@ -259,8 +270,7 @@ final class Authority: Sendable {
     func keepReceipt(_ signed: [UInt8], id: String, suffix: String, peer: String, digest: String) async throws -> String {
         let relative = "receipts/\(id).\(suffix).p7m"
         try await writeDurably(signed, to: layout.resolve(relative))
-        await recordCustody(.sent, id: id, peer: peer, digest: digest)
-        await recordCustody(.receiptKept, id: id, peer: peer, digest: digest, detail: suffix)
+        await recordCustody([(.sent, nil), (.receiptKept, suffix)], id: id, peer: peer, digest: digest)
         return relative
     }
 }

@@ -28,6 +28,7 @@ enum EndToEndBench {
         let temp = try TempDir()
         let pki = TestPKI.shared
         var ours: [Double] = [], theirs: [Double] = []
+        var ourCPU: [Run.CPU] = [], theirCPU: [Run.CPU] = []
         var bytes = 0.0
         for round in 0..<max(1, rounds) {
             let folders = try SampleGenerator(seed: UInt64(round + 1), count: count, documents: 6, documentSize: 64 << 10)
@@ -38,10 +39,21 @@ enum EndToEndBench {
                     policy: .default, outputDirectory: temp.url.appendingPathComponent("packed-\(round)").creatingDirectory())
             }
             bytes = Double(packed.reduce(0) { $0 + $1.size })
-            ours.append(Double(count) / (try await daemonsRun(folders, http2: http2, temp: temp, pki: pki)))
-            theirs.append(Double(count) / (try await curlRun(packed, http2: http2, temp: temp, pki: pki)))
+            let daemons = try await daemonsRun(folders, http2: http2, temp: temp, pki: pki)
+            let curl = try await curlRun(packed, http2: http2, temp: temp, pki: pki)
+            ours.append(Double(count) / daemons.seconds)
+            theirs.append(Double(count) / curl.seconds)
+            ourCPU.append(daemons.cpu)
+            theirCPU.append(curl.cpu)
         }
         let rate = median(ours)
+        // Milliseconds of CPU per dossier, the median of the runs.
+        func perDossier(_ runs: [Run.CPU], _ part: KeyPath<Run.CPU, Double>) -> Double {
+            median(runs.map { $0[keyPath: part] }) * 1000 / Double(count)
+        }
+        let (origin, client) = (perDossier(ourCPU, \.sender), perDossier(theirCPU, \.sender))
+        let (receiving, receivingCurl) = (perDossier(ourCPU, \.destination), perDossier(theirCPU, \.destination))
+        let cores = Double(ProcessInfo.processInfo.activeProcessorCount)
         let (over, curl) = http2 ? (" over HTTP/2", "curl --parallel --http2 (pre-packed)") : ("", "curl --parallel (pre-packed)")
         return [
             .higherIsBetter(
@@ -50,12 +62,34 @@ enum EndToEndBench {
             .reported(
                 area: "e2e", figure: "MB/s, intake → verified receipt\(over)", value: rate * bytes / Double(count) / 1e6, unit: "MB/s",
                 baseline: curl, baselineValue: median(theirs) * bytes / Double(count) / 1e6),
+            .reported(
+                area: "e2e", figure: "  CPU per dossier: the origin dossierd", value: origin, unit: "ms", baseline: "the curl client",
+                baselineValue: client),
+            .reported(
+                area: "e2e", figure: "  CPU per dossier: the destination dossierd", value: receiving, unit: "ms",
+                baseline: "the destination (curl run)", baselineValue: receivingCurl),
+            // Both sides share this machine's cores: once they are busy, the rate is the cores
+            // over the CPU a dossier costs both sides, whatever the pipeline does.
+            .reported(
+                area: "e2e", figure: "  CPU-bound ceiling on \(Int(cores)) cores, both sides on one machine",
+                value: cores * 1000 / (origin + receiving), unit: "/s", baseline: "the same for curl",
+                baselineValue: cores * 1000 / (client + receivingCurl)),
         ]
     }
 
+    /// One run's seconds and CPU seconds, sender (the origin daemon or curl) and destination.
+    struct Run {
+        struct CPU {
+            var sender: Double
+            var destination: Double
+        }
+        var seconds: Double
+        var cpu: CPU
+    }
+
     /// Seconds from moving the folders into the origin's intake until the origin holds a
-    /// verified receipt for each.
-    static func daemonsRun(_ folders: [URL], http2: Bool, temp: TempDir, pki: TestPKI) async throws -> Double {
+    /// verified receipt for each (and then checks that every entry is delivered).
+    static func daemonsRun(_ folders: [URL], http2: Bool, temp: TempDir, pki: TestPKI) async throws -> Run {
         let destination = try await startDestination(http2: http2, temp: temp, pki: pki)
         let origin = try DaemonProcess(
             code: "441800", in: temp.url, pki: pki,
@@ -63,28 +97,38 @@ enum EndToEndBench {
         try await origin.start()
         let intake = origin.state.appendingPathComponent("intake/430100")
         try FileManager.default.createDirectory(at: intake, withIntermediateDirectories: true)
+        let receipts = origin.state.appendingPathComponent("receipts").path
+        func kept() -> Int {
+            ((try? FileManager.default.contentsOfDirectory(atPath: receipts)) ?? []).filter { $0.hasSuffix(".receipt.p7m") }.count
+        }
+        let idle = (origin.cpuSeconds ?? 0, destination.cpuSeconds ?? 0)
         let start = Date()
         for folder in folders { try FileManager.default.moveItem(at: folder, to: intake.appendingPathComponent(folder.lastPathComponent)) }
-        _ = try await origin.waitForQueue(timeout: 600) { lines in
+        // The end is the last receipt kept (verified first), seen every 5 ms: polling `dossierctl
+        // queue` every 100 ms would add half that on average to a run of about a second.
+        while kept() < folders.count, Date().timeIntervalSince(start) < 600 { try await Task.sleep(for: .milliseconds(5)) }
+        let seconds = Date().timeIntervalSince(start)
+        let cpu = Run.CPU(sender: (origin.cpuSeconds ?? 0) - idle.0, destination: (destination.cpuSeconds ?? 0) - idle.1)
+        _ = try await origin.waitForQueue(timeout: 60) { lines in
             lines.count == folders.count && lines.allSatisfy { $0["state"] as? String == "delivered" }
         }
-        let seconds = Date().timeIntervalSince(start)
         _ = try await origin.stop()
         _ = try await destination.stop()
-        return seconds
+        return Run(seconds: seconds, cpu: cpu)
     }
 
     /// Seconds for one `curl --parallel` process to push the packed archives to a fresh daemon.
-    static func curlRun(_ packed: [PackResult], http2: Bool, temp: TempDir, pki: TestPKI) async throws -> Double {
+    static func curlRun(_ packed: [PackResult], http2: Bool, temp: TempDir, pki: TestPKI) async throws -> Run {
         let destination = try await startDestination(http2: http2, temp: temp, pki: pki)
         let url = try destination.url
         let config = temp.url.appendingPathComponent("curl-\(UUID().uuidString).conf")
         try TransportBench.curlPushes(packed, to: url, certificate: pki.cert("441800"), key: pki.key("441800"), ca: pki.ca)
             .write(to: config, atomically: true, encoding: .utf8)
-        let seconds = try measureOK(["curl", "--parallel", http2 ? "--http2" : "--http1.1", "--parallel-max", "8", "-K", config.path])
-            .seconds
+        let idle = destination.cpuSeconds ?? 0
+        let curl = try measureOK(["curl", "--parallel", http2 ? "--http2" : "--http1.1", "--parallel-max", "8", "-K", config.path])
+        let cpu = Run.CPU(sender: curl.cpuSeconds, destination: (destination.cpuSeconds ?? 0) - idle)
         _ = try await destination.stop()
-        return seconds
+        return Run(seconds: curl.seconds, cpu: cpu)
     }
 
     /// A fresh destination daemon (430100) taking 64 uploads at once, offering HTTP/2 when `http2`.

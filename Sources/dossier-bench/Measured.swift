@@ -5,6 +5,8 @@ struct Measured {
     var seconds: Double
     var maxRSSBytes: Double
     var status: Int32
+    /// CPU seconds, user and system, of the program and the children it waited for.
+    var cpuSeconds: Double = 0
 }
 
 /// Runs `argv` (no shell unless asked) with stdout and stderr sent to /dev/null and measures it.
@@ -38,7 +40,8 @@ private func spawnAndWait(_ argv: [String], rssFile: String?) throws -> Measured
     let exitStatus = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
     let kilobytes = rssFile.flatMap { try? String(contentsOfFile: $0, encoding: .utf8) }
         .flatMap { $0.split(separator: "\n").last.flatMap { Double($0.trimmingCharacters(in: .whitespaces)) } }
-    return Measured(seconds: seconds, maxRSSBytes: (kilobytes ?? Double(usage.ru_maxrss)) * 1024, status: exitStatus)
+    let cpu = [usage.ru_utime, usage.ru_stime].reduce(0.0) { $0 + Double($1.tv_sec) + Double($1.tv_usec) / 1e6 }
+    return Measured(seconds: seconds, maxRSSBytes: (kilobytes ?? Double(usage.ru_maxrss)) * 1024, status: exitStatus, cpuSeconds: cpu)
 }
 
 /// Runs `argv` and fails the benchmark if it does not exit 0.

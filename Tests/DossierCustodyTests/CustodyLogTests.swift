@@ -59,6 +59,21 @@ func recordOffsets(_ file: [UInt8], magic: [UInt8]) -> [Int] {
     await again.close()
 }
 
+@Test func severalEventsAppendedTogetherShareOneSyncAndKeepTheirOrder() async throws {
+    let dir = try TempDir()
+    let (log, _) = try CustodyLog.open(directory: dir.path("custody"))
+    #expect(try await log.append(sampleEvent(0)) == 0)
+    let before = log.syncCount
+    #expect(try await log.append(contentsOf: (1...3).map { sampleEvent($0) }) == [1, 2, 3])
+    #expect(log.syncCount == before + 1)
+    #expect(try await log.append(contentsOf: []) == [])
+    await log.close()
+    await #expect(throws: CustodyError.closed) { try await log.append(contentsOf: [sampleEvent(4), sampleEvent(5)]) }
+    let contents = try CustodyContents.read(directory: dir.path("custody"))
+    #expect(contents.events == (0...3).map { sampleEvent($0) })
+    #expect(contents.firstProblem(trust: nil) == nil)
+}
+
 @Test func eventsEncodeCanonicallyAndRefuseWhatCannotBe() throws {
     let event = sampleEvent(3)
     let leaf = try event.leafBytes()
