@@ -24,14 +24,33 @@ package enum DossierPath {
 
     /// Every entry under `<directory>/documents/` that is not a folder, as `documents/…` paths, sorted.
     static func documentFiles(in directory: URL) -> [String] {
-        let root = directory.appendingPathComponent(documentsFolder)
-        guard let enumerator = FileManager.default.enumerator(atPath: root.path) else { return [] }
         var files: [String] = []
-        while let relative = enumerator.nextObject() as? String {
-            if enumerator.fileAttributes?[.type] as? FileAttributeType != .typeDirectory {
-                files.append(documentsFolder + "/" + relative)
+        collect(directory.appendingPathComponent(documentsFolder).path, as: documentsFolder, into: &files)
+        return files.sorted()
+    }
+
+    /// Appends the entries under `folder` (named `name` in the result) that are not folders;
+    /// descends into folders, never through a symbolic link. `readdir` with the entry's type,
+    /// which most file systems give: checking lists every dossier's documents once per packing.
+    private static func collect(_ folder: String, as name: String, into files: inout [String]) {
+        guard let handle = opendir(folder) else { return }
+        defer { closedir(handle) }
+        while let entry = readdir(handle) {
+            let entryName = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
+            }
+            if entryName == "." || entryName == ".." { continue }
+            let path = folder + "/" + entryName
+            var isFolder = Int32(entry.pointee.d_type) == DT_DIR
+            if Int32(entry.pointee.d_type) == DT_UNKNOWN {
+                var info = stat()
+                isFolder = lstat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR
+            }
+            if isFolder {
+                collect(path, as: name + "/" + entryName, into: &files)
+            } else {
+                files.append(name + "/" + entryName)
             }
         }
-        return files.sorted()
     }
 }

@@ -10,21 +10,34 @@ import Foundation
 /// loopback, beside the `curl` command line pushing the same dossiers, already packed, to a
 /// fresh destination daemon with the same concurrency (transfer, verification and receipt only:
 /// no checking, packing, signing or journaling on the sending side). With `--http2` the
-/// destination offers HTTP/2 and both clients use it.
+/// destination offers HTTP/2 and both clients use it. With `--pinned` the sender (the origin
+/// daemon, or curl) runs on the first core and the destination on the second, as if each had
+/// a machine of its own; otherwise both share every core and the rate is bound by their CPU
+/// together (the last figure says how far).
 struct EndToEndBenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "e2e", abstract: "Submission to verified receipt, two daemons, against curl.")
     @OptionGroup var options: BenchOptions
     @Option(help: "Dossiers per run.") var count = 100
     @Flag(help: "The destination offers HTTP/2; the origin and curl (--http2) use it.") var http2 = false
+    @Flag(help: "The sender on the first core, the destination on the second (taskset).") var pinned = false
 
     func run() async throws {
-        report(try await EndToEndBench.figures(count: count, http2: http2, rounds: options.rounds), json: options.json)
+        report(
+            try await EndToEndBench.figures(count: count, setup: .init(http2: http2, pinned: pinned), rounds: options.rounds),
+            json: options.json)
     }
 }
 
 enum EndToEndBench {
-    static func figures(count: Int, http2: Bool = false, rounds: Int) async throws -> [Figure] {
+    /// How the two sides run.
+    struct Setup {
+        var http2 = false
+        /// Sender on CPU 0, destination on CPU 1.
+        var pinned = false
+    }
+
+    static func figures(count: Int, setup: Setup = Setup(), rounds: Int) async throws -> [Figure] {
         let temp = try TempDir()
         let pki = TestPKI.shared
         var ours: [Double] = [], theirs: [Double] = []
@@ -39,8 +52,8 @@ enum EndToEndBench {
                     policy: .default, outputDirectory: temp.url.appendingPathComponent("packed-\(round)").creatingDirectory())
             }
             bytes = Double(packed.reduce(0) { $0 + $1.size })
-            let daemons = try await daemonsRun(folders, http2: http2, temp: temp, pki: pki)
-            let curl = try await curlRun(packed, http2: http2, temp: temp, pki: pki)
+            let daemons = try await daemonsRun(folders, setup: setup, temp: temp, pki: pki)
+            let curl = try await curlRun(packed, setup: setup, temp: temp, pki: pki)
             ours.append(Double(count) / daemons.seconds)
             theirs.append(Double(count) / curl.seconds)
             ourCPU.append(daemons.cpu)
@@ -54,7 +67,13 @@ enum EndToEndBench {
         let (origin, client) = (perDossier(ourCPU, \.sender), perDossier(theirCPU, \.sender))
         let (receiving, receivingCurl) = (perDossier(ourCPU, \.destination), perDossier(theirCPU, \.destination))
         let cores = Double(ProcessInfo.processInfo.activeProcessorCount)
-        let (over, curl) = http2 ? (" over HTTP/2", "curl --parallel --http2 (pre-packed)") : ("", "curl --parallel (pre-packed)")
+        var (over, curl) = setup.http2 ? (" over HTTP/2", "curl --parallel --http2 (pre-packed)") : ("", "curl --parallel (pre-packed)")
+        if setup.pinned { over += ", a core each" }
+        // Once the cores are busy, the rate is what a dossier's CPU allows: the slower side's
+        // when each has its own core, the cores over both sides' CPU when they share them.
+        let ceiling: (Double, Double) -> Double = { sender, destination in
+            setup.pinned ? 1000 / max(sender, destination) : cores * 1000 / (sender + destination)
+        }
         return [
             .higherIsBetter(
                 area: "e2e", figure: "dossiers/s, intake → verified receipt (\(count) × \((Int(bytes) / count) >> 10) KiB)\(over)",
@@ -68,12 +87,9 @@ enum EndToEndBench {
             .reported(
                 area: "e2e", figure: "  CPU per dossier: the destination dossierd", value: receiving, unit: "ms",
                 baseline: "the destination (curl run)", baselineValue: receivingCurl),
-            // Both sides share this machine's cores: once they are busy, the rate is the cores
-            // over the CPU a dossier costs both sides, whatever the pipeline does.
             .reported(
-                area: "e2e", figure: "  CPU-bound ceiling on \(Int(cores)) cores, both sides on one machine",
-                value: cores * 1000 / (origin + receiving), unit: "/s", baseline: "the same for curl",
-                baselineValue: cores * 1000 / (client + receivingCurl)),
+                area: "e2e", figure: setup.pinned ? "  CPU-bound ceiling, a core each" : "  CPU-bound ceiling, \(Int(cores)) cores shared",
+                value: ceiling(origin, receiving), unit: "/s", baseline: "the same for curl", baselineValue: ceiling(client, receivingCurl)),
         ]
     }
 
@@ -89,12 +105,16 @@ enum EndToEndBench {
 
     /// Seconds from moving the folders into the origin's intake until the origin holds a
     /// verified receipt for each (and then checks that every entry is delivered).
-    static func daemonsRun(_ folders: [URL], http2: Bool, temp: TempDir, pki: TestPKI) async throws -> Run {
-        let destination = try await startDestination(http2: http2, temp: temp, pki: pki)
+    static func daemonsRun(_ folders: [URL], setup: Setup, temp: TempDir, pki: TestPKI) async throws -> Run {
+        let destination = try await startDestination(http2: setup.http2, temp: temp, pki: pki)
         let origin = try DaemonProcess(
             code: "441800", in: temp.url, pki: pki,
             peers: [.init(code: "430100", url: try destination.url, maxConcurrent: 8)])
         try await origin.start()
+        if setup.pinned {
+            try pin(origin.process.processIdentifier, to: 0)
+            try pin(destination.process.processIdentifier, to: 1)
+        }
         let intake = origin.state.appendingPathComponent("intake/430100")
         try FileManager.default.createDirectory(at: intake, withIntermediateDirectories: true)
         let receipts = origin.state.appendingPathComponent("receipts").path
@@ -118,17 +138,26 @@ enum EndToEndBench {
     }
 
     /// Seconds for one `curl --parallel` process to push the packed archives to a fresh daemon.
-    static func curlRun(_ packed: [PackResult], http2: Bool, temp: TempDir, pki: TestPKI) async throws -> Run {
-        let destination = try await startDestination(http2: http2, temp: temp, pki: pki)
+    static func curlRun(_ packed: [PackResult], setup: Setup, temp: TempDir, pki: TestPKI) async throws -> Run {
+        let destination = try await startDestination(http2: setup.http2, temp: temp, pki: pki)
+        if setup.pinned { try pin(destination.process.processIdentifier, to: 1) }
         let url = try destination.url
         let config = temp.url.appendingPathComponent("curl-\(UUID().uuidString).conf")
         try TransportBench.curlPushes(packed, to: url, certificate: pki.cert("441800"), key: pki.key("441800"), ca: pki.ca)
             .write(to: config, atomically: true, encoding: .utf8)
         let idle = destination.cpuSeconds ?? 0
-        let curl = try measureOK(["curl", "--parallel", http2 ? "--http2" : "--http1.1", "--parallel-max", "8", "-K", config.path])
+        let curl = try measureOK(
+            (setup.pinned ? ["taskset", "-c", "0"] : []) + [
+                "curl", "--parallel", setup.http2 ? "--http2" : "--http1.1", "--parallel-max", "8", "-K", config.path,
+            ])
         let cpu = Run.CPU(sender: curl.cpuSeconds, destination: (destination.cpuSeconds ?? 0) - idle)
         _ = try await destination.stop()
         return Run(seconds: curl.seconds, cpu: cpu)
+    }
+
+    /// Moves every thread of process `pid` onto CPU `cpu` (threads it starts later inherit it).
+    static func pin(_ pid: Int32, to cpu: Int) throws {
+        try measureOK(["taskset", "-a", "-p", "-c", "\(cpu)", "\(pid)"])
     }
 
     /// A fresh destination daemon (430100) taking 64 uploads at once, offering HTTP/2 when `http2`.

@@ -85,6 +85,27 @@ import Testing
         }
     }
 
+    @Test func unlistedEntriesInSubfoldersAndLinkedFoldersAreNamed() throws {
+        try withSamples(sampleGenerator()) { folders in
+            let folder = try #require(folders.first)
+            let documents = folder.appendingPathComponent("documents")
+            let nested = documents.appendingPathComponent("sub/deeper")
+            try FileManager.default.createDirectory(at: nested, withIntermediateDirectories: true)
+            try Data("x".utf8).write(to: nested.appendingPathComponent("hidden.pdf"))
+            try Data("y".utf8).write(to: documents.appendingPathComponent(".dotfile"))
+            // A link to a folder is an entry of its own, never a way into the folder.
+            try FileManager.default.createSymbolicLink(
+                at: documents.appendingPathComponent("linked"), withDestinationURL: documents.appendingPathComponent("sub"))
+            let result = try DossierFolder.check(folder, destination: nil, policy: .default, today: testNow)
+            let unlisted = result.problems.filter { $0.code == "unlisted-document" }.map(\.message)
+            #expect(
+                unlisted == [
+                    "documents/.dotfile is not listed in the record", "documents/linked is not listed in the record",
+                    "documents/sub/deeper/hidden.pdf is not listed in the record",
+                ], "\(unlisted)")
+        }
+    }
+
     @Test func symlinkedDocumentIsNotFollowed() throws {
         try withSamples(sampleGenerator()) { folders in
             let folder = try #require(folders.first)
