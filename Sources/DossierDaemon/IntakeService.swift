@@ -99,13 +99,22 @@ final class IntakeService: Service, Sendable {
 
     /// Moves a refused folder aside with its reason in both languages (the operator's first);
     /// never deletes an operator's files. The log and the status keep the English reason.
+    /// The folder appears in `intake/failed/` with its `reason.txt` already in it: it is moved
+    /// under a dot name first and renamed once the reason is written (`StateLayout` shows one
+    /// a crash left hidden).
     private func reject(_ folder: URL, destination: String, reason: Bilingual) async {
         let stamp = Int(Date().timeIntervalSince1970)
-        let target = authority.layout.intakeFailed.appendingPathComponent("\(destination)-\(folder.lastPathComponent)-\(stamp)")
+        let failed = authority.layout.intakeFailed
+        let name = "\(destination)-\(folder.lastPathComponent)-\(stamp)"
+        let (hidden, target) = (failed.appendingPathComponent(".\(name)"), failed.appendingPathComponent(name))
         let text = Array(DaemonText.intakeReason(destination: destination, at: Date().formatted(.iso8601), reason: reason).utf8)
         do {
-            try await authority.pool.run { try FileIO.rename(folder.path, to: target.path) }
-            try await authority.writeDurably(text, to: target.appendingPathComponent("reason.txt"))
+            try await authority.pool.run { try FileIO.rename(folder.path, to: hidden.path) }
+            try await authority.writeDurably(text, to: hidden.appendingPathComponent("reason.txt"))
+            try await authority.pool.run {
+                try FileIO.rename(hidden.path, to: target.path)
+                try FileIO.syncDirectory(failed.path)
+            }
         } catch {
             authority.logger.error("intake folder could not be moved aside", metadata: ["folder": "\(folder.path)", "error": "\(error)"])
         }

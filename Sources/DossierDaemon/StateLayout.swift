@@ -50,7 +50,8 @@ public struct StateLayout: Sendable {
     }
 
     /// Creates every folder, and `intake/<code>/` for each peer; removes half-packed
-    /// archives (and submissions' packing folders) left in staging by a crash.
+    /// archives (and submissions' packing folders) left in staging by a crash, and shows a
+    /// refused intake folder a crash left hidden.
     func prepare(peers: [String]) throws {
         for dir in [inbox, quarantine, receipts, intake, intakeFailed, staging, pulls, requests, crls, submissions, completions] {
             try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
@@ -59,6 +60,14 @@ public struct StateLayout: Sendable {
         for name in (try? FileManager.default.contentsOfDirectory(atPath: staging.path)) ?? []
         where name.hasSuffix(".dva") || name.hasSuffix(".tmp") || name.hasPrefix("packing-") {
             try? FileManager.default.removeItem(at: staging.appendingPathComponent(name))
+        }
+        // A refused folder a crash left under its dot name (`IntakeService.reject`) is shown,
+        // with or without its reason.txt.
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: intakeFailed.path)) ?? [] where name.hasPrefix(".") {
+            let shown = intakeFailed.appendingPathComponent(String(name.dropFirst()))
+            if !FileManager.default.fileExists(atPath: shown.path) {
+                try? FileManager.default.moveItem(at: intakeFailed.appendingPathComponent(name), to: shown)
+            }
         }
     }
 

@@ -125,10 +125,13 @@ import Testing
         #expect(submitted.stderr.contains(masked), "\(submitted.stderr)")
 
         let intake = node.state.appendingPathComponent("intake/430100")
-        try FileManager.default.copyItem(at: sample.dir, to: intake.appendingPathComponent("mistyped"))
+        // Copied under a dot name and renamed, as intake asks: the daemon takes a visible folder
+        // at once (inotify), and would take a half-copied one.
+        try FileManager.default.copyItem(at: sample.dir, to: intake.appendingPathComponent(".mistyped"))
+        try FileManager.default.moveItem(at: intake.appendingPathComponent(".mistyped"), to: intake.appendingPathComponent("mistyped"))
         let failed = node.state.appendingPathComponent("intake/failed")
-        #expect(try await eventually(seconds: 20) { !((try? FileManager.default.contentsOfDirectory(atPath: failed.path)) ?? []).isEmpty })
-        let folder = try #require(try FileManager.default.contentsOfDirectory(atPath: failed.path).first)
+        #expect(try await eventually(seconds: 20) { !node.refusedFolders.isEmpty })
+        let folder = try #require(node.refusedFolders.first)
         let reason = try String(contentsOf: failed.appendingPathComponent(folder).appendingPathComponent("reason.txt"), encoding: .utf8)
         #expect(reason.contains(masked), "\(reason)")
         let status = try node.ctl(["status"]).stdout + (try node.ctl(["status", "--json"]).stdout)
@@ -138,6 +141,19 @@ import Testing
         ] {
             #expect(!text.contains(mistyped), "\(name) shows the whole ID number")
         }
+    }
+
+    /// A refused intake folder is moved to `intake/failed/` under a dot name, given its
+    /// reason.txt and then shown; one a crash left hidden is shown at the next start.
+    @Test func aRefusedFolderLeftHiddenByACrashIsShownAtStart() async throws {
+        let node = try daemon()
+        let failed = node.state.appendingPathComponent("intake/failed")
+        try FileManager.default.createDirectory(at: failed.appendingPathComponent(".430100-crashed-1"), withIntermediateDirectories: true)
+        try Data("{}".utf8).write(to: failed.appendingPathComponent(".430100-crashed-1/dossier.json"))
+        try await node.start()
+        #expect(FileManager.default.fileExists(atPath: failed.appendingPathComponent("430100-crashed-1/dossier.json").path))
+        #expect(!FileManager.default.fileExists(atPath: failed.appendingPathComponent(".430100-crashed-1").path))
+        #expect(try await node.stop() == 0)
     }
 
     @Test func pollsOnlyPeersThatHoldArchivesAndMakesIntakeFolders() async throws {

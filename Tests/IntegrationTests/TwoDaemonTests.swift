@@ -61,8 +61,7 @@ import Testing
         // The good folder is gone from intake; the bad one is aside with its reason.
         #expect(!FileManager.default.fileExists(atPath: intake.appendingPathComponent("good").path))
         let failed = origin.state.appendingPathComponent("intake/failed")
-        let aside = try FileManager.default.contentsOfDirectory(atPath: failed.path)
-        let folder = try #require(aside.first { $0.contains("bad") })
+        let folder = try #require(origin.refusedFolders.first { $0.contains("bad") })
         let reason = try String(contentsOf: failed.appendingPathComponent(folder).appendingPathComponent("reason.txt"), encoding: .utf8)
         #expect(reason.contains("unsettled-violations"), "\(reason)")
         // Both languages, each with the rule's reason.
