@@ -56,6 +56,27 @@ import Testing
         #expect(report.bagInfo.first { $0.label == "Bagging-Date" }?.value == day)
     }
 
+    /// Several files written together land whole, under their names, with no temporary file
+    /// left; a failure stops at that file and leaves those before it.
+    @Test func severalFilesWrittenTogetherLandWhole() throws {
+        let a = temp.url.appendingPathComponent("together/a.json")
+        let b = temp.url.appendingPathComponent("together/b.json")
+        let c = temp.url.appendingPathComponent("elsewhere/c.json")
+        for dir in ["together", "elsewhere"] {
+            try FileManager.default.createDirectory(at: temp.url.appendingPathComponent(dir), withIntermediateDirectories: true)
+        }
+        try DurableFile.write([(Array("a".utf8), a), (Array("bb".utf8), b), (Array("ccc".utf8), c)])
+        #expect(
+            try Data(contentsOf: a) == Data("a".utf8) && Data(contentsOf: b) == Data("bb".utf8) && Data(contentsOf: c) == Data("ccc".utf8))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: temp.path("together")).sorted() == ["a.json", "b.json"])
+        let missing = temp.url.appendingPathComponent("missing/d.json")
+        #expect(throws: SystemError.self) {
+            try DurableFile.write([(Array("new".utf8), a), (Array("d".utf8), missing), (Array("never".utf8), b)])
+        }
+        #expect(try Data(contentsOf: a) == Data("new".utf8) && Data(contentsOf: b) == Data("bb".utf8))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: temp.path("together")).sorted() == ["a.json", "b.json"])
+    }
+
     /// Direct I/O is a hint: aligned and unaligned writes in any order give the same bytes.
     @Test func directWritesKeepEveryByte() throws {
         let url = temp.url.appendingPathComponent("direct.bin")
