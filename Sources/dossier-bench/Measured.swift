@@ -52,6 +52,13 @@ func measureOK(_ argv: [String]) throws -> Measured {
     return result
 }
 
+/// CPU seconds, user and system, this process has used so far (every thread).
+func processCPUSeconds() -> Double {
+    var usage = rusage()
+    getrusage(RUSAGE_SELF.rawValue, &usage)
+    return [usage.ru_utime, usage.ru_stime].reduce(0.0) { $0 + Double($1.tv_sec) + Double($1.tv_usec) / 1e6 }
+}
+
 /// Seconds taken by `body`.
 func time(_ body: () throws -> Void) rethrows -> Double {
     let start = DispatchTime.now()

@@ -68,14 +68,16 @@ enum PushLoadBench {
         var figures: [Figure] = []
         for receiver in receivers {
             var ours: [Double] = [], theirs: [Double] = [], p50: [Double] = [], p99: [Double] = []
+            var ourCPU: [Double] = [], curlCPU: [Double] = []
             for _ in 0..<max(1, rounds) {
                 let run = try await pushRun(archives, to: receiver, http2: http2, temp: temp, pki: pki, concurrency: concurrency)
                 ours.append(Double(count) / run.seconds)
                 p50.append(percentile(run.latencies, 0.50) * 1000)
                 p99.append(percentile(run.latencies, 0.99) * 1000)
-                theirs.append(
-                    Double(count)
-                        / (try await curlRun(archives, to: receiver, http2: http2, temp: temp, pki: pki, concurrency: concurrency)))
+                ourCPU.append(run.cpuSeconds * 1000 / Double(count))
+                let curl = try await curlRun(archives, to: receiver, http2: http2, temp: temp, pki: pki, concurrency: concurrency)
+                theirs.append(Double(count) / curl.seconds)
+                curlCPU.append(curl.cpuSeconds * 1000 / Double(count))
             }
             // Little's law: with `concurrency` pushes always in flight, curl's mean latency.
             let curlLatency = Double(concurrency) / median(theirs) * 1000
@@ -91,6 +93,10 @@ enum PushLoadBench {
                 .reported(
                     area: "push-load", figure: "one push's latency under that load, p99 → \(receiver.rawValue)", value: median(p99),
                     unit: "ms", baseline: "curl mean (in flight ÷ rate)", baselineValue: curlLatency),
+                // Ours includes verifying each receipt (the CMS, its signer's chain); curl's does not.
+                .reported(
+                    area: "push-load", figure: "  client CPU per push → \(receiver.rawValue)", value: median(ourCPU), unit: "ms",
+                    baseline: "curl's", baselineValue: median(curlCPU)),
             ]
         }
         return figures
@@ -114,21 +120,24 @@ enum PushLoadBench {
         }
     }
 
-    /// Our client pushing every archive to a fresh receiver: seconds for all, and each push's.
+    /// Our client pushing every archive to a fresh receiver: seconds for all, each push's, and
+    /// the CPU this process (the client; the receiver runs apart) spent meanwhile.
     static func pushRun(
         _ archives: [PackResult], to receiver: Receiver, http2: Bool, temp: TempDir, pki: TestPKI, concurrency: Int
-    ) async throws -> (seconds: Double, latencies: [Double]) {
+    ) async throws -> (seconds: Double, latencies: [Double], cpuSeconds: Double) {
         let started = try await start(receiver, http2: http2, temp: temp, pki: pki)
         let trust = try pki.currentTrust()
         let client = PeerClient(tls: PeerTLS(certificateFile: pki.cert("441800"), keyFile: pki.key("441800"), trust: trust))
         let operations = PeerOperations(client: client, trust: trust)
         var latencies: [Double] = []
+        let cpu = processCPUSeconds()
         let seconds = try await TransportBench.seconds {
             latencies = try await push(archives, to: started.url, with: operations, concurrency: concurrency)
         }
+        let cpuSeconds = processCPUSeconds() - cpu
         client.shutdown()
         try await started.stop()
-        return (seconds, latencies)
+        return (seconds, latencies, cpuSeconds)
     }
 
     /// Pushes every archive, `concurrency` at a time; each must be delivered. Returns each
@@ -159,18 +168,19 @@ enum PushLoadBench {
         }
     }
 
-    /// Seconds for one `curl --parallel` process to push every archive to a fresh receiver.
+    /// Seconds and CPU seconds for one `curl --parallel` process to push every archive to a
+    /// fresh receiver.
     static func curlRun(
         _ archives: [PackResult], to receiver: Receiver, http2: Bool, temp: TempDir, pki: TestPKI, concurrency: Int
-    ) async throws -> Double {
+    ) async throws -> (seconds: Double, cpuSeconds: Double) {
         let started = try await start(receiver, http2: http2, temp: temp, pki: pki)
         let config = temp.url.appendingPathComponent("curl-\(UUID().uuidString).conf")
         try TransportBench.curlPushes(archives, to: started.url, certificate: pki.cert("441800"), key: pki.key("441800"), ca: pki.ca)
             .write(to: config, atomically: true, encoding: .utf8)
         let version = http2 ? "--http2" : "--http1.1"
-        let seconds = try measureOK(["curl", "--parallel", version, "--parallel-max", "\(concurrency)", "-K", config.path]).seconds
+        let curl = try measureOK(["curl", "--parallel", version, "--parallel-max", "\(concurrency)", "-K", config.path])
         try await started.stop()
-        return seconds
+        return (curl.seconds, curl.cpuSeconds)
     }
 
     /// The `fraction` quantile of `values` (nearest rank); 0 for none.
