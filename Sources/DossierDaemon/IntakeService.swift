@@ -109,9 +109,9 @@ final class IntakeService: Service, Sendable {
         let (hidden, target) = (failed.appendingPathComponent(".\(name)"), failed.appendingPathComponent(name))
         let text = Array(DaemonText.intakeReason(destination: destination, at: Date().formatted(.iso8601), reason: reason).utf8)
         do {
-            try await authority.pool.run { try FileIO.rename(folder.path, to: hidden.path) }
-            try await authority.writeDurably(text, to: hidden.appendingPathComponent("reason.txt"))
             try await authority.pool.run {
+                try FileIO.rename(folder.path, to: hidden.path)
+                try DurableFile.write(text, to: hidden.appendingPathComponent("reason.txt"))
                 try FileIO.rename(hidden.path, to: target.path)
                 try FileIO.syncDirectory(failed.path)
             }
