@@ -43,6 +43,7 @@ let package = Package(
             providers: [.apt(["libssl-dev"])]
         ),
         .systemLibrary(name: "CLinuxSync"),
+        .target(name: "CCurlOnDemand", linkerSettings: [.linkedLibrary("dl"), .linkedLibrary("pthread")]),
         .target(
             name: "DossierSystem",
             dependencies: [
@@ -118,9 +119,14 @@ let package = Package(
         .executableTarget(
             name: "dossierctl",
             dependencies: [
-                "DossierAdmin", "DossierModel", "DossierSamples", "DossierArchive", "DossierCustody", "DossierSystem", "DossierText", "CCurl",
+                "DossierAdmin", "DossierModel", "DossierSamples", "DossierArchive", "DossierCustody", "DossierSystem", "DossierText", "CCurlOnDemand",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ]
+            ],
+            // The Swift runtime linked in, as in the Debian package: an operator's command starts in
+            // ~10 ms instead of ~20 (no symbol lookups across the runtime's shared libraries).
+            // Compiling with it too makes Foundation's autolink name the static libraries.
+            swiftSettings: [.unsafeFlags(["-static-stdlib"], .when(configuration: .release))],
+            linkerSettings: [.unsafeFlags(["-static-stdlib"], .when(configuration: .release))]
         ),
         .executableTarget(
             name: "dossier-bench",

@@ -632,6 +632,10 @@ public enum CtlText {
     }
     /// libcurl could not be set up.
     public static var curlFailed: String { text("libcurl could not start", "libcurl 无法启动") }
+    /// libcurl could not be loaded (the package libcurl4 is missing): dlerror's text.
+    public static func curlMissing(_ reason: String) -> String {
+        text("libcurl could not be loaded (install libcurl4): \(reason)", "无法加载 libcurl（请安装 libcurl4）：\(reason)")
+    }
     /// `--json` output could not be encoded.
     public static var jsonEncodingFailed: String { text("could not encode the JSON output", "无法生成 JSON 输出") }
 }

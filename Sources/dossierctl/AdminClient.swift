@@ -1,10 +1,11 @@
-import CCurl
+import CCurlOnDemand
 import DossierAdmin
 import DossierText
 import Foundation
 
 /// Talks to the daemon's admin API over its unix socket with libcurl (blocking; dossierctl
-/// makes one request at a time).
+/// makes one request at a time). libcurl is loaded on the first request (`CCurlOnDemand`), so
+/// the commands that never reach the daemon do not pay for loading it.
 struct AdminClient {
     static let defaultSocket = "/run/dossierd/admin.sock"
     let socket: String
@@ -50,35 +51,40 @@ struct AdminClient {
 
     /// One request; throws `AdminProblem` when the daemon does not answer.
     private func attempt(_ method: String, _ path: String, body: Data?) throws -> (Int, Data) {
-        guard let easy = curl_easy_init() else { throw AdminProblem(message: CtlText.curlFailed) }
-        defer { curl_easy_cleanup(easy) }
+        var loadError = [CChar](repeating: 0, count: 256)
+        guard dossier_curl_load(&loadError, loadError.count) == 0 else {
+            throw AdminProblem(
+                message: CtlText.curlMissing(String(decoding: loadError.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)))
+        }
+        guard let easy = dossier_dyn_easy_init() else { throw AdminProblem(message: CtlText.curlFailed) }
+        defer { dossier_dyn_easy_cleanup(easy) }
         let sink = ResponseSink()
         let context = Unmanaged.passUnretained(sink).toOpaque()
-        _ = dossier_curl_easy_setopt_str(easy, CURLOPT_UNIX_SOCKET_PATH, socket)
-        _ = dossier_curl_easy_setopt_str(easy, CURLOPT_URL, "http://dossierd\(path)")
-        _ = dossier_curl_easy_setopt_str(easy, CURLOPT_CUSTOMREQUEST, method)
-        _ = dossier_curl_easy_setopt_long(easy, CURLOPT_NOSIGNAL, 1)
-        _ = dossier_curl_easy_setopt_write_cb(easy, collectBody)
-        _ = dossier_curl_easy_setopt_ptr(easy, CURLOPT_WRITEDATA, context)
+        _ = dossier_dyn_setopt_str(easy, CURLOPT_UNIX_SOCKET_PATH, socket)
+        _ = dossier_dyn_setopt_str(easy, CURLOPT_URL, "http://dossierd\(path)")
+        _ = dossier_dyn_setopt_str(easy, CURLOPT_CUSTOMREQUEST, method)
+        _ = dossier_dyn_setopt_long(easy, CURLOPT_NOSIGNAL, 1)
+        _ = dossier_dyn_setopt_write_cb(easy, collectBody)
+        _ = dossier_dyn_setopt_ptr(easy, CURLOPT_WRITEDATA, context)
         var headers: UnsafeMutablePointer<curl_slist>?
-        defer { curl_slist_free_all(headers) }
+        defer { dossier_dyn_slist_free_all(headers) }
         let payload = [CChar]((body ?? Data()).map { CChar(bitPattern: $0) })
         if body != nil {
-            headers = curl_slist_append(headers, "Content-Type: application/json")
-            _ = dossier_curl_easy_setopt_slist(easy, CURLOPT_HTTPHEADER, headers)
-            _ = dossier_curl_easy_setopt_long(easy, CURLOPT_POSTFIELDSIZE, payload.count)
+            headers = dossier_dyn_slist_append(headers, "Content-Type: application/json")
+            _ = dossier_dyn_setopt_ptr(easy, CURLOPT_HTTPHEADER, headers)
+            _ = dossier_dyn_setopt_long(easy, CURLOPT_POSTFIELDSIZE, payload.count)
         }
         let code = payload.withUnsafeBufferPointer { buffer -> CURLcode in
             if body != nil {
-                _ = dossier_curl_easy_setopt_ptr(easy, CURLOPT_POSTFIELDS, UnsafeMutableRawPointer(mutating: buffer.baseAddress))
+                _ = dossier_dyn_setopt_ptr(easy, CURLOPT_POSTFIELDS, buffer.baseAddress)
             }
-            return curl_easy_perform(easy)
+            return dossier_dyn_easy_perform(easy)
         }
         guard code == CURLE_OK else {
-            throw AdminProblem(message: CtlText.notAnswering(socket: socket, reason: String(cString: curl_easy_strerror(code))))
+            throw AdminProblem(message: CtlText.notAnswering(socket: socket, reason: String(cString: dossier_dyn_easy_strerror(code))))
         }
         var status = 0
-        _ = dossier_curl_easy_getinfo_long(easy, CURLINFO_RESPONSE_CODE, &status)
+        _ = dossier_dyn_getinfo_long(easy, CURLINFO_RESPONSE_CODE, &status)
         return (status, sink.data)
     }
 

@@ -84,4 +84,17 @@ import Testing
             try Data(contentsOf: again.dir.appendingPathComponent("dossier.json"))
                 == (try Data(contentsOf: sample.dir.appendingPathComponent("dossier.json"))))
     }
+
+    /// The offline commands must not pay for libcurl's thirty libraries at start; the online
+    /// ones load it on their first request and still name the socket that did not answer.
+    @Test func libcurlIsLoadedOnlyToTalkToTheDaemon() throws {
+        let linked = try run("/usr/bin/ldd", [product("dossierctl")])
+        #expect(linked.status == 0)
+        #expect(!linked.stdout.contains("libcurl"), "dossierctl links libcurl:\n\(linked.stdout)")
+        let socket = temp.path("no-daemon.sock")
+        let status = try dossierctl(["status", "--socket", socket])
+        #expect(status.status == 2)
+        #expect(status.stderr.contains(socket))
+        #expect(status.stderr.contains("Couldn't connect to server"), "libcurl's own reason: \(status.stderr)")
+    }
 }
