@@ -630,6 +630,22 @@ public enum CtlText {
     public static func unexpectedAnswer(socket: String, error: String) -> String {
         text("unexpected answer from dossierd on \(socket): \(error)", "dossierd（\(socket)）的应答无法识别：\(error)")
     }
+    /// `verify`: the archive's signature has no signing time at all.
+    public static var noSigningTime: String { text("(none)", "（无）") }
+    /// `verify`: only the signer's own claim of when it signed.
+    public static func untrustedSigningTime(_ claimed: String) -> String {
+        text("untrusted signing time: \(claimed) (the signer's own claim; no timestamp)", "签名时间不可信：\(claimed)（签名者自称；无时间戳）")
+    }
+    /// `verify`: a timestamp token from a trusted TSA.
+    public static func trustedTime(_ when: String, authority: String) -> String {
+        text("trusted time: \(when) by TSA \(authority)", "可信时间：\(when)，时间戳服务机构 \(authority)")
+    }
+    /// `verify`: a timestamp token whose TSA is not trusted here.
+    public static func untrustedTimestamp(_ claimed: String, stamped: String, authority: String) -> String {
+        text(
+            "untrusted signing time: \(claimed) (timestamp of \(stamped) by \(authority) not trusted: see --tsa-trust)",
+            "签名时间不可信：\(claimed)（\(authority) 于 \(stamped) 的时间戳不受信任：见 --tsa-trust）")
+    }
     /// libcurl could not be set up.
     public static var curlFailed: String { text("libcurl could not start", "libcurl 无法启动") }
     /// libcurl could not be loaded (the package libcurl4 is missing): dlerror's text.

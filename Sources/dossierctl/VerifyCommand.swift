@@ -78,11 +78,11 @@ struct VerifyCommand: ParsableCommand {
 
     /// When the archive was signed, and on whose word.
     static func timeLine(_ report: VerificationReport) -> String {
-        let claimed = report.signingTime.map { $0.formatted(.iso8601) } ?? "(none)"
-        guard let timestamp = report.timestamp else { return "untrusted signing time: \(claimed) (the signer's own claim; no timestamp)" }
+        let claimed = report.signingTime.map { $0.formatted(.iso8601) } ?? CtlText.noSigningTime
+        guard let timestamp = report.timestamp else { return CtlText.untrustedSigningTime(claimed) }
         let when = timestamp.time.formatted(.iso8601)
         return timestamp.trusted
-            ? "trusted time: \(when) by TSA \(timestamp.authority)"
-            : "untrusted signing time: \(claimed) (timestamp of \(when) by \(timestamp.authority) not trusted: see --tsa-trust)"
+            ? CtlText.trustedTime(when, authority: timestamp.authority)
+            : CtlText.untrustedTimestamp(claimed, stamped: when, authority: timestamp.authority)
     }
 }

@@ -103,4 +103,17 @@ import Testing
         let enResult = try dossierctl(["status", "--socket", socket], environment: en)
         #expect(enResult.status == 2 && enResult.stderr.contains("is it running?"), "\(enResult.stderr)")
     }
+
+    @Test func verifyNamesTheSigningTimeInTheOperatorsLanguage() throws {
+        let sample = try SampleDossier.make(in: temp, seed: 77)
+        let out = temp.path("zh.dva")
+        let packed = try dossierctl([
+            "pack", sample.dir.path, "--to", "430100", "--cert", pki.cert("441800"), "--key", pki.key("441800"), "--out", out,
+        ])
+        #expect(packed.status == 0, "\(packed.stderr)")
+        let zhResult = try dossierctl(["verify", out, "--trust", pki.ca], environment: zh)
+        #expect(zhResult.status == 0 && zhResult.stdout.contains("签名时间不可信"), "\(zhResult.stdout)")
+        let enResult = try dossierctl(["verify", out, "--trust", pki.ca], environment: en)
+        #expect(enResult.status == 0 && enResult.stdout.contains("untrusted signing time"), "\(enResult.stdout)")
+    }
 }
