@@ -138,26 +138,21 @@ public actor Outbox {
     /// `maxInFlightPerDestination`.
     public func claimDue(now: Date, limit: Int, destinations: [String: Int]? = nil) async throws(OutboxError) -> [OutboxEntry] {
         guard limit > 0 else { return [] }
-        var inFlight: [String: Int] = [:]
-        var due: [OutboxEntry] = []
-        for entry in ledger.entries.values {
-            switch entry.state {
-            case .sending: inFlight[entry.destination, default: 0] += 1
-            case .queued, .deferred:
-                guard destinations.map({ $0[entry.destination] != nil }) ?? true else { continue }
-                if let next = entry.nextAttemptAt, next <= now { due.append(entry) }
-            default: continue
-            }
+        var inFlight = ledger.sending
+        var due: [(id: String, waiting: OutboxLedger.Waiting)] = []
+        for (id, waiting) in ledger.waiting where waiting.nextAttemptAt <= now {
+            guard destinations.map({ $0[waiting.destination] != nil }) ?? true else { continue }
+            due.append((id, waiting))
         }
-        due.sort { ($0.nextAttemptAt ?? now, $0.createdAt, $0.id) < ($1.nextAttemptAt ?? now, $1.createdAt, $1.id) }
+        due.sort { ($0.waiting.nextAttemptAt, $0.waiting.createdAt, $0.id) < ($1.waiting.nextAttemptAt, $1.waiting.createdAt, $1.id) }
         var claimed: [OutboxEvent] = []
-        for entry in due where claimed.count < limit {
-            let allowed = circuits[entry.destination, default: CircuitBreaker()].allowedInFlight(
+        for (id, waiting) in due where claimed.count < limit {
+            let allowed = circuits[waiting.destination, default: CircuitBreaker()].allowedInFlight(
                 threshold: options.circuitThreshold,
-                normalLimit: destinations?[entry.destination] ?? options.maxInFlightPerDestination)
-            guard inFlight[entry.destination, default: 0] < allowed else { continue }
-            inFlight[entry.destination, default: 0] += 1
-            claimed.append(.claimed(id: entry.id, at: now))
+                normalLimit: destinations?[waiting.destination] ?? options.maxInFlightPerDestination)
+            guard inFlight[waiting.destination, default: 0] < allowed else { continue }
+            inFlight[waiting.destination, default: 0] += 1
+            claimed.append(.claimed(id: id, at: now))
         }
         return try await commit(claimed)
     }
@@ -174,11 +169,9 @@ public actor Outbox {
 
     /// The earliest next-attempt time of any waiting entry, for a push loop's sleep.
     public func nextAttemptDate(destinations: [String: Int]? = nil) -> Date? {
-        ledger.entries.values.lazy
-            .filter { entry in
-                (entry.state == .queued || entry.state == .deferred) && (destinations.map { $0[entry.destination] != nil } ?? true)
-            }
-            .compactMap(\.nextAttemptAt).min()
+        ledger.waiting.values.lazy
+            .filter { waiting in destinations.map { $0[waiting.destination] != nil } ?? true }
+            .map(\.nextAttemptAt).min()
     }
 
     /// Records that the `sending` entry `id` was delivered and its receipt kept at

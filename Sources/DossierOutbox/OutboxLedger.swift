@@ -8,8 +8,20 @@ import Foundation
 /// state directory restored or moved elsewhere still finds every archive.
 struct OutboxLedger {
     private(set) var entries: [String: OutboxEntry] = [:]
+    /// The entries waiting for an attempt (queued or deferred), kept beside `entries` so that a
+    /// push loop's every pass looks at these alone, not at the dead and delivered ones too.
+    private(set) var waiting: [String: Waiting] = [:]
+    /// How many entries are `sending`, per destination (no key: none).
+    private(set) var sending: [String: Int] = [:]
     /// Where spool files are now.
     let spoolDirectory: String
+
+    /// What a push loop needs of a waiting entry.
+    struct Waiting {
+        var destination: String
+        var nextAttemptAt: Date
+        var createdAt: Date
+    }
 
     init(spoolDirectory: String) {
         self.spoolDirectory = spoolDirectory
@@ -26,13 +38,16 @@ struct OutboxLedger {
         switch event {
         case .enqueued(let id, let destination, _, let digest, let size, let at):
             guard entries[id] == nil else { throw .duplicateID(id) }
-            entries[id] = OutboxEntry(
+            let entry = OutboxEntry(
                 id: id, destination: destination, archivePath: spoolPath(id), digest: digest, size: size,
                 createdAt: at, state: .queued, nextAttemptAt: at, receiptPath: nil,
                 history: [OutboxTransition(at: at, state: .queued, outcome: nil)])
+            entries[id] = entry
+            track(entry)
         case .snapshot(let entry):
             guard entries[entry.id] == nil else { throw .duplicateID(entry.id) }
             entries[entry.id] = entry.relocated(to: spoolPath(entry.id))
+            track(entry)
         case .claimed(let id, let at):
             try move(id, to: .sending, at: at) { $0.nextAttemptAt = nil }
         case .delivered(let id, let at, let receiptPath):
@@ -59,10 +74,32 @@ struct OutboxLedger {
         guard current.successors.contains(state) else {
             throw .illegalTransition(id: id, from: current, to: state)
         }
+        untrack(id: id, state: current, destination: entries.values[index].destination)
         // In place through the index: copying the entry out would copy its history each time.
         entries.values[index].state = state
         entries.values[index].history.append(OutboxTransition(at: at, state: state, outcome: outcome))
         update(&entries.values[index])
+        track(entries.values[index])
+    }
+
+    private mutating func track(_ entry: borrowing OutboxEntry) {
+        switch entry.state {
+        case .queued, .deferred:
+            waiting[entry.id] = Waiting(
+                destination: entry.destination, nextAttemptAt: entry.nextAttemptAt ?? entry.createdAt, createdAt: entry.createdAt)
+        case .sending: sending[entry.destination, default: 0] += 1
+        case .delivered, .dead, .cancelled: break
+        }
+    }
+
+    private mutating func untrack(id: String, state: OutboxState, destination: String) {
+        switch state {
+        case .queued, .deferred: waiting[id] = nil
+        case .sending:
+            let left = (sending[destination] ?? 1) - 1
+            sending[destination] = left > 0 ? left : nil
+        case .delivered, .dead, .cancelled: break
+        }
     }
 
     /// Forgets delivered and cancelled entries among `ids` (after a snapshot without them).

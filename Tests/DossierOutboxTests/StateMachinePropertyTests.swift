@@ -15,7 +15,7 @@ private func event(_ step: Step, at i: Int) -> (OutboxEvent, OutboxState) {
     let id = "id\(step.id)"
     let at = Date(timeIntervalSince1970: 1_800_000_000 + Double(i))
     switch step.kind {
-    case 0: return (.enqueued(id: id, destination: "D", archivePath: "/s/\(id)", digest: "d", size: 1, at: at), .queued)
+    case 0: return (.enqueued(id: id, destination: "D\(step.id % 2)", archivePath: "/s/\(id)", digest: "d", size: 1, at: at), .queued)
     case 1: return (.claimed(id: id, at: at), .sending)
     case 2: return (.delivered(id: id, at: at, receiptPath: "r"), .delivered)
     case 3: return (.deferred(id: id, at: at, next: at.addingTimeInterval(5), outcome: .timeout), .deferred)
@@ -23,6 +23,21 @@ private func event(_ step: Step, at i: Int) -> (OutboxEvent, OutboxState) {
     case 5: return (.requeued(id: id, at: at), .queued)
     default: return (.cancelled(id: id, at: at), .cancelled)
     }
+}
+
+/// The push loop's index (waiting entries, sending per destination) agrees with a scan of
+/// every entry.
+private func expectIndexAgrees(_ ledger: OutboxLedger) {
+    let waiting = ledger.entries.values.filter { $0.state == .queued || $0.state == .deferred }
+    #expect(Set(ledger.waiting.keys) == Set(waiting.map(\.id)))
+    for entry in waiting {
+        #expect(ledger.waiting[entry.id]?.nextAttemptAt == entry.nextAttemptAt)
+        #expect(ledger.waiting[entry.id]?.destination == entry.destination)
+        #expect(ledger.waiting[entry.id]?.createdAt == entry.createdAt)
+    }
+    var sending: [String: Int] = [:]
+    for entry in ledger.entries.values where entry.state == .sending { sending[entry.destination, default: 0] += 1 }
+    #expect(ledger.sending == sending)
 }
 
 @Test func theLedgerAcceptsExactlyTheTransitionsOfTheStateTable() async {
@@ -50,6 +65,7 @@ private func event(_ step: Step, at i: Int) -> (OutboxEvent, OutboxState) {
                 #expect(error == expected)
                 #expect(ledger.entries == before, "a rejected event changes nothing")
             }
+            expectIndexAgrees(ledger)
         }
         #expect(ledger.entries.mapValues(\.state) == model)
         for entry in ledger.entries.values { #expect(entry.history.last?.state == entry.state) }
@@ -86,6 +102,8 @@ private func event(_ step: Step, at i: Int) -> (OutboxEvent, OutboxState) {
         #expect(!decodeFailed)
         #expect(fromEvents.entries == ledger.entries)
         #expect(fromSnapshot.entries == ledger.entries)
+        expectIndexAgrees(fromEvents)
+        expectIndexAgrees(fromSnapshot)
     }
 }
 
