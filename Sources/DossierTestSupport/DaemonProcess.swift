@@ -167,17 +167,10 @@ public final class DaemonProcess: @unchecked Sendable {
         return process.terminationStatus
     }
 
-    /// CPU seconds (user and system) the running daemon has used so far, from
-    /// `/proc/<pid>/stat`; nil when it does not run or Linux's proc file system is missing.
+    /// CPU seconds (user and system) the running daemon has used so far; nil when it does not
+    /// run or Linux's proc file system is missing.
     public var cpuSeconds: Double? {
-        guard process.isRunning,
-            let text = try? String(contentsOfFile: "/proc/\(process.processIdentifier)/stat", encoding: .utf8),
-            let end = text.lastIndex(of: ")")
-        else { return nil }
-        // After "pid (comm)": state is field 3, utime and stime are fields 14 and 15.
-        let fields = text[text.index(after: end)...].split(separator: " ")
-        guard fields.count > 12, let user = Double(fields[11]), let system = Double(fields[12]) else { return nil }
-        return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
+        process.isRunning ? processCPUSeconds(pid: process.processIdentifier) : nil
     }
 
     /// The refused intake folders shown in `intake/failed/`, sorted: each has its reason.txt

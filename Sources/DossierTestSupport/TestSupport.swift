@@ -219,3 +219,15 @@ public func mountSmallTmpfs(_ name: String, in dir: URL, options: String) throws
     }
     return folder
 }
+
+/// CPU seconds (user and system) process `pid` has used so far, from `/proc/<pid>/stat`; nil
+/// when there is no such process or Linux's proc file system is missing.
+public func processCPUSeconds(pid: Int32) -> Double? {
+    guard let text = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8), let end = text.lastIndex(of: ")") else {
+        return nil
+    }
+    // After "pid (comm)": state is field 3, utime and stime are fields 14 and 15.
+    let fields = text[text.index(after: end)...].split(separator: " ")
+    guard fields.count > 12, let user = Double(fields[11]), let system = Double(fields[12]) else { return nil }
+    return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
+}

@@ -49,6 +49,8 @@ enum PushLoadBench {
     /// A receiver started for one run: its base URL and how to stop it.
     struct Started {
         var url: String
+        /// The receiver's CPU seconds so far.
+        var cpuSeconds: () -> Double?
         var stop: () async throws -> Void
     }
 
@@ -68,16 +70,27 @@ enum PushLoadBench {
         var figures: [Figure] = []
         for receiver in receivers {
             var ours: [Double] = [], theirs: [Double] = [], p50: [Double] = [], p99: [Double] = []
-            var ourCPU: [Double] = [], curlCPU: [Double] = []
-            for _ in 0..<max(1, rounds) {
-                let run = try await pushRun(archives, to: receiver, http2: http2, temp: temp, pki: pki, concurrency: concurrency)
-                ours.append(Double(count) / run.seconds)
-                p50.append(percentile(run.latencies, 0.50) * 1000)
-                p99.append(percentile(run.latencies, 0.99) * 1000)
-                ourCPU.append(run.cpuSeconds * 1000 / Double(count))
-                let curl = try await curlRun(archives, to: receiver, http2: http2, temp: temp, pki: pki, concurrency: concurrency)
-                theirs.append(Double(count) / curl.seconds)
-                curlCPU.append(curl.cpuSeconds * 1000 / Double(count))
+            var ourCPU: [Double] = [], curlCPU: [Double] = [], receiverCPU: [Double] = [], receiverCurlCPU: [Double] = []
+            for round in 0..<max(1, rounds) {
+                // Who goes first alternates, and each run starts with the disk synced: the
+                // second run of a pair would otherwise find the first one's writes and
+                // deletions (discards, on this mount) still draining.
+                for oursNow in round % 2 == 0 ? [true, false] : [false, true] {
+                    sync()
+                    if oursNow {
+                        let run = try await pushRun(archives, to: receiver, http2: http2, temp: temp, pki: pki, concurrency: concurrency)
+                        ours.append(Double(count) / run.seconds)
+                        p50.append(percentile(run.latencies, 0.50) * 1000)
+                        p99.append(percentile(run.latencies, 0.99) * 1000)
+                        ourCPU.append(run.cpuSeconds * 1000 / Double(count))
+                        receiverCPU.append(run.receiverCPUSeconds * 1000 / Double(count))
+                    } else {
+                        let curl = try await curlRun(archives, to: receiver, http2: http2, temp: temp, pki: pki, concurrency: concurrency)
+                        theirs.append(Double(count) / curl.seconds)
+                        curlCPU.append(curl.cpuSeconds * 1000 / Double(count))
+                        receiverCurlCPU.append(curl.receiverCPUSeconds * 1000 / Double(count))
+                    }
+                }
             }
             // Little's law: with `concurrency` pushes always in flight, curl's mean latency.
             let curlLatency = Double(concurrency) / median(theirs) * 1000
@@ -97,6 +110,9 @@ enum PushLoadBench {
                 .reported(
                     area: "push-load", figure: "  client CPU per push → \(receiver.rawValue)", value: median(ourCPU), unit: "ms",
                     baseline: "curl's", baselineValue: median(curlCPU)),
+                .reported(
+                    area: "push-load", figure: "  receiver CPU per push → \(receiver.rawValue)", value: median(receiverCPU), unit: "ms",
+                    baseline: "in curl's run", baselineValue: median(receiverCurlCPU)),
             ]
         }
         return figures
@@ -108,12 +124,12 @@ enum PushLoadBench {
         switch receiver {
         case .daemon:
             let daemon = try await EndToEndBench.startDestination(http2: http2, temp: temp, pki: pki)
-            return Started(url: try daemon.url) { _ = try await daemon.stop() }
+            return Started(url: try daemon.url, cpuSeconds: { daemon.cpuSeconds }) { _ = try await daemon.stop() }
         case .mock:
             // The mock's state lives in `state`, which the stop closure keeps until the mock is stopped.
             let state = try TempDir()
             let mock = try await MockPeerProcess.launch(in: state, ["--max-uploads", "64"] + (http2 ? ["--http2"] : []))
-            return Started(url: "https://127.0.0.1:\(mock.port)") {
+            return Started(url: "https://127.0.0.1:\(mock.port)", cpuSeconds: { processCPUSeconds(pid: mock.process.processIdentifier) }) {
                 _ = try await mock.stop()
                 _ = state
             }
@@ -124,8 +140,9 @@ enum PushLoadBench {
     /// the CPU this process (the client; the receiver runs apart) spent meanwhile.
     static func pushRun(
         _ archives: [PackResult], to receiver: Receiver, http2: Bool, temp: TempDir, pki: TestPKI, concurrency: Int
-    ) async throws -> (seconds: Double, latencies: [Double], cpuSeconds: Double) {
+    ) async throws -> (seconds: Double, latencies: [Double], cpuSeconds: Double, receiverCPUSeconds: Double) {
         let started = try await start(receiver, http2: http2, temp: temp, pki: pki)
+        let receiverIdle = started.cpuSeconds() ?? 0
         let trust = try pki.currentTrust()
         let client = PeerClient(tls: PeerTLS(certificateFile: pki.cert("441800"), keyFile: pki.key("441800"), trust: trust))
         let operations = PeerOperations(client: client, trust: trust)
@@ -135,9 +152,10 @@ enum PushLoadBench {
             latencies = try await push(archives, to: started.url, with: operations, concurrency: concurrency)
         }
         let cpuSeconds = processCPUSeconds() - cpu
+        let receiverCPUSeconds = (started.cpuSeconds() ?? 0) - receiverIdle
         client.shutdown()
         try await started.stop()
-        return (seconds, latencies, cpuSeconds)
+        return (seconds, latencies, cpuSeconds, receiverCPUSeconds)
     }
 
     /// Pushes every archive, `concurrency` at a time; each must be delivered. Returns each
@@ -172,15 +190,17 @@ enum PushLoadBench {
     /// fresh receiver.
     static func curlRun(
         _ archives: [PackResult], to receiver: Receiver, http2: Bool, temp: TempDir, pki: TestPKI, concurrency: Int
-    ) async throws -> (seconds: Double, cpuSeconds: Double) {
+    ) async throws -> (seconds: Double, cpuSeconds: Double, receiverCPUSeconds: Double) {
         let started = try await start(receiver, http2: http2, temp: temp, pki: pki)
+        let receiverIdle = started.cpuSeconds() ?? 0
         let config = temp.url.appendingPathComponent("curl-\(UUID().uuidString).conf")
         try TransportBench.curlPushes(archives, to: started.url, certificate: pki.cert("441800"), key: pki.key("441800"), ca: pki.ca)
             .write(to: config, atomically: true, encoding: .utf8)
         let version = http2 ? "--http2" : "--http1.1"
         let curl = try measureOK(["curl", "--parallel", version, "--parallel-max", "\(concurrency)", "-K", config.path])
+        let receiverCPUSeconds = (started.cpuSeconds() ?? 0) - receiverIdle
         try await started.stop()
-        return (curl.seconds, curl.cpuSeconds)
+        return (curl.seconds, curl.cpuSeconds, receiverCPUSeconds)
     }
 
     /// The `fraction` quantile of `values` (nearest rank); 0 for none.
