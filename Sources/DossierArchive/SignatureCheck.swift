@@ -81,12 +81,14 @@ public enum SignatureCheck {
         return [UInt8](UnsafeBufferPointer(start: bytes, count: Int(ASN1_STRING_length(content))))
     }
 
-    private static func verify(
+    /// `certificates`: where carried certificates seen before are taken from (nil: every
+    /// signature parsed in full, as tests compare).
+    static func verify(
         signature: [UInt8], detachedContent: [UInt8]?, trust: TrustStore, timestamps: TimestampPolicy, profile: ArchiveProfile?,
-        now: Date
+        now: Date, certificates: CertificateCache? = CarriedCertificates.shared
     ) -> SignatureResult {
         var result = SignatureResult(signer: nil, signingTime: nil, findings: [], content: nil)
-        guard let cms = parse(signature) else {
+        guard let cms = parse(signature, certificates: certificates) else {
             result.findings.append(Finding(.authenticity, "signature-malformed", "not a CMS structure"))
             return result
         }
@@ -163,7 +165,8 @@ public enum SignatureCheck {
         return result
     }
 
-    private static func parse(_ bytes: [UInt8]) -> OpaquePointer? {
+    private static func parse(_ bytes: [UInt8], certificates: CertificateCache? = CarriedCertificates.shared) -> OpaquePointer? {
+        if let certificates, let known = CarriedCertificates.parse(bytes, cache: certificates) { return known }
         let pem = OpenSSL.withMemoryBIO(bytes) { PEM_read_bio_CMS($0, nil, nil, nil) } ?? nil
         if let pem { return pem }
         ERR_clear_error()
