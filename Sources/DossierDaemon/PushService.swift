@@ -16,6 +16,9 @@ final class PushService: Service, Sendable {
     private var logger: Logger { authority.logger }
     private var errors: RecentErrors { authority.errors }
 
+    /// The peers' `max_concurrent`, counted in transfers rather than claimed archives.
+    private let gate = TransferGate()
+
     init(authority: Authority) { self.authority = authority }
 
     /// Peers we push to (mode push or both), from the current config: a suspended authority, or
@@ -37,7 +40,10 @@ final class PushService: Service, Sendable {
                 let peers = pushPeers
                 if free > 0 {
                     do {
-                        claimed = try await outbox.claimDue(now: Date(), limit: free, destinations: peers.mapValues(\.maxConcurrent))
+                        // Twice the peer's limit claimed: while `max_concurrent` transfers run
+                        // (`gate`), as many more keep receipts and journal records, or wait.
+                        claimed = try await outbox.claimDue(
+                            now: Date(), limit: free, destinations: peers.mapValues { 2 * $0.maxConcurrent })
                     } catch {
                         logger.error("outbox claim failed", metadata: ["error": "\(error)"])
                         errors.record(id: nil, peer: nil, error: "outbox: \(error)")
@@ -67,10 +73,12 @@ final class PushService: Service, Sendable {
             await fail(entry, .local("peer \(entry.destination) is not configured"), meta: meta, start: start)
             return
         }
-        switch await authority.operations.push(
+        await gate.enter(peer.code, limit: peer.maxConcurrent)
+        let result = await authority.operations.push(
             baseURL: peer.url, peer: peer.identity, id: entry.id, path: entry.archivePath,
             size: entry.size, digest: entry.digest)
-        {
+        await gate.leave(peer.code)
+        switch result {
         case let .delivered(_, signed, again):
             do {
                 let path = try await authority.keepReceipt(

@@ -130,11 +130,21 @@ extension MockPeerProcess {
         try JSONDecoder().decode([ReceivedLine].self, from: Data(try await control("GET", "/received").body))
     }
 
-    /// The bytes peers sent the mock after their TLS handshakes.
-    public func inboundBytes() async throws -> Int {
-        struct Stats: Decodable { var inboundBytes: Int }
-        return try JSONDecoder().decode(Stats.self, from: Data(try await control("GET", "/stats").body)).inboundBytes
+    /// What the mock's `GET /stats` tells.
+    private struct Stats: Decodable {
+        var inboundBytes: Int
+        var peakConcurrentPushes: Int
     }
+
+    private func stats() async throws -> Stats {
+        try JSONDecoder().decode(Stats.self, from: Data(try await control("GET", "/stats").body))
+    }
+
+    /// The bytes peers sent the mock after their TLS handshakes.
+    public func inboundBytes() async throws -> Int { try await stats().inboundBytes }
+
+    /// The most archive uploads the mock ever answered at once.
+    public func peakConcurrentPushes() async throws -> Int { try await stats().peakConcurrentPushes }
 
     /// Every request the mock saw.
     public func log() async throws -> [LogLine] {

@@ -11,7 +11,8 @@ import Hummingbird
 /// - `GET /faults`, `POST /faults` (a JSON patch of `FaultSettings`), `DELETE /faults`
 /// - `POST /held` `{path, destination, id?, listedSize?}`, `GET /held`: archives held for pull
 /// - `POST /listing` `{"mode": "honest" | "stuck" | "endless"}`: how the archive list pages
-/// - `GET /stats`: `{inboundBytes}`, the bytes peers sent after their TLS handshakes
+/// - `GET /stats`: `{inboundBytes, peakConcurrentPushes}`, the bytes peers sent after their TLS
+///   handshakes, and the most archive uploads ever answered at once
 enum ControlServer {
     struct Received: Codable {
         var id: String
@@ -24,14 +25,15 @@ enum ControlServer {
 
     struct Stats: Codable {
         var inboundBytes: Int
+        var peakConcurrentPushes: Int
     }
 
     static func makeRouter(
         log: RequestLog, inbox: Inbox, faults: MockFaults, held: MockHeldArchives,
-        inboundBytes: InboundByteCount
+        inboundBytes: InboundByteCount, pushes: PushConcurrency
     ) -> Router<BasicRequestContext> {
         let router = Router(context: BasicRequestContext.self)
-        router.get("/stats") { _, _ in json(Stats(inboundBytes: inboundBytes.value)) }
+        router.get("/stats") { _, _ in json(Stats(inboundBytes: inboundBytes.value, peakConcurrentPushes: pushes.peak)) }
         router.get("/log") { _, _ in json(log.all) }
         router.delete("/log") { _, _ in
             log.clear(); return Response(status: .noContent)

@@ -2,13 +2,18 @@ import DossierTransport
 import Foundation
 import Hummingbird
 
-/// Records every peer request in the `RequestLog`, whatever its outcome.
+/// Records every peer request in the `RequestLog`, whatever its outcome, and counts the uploads
+/// answered at once (`PushConcurrency`, faults such as a latency included).
 struct LogMiddleware: RouterMiddleware {
     typealias Context = PeerRequestContext
     let log: RequestLog
+    let pushes: PushConcurrency
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let started = Date()
+        let isPush = request.method == .put && request.uri.path.hasPrefix("/v1/archives/")
+        if isPush { pushes.begin() }
+        defer { if isPush { pushes.end() } }
         let caller = await context.callerAuthority()
         func record(_ status: Int, responseBytes: Int?, faults: [String]) {
             log.append(

@@ -110,6 +110,7 @@ struct MockPeerCommand: AsyncParsableCommand {
             ineligibleVINs: Set(ineligibleVINs))
         let ready = ReadyLine(host: host)
         let inboundBytes = InboundByteCount()
+        let pushes = PushConcurrency()
 
         var server = try PeerServer(
             configuration: PeerServerConfiguration(
@@ -124,7 +125,7 @@ struct MockPeerCommand: AsyncParsableCommand {
                 http2: http2),
             delegate: held,
             middleware: [
-                LogMiddleware(log: log),
+                LogMiddleware(log: log, pushes: pushes),
                 PublishedFiles(folder: publish ?? "/nonexistent"),
                 FaultMiddleware(faults: faults, forger: ReceiptForger(inbox: inbox, identity: identity, wrongIdentity: wrongIdentity)),
             ],
@@ -133,7 +134,8 @@ struct MockPeerCommand: AsyncParsableCommand {
             onListening: { ready.peer($0) },
             logger: logger)
         let control = Application(
-            router: ControlServer.makeRouter(log: log, inbox: inbox, faults: faults, held: held, inboundBytes: inboundBytes),
+            router: ControlServer.makeRouter(
+                log: log, inbox: inbox, faults: faults, held: held, inboundBytes: inboundBytes, pushes: pushes),
             configuration: ApplicationConfiguration(address: .hostname("127.0.0.1", port: controlPort)),
             onServerRunning: { ready.control($0.localAddress?.port ?? 0) },
             logger: logger)

@@ -36,3 +36,20 @@ final class RequestLog: Sendable {
 
     func clear() { entries.withLock { $0.removeAll() } }
 }
+
+/// How many archive uploads (`PUT /v1/archives/…`) are being answered at once, and the most there
+/// ever were since the start: tests check a sender's per-peer limit with it. Thread-safe.
+final class PushConcurrency: Sendable {
+    private let counts = Mutex<(now: Int, peak: Int)>((0, 0))
+
+    func begin() {
+        counts.withLock { counts in
+            counts.now += 1
+            counts.peak = max(counts.peak, counts.now)
+        }
+    }
+
+    func end() { counts.withLock { $0.now -= 1 } }
+
+    var peak: Int { counts.withLock { $0.peak } }
+}

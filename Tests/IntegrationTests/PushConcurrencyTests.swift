@@ -1,0 +1,36 @@
+import DossierAdmin
+import DossierTestSupport
+import Foundation
+import Testing
+
+/// A peer's `max_concurrent` counts transfers: the daemon keeps that many uploads running at the
+/// peer and never more, although it claims twice as many archives (those whose answer came keep
+/// their receipt meanwhile).
+@Suite struct PushConcurrencyTests {
+    let temp: TempDir
+    let pki = TestPKI.shared
+
+    init() throws { temp = try TempDir() }
+
+    @Test func aPeersLimitCountsTransfersAndIsReachedNeverPassed() async throws {
+        // Every answer takes 400 ms, so the archives queued meanwhile pile up behind the limit.
+        let mock = try await MockPeerProcess.launch(in: temp, ["--latency-ms", "400"])
+        let node = try DaemonProcess(
+            code: "441800", in: temp.url, pki: pki, peers: [.init(code: "430100", url: mock.url, maxConcurrent: 2)])
+        try await node.start()
+        var ids: [String] = []
+        for seed in 0..<8 {
+            let sample = try SampleDossier.make(in: temp, seed: 700 + seed)
+            ids.append(try node.ctl(AdminProtocol.Submitted.self, ["submit", sample.dir.path, "--to", "430100"]).id)
+        }
+        _ = try await node.waitForQueue(timeout: 60) { entries in
+            ids.allSatisfy { id in entries.contains { $0["id"] as? String == id && $0["state"] as? String == "delivered" } }
+        }
+        #expect(try await mock.peakConcurrentPushes() == 2)
+        let pushes = try await mock.log().filter { $0.method == "PUT" }
+        #expect(pushes.count == ids.count, "each archive pushed once: \(pushes.map(\.status))")
+        #expect(pushes.allSatisfy { $0.status == 201 })
+        #expect(try await node.stop() == 0)
+        _ = try await mock.stop()
+    }
+}
