@@ -1,8 +1,7 @@
 /// At most a peer's `max_concurrent` transfers to it at once, whatever else its claimed
 /// archives are doing: the push service claims up to twice that many, so that the ones whose
-/// transfer has ended keep their receipt and journal syncs off the peer's share (those syncs
-/// took about a third of each slot's time when a slot lasted from claim to journal). Waiters
-/// get a freed place in the order they came.
+/// transfer has ended keep their receipt and record their outcome (about three syncs) off the
+/// peer's share. Waiters get a freed place in the order they came.
 actor TransferGate {
     private var running: [String: Int] = [:]
     private var waiting: [String: [CheckedContinuation<Void, Never>]] = [:]
