@@ -52,20 +52,14 @@ enum EndToEndBench {
                     policy: .default, outputDirectory: temp.url.appendingPathComponent("packed-\(round)").creatingDirectory())
             }
             bytes = Double(packed.reduce(0) { $0 + $1.size })
-            // Who goes first alternates, and each run starts with the disk synced: the samples
-            // just written, or the other run's files and deletions (discards, on this mount),
-            // would otherwise still be draining during the first run.
-            for oursNow in round % 2 == 0 ? [true, false] : [false, true] {
-                sync()
-                if oursNow {
-                    let daemons = try await daemonsRun(folders, setup: setup, temp: temp, pki: pki)
-                    ours.append(Double(count) / daemons.seconds)
-                    ourCPU.append(daemons.cpu)
-                } else {
-                    let curl = try await curlRun(packed, setup: setup, temp: temp, pki: pki)
-                    theirs.append(Double(count) / curl.seconds)
-                    theirCPU.append(curl.cpu)
-                }
+            try await inAlternatingOrder(round: round) {
+                let daemons = try await daemonsRun(folders, setup: setup, temp: temp, pki: pki)
+                ours.append(Double(count) / daemons.seconds)
+                ourCPU.append(daemons.cpu)
+            } theirs: {
+                let curl = try await curlRun(packed, setup: setup, temp: temp, pki: pki)
+                theirs.append(Double(count) / curl.seconds)
+                theirCPU.append(curl.cpu)
             }
         }
         let rate = median(ours)

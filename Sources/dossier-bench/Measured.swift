@@ -40,8 +40,8 @@ private func spawnAndWait(_ argv: [String], rssFile: String?) throws -> Measured
     let exitStatus = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
     let kilobytes = rssFile.flatMap { try? String(contentsOfFile: $0, encoding: .utf8) }
         .flatMap { $0.split(separator: "\n").last.flatMap { Double($0.trimmingCharacters(in: .whitespaces)) } }
-    let cpu = [usage.ru_utime, usage.ru_stime].reduce(0.0) { $0 + Double($1.tv_sec) + Double($1.tv_usec) / 1e6 }
-    return Measured(seconds: seconds, maxRSSBytes: (kilobytes ?? Double(usage.ru_maxrss)) * 1024, status: exitStatus, cpuSeconds: cpu)
+    return Measured(
+        seconds: seconds, maxRSSBytes: (kilobytes ?? Double(usage.ru_maxrss)) * 1024, status: exitStatus, cpuSeconds: cpuSeconds(usage))
 }
 
 /// Runs `argv` and fails the benchmark if it does not exit 0.
@@ -56,7 +56,22 @@ func measureOK(_ argv: [String]) throws -> Measured {
 func processCPUSeconds() -> Double {
     var usage = rusage()
     getrusage(RUSAGE_SELF.rawValue, &usage)
-    return [usage.ru_utime, usage.ru_stime].reduce(0.0) { $0 + Double($1.tv_sec) + Double($1.tv_usec) / 1e6 }
+    return cpuSeconds(usage)
+}
+
+/// User plus system seconds of `usage`.
+private func cpuSeconds(_ usage: rusage) -> Double {
+    [usage.ru_utime, usage.ru_stime].reduce(0.0) { $0 + Double($1.tv_sec) + Double($1.tv_usec) / 1e6 }
+}
+
+/// Runs a round's two runs, ours and the baseline's, ours first in even rounds and second in
+/// odd ones, each after `sync()`: the second run of a pair would otherwise find the first one's
+/// writes and deletions (discards, on this mount), or the samples just written, still draining.
+func inAlternatingOrder(round: Int, ours: () async throws -> Void, theirs: () async throws -> Void) async rethrows {
+    for oursNow in round % 2 == 0 ? [true, false] : [false, true] {
+        sync()
+        if oursNow { try await ours() } else { try await theirs() }
+    }
 }
 
 /// Seconds taken by `body`.

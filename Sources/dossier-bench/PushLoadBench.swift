@@ -72,24 +72,18 @@ enum PushLoadBench {
             var ours: [Double] = [], theirs: [Double] = [], p50: [Double] = [], p99: [Double] = []
             var ourCPU: [Double] = [], curlCPU: [Double] = [], receiverCPU: [Double] = [], receiverCurlCPU: [Double] = []
             for round in 0..<max(1, rounds) {
-                // Who goes first alternates, and each run starts with the disk synced: the
-                // second run of a pair would otherwise find the first one's writes and
-                // deletions (discards, on this mount) still draining.
-                for oursNow in round % 2 == 0 ? [true, false] : [false, true] {
-                    sync()
-                    if oursNow {
-                        let run = try await pushRun(archives, to: receiver, http2: http2, temp: temp, pki: pki, concurrency: concurrency)
-                        ours.append(Double(count) / run.seconds)
-                        p50.append(percentile(run.latencies, 0.50) * 1000)
-                        p99.append(percentile(run.latencies, 0.99) * 1000)
-                        ourCPU.append(run.cpuSeconds * 1000 / Double(count))
-                        receiverCPU.append(run.receiverCPUSeconds * 1000 / Double(count))
-                    } else {
-                        let curl = try await curlRun(archives, to: receiver, http2: http2, temp: temp, pki: pki, concurrency: concurrency)
-                        theirs.append(Double(count) / curl.seconds)
-                        curlCPU.append(curl.cpuSeconds * 1000 / Double(count))
-                        receiverCurlCPU.append(curl.receiverCPUSeconds * 1000 / Double(count))
-                    }
+                try await inAlternatingOrder(round: round) {
+                    let run = try await pushRun(archives, to: receiver, http2: http2, temp: temp, pki: pki, concurrency: concurrency)
+                    ours.append(Double(count) / run.seconds)
+                    p50.append(percentile(run.latencies, 0.50) * 1000)
+                    p99.append(percentile(run.latencies, 0.99) * 1000)
+                    ourCPU.append(run.cpuSeconds * 1000 / Double(count))
+                    receiverCPU.append(run.receiverCPUSeconds * 1000 / Double(count))
+                } theirs: {
+                    let curl = try await curlRun(archives, to: receiver, http2: http2, temp: temp, pki: pki, concurrency: concurrency)
+                    theirs.append(Double(count) / curl.seconds)
+                    curlCPU.append(curl.cpuSeconds * 1000 / Double(count))
+                    receiverCurlCPU.append(curl.receiverCPUSeconds * 1000 / Double(count))
                 }
             }
             // Little's law: with `concurrency` pushes always in flight, curl's mean latency.
