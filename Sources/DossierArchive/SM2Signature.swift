@@ -1,7 +1,7 @@
 import COpenSSL
 
-/// What OpenSSL 3.0 does not do by itself for SM2 CMS signatures (SWIFT-NOTES.md, "SM2 in
-/// OpenSSL 3.0"): fill the SignerInfo's signatureAlgorithm, use the GM/T 0009 signer ID when
+/// What OpenSSL 3.0 does not do by itself for SM2 CMS signatures (docs/archive-format.md,
+/// "Profiles"): fill the SignerInfo's signatureAlgorithm, use the GM/T 0009 signer ID when
 /// signing, when checking certificate chains and when checking the signed attributes, which
 /// `CMS_verify` cannot do with an ID.
 enum SM2Signature {

@@ -107,7 +107,7 @@ public struct SignedCheckpoint: Sendable, Equatable {
 /// Signs checkpoint statements for the log: the seam where timestamps come in.
 ///
 /// A signer returns an attached CMS SignedData (DER) over exactly the statement's bytes. One
-/// that timestamps (RFC 3161, DESIGN.md §10) embeds the token as the unsigned attribute
+/// that timestamps (RFC 3161, docs/custody-log.md "Checkpoints") embeds the token as the unsigned attribute
 /// id-aa-timeStampToken of its SignerInfo (CAdES-T), so the stored format does not change. The
 /// call may wait (for a TSA): the log keeps taking appends meanwhile.
 public protocol CheckpointSigner: Sendable {

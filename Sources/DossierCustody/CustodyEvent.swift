@@ -19,7 +19,7 @@ import Foundation
 /// Strings are stored as the bytes they were given (no Unicode normalisation). Decoding refuses
 /// any other version or kind, short input, invalid UTF-8 and trailing bytes.
 public struct CustodyEvent: Sendable, Equatable, Codable {
-    /// What happened (DESIGN.md §10).
+    /// What happened (docs/custody-log.md).
     public enum Kind: String, Sendable, Codable, CaseIterable {
         case packed, sent, receiptKept, received, rejected, completionSent, completionReceived, transferredOut
 

@@ -4,7 +4,7 @@ import DossierSamples
 import DossierTestSupport
 import Foundation
 
-/// `dossier-bench directory`: what a directory of 400 authorities costs a daemon (DESIGN.md §11):
+/// `dossier-bench directory`: what a directory of 400 authorities costs a daemon (docs/directory.md, "Cost"):
 /// the time from launch to listening with its peers in force (a restart, the last good directory
 /// kept), and its idle resident memory, beside a daemon with one `[[peers]]` entry and no directory.
 struct DirectoryBenchCommand: AsyncParsableCommand {

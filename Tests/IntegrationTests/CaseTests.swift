@@ -3,7 +3,7 @@ import DossierTestSupport
 import Foundation
 import Testing
 
-/// `dossierctl cases` on two real daemons (DESIGN.md §13): a transfer is a case on both
+/// `dossierctl cases` on two real daemons (docs/architecture.md, "Cases and history"): a transfer is a case on both
 /// sides with its steps, `show` and `cases` keep a delivered archive after the journal
 /// compaction forgot it, and `[sla] transfer_days` flags open cases in `status` and metrics.
 extension TwoDaemonTests {

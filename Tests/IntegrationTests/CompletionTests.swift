@@ -4,7 +4,7 @@ import DossierTransport
 import Foundation
 import Testing
 
-/// The completion notice (DESIGN.md §13, docs/protocol.md "Completion") between two real
+/// The completion notice (docs/protocol.md, `POST /v1/archives/{id}/completion`) between two real
 /// daemons: 441800 (origin, with 110000 as a second, unreachable peer) and 430100 (destination).
 @Suite(.serialized) struct CompletionTests {
     let temp: TempDir

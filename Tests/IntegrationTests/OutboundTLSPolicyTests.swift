@@ -4,7 +4,7 @@ import DossierTransport
 import Foundation
 import Testing
 
-/// The client's TLS policy (DESIGN.md §8): against `openssl s_server` offering one TLS 1.2
+/// The client's TLS policy (docs/protocol.md §2): against `openssl s_server` offering one TLS 1.2
 /// suite, libcurl completes the handshake only for ECDHE with AEAD, with EC and RSA certificates.
 @Suite(.serialized) struct OutboundTLSPolicyTests {
     let temp: TempDir
