@@ -10,6 +10,8 @@
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 #include <openssl/x509_vfy.h>
+#include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,6 +48,9 @@ enum dossier_pin_failure {
     DOSSIER_PIN_IDENTITY = 1,
     /// The code matched, but the public key is none of the configured SPKI pins.
     DOSSIER_PIN_SPKI = 2,
+    /// A kept connection's (or resumed session's) chain no longer verifies against the trust in
+    /// force now: a CRL or anchor change since it was made. `presented` holds OpenSSL's reason.
+    DOSSIER_PIN_CHAIN = 3,
 };
 
 /// What one transfer expects of the server: the peer's authority code, its SPKI SHA-256 pins
@@ -127,6 +132,61 @@ static inline int dossier_pin_check_leaf(dossier_pin *pin, X509 *leaf) {
     return 0;
 }
 
+/// The SSL ex_data slot recording the trust store a connection's server chain last verified
+/// against. The slot holds a reference, so a recorded store cannot be freed and its address
+/// reused for another while the connection lives.
+static int dossier_pin_slot_index = -1;
+static pthread_once_t dossier_pin_slot_once = PTHREAD_ONCE_INIT;
+
+static void dossier_pin_slot_free(void *parent, void *ptr, CRYPTO_EX_DATA *data, int index, long argl, void *argp) {
+    (void)parent; (void)data; (void)index; (void)argl; (void)argp;
+    if (ptr) X509_STORE_free(ptr);
+}
+
+static void dossier_pin_slot_init(void) {
+    dossier_pin_slot_index = SSL_get_ex_new_index(0, NULL, NULL, NULL, dossier_pin_slot_free);
+}
+
+static int dossier_pin_slot(void) {
+    pthread_once(&dossier_pin_slot_once, dossier_pin_slot_init);
+    return dossier_pin_slot_index;
+}
+
+/// Records on `ssl` that its server chain verified against `store`.
+static void dossier_pin_mark_verified(SSL *ssl, X509_STORE *store) {
+    int slot = dossier_pin_slot();
+    if (slot < 0 || !ssl || !store) return;
+    X509_STORE *old = SSL_get_ex_data(ssl, slot);
+    if (old == store || !X509_STORE_up_ref(store)) return;
+    if (SSL_set_ex_data(ssl, slot, store)) {
+        if (old) X509_STORE_free(old);
+    } else {
+        X509_STORE_free(store);
+    }
+}
+
+/// Verifies `ssl`'s server chain again, as of now, against the pin's store, unless it already
+/// verified against this very store: trust changes (a CRL refreshed, SIGHUP) swap in a new
+/// store, and neither a kept-alive connection nor a resumed session runs the handshake's check.
+/// 1 when the chain verifies; otherwise the failure is recorded.
+static int dossier_pin_recheck_chain(dossier_pin *pin, SSL *ssl) {
+    int slot = dossier_pin_slot();
+    if (slot >= 0 && SSL_get_ex_data(ssl, slot) == pin->store) return 1;
+    X509 *leaf = SSL_get0_peer_certificate(ssl);
+    X509_STORE_CTX *ctx = X509_STORE_CTX_new();
+    int verified = ctx && leaf && X509_STORE_CTX_init(ctx, pin->store, leaf, SSL_get_peer_cert_chain(ssl)) == 1
+        && X509_STORE_CTX_set_default(ctx, "ssl_server") == 1 && X509_verify_cert(ctx) == 1;
+    if (verified) {
+        dossier_pin_mark_verified(ssl, pin->store);
+    } else {
+        int error = ctx ? X509_STORE_CTX_get_error(ctx) : X509_V_ERR_OUT_OF_MEM;
+        pin->failure = DOSSIER_PIN_CHAIN;
+        snprintf(pin->presented, sizeof(pin->presented), "%s", X509_verify_cert_error_string(error));
+    }
+    X509_STORE_CTX_free(ctx);
+    return verified;
+}
+
 /// Replaces OpenSSL's chain check for a fresh handshake: the chain must verify against the
 /// pin's store (anchors and every CRL), then the leaf must be the expected peer. A failure
 /// aborts the handshake before our certificate (TLS 1.3) or any request byte is sent.
@@ -137,7 +197,10 @@ static int dossier_pin_verify(X509_STORE_CTX *ctx, void *arg) {
         return X509_verify_cert(ctx);
     }
     if (X509_verify_cert(ctx) != 1) return 0;
-    if (dossier_pin_check_leaf(pin, X509_STORE_CTX_get0_cert(ctx))) return 1;
+    if (dossier_pin_check_leaf(pin, X509_STORE_CTX_get0_cert(ctx))) {
+        dossier_pin_mark_verified(X509_STORE_CTX_get_ex_data(ctx, SSL_get_ex_data_X509_STORE_CTX_idx()), pin->store);
+        return 1;
+    }
     X509_STORE_CTX_set_error(ctx, X509_V_ERR_APPLICATION_VERIFICATION);
     return 0;
 }
@@ -157,7 +220,8 @@ static CURLcode dossier_pin_ssl_ctx(CURL *easy, void *ssl_ctx, void *arg) {
 }
 
 /// Runs before every request, on new and reused connections alike: a connection (or a resumed
-/// session) verified for another peer must not carry this peer's request.
+/// session) verified for another peer, or under trust since withdrawn, must not carry this
+/// peer's request.
 static int dossier_pin_prereq(void *arg, char *primary_ip, char *local_ip, int primary_port, int local_port) {
     (void)primary_ip; (void)local_ip; (void)primary_port; (void)local_port;
     dossier_pin *pin = arg;
@@ -169,7 +233,8 @@ static int dossier_pin_prereq(void *arg, char *primary_ip, char *local_ip, int p
         snprintf(pin->presented, sizeof(pin->presented), "no TLS session");
         return CURL_PREREQFUNC_ABORT;
     }
-    return dossier_pin_check_leaf(pin, SSL_get0_peer_certificate((SSL *)info->internals))
+    SSL *ssl = info->internals;
+    return dossier_pin_check_leaf(pin, SSL_get0_peer_certificate(ssl)) && dossier_pin_recheck_chain(pin, ssl)
         ? CURL_PREREQFUNC_OK : CURL_PREREQFUNC_ABORT;
 }
 

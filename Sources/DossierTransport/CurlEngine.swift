@@ -153,6 +153,9 @@ final class CurlEngine: @unchecked Sendable {
                     uploaded: UInt64(max(0, up)), downloaded: UInt64(max(0, down))))
         }
         if let local = transfer.localFailure { return .failure(local) }
+        if let reason = transfer.chainWithdrawn {
+            return .failure(TransportError.tls(url: url, detail: "the server's certificate no longer verifies: \(reason)"))
+        }
         if let presented = transfer.identityMismatch {
             return .failure(TransportError.peerIdentity(url: url, expected: transfer.request.peer.code, presented: presented))
         }

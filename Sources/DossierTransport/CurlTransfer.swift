@@ -1,4 +1,5 @@
 import CCurl
+import DossierSystem
 import Foundation
 
 /// One request in flight inside the libcurl engine: the easy handle, its upload source,
@@ -38,8 +39,13 @@ final class CurlTransfer {
     }
 
     /// The server's identity did not match the request's peer: what it presented instead.
-    var identityMismatch: String? {
-        guard let pin, dossier_pin_failure_kind(pin) != Int32(DOSSIER_PIN_OK.rawValue) else { return nil }
+    var identityMismatch: String? { pinFailure(DOSSIER_PIN_IDENTITY, DOSSIER_PIN_SPKI) }
+
+    /// The kept connection's chain no longer verifies under the trust in force: OpenSSL's reason.
+    var chainWithdrawn: String? { pinFailure(DOSSIER_PIN_CHAIN) }
+
+    private func pinFailure(_ kinds: dossier_pin_failure...) -> String? {
+        guard let pin, kinds.contains(where: { Int32($0.rawValue) == dossier_pin_failure_kind(pin) }) else { return nil }
         return String(cString: dossier_pin_presented(pin))
     }
 
@@ -108,8 +114,7 @@ final class CurlTransfer {
             uploadBytes = bytes
             size = UInt64(bytes.count)
         case let .file(path, fileSize):
-            uploadFD = open(path, O_RDONLY | O_CLOEXEC)
-            guard uploadFD >= 0 else { throw .file(path: path, detail: String(cString: strerror(errno))) }
+            do throws(SystemError) { uploadFD = try FileIO.openForReading(path) } catch { throw .file(error) }
             posix_fadvise(uploadFD, 0, 0, Int32(POSIX_FADV_SEQUENTIAL))
             size = fileSize
         }
@@ -135,7 +140,7 @@ final class CurlTransfer {
         guard case let .file(path, resumeFrom, limit) = request.sink else { return }
         sinkRoom = limit > resumeFrom ? limit - resumeFrom : 0
         sinkFD = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | (resumeFrom > 0 ? O_APPEND : O_TRUNC), 0o640)
-        guard sinkFD >= 0 else { throw .file(path: path, detail: String(cString: strerror(errno))) }
+        guard sinkFD >= 0 else { throw .file(.last(.open, path: path)) }
         if resumeFrom > 0 {
             try check(dossier_curl_easy_setopt_off(easy, CURLOPT_RESUME_FROM_LARGE, curl_off_t(resumeFrom)), "resume")
         }
@@ -144,13 +149,11 @@ final class CurlTransfer {
     /// Fills curl's upload buffer; returns bytes written, 0 at the end, or CURL_READFUNC_ABORT.
     func read(into buffer: UnsafeMutablePointer<CChar>, capacity: Int) -> Int {
         if uploadFD >= 0 {
-            while true {
-                let n = Glibc.read(uploadFD, buffer, capacity)
-                if n >= 0 { return n }
-                if errno != EINTR {
-                    localFailure = .file(path: uploadPath, detail: String(cString: strerror(errno)))
-                    return Int(CURL_READFUNC_ABORT)
-                }
+            do throws(SystemError) {
+                return try FileIO.readSome(fd: uploadFD, into: buffer, count: capacity, path: uploadPath)
+            } catch {
+                localFailure = .file(error)
+                return Int(CURL_READFUNC_ABORT)
             }
         }
         let n = min(capacity, uploadBytes.count - uploadOffset)
@@ -188,15 +191,11 @@ final class CurlTransfer {
                 return 0
             }
             sinkRoom -= UInt64(count)
-            var done = 0
-            while done < count {
-                let n = Glibc.write(sinkFD, data + done, count - done)
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    localFailure = .file(path: sinkPath, detail: String(cString: strerror(errno)))
-                    return 0
-                }
-                done += n
+            do throws(SystemError) {
+                try FileIO.writeAll(fd: sinkFD, UnsafeRawBufferPointer(start: data, count: count), path: sinkPath)
+            } catch {
+                localFailure = .file(error)
+                return 0
             }
             return count
         }
@@ -226,7 +225,7 @@ final class CurlTransfer {
     /// Resumes the waiting task, once.
     func finish(_ result: Result<PeerResponse, any Error>) {
         if sinkFD >= 0, case .success = result, fsync(sinkFD) != 0 {
-            continuation?.resume(throwing: TransportError.file(path: sinkPath, detail: String(cString: strerror(errno))))
+            continuation?.resume(throwing: TransportError.file(.last(.fsync, path: sinkPath)))
         } else {
             continuation?.resume(with: result)
         }

@@ -122,6 +122,32 @@ import Testing
                 .health(baseURL: mock.url, peer: PeerIdentity(code: "430100")).authority == "430100")
     }
 
+    @Test func aServerRevokedAfterItsConnectionWasMadeGetsNoFurtherRequest() async throws {
+        let mock = try await MockPeerProcess.launch(in: temp)
+        let trust = CurrentTrust(try TrustStore(caFiles: [pki.ca], crlFiles: [try pki.crl(at: temp.path("none.crl.pem"))]))
+        let client = PeerClient(tls: PeerTLS(certificateFile: pki.cert("441800"), keyFile: pki.key("441800"), trust: trust))
+        defer { client.shutdown() }
+        let operations = PeerOperations(client: client, trust: try pki.currentTrust())
+        let peer = PeerIdentity(code: "430100")
+        // A first call opens a connection, verified against a CRL that revokes nothing, and
+        // leaves it alive (with a TLS session libcurl may resume) …
+        #expect(try await operations.health(baseURL: mock.url, peer: peer).authority == "430100")
+        // … then a CRL refresh or SIGHUP swaps in trust under which the server is revoked: the
+        // kept connection must not carry the next request.
+        trust.replace(try TrustStore(caFiles: [pki.ca], crlFiles: [try pki.crl(revoking: ["430100"], at: temp.path("revoked.crl.pem"))]))
+        let packed = try archive(seed: 303)
+        let pushed = await operations.push(
+            baseURL: mock.url, peer: peer, id: packed.id, path: packed.path, size: packed.size, digest: packed.sha256)
+        guard case let .failed(outcome, nil) = pushed, case let .tls(detail) = outcome else {
+            Issue.record("expected a TLS failure, got \(pushed)")
+            return
+        }
+        #expect(detail.contains("revoked"), "\(detail)")
+        #expect(outcome.isRetryable)
+        #expect(try await mock.log().map(\.path) == [PeerProtocol.healthPath], "only the health call reached the server")
+        #expect(try await mock.received().isEmpty)
+    }
+
     /// base64 of the SHA-256 of a certificate's DER SubjectPublicKeyInfo, as `spki_sha256` takes it.
     private func spki(of certificate: String) throws -> [UInt8] {
         let result = try run(
