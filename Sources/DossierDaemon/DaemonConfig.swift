@@ -219,6 +219,8 @@ public struct DaemonConfig: Sendable {
         var storage = StorageLimits.default
         storage.quarantineBytesPerSender = try state?.size("quarantine_quota_per_peer") ?? storage.quarantineBytesPerSender
         storage.freeSpaceReserve = try state?.size("free_space_reserve") ?? storage.freeSpaceReserve
+        storage.quarantineRecordsPerSender =
+            try state?.int("quarantine_records_per_peer", range: 1...1_000_000) ?? storage.quarantineRecordsPerSender
         try state?.rejectUnknownKeys()
 
         var admin = try root.table("admin")

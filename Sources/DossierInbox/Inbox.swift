@@ -15,8 +15,9 @@ import Synchronization
 ///
 /// Only an accepted archive takes its id (docs/protocol.md): a rejection is kept per sender and
 /// reserves nothing, so a peer pushing garbage under someone else's id cannot block it. Each
-/// sender's quarantine is bounded by `StorageLimits.quarantineBytesPerSender`; beyond it only
-/// the first MiB of a rejected archive is kept, with its digest and reasons.
+/// sender's quarantine is bounded (`StorageLimits`): archives whole within its quota, their
+/// first MiB up to twice the quota, then only digest and reasons, at most
+/// `quarantineRecordsPerSender` such records (the oldest dropped).
 ///
 /// Durability: an accepted archive is committed by renaming `inbox/<id>.json` into place last,
 /// after the archive and its receipt are durable under their final names; a rejected one by the
@@ -59,8 +60,8 @@ public final class Inbox: Sendable {
         /// Rejected archives by sender, then id.
         var rejected: [String: [String: InboxEntry]] = [:]
         var receiving: Set<String> = []
-        /// Bytes each sender's rejected archives take in quarantine.
-        var quarantined: [String: UInt64] = [:]
+        /// What each sender's rejected archives take in quarantine.
+        var quarantines: [String: QuarantineUse] = [:]
 
         mutating func record(_ entry: InboxEntry) {
             if entry.status == .accepted {
@@ -71,6 +72,52 @@ public final class Inbox: Sendable {
         }
 
         var all: [InboxEntry] { Array(accepted.values) + rejected.values.flatMap(\.values) }
+
+        /// Removes `sender`'s rejection of `id` from the index and gives back what it counted
+        /// against the quota; false when there was none.
+        @discardableResult
+        mutating func forget(sender: String, id: String) -> Bool {
+            guard rejected[sender]?.removeValue(forKey: id) != nil else { return false }
+            quarantines[sender]?.untrack(id)
+            return true
+        }
+    }
+
+    /// One sender's use of quarantine: the bytes counted against its quota and what each record
+    /// counted, and its records of digest and reasons only (which count against the number of
+    /// records instead), with when each was received.
+    struct QuarantineUse {
+        /// What is kept of a rejected archive.
+        enum Kept {
+            case whole
+            case prefix(UInt64)
+            case digestOnly
+        }
+
+        var bytes: UInt64 = 0
+        var counted: [String: UInt64] = [:]
+        var digestOnly: [String: Date] = [:]
+
+        /// Notes a record whose bytes are already in `bytes` (reserved before it was written).
+        mutating func track(_ entry: InboxEntry, bytes recordBytes: UInt64) {
+            if entry.keptBytes == 0 {
+                digestOnly[entry.archiveId] = entry.receivedAt
+            } else {
+                counted[entry.archiveId] = recordBytes
+            }
+        }
+
+        /// Notes a record found on disk when the inbox opens, counting its `bytes`.
+        mutating func load(_ entry: InboxEntry, bytes recordBytes: UInt64) {
+            track(entry, bytes: recordBytes)
+            if entry.keptBytes != 0 { bytes += recordBytes }
+        }
+
+        mutating func untrack(_ id: String) {
+            digestOnly.removeValue(forKey: id)
+            let given = counted.removeValue(forKey: id) ?? 0
+            bytes -= min(given, bytes)
+        }
     }
 
     /// Opens (creating if needed) the inbox and quarantine folders, removes leftovers of
@@ -115,9 +162,10 @@ public final class Inbox: Sendable {
             let folder = quarantineDirectory.appendingPathComponent(sender)
             try Self.removeLeftovers(in: folder) { !$0.hasPrefix(".") }
             for name in Self.names(in: folder) {
-                let entry = try Self.readEntry(folder.appendingPathComponent(name).appendingPathComponent("reason.json"))
+                let record = folder.appendingPathComponent(name)
+                let entry = try Self.readEntry(record.appendingPathComponent("reason.json"))
                 state.rejected[entry.sender, default: [:]][entry.archiveId] = entry
-                state.quarantined[entry.sender, default: 0] += entry.keptBytes ?? entry.size
+                state.quarantines[entry.sender, default: QuarantineUse()].load(entry, bytes: Self.bytes(in: record))
             }
         }
         self.state = Mutex(state)
@@ -150,7 +198,8 @@ public final class Inbox: Sendable {
     /// Verifies a received archive pushed as `id` by the authenticated `caller` and stores it:
     /// accepted into the inbox with a signed receipt, or rejected into `caller`'s quarantine with
     /// a signed rejection receipt. Idempotent: the same caller, id and digest again gives the
-    /// stored receipt. Only an accepted archive makes a later push of its id a conflict. When
+    /// stored receipt. Only an accepted archive makes a later push of its id a conflict, and only
+    /// for its own sender. When
     /// revocation cannot be judged now, nothing is stored (`unavailable`). The temporary file
     /// is consumed in every case. Blocking (reads the whole archive): call it
     /// off the event loops.
@@ -204,6 +253,13 @@ public final class Inbox: Sendable {
         if report.archiveId != id, report.valid || report.archiveId != nil {
             return .decided(.idMismatch(bagId: report.archiveId))
         }
+        // Another origin's accepted archive has this id (the caller's own is a replay above): a
+        // valid archive of the caller's is refused like any push by a caller who is not the
+        // archive's origin, and anything else is judged as if the id were free, so the answer
+        // says nothing of the accepted archive, not even that it exists.
+        if report.valid, state.withLock({ $0.accepted[id] != nil }) {
+            return .decided(.forbidden(detail: "archive \(id) cannot be accepted from \(caller)"))
+        }
         let entry = InboxEntry(
             archiveId: id, digest: file.digest, size: file.size, sender: caller, receivedAt: now,
             status: report.valid ? .accepted : .rejected, reasons: report.reasons)
@@ -214,9 +270,8 @@ public final class Inbox: Sendable {
                 (consumed, staged) = (true, true)
                 return .staged(acceptance)
             }
-            let stored = try quarantine(file, entry: entry, receipt: receipt)
+            try quarantine(file, entry: entry, receipt: receipt)
             consumed = true
-            state.withLock { $0.record(stored) }
             return .decided(.rejected(receipt: receipt, reasons: report.reasons, firstTime: true))
         } catch {
             throw InboxError.system(error)
@@ -287,17 +342,17 @@ public final class Inbox: Sendable {
     }
 
     /// The answer to a push already decided: the stored receipt again for the same caller and
-    /// digest; a conflict when `id` was accepted with another digest (naming it only to its
-    /// sender); nil when the archive is to be verified (a new id, or one only rejected before).
+    /// digest; a conflict when the caller's own accepted archive `id` has another digest; nil
+    /// when the archive is to be verified (a new id, one only rejected before, or one accepted
+    /// from another origin, which `judge` keeps from showing).
     private func replay(id: String, caller: String, digest: String) throws -> InboxOutcome? {
         let (accepted, rejected) = state.withLock { ($0.accepted[id], $0.rejected[caller]?[id]) }
-        if let accepted {
-            guard accepted.digest == digest, accepted.sender == caller else {
-                return .conflict(storedDigest: accepted.sender == caller ? accepted.digest : nil)
-            }
+        if let accepted, accepted.sender == caller {
+            guard accepted.digest == digest else { return .conflict(storedDigest: accepted.digest) }
             return .accepted(receipt: try storedReceipt(accepted), firstTime: false)
         }
-        guard let rejected, rejected.digest == digest else { return nil }
+        // A record of digest and reasons only has no receipt to give again: verified afresh.
+        guard let rejected, rejected.digest == digest, rejected.keptBytes != 0 else { return nil }
         return .rejected(receipt: try storedReceipt(rejected), reasons: rejected.reasons, firstTime: false)
     }
 
@@ -342,53 +397,111 @@ public final class Inbox: Sendable {
         return staged
     }
 
-    /// Commits a rejected archive to its sender's quarantine as one folder renamed into place;
-    /// beyond the sender's quota only the archive's first MiB is kept. On failure the staging
-    /// folder is removed and the quota given back.
-    private func quarantine(_ file: ReceivedFile, entry: InboxEntry, receipt: [UInt8]) throws(SystemError) -> InboxEntry {
+    /// Commits a rejected archive to its sender's quarantine as one folder renamed into place,
+    /// and records it. Within the sender's quota the archive is kept whole with its receipt;
+    /// beyond it, its first MiB, while the sender's quarantine stays within twice the quota
+    /// (`StorageLimits.quarantineCeiling`); beyond that only `reason.json` (digest, size, the
+    /// first reasons), of which a sender keeps at most `quarantineRecordsPerSender`, the oldest
+    /// dropped. Bytes count everything written (archive, receipt, record), so many tiny
+    /// rejections are bounded too. On failure the staging folder is removed and the quota given
+    /// back.
+    private func quarantine(_ file: ReceivedFile, entry: InboxEntry, receipt: [UInt8]) throws(SystemError) {
         let id = entry.archiveId
         var entry = entry
-        let kept = reserveQuarantine(sender: entry.sender, size: file.size)
-        if kept < file.size { entry.keptBytes = kept }
+        var widest = entry
+        widest.keptBytes = .max
+        let overhead = UInt64(receipt.count + Self.encode(widest).count)
+        let keeping = reserveQuarantine(sender: entry.sender, size: file.size, overhead: overhead)
+        switch keeping.kept {
+        case .whole: break
+        case .prefix(let bytes): if bytes < file.size { entry.keptBytes = bytes }
+        case .digestOnly:
+            entry.keptBytes = 0
+            entry.reasons = Array(entry.reasons.prefix(StorageLimits.reasonsKeptBeyondCeiling))
+        }
         let senderFolder = quarantineDirectory.appendingPathComponent(entry.sender)
         let staging = senderFolder.appendingPathComponent(".\(id).\(UInt32.random(in: 0...UInt32.max)).tmp")
+        let final = quarantineFolder(entry)
         do throws(SystemError) {
             try FileIO.makeDirectory(senderFolder.path)
             guard mkdir(staging.path, 0o750) == 0 else { throw SystemError.last(.createDirectory, path: staging.path) }
-            if kept < file.size { try FileIO.truncate(file.path, to: Int(kept)) }
-            try FileIO.rename(file.path, to: staging.appendingPathComponent("\(id).dva").path)
-            try DurableFile.write(receipt, to: staging.appendingPathComponent("receipt"))
-            try DurableFile.write(Self.encode(entry), to: staging.appendingPathComponent("reason.json"))
-            let final = quarantineFolder(entry)
-            // An earlier rejection of this id by this sender (another digest) gives way to this one.
-            if let earlier = state.withLock({ $0.rejected[entry.sender]?.removeValue(forKey: id) }) {
-                try? FileIO.removeTree(final.path)
-                releaseQuarantine(sender: entry.sender, bytes: earlier.keptBytes ?? earlier.size)
+            if entry.keptBytes != 0 {
+                if let kept = entry.keptBytes { try FileIO.truncate(file.path, to: Int(kept)) }
+                try FileIO.rename(file.path, to: staging.appendingPathComponent("\(id).dva").path)
+                try DurableFile.write(receipt, to: staging.appendingPathComponent("receipt"))
             }
+            try DurableFile.write(Self.encode(entry), to: staging.appendingPathComponent("reason.json"))
+            // An earlier rejection of this id by this sender (another digest) gives way to this one.
+            if state.withLock({ $0.forget(sender: entry.sender, id: id) }) { try? FileIO.removeTree(final.path) }
             try FileIO.rename(staging.path, to: final.path)
             try FileIO.syncDirectory(senderFolder.path)
         } catch {
             try? FileIO.removeTree(staging.path)
-            releaseQuarantine(sender: entry.sender, bytes: kept)
+            releaseQuarantine(sender: entry.sender, bytes: keeping.counted)
             throw error
         }
-        return entry
+        dropOldest(after: entry, counted: keeping.counted)
     }
 
-    /// Counts `size` bytes (or the first MiB of them, once the quota is used up) against
-    /// `sender`'s quarantine quota; how many bytes of the archive to keep.
-    private func reserveQuarantine(sender: String, size: UInt64) -> UInt64 {
+    /// Records a committed rejection, then removes the sender's oldest records of digest and
+    /// reasons beyond `quarantineRecordsPerSender`. Each one dropped is claimed like an upload
+    /// while its folder goes, so a push of its id meanwhile is told to come back (`busy`)
+    /// rather than racing the removal.
+    private func dropOldest(after entry: InboxEntry, counted: UInt64) {
+        let limit = storage.quarantineRecordsPerSender
+        let dropped: [String] = state.withLock { state in
+            state.record(entry)
+            state.quarantines[entry.sender, default: QuarantineUse()].track(entry, bytes: counted)
+            var dropped: [String] = []
+            while let use = state.quarantines[entry.sender], use.digestOnly.count > limit,
+                let oldest = use.digestOnly.filter({ !state.receiving.contains($0.key) }).min(by: { $0.value < $1.value })?.key
+            {
+                state.forget(sender: entry.sender, id: oldest)
+                state.receiving.insert(oldest)
+                dropped.append(oldest)
+            }
+            return dropped
+        }
+        for id in dropped {
+            try? FileIO.removeTree(quarantineDirectory.appendingPathComponent(entry.sender).appendingPathComponent(id).path)
+            _ = state.withLock { $0.receiving.remove(id) }
+        }
+        if !dropped.isEmpty { try? FileIO.syncDirectory(quarantineDirectory.appendingPathComponent(entry.sender).path) }
+    }
+
+    /// How much of a rejected archive of `size` bytes to keep, whose receipt and record take
+    /// `overhead` bytes, and the bytes that counts against `sender`'s quarantine (added now).
+    private func reserveQuarantine(sender: String, size: UInt64, overhead: UInt64) -> (kept: QuarantineUse.Kept, counted: UInt64) {
         state.withLock { state in
-            let used = state.quarantined[sender, default: 0]
-            let fits = used <= storage.quarantineBytesPerSender && size <= storage.quarantineBytesPerSender - used
-            let kept = fits ? size : min(size, StorageLimits.keptBeyondQuota)
-            state.quarantined[sender] = used.addingReportingOverflow(kept).overflow ? .max : used + kept
-            return kept
+            let used = state.quarantines[sender]?.bytes ?? 0
+            let prefix = min(size, StorageLimits.keptBeyondQuota)
+            let (whole, wholeOverflow) = size.addingReportingOverflow(overhead)
+            let decision: (kept: QuarantineUse.Kept, counted: UInt64)
+            if !wholeOverflow, used <= storage.quarantineBytesPerSender, whole <= storage.quarantineBytesPerSender - used {
+                decision = (.whole, whole)
+            } else if used <= storage.quarantineCeiling, prefix + overhead <= storage.quarantineCeiling - used {
+                decision = (.prefix(prefix), prefix + overhead)
+            } else {
+                decision = (.digestOnly, 0)
+            }
+            state.quarantines[sender, default: QuarantineUse()].bytes = used + decision.counted
+            return decision
         }
     }
 
     private func releaseQuarantine(sender: String, bytes: UInt64) {
-        state.withLock { $0.quarantined[sender] = $0.quarantined[sender, default: 0] - min(bytes, $0.quarantined[sender, default: 0]) }
+        state.withLock { state in
+            let used = state.quarantines[sender]?.bytes ?? 0
+            state.quarantines[sender, default: QuarantineUse()].bytes = used - min(bytes, used)
+        }
+    }
+
+    /// The bytes of the files in a quarantine folder, as counted against its sender's quota.
+    private static func bytes(in folder: URL) -> UInt64 {
+        names(in: folder).reduce(0) { total, name in
+            let size = (try? FileManager.default.attributesOfItem(atPath: folder.appendingPathComponent(name).path)[.size] as? NSNumber)
+            return total + (size?.uint64Value ?? 0)
+        }
     }
 
     /// Moves quarantine folders of the layout before senders had folders of their own

@@ -42,9 +42,9 @@ public enum InboxOutcome: Sendable, Equatable {
     case accepted(receipt: [UInt8], firstTime: Bool)
     /// Verification failed: quarantined, `receipt` is the signed rejection.
     case rejected(receipt: [UInt8], reasons: [Finding], firstTime: Bool)
-    /// The id belongs to an archive already accepted with another digest. `storedDigest` is
-    /// given only when the caller is that archive's sender; others learn nothing about it.
-    case conflict(storedDigest: String?)
+    /// The caller's own archive with this id was accepted with another digest, `storedDigest`.
+    /// Other callers never get a conflict: they learn nothing about it.
+    case conflict(storedDigest: String)
     /// The caller is not the archive's origin, or this authority is not its destination.
     case forbidden(detail: String)
     /// The bag inside names another id than the one pushed.

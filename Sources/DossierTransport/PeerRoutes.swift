@@ -121,10 +121,8 @@ struct PeerRoutes: Sendable {
             return Self.receiptResponse(firstTime ? .created : .ok, receipt)
         case let .rejected(receipt):
             return Self.receiptResponse(.unprocessableContent, receipt)
-        case let .conflict(storedDigest?):
+        case let .conflict(storedDigest):
             throw PeerHTTPError(.conflict, "conflict", "archive \(id) was already received from you with digest \(storedDigest)")
-        case .conflict(nil):
-            throw PeerHTTPError(.conflict, "conflict", "archive id \(id) is taken")
         case let .forbidden(detail):
             throw PeerHTTPError(.forbidden, "forbidden", detail)
         case let .idMismatch(bagId):

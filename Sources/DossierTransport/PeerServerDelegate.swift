@@ -116,9 +116,9 @@ public enum PushDecision: Sendable, Equatable {
     case accepted(receipt: [UInt8], firstTime: Bool)
     /// 422 with the signed rejection receipt: the archive itself is bad. Permanent.
     case rejected(receipt: [UInt8])
-    /// 409: this id was accepted before with another digest. The stored digest is told only to
-    /// the archive's own sender (nil for anyone else).
-    case conflict(storedDigest: String?)
+    /// 409: the caller's archive with this id was accepted before with another digest,
+    /// `storedDigest`. Only an archive's own sender ever gets a 409.
+    case conflict(storedDigest: String)
     /// 403: the caller is not the archive's origin, or this authority is not its destination.
     case forbidden(String)
     /// 422 `id-mismatch`: the bag inside names another id than the one pushed.

@@ -11,7 +11,8 @@ struct ServerIsolationTests {
 
     /// The id squatting: 110000 pushes garbage under an id of 441800's; it is rejected
     /// into 110000's own quarantine and 441800's push of that id is accepted. After that the id
-    /// is taken, and a 409 names the stored digest only to its sender.
+    /// is taken for 441800 only (a 409 naming the stored digest); 110000 gets what it would get
+    /// for an id never seen (422 for garbage, 403 for another origin's archive), never a 409.
     @Test func aRejectedPushReservesNothingAndA409RevealsNothing() async throws {
         let dir = try TempDir()
         try await withServer(in: dir) { server in
@@ -29,8 +30,21 @@ struct ServerIsolationTests {
             let other = try await curl(
                 port: server.port, PeerProtocol.archivePath(archive.id), client: "110000",
                 ["-T", garbage, "-H", "Expect:"] + contentDigest(garbage), in: dir)
-            #expect(other.status == 409)
+            #expect(other.status == 422, "as for the squat before the id was taken: \(other.bodyText)")
             #expect(!other.bodyText.contains(archive.sha256), "\(other.bodyText)")
+
+            // Another origin's archive: 403 whether or not its id was accepted here.
+            let copy = try await push(archive, port: server.port, as: "110000", in: dir)
+            let unseen = try await push(try makeArchive(in: dir), port: server.port, as: "110000", in: dir)
+            #expect(copy.status == 403 && unseen.status == 403, "\(copy.bodyText) / \(unseen.bodyText)")
+            #expect(copy.errorBody?.error == unseen.errorBody?.error)
+            #expect(!copy.bodyText.contains(archive.sha256), "\(copy.bodyText)")
+            // 110000's own valid archive under that id cannot take it: 403, nothing of the stored one.
+            let taken = try await push(try makeArchive(in: dir, origin: "110000", id: archive.id), port: server.port, as: "110000", in: dir)
+            #expect(taken.status == 403, "\(taken.bodyText)")
+            #expect(taken.errorBody?.error == "forbidden")
+            #expect(!taken.bodyText.contains(archive.sha256) && !taken.bodyText.contains("441800"), "\(taken.bodyText)")
+            #expect(server.inbox.entry(id: archive.id)?.sender == "441800")
 
             let changed = try makeArchive(in: dir, padding: 100)
             let own = try await push(changed, port: server.port, id: archive.id, in: dir)
@@ -39,14 +53,16 @@ struct ServerIsolationTests {
         }
     }
 
-    /// Beyond a sender's quarantine quota a rejected archive keeps its first MiB, its digest
-    /// and its reasons.
-    @Test func quarantineBeyondTheQuotaKeepsTheFirstMiB() async throws {
+    /// A sender's quarantine is bounded whatever it pushes: within the quota an archive is kept
+    /// whole; beyond it, its first MiB while the quarantine stays within twice the quota; then
+    /// only a `reason.json` with digest and reasons, at most `quarantineRecordsPerSender` of
+    /// them, the oldest dropped. Every push still gets its signed rejection receipt.
+    @Test func quarantineBeyondTheQuotaIsBounded() async throws {
         let dir = try TempDir()
-        let storage = StorageLimits(quarantineBytesPerSender: 3 << 19, freeSpaceReserve: 0)
+        let storage = StorageLimits(quarantineBytesPerSender: 3 << 19, freeSpaceReserve: 0, quarantineRecordsPerSender: 3)
         try await withServer(in: dir, storage: storage) { server in
-            var kept: [UInt64] = []
-            for i in 0..<3 {
+            var kept: [UInt64?] = []
+            for i in 0..<9 {
                 let path = dir.path("garbage-\(i).bin")
                 try Data((0..<(5 << 18)).map { UInt8(truncatingIfNeeded: $0 &* 7 &+ i) }).write(to: URL(fileURLWithPath: path))
                 let id = "garbage-\(i)"
@@ -54,15 +70,24 @@ struct ServerIsolationTests {
                     port: server.port, PeerProtocol.archivePath(id), client: "441800",
                     ["-T", path, "-H", "Expect:"] + contentDigest(path), in: dir)
                 #expect(answer.status == 422)
-                let stored = try FileManager.default.attributesOfItem(atPath: dir.path("quarantine/441800/\(id)/\(id).dva"))
-                kept.append((stored[.size] as? NSNumber)?.uint64Value ?? 0)
+                #expect(answer.header("Content-Type")?.hasPrefix("application/pkcs7-mime") == true)
+                let stored = try? FileManager.default.attributesOfItem(atPath: dir.path("quarantine/441800/\(id)/\(id).dva"))
+                kept.append((stored?[.size] as? NSNumber)?.uint64Value)
                 let entry = try #require(server.inbox.entry(id: id))
                 #expect(entry.size == 5 << 18)
                 #expect(entry.digest == SHA256.hex(of: [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))))
                 #expect(!entry.reasons.isEmpty)
             }
-            #expect(kept == [5 << 18, 1 << 20, 1 << 20], "\(kept)")
-            #expect(server.inbox.entry(id: "garbage-2")?.keptBytes == 1 << 20)
+            #expect(kept == [5 << 18, 1 << 20, nil, nil, nil, nil, nil, nil, nil], "\(kept)")
+            #expect(server.inbox.entry(id: "garbage-8")?.keptBytes == 0)
+            #expect(dir.contents("quarantine/441800") == ["garbage-0", "garbage-1", "garbage-6", "garbage-7", "garbage-8"])
+            #expect(dir.contents("quarantine/441800/garbage-8") == ["reason.json"])
+            let total = try FileManager.default.subpathsOfDirectory(atPath: dir.path("quarantine")).reduce(UInt64(0)) { sum, name in
+                let attributes = try FileManager.default.attributesOfItem(atPath: dir.path("quarantine/\(name)"))
+                guard attributes[.type] as? FileAttributeType == .typeRegular else { return sum }
+                return sum + ((attributes[.size] as? NSNumber)?.uint64Value ?? 0)
+            }
+            #expect(total <= storage.quarantineCeiling + 3 * (64 << 10), "\(total) bytes in quarantine")
         }
     }
 
