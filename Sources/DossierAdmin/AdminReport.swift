@@ -29,11 +29,25 @@ extension AdminProtocol {
         /// Dossier folders refused at intake, by rule (the problem code in `reason.txt`; `other`
         /// when the folder itself was unusable).
         public var intakeRefusals: [Count]
+        /// Packing to the completion notice (registration or refusal) received in the period,
+        /// for archives this authority sent (its `out` cases).
+        public var sentCompletionLatency: Latency?
+        /// Packing (the archive id's UUIDv7 time) to the completion notice this authority
+        /// delivered in the period, for archives it received (its `in` cases).
+        public var receivedCompletionLatency: Latency?
+        /// `[sla] transfer_days` when the report was made.
+        public var slaDays: Int
+        /// The cases whose deadline (first step + `slaDays`) fell in the period, before the
+        /// report was made, and passed before they were completed: still open, or completed
+        /// late. Rejected and cancelled cases have nothing left to complete and are not listed.
+        /// Deadlines ascending.
+        public var pastSLA: [LateCase]
 
         public init(
             authority: String, authorityName: String, from: String, to: String, timeZone: String, generatedAt: Date,
             cells: [Cell], sentLatency: Latency?, receivedLatency: Latency?, rejectedByUs: [Count], rejectedByPeers: [Count],
-            intakeRefusals: [Count]
+            intakeRefusals: [Count], sentCompletionLatency: Latency? = nil, receivedCompletionLatency: Latency? = nil,
+            slaDays: Int = 0, pastSLA: [LateCase] = []
         ) {
             self.authority = authority
             self.authorityName = authorityName
@@ -47,6 +61,10 @@ extension AdminProtocol {
             self.rejectedByUs = rejectedByUs
             self.rejectedByPeers = rejectedByPeers
             self.intakeRefusals = intakeRefusals
+            self.sentCompletionLatency = sentCompletionLatency
+            self.receivedCompletionLatency = receivedCompletionLatency
+            self.slaDays = slaDays
+            self.pastSLA = pastSLA
         }
 
         /// Archives sent to and received from one peer in one month (`YYYY-MM`).
@@ -64,7 +82,7 @@ extension AdminProtocol {
             }
         }
 
-        /// Seconds from packing to receipt over `count` archives.
+        /// Seconds from packing to receipt (or to completion) over `count` archives.
         public struct Latency: Codable, Sendable, Equatable {
             public var count: Int
             public var median: Double
@@ -76,6 +94,36 @@ extension AdminProtocol {
                 self.median = median
                 self.p95 = p95
                 self.max = max
+            }
+        }
+
+        /// A case that passed its deadline before it was completed.
+        public struct LateCase: Codable, Sendable, Equatable {
+            public var archiveId: String
+            /// The other authority, and `out` (sent from here) or `in` (received here).
+            public var peer: String
+            public var direction: String
+            /// `open`, `completed` or `refused` (`AdminProtocol.Case.state`).
+            public var state: String
+            /// The case's first known step, and its deadline (that plus `slaDays`).
+            public var started: Date
+            public var deadline: Date
+            public var completed: Date?
+            /// Days from the first step to the completion, or to the report for an open case.
+            public var days: Double
+
+            public init(
+                archiveId: String, peer: String, direction: String, state: String, started: Date, deadline: Date, completed: Date?,
+                days: Double
+            ) {
+                self.archiveId = archiveId
+                self.peer = peer
+                self.direction = direction
+                self.state = state
+                self.started = started
+                self.deadline = deadline
+                self.completed = completed
+                self.days = days
             }
         }
 

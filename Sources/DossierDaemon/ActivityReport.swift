@@ -11,7 +11,8 @@ import Foundation
 /// unlike outbox entries, which compaction forgets once delivered); while the outbox entry
 /// exists its times (packed, receipt kept, to the microsecond) are used, else the archive id's
 /// UUIDv7 time and the receipt's own time (whole seconds). Received: the inbox and quarantine
-/// index. Intake refusals: `intake/failed/*/reason.txt`.
+/// index. Intake refusals: `intake/failed/*/reason.txt`. Completions and cases past the SLA:
+/// the cases `CaseBook` assembles from the custody log, the outbox and its kept history.
 struct ActivityReport {
     /// Why a period was refused.
     enum PeriodError: Error, CustomStringConvertible {
@@ -69,10 +70,11 @@ struct ActivityReport {
         var receipt: Receipt
     }
 
-    /// Builds the report (blocking file reads: run it on the pool).
+    /// Builds the report (blocking file reads: run it on the pool). `cases` are those of
+    /// `CaseBook.cases`, `slaDays` is `[sla] transfer_days`.
     func build(
         authority code: String, name: String, layout: StateLayout, outboxEntries: [String: OutboxEntry], inbox: [InboxEntry],
-        now: Date = Date()
+        cases: [AdminProtocol.Case] = [], slaDays: Int = 0, now: Date = Date()
     ) -> AdminProtocol.Report {
         var cells: [String: AdminProtocol.Report.Cell] = [:]
         func count(_ at: Date, _ peer: String, sent: Int = 0, received: Int = 0) {
@@ -110,7 +112,35 @@ struct ActivityReport {
             cells: cells.values.sorted { ($0.month, $0.peer) < ($1.month, $1.peer) },
             sentLatency: Self.latency(sentSeconds), receivedLatency: Self.latency(receivedSeconds),
             rejectedByUs: Self.counts(rejectedByUs), rejectedByPeers: Self.counts(rejectedByPeers),
-            intakeRefusals: Self.counts(intakeRefusals(layout.intakeFailed)))
+            intakeRefusals: Self.counts(intakeRefusals(layout.intakeFailed)),
+            sentCompletionLatency: Self.latency(completionSeconds(cases, direction: "out")),
+            receivedCompletionLatency: Self.latency(completionSeconds(cases, direction: "in")),
+            slaDays: slaDays, pastSLA: pastSLA(cases, days: slaDays, now: now))
+    }
+
+    /// Packing to completion, in seconds, of the `direction` cases completed (registered or
+    /// refused) in the period. Packing is the custody log's at the origin, the archive id's
+    /// UUIDv7 time at the destination (which never sees it).
+    func completionSeconds(_ cases: [AdminProtocol.Case], direction: String) -> [Double] {
+        cases.compactMap { line in
+            guard line.direction == direction, let completed = line.completed, contains(completed),
+                let packed = line.packed ?? ArchiveID.timestamp(of: line.archiveId)
+            else { return nil }
+            return max(0, completed.timeIntervalSince(packed))
+        }
+    }
+
+    /// The cases whose deadline (first step + `days`) fell in the period and before `now`,
+    /// and which were open at it: still open, or completed (registered or refused) after it.
+    func pastSLA(_ cases: [AdminProtocol.Case], days: Int, now: Date) -> [AdminProtocol.Report.LateCase] {
+        cases.compactMap { line -> AdminProtocol.Report.LateCase? in
+            guard ["open", "completed", "refused"].contains(line.state), let started = line.start else { return nil }
+            let deadline = started.addingTimeInterval(Double(days) * 86_400)
+            guard contains(deadline), deadline < now, (line.completed ?? now) > deadline else { return nil }
+            return AdminProtocol.Report.LateCase(
+                archiveId: line.archiveId, peer: line.peer, direction: line.direction, state: line.state, started: started,
+                deadline: deadline, completed: line.completed, days: (line.completed ?? now).timeIntervalSince(started) / 86_400)
+        }.sorted { ($0.deadline, $0.archiveId) < ($1.deadline, $1.archiveId) }
     }
 
     private func contains(_ date: Date) -> Bool { date >= start && date < end }

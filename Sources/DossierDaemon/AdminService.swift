@@ -107,6 +107,7 @@ struct AdminService {
             }
         }
         router.get("peers") { _, _ in try Self.json(await Self.peers(authority)) }
+        router.get("directory") { _, _ in try await Self.directory(authority) }
         router.get("progress") { request, _ in
             guard let directory = request.uri.queryParameters.get("directory"),
                 let now = authority.packingProgress.progress(dossier: String(directory))
@@ -188,7 +189,12 @@ struct AdminService {
             do { period = try ActivityReport(from: String(from), to: String(to)) } catch {
                 return try Self.failure(.badRequest, operatorText(error))
             }
-            return try Self.json(try await Self.report(authority, period: period))
+            // The cases give the completions and the deadlines; without them the report would be wrong.
+            let cases: [AdminProtocol.Case]
+            do { cases = try await authority.cases.cases(authority) } catch {
+                return try Self.failure(.internalServerError, DaemonText.Admin.casesUnreadable("\(error)"))
+            }
+            return try Self.json(try await Self.report(authority, period: period, cases: cases))
         }
         router.get("metrics") { _, _ in
             await authority.metrics.sample(authority)
@@ -269,13 +275,15 @@ struct AdminService {
         }
     }
 
-    /// The period's report, built on the blocking pool (it reads every kept receipt).
-    static func report(_ authority: Authority, period: ActivityReport) async throws -> AdminProtocol.Report {
+    /// The period's report, built on the blocking pool (it reads every kept receipt), with `cases`
+    /// (`CaseBook.cases`) giving the completions and the cases past the SLA.
+    static func report(_ authority: Authority, period: ActivityReport, cases: [AdminProtocol.Case]) async throws -> AdminProtocol.Report {
         let entries = Dictionary(await allEntries(authority).map { ($0.id, $0) }) { first, _ in first }
         let (config, layout, inbox) = (authority.config, authority.layout, authority.inbox.entries())
         return try await authority.pool.run {
             period.build(
-                authority: config.authorityCode, name: config.authorityName, layout: layout, outboxEntries: entries, inbox: inbox)
+                authority: config.authorityCode, name: config.authorityName, layout: layout, outboxEntries: entries, inbox: inbox,
+                cases: cases, slaDays: config.sla.transferDays)
         }
     }
 

@@ -1,31 +1,29 @@
 import ArgumentParser
 import DossierAdmin
+import DossierText
 import Foundation
 
 /// `dossierctl report`: the daemon's figures for a period (`GET /report`), printed as text,
-/// CSV, JSON or one self-contained HTML page with bar charts.
+/// CSV, JSON or one self-contained HTML page with bar charts; help in the operator's language.
 struct ReportCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "report",
-        abstract: "Archives sent and received per peer and month, times from packing to receipt, rejections, intake refusals.",
-        discussion:
-            "Days are those of the daemon's time zone; --to is included. Computed by the daemon from its journal, receipts, inbox and intake/failed/."
-    )
+    static var configuration: CommandConfiguration {
+        CommandConfiguration(commandName: "report", abstract: ReportLabels.abstract, discussion: ReportLabels.discussion)
+    }
 
     enum Format: String, ExpressibleByArgument, CaseIterable {
         case text, csv, json, html
     }
 
-    @Option(name: .customLong("socket"), help: "The daemon's admin socket.") var socket = AdminClient.defaultSocket
-    @Option(help: "First day, YYYY-MM-DD.") var from: String
-    @Option(help: "Last day (included), YYYY-MM-DD.") var to: String
-    @Option(help: "text, csv, json or html (one self-contained file with inline SVG charts).") var format: Format = .text
+    @Option(name: .customLong("socket"), help: ArgumentHelp(CtlText.socketHelp)) var socket = AdminClient.defaultSocket
+    @Option(help: ArgumentHelp(ReportLabels.fromHelp)) var from: String
+    @Option(help: ArgumentHelp(ReportLabels.toHelp)) var to: String
+    @Option(help: ArgumentHelp(ReportLabels.formatHelp)) var format: Format = .text
 
     func validate() throws {
         for (name, value) in [("--from", from), ("--to", to)] {
             let parts = value.split(separator: "-", omittingEmptySubsequences: false)
             guard value.utf8.count == 10, parts.count == 3, parts.allSatisfy({ Int($0) != nil }) else {
-                throw ValidationError("\(name) \(value): expected a date YYYY-MM-DD")
+                throw ValidationError(ReportLabels.badDate(option: name, value: value))
             }
         }
     }

@@ -19,13 +19,11 @@ enum ReportHTML {
         body += "<h2>\(escape(ReportLabels.packingToReceiptTitle))</h2>\n"
         body += table(
             [ReportLabels.direction, ReportLabels.archives, ReportLabels.median, "p95", ReportLabels.maximum],
-            [(ReportLabels.sent, report.sentLatency), (ReportLabels.received, report.receivedLatency)].map { name, latency in
-                guard let latency else { return [name, "0", "–", "–", "–"] }
-                return [
-                    name, "\(latency.count)", ReportText.duration(latency.median), ReportText.duration(latency.p95),
-                    ReportText.duration(latency.max),
-                ]
-            })
+            [(ReportLabels.sent, report.sentLatency), (ReportLabels.received, report.receivedLatency)].map(latencyRow))
+        body += "<h2>\(escape(ReportLabels.packingToCompletionTitle))</h2>\n"
+        body += table(
+            [ReportLabels.direction, ReportLabels.archives, ReportLabels.median, "p95", ReportLabels.maximum],
+            [(ReportLabels.sent, report.sentCompletionLatency), (ReportLabels.received, report.receivedCompletionLatency)].map(latencyRow))
         for (heading, counts) in [
             (ReportLabels.rejectedByUsTitle, report.rejectedByUs), (ReportLabels.rejectedByPeersTitle, report.rejectedByPeers),
             (ReportLabels.intakeRefusalsTitle, report.intakeRefusals),
@@ -36,6 +34,21 @@ enum ReportHTML {
                 ? "<p>\(ReportLabels.none)</p>\n"
                 : table([ReportLabels.reason, ReportLabels.archives], counts.map { [$0.reason, "\($0.count)"] })
         }
+        body += "<h2>\(escape(ReportLabels.pastSLATitle(days: report.slaDays)))</h2>\n"
+        body +=
+            report.pastSLA.isEmpty
+            ? "<p>\(ReportLabels.none)</p>\n"
+            : table(
+                [
+                    ReportLabels.archive, ReportLabels.peer, ReportLabels.state, ReportLabels.started, ReportLabels.deadline,
+                    ReportLabels.completed, ReportLabels.took,
+                ],
+                report.pastSLA.map {
+                    [
+                        $0.archiveId, ReportText.direction($0), CtlText.caseState($0.state), $0.started.formatted(.iso8601),
+                        $0.deadline.formatted(.iso8601), $0.completed?.formatted(.iso8601) ?? "–", String(format: "%.1f", $0.days),
+                    ]
+                })
         return """
             <!DOCTYPE html>
             <html lang="\(ReportLabels.htmlLanguage)">
@@ -58,6 +71,15 @@ enum ReportHTML {
             """
     }
 
+    /// A row of a latency table: the direction, then the count and figures, or dashes for none.
+    private static func latencyRow(_ name: String, _ latency: AdminProtocol.Report.Latency?) -> [String] {
+        guard let latency else { return [name, "0", "–", "–", "–"] }
+        return [
+            name, "\(latency.count)", ReportText.duration(latency.median), ReportText.duration(latency.p95),
+            ReportText.duration(latency.max),
+        ]
+    }
+
     /// Grouped bars, sent and received per label, with a legend and the counts above the bars.
     static func chart(_ rows: [(label: String, sent: Int, received: Int)]) -> String {
         guard !rows.isEmpty else { return "<p>\(ReportLabels.noArchives)</p>\n" }
@@ -65,15 +87,19 @@ enum ReportHTML {
         let width = max(240, rows.count * (2 * barWidth + gap) + gap)
         let peak = max(1, rows.map { max($0.sent, $0.received) }.max() ?? 1)
         var svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(width)\" height=\"\(top + plotHeight + bottom)\" role=\"img\">\n"
-        svg += "<rect class=\"sent\" x=\"4\" y=\"6\" width=\"12\" height=\"12\"/><text x=\"20\" y=\"17\">sent</text>\n"
-        svg += "<rect class=\"received\" x=\"70\" y=\"6\" width=\"12\" height=\"12\"/><text x=\"86\" y=\"17\">received</text>\n"
+        svg +=
+            "<rect class=\"sent\" x=\"4\" y=\"6\" width=\"12\" height=\"12\"/><text x=\"20\" y=\"17\">\(escape(ReportLabels.sent))</text>\n"
+        svg +=
+            "<rect class=\"received\" x=\"70\" y=\"6\" width=\"12\" height=\"12\"/><text x=\"86\" y=\"17\">\(escape(ReportLabels.received))</text>\n"
         for (index, row) in rows.enumerated() {
             let x = gap + index * (2 * barWidth + gap)
-            for (offset, value, kind) in [(0, row.sent, "sent"), (barWidth, row.received, "received")] {
+            for (offset, value, kind, name) in [
+                (0, row.sent, "sent", ReportLabels.sent), (barWidth, row.received, "received", ReportLabels.received),
+            ] {
                 let height = value * plotHeight / peak
                 let y = top + plotHeight - height
                 svg += "<rect class=\"\(kind)\" x=\"\(x + offset)\" y=\"\(y)\" width=\"\(barWidth - 2)\" height=\"\(height)\">"
-                svg += "<title>\(escape(row.label)) \(kind) \(value)</title></rect>"
+                svg += "<title>\(escape(row.label)) \(escape(name)) \(value)</title></rect>"
                 svg += "<text x=\"\(x + offset + barWidth / 2 - 1)\" y=\"\(y - 3)\" text-anchor=\"middle\">\(value)</text>\n"
             }
             svg += "<text x=\"\(x + barWidth)\" y=\"\(top + plotHeight + 16)\" text-anchor=\"middle\">\(escape(row.label))</text>\n"

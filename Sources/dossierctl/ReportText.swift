@@ -18,6 +18,9 @@ enum ReportText {
         out += ReportLabels.packingToReceipt + "\n"
         out += "  \(pad(ReportLabels.sent, 8))  " + latency(report.sentLatency) + "\n"
         out += "  \(pad(ReportLabels.received, 8))  " + latency(report.receivedLatency) + "\n"
+        out += ReportLabels.packingToCompletion + "\n"
+        out += "  \(pad(ReportLabels.sent, 8))  " + latency(report.sentCompletionLatency) + "\n"
+        out += "  \(pad(ReportLabels.received, 8))  " + latency(report.receivedCompletionLatency) + "\n"
         for (title, counts) in [
             (ReportLabels.rejectedByUs, report.rejectedByUs), (ReportLabels.rejectedByPeers, report.rejectedByPeers),
             (ReportLabels.intakeRefusals, report.intakeRefusals),
@@ -25,23 +28,43 @@ enum ReportText {
             out += title + (counts.isEmpty ? "  \(ReportLabels.none)\n" : "\n")
             for count in counts { out += "  \(pad(count.reason, 32)) \(count.count)\n" }
         }
+        out += ReportLabels.pastSLA(days: report.slaDays, count: report.pastSLA.count) + "\n"
+        for late in report.pastSLA {
+            out += "  \(late.archiveId)  \(direction(late))  \(pad(CtlText.caseState(late.state), 10)) \(ReportLabels.days(late.days))\n"
+        }
         return out
     }
 
-    /// Columns `section,month,peer,reason,sent,received,count,median_s,p95_s,max_s`; each row
-    /// fills those of its section.
+    /// `→ 430100` for a case sent from here, `← 441800` for one received.
+    static func direction(_ late: AdminProtocol.Report.LateCase) -> String { (late.direction == "out" ? "→ " : "← ") + late.peer }
+
+    /// Columns `section,month,peer,reason,sent,received,count,median_s,p95_s,max_s,archive_id,direction,state,days`;
+    /// each row fills those of its section (`past-sla`: month is that of the deadline).
     static func csv(_ report: AdminProtocol.Report) -> String {
-        var rows = ["section,month,peer,reason,sent,received,count,median_s,p95_s,max_s"]
-        for cell in report.cells { rows.append("month-peer,\(cell.month),\(field(cell.peer)),,\(cell.sent),\(cell.received),,,,") }
-        for (name, latency) in [("latency-sent", report.sentLatency), ("latency-received", report.receivedLatency)] {
+        var rows = ["section,month,peer,reason,sent,received,count,median_s,p95_s,max_s,archive_id,direction,state,days"]
+        for cell in report.cells { rows.append("month-peer,\(cell.month),\(field(cell.peer)),,\(cell.sent),\(cell.received),,,,,,,,") }
+        for (name, latency) in [
+            ("latency-sent", report.sentLatency), ("latency-received", report.receivedLatency),
+            ("completion-sent", report.sentCompletionLatency), ("completion-received", report.receivedCompletionLatency),
+        ] {
             guard let latency else { continue }
-            rows.append("\(name),,,,,,\(latency.count),\(seconds(latency.median)),\(seconds(latency.p95)),\(seconds(latency.max))")
+            rows.append(
+                "\(name),,,,,,\(latency.count),\(seconds(latency.median)),\(seconds(latency.p95)),\(seconds(latency.max)),,,,")
         }
         for (name, counts) in [
             ("rejected-by-us", report.rejectedByUs), ("rejected-by-peers", report.rejectedByPeers),
             ("intake-refusal", report.intakeRefusals),
         ] {
-            for count in counts { rows.append("\(name),,,\(field(count.reason)),,,\(count.count),,,") }
+            for count in counts { rows.append("\(name),,,\(field(count.reason)),,,\(count.count),,,,,,,") }
+        }
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: report.timeZone) ?? .current
+        for late in report.pastSLA {
+            let parts = calendar.dateComponents([.year, .month], from: late.deadline)
+            let deadline = String(format: "%04d-%02d", parts.year ?? 0, parts.month ?? 0)
+            rows.append(
+                "past-sla,\(deadline),\(field(late.peer)),,,,,,,,\(field(late.archiveId)),\(late.direction),\(late.state),"
+                    + String(format: "%.3f", late.days))
         }
         return rows.joined(separator: "\n") + "\n"
     }

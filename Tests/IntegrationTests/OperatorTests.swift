@@ -127,9 +127,9 @@ import Testing
         #expect(chinese.stdout.contains("按月") && chinese.stdout.contains("unsettled-violations"), "\(chinese.stdout)")
         #expect(try report(destination, format: "html", lang: "zh_CN.UTF-8").stdout.contains("<html lang=\"zh-CN\">"))
         let csv = try report(origin, format: "csv").stdout.split(separator: "\n")
-        #expect(csv.first == "section,month,peer,reason,sent,received,count,median_s,p95_s,max_s")
+        #expect(csv.first == "section,month,peer,reason,sent,received,count,median_s,p95_s,max_s,archive_id,direction,state,days")
         #expect(csv.contains { $0.hasPrefix("month-peer,") && $0.contains(",430100,,1,0,") }, "\(csv)")
-        #expect(csv.contains("intake-refusal,,,unsettled-violations,,,1,,,"))
+        #expect(csv.contains("intake-refusal,,,unsettled-violations,,,1,,,,,,,"))
         let html = try report(destination, format: "html").stdout
         #expect(html.hasPrefix("<!DOCTYPE html>") && html.contains("<svg") && html.contains("441800"))
         #expect(!html.contains("<script") && !html.contains("src=") && !html.contains("href="), "self-contained")
