@@ -44,6 +44,37 @@ static inline void dossier_store_ctx_ignore_validity_period(X509_STORE_CTX *ctx)
     X509_STORE_CTX_set_verify_cb(ctx, dossier_ignore_validity_period);
 }
 
+/// Verify callback of the revocation pass over a CMS signer that a trusted RFC 3161 token
+/// dates (app data: the token's genTime, a `time_t`): validity periods as in
+/// `dossier_ignore_validity_period`, and a certificate of the chain revoked after that time is
+/// not revoked for this signature, since the token proves it existed while the certificate was
+/// good. Revoked at or before it, by the CRL entry's revocationDate or an earlier
+/// invalidityDate (RFC 5280 5.3.2), it stays revoked; so does an entry that cannot be read.
+static int dossier_revoked_after_trusted_time(int ok, X509_STORE_CTX *ctx) {
+    int error = X509_STORE_CTX_get_error(ctx);
+    if (!ok && (error == X509_V_ERR_CERT_HAS_EXPIRED || error == X509_V_ERR_CERT_NOT_YET_VALID)) return 1;
+    if (ok || error != X509_V_ERR_CERT_REVOKED) return ok;
+    const time_t *trusted = X509_STORE_CTX_get_app_data(ctx);
+    X509_CRL *crl = X509_STORE_CTX_get0_current_crl(ctx);
+    X509 *cert = X509_STORE_CTX_get_current_cert(ctx);
+    X509_REVOKED *entry = NULL;
+    if (!trusted || !crl || !cert || X509_CRL_get0_by_cert(crl, &entry, cert) != 1 || !entry) return 0;
+    time_t at = *trusted;
+    // X509_cmp_time: 1 when the date is after `at`, -1 when at or before it, 0 when unreadable.
+    if (X509_cmp_time(X509_REVOKED_get0_revocationDate(entry), &at) != 1) return 0;
+    int critical = -1;
+    ASN1_GENERALIZEDTIME *invalidity = X509_REVOKED_get_ext_d2i(entry, NID_invalidity_date, &critical, NULL);
+    if (!invalidity) return critical == -1;
+    int after = X509_cmp_time(invalidity, &at) == 1;
+    ASN1_GENERALIZEDTIME_free(invalidity);
+    return after;
+}
+/// Installs `dossier_revoked_after_trusted_time` with `trusted`, which must outlive the verification.
+static inline void dossier_store_ctx_revoked_after(X509_STORE_CTX *ctx, const time_t *trusted) {
+    X509_STORE_CTX_set_app_data(ctx, (void *)trusted);
+    X509_STORE_CTX_set_verify_cb(ctx, dossier_revoked_after_trusted_time);
+}
+
 /// The certificate of `store` whose subject is `name` (a reference the caller frees), or NULL.
 static inline X509 *dossier_store_find_certificate(X509_STORE *store, const X509_NAME *name) {
     X509_STORE_CTX *ctx = X509_STORE_CTX_new();

@@ -40,7 +40,8 @@ public struct TimestampPolicy: Sendable {
 /// first, at the signing time, so an expired or revoked signer is told apart from an unknown
 /// one, then the signature itself over the content. The signing time is the genTime of a
 /// trusted RFC 3161 token on the signature when there is one (CAdES-T), else the signer's own
-/// signingTime attribute. Both profiles are accepted: an SM2 signer's signature is checked with
+/// signingTime attribute; with such a token, a certificate revoked after its genTime does not
+/// count against the signature. Both profiles are accepted: an SM2 signer's signature is checked with
 /// SM3 and the GM/T 0009 default ID, its chain with that ID on every SM2-signed certificate.
 public enum SignatureCheck {
     /// Verifies a detached signature (PEM or DER) over `content`, its timestamp token as
@@ -122,6 +123,7 @@ public enum SignatureCheck {
         }
         result.signingTime = info.flatMap(signingTime)
         var at = result.signingTime ?? now
+        var trustedTime: Date?
         if at > now.addingTimeInterval(300) {
             result.findings.append(Finding(.authenticity, "signing-time-future", "signed at \(at), after now"))
         }
@@ -130,7 +132,7 @@ public enum SignatureCheck {
             result.timestamp = checked.info
             result.findings += checked.findings
             // The TSA's word replaces the signer's: a signer cannot backdate past its token.
-            if let token = checked.info, token.trusted { at = token.time }
+            if let token = checked.info, token.trusted { (at, trustedTime) = (token.time, token.time) }
         } else if timestamps.required {
             result.findings.append(
                 Finding(.authenticity, "timestamp-missing", "the signature carries no timestamp token; this receiver requires one"))
@@ -141,7 +143,7 @@ public enum SignatureCheck {
             let carried = certs.map { stack in (0..<dossier_sk_x509_num(stack)).compactMap { dossier_sk_x509_value(stack, $0) } } ?? []
             SM2Signature.setChainIDs([signer] + carried)
         }
-        if let problem = trust.check(signer: signer, untrusted: certs, at: at, now: now) {
+        if let problem = trust.check(signer: signer, untrusted: certs, at: at, now: now, trustedTime: trustedTime) {
             result.findings.append(problem)
         }
         // CMS_verify cannot give SM2 its ID: for SM2 it checks the content's messageDigest only,

@@ -95,15 +95,20 @@ public final class TrustStore: @unchecked Sendable {
     }
 
     /// Verifies a CMS `signer` (with `untrusted` intermediates): the chain as of the signing
-    /// `time`, then, with CRLs loaded, revocation as of `now` — a CRL issued after the signing
-    /// is the best evidence there is, and must not make a genuine archive fail for being newer.
+    /// `time`, then, with CRLs loaded, revocation with the CRLs current at `now` — a CRL issued
+    /// after the signing is the best evidence there is, and must not make a genuine archive fail
+    /// for being newer. With `trustedTime` (the genTime of a trusted RFC 3161 token on the
+    /// signature), a certificate of the chain revoked after that time does not count: the token
+    /// proves the signature was made before; one revoked at or before it is `revoked-signer`.
     /// Returns nil when trusted, or the finding that says why not.
-    func check(signer: OpaquePointer, untrusted: OpaquePointer?, at time: Date, now: Date = Date()) -> Finding? {
+    func check(signer: OpaquePointer, untrusted: OpaquePointer?, at time: Date, now: Date = Date(), trustedTime: Date? = nil) -> Finding? {
         if let problem = verify(signer, untrusted: untrusted, at: time, purpose: X509_PURPOSE_ANY, revocation: false) {
             return problem
         }
         guard checksRevocation else { return nil }
-        return verify(signer, untrusted: untrusted, at: now, purpose: X509_PURPOSE_ANY, revocation: true, ignoreValidityPeriod: true)
+        return verify(
+            signer, untrusted: untrusted, at: now, purpose: X509_PURPOSE_ANY, revocation: true, ignoreValidityPeriod: true,
+            revokedAfter: trustedTime)
     }
 
     /// Verifies a time-stamping authority's certificate (with `untrusted` intermediates) as of
@@ -138,7 +143,7 @@ public final class TrustStore: @unchecked Sendable {
 
     private func verify(
         _ leaf: OpaquePointer, untrusted: OpaquePointer?, at time: Date, purpose: Int32, revocation: Bool,
-        ignoreValidityPeriod: Bool = false
+        ignoreValidityPeriod: Bool = false, revokedAfter trustedTime: Date? = nil
     ) -> Finding? {
         guard let ctx = X509_STORE_CTX_new() else { return Finding(.authenticity, "untrusted-signer", "out of memory") }
         defer { X509_STORE_CTX_free(ctx) }
@@ -150,8 +155,19 @@ public final class TrustStore: @unchecked Sendable {
         if !revocation {
             X509_VERIFY_PARAM_clear_flags(X509_STORE_CTX_get0_param(ctx), UInt(X509_V_FLAG_CRL_CHECK | X509_V_FLAG_CRL_CHECK_ALL))
         }
-        if ignoreValidityPeriod { dossier_store_ctx_ignore_validity_period(ctx) }
-        if X509_verify_cert(ctx) == 1 { return nil }
+        let verified: Int32
+        if let trustedTime {
+            // The callback reads the time through the context while X509_verify_cert runs.
+            var at = time_t(trustedTime.timeIntervalSince1970)
+            verified = withUnsafePointer(to: &at) { pointer in
+                dossier_store_ctx_revoked_after(ctx, pointer)
+                return X509_verify_cert(ctx)
+            }
+        } else {
+            if ignoreValidityPeriod { dossier_store_ctx_ignore_validity_period(ctx) }
+            verified = X509_verify_cert(ctx)
+        }
+        if verified == 1 { return nil }
         ERR_clear_error()
         let code = X509_STORE_CTX_get_error(ctx)
         let text = X509_verify_cert_error_string(Int(code)).map { String(cString: $0) } ?? "error \(code)"

@@ -170,6 +170,7 @@ final class Authority: Sendable {
         }
         if gated { timestampGate.record(.token, pause: config.timestamp.wait) }
         await Self.testHoldAfterPacking()
+        await TestPause.at(.packed, id: packed.id, logger: logger)
         if let problem = packed.timestampProblem {
             logger.warning("archive signed without a timestamp", metadata: ["id": "\(packed.id)", "reason": "\(problem)"])
             errors.record(id: packed.id, peer: destination, error: "signed without a timestamp: \(problem)")
@@ -197,6 +198,7 @@ final class Authority: Sendable {
         }
         logger.info(
             "archive queued", metadata: ["id": "\(packed.id)", "peer": "\(destination)", "bytes": "\(packed.size)", "source": "\(source)"])
+        await TestPause.at(.queued, id: packed.id, logger: logger)
         return Submission(id: packed.id, size: packed.size, sha256: packed.sha256, alreadyQueued: false, warnings: packed.warnings ?? [])
     }
 
@@ -223,6 +225,7 @@ final class Authority: Sendable {
         let record = SubmissionIndex.Record(id: packed.id, size: packed.size, sha256: packed.sha256)
         let submissions = submissions
         try await pool.run { try submissions.remember(record, key: key, vin: vin, destination: destination) }
+        await TestPause.at(.recorded, id: packed.id, logger: logger)
         _ = try await outbox.enqueue(
             archive: URL(fileURLWithPath: packed.path), id: packed.id, destination: destination, digest: packed.sha256, size: packed.size)
         pushWake.signal()

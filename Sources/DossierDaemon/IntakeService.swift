@@ -81,8 +81,15 @@ final class IntakeService: Service, Sendable {
                 queued.alreadyQueued ? "intake folder already queued, removing it" : "intake queued, removing the folder",
                 metadata: ["id": "\(queued.id)", "peer": "\(destination)", "folder": "\(folder.lastPathComponent)"])
             if let pause = Self.testPauseBeforeRemoval { try? await Task.sleep(for: .seconds(pause)) }
+            // Out of intake in one rename, then removed: a crash during the removal leaves the
+            // rest in staging, which start-up clears, never a half-removed folder that the next
+            // scan would find again and refuse into `intake/failed/` although its archive is
+            // queued. Where the rename cannot be done, the folder is removed where it is.
+            let doomed = authority.layout.staging.appendingPathComponent("removing-\(UUID().uuidString)")
+            let removal = try await authority.pool.run { (try? FileIO.rename(folder.path, to: doomed.path)) == nil ? folder : doomed }
+            if removal == doomed { await TestPause.at(.removing, id: queued.id, logger: authority.logger) }
             // Unlinking a dossier's files waits on the disk (a discard per file on some mounts).
-            try await authority.pool.run { try FileIO.removeTree(folder.path) }
+            try await authority.pool.run { try FileIO.removeTree(removal.path) }
         } catch let error as SubmitError where error.isRetryable {
             // The folder stays where it is and is taken at a later scan, once there is room.
             authority.logger.warning("intake waiting", metadata: ["folder": "\(folder.lastPathComponent)", "reason": "\(error)"])

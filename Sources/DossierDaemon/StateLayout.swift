@@ -50,15 +50,15 @@ public struct StateLayout: Sendable {
     }
 
     /// Creates every folder, and `intake/<code>/` for each peer; removes half-packed
-    /// archives (and submissions' packing folders) left in staging by a crash, and shows a
-    /// refused intake folder a crash left hidden.
+    /// archives (and submissions' packing folders, and queued intake folders being removed)
+    /// left in staging by a crash, and shows a refused intake folder a crash left hidden.
     func prepare(peers: [String]) throws {
         for dir in [inbox, quarantine, receipts, intake, intakeFailed, staging, pulls, requests, crls, submissions, completions] {
             try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         }
         try prepareIntake(peers: peers)
         for name in (try? FileManager.default.contentsOfDirectory(atPath: staging.path)) ?? []
-        where name.hasSuffix(".dva") || name.hasSuffix(".tmp") || name.hasPrefix("packing-") {
+        where name.hasSuffix(".dva") || name.hasSuffix(".tmp") || name.hasPrefix("packing-") || name.hasPrefix("removing-") {
             try? FileManager.default.removeItem(at: staging.appendingPathComponent(name))
         }
         // A refused folder a crash left under its dot name (`IntakeService.reject`) is shown,

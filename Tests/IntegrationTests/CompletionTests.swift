@@ -175,6 +175,15 @@ import Testing
         let carried = PeerOperations(client: try pki.client("430100"), trust: trust)
         let relayed = await carried.sendCompletion(baseURL: url, peer: originPeer, id: id, signed: forged)
         #expect(refusal(relayed) == "403 wrong-signer", "\(relayed)")
+        // Signed by the destination, but not about this archive as it was sent: another digest
+        // (an archive altered on the way, or another packing), or another archive's id.
+        for (archive, claimed) in [(id, String(digest.reversed())), ("another-archive", digest)] {
+            let mismatched = try CompletionNotice(
+                archiveId: archive, digest: claimed, status: .registered, registeredAt: Date(), newPlate: nil, reasons: []
+            ).signed(by: try pki.identity("430100"))
+            let answer = await carried.sendCompletion(baseURL: url, peer: originPeer, id: id, signed: mismatched)
+            #expect(refusal(answer) == "422 bad-completion", "\(archive) \(claimed): \(answer)")
+        }
         // Garbage, and an archive never sent.
         let garbage = await carried.sendCompletion(baseURL: url, peer: originPeer, id: id, signed: Array("not cms".utf8))
         #expect(refusal(garbage) == "422 bad-completion", "\(garbage)")

@@ -95,6 +95,13 @@ import Testing
         let received = try await mock.received()
         let receivedIDs = received.map(\.id)
         #expect(Set(receivedIDs).count == receivedIDs.count, "duplicates at the destination")
+        // And each dossier once (the bug of issue 17 was a second archive of one dossier, under
+        // another id): each vehicle acknowledged has one archive there.
+        let byVehicle = try archivesByVehicle(inbox: temp.url.appendingPathComponent("mock-state/inbox"))
+        #expect(byVehicle.count == acknowledged.count, "\(byVehicle.count) vehicles for \(acknowledged.count) submissions")
+        #expect(
+            byVehicle.filter { $0.value.count > 1 }.isEmpty, "dossiers at the destination twice: \(byVehicle.filter { $0.value.count > 1 })"
+        )
         let trust = try pki.trust()
         for id in acknowledged.keys {
             let detail = try origin.ctl(["show", id, "--json"])
