@@ -17,7 +17,8 @@ struct InboundTrustTests {
     static let routes = [
         ("GET", PeerProtocol.healthPath), ("GET", PeerProtocol.archivesPath), ("PUT", PeerProtocol.archivePath("0190-x")),
         ("GET", PeerProtocol.archivePath("0190-x")), ("POST", PeerProtocol.receiptPath("0190-x")),
-        ("POST", PeerProtocol.requestsPath),
+        ("POST", PeerProtocol.requestsPath), ("POST", PeerProtocol.completionPath("0190-x")),
+        ("GET", PeerProtocol.consistencyPath + "?from=1&to=2"),
     ]
 
     @Test func aRevokedCallerIsRefusedAtTheHandshakeOnEveryRoute() async throws {
