@@ -33,16 +33,16 @@ extension DaemonConfig {
             let url = try table.string("url")
             let actionText = try table.string("action") ?? CreditAction.block.rawValue
             guard let action = CreditAction(rawValue: actionText) else {
-                throw table.error("action", "\"\(actionText)\" is not one of block, warn")
+                throw table.error("action", DaemonText.Config.notOneOf(actionText, ["block", "warn"]))
             }
             let refresh = try table.duration("refresh") ?? 3600
-            guard refresh >= 1 else { throw table.error("refresh", "must be at least 1 s") }
+            guard refresh >= 1 else { throw table.error("refresh", DaemonText.Config.atLeastOneSecond) }
             try table.rejectUnknownKeys()
             switch (file, url) {
             case let (file?, nil):
                 let text: String
                 do { text = try String(contentsOfFile: file, encoding: .utf8) } catch {
-                    throw table.error("list", "\(file) cannot be read (\(error.localizedDescription))")
+                    throw table.error("list", DaemonText.Config.fileUnreadable(file, error.localizedDescription))
                 }
                 do throws(CreditListError) {
                     return CreditSettings(
@@ -53,11 +53,11 @@ extension DaemonConfig {
             case let (nil, url?):
                 // The list is not signed: only a server whose TLS chain verifies against the anchors is believed.
                 guard url.hasPrefix("https://"), URL(string: url)?.host != nil else {
-                    throw table.error("url", "\"\(url)\" is not an https:// URL")
+                    throw table.error("url", DaemonText.Config.notHTTPSURL(url))
                 }
                 return CreditSettings(source: .url(url), action: action, refresh: refresh)
-            case (nil, nil): throw table.error("list", "missing: a list file or a url")
-            case (_?, _?): throw table.error("url", "list and url exclude each other")
+            case (nil, nil): throw table.error("list", DaemonText.Config.listOrURL)
+            case (_?, _?): throw table.error("url", DaemonText.Config.listAndURL)
             }
         }
     }

@@ -38,6 +38,13 @@ public struct Daemon: Sendable {
             case let .state(text): return text
             }
         }
+
+        /// The description in the operator's language (a configuration problem's words; the
+        /// credentials and state problems name files and OpenSSL's errors, in English).
+        public var operatorDescription: String {
+            if case let .config(error) = self { return error.operatorDescription }
+            return description
+        }
     }
 
     let options: Options

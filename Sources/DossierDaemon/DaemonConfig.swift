@@ -2,6 +2,7 @@ import DossierArchive
 import DossierModel
 import DossierOutbox
 import DossierTransport
+import DossierText
 import Foundation
 
 /// Everything `dossierd` is told by its TOML file (`Config/dossierd.toml` documents each key).
@@ -149,7 +150,7 @@ public struct DaemonConfig: Sendable {
     public static func load(path: String) throws(ConfigError) -> DaemonConfig {
         let text: String
         do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
-            throw ConfigError(file: path, key: "", problem: "cannot be read (\(error.localizedDescription))")
+            throw ConfigError(file: path, key: "", problem: DaemonText.Config.unreadable(error.localizedDescription))
         }
         return try parse(text, file: path)
     }
@@ -162,36 +163,36 @@ public struct DaemonConfig: Sendable {
         }
         var root = try TOMLReader.parse(file: file, text: text)
 
-        guard var authority = try root.table("authority") else { throw root.error("authority", "missing table [authority]") }
+        guard var authority = try root.table("authority") else { throw root.error("authority", DaemonText.Config.missingTable("authority")) }
         let code = try authority.requiredString("code")
-        guard isAuthorityCode(code) else { throw authority.error("code", "\"\(code)\" is not a 6-digit division code") }
+        guard isAuthorityCode(code) else { throw authority.error("code", DaemonText.Config.notAuthorityCode(code)) }
         let name = try authority.string("name") ?? "Authority \(code)"
         try authority.rejectUnknownKeys()
 
-        guard var tls = try root.table("tls") else { throw root.error("tls", "missing table [tls]") }
+        guard var tls = try root.table("tls") else { throw root.error("tls", DaemonText.Config.missingTable("tls")) }
         let certificate = resolve(try tls.requiredString("certificate"))
         let key = resolve(try tls.requiredString("key"))
         let trust = try tls.strings("trust") ?? []
-        guard !trust.isEmpty else { throw tls.error("trust", "missing: at least one CA file") }
+        guard !trust.isEmpty else { throw tls.error("trust", DaemonText.Config.missingCA) }
         let crl = try tls.strings("crl") ?? []
         let crlURLs = try tls.strings("crl_urls") ?? []
         for url in crlURLs where !(url.hasPrefix("https://") || url.hasPrefix("http://")) || URL(string: url)?.host == nil {
-            throw tls.error("crl_urls", "\"\(url)\" is not an http:// or https:// URL")
+            throw tls.error("crl_urls", DaemonText.Config.notURL(url))
         }
         let crlRefresh = try tls.duration("crl_refresh") ?? 3600
-        guard crlRefresh >= 1 else { throw tls.error("crl_refresh", "must be at least 1 s") }
+        guard crlRefresh >= 1 else { throw tls.error("crl_refresh", DaemonText.Config.atLeastOneSecond) }
         try tls.rejectUnknownKeys()
 
         var signing = try root.table("signing")
         let signingCertificate = try signing?.string("certificate").map(resolve)
         let signingKey = try signing?.string("key").map(resolve)
         if let signing, (signingCertificate == nil) != (signingKey == nil) {
-            throw signing.error(signingCertificate == nil ? "certificate" : "key", "missing: certificate and key go together")
+            throw signing.error(signingCertificate == nil ? "certificate" : "key", DaemonText.Config.certificateAndKey)
         }
         let requiredName = try signing?.string("require_profile")
         let requiredProfile = requiredName.flatMap { ArchiveProfile(rawValue: $0) }
         if let requiredName, requiredProfile == nil {
-            throw (signing ?? root).error("require_profile", "\"\(requiredName)\" is not one of sha256, sm2-sm3")
+            throw (signing ?? root).error("require_profile", DaemonText.Config.notOneOf(requiredName, ["sha256", "sm2-sm3"]))
         }
         try signing?.rejectUnknownKeys()
 
@@ -229,7 +230,7 @@ public struct DaemonConfig: Sendable {
             try endpoint(text, reader: admin ?? root, key: "metrics_listen")
         }
         if let metrics, !["127.0.0.1", "::1", "localhost"].contains(metrics.host) {
-            throw (admin ?? root).error("metrics_listen", "metrics are served on a loopback address only")
+            throw (admin ?? root).error("metrics_listen", DaemonText.Config.loopbackOnly)
         }
         try admin?.rejectUnknownKeys()
 
@@ -283,23 +284,23 @@ public struct DaemonConfig: Sendable {
         var custodyTable = try root.table("custody")
         let checkpointEvery = try custodyTable?.int("checkpoint_every", range: 1...10_000_000) ?? 1000
         let checkpointInterval = try custodyTable?.duration("checkpoint_interval") ?? 600
-        guard checkpointInterval >= 1 else { throw (custodyTable ?? root).error("checkpoint_interval", "must be at least 1 s") }
+        guard checkpointInterval >= 1 else { throw (custodyTable ?? root).error("checkpoint_interval", DaemonText.Config.atLeastOneSecond) }
         try custodyTable?.rejectUnknownKeys()
 
         var timestamp = Timestamp.off
         if var table = try root.table("timestamp") {
             timestamp.url = try table.string("url")
             if let url = timestamp.url, !(url.hasPrefix("http://") || url.hasPrefix("https://")) || URL(string: url)?.host == nil {
-                throw table.error("url", "expected an http:// or https:// URL")
+                throw table.error("url", DaemonText.Config.expectedHTTPURL)
             }
             timestamp.trustFiles = (try table.strings("trust") ?? []).map(resolve)
             timestamp.required = try table.bool("required") ?? false
             timestamp.timeout = try table.duration("timeout") ?? timestamp.timeout
             timestamp.wait = try table.duration("wait") ?? timestamp.wait
             timestamp.requireOnReceipt = try table.bool("require_timestamp") ?? false
-            if timestamp.required, timestamp.url == nil { throw table.error("required", "a required timestamp needs url") }
+            if timestamp.required, timestamp.url == nil { throw table.error("required", DaemonText.Config.requiredTimestampNeedsURL) }
             if timestamp.required || timestamp.requireOnReceipt, timestamp.trustFiles.isEmpty {
-                throw table.error("trust", "missing: the CA file of the TSA, to check tokens with")
+                throw table.error("trust", DaemonText.Config.missingTSATrust)
             }
             try table.rejectUnknownKeys()
         }
@@ -309,21 +310,21 @@ public struct DaemonConfig: Sendable {
         var peers: [Peer] = []
         for var table in try root.tables("peers") {
             let peerCode = try table.requiredString("code")
-            guard isAuthorityCode(peerCode) else { throw table.error("code", "\"\(peerCode)\" is not a 6-digit division code") }
-            guard peerCode != code else { throw table.error("code", "a peer cannot be this authority itself") }
-            guard !peers.contains(where: { $0.code == peerCode }) else { throw table.error("code", "peer \(peerCode) is listed twice") }
+            guard isAuthorityCode(peerCode) else { throw table.error("code", DaemonText.Config.notAuthorityCode(peerCode)) }
+            guard peerCode != code else { throw table.error("code", DaemonText.Config.peerIsSelf) }
+            guard !peers.contains(where: { $0.code == peerCode }) else { throw table.error("code", DaemonText.Config.peerTwice(peerCode)) }
             let url = try table.requiredString("url")
-            guard url.hasPrefix("https://"), URL(string: url)?.host != nil else { throw table.error("url", "expected an https:// URL") }
+            guard url.hasPrefix("https://"), URL(string: url)?.host != nil else { throw table.error("url", DaemonText.Config.expectedHTTPSURL) }
             var pins: [[UInt8]] = []
             for text in try table.strings("spki_sha256") ?? [] {
                 guard let pin = Data(base64Encoded: text), pin.count == 32 else {
-                    throw table.error("spki_sha256", "\"\(text)\" is not a base64 SHA-256 digest (44 characters)")
+                    throw table.error("spki_sha256", DaemonText.Config.notPin(text))
                 }
                 pins.append([UInt8](pin))
             }
             let modeText = try table.string("mode") ?? "push"
             guard let mode = PeerMode(rawValue: modeText) else {
-                throw table.error("mode", "\"\(modeText)\" is not one of push, pull, both")
+                throw table.error("mode", DaemonText.Config.notOneOf(modeText, ["push", "pull", "both"]))
             }
             peers.append(
                 Peer(
@@ -356,11 +357,11 @@ public struct DaemonConfig: Sendable {
 
     private static func endpoint(_ text: String, reader: TOMLReader, key: String) throws(ConfigError) -> Endpoint {
         guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]), (0...65535).contains(port) else {
-            throw reader.error(key, "expected host:port, got \"\(text)\"")
+            throw reader.error(key, DaemonText.Config.expectedEndpoint(text))
         }
         var host = String(text[..<colon])
         if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
-        guard !host.isEmpty else { throw reader.error(key, "expected host:port, got \"\(text)\"") }
+        guard !host.isEmpty else { throw reader.error(key, DaemonText.Config.expectedEndpoint(text)) }
         return Endpoint(host: host, port: port)
     }
 }

@@ -1,5 +1,6 @@
 import DossierArchive
 import DossierOutbox
+import DossierText
 import Foundation
 
 extension DaemonConfig {
@@ -19,12 +20,12 @@ extension DaemonConfig {
             guard var table else { return nil }
             let url = try table.requiredString("url")
             guard url.hasPrefix("https://") || url.hasPrefix("http://"), URL(string: url)?.host != nil else {
-                throw table.error("url", "\"\(url)\" is not an http:// or https:// URL")
+                throw table.error("url", DaemonText.Config.notURL(url))
             }
             let trust = try table.strings("trust") ?? []
-            guard !trust.isEmpty else { throw table.error("trust", "missing: at least one CA file of the directory operator") }
+            guard !trust.isEmpty else { throw table.error("trust", DaemonText.Config.missingDirectoryCA) }
             let refresh = try table.duration("refresh") ?? 3600
-            guard refresh >= 1 else { throw table.error("refresh", "must be at least 1 s") }
+            guard refresh >= 1 else { throw table.error("refresh", DaemonText.Config.atLeastOneSecond) }
             try table.rejectUnknownKeys()
             return DirectorySettings(url: url, trustFiles: trust.map(resolve), refresh: refresh)
         }

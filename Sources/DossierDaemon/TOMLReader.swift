@@ -1,3 +1,4 @@
+import DossierText
 import Foundation
 import TOMLKit
 
@@ -23,10 +24,10 @@ struct TOMLReader {
             return TOMLReader(file: file, table: try TOMLTable(string: text))
         } catch let error as TOMLParseError {
             throw ConfigError(
-                file: file, key: "", problem: "\(error.description) at line \(error.source.begin.line), column \(error.source.begin.column)"
-            )
+                file: file, key: "",
+                problem: DaemonText.Config.syntax(error.description, line: error.source.begin.line, column: error.source.begin.column))
         } catch {
-            throw ConfigError(file: file, key: "", problem: "not valid TOML (\(error))")
+            throw ConfigError(file: file, key: "", problem: DaemonText.Config.notTOML("\(error)"))
         }
     }
 
@@ -35,6 +36,12 @@ struct TOMLReader {
 
     func path(_ key: String) -> String { prefix.isEmpty ? key : "\(prefix).\(key)" }
 
+    /// The problem `problem` at `key` of this table.
+    func error(_ key: String, _ problem: Bilingual) -> ConfigError {
+        ConfigError(file: file, key: path(key), problem: problem)
+    }
+
+    /// The problem `problem` (no Chinese words for it yet) at `key` of this table.
     func error(_ key: String, _ problem: String) -> ConfigError {
         ConfigError(file: file, key: path(key), problem: problem)
     }
@@ -46,43 +53,49 @@ struct TOMLReader {
 
     mutating func string(_ key: String) throws(ConfigError) -> String? {
         guard let raw = value(key) else { return nil }
-        guard let text = raw.string else { throw error(key, "expected a string") }
+        guard let text = raw.string else { throw error(key, DaemonText.Config.expectedString) }
         return text
     }
 
     mutating func requiredString(_ key: String) throws(ConfigError) -> String {
-        guard let text = try string(key) else { throw error(key, "missing (required)") }
-        guard !text.isEmpty else { throw error(key, "must not be empty") }
+        guard let text = try string(key) else { throw error(key, DaemonText.Config.missing) }
+        guard !text.isEmpty else { throw error(key, DaemonText.Config.empty) }
         return text
     }
 
     mutating func int(_ key: String, range: ClosedRange<Int>) throws(ConfigError) -> Int? {
         guard let raw = value(key) else { return nil }
-        guard let number = raw.int else { throw error(key, "expected an integer") }
-        guard range.contains(number) else { throw error(key, "\(number) is outside \(range.lowerBound)...\(range.upperBound)") }
+        guard let number = raw.int else { throw error(key, DaemonText.Config.expectedInteger) }
+        guard range.contains(number) else {
+            throw error(key, DaemonText.Config.outside("\(number)", lower: "\(range.lowerBound)", upper: "\(range.upperBound)"))
+        }
         return number
     }
 
     mutating func double(_ key: String, range: ClosedRange<Double>) throws(ConfigError) -> Double? {
         guard let raw = value(key) else { return nil }
-        guard let number = raw.double ?? raw.int.map(Double.init) else { throw error(key, "expected a number") }
-        guard range.contains(number) else { throw error(key, "\(number) is outside \(range.lowerBound)...\(range.upperBound)") }
+        guard let number = raw.double ?? raw.int.map(Double.init) else { throw error(key, DaemonText.Config.expectedNumber) }
+        guard range.contains(number) else {
+            throw error(key, DaemonText.Config.outside("\(number)", lower: "\(range.lowerBound)", upper: "\(range.upperBound)"))
+        }
         return number
     }
 
     mutating func bool(_ key: String) throws(ConfigError) -> Bool? {
         guard let raw = value(key) else { return nil }
-        guard let flag = raw.bool else { throw error(key, "expected true or false") }
+        guard let flag = raw.bool else { throw error(key, DaemonText.Config.expectedBool) }
         return flag
     }
 
     mutating func strings(_ key: String) throws(ConfigError) -> [String]? {
         guard let raw = value(key) else { return nil }
         if let single = raw.string { return [single] }
-        guard let array = raw.array else { throw error(key, "expected a string or a list of strings") }
+        guard let array = raw.array else { throw error(key, DaemonText.Config.expectedStrings) }
         var out: [String] = []
         for (i, item) in array.enumerated() {
-            guard let text = item.string else { throw ConfigError(file: file, key: "\(path(key))[\(i)]", problem: "expected a string") }
+            guard let text = item.string else {
+                throw ConfigError(file: file, key: "\(path(key))[\(i)]", problem: DaemonText.Config.expectedString)
+            }
             out.append(text)
         }
         return out
@@ -92,11 +105,11 @@ struct TOMLReader {
     mutating func duration(_ key: String) throws(ConfigError) -> TimeInterval? {
         guard let raw = value(key) else { return nil }
         if let seconds = raw.double ?? raw.int.map(Double.init) {
-            guard seconds >= 0 else { throw error(key, "must not be negative") }
+            guard seconds >= 0 else { throw error(key, DaemonText.Config.negative) }
             return seconds
         }
         guard let text = raw.string, let seconds = Self.parseDuration(text) else {
-            throw error(key, "expected a duration such as \"5s\", \"10m\", \"72h\"")
+            throw error(key, DaemonText.Config.expectedDuration)
         }
         return seconds
     }
@@ -105,27 +118,29 @@ struct TOMLReader {
     mutating func size(_ key: String) throws(ConfigError) -> UInt64? {
         guard let raw = value(key) else { return nil }
         if let bytes = raw.int {
-            guard bytes > 0 else { throw error(key, "must be positive") }
+            guard bytes > 0 else { throw error(key, DaemonText.Config.notPositive) }
             return UInt64(bytes)
         }
         guard let text = raw.string, let bytes = Self.parseSize(text) else {
-            throw error(key, "expected a size such as 65536, \"64KiB\", \"8GiB\"")
+            throw error(key, DaemonText.Config.expectedSize)
         }
         return bytes
     }
 
     mutating func table(_ key: String) throws(ConfigError) -> TOMLReader? {
         guard let raw = value(key) else { return nil }
-        guard let sub = raw.table else { throw error(key, "expected a table") }
+        guard let sub = raw.table else { throw error(key, DaemonText.Config.expectedTable) }
         return TOMLReader(file: file, table: sub, prefix: path(key))
     }
 
     mutating func tables(_ key: String) throws(ConfigError) -> [TOMLReader] {
         guard let raw = value(key) else { return [] }
-        guard let array = raw.array else { throw error(key, "expected an array of tables ([[\(key)]])") }
+        guard let array = raw.array else { throw error(key, DaemonText.Config.expectedTables(key)) }
         var out: [TOMLReader] = []
         for (i, item) in array.enumerated() {
-            guard let sub = item.table else { throw ConfigError(file: file, key: "\(path(key))[\(i)]", problem: "expected a table") }
+            guard let sub = item.table else {
+                throw ConfigError(file: file, key: "\(path(key))[\(i)]", problem: DaemonText.Config.expectedTable)
+            }
             out.append(TOMLReader(file: file, table: sub, prefix: "\(path(key))[\(i)]"))
         }
         return out
@@ -141,21 +156,21 @@ struct TOMLReader {
             case let .keyNotFound(_, c), let .valueNotFound(_, c), let .typeMismatch(_, c), let .dataCorrupted(c):
                 context = c
             @unknown default:
-                throw ConfigError(file: file, key: prefix, problem: "\(error)")
+                throw ConfigError(file: file, key: prefix, problem: DaemonText.Config.invalid("\(error)"))
             }
             let inner = context.codingPath.map(\.stringValue).joined(separator: ".")
             throw ConfigError(
                 file: file, key: [prefix, inner].filter { !$0.isEmpty }.joined(separator: "."),
-                problem: context.debugDescription)
+                problem: DaemonText.Config.invalid(context.debugDescription))
         } catch {
-            throw ConfigError(file: file, key: prefix, problem: "\(error)")
+            throw ConfigError(file: file, key: prefix, problem: DaemonText.Config.invalid("\(error)"))
         }
     }
 
     /// Fails on any key of this table that no getter asked for.
     func rejectUnknownKeys() throws(ConfigError) {
         if let unknown = table.keys.sorted().first(where: { !used.contains($0) }) {
-            throw error(unknown, "unknown key")
+            throw error(unknown, DaemonText.Config.unknownKey)
         }
     }
 

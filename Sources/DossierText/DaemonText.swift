@@ -28,16 +28,17 @@ public enum DaemonText {
             "Start even if the journal is damaged (damaged segments are kept aside and reported).",
             "日志损坏时仍然启动（损坏的段文件改名保留并报告）。")
     }
-    /// `--demo`.
+    /// `--sm2` (with `--demo`).
     public static var demoSM2Help: String {
         text(
-            "With --demo: both authorities sign with SM2 (the sm2-sm3 profile) over EC TLS.",
-            "与 --demo 同用：两个车辆管理所均以 SM2 签名（sm2-sm3 配置），TLS 仍为 EC。")
+            "With --demo: the three authorities sign with SM2 (the sm2-sm3 profile) over EC TLS.",
+            "与 --demo 同用：三个车辆管理所均以 SM2 签名（sm2-sm3 配置），TLS 仍为 EC。")
     }
+    /// `--demo`.
     public static var demoHelp: String {
         text(
-            "Run the demo: two authorities on loopback transfer a synthetic dossier.",
-            "运行演示：回环地址上的两个车辆管理所转递一份合成机动车档案。")
+            "Run the demo: three authorities on loopback find each other in a signed directory and transfer a synthetic dossier.",
+            "运行演示：回环地址上的三个车辆管理所经签名名录相互发现，并转递一份合成机动车档案。")
     }
     /// `--log-level`.
     public static var logLevelHelp: String {
@@ -48,7 +49,8 @@ public enum DaemonText {
         text("\(file): ok (authority \(authority), \(peers) peers)", "\(file)：通过（本所 \(authority)，\(peers) 个对端）")
     }
 
-    /// `--check-config` found a problem (the problem itself names the file and key, in English).
+    /// `--check-config` found a problem (the problem names the file and key; its words are
+    /// `DaemonText.Config`'s, in the same language).
     public static func checkFailed(_ problem: String) -> String { text(problem, "配置检查未通过：\(problem)") }
 
     /// The daemon could not start (configuration, credentials or state).

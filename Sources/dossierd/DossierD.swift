@@ -34,7 +34,8 @@ struct DossierD: AsyncParsableCommand {
                 let checked = try Daemon.check(configFile: config)
                 print(DaemonText.configOK(file: config, authority: checked.authorityCode, peers: checked.peers.count))
             } catch {
-                FileHandle.standardError.write(Data("dossierd: \(DaemonText.checkFailed("\(error)"))\n".utf8))
+                let problem = (error as? Daemon.StartError)?.operatorDescription ?? "\(error)"
+                FileHandle.standardError.write(Data("dossierd: \(DaemonText.checkFailed(problem))\n".utf8))
                 throw ExitCode(2)
             }
             return
@@ -44,7 +45,7 @@ struct DossierD: AsyncParsableCommand {
         do {
             try await Daemon(options: options).run()
         } catch let error as Daemon.StartError {
-            FileHandle.standardError.write(Data("dossierd: \(DaemonText.startFailed("\(error)"))\n".utf8))
+            FileHandle.standardError.write(Data("dossierd: \(DaemonText.startFailed(error.operatorDescription))\n".utf8))
             throw ExitCode(2)
         }
     }

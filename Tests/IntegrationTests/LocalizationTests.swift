@@ -91,9 +91,57 @@ import Testing
         let usageEn = try dossierctl(["retry"], environment: en)
         #expect(usageEn.status == 2 && usageEn.stderr.contains("Error: give an archive id or --dead"), "\(usageEn.stderr)")
 
+        let reportZh = try dossierctl(["report", "--help"], environment: zh)
+        for phrase in ["超过办理时限的案件", "守护进程的管理套接字", "起始日期，YYYY-MM-DD", "截止日期（含当天）", "单个自包含文件"] {
+            #expect(reportZh.stdout.contains(phrase), "report --help lacks \(phrase):\n\(reportZh.stdout)")
+        }
+        #expect(try dossierctl(["report", "--help"], environment: en).stdout.contains("First day, YYYY-MM-DD."))
+        let badDate = try dossierctl(["report", "--from", "yesterday", "--to", "2026-12-01"], environment: zh)
+        #expect(badDate.status == 2 && badDate.stderr.contains("--from yesterday：应为日期 YYYY-MM-DD"), "\(badDate.stderr)")
+
         let daemonZh = try run(product("dossierd"), ["--help"], environment: zh)
         #expect(daemonZh.stdout.contains("与对端车辆管理所转递签名的机动车档案") && daemonZh.stdout.contains("配置文件"), "\(daemonZh.stdout)")
+        #expect(daemonZh.stdout.contains("回环地址上的三个车辆管理所"), "\(daemonZh.stdout)")
         #expect(try run(product("dossierd"), ["--help"], environment: en).stdout.contains("Exchange signed vehicle registration archives"))
+    }
+
+    /// Every subcommand's help (abstract, discussion, options, arguments) in Chinese: no run of
+    /// three English words is left once command lines (`dossierctl audit prove`) are taken out.
+    /// The subcommands are read from the help itself, so a new one is checked too.
+    @Test func everySubcommandsHelpIsChinese() throws {
+        let commandLine = try Regex("dossierctl( [a-z<>-]+)*")
+        let prose = try Regex("[A-Za-z]{2,} [a-z]{2,} [a-z]{2,}")
+        /// The subcommands listed in the help of `path`, as paths.
+        func subcommands(_ path: [String]) throws -> [[String]] {
+            let help = try dossierctl(path + ["--help"], environment: zh).stdout
+            guard let section = help.components(separatedBy: "子命令：\n").dropFirst().first else { return [] }
+            let names = section.split(separator: "\n", omittingEmptySubsequences: false).prefix { !$0.isEmpty }
+                .filter { $0.hasPrefix("  ") && !$0.hasPrefix("   ") }.compactMap { $0.split(separator: " ").first.map(String.init) }
+            return try names.flatMap { [path + [$0]] + (try subcommands(path + [$0])) }
+        }
+        let paths = try subcommands([])
+        #expect(paths.count >= 25 && paths.contains(["report"]) && paths.contains(["audit", "check-proof"]), "\(paths)")
+        for path in [[]] + paths {
+            let help = try dossierctl(path + ["--help"], environment: zh)
+            let lines = help.stdout.split(separator: "\n").map { $0.replacing(commandLine, with: "") }
+            #expect(help.status == 0 && !lines.contains { $0.contains(prose) }, "\(path) --help is not all Chinese:\n\(help.stdout)")
+        }
+        // The check finds English where there is some.
+        let english = try dossierctl(["report", "--help"], environment: en).stdout
+        #expect(english.split(separator: "\n").contains { $0.replacing(commandLine, with: "").contains(prose) })
+    }
+
+    @Test func checkConfigNamesTheProblemInTheOperatorsLanguage() throws {
+        let node = try DaemonProcess(code: "441800", in: temp.url, pki: pki, peers: [], extra: "[sla]\ntranfer_days = 3")
+        let check = ["--config", node.configFile.path, "--check-config"]
+        let typoZh = try run(product("dossierd"), check, environment: zh)
+        #expect(
+            typoZh.status == 2 && typoZh.stderr.contains("配置检查未通过：") && typoZh.stderr.contains("sla.tranfer_days: 未知的配置项"),
+            "\(typoZh.stderr)")
+        let typoEn = try run(product("dossierd"), check, environment: en)
+        #expect(typoEn.status == 2 && typoEn.stderr.contains("sla.tranfer_days: unknown key"), "\(typoEn.stderr)")
+        let missing = try run(product("dossierd"), ["--config", temp.path("nope.toml"), "--check-config"], environment: zh)
+        #expect(missing.status == 2 && missing.stderr.contains("nope.toml: 无法读取（"), "\(missing.stderr)")
     }
 
     @Test func notRunningSaysSoInTheOperatorsLanguage() throws {
