@@ -149,7 +149,9 @@ public struct Daemon: Sendable {
         let timestamps = try Self.loadTimestamps(config)
         let layout = StateLayout(root: config.stateDirectory)
         // The last good directory serves until a fetch brings a newer one (or forever, when the URL is down).
-        let keptDirectory = config.directory == nil ? nil : DirectoryRefreshService.keptCopy(layout: layout, logger: logger)
+        let keptDirectory = config.directory.flatMap {
+            DirectoryRefreshService.keptCopy(layout: layout, config: config, settings: $0, logger: logger)
+        }
         // Intake folders for the local peers only: a directory of 400 would cost a scan of each every poll.
         do { try layout.prepare(peers: config.localPeers.map(\.code)) } catch {
             throw StartError.state("\(config.stateDirectory): \(error)")

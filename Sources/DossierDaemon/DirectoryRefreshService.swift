@@ -24,15 +24,23 @@ struct DirectoryRefreshService: Service {
         }
     }
 
-    /// The last good copy kept in the state directory, read at start (it was verified when
-    /// admitted); nil when there is none or it cannot be read, which is logged.
-    static func keptCopy(layout: StateLayout, logger: Logger) -> AuthorityDirectory? {
+    /// The last good copy kept in the state directory, read at start and verified again like a
+    /// fetched one, against `[directory] trust` and the CRLs in force now: a file changed on
+    /// disk, an operator certificate revoked or expired since, or a trust changed in the config
+    /// keeps it out. Nil when there is none, it cannot be read or it no longer verifies, which
+    /// is logged naming the file; the daemon then waits for a fetch.
+    static func keptCopy(
+        layout: StateLayout, config: DaemonConfig, settings: DaemonConfig.DirectorySettings, logger: Logger
+    ) -> AuthorityDirectory? {
         let path = layout.directoryCopy.path
         guard FileManager.default.fileExists(atPath: path) else { return nil }
         do {
-            return try SignedDirectory.read(try FileIO.readAll(path, limit: maxBytes)).directory
+            let bytes = try FileIO.readAll(path, limit: maxBytes)
+            return try SignedDirectory.verify(bytes, trust: try Daemon.directoryTrust(config, settings)).directory
         } catch {
-            logger.error("the kept directory cannot be read; waiting for a fetch", metadata: ["file": "\(path)", "error": "\(error)"])
+            logger.error(
+                "the kept directory is not used: it cannot be read or no longer verifies against [directory] trust; waiting for a fetch",
+                metadata: ["file": "\(path)", "error": "\(error)"])
             return nil
         }
     }

@@ -2,7 +2,9 @@
 extension CtlText {
     /// `dossierctl directory`.
     public static var directoryAbstract: String {
-        text("Make and read signed authority directories (offline).", "制作和查看签名的车管所名录（离线）。")
+        text(
+            "Make and read signed authority directories (offline, but show without FILE asks the daemon).",
+            "制作和查看签名的车管所名录（离线；不给文件的 show 向守护进程查询）。")
     }
     /// `dossierctl directory sign`.
     public static var directorySignAbstract: String {
@@ -10,7 +12,15 @@ extension CtlText {
     }
     /// `dossierctl directory show`.
     public static var directoryShowAbstract: String {
-        text("Show a signed directory without judging its signature.", "显示签名名录的内容（不验证签名）。")
+        text(
+            "Show a signed directory without judging its signature; without FILE, the one the running daemon uses.",
+            "显示签名名录的内容（不验证签名）；不给文件时显示运行中的守护进程所用的名录。")
+    }
+    /// The optional file argument of `directory show`.
+    public static var directoryShowFileHelp: String {
+        text(
+            "A signed directory (CMS, DER or PEM); omitted: the daemon's, over the admin socket.",
+            "签名名录文件（CMS，DER 或 PEM）；省略时经管理套接字取守护进程所用的名录。")
     }
     /// `dossierctl directory verify`.
     public static var directoryVerifyAbstract: String {
@@ -71,5 +81,21 @@ extension CtlText {
         case "both": return text("directory + [[peers]]", "名录 + 本地配置")
         default: return source
         }
+    }
+}
+
+/// The admin API's answers about the directory in force (`GET /directory`).
+extension DaemonText.Admin {
+    /// No directory is in force.
+    public static var noDirectory: Bilingual {
+        Bilingual(
+            "no directory is in force (no [directory] in the config, or none fetched and verified yet)",
+            "当前没有生效的名录（配置中没有 [directory]，或尚未取得并验证名录）")
+    }
+    /// The kept copy is not (or no longer) the directory in force.
+    public static func directoryCopyDiffers(_ path: String) -> Bilingual {
+        Bilingual(
+            "the kept copy \(path) is not the directory in force (a refresh is replacing it); try again",
+            "保存的副本 \(path) 与生效的名录不一致（正在刷新）；请重试")
     }
 }

@@ -13,15 +13,27 @@ struct AdminClient {
     /// Performs one request; the body of a 2xx answer is decoded as `T`.
     /// Exits 2 when the daemon does not answer, 1 on a negative answer (4xx).
     func call<T: Decodable>(_ method: String, _ path: String, json body: (any Encodable)? = nil, as type: T.Type) -> T {
-        let (status, data) = perform(method, path, body: body.flatMap { try? Self.encoder.encode($0) })
-        guard (200..<300).contains(status) else {
-            let failure = try? Self.decoder.decode(AdminProtocol.Failure.self, from: data)
-            let problems = failure?.problems.map { "\n  " + $0.joined(separator: "\n  ") } ?? ""
-            fail("\(failure?.text ?? CtlText.answeredHTTP(status))\(problems)", code: status >= 500 ? 2 : 1)
-        }
+        let data = succeeded(perform(method, path, body: body.flatMap { try? Self.encoder.encode($0) }))
         do { return try Self.decoder.decode(type, from: data) } catch {
             fail(CtlText.unexpectedAnswer(socket: socket, error: "\(error)"))
         }
+    }
+
+    /// The raw body of a GET whose answer is not JSON (the signed directory in force).
+    /// Exits as `call` does.
+    func bytes(_ path: String) -> [UInt8] {
+        [UInt8](succeeded(perform("GET", path, body: nil)))
+    }
+
+    /// The body of a 2xx answer; exits 1 on a negative answer (4xx), 2 on a failure (5xx),
+    /// with the daemon's reason.
+    private func succeeded(_ answer: (status: Int, data: Data)) -> Data {
+        guard (200..<300).contains(answer.status) else {
+            let failure = try? Self.decoder.decode(AdminProtocol.Failure.self, from: answer.data)
+            let problems = failure?.problems.map { "\n  " + $0.joined(separator: "\n  ") } ?? ""
+            fail("\(failure?.text ?? CtlText.answeredHTTP(answer.status))\(problems)", code: answer.status >= 500 ? 2 : 1)
+        }
+        return answer.data
     }
 
     /// The answer of a GET decoded as `T`, or nil for any failure (for polling beside a

@@ -44,16 +44,20 @@ struct DirectorySignCommand: ParsableCommand {
     }
 }
 
-/// `dossierctl directory show`: the content and signer, the signature not judged.
+/// `dossierctl directory show [FILE]`: the content and signer of FILE, the signature not
+/// judged; without FILE, of the directory the running daemon uses (`GET /directory` on the
+/// admin socket: the signed copy it verified and keeps).
 struct DirectoryShowCommand: ParsableCommand {
     static var configuration: CommandConfiguration { CommandConfiguration(commandName: "show", abstract: CtlText.directoryShowAbstract) }
 
-    @Argument(help: ArgumentHelp(CtlText.directoryFileHelp)) var file: String
+    @Argument(help: ArgumentHelp(CtlText.directoryShowFileHelp)) var file: String?
+    @Option(help: ArgumentHelp(CtlText.socketHelp)) var socket = AdminClient.defaultSocket
     @Flag(help: ArgumentHelp(CtlText.jsonHelp)) var json = false
 
     func run() throws {
+        let bytes = file.map(readDirectoryFile) ?? AdminClient(socket: socket).bytes("/directory")
         let read: (directory: AuthorityDirectory, signer: CertificateInfo?)
-        do { read = try SignedDirectory.read(readDirectoryFile(file)) } catch { fail("\(file): \(error)", code: 1) }
+        do { read = try SignedDirectory.read(bytes) } catch { fail("\(file ?? socket): \(error)", code: 1) }
         if json { return printJSON(read.directory) }
         printDirectory(read.directory, signer: read.signer)
     }
