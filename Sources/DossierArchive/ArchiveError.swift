@@ -3,8 +3,6 @@ import Foundation
 /// Why an archive operation could not be carried out (as opposed to an archive found invalid,
 /// which is a `VerificationReport` with findings).
 public enum ArchiveError: Error, Equatable, CustomStringConvertible {
-    /// A system call on `path` failed.
-    case io(path: String, operation: String, errno: Int32)
     /// The dossier folder being packed is not usable as it stands.
     case dossier(path: String, reason: String)
     /// A document's size changed between listing and copying it.
@@ -21,8 +19,6 @@ public enum ArchiveError: Error, Equatable, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case let .io(path, operation, code):
-            return "\(path): \(operation) failed: \(String(cString: strerror(code)))"
         case let .dossier(path, reason):
             return "\(path): \(reason)"
         case let .documentChanged(path):

@@ -54,7 +54,7 @@ public enum ArchivePacker {
     /// With `syncingOutputDirectory` false only the archive's bytes are durable on return, not
     /// its name: for a staging folder the archive leaves by a rename its next owner syncs.
     /// - Throws: `ArchiveError.signerNotOrigin` when the identity is not the origin's,
-    ///   `.dossier` for an unusable folder (naming the file), `.documentChanged`, `.io`, `.signing`,
+    ///   `.dossier` for an unusable folder (naming the file), `.documentChanged`, `.signing`,
     ///   `.timestamp` when a required token could not be had within `timestamping.wait` (nothing
     ///   is left on disk; the same dossier can be packed again later).
     public static func pack(

@@ -27,7 +27,7 @@ public enum DossierPackager {
     /// Checks and packs `dossierDirectory` for `destination`, signed by `identity` (whose
     /// authority must be the record's managing office), timestamped with `timestamping` when given;
     /// the parties are screened against `credit` (a warning hit is in the result's `warnings`).
-    /// - Throws: `Refusal` for a dossier the rules refuse, `ArchiveError` for I/O and signing
+    /// - Throws: `Refusal` for a dossier the rules refuse, `ArchiveError` for signing, `SystemError` for I/O
     ///   (`.timestamp` when a required token could not be had: try again later).
     /// `syncingOutputDirectory` as for `ArchivePacker.pack`; `record`: the folder's record when
     /// the caller has loaded it already (it is then not read again).

@@ -32,7 +32,8 @@ enum TarFormat {
     }
 
     enum HeaderProblem: Error, Equatable {
-        case badChecksum, badNumber(field: String), notUstar
+        case badChecksum, notUstar
+        case badNumber(field: String)
     }
 
     static func isZeroBlock(_ block: UnsafeRawBufferPointer) -> Bool {

@@ -1,4 +1,5 @@
 import DossierOutbox
+import DossierSystem
 
 /// Why a request to a peer got no HTTP answer; `outcome` classifies it for the outbox.
 public enum TransportError: Error, Equatable, CustomStringConvertible {
@@ -19,7 +20,7 @@ public enum TransportError: Error, Equatable, CustomStringConvertible {
     /// The answer was larger than the caller allowed.
     case responseTooLarge(url: String, limit: Int)
     /// A local file (upload source, download target) could not be used.
-    case file(path: String, detail: String)
+    case file(SystemError)
     /// The request could not even be set up (bad URL, unreadable client certificate).
     case setup(url: String, detail: String)
     /// The client was shut down or the task cancelled before the answer came.
@@ -51,7 +52,7 @@ public enum TransportError: Error, Equatable, CustomStringConvertible {
         case let .timeout(url, detail): return "\(url): timed out: \(detail)"
         case let .connectionLost(url, detail): return "\(url): connection lost: \(detail)"
         case let .responseTooLarge(url, limit): return "\(url): answer larger than \(limit) bytes"
-        case let .file(path, detail): return "\(path): \(detail)"
+        case let .file(error): return error.description
         case let .setup(url, detail): return "\(url): \(detail)"
         case let .cancelled(url): return "\(url): cancelled"
         }
