@@ -10,11 +10,12 @@ import Synchronization
 ///
 /// Memory is bounded: sixteen 256 KiB buffers, whatever the archive size. Producer-side methods
 /// must be called from one thread at a time.
+///
+/// `@unchecked Sendable`, safe to share with the queues: a buffer belongs either to the producer
+/// (`current`) or, once submitted, to the queues until it is handed back through `shared.free`;
+/// `hash` is touched only on `hashQueue` and `file` only on `writeQueue` until `commit` has
+/// drained both; everything else the queues and the producer share is in `shared`, a Mutex.
 final class ArchiveOutput: @unchecked Sendable {
-    // Safe to share with the queues: a buffer belongs either to the producer (`current`) or,
-    // once submitted, to the queues until it is handed back through `shared.free`; `hash` is
-    // touched only on `hashQueue` and `file` only on `writeQueue` until `commit` has drained
-    // both; everything else the queues and the producer share is in `shared`, a Mutex.
     static let bufferSize = BufferPool.bufferSize
     private static let bufferCount = 16
 
@@ -141,9 +142,10 @@ final class ArchiveOutput: @unchecked Sendable {
     }
 }
 
-/// A filled buffer on its way to the writer queue.
+/// A filled buffer on its way to the writer queue. `@unchecked Sendable` is safe: ownership of
+/// the buffer passes to the queue with the chunk, and nothing else touches it meanwhile (see
+/// ArchiveOutput).
 private struct Chunk: @unchecked Sendable {
-    // Safe: ownership of the buffer passes to the queue with the chunk (see ArchiveOutput).
     let buffer: UnsafeMutableRawBufferPointer
     let count: Int
 

@@ -38,8 +38,8 @@ final class BufferPool: Sendable {
     }
 }
 
-/// A buffer resting in the pool.
+/// A buffer resting in the pool. `@unchecked Sendable` is safe: a pooled buffer belongs to
+/// nobody until `take()` hands it to exactly one caller.
 private struct PooledBuffer: @unchecked Sendable {
-    // Safe: a pooled buffer belongs to nobody until `take()` hands it to exactly one caller.
     let memory: UnsafeMutableRawBufferPointer
 }

@@ -79,10 +79,11 @@ enum CarriedCertificates {
 /// certificates, which a shared object must not undergo. Thread-safe.
 final class CertificateCache: Sendable {
     /// A certificate as OpenSSL parsed it; freed with the last reference.
+    ///
+    /// `@unchecked Sendable`, safe to share: nothing here changes the X509 after parsing (SM2
+    /// ones, whose chain check sets an ID on them, are never kept), and OpenSSL guards the values
+    /// it computes lazily on a certificate (extension flags, the public key) with its own locks.
     final class Certificate: @unchecked Sendable {
-        // Safe to share: nothing here changes the X509 after parsing (SM2 ones, whose chain
-        // check sets an ID on them, are never kept), and OpenSSL guards the values it computes
-        // lazily on a certificate (extension flags, the public key) with its own locks.
         let x509: OpaquePointer
         init(_ x509: OpaquePointer) { self.x509 = x509 }
         deinit { X509_free(x509) }

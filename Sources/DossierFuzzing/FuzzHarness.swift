@@ -5,8 +5,7 @@ import Foundation
 /// What the fuzzer (Tests/Fuzz) feeds every input to: the archive verifier, reading the input
 /// as an archive file, and the receipt parser. Set `DOSSIER_FUZZ_CA` to the CA file the seed
 /// corpus was signed under, so that valid seeds reach the deepest checks.
-public final class FuzzHarness: @unchecked Sendable {
-    // Safe: libFuzzer calls `run` from one thread; the fields are set once.
+public final class FuzzHarness: Sendable {
     public static let shared = FuzzHarness()
 
     private let verifier: ArchiveVerifier

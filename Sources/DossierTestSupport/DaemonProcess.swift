@@ -1,9 +1,10 @@
 import Foundation
+import Synchronization
 
 /// A real `dossierd` process for tests: its own state folder and config under a temp folder,
 /// listening on 127.0.0.1 with a port the OS picks, stopped with a signal of the test's choice.
-public final class DaemonProcess: @unchecked Sendable {
-    // Safe: a test drives one daemon from one task; `process` is only replaced by `restart`.
+/// Thread-safe: what a start replaces is behind a Mutex.
+public final class DaemonProcess: Sendable {
     public let code: String
     /// `timing.intake_poll` written into the config.
     public let intakePoll: String
@@ -12,11 +13,19 @@ public final class DaemonProcess: @unchecked Sendable {
     /// The state directory: `<root>/state` unless the test chose another.
     public let state: URL
     public var socket: String { root.appendingPathComponent("admin.sock").path }
-    public var logFile: URL { root.appendingPathComponent("dossierd-\(runs).log") }
-    public private(set) var process = Process()
-    private var runs = 0
+    public var logFile: URL { root.appendingPathComponent("dossierd-\(current.withLock { $0.runs }).log") }
+    /// The daemon of the latest `start` (a fresh, unstarted one before the first).
+    public var process: Process { current.withLock { $0.process } }
     /// The notify socket the daemon reports to, once started with `notifying: true`.
-    public private(set) var notify: NotifySocket?
+    public var notify: NotifySocket? { current.withLock { $0.notify } }
+
+    /// What each `start` replaces or counts.
+    private struct Run {
+        var process = Process()
+        var runs = 0
+        var notify: NotifySocket?
+    }
+    private let current = Mutex(Run())
 
     /// One peer entry of the config.
     public struct Peer: Sendable {
@@ -97,12 +106,15 @@ public final class DaemonProcess: @unchecked Sendable {
         var environment = environment
         if notifying {
             let socket = try notify ?? NotifySocket(path: root.appendingPathComponent("notify.sock").path)
-            notify = socket
+            current.withLock { $0.notify = socket }
             environment["NOTIFY_SOCKET"] = socket.path
         }
         try? FileManager.default.removeItem(at: state.appendingPathComponent("dossierd.listen"))
-        runs += 1
-        process = Process()
+        let process = Process()
+        current.withLock {
+            $0.runs += 1
+            $0.process = process
+        }
         process.executableURL = URL(fileURLWithPath: product("dossierd"))
         process.arguments = ["--config", configFile.path] + arguments
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
@@ -156,6 +168,7 @@ public final class DaemonProcess: @unchecked Sendable {
     /// Sends `signal` and waits (10 s at most) for the exit; returns the exit status.
     @discardableResult
     public func stop(signal: Int32 = SIGTERM) async throws -> Int32 {
+        let process = self.process
         guard process.isRunning else { return process.terminationStatus }
         kill(process.processIdentifier, signal)
         for _ in 0..<400 where process.isRunning { try await Task.sleep(for: .milliseconds(25)) }
@@ -219,6 +232,7 @@ public final class DaemonProcess: @unchecked Sendable {
     }
 
     deinit {
+        let process = self.process
         if process.isRunning {
             kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()

@@ -2,8 +2,7 @@ import Foundation
 
 /// `dossier-mock-peer` (authority 430100) launched as a real process with its state in
 /// `<dir>/mock-state`, faults driven through its plain-HTTP control endpoint.
-public final class MockPeerProcess: @unchecked Sendable {
-    // Safe: one test drives one mock from one task; every property is immutable.
+public final class MockPeerProcess: Sendable {
     public let process: Process
     public let port: Int
     public let controlPort: Int

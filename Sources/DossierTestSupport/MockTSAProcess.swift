@@ -2,8 +2,7 @@ import Foundation
 
 /// `dossier-mock-tsa` launched as a real process on 127.0.0.1 (port 0), with the test TSA
 /// certificate of `TimestampPKI` unless told otherwise.
-public final class MockTSAProcess: @unchecked Sendable {
-    // Safe: every property is immutable; the process is only started and stopped.
+public final class MockTSAProcess: Sendable {
     public let process: Process
     public let port: Int
 

@@ -2,8 +2,7 @@ import Foundation
 
 /// A real AF_UNIX datagram socket standing in for systemd's notify socket: the test passes its
 /// path as `NOTIFY_SOCKET` and reads what the daemon sends.
-public final class NotifySocket: @unchecked Sendable {
-    // Safe: used from one test task; the descriptor is closed once, in deinit.
+public final class NotifySocket: Sendable {
     public let path: String
     private let fd: Int32
 
