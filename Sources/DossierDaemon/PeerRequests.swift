@@ -96,7 +96,9 @@ struct PeerRequests: PeerServerDelegate {
 
     func requestArchive(_ request: PeerProtocol.ArchiveRequest, from caller: String) async throws -> ArchiveRequestOutcome {
         let folder = URL(fileURLWithPath: authority.config.registryDirectory).appendingPathComponent(request.vin)
-        guard (try? VIN.check(request.vin)) != nil, let record = try? DossierFolder.load(folder),
+        // The VIN is checked first: it names the folder. Reading files is blocking work.
+        guard (try? VIN.check(request.vin)) != nil,
+            let record = try? await authority.pool.run({ try DossierFolder.load(folder) }),
             record.plate.number == request.plate
         else { return .unknownVehicle }
         let made = authority.layout.requests.appendingPathComponent(
@@ -104,7 +106,8 @@ struct PeerRequests: PeerServerDelegate {
         let asked = Date()
         do {
             let id = try await packing.run(key: made.lastPathComponent) { [authority] in
-                if let earlier = try? String(contentsOf: made, encoding: .utf8), ArchiveID.isSafe(earlier),
+                let earlier = try? await authority.pool.run { try String(contentsOf: made, encoding: .utf8) }
+                if let earlier, ArchiveID.isSafe(earlier),
                     let entry = await authority.outbox.entry(id: earlier), !entry.state.isFinal, entry.state != .dead
                 {
                     return earlier
