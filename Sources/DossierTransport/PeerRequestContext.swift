@@ -49,10 +49,9 @@ public struct PeerRequestContext: RequestContext {
         (try? await channel.pipeline.handler(type: StreamShare.self).map { _ in true }.get()) ?? false
     }
 
-    /// Why revocation of the caller's certificate could not be judged at its handshake; nil
-    /// when it was judged (the connection would not exist otherwise).
-    func revocationPending() async -> Finding? {
-        try? await connection().pipeline.handler(type: RevocationPending.self).get().value
+    /// What the connection's handshake made of the caller (`CallerStanding`).
+    func standing() async -> CallerStanding? {
+        try? await connection().pipeline.handler(type: CallerStanding.self).get()
     }
 
     /// The 6-digit authority code a certificate (DER) names in its subject serialNumber.

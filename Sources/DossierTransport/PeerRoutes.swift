@@ -1,4 +1,5 @@
 import DossierArchive
+import DossierModel
 import DossierSystem
 import Foundation
 import Hummingbird
@@ -244,7 +245,7 @@ struct PeerRoutes: Sendable {
         guard configuration.acceptsCaller(code) else {
             throw PeerHTTPError(.forbidden, "unknown-peer", "authority \(code) is not a peer of \(delegate.authorityCode)")
         }
-        if let unknown = await context.revocationPending() {
+        if let unknown = try await standing(of: context, code: code) {
             throw PeerHTTPError(
                 .serviceUnavailable, "revocation-unavailable",
                 "the revocation of authority \(code)'s certificate cannot be checked now (\(unknown.detail)); try again later",
@@ -252,6 +253,28 @@ struct PeerRoutes: Sendable {
                 retryAfter: configuration.retryAfterSeconds, headers: [.connection: "close"])
         }
         return code
+    }
+
+    /// Why the caller's revocation cannot be judged now, or nil when it is trusted. Judged at the
+    /// handshake; judged again under the trust in force when that has changed since (a CRL
+    /// fetched, anchors or CRLs reloaded), so a kept-alive connection does not outlive its
+    /// caller's trust. A chain no longer trusted is refused with 403 (which closes the connection).
+    private func standing(of context: PeerRequestContext, code: String) async throws -> Finding? {
+        guard let standing = await context.standing(), let judged = standing.value else { return nil }
+        let store = configuration.trust.store
+        guard judged.trust !== store else { return judged.pending }
+        switch ServerTLSContext.verdict(on: judged.chain, under: store) {
+        case .trusted:
+            standing.record(.init(chain: judged.chain, trust: store, pending: nil))
+            return nil
+        case let .revocationUnknown(finding):
+            standing.record(.init(chain: judged.chain, trust: store, pending: finding))
+            return finding
+        case let .refused(finding):
+            throw PeerHTTPError(
+                .forbidden, finding.code == "revoked-signer" ? "revoked" : "untrusted-peer",
+                "the client certificate of authority \(code) is no longer trusted: \(finding.detail)")
+        }
     }
 
     /// The caller, the archive id of the path and the body of a signed statement posted about

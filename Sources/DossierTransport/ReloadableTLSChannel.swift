@@ -56,12 +56,12 @@ public final class ServerTLSContext: Sendable {
         case refused(Finding)
     }
 
-    func verdict(on certificates: [NIOSSLCertificate]) -> CallerVerdict {
-        let chain = certificates.compactMap { try? $0.toDERBytes() }
-        guard !chain.isEmpty, chain.count == certificates.count else {
+    /// The verdict on a chain (DER, leaf first) under `store`; `complete` is false when some
+    /// presented certificate could not be read.
+    static func verdict(on chain: [[UInt8]], complete: Bool = true, under store: TrustStore) -> CallerVerdict {
+        guard !chain.isEmpty, complete else {
             return .refused(Finding(.authenticity, "untrusted-peer", "no readable client certificate"))
         }
-        let store = trust.store
         guard let refusal = store.checkTLSPeer(chain: chain, clientPurpose: true) else { return .trusted }
         // OpenSSL stops at the first error, and revocation comes before signatures: only a
         // chain that verifies without revocation may be let in on a transient finding.
@@ -100,19 +100,22 @@ struct ReloadableTLSChannel<Base: ServerChildChannel>: ServerChildChannel {
         let tls = self.tls
         let remote = channel.remoteAddress.map { "\($0)" } ?? "unknown"
         return channel.eventLoop.makeCompletedFuture {
-            let pending = RevocationPending()
+            let standing = CallerStanding()
             let handler = NIOSSLServerHandler(
                 context: tls.context,
                 customVerificationCallback: { certificates, promise in
                     // A few hundred microseconds of OpenSSL work: done on the event loop.
-                    switch tls.verdict(on: certificates) {
+                    let chain = certificates.compactMap { try? $0.toDERBytes() }
+                    let store = tls.trust.store
+                    switch ServerTLSContext.verdict(on: chain, complete: chain.count == certificates.count, under: store) {
                     case .trusted:
+                        standing.record(.init(chain: chain, trust: store, pending: nil))
                         promise.succeed(.certificateVerified)
                     case let .revocationUnknown(finding):
                         logger.warning(
                             "client certificate let in with revocation unknown; its requests get 503",
                             metadata: ["remote": "\(remote)", "reason": "\(finding.code): \(finding.detail)"])
-                        pending.set(finding)
+                        standing.record(.init(chain: chain, trust: store, pending: finding))
                         promise.succeed(.certificateVerified)
                     case let .refused(refusal):
                         logger.warning(
@@ -122,7 +125,7 @@ struct ReloadableTLSChannel<Base: ServerChildChannel>: ServerChildChannel {
                     }
                 })
             try channel.pipeline.syncOperations.addHandler(handler)
-            try channel.pipeline.syncOperations.addHandler(pending)
+            try channel.pipeline.syncOperations.addHandler(standing)
             if let inboundBytes { try channel.pipeline.syncOperations.addHandler(ByteCountingHandler(count: inboundBytes)) }
         }.flatMap {
             base.setup(channel: channel, logger: logger)
@@ -163,16 +166,27 @@ final class ByteCountingHandler: ChannelInboundHandler, RemovableChannelHandler 
     }
 }
 
-/// Revocation the server could not judge at the connection's handshake, kept on the connection
-/// for its requests to answer 503 + Retry-After: the caller's standing may change when the CRL
-/// does, so it is never refused for it. Passes every event through unchanged.
-final class RevocationPending: ChannelInboundHandler, RemovableChannelHandler, Sendable {
+/// What the connection's handshake made of its caller, kept on the connection for its requests:
+/// the chain as presented, the trust it was judged under (requests judge it again when the
+/// trust in force has changed since), and, when revocation could not be judged, why (answered
+/// 503 + Retry-After until it can: the caller's standing may change when the CRL does, so it
+/// is never refused for it). Nothing is recorded for a resumed TLS session, whose handshake
+/// judges nothing; its requests still meet the revocation check of every request. Passes
+/// every event through unchanged.
+final class CallerStanding: ChannelInboundHandler, RemovableChannelHandler, Sendable {
     typealias InboundIn = NIOAny
 
-    private let finding = Mutex<Finding?>(nil)
+    /// One judgement of the caller's chain.
+    struct Judged: Sendable {
+        var chain: [[UInt8]]
+        var trust: TrustStore
+        var pending: Finding?
+    }
 
-    func set(_ value: Finding) { finding.withLock { $0 = value } }
+    private let judged = Mutex<Judged?>(nil)
 
-    /// The finding, when revocation was unknown at the handshake.
-    var value: Finding? { finding.withLock { $0 } }
+    func record(_ value: Judged) { judged.withLock { $0 = value } }
+
+    /// The latest judgement; nil for a resumed session.
+    var value: Judged? { judged.withLock { $0 } }
 }

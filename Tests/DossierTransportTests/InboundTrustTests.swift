@@ -146,3 +146,45 @@ struct InboundTrustTests {
             ])
     }
 }
+
+/// A connection kept alive across a change of the server's trust is judged again under it.
+@Suite(.serialized)
+struct KeptConnectionTrustTests {
+    let pki = TestPKI.shared
+
+    @Test(arguments: ["revoked", "anchor removed"])
+    func aKeptConnectionDoesNotOutliveItsCallersTrust(change: String) async throws {
+        let dir = try TempDir()
+        let trust = CurrentTrust(try TrustStore(caFiles: [pki.ca], crlFiles: [try pki.crl(at: dir.path("none.crl.pem"))]))
+        try await withServer(in: dir, trust: trust) { server in
+            let client = PeerClient(
+                tls: PeerTLS(certificateFile: pki.cert("441800"), keyFile: pki.key("441800"), trust: try pki.currentTrust()))
+            defer { client.shutdown() }
+            let operations = PeerOperations(client: client, trust: try pki.currentTrust())
+            let url = "https://127.0.0.1:\(server.port)"
+            // The first call's connection stays alive in libcurl's cache …
+            #expect(try await operations.health(baseURL: url, peer: PeerIdentity(code: "430100")).authority == "430100")
+            // … and the server's trust changes under it: a CRL that revokes the caller, or a
+            // reload that no longer trusts its CA (both without the isRevoked shortcut's help
+            // for the second).
+            switch change {
+            case "revoked":
+                trust.replace(
+                    try TrustStore(caFiles: [pki.ca], crlFiles: [try pki.crl(revoking: ["441800"], at: dir.path("revoked.crl.pem"))]))
+            default:
+                trust.replace(try TrustStore(caFiles: ["\(pki.other)/ca.pem"]))
+            }
+            do {
+                _ = try await operations.health(baseURL: url, peer: PeerIdentity(code: "430100"))
+                Issue.record("the kept connection was still served after the trust change (\(change))")
+            } catch let failure as PeerOperations.Failure {
+                #expect(failure.status == 403, "\(failure)")
+                #expect(failure.detail.contains(change == "revoked" ? "revoked" : "untrusted-peer"), "\(failure)")
+            } catch {
+                // A new connection instead of the kept one is refused at the handshake: also right,
+                // but then this test proves nothing about kept connections.
+                Issue.record("expected a 403 on the kept connection, got \(error)")
+            }
+        }
+    }
+}
