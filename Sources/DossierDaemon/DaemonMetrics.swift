@@ -48,6 +48,16 @@ struct DaemonMetrics: Sendable {
         Gauge(label: "dossierd_queue_depth", dimensions: [("state", state)]).record(count)
     }
 
+    /// Outbox entries for one destination in one state, sampled.
+    func peerQueueDepth(peer: String, state: String, count: Int) {
+        Gauge(label: "dossierd_peer_queue_depth", dimensions: [("peer", peer), ("state", state)]).record(count)
+    }
+
+    /// Archives in the inbox and quarantine index by status (`accepted`, `rejected`), sampled.
+    func inboxArchives(status: String, count: Int) {
+        Gauge(label: "dossierd_inbox_archives", dimensions: [("status", status)]).record(count)
+    }
+
     /// For each CRL issuer, the newest CRL in force: seconds until its nextUpdate (negative:
     /// stale) and seconds since its thisUpdate.
     func revocationLists(_ lists: [RevocationList], now: Date = Date()) {

@@ -78,6 +78,12 @@ import Testing
         }
         #expect(value("dossierd_queue_depth{state=\"delivered\"}") == 1, "\(text)")
         #expect(value("dossierd_queue_oldest_waiting_seconds") == 0)
+        #expect(value("dossierd_peer_queue_depth{peer=\"430100\",state=\"delivered\"}") == 1, "\(text)")
+        #expect(value("dossierd_peer_queue_depth{peer=\"430100\",state=\"queued\"}") == 0)
+        #expect(value("dossierd_inbox_archives{status=\"accepted\"}") == 0)
+        let received = try run("curl", ["-sS", "--unix-socket", destination.socket, "http://dossierd/metrics"]).stdout
+        let accepted = received.split(separator: "\n").first { $0.hasPrefix("dossierd_inbox_archives{status=\"accepted\"} ") }
+        #expect(accepted.flatMap { Double($0.split(separator: " ").last ?? "") } == 1, "\(received)")
         #expect(value("dossierd_peer_circuit_open{peer=\"430100\"}") == 0)
         #expect(value("dossierd_disk_reserve_bytes") == 1_073_741_824)
         #expect((value("dossierd_disk_free_bytes") ?? 0) > 0)
