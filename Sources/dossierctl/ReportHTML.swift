@@ -83,7 +83,7 @@ enum ReportHTML {
     /// Grouped bars, sent and received per label, with a legend and the counts above the bars.
     static func chart(_ rows: [(label: String, sent: Int, received: Int)]) -> String {
         guard !rows.isEmpty else { return "<p>\(ReportLabels.noArchives)</p>\n" }
-        let (barWidth, gap, plotHeight, top, bottom) = (22, 18, 200, 30, 40)
+        let (barWidth, gap, plotHeight, top, bottom) = (22, 18, 200, 40, 40)
         let width = max(240, rows.count * (2 * barWidth + gap) + gap)
         let peak = max(1, rows.map { max($0.sent, $0.received) }.max() ?? 1)
         var svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(width)\" height=\"\(top + plotHeight + bottom)\" role=\"img\">\n"
