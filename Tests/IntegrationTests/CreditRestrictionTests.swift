@@ -86,7 +86,8 @@ import Testing
                 "\(try node.url)/v1/requests",
             ])
         #expect(asked.stdout.hasSuffix("\n422") && asked.stdout.contains("credit-restricted"), "\(asked.stdout) \(asked.stderr)")
-        #expect(try node.ctl(["queue", "--json"]).stdout.contains(sample.vin) == false)
+        // Nothing was packed for it: the queue is still empty.
+        #expect(try node.ctl([AdminProtocol.QueueLine].self, ["queue"]).isEmpty)
 
         // Under "warn" (applied by SIGHUP), it is packed, and the warning is shown.
         try node.writeConfig(pki: pki, peers: peers, extra: credit("list = \"\(list)\"\naction = \"warn\""))

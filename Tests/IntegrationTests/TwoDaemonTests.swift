@@ -1,4 +1,6 @@
+import DossierAdmin
 import DossierTestSupport
+import DossierTransport
 import Foundation
 import Testing
 
@@ -34,13 +36,12 @@ import Testing
     /// Submits a sample dossier to 430100 through `node`'s admin API; returns the archive id.
     func submit(_ node: DaemonProcess, seed: Int) throws -> String {
         let sample = try SampleDossier.make(in: temp, seed: seed)
-        let submitted = try node.ctl(["submit", sample.dir.path, "--to", "430100", "--json"])
-        return try #require((try JSONSerialization.jsonObject(with: Data(submitted.stdout.utf8)) as? [String: Any])?["id"] as? String)
+        return try node.ctl(AdminProtocol.Submitted.self, ["submit", sample.dir.path, "--to", "430100"]).id
     }
 
-    func inbox(_ node: DaemonProcess) throws -> [[String: Any]] {
-        let result = try node.ctl(["inbox", "--json"])
-        return (try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [[String: Any]]) ?? []
+    /// `node`'s inbox as the admin API lists it; throws when the answer does not decode.
+    func inbox(_ node: DaemonProcess) throws -> [AdminProtocol.InboxLine] {
+        try node.ctl([AdminProtocol.InboxLine].self, ["inbox"])
     }
 
     @Test func intakeQueuesPushesAndRefusesWithAReason() async throws {
@@ -54,10 +55,13 @@ import Testing
 
         let lines = try await origin.waitForQueue { $0.contains { $0["state"] as? String == "delivered" } }
         let id = try #require(lines.first { $0["state"] as? String == "delivered" }?["id"] as? String)
-        #expect(try inbox(destination).contains { $0["id"] as? String == id && $0["status"] as? String == "accepted" })
-        // The receipt the origin keeps verifies as the destination's.
-        let show = try origin.ctl(["show", id, "--json"])
-        #expect(show.stdout.contains("\"accepted\"") || show.stdout.contains("accepted"), "\(show.stdout)")
+        #expect(try inbox(destination).contains { $0.id == id && $0.status == "accepted" })
+        // The receipt the origin keeps verifies as the destination's acceptance of this archive.
+        let shown = try origin.ctl(AdminProtocol.EntryDetail.self, ["show", id])
+        #expect(shown.entry.state == "delivered")
+        let kept = try [UInt8](Data(contentsOf: URL(fileURLWithPath: try #require(shown.receiptPath))))
+        let receipt = try Receipt.open(kept, trust: try pki.trust(), receiver: "430100", archiveId: id, digest: shown.digest)
+        #expect(receipt.status == .accepted)
         // The good folder is gone from intake; the bad one is aside with its reason.
         #expect(!FileManager.default.fileExists(atPath: intake.appendingPathComponent("good").path))
         let failed = origin.state.appendingPathComponent("intake/failed")
@@ -88,7 +92,7 @@ import Testing
         _ = try await origin.waitForQueue { $0.contains { $0["state"] as? String == "delivered" } }
         let received = try inbox(destination)
         #expect(received.count == 1)
-        #expect(received.first?["origin"] as? String == "441800")
+        #expect(received.first?.origin == "441800")
         _ = try await origin.stop()
         _ = try await destination.stop()
     }
@@ -99,7 +103,7 @@ import Testing
         #expect(try origin.ctl(["submit", sample.dir.path, "--to", "430100"]).status == 0)
         let lines = try await origin.waitForQueue { $0.contains { $0["state"] as? String == "delivered" } }
         let id = try #require(lines.first?["id"] as? String)
-        #expect(try inbox(destination).contains { $0["id"] as? String == id })
+        #expect(try inbox(destination).contains { $0.id == id })
         _ = try await origin.stop()
         _ = try await destination.stop()
     }
@@ -119,7 +123,7 @@ import Testing
             "the destination's signed rejection was not kept")
         // Nothing more is fetched: the destination's inbox keeps the one rejection.
         try await Task.sleep(for: .seconds(1))
-        #expect(try inbox(destination).filter { $0["id"] as? String == id }.count == 1)
+        #expect(try inbox(destination).filter { $0.id == id }.count == 1)
         _ = try await origin.stop()
         _ = try await destination.stop()
     }
@@ -165,8 +169,7 @@ import Testing
 
         // A dossier packed after the reload is signed with the new certificate.
         let after = try SampleDossier.make(in: temp, seed: 62)
-        let submitted = try origin.ctl(["submit", after.dir.path, "--to", "430100", "--json"])
-        let id = try #require((try JSONSerialization.jsonObject(with: Data(submitted.stdout.utf8)) as? [String: Any])?["id"] as? String)
+        let id = try origin.ctl(AdminProtocol.Submitted.self, ["submit", after.dir.path, "--to", "430100"]).id
         _ = try await origin.waitForQueue { $0.contains { $0["id"] as? String == id && $0["state"] as? String == "delivered" } }
         let verified = try dossierctl([
             "verify", destination.state.appendingPathComponent("inbox/\(id).dva").path, "--trust", pki.ca, "--json",
@@ -254,7 +257,7 @@ import Testing
         }
         #expect(lines.first?["state"] as? String == "delivered", "\(lines)")
         #expect((lines.first?["attempts"] as? Int ?? 0) >= 2, "delivered only after a retry: \(lines)")
-        #expect(try inbox(destination).contains { $0["status"] as? String == "accepted" })
+        #expect(try inbox(destination).contains { $0.status == "accepted" })
         _ = try await origin.stop()
         _ = try await destination.stop()
     }

@@ -1,0 +1,110 @@
+import DossierArchive
+import DossierTestSupport
+import DossierTransport
+import Foundation
+import Testing
+
+/// The per-caller caps of `[server]` (README "Resource isolation", docs/protocol.md) reach the
+/// server of a real `dossierd` from its TOML: with small limits, one peer gets 429 +
+/// `Retry-After` or a refused connection beyond them while another peer is served.
+@Suite(.serialized) struct ServerLimitsDaemonTests {
+    let temp: TempDir
+    let pki = TestPKI.shared
+
+    init() throws { temp = try TempDir() }
+
+    @Test func smallServerLimitsFromTheConfigHoldOnePeerWhileAnotherIsServed() async throws {
+        let daemon = try DaemonProcess(
+            code: "430100", in: temp.url, pki: pki,
+            peers: [.init(code: "441800", url: "https://127.0.0.1:1"), .init(code: "110000", url: "https://127.0.0.1:1")],
+            server: "max_uploads_per_peer = 1\nmax_connections_per_peer = 2\nrequests_per_minute = 6")
+        try await daemon.start()
+        let url = try daemon.url
+
+        // 441800's first upload trickles (600 KiB at 50 KB/s) and holds its one upload slot.
+        let body = temp.path("body.bin")
+        try Data((0..<(600 << 10)).map { UInt8(truncatingIfNeeded: $0 &* 31) }).write(to: URL(fileURLWithPath: body))
+        let digest = "Content-Digest: \(PeerProtocol.contentDigest(hex: try SHA256.file(body).hex) ?? "")"
+        let slow = try background(
+            "curl",
+            [
+                "-sS", "--http1.1", "--cert", pki.cert("441800"), "--key", pki.key("441800"), "--cacert", pki.ca, "-o", "/dev/null",
+                "--limit-rate", "50k", "--max-time", "30", "-H", "Expect:", "-H", digest, "-T", body, "\(url)/v1/archives/slow-1",
+            ])
+        defer { stop(slow) }
+        let incoming = daemon.state.appendingPathComponent("inbox/.incoming").path
+        #expect(try await eventually(seconds: 20) { !((try? FileManager.default.contentsOfDirectory(atPath: incoming)) ?? []).isEmpty })
+
+        // max_uploads_per_peer = 1: a second upload of 441800 (its second connection) gets 429.
+        let second = try await answer(
+            "441800", ["-H", "Expect:", "-H", digest, "-T", body, "-D", "-"], "\(url)/v1/archives/slow-2")
+        #expect(second.status == 429, "\(second.output)")
+        #expect(second.output.contains("too-many-uploads") && second.output.lowercased().contains("retry-after:"), "\(second.output)")
+
+        // max_connections_per_peer = 2: with the upload and an idle TLS connection held, a third is refused.
+        let port = try #require(Int(url.split(separator: ":").last ?? ""))
+        let idle = try background(
+            "openssl",
+            [
+                "s_client", "-quiet", "-connect", "127.0.0.1:\(port)", "-cert", pki.cert("441800"), "-key", pki.key("441800"), "-CAfile",
+                pki.ca,
+            ])
+        defer { stop(idle) }
+        var refused = false
+        for _ in 0..<50 where !refused {
+            refused = try await answer("441800", [], "\(url)/v1/health").status == 0
+            if !refused { try await Task.sleep(for: .milliseconds(100)) }
+        }
+        #expect(refused, "a third connection of 441800 was served")
+        #expect(try await answer("110000", [], "\(url)/v1/health").status == 200)
+
+        // requests_per_minute = 6: 441800's bucket runs dry (its two uploads took two tokens).
+        stop(slow)
+        stop(idle)
+        var statuses: [Int] = []
+        for _ in 0..<8 where !statuses.contains(429) {
+            let health = try await answer("441800", ["-D", "-"], "\(url)/v1/health")
+            statuses.append(health.status)
+            if health.status == 429 {
+                #expect(
+                    health.output.contains("too-many-requests") && health.output.lowercased().contains("retry-after:"), "\(health.output)")
+            }
+        }
+        #expect(statuses.last == 429 && statuses.filter { $0 == 200 }.count <= 6, "\(statuses)")
+        #expect(try await answer("110000", [], "\(url)/v1/health").status == 200)
+        #expect(try await daemon.stop() == 0)
+    }
+
+    /// One request as `code` on a new connection: the status (0 when refused) and what curl
+    /// printed (the headers with `-D -`, and the body).
+    private func answer(_ code: String, _ extra: [String], _ url: String) async throws -> (status: Int, output: String) {
+        let bodyFile = temp.path("answer-\(UUID().uuidString)")
+        defer { unlink(bodyFile) }
+        let result = try await runDetached(
+            "curl",
+            ["-sS", "--http1.1", "--max-time", "10", "--cert", pki.cert(code), "--key", pki.key(code), "--cacert", pki.ca]
+                + ["-o", bodyFile, "-w", "\n%{http_code}"] + extra + [url])
+        let status = Int(result.stdout.split(separator: "\n").last ?? "") ?? 0
+        return (status, result.stdout + ((try? String(contentsOfFile: bodyFile, encoding: .utf8)) ?? ""))
+    }
+
+    /// Ends a background process at once. SIGKILL, because the child may inherit a signal mask
+    /// that blocks SIGTERM (`SlowUpload.stop` in DossierTransportTests says the same).
+    private func stop(_ process: Process) {
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        process.waitUntilExit()
+    }
+
+    /// `executable` running in the background with its input held open (an idle `s_client`
+    /// keeps its connection) and its output discarded, until stopped.
+    private func background(_ executable: String, _ arguments: [String]) throws -> Process {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = [executable] + arguments
+        process.standardInput = Pipe()
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        return process
+    }
+}
