@@ -91,10 +91,13 @@ public struct SignedCheckpoint: Sendable, Equatable {
     }
 
     /// Checks the signature against `trust`: valid, by a trusted certificate (at its signing
-    /// time), over exactly `statement`, and by the authority the statement names.
+    /// time), over exactly `statement`, and by the authority the statement names. A timestamp
+    /// token on the signature (CAdES-T) is judged as `timestamps` says: with TSA trust, it must
+    /// come from a trusted TSA and be over this signature's value, and its genTime is then the
+    /// time the signer is judged at; a checkpoint without a token passes unless `required`.
     /// - Returns: nil when all hold, otherwise what does not.
-    public func signatureFault(trust: TrustStore) -> CheckpointFault? {
-        let result = SignatureCheck.verifyAttached(signature: signature, trust: trust)
+    public func signatureFault(trust: TrustStore, timestamps: TimestampPolicy = .none) -> CheckpointFault? {
+        let result = SignatureCheck.verifyAttached(signature: signature, trust: trust, timestamps: timestamps)
         if let finding = result.findings.first { return .signature("\(finding.code): \(finding.detail)") }
         guard result.content == statement else { return .signature("it signs other bytes than the statement") }
         guard let signer = result.signer?.authority, signer == checkpoint.authority else {

@@ -107,9 +107,10 @@ public struct CustodyContents: Sendable {
 
     /// The first thing wrong, in the order of the tree: each checkpoint in turn is checked
     /// against the entries it covers (tree sizes growing, root recomputed, and with `trust`
-    /// the signature); an unreadable entry is reported once no earlier checkpoint failed; an
-    /// unreadable checkpoint record last. Torn tails are not problems.
-    public func firstProblem(trust: TrustStore?) -> CustodyProblem? {
+    /// the signature, and its timestamp token as `timestamps` says); an unreadable entry is
+    /// reported once no earlier checkpoint failed; an unreadable checkpoint record last. Torn
+    /// tails are not problems.
+    public func firstProblem(trust: TrustStore?, timestamps: TimestampPolicy = .none) -> CustodyProblem? {
         var frontier = MerkleFrontier()
         var previous: UInt64?
         for (index, signed) in checkpoints.enumerated() {
@@ -119,7 +120,7 @@ public struct CustodyContents: Sendable {
                 if let previous, size <= previous { return .notIncreasing(previous: previous) }
                 while frontier.size < size { frontier.append(leafHashes[Int(frontier.size)]) }
                 guard frontier.root == signed.checkpoint.rootHash else { return .rootMismatch(firstEntry: previous ?? 0) }
-                return trust.flatMap { signed.signatureFault(trust: $0) }
+                return trust.flatMap { signed.signatureFault(trust: $0, timestamps: timestamps) }
             }()
             if let fault {
                 // Entries the checkpoint covers but that cannot be read are the first fault.

@@ -100,10 +100,11 @@ public struct CustodyProofBundle: Codable, Sendable, Equatable {
 
     /// Verifies the bundle offline: the checkpoint's signature by a certificate `trust`
     /// accepts, over the statement, by the authority it names; each leaf an event of this
-    /// archive; each audit path leading from its leaf to the signed root. Pure apart from the
-    /// signature check (no file or network access).
+    /// archive; each audit path leading from its leaf to the signed root. A timestamp token on
+    /// the checkpoint's signature is judged as `timestamps` says. Pure apart from the signature
+    /// check (no file or network access).
     /// - Throws: the first `ProofFault`.
-    public func verify(trust: TrustStore) throws(ProofFault) -> Verified {
+    public func verify(trust: TrustStore, timestamps: TimestampPolicy = .none) throws(ProofFault) -> Verified {
         guard format == Self.formatName else { throw .malformed("format \(format) is not \(Self.formatName)") }
         guard let statement = Data(base64Encoded: checkpoint.statement), let signature = Data(base64Encoded: checkpoint.signature) else {
             throw .malformed("the checkpoint's statement or signature is not base64")
@@ -112,7 +113,7 @@ public struct CustodyProofBundle: Codable, Sendable, Equatable {
         do { signed = try SignedCheckpoint(statement: Array(statement), signature: Array(signature)) } catch {
             throw .malformed("checkpoint statement: \(error.reason)")
         }
-        if let fault = signed.signatureFault(trust: trust) { throw .checkpoint(fault) }
+        if let fault = signed.signatureFault(trust: trust, timestamps: timestamps) { throw .checkpoint(fault) }
         guard signed.checkpoint == checkpoint.checkpoint else { throw .readableCopyDiffers("checkpoint") }
         guard !entries.isEmpty else { throw .malformed("no entries") }
         var events: [LoggedEvent] = []

@@ -301,6 +301,12 @@ public enum CtlText {
     /// The heading of the peers in `status`.
     public static var peersLabel: String { text("peers", "对端车辆管理所") }
     /// The heading of the last errors in `status`.
+    public static var auditTSATrustHelp: String {
+        text(
+            "CA certificates (PEM) of the time-stamping authorities whose tokens the checkpoints may carry; repeat for several (default: the --trust files).",
+            "检查点所带时间戳令牌的时间戳服务（TSA）CA 证书（PEM），可重复指定多个（默认：--trust 的文件）。")
+    }
+
     public static var tsaTrustHelp: String {
         text(
             "CA certificates of trusted time-stamping authorities (PEM); repeat for several.",

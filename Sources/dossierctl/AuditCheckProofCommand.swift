@@ -14,6 +14,7 @@ struct AuditCheckProofCommand: ParsableCommand {
 
     @Argument(help: ArgumentHelp(CtlText.auditProofFileHelp)) var file: String
     @Option(help: ArgumentHelp(CtlText.auditTrustHelp)) var trust: [String]
+    @Option(name: .customLong("tsa-trust"), help: ArgumentHelp(CtlText.auditTSATrustHelp)) var tsaTrust: [String] = []
     @Flag(help: ArgumentHelp(CtlText.jsonVerdictHelp)) var json = false
 
     /// The JSON shape: `{valid, archiveId, checkpoint, events, reason}`.
@@ -36,7 +37,7 @@ struct AuditCheckProofCommand: ParsableCommand {
         let output: Output
         do {
             let bundle = try CustodyProofBundle.parse(json: bytes)
-            let verified = try bundle.verify(trust: store)
+            let verified = try bundle.verify(trust: store, timestamps: checkpointTimestamps(tsaTrust: tsaTrust, trust: store))
             output = Output(
                 valid: true, archiveId: bundle.archiveId, checkpoint: verified.checkpoint,
                 events: verified.events.map { Output.Event(leafIndex: $0.index, event: $0.event) }, reason: nil)

@@ -31,3 +31,11 @@ struct AuditStateOptions: ParsableArguments {
 func loadTrust(_ files: [String]) -> TrustStore {
     do { return try TrustStore(caFiles: files) } catch { fail("\(error)") }
 }
+
+/// How the checkpoints' timestamp tokens are judged: against the `--tsa-trust` files, or the
+/// `--trust` files when none are given, so that a token present is always checked (a TSA
+/// outside those CAs needs `--tsa-trust`). A checkpoint without a token is not refused: the
+/// daemon timestamps checkpoints best effort, and never those made for a receipt.
+func checkpointTimestamps(tsaTrust: [String], trust: TrustStore) -> TimestampPolicy {
+    TimestampPolicy(trust: tsaTrust.isEmpty ? trust : loadTrust(tsaTrust), required: false)
+}

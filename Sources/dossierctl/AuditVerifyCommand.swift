@@ -12,6 +12,7 @@ struct AuditVerifyCommand: ParsableCommand {
 
     @OptionGroup var location: AuditStateOptions
     @Option(help: ArgumentHelp(CtlText.auditTrustHelp)) var trust: [String]
+    @Option(name: .customLong("tsa-trust"), help: ArgumentHelp(CtlText.auditTSATrustHelp)) var tsaTrust: [String] = []
     @Flag(help: ArgumentHelp(CtlText.jsonVerdictHelp)) var json = false
 
     /// The JSON shape: `{valid, entries, checkpoints, latestCheckpoint, tornTails, problem}`.
@@ -41,7 +42,7 @@ struct AuditVerifyCommand: ParsableCommand {
     func run() throws {
         let store = loadTrust(trust)
         let contents = location.contents()
-        let problem = contents.firstProblem(trust: store)
+        let problem = contents.firstProblem(trust: store, timestamps: checkpointTimestamps(tsaTrust: tsaTrust, trust: store))
         let output = Output(
             valid: problem == nil, entries: contents.events.count, checkpoints: contents.checkpoints.count,
             latestCheckpoint: contents.latestCheckpoint?.checkpoint,
