@@ -64,6 +64,8 @@ public final class CustodyLog: Sendable {
         var writing = false
         /// Where the next record of each file goes.
         var logEnd: Int
+        /// Where the zeros written ahead of `logEnd` end (see `reserveStep`).
+        var logReserved: Int
         var checkpointsEnd: Int
         /// Durable entries' leaf hashes, for proofs.
         var leafHashes: [TreeHash]
@@ -131,7 +133,7 @@ public final class CustodyLog: Sendable {
             var frontier = MerkleFrontier()
             contents.leafHashes.forEach { frontier.append($0) }
             let state = State(
-                nextIndex: frontier.size, logEnd: logEnd, checkpointsEnd: checkpointsEnd,
+                nextIndex: frontier.size, logEnd: logEnd, logReserved: logEnd, checkpointsEnd: checkpointsEnd,
                 leafHashes: contents.leafHashes, frontier: frontier, latest: contents.latestCheckpoint)
             let log = CustodyLog(
                 state: state, logFD: logFD, checkpointsFD: checkpointsFD, logPath: logPath,
@@ -263,6 +265,7 @@ public final class CustodyLog: Sendable {
         var entries: [PendingEntry]
         var checkpoints: [PendingCheckpoint]
         var logEnd: Int
+        var logReserved: Int
         var checkpointsEnd: Int
         var latest: SignedCheckpoint?
     }
@@ -314,6 +317,7 @@ public final class CustodyLog: Sendable {
                     return .batch(
                         Batch(
                             entries: state.entries, checkpoints: state.checkpoints, logEnd: state.logEnd,
+                            logReserved: state.logReserved,
                             checkpointsEnd: state.checkpointsEnd, latest: state.latest))
                 }
                 guard due else {
@@ -342,15 +346,28 @@ public final class CustodyLog: Sendable {
         }
     }
 
-    /// Writes the batch's entries with one `pwrite` and one `fdatasync`; returns the new end.
-    private func writeEntries(_ batch: Batch) -> Result<Int, SystemError> {
-        guard !batch.entries.isEmpty else { return .success(batch.logEnd) }
+    /// Zeros written ahead of the log's end a megabyte at a time, so that the `fdatasync` of a
+    /// batch writes its data block alone: appending past the end of the file also makes the
+    /// size and the block allocation durable, two more writes to wait for. A reader takes zeros
+    /// from a record boundary to the end as unused space (`RecordFile`).
+    static let reserveStep = 1 << 20
+
+    /// Writes the batch's entries (and, when they reach past the zeros written ahead, the next
+    /// `reserveStep` of zeros after them) with one `fdatasync`; returns the new end and reserve.
+    private func writeEntries(_ batch: Batch) -> Result<(end: Int, reserved: Int), SystemError> {
+        guard !batch.entries.isEmpty else { return .success((batch.logEnd, batch.logReserved)) }
         let records = batch.entries.flatMap(\.record)
+        let end = batch.logEnd + records.count
         return Result { () throws(SystemError) in
             try FileIO.writeAll(fd: logFD, records, at: batch.logEnd, path: logPath)
+            var reserved = batch.logReserved
+            if end > reserved {
+                reserved = end + Self.reserveStep
+                try FileIO.writeAll(fd: logFD, [UInt8](repeating: 0, count: reserved - end), at: end, path: logPath)
+            }
             guard fdatasync(logFD) == 0 else { throw .last(.fsync, path: logPath) }
             entrySyncs.add(1, ordering: .relaxed)
-            return batch.logEnd + records.count
+            return (end, reserved)
         }
     }
 
@@ -374,13 +391,14 @@ public final class CustodyLog: Sendable {
 
     /// Publishes what became durable, then answers every waiter of the batch.
     private func finish(
-        _ batch: Batch, entriesWritten: Result<Int, SystemError>,
+        _ batch: Batch, entriesWritten: Result<(end: Int, reserved: Int), SystemError>,
         checkpointsWritten: Result<(end: Int, latest: SignedCheckpoint?), SystemError>
     ) {
         let uncovered: UInt64 = state.withLock { state in
             switch entriesWritten {
-            case .success(let end):
-                state.logEnd = end
+            case .success(let written):
+                state.logEnd = written.end
+                state.logReserved = written.reserved
                 for entry in batch.entries {
                     state.leafHashes.append(entry.leafHash)
                     state.frontier.append(entry.leafHash)
@@ -492,8 +510,9 @@ public final class CustodyLog: Sendable {
 
     // MARK: Closing
 
-    /// Lets pending appends and checkpoints finish, stops `runCheckpoints`, and closes the
-    /// files (which releases the directory). Later calls throw `.closed`.
+    /// Lets pending appends and checkpoints finish, stops `runCheckpoints`, gives back the
+    /// zeros written ahead of the log's end, and closes the files (which releases the
+    /// directory). Later calls throw `.closed`.
     public func close() async {
         await withCheckedContinuation { (idle: CheckedContinuation<Void, Never>) in
             let running = state.withLock { state in
@@ -515,6 +534,9 @@ public final class CustodyLog: Sendable {
             return state.filesOpen
         }
         if open {
+            // The zeros written ahead are given back: a log closed cleanly ends at its last
+            // record (a reader takes them as unused space either way).
+            _ = ftruncate(logFD, off_t(state.withLock { $0.logEnd }))
             Glibc.close(logFD)
             Glibc.close(checkpointsFD)
         }

@@ -154,16 +154,33 @@ func recordOffsets(_ file: [UInt8], magic: [UInt8]) -> [Int] {
     }
 }
 
-@Test func zerosAfterTheLastRecordAreATornTail() async throws {
+@Test func zerosAfterTheLastRecordAreUnusedSpaceAndAppendsFollowTheRecords() async throws {
     let dir = try TempDir()
-    try await writeLog(dir.path("custody"), count: 3)
     let path = dir.path("custody") + "/custody.log"
+    let (open, _) = try CustodyLog.open(directory: dir.path("custody"))
+    for n in 0..<3 { _ = try await open.append(sampleEvent(n)) }
+    // While open, the log has zeros written ahead of its end (so a sync writes data alone) …
     let file = try bytes(path)
-    try write(file + [UInt8](repeating: 0, count: 4096), path)
+    let records = RecordFile.scan(file, magic: RecordFile.entriesMagic)
+    #expect(records.records.count == 3 && records.stop == nil)
+    #expect(file.count >= CustodyLog.reserveStep && file[records.end...].allSatisfy { $0 == 0 })
+    // … which a clean close gives back.
+    await open.close()
+    #expect(try bytes(path) == Array(file[..<records.end]))
+    // After a crash, however many zeros follow, nothing is torn and the next entry goes after
+    // the records.
+    try write(Array(file[..<records.end]) + [UInt8](repeating: 0, count: 4096 + 7), path)
     let (log, dropped) = try CustodyLog.open(directory: dir.path("custody"))
     #expect(log.treeSize == 3)
-    #expect(dropped == [TornTail(file: path, offset: file.count, bytes: 4096)])
+    #expect(dropped.isEmpty)
+    #expect(try await log.append(sampleEvent(3)) == 3)
     await log.close()
+    #expect(RecordFile.scan(try bytes(path), magic: RecordFile.entriesMagic).records.count == 4)
+    // A few non-zero bytes after the records are still a torn write.
+    try write(Array(file[..<records.end]) + [0, 0, 7], path)
+    let (again, torn) = try CustodyLog.open(directory: dir.path("custody"))
+    #expect(torn == [TornTail(file: path, offset: records.end, bytes: 3)])
+    await again.close()
 }
 
 @Test func cuttingEntriesACheckpointCoversIsDamageNotATornTail() async throws {
