@@ -190,13 +190,21 @@ extension Authority {
         }
         let notice = CompletionNotice(
             archiveId: id, digest: arrival.digest, status: status, registeredAt: Date(), newPlate: newPlate, reasons: reasons)
-        let (store, identity) = (completions.sent, identity)
+        let (store, identity, timestamping) = (completions.sent, identity, timestamps.packing)
         return try await completions.serial.run(key: id) { [pool = self.pool, completions = self.completions] in
             if var kept = store.record(id) {
                 guard kept.notice.decidesLike(notice) else { throw CompletionError.conflict(id: id, recorded: kept.notice) }
                 if kept.state == .failed {
                     (kept.state, kept.attempts, kept.nextAttemptAt) = (.pending, 0, nil)
-                    do { try await pool.run { [kept] in try store.save(kept) } } catch let error as SystemError {
+                    // Signed afresh (the same notice): one refused for want of a timestamp, made
+                    // while the TSA was down, gets its token now.
+                    do {
+                        try await pool.run { [kept] in
+                            try store.save(kept, signed: try kept.notice.signed(by: identity, timestamping: timestamping))
+                        }
+                    } catch let error as ArchiveError {
+                        throw CompletionError.signing(error)
+                    } catch let error as SystemError {
                         throw CompletionError.storage(error)
                     }
                     completions.wake.signal()
@@ -206,7 +214,7 @@ extension Authority {
             let record = CompletionRecord(notice: notice, peer: arrival.sender, at: notice.registeredAt, state: .pending)
             do {
                 try await pool.run {
-                    let signed = try notice.signed(by: identity)
+                    let signed = try notice.signed(by: identity, timestamping: timestamping)
                     try store.save(record, signed: signed)
                 }
             } catch let error as ArchiveError {
@@ -254,16 +262,20 @@ extension Authority {
     /// (`POST /v1/archives/{id}/completion`). A registration marks the vehicle transferred out
     /// (status `B`) in the registry and closes its case for good; a refusal opens it again
     /// (`SubmissionIndex`). Nothing is recorded unless every check passes; the same notice
-    /// again answers as the first did.
+    /// again answers as the first did. Its timestamp token is judged as an archive's
+    /// (`[timestamp] trust`); with `require_timestamp` a notice without a trusted one is
+    /// refused (422 `bad-completion`, naming `timestamp-missing`).
     /// - Throws: `SystemError` when it cannot be kept (the destination retries).
     func receiveCompletion(id: String, signed: [UInt8], from caller: String) async throws -> CompletionOutcome {
         guard let sent = await sentArchive(id) else { return .notFound }
         guard sent.destination == caller else { return .forbidden }
         guard sent.delivered else { return .notDelivered }
-        let trust = operations.trust.store
+        let (trust, timestamps) = (operations.trust.store, timestamps.receiving)
         let opened = try await pool.run { () -> Result<CompletionNotice, CompletionNotice.Problem> in
             do throws(CompletionNotice.Problem) {
-                return .success(try CompletionNotice.open(signed, trust: trust, destination: caller, archiveId: id, digest: sent.digest))
+                return .success(
+                    try CompletionNotice.open(
+                        signed, trust: trust, destination: caller, archiveId: id, digest: sent.digest, timestamps: timestamps))
             } catch { return .failure(error) }
         }
         let notice: CompletionNotice

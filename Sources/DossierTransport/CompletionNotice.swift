@@ -44,10 +44,12 @@ public struct CompletionNotice: Codable, Sendable, Equatable {
     /// The notice's JSON, as signed.
     public func json() -> [UInt8] { signedJSON(self) }
 
-    /// Signs the notice with the destination's identity (blocking: OpenSSL).
+    /// Signs the notice with the destination's identity (blocking: OpenSSL and the TSA), with
+    /// an RFC 3161 token over the signature when `timestamping` is given and its TSA answers at
+    /// the first attempt, as receipts are: a TSA that fails leaves the notice without a token.
     /// - Throws: `ArchiveError.signing`.
-    public func signed(by identity: SigningIdentity) throws(ArchiveError) -> [UInt8] {
-        try identity.signAttached(json())
+    public func signed(by identity: SigningIdentity, timestamping: Timestamping? = nil) throws(ArchiveError) -> [UInt8] {
+        try identity.signAttached(json(), timestamping: timestamping)
     }
 
     /// Why a signed notice is not taken.
@@ -75,12 +77,15 @@ public struct CompletionNotice: Codable, Sendable, Equatable {
 
     /// Opens a signed notice and checks that it is `destination`'s word about exactly this
     /// archive: a valid signature by a trusted, unrevoked certificate of `destination`, naming
-    /// `archiveId` and `digest`. Blocking (OpenSSL): call it on the blocking pool.
+    /// `archiveId` and `digest`. Its timestamp token is judged as `timestamps` says, as an
+    /// archive's is (`timestamp-untrusted`, `timestamp-mismatch`, and `timestamp-missing` when
+    /// required): any of them is `badSignature`. Blocking (OpenSSL): call it on the blocking pool.
     /// - Throws: `CompletionNotice.Problem`.
     public static func open(
-        _ signed: [UInt8], trust: TrustStore, destination: String, archiveId: String, digest: String, now: Date = Date()
+        _ signed: [UInt8], trust: TrustStore, destination: String, archiveId: String, digest: String,
+        timestamps: TimestampPolicy = .none, now: Date = Date()
     ) throws(Problem) -> CompletionNotice {
-        let result = SignatureCheck.verifyAttached(signature: signed, trust: trust, timestamps: .none, now: now)
+        let result = SignatureCheck.verifyAttached(signature: signed, trust: trust, timestamps: timestamps, now: now)
         guard result.findings.isEmpty else {
             let text = result.findings.map { "\($0.code): \($0.detail)" }.joined(separator: "; ")
             if result.findings.contains(where: { $0.code == "signature-malformed" }) { throw .malformed(text) }
