@@ -16,7 +16,8 @@ public struct InboxEntry: Codable, Sendable, Equatable {
     /// Why it was rejected; empty when accepted.
     public var reasons: [Finding]
     /// For a rejected archive kept beyond its sender's quarantine quota: how many of its first
-    /// bytes were kept. Nil when the archive is kept whole.
+    /// bytes were kept; 0 when only this record (digest, size, first reasons) is kept, without
+    /// the archive or its receipt. Nil when the archive is kept whole.
     public var keptBytes: UInt64?
 
     /// An entry as decided; `keptBytes` only for a quarantined archive cut short.
