@@ -429,6 +429,9 @@ public final class Inbox: Sendable {
                 if let kept = entry.keptBytes { try FileIO.truncate(file.path, to: Int(kept)) }
                 try FileIO.rename(file.path, to: staging.appendingPathComponent("\(id).dva").path)
                 try DurableFile.write(receipt, to: staging.appendingPathComponent("receipt"))
+            } else {
+                // Nothing of the archive is kept: the upload goes now, not at the next start.
+                unlink(file.path)
             }
             try DurableFile.write(Self.encode(entry), to: staging.appendingPathComponent("reason.json"))
             // An earlier rejection of this id by this sender (another digest) gives way to this one.

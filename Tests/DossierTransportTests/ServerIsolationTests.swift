@@ -82,6 +82,7 @@ struct ServerIsolationTests {
             #expect(server.inbox.entry(id: "garbage-8")?.keptBytes == 0)
             #expect(dir.contents("quarantine/441800") == ["garbage-0", "garbage-1", "garbage-6", "garbage-7", "garbage-8"])
             #expect(dir.contents("quarantine/441800/garbage-8") == ["reason.json"])
+            #expect(dir.contents("inbox/.incoming").isEmpty, "an upload kept only as its record was left behind")
             let total = try FileManager.default.subpathsOfDirectory(atPath: dir.path("quarantine")).reduce(UInt64(0)) { sum, name in
                 let attributes = try FileManager.default.attributesOfItem(atPath: dir.path("quarantine/\(name)"))
                 guard attributes[.type] as? FileAttributeType == .typeRegular else { return sum }
