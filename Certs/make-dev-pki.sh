@@ -4,14 +4,16 @@
 # (see Certs/README.md).
 #
 #   make-dev-pki.sh [--days N] [--expired] [--rsa] [--sm2] <out-dir> <code>...
-#   make-dev-pki.sh --crl FILE [--this-update YYYYMMDDHHMMSSZ] [--next-update YYYYMMDDHHMMSSZ] <out-dir> [<name>...]
+#   make-dev-pki.sh --crl FILE [--this-update YYYYMMDDHHMMSSZ] [--next-update YYYYMMDDHHMMSSZ]
+#                   [--compromised-at YYYYMMDDHHMMSSZ] <out-dir> [<name>...]
 #   make-dev-pki.sh --tsa NAME <out-dir>
 #
 # Reuses <out-dir>/ca.pem and ca.key when they exist, so more authorities (or an expired
 # certificate, with --expired, written as <code>-expired.pem/.key; an RSA 3072 one with --rsa,
 # written as <code>-rsa.pem/.key) can be issued by the same CA. --crl writes a CRL of that CA
 # to FILE revoking the certificates <out-dir>/<name>.pem (none: an empty CRL), valid from
-# --this-update (default now) to --next-update (default in 30 days). --tsa writes a time-stamping
+# --this-update (default now) to --next-update (default in 30 days); with --compromised-at the
+# entries say keyCompromise with that invalidityDate (the revocationDate stays now). --tsa writes a time-stamping
 # authority's key and certificate (extendedKeyUsage critical timeStamping, no authority code) of
 # that CA as <out-dir>/NAME.pem/.key, for dossier-mock-tsa.
 # --sm2 also makes an SM2 CA (<out-dir>/sm2-ca.pem, sm2-ca.key, reused like ca.pem) and, per
@@ -27,6 +29,7 @@ crl=""
 sm2=""
 this_update=""
 next_update=""
+compromised_at=""
 tsa=""
 while [[ $# -gt 0 ]]; do
   case "$1" in
@@ -37,8 +40,9 @@ while [[ $# -gt 0 ]]; do
     --crl) crl="$2"; shift 2 ;;
     --this-update) this_update="$2"; shift 2 ;;
     --next-update) next_update="$2"; shift 2 ;;
+    --compromised-at) compromised_at="$2"; shift 2 ;;
     --tsa) tsa="$2"; shift 2 ;;
-    -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,22p' "$0"; exit 0 ;;
     --) shift; break ;;
     -*) echo "make-dev-pki.sh: unknown option $1" >&2; exit 2 ;;
     *) break ;;
@@ -67,8 +71,10 @@ crlnumber = $db/crlnumber
 default_md = sha256
 default_crl_days = 30
 CNF
+  compromise=()
+  [[ -n "$compromised_at" ]] && compromise=(-crl_compromise "$compromised_at")
   for name in "$@"; do
-    openssl ca -batch -config "$db/ca.cnf" -cert "$out/ca.pem" -keyfile "$out/ca.key" -revoke "$out/$name.pem" 2>/dev/null
+    openssl ca -batch -config "$db/ca.cnf" -cert "$out/ca.pem" -keyfile "$out/ca.key" -revoke "$out/$name.pem" "${compromise[@]}" 2>/dev/null
   done
   times=()
   [[ -n "$this_update" ]] && times+=(-crl_lastupdate "$this_update")

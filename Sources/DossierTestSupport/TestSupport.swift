@@ -176,11 +176,12 @@ public struct TestPKI: Sendable {
 
     /// Writes a CRL to `path` of the trusted CA (or of the CA in `caDir`, e.g. `other`),
     /// revoking the certificates named (e.g. `"430100"`), valid from `thisUpdate` (default now)
-    /// to `nextUpdate` (default 30 days on).
+    /// to `nextUpdate` (default 30 days on); with `compromisedAt`, the entries say keyCompromise
+    /// with that invalidityDate (their revocationDate stays now).
     @discardableResult
     public func crl(
         revoking names: [String] = [], at path: String, thisUpdate: Date? = nil, nextUpdate: Date? = nil,
-        caDir: String? = nil
+        caDir: String? = nil, compromisedAt: Date? = nil
     ) throws -> String {
         let formatter = DateFormatter()
         formatter.locale = Locale(identifier: "en_US_POSIX")
@@ -189,6 +190,7 @@ public struct TestPKI: Sendable {
         var args = ["--crl", path]
         if let thisUpdate { args += ["--this-update", formatter.string(from: thisUpdate)] }
         if let nextUpdate { args += ["--next-update", formatter.string(from: nextUpdate)] }
+        if let compromisedAt { args += ["--compromised-at", formatter.string(from: compromisedAt)] }
         let result = try run(packageRoot.appendingPathComponent("Certs/make-dev-pki.sh").path, args + [caDir ?? dir] + names)
         guard result.status == 0 else { throw TestPKIError.crl(result.stderr) }
         return path

@@ -69,6 +69,19 @@ import Testing
         #expect(untrusted.codes == ["revoked-signer"], "\(untrusted.reasons)")
     }
 
+    /// Revoked after the token, but for a key compromised a day before it (invalidityDate): the
+    /// token proves nothing about who held the key then.
+    @Test func aKeyCompromisedBeforeTheTokensTimeIsRevoked() async throws {
+        let mock = try await MockTSAProcess.launch(in: temp)
+        let packed = try pack(timestampedBy: mock.url, into: "stamped")
+        nextSecond()
+        let crl = try tsa.pki.crl(
+            revoking: ["441800"], at: temp.path("compromised.crl.pem"), compromisedAt: Date().addingTimeInterval(-86_400))
+        let report = try verify(packed, crl: crl)
+        #expect(report.codes == ["revoked-signer"], "\(report.reasons)")
+        #expect(report.timestamp?.trusted == true)
+    }
+
     @Test func aSignerRevokedBeforeTheTokensTimeIsRevoked() async throws {
         let mock = try await MockTSAProcess.launch(in: temp)
         let crl = try revokeSigner("before.crl.pem")
