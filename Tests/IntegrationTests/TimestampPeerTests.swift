@@ -26,9 +26,11 @@ import Testing
         return folder
     }
 
-    /// 430100 timestamps with the mock TSA; 441800 requires timestamps on what it receives.
-    @Test func completionNoticesAreTimestampedAndRequiredTokensEnforced() async throws {
-        let mock = try await MockTSAProcess.launch(in: temp)
+    /// 430100, timestamping with `mock`, and 441800, requiring timestamps on what it receives,
+    /// peered; one archive delivered from 441800 to 430100: its id and digest.
+    private func pairWithDelivery(_ mock: MockTSAProcess, seed: Int) async throws -> (
+        origin: DaemonProcess, destination: DaemonProcess, id: String, digest: String
+    ) {
         let stamping = "[timestamp]\nurl = \"\(mock.url)\"\ntrust = [\"\(tsa.pki.ca)\"]\ntimeout = \"3s\"\n"
         let requiring = "[timestamp]\ntrust = [\"\(tsa.pki.ca)\"]\nrequire_timestamp = true\n"
         let destination = try DaemonProcess(
@@ -40,12 +42,24 @@ import Testing
         try destination.writeConfig(pki: tsa.pki, peers: [.init(code: "441800", url: try origin.url)], extra: stamping)
         try destination.reload()
 
-        let sample = try SampleDossier.make(in: temp, seed: 73)
+        let sample = try SampleDossier.make(in: temp, seed: seed)
         let submitted = try origin.ctl(["submit", try register(sample, at: origin).path, "--to", "430100", "--json"])
         let id = try #require(json(submitted)["id"] as? String, "\(submitted.stderr)")
         _ = try await origin.waitForQueue { $0.contains { $0["id"] as? String == id && $0["state"] as? String == "delivered" } }
         let archive = try Data(contentsOf: destination.state.appendingPathComponent("inbox/\(id).dva"))
-        let digest = SHA256.hex(of: Array(archive))
+        return (origin, destination, id, SHA256.hex(of: Array(archive)))
+    }
+
+    /// Whether `origin` recorded a registration of archive `id` (waiting up to 20 s).
+    private func registered(_ id: String, at origin: DaemonProcess) async throws -> Bool {
+        try await eventually(seconds: 20) {
+            ((try? origin.ctl(["show", id, "--json"])).map(json)?["completion"] as? [String: Any])?["status"] as? String == "registered"
+        }
+    }
+
+    @Test func completionNoticesAreTimestampedAndRequiredTokensEnforced() async throws {
+        let mock = try await MockTSAProcess.launch(in: temp)
+        let (origin, destination, id, digest) = try await pairWithDelivery(mock, seed: 73)
 
         // A notice without a token: refused, nothing recorded.
         let unstamped = try CompletionNotice(
@@ -64,10 +78,27 @@ import Testing
         let checked = SignatureCheck.verifyAttached(
             signature: kept, trust: try tsa.pki.trust(), timestamps: TimestampPolicy(trust: try tsa.tsaTrust(), required: true))
         #expect(checked.findings.isEmpty && checked.timestamp?.trusted == true, "\(checked.findings)")
-        let recorded = try await eventually(seconds: 20) {
-            ((try? origin.ctl(["show", id, "--json"])).map(json)?["completion"] as? [String: Any])?["status"] as? String == "registered"
+        #expect(try await registered(id, at: origin), "\((try? origin.ctl(["show", id]))?.stdout ?? "")")
+        #expect(try await origin.stop() == 0)
+        #expect(try await destination.stop() == 0)
+    }
+
+    /// The destination's TSA down when it completes: its notice goes without a token, the origin
+    /// refuses it for good (422), and completing again once the TSA answers signs it afresh, with
+    /// a token, and it is recorded.
+    @Test func aNoticeRefusedForWantOfATokenIsSignedAfreshWhenCompletedAgain() async throws {
+        let mock = try await MockTSAProcess.launch(in: temp)
+        let (origin, destination, id, _) = try await pairWithDelivery(mock, seed: 75)
+        try await mock.setFault("down")
+        #expect(try destination.ctl(["complete", id, "--registered", "--plate", "湘A54321"]).status == 0)
+        let failed = try await eventually(seconds: 20) {
+            ((try? destination.ctl(["show", id, "--json"])).map(json)?["state"] as? String) == "failed"
         }
-        #expect(recorded, "\((try? origin.ctl(["show", id]))?.stdout ?? "")")
+        #expect(failed, "\((try? destination.ctl(["show", id]))?.stdout ?? "")")
+        try await mock.setFault("none")
+        let again = try destination.ctl(["complete", id, "--registered", "--plate", "湘A54321"])
+        #expect(again.status == 0, "\(again.stderr)")
+        #expect(try await registered(id, at: origin), "\((try? destination.ctl(["show", id]))?.stdout ?? "")")
         #expect(try await origin.stop() == 0)
         #expect(try await destination.stop() == 0)
     }
