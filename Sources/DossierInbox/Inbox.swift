@@ -108,9 +108,17 @@ public final class Inbox: Sendable {
         }
 
         /// Notes a record found on disk when the inbox opens, counting its `bytes`.
-        mutating func load(_ entry: InboxEntry, bytes recordBytes: UInt64) {
+        /// Notes a record found on disk when the inbox opens, counting its `bytes`. A record of
+        /// digest and reasons only is ordered by when its `reason.json` was `written`: the
+        /// record's `receivedAt` keeps whole seconds only, which would leave the oldest of
+        /// several in one second undecided.
+        mutating func load(_ entry: InboxEntry, bytes recordBytes: UInt64, written: Date?) {
             track(entry, bytes: recordBytes)
-            if entry.keptBytes != 0 { bytes += recordBytes }
+            if entry.keptBytes == 0 {
+                digestOnly[entry.archiveId] = written ?? entry.receivedAt
+            } else {
+                bytes += recordBytes
+            }
         }
 
         mutating func untrack(_ id: String) {
@@ -163,9 +171,11 @@ public final class Inbox: Sendable {
             try Self.removeLeftovers(in: folder) { !$0.hasPrefix(".") }
             for name in Self.names(in: folder) {
                 let record = folder.appendingPathComponent(name)
-                let entry = try Self.readEntry(record.appendingPathComponent("reason.json"))
+                let reason = record.appendingPathComponent("reason.json")
+                let entry = try Self.readEntry(reason)
                 state.rejected[entry.sender, default: [:]][entry.archiveId] = entry
-                state.quarantines[entry.sender, default: QuarantineUse()].load(entry, bytes: Self.bytes(in: record))
+                let written = (try? FileManager.default.attributesOfItem(atPath: reason.path))?[.modificationDate] as? Date
+                state.quarantines[entry.sender, default: QuarantineUse()].load(entry, bytes: Self.bytes(in: record), written: written)
             }
         }
         self.state = Mutex(state)
