@@ -264,7 +264,8 @@ extension Authority {
     /// (`SubmissionIndex`). Nothing is recorded unless every check passes; the same notice
     /// again answers as the first did. Its timestamp token is judged as an archive's
     /// (`[timestamp] trust`); with `require_timestamp` a notice without a trusted one is
-    /// refused (422 `bad-completion`, naming `timestamp-missing`).
+    /// refused (422 `bad-completion`, naming `timestamp-missing`). A chain whose revocation
+    /// cannot be judged now (the signer's or the TSA's) is answered 503 `try-later`.
     /// - Throws: `SystemError` when it cannot be kept (the destination retries).
     func receiveCompletion(id: String, signed: [UInt8], from caller: String) async throws -> CompletionOutcome {
         guard let sent = await sentArchive(id) else { return .notFound }
@@ -284,6 +285,10 @@ extension Authority {
         case let .failure(problem):
             logger.warning("completion notice refused", metadata: ["id": "\(id)", "peer": "\(caller)", "reason": "\(problem)"])
             if case .wrongSigner = problem { return .wrongSigner("\(problem)") }
+            // As for an archive (503 `try-later`): the destination retries, the notice is not refused.
+            if case .undecidable = problem {
+                throw PeerHTTPError(.serviceUnavailable, "try-later", "\(problem)", retryAfter: 5)
+            }
             return .invalid("\(problem)")
         }
         let store = completions.received

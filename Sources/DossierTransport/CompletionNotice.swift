@@ -58,6 +58,9 @@ public struct CompletionNotice: Codable, Sendable, Equatable {
         case malformed(String)
         /// The signature or its signer's chain does not verify.
         case badSignature(String)
+        /// Revocation of the signer's or the TSA's chain cannot be judged now (a CRL missing,
+        /// not yet valid or stale here): nothing is wrong with the notice, ask again later.
+        case undecidable(String)
         /// Signed by another authority than the archive's destination.
         case wrongSigner(expected: String, actual: String?)
         /// The notice is about another archive or another digest.
@@ -67,6 +70,7 @@ public struct CompletionNotice: Codable, Sendable, Equatable {
             switch self {
             case let .malformed(text): return "malformed completion notice: \(text)"
             case let .badSignature(text): return "completion notice signature: \(text)"
+            case let .undecidable(text): return "completion notice cannot be judged now: \(text)"
             case let .wrongSigner(expected, actual):
                 return "completion notice signed by \(actual ?? "no authority"), expected the archive's destination \(expected)"
             case let .wrongArchive(id, digest, actualId, actualDigest):
@@ -79,7 +83,8 @@ public struct CompletionNotice: Codable, Sendable, Equatable {
     /// archive: a valid signature by a trusted, unrevoked certificate of `destination`, naming
     /// `archiveId` and `digest`. Its timestamp token is judged as `timestamps` says, as an
     /// archive's is (`timestamp-untrusted`, `timestamp-mismatch`, and `timestamp-missing` when
-    /// required): any of them is `badSignature`. Blocking (OpenSSL): call it on the blocking pool.
+    /// required): any of them is `badSignature`; revocation that cannot be judged now, and
+    /// nothing else, is `undecidable`. Blocking (OpenSSL): call it on the blocking pool.
     /// - Throws: `CompletionNotice.Problem`.
     public static func open(
         _ signed: [UInt8], trust: TrustStore, destination: String, archiveId: String, digest: String,
@@ -89,6 +94,7 @@ public struct CompletionNotice: Codable, Sendable, Equatable {
         guard result.findings.isEmpty else {
             let text = result.findings.map { "\($0.code): \($0.detail)" }.joined(separator: "; ")
             if result.findings.contains(where: { $0.code == "signature-malformed" }) { throw .malformed(text) }
+            if result.findings.allSatisfy(\.isTransient) { throw .undecidable(text) }
             throw .badSignature(text)
         }
         guard result.signer?.authority == destination else { throw .wrongSigner(expected: destination, actual: result.signer?.authority) }

@@ -103,6 +103,48 @@ import Testing
         #expect(try await destination.stop() == 0)
     }
 
+    /// A notice whose TSA's chain the origin cannot judge for revocation now (the TSA's CA has
+    /// no CRL among the origin's): 503 `try-later`, never refused, so the destination keeps
+    /// trying, and the notice is recorded once the origin has that CRL.
+    @Test func aNoticeWhoseTSARevocationCannotBeJudgedIsAskedAgain() async throws {
+        let mock = try await MockTSAProcess.launch(in: temp)
+        let (origin, destination, id, _) = try await pairWithDelivery(mock, seed: 76)
+        let otherCA = "\(tsa.pki.other)/ca.pem"
+        let mainCRL = try tsa.pki.crl(at: temp.path("main.crl.pem"))
+        let originPeers: [DaemonProcess.Peer] = [.init(code: "430100", url: try destination.url)]
+        let originTrust = "[timestamp]\ntrust = [\"\(tsa.pki.ca)\", \"\(otherCA)\"]\n"
+        try origin.writeConfig(pki: tsa.pki, peers: originPeers, extra: originTrust, tls: "crl = [\"\(mainCRL)\"]")
+        try origin.reload()
+        // The destination now timestamps with a TSA of the other CA.
+        let theirs = try await MockTSAProcess.launch(in: temp, untrusted: true)
+        try destination.writeConfig(
+            pki: tsa.pki, peers: [.init(code: "441800", url: try origin.url)],
+            extra: "[timestamp]\nurl = \"\(theirs.url)\"\ntrust = [\"\(otherCA)\"]\ntimeout = \"3s\"\n")
+        try destination.reload()
+
+        #expect(try destination.ctl(["complete", id, "--registered"]).status == 0)
+        let kept = destination.state.appendingPathComponent("completions/sent/\(id).p7m").path
+        let answer = try run(
+            "curl",
+            [
+                "-sS", "-w", "\n%{http_code}", "--cert", tsa.pki.cert("430100"), "--key", tsa.pki.key("430100"), "--cacert", tsa.pki.ca,
+                "-H", "Content-Type: \(PeerProtocol.completionMediaType)", "--data-binary", "@\(kept)",
+                "\(try origin.url)\(PeerProtocol.completionPath(id))",
+            ])
+        #expect(answer.stdout.hasSuffix("\n503") && answer.stdout.contains("try-later"), "\(answer.stdout) \(answer.stderr)")
+        #expect(answer.stdout.contains("revocation-unavailable"), "\(answer.stdout)")
+        try await Task.sleep(for: .seconds(2))
+        let state = (try? destination.ctl(["show", id, "--json"])).map(json)?["state"] as? String
+        #expect(state == "pending", "still being sent, not failed: \(state ?? "none")")
+
+        let otherCRL = try tsa.pki.crl(at: temp.path("other.crl.pem"), caDir: tsa.pki.other)
+        try origin.writeConfig(pki: tsa.pki, peers: originPeers, extra: originTrust, tls: "crl = [\"\(mainCRL)\", \"\(otherCRL)\"]")
+        try origin.reload()
+        #expect(try await registered(id, at: origin), "\((try? destination.ctl(["show", id]))?.stdout ?? "")")
+        #expect(try await origin.stop() == 0)
+        #expect(try await destination.stop() == 0)
+    }
+
     /// `[timestamp] required` and the TSA down: a peer asking for a vehicle's archive is told
     /// 503 `timestamp-unavailable` with Retry-After, and gets it once the TSA answers.
     @Test func aPeersRequestWaitsForTheTSA() async throws {
