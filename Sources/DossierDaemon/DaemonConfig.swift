@@ -114,6 +114,10 @@ public struct DaemonConfig: Sendable {
     /// Dossiers packed at once by intake (`[intake] parallel`, default one per core): packing
     /// is CPU-bound, and several in flight keep the pushes fed.
     public var intakeParallel: Int
+    /// Pushes running at once to all peers together (`[push] max_transfers`, default 16), each
+    /// peer's `max_concurrent` still applying: with hundreds of peers, their limits summed
+    /// would mean hundreds of uploads at once on a few cores. Read at start.
+    public var maxTransfers: Int
     public var pullInterval: TimeInterval
     public var compactionInterval: TimeInterval
     public var drainTimeout: TimeInterval
@@ -163,7 +167,9 @@ public struct DaemonConfig: Sendable {
         }
         var root = try TOMLReader.parse(file: file, text: text)
 
-        guard var authority = try root.table("authority") else { throw root.error("authority", DaemonText.Config.missingTable("authority")) }
+        guard var authority = try root.table("authority") else {
+            throw root.error("authority", DaemonText.Config.missingTable("authority"))
+        }
         let code = try authority.requiredString("code")
         guard isAuthorityCode(code) else { throw authority.error("code", DaemonText.Config.notAuthorityCode(code)) }
         let name = try authority.string("name") ?? "Authority \(code)"
@@ -274,6 +280,10 @@ public struct DaemonConfig: Sendable {
         let intakeParallel = try intakeTable?.int("parallel", range: 1...64) ?? max(1, ProcessInfo.processInfo.activeProcessorCount)
         try intakeTable?.rejectUnknownKeys()
 
+        var pushTable = try root.table("push")
+        let maxTransfers = try pushTable?.int("max_transfers", range: 1...4096) ?? 16
+        try pushTable?.rejectUnknownKeys()
+
         var timing = try root.table("timing")
         let intake = try timing?.duration("intake_poll") ?? 2
         let pull = try timing?.duration("pull_poll") ?? 30
@@ -314,7 +324,9 @@ public struct DaemonConfig: Sendable {
             guard peerCode != code else { throw table.error("code", DaemonText.Config.peerIsSelf) }
             guard !peers.contains(where: { $0.code == peerCode }) else { throw table.error("code", DaemonText.Config.peerTwice(peerCode)) }
             let url = try table.requiredString("url")
-            guard url.hasPrefix("https://"), URL(string: url)?.host != nil else { throw table.error("url", DaemonText.Config.expectedHTTPSURL) }
+            guard url.hasPrefix("https://"), URL(string: url)?.host != nil else {
+                throw table.error("url", DaemonText.Config.expectedHTTPSURL)
+            }
             var pins: [[UInt8]] = []
             for text in try table.strings("spki_sha256") ?? [] {
                 guard let pin = Data(base64Encoded: text), pin.count == 32 else {
@@ -346,7 +358,7 @@ public struct DaemonConfig: Sendable {
             adminSocket: socket, metricsListen: metrics, stateDirectory: stateDirectory, registryDirectory: registry,
             retry: retry, circuitThreshold: circuit, limits: limits, storage: storage, pullMaxPages: pullMaxPages,
             policy: policy, credit: credit, intakeInterval: intake, intakeParallel: intakeParallel,
-            pullInterval: pull, compactionInterval: compaction, drainTimeout: drain,
+            maxTransfers: maxTransfers, pullInterval: pull, compactionInterval: compaction, drainTimeout: drain,
             custodyCheckpointEvery: UInt64(checkpointEvery), custodyCheckpointInterval: checkpointInterval, timestamp: timestamp,
             directory: directory, localPeers: peers, peers: peers, sla: sla)
     }

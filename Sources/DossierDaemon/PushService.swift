@@ -16,10 +16,14 @@ final class PushService: Service, Sendable {
     private var logger: Logger { authority.logger }
     private var errors: RecentErrors { authority.errors }
 
-    /// The peers' `max_concurrent`, counted in transfers rather than claimed archives.
-    private let gate = TransferGate()
+    /// The peers' `max_concurrent` and `[push] max_transfers`, counted in transfers rather
+    /// than claimed archives.
+    private let gate: TransferGate
 
-    init(authority: Authority) { self.authority = authority }
+    init(authority: Authority) {
+        self.authority = authority
+        gate = TransferGate(total: authority.config.maxTransfers)
+    }
 
     /// Peers we push to (mode push or both), from the current config: a suspended authority, or
     /// one no longer listed, is not among them, so its archives are held, not attempted.

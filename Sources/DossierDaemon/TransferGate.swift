@@ -1,30 +1,53 @@
-/// At most a peer's `max_concurrent` transfers to it at once, whatever else its claimed
-/// archives are doing: the push service claims up to twice that many, so that the ones whose
-/// transfer has ended keep their receipt and record their outcome (about three syncs) off the
-/// peer's share. Waiters get a freed place in the order they came.
+/// At most a peer's `max_concurrent` transfers to it at once, and at most `total` transfers in
+/// all, whatever else the claimed archives are doing: the push service claims up to twice a
+/// peer's limit, so that the ones whose transfer has ended keep their receipt and record their
+/// outcome (about three syncs) off the peer's share. The overall cap keeps a network of
+/// hundreds of peers from running hundreds of uploads at once on a few cores. Waiters get a
+/// freed place in the order they came, each as soon as both its peer and the total have room.
 actor TransferGate {
+    private let total: Int
+    private var runningAll = 0
     private var running: [String: Int] = [:]
-    private var waiting: [String: [CheckedContinuation<Void, Never>]] = [:]
+    private var waiting: [(peer: String, limit: Int, resume: CheckedContinuation<Void, Never>)] = []
 
-    /// Returns once fewer than `limit` transfers to `peer` run, counting this one in.
+    /// A gate admitting at most `total` transfers in all.
+    init(total: Int) { self.total = max(1, total) }
+
+    /// Returns once fewer than `limit` transfers to `peer`, and fewer than the total in all,
+    /// run, counting this one in.
     func enter(_ peer: String, limit: Int) async {
-        if running[peer, default: 0] < max(1, limit) {
-            running[peer, default: 0] += 1
+        if waiting.isEmpty, admits(peer, limit) {
+            admit(peer)
             return
         }
-        // The place is handed over by `leave`, which leaves `running` as it is.
-        await withCheckedContinuation { waiting[peer, default: []].append($0) }
+        // `leave` counts the transfer in when it hands over the place.
+        await withCheckedContinuation { waiting.append((peer, limit, $0)) }
     }
 
-    /// Ends a transfer `enter` admitted: its place goes to the first waiter, if any.
+    /// Ends a transfer `enter` admitted, and admits the waiters that now have room, in order.
     func leave(_ peer: String) {
-        if var queue = waiting[peer], !queue.isEmpty {
-            let next = queue.removeFirst()
-            waiting[peer] = queue.isEmpty ? nil : queue
-            next.resume()
-        } else {
-            let left = running[peer, default: 1] - 1
-            running[peer] = left > 0 ? left : nil
+        runningAll -= 1
+        let left = running[peer, default: 1] - 1
+        running[peer] = left > 0 ? left : nil
+        var index = 0
+        while index < waiting.count, runningAll < total {
+            let next = waiting[index]
+            guard admits(next.peer, next.limit) else {
+                index += 1
+                continue
+            }
+            waiting.remove(at: index)
+            admit(next.peer)
+            next.resume.resume()
         }
+    }
+
+    private func admits(_ peer: String, _ limit: Int) -> Bool {
+        runningAll < total && running[peer, default: 0] < max(1, limit)
+    }
+
+    private func admit(_ peer: String) {
+        runningAll += 1
+        running[peer, default: 0] += 1
     }
 }

@@ -159,6 +159,10 @@ enum DirectoryBench {
             }
         }
         for mock in mocks { _ = try await mock.stop() }
+        // The mocks' folders must outlive them: an optimised build ends an unused array's
+        // lifetime early, and each TempDir deletes its folder when it goes (the mocks then
+        // answered 500 to every push and the run never ended).
+        withExtendedLifetime(folders) {}
         return [
             .higherIsBetter(
                 area: "directory", figure: "\(archives) pushes spread over \(peers) directory peers (\(peers) mock processes)",

@@ -3,20 +3,24 @@ import DossierTestSupport
 import Foundation
 import Testing
 
-/// A peer's `max_concurrent` counts transfers: the daemon keeps that many uploads running at the
-/// peer and never more, although it claims twice as many archives (those whose answer came keep
-/// their receipt meanwhile).
+/// A peer's `max_concurrent`, and `[push] max_transfers` over all peers, count transfers: the
+/// daemon keeps that many uploads running and never more, although it claims twice as many
+/// archives per peer (those whose answer came keep their receipt meanwhile).
 @Suite struct PushConcurrencyTests {
     let temp: TempDir
     let pki = TestPKI.shared
 
     init() throws { temp = try TempDir() }
 
-    @Test func aPeersLimitCountsTransfersAndIsReachedNeverPassed() async throws {
+    /// The peer's own limit of 2, or `[push] max_transfers = 2` with a peer limit of 8: either
+    /// way no more than two uploads run at once.
+    @Test(arguments: [(2, ""), (8, "[push]\nmax_transfers = 2")])
+    func theLimitCountsTransfersAndIsReachedNeverPassed(peerLimit: Int, push: String) async throws {
         // Every answer takes 400 ms, so the archives queued meanwhile pile up behind the limit.
         let mock = try await MockPeerProcess.launch(in: temp, ["--latency-ms", "400"])
         let node = try DaemonProcess(
-            code: "441800", in: temp.url, pki: pki, peers: [.init(code: "430100", url: mock.url, maxConcurrent: 2)])
+            code: "441800", in: temp.url, pki: pki, peers: [.init(code: "430100", url: mock.url, maxConcurrent: peerLimit)],
+            extra: push)
         try await node.start()
         var ids: [String] = []
         for seed in 0..<8 {
