@@ -21,15 +21,17 @@ import Testing
         try await daemon.start()
         let url = try daemon.url
 
-        // 441800's first upload trickles (600 KiB at 50 KB/s) and holds its one upload slot.
+        // 441800's first upload trickles (3 MiB at 50 KB/s, a minute: it must still hold its one
+        // upload slot and connection when a loaded machine reaches the checks below; it is
+        // stopped after them).
         let body = temp.path("body.bin")
-        try Data((0..<(600 << 10)).map { UInt8(truncatingIfNeeded: $0 &* 31) }).write(to: URL(fileURLWithPath: body))
+        try Data((0..<(3 << 20)).map { UInt8(truncatingIfNeeded: $0 &* 31) }).write(to: URL(fileURLWithPath: body))
         let digest = "Content-Digest: \(PeerProtocol.contentDigest(hex: try SHA256.file(body).hex) ?? "")"
         let slow = try background(
             "curl",
             [
                 "-sS", "--http1.1", "--cert", pki.cert("441800"), "--key", pki.key("441800"), "--cacert", pki.ca, "-o", "/dev/null",
-                "--limit-rate", "50k", "--max-time", "30", "-H", "Expect:", "-H", digest, "-T", body, "\(url)/v1/archives/slow-1",
+                "--limit-rate", "50k", "--max-time", "90", "-H", "Expect:", "-H", digest, "-T", body, "\(url)/v1/archives/slow-1",
             ])
         defer { stop(slow) }
         let incoming = daemon.state.appendingPathComponent("inbox/.incoming").path
