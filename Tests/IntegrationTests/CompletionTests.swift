@@ -12,33 +12,10 @@ import Testing
 
     init() throws { temp = try TempDir() }
 
-    /// Destination first, then the origin (its peers: the destination and 110000, unreachable);
-    /// the destination learns the origin's URL by a reload.
-    private func pair() async throws -> (origin: DaemonProcess, destination: DaemonProcess) {
-        let destination = try DaemonProcess(
-            code: "430100", in: temp.url, pki: pki, peers: [.init(code: "441800", url: "https://127.0.0.1:1")])
-        try await destination.start(notifying: true)
-        let origin = try DaemonProcess(
-            code: "441800", in: temp.url, pki: pki,
-            peers: [.init(code: "430100", url: try destination.url), .init(code: "110000", url: "https://127.0.0.1:1")])
-        try await origin.start(notifying: true)
-        try point(destination, at: origin)
-        return (origin, destination)
-    }
-
-    private func point(_ destination: DaemonProcess, at origin: DaemonProcess) throws {
-        try destination.writeConfig(pki: pki, peers: [.init(code: "441800", url: try origin.url)])
-        try destination.reload()
-    }
-
-    private func json(_ result: ProcessResult) -> [String: Any] {
-        ((try? JSONSerialization.jsonObject(with: Data(result.stdout.utf8))) as? [String: Any]) ?? [:]
-    }
-
     /// Submits `folder` to 430100 and waits until it is delivered; returns the archive id.
     private func deliver(_ folder: URL, from origin: DaemonProcess) async throws -> String {
         let submitted = try origin.ctl(["submit", folder.path, "--to", "430100", "--json"])
-        let id = try #require(json(submitted)["id"] as? String, "\(submitted.stderr)")
+        let id = try #require(jsonObject(submitted)["id"] as? String, "\(submitted.stderr)")
         _ = try await origin.waitForQueue { $0.contains { $0["id"] as? String == id && $0["state"] as? String == "delivered" } }
         return id
     }
@@ -46,7 +23,7 @@ import Testing
     /// The completion `show --json` reports for `id` on `node` (nested in the entry at the
     /// origin, alone at the destination).
     private func completion(_ node: DaemonProcess, _ id: String) throws -> [String: Any]? {
-        let shown = json(try node.ctl(["show", id, "--json"]))
+        let shown = jsonObject(try node.ctl(["show", id, "--json"]))
         return (shown["completion"] as? [String: Any]) ?? (shown["archiveId"] == nil ? nil : shown)
     }
 
@@ -68,7 +45,7 @@ import Testing
     }
 
     @Test func aRegistrationMarksTheVehicleTransferredOutAndClosesItsCase() async throws {
-        let (origin, destination) = try await pair()
+        let (origin, destination) = try await originDestinationPair(in: temp, pki: pki)
         let sample = try SampleDossier.make(in: temp, seed: 71)
         let folder = origin.state.appendingPathComponent("registry/\(sample.vin)")
         try FileManager.default.createDirectory(at: folder.deletingLastPathComponent(), withIntermediateDirectories: true)
@@ -134,7 +111,7 @@ import Testing
     }
 
     @Test func aRefusalReopensTheCaseForANewTransfer() async throws {
-        let (origin, destination) = try await pair()
+        let (origin, destination) = try await originDestinationPair(in: temp, pki: pki)
         let sample = try SampleDossier.make(in: temp, seed: 72)
         let id = try await deliver(sample.dir, from: origin)
         let elsewhere = try sameVehicle(seed: 72, destination: "110000")
@@ -150,16 +127,16 @@ import Testing
 
         let after = try origin.ctl(["submit", elsewhere.dir.path, "--to", "110000", "--json"])
         #expect(after.status == 0, "the case is open again: \(after.stderr)")
-        #expect(json(after)["id"] as? String != id)
+        #expect(jsonObject(after)["id"] as? String != id)
         #expect(try await origin.stop() == 0)
         #expect(try await destination.stop() == 0)
     }
 
     @Test func aNoticeNotSignedByTheDestinationIsRefusedAndNothingRecorded() async throws {
-        let (origin, destination) = try await pair()
+        let (origin, destination) = try await originDestinationPair(in: temp, pki: pki)
         let sample = try SampleDossier.make(in: temp, seed: 73)
         let id = try await deliver(sample.dir, from: origin)
-        let digest = try #require(json(try origin.ctl(["show", id, "--json"]))["digest"] as? String)
+        let digest = try #require(jsonObject(try origin.ctl(["show", id, "--json"]))["digest"] as? String)
         let notice = CompletionNotice(
             archiveId: id, digest: digest, status: .registered, registeredAt: Date(), newPlate: nil, reasons: [])
         let forged = try notice.signed(by: try pki.identity("110000"))
@@ -199,26 +176,26 @@ import Testing
     }
 
     @Test func aNoticeCompletedWhileTheOriginIsDownIsDeliveredWhenItIsBack() async throws {
-        let (origin, destination) = try await pair()
+        let (origin, destination) = try await originDestinationPair(in: temp, pki: pki)
         let sample = try SampleDossier.make(in: temp, seed: 74)
         let id = try await deliver(sample.dir, from: origin)
         #expect(try await origin.stop() == 0)
 
         #expect(try destination.ctl(["complete", id, "--registered"]).status == 0)
         #expect(try await eventually(seconds: 10) { ((try? completion(destination, id))?["attempts"] as? Int ?? 0) >= 2 })
-        #expect(json(try destination.ctl(["status", "--json"]))["completionsUndelivered"] as? Int == 1)
+        #expect(jsonObject(try destination.ctl(["status", "--json"]))["completionsUndelivered"] as? Int == 1)
         #expect(try destination.ctl(["status"]).stdout.contains("completions not yet delivered 1"))
         let metrics = try run("curl", ["-s", "--unix-socket", destination.socket, "http://dossierd/metrics"]).stdout
         let gauge = metrics.split(separator: "\n").first { $0.hasPrefix("dossierd_completions_undelivered ") }
         #expect(gauge.flatMap { Double($0.split(separator: " ").last ?? "") } == 1, "\(metrics)")
 
         try await origin.start(notifying: true)
-        try point(destination, at: origin)
+        try point(destination, at: origin, pki: pki)
         #expect(
             try await eventually(seconds: 20) { (try? completion(destination, id))?["state"] as? String == "delivered" },
             "\((try? destination.ctl(["show", id]))?.stdout ?? "")")
         #expect(try completion(origin, id)?["status"] as? String == "registered")
-        #expect(json(try destination.ctl(["status", "--json"]))["completionsUndelivered"] as? Int == 0)
+        #expect(jsonObject(try destination.ctl(["status", "--json"]))["completionsUndelivered"] as? Int == 0)
         #expect(try await origin.stop() == 0)
         #expect(try await destination.stop() == 0)
     }

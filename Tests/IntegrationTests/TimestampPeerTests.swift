@@ -14,10 +14,6 @@ import Testing
 
     init() throws { temp = try TempDir() }
 
-    private func json(_ result: ProcessResult) -> [String: Any] {
-        ((try? JSONSerialization.jsonObject(with: Data(result.stdout.utf8))) as? [String: Any]) ?? [:]
-    }
-
     /// The origin's registry holds the vehicle of `sample` (a registration then changes it).
     private func register(_ sample: SampleDossier, at node: DaemonProcess) throws -> URL {
         let folder = node.state.appendingPathComponent("registry/\(sample.vin)")
@@ -44,7 +40,7 @@ import Testing
 
         let sample = try SampleDossier.make(in: temp, seed: seed)
         let submitted = try origin.ctl(["submit", try register(sample, at: origin).path, "--to", "430100", "--json"])
-        let id = try #require(json(submitted)["id"] as? String, "\(submitted.stderr)")
+        let id = try #require(jsonObject(submitted)["id"] as? String, "\(submitted.stderr)")
         _ = try await origin.waitForQueue { $0.contains { $0["id"] as? String == id && $0["state"] as? String == "delivered" } }
         let archive = try Data(contentsOf: destination.state.appendingPathComponent("inbox/\(id).dva"))
         return (origin, destination, id, SHA256.hex(of: Array(archive)))
@@ -53,7 +49,7 @@ import Testing
     /// Whether `origin` recorded a registration of archive `id` (waiting up to 20 s).
     private func registered(_ id: String, at origin: DaemonProcess) async throws -> Bool {
         try await eventually(seconds: 20) {
-            ((try? origin.ctl(["show", id, "--json"])).map(json)?["completion"] as? [String: Any])?["status"] as? String == "registered"
+            ((try? origin.ctl(["show", id, "--json"])).map(jsonObject)?["completion"] as? [String: Any])?["status"] as? String == "registered"
         }
     }
 
@@ -69,7 +65,7 @@ import Testing
         let refused = await peer.sendCompletion(baseURL: try origin.url, peer: PeerIdentity(code: "441800"), id: id, signed: unstamped)
         guard case let .failed(.refused(status, detail)) = refused else { Issue.record("\(refused)"); return }
         #expect(status == 422 && detail.contains("timestamp-missing"), "\(status) \(detail)")
-        #expect(json(try origin.ctl(["show", id, "--json"]))["completion"] == nil)
+        #expect(jsonObject(try origin.ctl(["show", id, "--json"]))["completion"] == nil)
 
         // The destination's own notice carries a trusted token, and the origin records it.
         let completed = try destination.ctl(["complete", id, "--registered", "--plate", "湘A12345"])
@@ -92,7 +88,7 @@ import Testing
         try await mock.setFault("down")
         #expect(try destination.ctl(["complete", id, "--registered", "--plate", "湘A54321"]).status == 0)
         let failed = try await eventually(seconds: 20) {
-            ((try? destination.ctl(["show", id, "--json"])).map(json)?["state"] as? String) == "failed"
+            ((try? destination.ctl(["show", id, "--json"])).map(jsonObject)?["state"] as? String) == "failed"
         }
         #expect(failed, "\((try? destination.ctl(["show", id]))?.stdout ?? "")")
         try await mock.setFault("none")
@@ -134,7 +130,7 @@ import Testing
         #expect(answer.stdout.hasSuffix("\n503") && answer.stdout.contains("try-later"), "\(answer.stdout) \(answer.stderr)")
         #expect(answer.stdout.contains("revocation-unavailable"), "\(answer.stdout)")
         try await Task.sleep(for: .seconds(2))
-        let state = (try? destination.ctl(["show", id, "--json"])).map(json)?["state"] as? String
+        let state = (try? destination.ctl(["show", id, "--json"])).map(jsonObject)?["state"] as? String
         #expect(state == "pending", "still being sent, not failed: \(state ?? "none")")
 
         let otherCRL = try tsa.pki.crl(at: temp.path("other.crl.pem"), caDir: tsa.pki.other)

@@ -14,25 +14,6 @@ import Testing
 
     init() throws { temp = try TempDir() }
 
-    /// Destination first, then the origin (its peers: the destination and 110000,
-    /// unreachable, with `environment`); the destination learns the origin's URL by a reload.
-    private func pair(originEnvironment: [String: String] = [:]) async throws -> (origin: DaemonProcess, destination: DaemonProcess) {
-        let destination = try DaemonProcess(
-            code: "430100", in: temp.url, pki: pki, peers: [.init(code: "441800", url: "https://127.0.0.1:1")])
-        try await destination.start(notifying: true)
-        let origin = try DaemonProcess(
-            code: "441800", in: temp.url, pki: pki,
-            peers: [.init(code: "430100", url: try destination.url), .init(code: "110000", url: "https://127.0.0.1:1")])
-        try await origin.start(environment: originEnvironment, notifying: true)
-        try destination.writeConfig(pki: pki, peers: [.init(code: "441800", url: try origin.url)])
-        try destination.reload()
-        return (origin, destination)
-    }
-
-    private func json(_ result: ProcessResult) -> [String: Any] {
-        ((try? JSONSerialization.jsonObject(with: Data(result.stdout.utf8))) as? [String: Any]) ?? [:]
-    }
-
     /// The archives the destination accepted, by VIN.
     private func received(_ destination: DaemonProcess) throws -> [String: [String]] {
         try archivesByVehicle(inbox: destination.state.appendingPathComponent("inbox"))
@@ -48,13 +29,13 @@ import Testing
     }
 
     @Test func aSecondRequestOfAVehicleInTransferIsRefusedNamingTheFirstArchive() async throws {
-        let (origin, destination) = try await pair()
+        let (origin, destination) = try await originDestinationPair(in: temp, pki: pki)
         let sample = try SampleDossier.make(in: temp, seed: 81)
         let registry = origin.state.appendingPathComponent("registry")
         try FileManager.default.createDirectory(at: registry, withIntermediateDirectories: true)
         try FileManager.default.copyItem(at: sample.dir, to: registry.appendingPathComponent(sample.vin))
         let asked = try destination.ctl(["request", "--from", "441800", "--vin", sample.vin, "--plate", sample.plate, "--json"])
-        let id = try #require(json(asked)["archiveId"] as? String, "\(asked.stderr)")
+        let id = try #require(jsonObject(asked)["archiveId"] as? String, "\(asked.stderr)")
         _ = try await origin.waitForQueue { $0.contains { $0["id"] as? String == id && $0["state"] as? String == "delivered" } }
 
         // Another authority asks for the vehicle (POST /v1/requests with its certificate).
@@ -71,7 +52,7 @@ import Testing
 
         // The destination asking again gets the same archive, not a second one.
         let again = try destination.ctl(["request", "--from", "441800", "--vin", sample.vin, "--plate", sample.plate, "--json"])
-        #expect(json(again)["archiveId"] as? String == id, "\(again.stdout) \(again.stderr)")
+        #expect(jsonObject(again)["archiveId"] as? String == id, "\(again.stdout) \(again.stderr)")
         #expect(try origin.ctl(["queue", "--json"]).stdout.components(separatedBy: "\"id\"").count == 2, "one entry in the queue")
         #expect(try received(destination) == [sample.vin: [id]])
         #expect(try await origin.stop() == 0)
@@ -82,7 +63,7 @@ import Testing
     /// SIGKILLed at that step and started again; in the end the destination holds exactly one
     /// archive of each dossier, intake is empty and nothing was refused.
     @Test func aSIGKILLAtEachStepOfIntakeLeavesOneArchivePerDossierAtTheDestination() async throws {
-        let (origin, destination) = try await pair()
+        let (origin, destination) = try await originDestinationPair(in: temp, pki: pki)
         let intake = origin.state.appendingPathComponent("intake/430100")
         let steps = ["packed", "recorded", "queued", "removing"]
         var vins: [String] = []
@@ -119,7 +100,8 @@ import Testing
     /// The daemon dies after queueing a submitted dossier but before answering: the operator's
     /// retry after the restart is told the archive already queued, and one archive arrives.
     @Test func aSubmitLeftUnansweredByAKillAndRetriedGetsTheArchiveItQueued() async throws {
-        let (origin, destination) = try await pair(originEnvironment: ["DOSSIERD_TEST_PAUSE_AT": "queued"])
+        let (origin, destination) = try await originDestinationPair(
+            in: temp, pki: pki, originEnvironment: ["DOSSIERD_TEST_PAUSE_AT": "queued"])
         let sample = try SampleDossier.make(in: temp, seed: 87)
         let submit = Process()
         submit.executableURL = URL(fileURLWithPath: product("dossierctl"))
@@ -160,14 +142,14 @@ import Testing
         func dead(_ id: String) async throws {
             _ = try await origin.waitForQueue { $0.contains { $0["id"] as? String == id && $0["state"] as? String == "dead" } }
         }
-        let first = try #require(json(try submitted(sample.dir, to: "430100"))["id"] as? String)
+        let first = try #require(jsonObject(try submitted(sample.dir, to: "430100"))["id"] as? String)
         try await dead(first)
 
         // The same dossier is queued anew, as a new archive.
         let again = try submitted(sample.dir, to: "430100")
         #expect(again.status == 0, "\(again.stderr)")
-        let second = try #require(json(again)["id"] as? String)
-        #expect(second != first && json(again)["alreadyQueued"] as? Bool != true, "\(again.stdout)")
+        let second = try #require(jsonObject(again)["id"] as? String)
+        #expect(second != first && jsonObject(again)["alreadyQueued"] as? Bool != true, "\(again.stdout)")
         try await dead(second)
 
         // Another dossier of the vehicle may go elsewhere.
