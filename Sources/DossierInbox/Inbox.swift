@@ -107,7 +107,6 @@ public final class Inbox: Sendable {
             }
         }
 
-        /// Notes a record found on disk when the inbox opens, counting its `bytes`.
         /// Notes a record found on disk when the inbox opens, counting its `bytes`. A record of
         /// digest and reasons only is ordered by when its `reason.json` was `written`: the
         /// record's `receivedAt` keeps whole seconds only, which would leave the oldest of
