@@ -80,7 +80,7 @@ final class IntakeService: Service, Sendable {
             authority.logger.info(
                 queued.alreadyQueued ? "intake folder already queued, removing it" : "intake queued, removing the folder",
                 metadata: ["id": "\(queued.id)", "peer": "\(destination)", "folder": "\(folder.lastPathComponent)"])
-            if let pause = Self.testPauseBeforeRemoval { try? await Task.sleep(for: .seconds(pause)) }
+            await TestPause.at(.logged, id: queued.id, logger: authority.logger)
             // Out of intake in one rename, then removed: a crash during the removal leaves the
             // rest in staging, which start-up clears, never a half-removed folder that the next
             // scan would find again and refuse into `intake/failed/` although its archive is
@@ -98,11 +98,6 @@ final class IntakeService: Service, Sendable {
             await reject(folder, destination: destination, reason: operatorText(error))
         }
     }
-
-    /// Fault injection for the crash tests: seconds to wait between queueing a folder and
-    /// removing it (`DOSSIERD_TEST_INTAKE_PAUSE`), so a test can kill the daemon right there.
-    private static let testPauseBeforeRemoval: Double? = ProcessInfo.processInfo.environment["DOSSIERD_TEST_INTAKE_PAUSE"]
-        .flatMap(Double.init).map { min(max($0, 0), 60) }
 
     /// Moves a refused folder aside with its reason in both languages (the operator's first);
     /// never deletes an operator's files. The log and the status keep the English reason.

@@ -15,6 +15,8 @@ enum TestPause {
         case recorded
         /// Queued; not yet answered (`submit`) or removed from intake.
         case queued
+        /// An intake folder queued and its line logged; the folder still in intake.
+        case logged
         /// An intake folder moved out of intake for removal; its files not removed yet.
         case removing
     }

@@ -141,7 +141,7 @@ import Testing
 
     @Test func aSIGKILLBetweenQueueingAndRemovingAnIntakeFolderMakesNoSecondArchive() async throws {
         let node = try daemon()
-        try await node.start(environment: ["DOSSIERD_TEST_INTAKE_PAUSE": "30"])
+        try await node.start(environment: ["DOSSIERD_TEST_PAUSE_AT": "logged"])
         let sample = try SampleDossier.make(in: temp, seed: 62)
         let intake = node.state.appendingPathComponent("intake/430100")
         try FileManager.default.moveItem(at: sample.dir, to: intake.appendingPathComponent("crashing"))
