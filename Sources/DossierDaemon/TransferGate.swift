@@ -16,7 +16,9 @@ actor TransferGate {
     /// Returns once fewer than `limit` transfers to `peer`, and fewer than the total in all,
     /// run, counting this one in.
     func enter(_ peer: String, limit: Int) async {
-        if waiting.isEmpty, admits(peer, limit) {
+        // Every waiter is blocked (`leave` admits all it can at once), so a transfer with room
+        // overtakes none that could run: peers blocked by their own limit do not hold up others.
+        if admits(peer, limit) {
             admit(peer)
             return
         }

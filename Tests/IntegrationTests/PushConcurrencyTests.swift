@@ -37,4 +37,31 @@ import Testing
         #expect(try await node.stop() == 0)
         _ = try await mock.stop()
     }
+    @Test func aPeerAtItsLimitHoldsUpNoOtherPeer() async throws {
+        // 430100 answers after 3 s and takes one transfer at a time: its second archive waits.
+        let slow = try await MockPeerProcess.launch(in: temp, ["--latency-ms", "3000"])
+        let fast = try await MockPeerProcess.launch(in: temp, certificate: "440100")
+        let node = try DaemonProcess(
+            code: "441800", in: temp.url, pki: pki,
+            peers: [.init(code: "430100", url: slow.url, maxConcurrent: 1), .init(code: "440100", url: fast.url)])
+        try await node.start()
+        for seed in 0..<2 {
+            let sample = try SampleDossier.make(in: temp, seed: 720 + seed)
+            _ = try node.ctl(AdminProtocol.Submitted.self, ["submit", sample.dir.path, "--to", "430100"])
+        }
+        _ = try await node.waitForQueue(timeout: 10) { $0.filter { $0["state"] as? String == "sending" }.count == 2 }
+        // 440100 has room: its archive goes at once, not after one of 430100's transfers ends.
+        let sample = try SampleDossier.make(in: temp, seed: 730, destination: "440100")
+        let started = ContinuousClock.now
+        let id = try node.ctl(AdminProtocol.Submitted.self, ["submit", sample.dir.path, "--to", "440100"]).id
+        let lines = try await node.waitForQueue(timeout: 10) {
+            $0.contains { $0["id"] as? String == id && $0["state"] as? String == "delivered" }
+        }
+        #expect(ContinuousClock.now - started < .milliseconds(2500), "the other peer's archive waited for 430100's transfer")
+        let slowOnes = lines.filter { $0["destination"] as? String == "430100" }
+        #expect(slowOnes.count == 2 && slowOnes.allSatisfy { $0["state"] as? String == "sending" }, "\(slowOnes)")
+        #expect(try await node.stop() == 0)
+        _ = try await slow.stop()
+        _ = try await fast.stop()
+    }
 }
