@@ -218,6 +218,8 @@ public struct DaemonConfig: Sendable {
         callerLimits.connections = try server?.int("max_connections", range: 1...1_000_000) ?? callerLimits.connections
         callerLimits.requestsPerMinute = try server?.int("requests_per_minute", range: 1...1_000_000) ?? callerLimits.requestsPerMinute
         callerLimits.handshakeTimeout = try server?.duration("tls_handshake_timeout") ?? callerLimits.handshakeTimeout
+        callerLimits.rejectionsPerMinute =
+            try server?.int("rejections_per_minute", range: 1...1_000_000) ?? callerLimits.rejectionsPerMinute
         try server?.rejectUnknownKeys()
 
         var state = try root.table("state")

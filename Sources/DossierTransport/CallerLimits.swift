@@ -16,21 +16,28 @@ public struct CallerLimits: Sendable, Equatable {
     public var requestsPerMinute: Int
     /// Seconds a new connection has to complete its TLS handshake before it is closed.
     public var handshakeTimeout: TimeInterval
+    /// Archives of one caller's a minute that may be rejected (verified, found wanting and
+    /// answered with a signed rejection, each an event in the custody log and a record in
+    /// quarantine): a token bucket charged per rejection; while it is empty the caller's
+    /// uploads get 429 `too-many-rejections` + `Retry-After` before any body is read. A peer
+    /// pushing garbage thus costs this authority bounded verification, log and disk.
+    public var rejectionsPerMinute: Int
 
     /// The given bounds.
     public init(
         uploadsPerCaller: Int, connectionsPerCaller: Int, connections: Int, requestsPerMinute: Int,
-        handshakeTimeout: TimeInterval
+        handshakeTimeout: TimeInterval, rejectionsPerMinute: Int = 60
     ) {
         self.uploadsPerCaller = uploadsPerCaller
         self.connectionsPerCaller = connectionsPerCaller
         self.connections = connections
         self.requestsPerMinute = requestsPerMinute
         self.handshakeTimeout = handshakeTimeout
+        self.rejectionsPerMinute = rejectionsPerMinute
     }
 
-    /// 4 uploads and 32 connections a caller, 1,024 connections in all, 6,000 requests a minute,
-    /// 10 s to finish a handshake.
+    /// 4 uploads and 32 connections a caller, 1,024 connections in all, 6,000 requests and 60
+    /// rejected archives a minute, 10 s to finish a handshake.
     public static let `default` = CallerLimits(
         uploadsPerCaller: 4, connectionsPerCaller: 32, connections: 1024,
         requestsPerMinute: 6000, handshakeTimeout: 10)

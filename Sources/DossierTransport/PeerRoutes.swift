@@ -13,6 +13,8 @@ struct PeerRoutes: Sendable {
     let configuration: PeerServerConfiguration
     let delegate: any PeerServerDelegate
     let slots: UploadSlots
+    /// Each caller's rejected archives (`CallerLimits.rejectionsPerMinute`).
+    let rejections: RequestRate
 
     static let receiptLimit = 256 << 10
     /// Upload bytes gathered before a write on the blocking pool.
@@ -27,6 +29,7 @@ struct PeerRoutes: Sendable {
         self.configuration = configuration
         self.delegate = delegate
         self.slots = UploadSlots(limit: configuration.maxConcurrentUploads, perCaller: configuration.callers.uploadsPerCaller)
+        self.rejections = RequestRate(perMinute: configuration.callers.rejectionsPerMinute)
     }
 
     func register(on router: Router<PeerRequestContext>) {
@@ -57,6 +60,12 @@ struct PeerRoutes: Sendable {
         }
         guard let claimedDigest = PeerProtocol.sha256Hex(contentDigest: digestHeader) else {
             throw PeerHTTPError(.badRequest, "digest-missing", "Content-Digest holds no sha-256 digest: \(digestHeader)")
+        }
+        if let wait = rejections.wait(caller: caller) {
+            throw PeerHTTPError(
+                .tooManyRequests, "too-many-rejections",
+                "more of your archives were rejected than the \(configuration.callers.rejectionsPerMinute) a minute allowed",
+                retryAfter: wait)
         }
         switch Result(catching: { () throws(UploadSlots.Refusal) in try slots.acquire(caller: caller) }) {
         case .success: break
@@ -121,6 +130,7 @@ struct PeerRoutes: Sendable {
         case let .accepted(receipt, firstTime):
             return Self.receiptResponse(firstTime ? .created : .ok, receipt)
         case let .rejected(receipt):
+            rejections.charge(caller: caller)
             return Self.receiptResponse(.unprocessableContent, receipt)
         case let .conflict(storedDigest):
             throw PeerHTTPError(.conflict, "conflict", "archive \(id) was already received from you with digest \(storedDigest)")

@@ -121,7 +121,7 @@ struct MockPeerCommand: AsyncParsableCommand {
                 callers: CallerLimits(
                     uploadsPerCaller: maxUploads, connectionsPerCaller: 100_000,
                     connections: 100_000, requestsPerMinute: 100_000_000,
-                    handshakeTimeout: 10),
+                    handshakeTimeout: 10, rejectionsPerMinute: 100_000_000),
                 http2: http2),
             delegate: held,
             middleware: [

@@ -88,6 +88,31 @@ struct ServerPushTests {
         }
     }
 
+    /// The small signed bodies a peer posts have limits of their own, far below an archive's: a
+    /// receipt over 256 KiB, a completion notice or a request over 64 KiB gets 413 `http-413`
+    /// before the host sees it; one of exactly the limit is read and judged on its content.
+    @Test func signedBodiesOverTheirLimitAre413() async throws {
+        let dir = try TempDir()
+        try await withServer(in: dir) { server in
+            for (route, limit) in [
+                ("/v1/archives/\(ArchiveID.make())/receipt", 256 << 10), ("/v1/archives/\(ArchiveID.make())/completion", 64 << 10),
+                ("/v1/requests", 64 << 10),
+            ] {
+                for size in [limit, limit + 1] {
+                    let file = dir.path("body-\(size)")
+                    try Data(repeating: UInt8(ascii: "0"), count: size).write(to: URL(fileURLWithPath: file))
+                    let answer = try await curl(port: server.port, route, ["--data-binary", "@\(file)"], in: dir)
+                    if size > limit {
+                        #expect(
+                            answer.status == 413 && answer.errorBody?.error == "http-413", "\(route): \(answer.status) \(answer.bodyText)")
+                    } else {
+                        #expect(answer.status != 413 && answer.status >= 400, "\(route): \(answer.status) \(answer.bodyText)")
+                    }
+                }
+            }
+        }
+    }
+
     @Test func expectContinueIsAnsweredAtOnceOrWithA413() async throws {
         let dir = try TempDir()
         try await withServer(in: dir, maxArchiveBytes: 1 << 20) { server in

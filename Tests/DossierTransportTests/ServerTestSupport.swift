@@ -101,15 +101,16 @@ struct SlowUpload {
     }
 }
 
-/// Starts a 600 KiB push by 441800 at 50 kB/s (`curl --limit-rate`) and returns once the
-/// server has begun receiving it: an upload holding a slot and a connection for about 12 s.
+/// Starts a 600 KiB push by 441800 at 20 kB/s (`curl --limit-rate`) and returns once the
+/// server has begun receiving it: an upload holding a slot and a connection for about 30 s,
+/// long enough for a test's next requests on a loaded machine (callers stop it when done).
 func startSlowUpload(port: Int, in dir: TempDir) async throws -> SlowUpload {
     let pki = TestPKI.shared
     let slow = try makeArchive(in: dir, padding: 600 << 10)
     let upload = Process()
     upload.executableURL = URL(fileURLWithPath: "/usr/bin/env")
     upload.arguments = [
-        "curl", "-sS", "--http1.1", "-o", "/dev/null", "--max-time", "30", "--limit-rate", "50k", "--cacert", pki.ca,
+        "curl", "-sS", "--http1.1", "-o", "/dev/null", "--max-time", "90", "--limit-rate", "20k", "--cacert", pki.ca,
         "--cert", pki.cert("441800"), "--key", pki.key("441800"), "-H", "Expect:", "-T", slow.path,
         "-H", "Content-Digest: \(PeerProtocol.contentDigest(hex: slow.sha256) ?? "")",
         "https://localhost:\(port)\(PeerProtocol.archivePath(slow.id))",

@@ -78,6 +78,40 @@ import Testing
         #expect(try await daemon.stop() == 0)
     }
 
+    /// `rejections_per_minute` reaches the server: once a peer's archives have been rejected that
+    /// many times, its next push is refused 429 `too-many-rejections` + `Retry-After` before the
+    /// body is read, so no further custody event or quarantine record is made for it, while
+    /// another peer's archive is still verified and answered.
+    @Test func aPeerWhoseArchivesAreRejectedTooOftenIsHeldBeforeItsBodyIsRead() async throws {
+        let daemon = try DaemonProcess(
+            code: "430100", in: temp.url, pki: pki,
+            peers: [.init(code: "441800", url: "https://127.0.0.1:1"), .init(code: "110000", url: "https://127.0.0.1:1")],
+            server: "rejections_per_minute = 2")
+        try await daemon.start()
+        let url = try daemon.url
+        func push(_ code: String, _ index: Int) async throws -> (status: Int, output: String) {
+            let id = ArchiveID.make()
+            let path = temp.path("garbage-\(code)-\(index).dva")
+            try HostileArchive.paxChain(id: id, size: 256 << 10, to: path)
+            let digest = "Content-Digest: \(PeerProtocol.contentDigest(hex: try SHA256.file(path).hex) ?? "")"
+            return try await answer(code, ["-H", "Expect:", "-H", digest, "-T", path, "-D", "-"], "\(url)/v1/archives/\(id)")
+        }
+        for index in 0..<2 {
+            let rejected = try await push("441800", index)
+            #expect(rejected.status == 422, "\(rejected.output)")
+        }
+        let quarantined = try FileManager.default.contentsOfDirectory(
+            atPath: daemon.state.appendingPathComponent("quarantine/441800").path)
+        let held = try await push("441800", 2)
+        #expect(held.status == 429, "\(held.output)")
+        #expect(held.output.contains("too-many-rejections") && held.output.lowercased().contains("retry-after:"), "\(held.output)")
+        #expect(
+            try FileManager.default.contentsOfDirectory(atPath: daemon.state.appendingPathComponent("quarantine/441800").path).count
+                == quarantined.count)
+        #expect(try await push("110000", 0).status == 422)
+        #expect(try await daemon.stop() == 0)
+    }
+
     /// One request as `code` on a new connection: the status (0 when refused) and what curl
     /// printed (the headers with `-D -`, and the body).
     private func answer(_ code: String, _ extra: [String], _ url: String) async throws -> (status: Int, output: String) {
