@@ -89,7 +89,7 @@ final class PushService: Service, Sendable {
                     signed, id: entry.id, suffix: "receipt", peer: entry.destination, digest: entry.digest)
                 try await outbox.recordSuccess(id: entry.id, receiptPath: path)
                 meta["outcome"] = again ? "delivered-again" : "delivered"
-                meta["seconds"] = "\(String(format: "%.3f", Date().timeIntervalSince(start)))"
+                meta["seconds"] = "\(Self.milliseconds(Date().timeIntervalSince(start)))"
                 logger.info("transfer delivered", metadata: meta)
                 authority.metrics.transfer(
                     peer: entry.destination, outcome: "delivered", bytes: entry.size, seconds: Date().timeIntervalSince(start))
@@ -108,6 +108,13 @@ final class PushService: Service, Sendable {
             }
             await fail(entry, outcome, meta: meta, start: start)
         }
+    }
+
+    /// `seconds` with three decimals; `String(format:)` costs more than the rest of the log line.
+    static func milliseconds(_ seconds: Double) -> String {
+        let millis = Int((max(0, seconds) * 1000).rounded())
+        let fraction = String(millis % 1000)
+        return "\(millis / 1000)." + String(repeating: "0", count: 3 - fraction.count) + fraction
     }
 
     private func fail(_ entry: OutboxEntry, _ outcome: DeliveryOutcome, meta: Logger.Metadata, start: Date) async {

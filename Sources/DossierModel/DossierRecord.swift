@@ -73,11 +73,6 @@ public struct DossierRecord: Codable, Sendable, Equatable {
         return (try? encoder.encode(self)) ?? Data()
     }
 
-    /// The keys this record encodes to, as a tree; compact JSON in between, since neither the
-    /// order nor the layout of the text matters here and sorting and indenting cost time on
-    /// every dossier checked, packed or received.
-    private func jsonTree() -> Any {
-        let text = (try? JSONEncoder().encode(self)) ?? Data()
-        return (try? JSONSerialization.jsonObject(with: text, options: [])) ?? [String: Any]()
-    }
+    /// The keys this record encodes to, as a tree (`KeyShape`).
+    private func jsonTree() -> Any { (try? KeyShape.of(self)) ?? [String: Any]() }
 }

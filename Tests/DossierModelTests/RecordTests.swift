@@ -1,5 +1,6 @@
-import DossierModel
+@testable import DossierModel
 import Foundation
+import DossierSamples
 import Testing
 
 @Suite struct RecordTests {
@@ -166,5 +167,29 @@ import Testing
         #expect(PersonalData.maskIDNumber("12345678") == "********")
         #expect(PersonalData.maskName("张三丰") == "张**")
         #expect(PersonalData.maskName("") == "")
+    }
+}
+
+/// `KeyShape`, the reference of the unknown-key check, is the shape of the record's JSON: the
+/// same keys at every level as `JSONEncoder` writes, for records with and without their
+/// optional members.
+@Suite struct KeyShapeTests {
+    @Test(arguments: [nil] + SampleGenerator.breakableRules.map(Optional.some))
+    func theShapeIsTheShapeOfTheEncodedJSON(ineligible: String?) throws {
+        for seed in UInt64(1)...UInt64(8) {
+            let record = try sampleRecord(seed: seed, ineligible: ineligible)
+            let json = try JSONSerialization.jsonObject(with: try JSONEncoder().encode(record))
+            let shape = try KeyShape.of(record)
+            #expect(Self.describe(shape) == Self.describe(json), "seed \(seed), \(ineligible ?? "eligible")")
+        }
+    }
+
+    /// Keys and nesting only, sorted: every scalar is `_`.
+    static func describe(_ tree: Any) -> String {
+        if let object = tree as? [String: Any] {
+            return "{" + object.keys.sorted().map { "\($0):\(describe(object[$0] ?? ""))" }.joined(separator: ",") + "}"
+        }
+        if let array = tree as? [Any] { return "[" + array.map(describe).joined(separator: ",") + "]" }
+        return "_"
     }
 }
