@@ -272,7 +272,7 @@ struct PeerRoutes: Sendable {
     private func standing(of context: PeerRequestContext, code: String) async throws -> Finding? {
         guard let standing = await context.standing(), let judged = standing.value else { return nil }
         let store = configuration.trust.store
-        guard judged.trust !== store else { return judged.pending }
+        if let trust = judged.trust, trust === store { return judged.pending }
         switch ServerTLSContext.verdict(on: judged.chain, under: store) {
         case .trusted:
             standing.record(.init(chain: judged.chain, trust: store, pending: nil))

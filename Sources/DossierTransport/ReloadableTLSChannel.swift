@@ -5,6 +5,7 @@ import HummingbirdCore
 import Logging
 import NIOCore
 import NIOSSL
+import NIOTLS
 import Synchronization
 
 /// The server's TLS context, replaceable while it runs: each new connection takes the context
@@ -18,6 +19,8 @@ public final class ServerTLSContext: Sendable {
     public let trust: CurrentTrust
     /// The ALPN protocols offered, in order of preference (kept across reloads).
     let applicationProtocols: [String]
+    /// What full handshakes made of callers' chains, for the sessions they resume.
+    let judged = JudgedChains()
 
     /// TLS 1.2 suites with ECDHE key exchange and AEAD ciphers only, for EC and RSA
     /// certificates (docs/protocol.md, Identity); TLS 1.3 suites are all AEAD and are not configurable.
@@ -100,7 +103,7 @@ struct ReloadableTLSChannel<Base: ServerChildChannel>: ServerChildChannel {
         let tls = self.tls
         let remote = channel.remoteAddress.map { "\($0)" } ?? "unknown"
         return channel.eventLoop.makeCompletedFuture {
-            let standing = CallerStanding()
+            let standing = CallerStanding(judged: tls.judged)
             let handler = NIOSSLServerHandler(
                 context: tls.context,
                 customVerificationCallback: { certificates, promise in
@@ -109,13 +112,13 @@ struct ReloadableTLSChannel<Base: ServerChildChannel>: ServerChildChannel {
                     let store = tls.trust.store
                     switch ServerTLSContext.verdict(on: chain, complete: chain.count == certificates.count, under: store) {
                     case .trusted:
-                        standing.record(.init(chain: chain, trust: store, pending: nil))
+                        standing.recordHandshake(.init(chain: chain, trust: store, pending: nil))
                         promise.succeed(.certificateVerified)
                     case let .revocationUnknown(finding):
                         logger.warning(
                             "client certificate let in with revocation unknown; its requests get 503",
                             metadata: ["remote": "\(remote)", "reason": "\(finding.code): \(finding.detail)"])
-                        standing.record(.init(chain: chain, trust: store, pending: finding))
+                        standing.recordHandshake(.init(chain: chain, trust: store, pending: finding))
                         promise.succeed(.certificateVerified)
                     case let .refused(refusal):
                         logger.warning(
@@ -170,23 +173,45 @@ final class ByteCountingHandler: ChannelInboundHandler, RemovableChannelHandler 
 /// the chain as presented, the trust it was judged under (requests judge it again when the
 /// trust in force has changed since), and, when revocation could not be judged, why (answered
 /// 503 + Retry-After until it can: the caller's standing may change when the CRL does, so it
-/// is never refused for it). Nothing is recorded for a resumed TLS session, whose handshake
-/// judges nothing; its requests still meet the revocation check of every request. Passes
-/// every event through unchanged.
+/// is never refused for it). A resumed TLS session, whose handshake judges nothing, takes the
+/// standing of the full handshake that made the session (`JudgedChains`); a leaf not found
+/// there stands alone, judged under no trust yet, so its first request judges it. Passes every
+/// event through unchanged.
 final class CallerStanding: ChannelInboundHandler, RemovableChannelHandler, Sendable {
     typealias InboundIn = NIOAny
 
     /// One judgement of the caller's chain.
     struct Judged: Sendable {
         var chain: [[UInt8]]
-        var trust: TrustStore
+        /// Nil: not judged yet (a resumed session whose first handshake is forgotten).
+        var trust: TrustStore?
         var pending: Finding?
     }
 
     private let judged = Mutex<Judged?>(nil)
+    private let handshakes: JudgedChains
 
+    init(judged handshakes: JudgedChains) { self.handshakes = handshakes }
+
+    /// Records the verdict of this connection's full handshake, for its requests and for the
+    /// sessions resumed from it.
+    func recordHandshake(_ value: Judged) {
+        record(value)
+        handshakes.remember(value)
+    }
+
+    /// Records a judgement made again under the trust in force.
     func record(_ value: Judged) { judged.withLock { $0 = value } }
 
-    /// The latest judgement; nil for a resumed session.
+    /// The latest judgement; nil before the handshake.
     var value: Judged? { judged.withLock { $0 } }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if case .handshakeCompleted = event as? TLSUserEvent, value == nil,
+            let leaf = try? context.pipeline.syncOperations.nioSSL_peerCertificate()?.toDERBytes()
+        {
+            record(handshakes.judgement(ofLeaf: leaf) ?? Judged(chain: [leaf], trust: nil, pending: nil))
+        }
+        context.fireUserInboundEventTriggered(event)
+    }
 }

@@ -187,4 +187,37 @@ struct KeptConnectionTrustTests {
             }
         }
     }
+
+    /// A TLS session resumed after the server's trust changed is judged as its first handshake
+    /// was, under the trust now in force: resumption verifies no certificate, so without that a
+    /// caller whose CA is no longer trusted (or whose CRL went stale) would be served again.
+    @Test(arguments: ["-tls1_2", "-tls1_3"])
+    func aResumedSessionIsJudgedUnderTheTrustInForce(version: String) async throws {
+        let dir = try TempDir()
+        let trust = CurrentTrust(try TrustStore(caFiles: [pki.ca]))
+        try await withServer(in: dir, trust: trust) { server in
+            let session = dir.path("session.pem")
+            let first = try await health(port: server.port, version: version, session: ["-sess_out", session])
+            #expect(first.contains("HTTP/1.1 200"), "\(first)")
+            trust.replace(try TrustStore(caFiles: [pki.ca, "\(pki.other)/ca.pem"]))
+            let resumed = try await health(port: server.port, version: version, session: ["-sess_in", session])
+            #expect(resumed.contains("Reused,"), "the session was not resumed, so this proves nothing: \(resumed)")
+            #expect(resumed.contains("HTTP/1.1 200"), "\(resumed)")
+            trust.replace(try TrustStore(caFiles: ["\(pki.other)/ca.pem"]))
+            let refused = try await health(port: server.port, version: version, session: ["-sess_in", session])
+            #expect(refused.contains("Reused,"), "the session was not resumed, so this proves nothing: \(refused)")
+            #expect(refused.contains("HTTP/1.1 403") && refused.contains("untrusted-peer"), "\(refused)")
+        }
+    }
+
+    /// `GET /v1/health` as 441800 through `openssl s_client` (which says whether its session was
+    /// new or reused), the session saved or resumed as `session` asks; all it printed.
+    private func health(port: Int, version: String, session: [String]) async throws -> String {
+        let request = "GET \(PeerProtocol.healthPath) HTTP/1.1\\r\\nHost: localhost\\r\\nConnection: close\\r\\n\\r\\n"
+        let command =
+            "printf '\(request)' | openssl s_client -connect 127.0.0.1:\(port) \(version) -ign_eof -cert \(pki.cert("441800")) "
+            + "-key \(pki.key("441800")) -CAfile \(pki.ca) \(session.joined(separator: " "))"
+        let result = try await runDetached("sh", ["-c", command])
+        return result.stdout + result.stderr
+    }
 }
