@@ -156,6 +156,7 @@ public enum ReasonCode {
         entry("revoked", "certificate revoked", "证书已吊销"),
         entry("too-large", "archive too large", "档案超出大小限制"),
         entry("too-many-requests", "too many requests", "请求过于频繁"),
+        entry("too-many-rejections", "too many archives rejected", "被拒收的档案过多"),
         entry("too-many-uploads", "too many uploads at once", "同时上传过多"),
         entry("too-slow", "upload too slow", "上传过慢"),
         entry("try-later", "try again later", "请稍后重试"),
