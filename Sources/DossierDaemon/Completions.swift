@@ -286,9 +286,7 @@ extension Authority {
             logger.warning("completion notice refused", metadata: ["id": "\(id)", "peer": "\(caller)", "reason": "\(problem)"])
             if case .wrongSigner = problem { return .wrongSigner("\(problem)") }
             // As for an archive (503 `try-later`): the destination retries, the notice is not refused.
-            if case .undecidable = problem {
-                throw PeerHTTPError(.serviceUnavailable, "try-later", "\(problem)", retryAfter: 5)
-            }
+            if case .undecidable = problem { return .tryLater("\(problem)") }
             return .invalid("\(problem)")
         }
         let store = completions.received

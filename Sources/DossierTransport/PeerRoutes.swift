@@ -205,6 +205,8 @@ struct PeerRoutes: Sendable {
         case let .wrongSigner(detail): throw PeerHTTPError(.forbidden, "wrong-signer", detail)
         case let .invalid(detail): throw PeerHTTPError(.unprocessableContent, "bad-completion", detail)
         case let .conflict(detail): throw PeerHTTPError(.conflict, "completion-conflict", detail)
+        case let .tryLater(detail):
+            throw PeerHTTPError(.serviceUnavailable, "try-later", detail, retryAfter: configuration.retryAfterSeconds)
         }
     }
 

@@ -71,6 +71,9 @@ public enum CompletionOutcome: Sendable, Equatable {
     case invalid(String)
     /// 409 `completion-conflict`: another notice of this archive was recorded before.
     case conflict(String)
+    /// 503 `try-later` + `Retry-After`: the notice cannot be judged now (the revocation of its
+    /// signer's chain), so it is neither recorded nor refused.
+    case tryLater(String)
 }
 
 /// A held archive ready for download.
