@@ -148,9 +148,13 @@ public struct Daemon: Sendable {
         let (identity, trust) = try Self.loadCredentials(config)
         let timestamps = try Self.loadTimestamps(config)
         let layout = StateLayout(root: config.stateDirectory)
-        // The last good directory serves until a fetch brings a newer one (or forever, when the URL is down).
-        let keptDirectory = config.directory.flatMap {
-            DirectoryRefreshService.keptCopy(layout: layout, config: config, settings: $0, logger: logger)
+        let pool = BlockingPool()
+        // The last good directory serves until a fetch brings a newer one (or forever, when the
+        // URL is down). It is verified and decoded on the blocking pool while the journal, the
+        // custody log and the inbox open: 400 authorities are ~3 ms of Foundation's JSON decoder,
+        // which a restart would otherwise wait for (`dossier-bench directory`).
+        async let keptDirectory = pool.run {
+            config.directory.flatMap { DirectoryRefreshService.keptCopy(layout: layout, config: config, settings: $0, logger: logger) }
         }
         // Intake folders for the local peers only: a directory of 400 would cost a scan of each every poll.
         do { try layout.prepare(peers: config.localPeers.map(\.code)) } catch {
@@ -173,14 +177,13 @@ public struct Daemon: Sendable {
                 requiredProfile: config.requiredProfile, receiptTimestamping: timestamps.packing, recorder: custody)
         } catch { throw StartError.state("\(layout.inbox.path): \(error)") }
         let client = PeerClient(tls: PeerTLS(certificateFile: config.certificateFile, keyFile: config.keyFile, trust: currentTrust))
-        let pool = BlockingPool()
         let completions: Completions
         do { completions = try Completions(layout: layout) } catch { throw StartError.state("\(layout.completions.path): \(error)") }
         let authority = Authority(
             config: config, identity: identity, timestamps: timestamps, layout: layout, outbox: outbox, inbox: inbox,
             operations: PeerOperations(client: client, trust: currentTrust), pool: pool, custody: custody, completions: completions,
             logger: logger)
-        if let keptDirectory { authority.replace(directory: keptDirectory) }
+        if let kept = try await keptDirectory { authority.replace(directory: kept) }
         authority.credit.apply(config.credit)
         if case .url? = config.credit?.source, let kept = CreditListService.keptCopy(layout: layout, logger: logger) {
             authority.credit.replace(kept)
