@@ -183,7 +183,10 @@ public struct Daemon: Sendable {
             config: config, identity: identity, timestamps: timestamps, layout: layout, outbox: outbox, inbox: inbox,
             operations: PeerOperations(client: client, trust: currentTrust), pool: pool, custody: custody, completions: completions,
             logger: logger)
-        if let kept = try await keptDirectory { authority.replace(directory: kept) }
+        if let kept = try await keptDirectory {
+            authority.replace(directory: kept.directory)
+            authority.directoryFetches.inForce(digest: kept.digest)
+        }
         authority.credit.apply(config.credit)
         if case .url? = config.credit?.source, let kept = CreditListService.keptCopy(layout: layout, logger: logger) {
             authority.credit.replace(kept)

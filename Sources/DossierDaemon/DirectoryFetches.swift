@@ -1,8 +1,10 @@
 import Foundation
 import Synchronization
 
-/// How the fetches of `[directory] url` last went, for `status`, and the validators of the copy
-/// in force (`ETag`, `Last-Modified`) for the next conditional GET. Thread-safe.
+/// How the fetches of `[directory] url` last went, for `status`, the validators of the copy in
+/// force (`ETag`, `Last-Modified`) for the next conditional GET, and that copy's digest, so that
+/// the same bytes fetched again (a server without validators, or the first fetch after a
+/// restart, whose validators are gone) are not verified and decoded again. Thread-safe.
 final class DirectoryFetches: Sendable {
     struct State: Sendable {
         var outcome = FetchOutcome()
@@ -10,6 +12,8 @@ final class DirectoryFetches: Sendable {
         var url: String?
         var etag: String?
         var lastModified: String?
+        /// SHA-256 (hex) of the signed directory in force.
+        var inForce: String?
     }
 
     private let state = Mutex(State())
@@ -28,6 +32,12 @@ final class DirectoryFetches: Sendable {
             $0.lastModified = lastModified
         }
     }
+
+    /// Records the digest of the signed directory now in force.
+    func inForce(digest: String) { state.withLock { $0.inForce = digest } }
+
+    /// Whether `digest` is that of the signed directory in force.
+    func isInForce(digest: String) -> Bool { state.withLock { $0.inForce == digest } }
 
     /// The conditional headers for the next fetch of `url`.
     func conditionalHeaders(url: String) -> [(String, String)] {
