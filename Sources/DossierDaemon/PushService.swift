@@ -89,7 +89,7 @@ final class PushService: Service, Sendable {
                     signed, id: entry.id, suffix: "receipt", peer: entry.destination, digest: entry.digest)
                 try await outbox.recordSuccess(id: entry.id, receiptPath: path)
                 meta["outcome"] = again ? "delivered-again" : "delivered"
-                meta["seconds"] = "\(Self.milliseconds(Date().timeIntervalSince(start)))"
+                meta["seconds"] = "\(Self.threeDecimals(Date().timeIntervalSince(start)))"
                 logger.info("transfer delivered", metadata: meta)
                 authority.metrics.transfer(
                     peer: entry.destination, outcome: "delivered", bytes: entry.size, seconds: Date().timeIntervalSince(start))
@@ -111,7 +111,7 @@ final class PushService: Service, Sendable {
     }
 
     /// `seconds` with three decimals; `String(format:)` costs more than the rest of the log line.
-    static func milliseconds(_ seconds: Double) -> String {
+    static func threeDecimals(_ seconds: Double) -> String {
         let millis = Int((max(0, seconds) * 1000).rounded())
         let fraction = String(millis % 1000)
         return "\(millis / 1000)." + String(repeating: "0", count: 3 - fraction.count) + fraction
