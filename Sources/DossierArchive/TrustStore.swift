@@ -10,7 +10,7 @@ import Synchronization
 /// per-verification state (time, purpose, flags) lives in a fresh `X509_STORE_CTX`.
 public final class TrustStore: @unchecked Sendable {
     // Safe: `store` and `crls` are never modified after init; X509_STORE supports concurrent
-    // lookups, and the CRLs are only read.
+    // lookups, and the CRLs are only read. `verdicts` is Sendable (a Mutex).
     /// The OpenSSL store, for the TLS stacks of this package (libcurl's SSL_CTX takes a
     /// reference to it).
     package let store: OpaquePointer
@@ -22,6 +22,8 @@ public final class TrustStore: @unchecked Sendable {
     public let revocationLists: [RevocationList]
     /// The trust anchors loaded, in file order (for expiry metrics).
     public let anchors: [CertificateInfo]
+    /// Signer chains found trusted under this store.
+    let verdicts = ChainVerdicts(limit: 256)
 
     /// Finding codes that say the receiver cannot judge revocation now (a CRL not yet valid,
     /// past its nextUpdate, or missing): the answer may change on the receiver's side, so it
@@ -101,14 +103,29 @@ public final class TrustStore: @unchecked Sendable {
     /// signature), a certificate of the chain revoked after that time does not count: the token
     /// proves the signature was made before; one revoked at or before it is `revoked-signer`.
     /// Returns nil when trusted, or the finding that says why not.
+    /// A chain found trusted before is not verified again while that verdict holds
+    /// (`ChainVerdicts`); one dated by a token is always verified in full.
     func check(signer: OpaquePointer, untrusted: OpaquePointer?, at time: Date, now: Date = Date(), trustedTime: Date? = nil) -> Finding? {
-        if let problem = verify(signer, untrusted: untrusted, at: time, purpose: X509_PURPOSE_ANY, revocation: false) {
+        let key = trustedTime == nil ? ChainVerdicts.key(signer: signer, untrusted: untrusted) : nil
+        if let key, verdicts.trusts(key, at: time, now: now) { return nil }
+        var validity: (after: Date, before: Date)?
+        let problem = verify(signer, untrusted: untrusted, at: time, purpose: X509_PURPOSE_ANY, revocation: false) { chain in
+            validity = ChainVerdicts.validity(of: chain)
+        }
+        if let problem { return problem }
+        if checksRevocation,
+            let problem = verify(
+                signer, untrusted: untrusted, at: now, purpose: X509_PURPOSE_ANY, revocation: true, ignoreValidityPeriod: true,
+                revokedAfter: trustedTime)
+        {
             return problem
         }
-        guard checksRevocation else { return nil }
-        return verify(
-            signer, untrusted: untrusted, at: now, purpose: X509_PURPOSE_ANY, revocation: true, ignoreValidityPeriod: true,
-            revokedAfter: trustedTime)
+        if let key, let validity {
+            let crlsCurrentUntil = checksRevocation ? revocationLists.compactMap(\.nextUpdate).min() : nil
+            let holdsUntil = min(now.addingTimeInterval(ChainVerdicts.lifetime), crlsCurrentUntil ?? .distantFuture)
+            verdicts.remember(key, .init(validAfter: validity.after, validBefore: validity.before, judgedAt: now, holdsUntil: holdsUntil))
+        }
+        return nil
     }
 
     /// Verifies a time-stamping authority's certificate (with `untrusted` intermediates) as of
@@ -143,7 +160,7 @@ public final class TrustStore: @unchecked Sendable {
 
     private func verify(
         _ leaf: OpaquePointer, untrusted: OpaquePointer?, at time: Date, purpose: Int32, revocation: Bool,
-        ignoreValidityPeriod: Bool = false, revokedAfter trustedTime: Date? = nil
+        ignoreValidityPeriod: Bool = false, revokedAfter trustedTime: Date? = nil, onTrusted: ((OpaquePointer) -> Void)? = nil
     ) -> Finding? {
         guard let ctx = X509_STORE_CTX_new() else { return Finding(.authenticity, "untrusted-signer", "out of memory") }
         defer { X509_STORE_CTX_free(ctx) }
@@ -167,7 +184,10 @@ public final class TrustStore: @unchecked Sendable {
             if ignoreValidityPeriod { dossier_store_ctx_ignore_validity_period(ctx) }
             verified = X509_verify_cert(ctx)
         }
-        if verified == 1 { return nil }
+        if verified == 1 {
+            if let onTrusted, let chain = X509_STORE_CTX_get0_chain(ctx) { onTrusted(chain) }
+            return nil
+        }
         ERR_clear_error()
         let code = X509_STORE_CTX_get_error(ctx)
         let text = X509_verify_cert_error_string(Int(code)).map { String(cString: $0) } ?? "error \(code)"
