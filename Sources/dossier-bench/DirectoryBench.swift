@@ -68,7 +68,9 @@ enum DirectoryBench {
         var onePeer: [(seconds: Double, rss: Double)] = []
         // Who restarts first alternates, each after `sync()`: in `all` this follows benches that
         // leave hundreds of MiB being written back and discarded, which slowed whichever went first.
-        for round in 0..<max(1, rounds) {
+        // At least nine pairs: a start lasts about 50 ms, and one stall of the disk in three
+        // restarts moved the median by a fifth.
+        for round in 0..<max(9, rounds) {
             try await inAlternatingOrder(round: round) {
                 withDirectory.append(try await restartAndIdle(directoryDaemon, expecting: authorities))
             } theirs: {
