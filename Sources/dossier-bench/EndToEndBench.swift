@@ -115,8 +115,8 @@ enum EndToEndBench {
             peers: [.init(code: "430100", url: try destination.url, maxConcurrent: 8)])
         try await origin.start()
         if setup.pinned {
-            try pin(origin.process.processIdentifier, to: 0)
-            try pin(destination.process.processIdentifier, to: 1)
+            try pin(origin.process.processIdentifier, to: "0")
+            try pin(destination.process.processIdentifier, to: "1")
         }
         let intake = origin.state.appendingPathComponent("intake/430100")
         try FileManager.default.createDirectory(at: intake, withIntermediateDirectories: true)
@@ -143,7 +143,7 @@ enum EndToEndBench {
     /// Seconds for one `curl --parallel` process to push the packed archives to a fresh daemon.
     static func curlRun(_ packed: [PackResult], setup: Setup, temp: TempDir, pki: TestPKI) async throws -> Run {
         let destination = try await startDestination(http2: setup.http2, temp: temp, pki: pki)
-        if setup.pinned { try pin(destination.process.processIdentifier, to: 1) }
+        if setup.pinned { try pin(destination.process.processIdentifier, to: "1") }
         let url = try destination.url
         let config = temp.url.appendingPathComponent("curl-\(UUID().uuidString).conf")
         try TransportBench.curlPushes(packed, to: url, certificate: pki.cert("441800"), key: pki.key("441800"), ca: pki.ca)
@@ -158,9 +158,10 @@ enum EndToEndBench {
         return Run(seconds: curl.seconds, cpu: cpu)
     }
 
-    /// Moves every thread of process `pid` onto CPU `cpu` (threads it starts later inherit it).
-    static func pin(_ pid: Int32, to cpu: Int) throws {
-        try measureOK(["taskset", "-a", "-p", "-c", "\(cpu)", "\(pid)"])
+    /// Moves every thread of process `pid` onto the CPUs of `list` (`taskset -c` form: "1",
+    /// "0-1"); threads it starts later inherit them.
+    static func pin(_ pid: Int32, to list: String) throws {
+        try measureOK(["taskset", "-a", "-p", "-c", list, "\(pid)"])
     }
 
     /// A fresh destination daemon (430100) taking 64 uploads at once, offering HTTP/2 when `http2`.

@@ -10,7 +10,10 @@ import Foundation
 /// `curl --parallel` process pushing the same archives to a fresh receiver of the same kind;
 /// and the latency of one push under that load (p50, p99). Receivers: `dossierd` (inbox with
 /// group commit, custody log, signed receipts) and `dossier-mock-peer` (the same `Inbox`, no
-/// custody log). `DOSSIER_PRODUCTS=<dir>` runs another build's receivers (an A/B).
+/// custody log). `DOSSIER_PRODUCTS=<dir>` runs another build's receivers (an A/B). With
+/// `--pinned` the client (this process, or curl) runs on the first core and the receiver on the
+/// second, as if each had a machine of its own; otherwise they share every core, and our client's
+/// check of each signed receipt (which curl does not do) takes CPU from the receiver.
 struct PushLoadBenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "push-load", abstract: "Small pushes under load to dossierd and the mock peer, against curl; latency.")
@@ -19,6 +22,7 @@ struct PushLoadBenchCommand: AsyncParsableCommand {
     @Option(help: "Pushes in flight (both clients).") var concurrency = 8
     @Option(help: "Receivers: daemon, mock, or both.") var receiver = "both"
     @Flag(help: "Receivers offer HTTP/2 and both clients use it (curl --http2).") var http2 = false
+    @Flag(help: "The client on the first core, the receiver on the second (taskset).") var pinned = false
 
     func run() async throws {
         let receivers: [PushLoadBench.Receiver] =
@@ -26,7 +30,7 @@ struct PushLoadBenchCommand: AsyncParsableCommand {
         guard !receivers.isEmpty else { throw ValidationError("--receiver: daemon, mock or both") }
         report(
             try await PushLoadBench.figures(
-                count: count, concurrency: concurrency, receivers: receivers, http2: http2, rounds: options.rounds),
+                count: count, concurrency: concurrency, receivers: receivers, http2: http2, pinned: pinned, rounds: options.rounds),
             json: options.json)
     }
 }
@@ -49,12 +53,15 @@ enum PushLoadBench {
     /// A receiver started for one run: its base URL and how to stop it.
     struct Started {
         var url: String
+        var pid: Int32
         /// The receiver's CPU seconds so far.
         var cpuSeconds: () -> Double?
         var stop: () async throws -> Void
     }
 
-    static func figures(count: Int, concurrency: Int, receivers: [Receiver], http2: Bool, rounds: Int) async throws -> [Figure] {
+    static func figures(
+        count: Int, concurrency: Int, receivers: [Receiver], http2: Bool, pinned: Bool = false, rounds: Int
+    ) async throws -> [Figure] {
         let temp = try TempDir()
         let pki = TestPKI.shared
         let folders = try SampleGenerator(seed: 19, count: count, documents: 6, documentSize: 9 << 10)
@@ -73,14 +80,16 @@ enum PushLoadBench {
             var ourCPU: [Double] = [], curlCPU: [Double] = [], receiverCPU: [Double] = [], receiverCurlCPU: [Double] = []
             for round in 0..<max(1, rounds) {
                 try await inAlternatingOrder(round: round) {
-                    let run = try await pushRun(archives, to: receiver, http2: http2, temp: temp, pki: pki, concurrency: concurrency)
+                    let run = try await pushRun(
+                        archives, to: receiver, http2: http2, pinned: pinned, temp: temp, pki: pki, concurrency: concurrency)
                     ours.append(Double(count) / run.seconds)
                     p50.append(percentile(run.latencies, 0.50) * 1000)
                     p99.append(percentile(run.latencies, 0.99) * 1000)
                     ourCPU.append(run.cpuSeconds * 1000 / Double(count))
                     receiverCPU.append(run.receiverCPUSeconds * 1000 / Double(count))
                 } theirs: {
-                    let curl = try await curlRun(archives, to: receiver, http2: http2, temp: temp, pki: pki, concurrency: concurrency)
+                    let curl = try await curlRun(
+                        archives, to: receiver, http2: http2, pinned: pinned, temp: temp, pki: pki, concurrency: concurrency)
                     theirs.append(Double(count) / curl.seconds)
                     curlCPU.append(curl.cpuSeconds * 1000 / Double(count))
                     receiverCurlCPU.append(curl.receiverCPUSeconds * 1000 / Double(count))
@@ -88,7 +97,7 @@ enum PushLoadBench {
             }
             // Little's law: with `concurrency` pushes always in flight, curl's mean latency.
             let curlLatency = Double(concurrency) / median(theirs) * 1000
-            let over = http2 ? " over HTTP/2" : ""
+            let over = (http2 ? " over HTTP/2" : "") + (pinned ? ", a core each" : "")
             figures += [
                 .higherIsBetter(
                     area: "push-load", figure: "\(count) pushes of \(kib) KiB\(over), \(concurrency) in flight → \(receiver.rawValue)",
@@ -118,12 +127,15 @@ enum PushLoadBench {
         switch receiver {
         case .daemon:
             let daemon = try await EndToEndBench.startDestination(http2: http2, temp: temp, pki: pki)
-            return Started(url: try daemon.url, cpuSeconds: { daemon.cpuSeconds }) { _ = try await daemon.stop() }
+            return Started(url: try daemon.url, pid: daemon.process.processIdentifier, cpuSeconds: { daemon.cpuSeconds }) {
+                _ = try await daemon.stop()
+            }
         case .mock:
             // The mock's state lives in `state`, which the stop closure keeps until the mock is stopped.
             let state = try TempDir()
             let mock = try await MockPeerProcess.launch(in: state, ["--max-uploads", "64"] + (http2 ? ["--http2"] : []))
-            return Started(url: "https://127.0.0.1:\(mock.port)", cpuSeconds: { processCPUSeconds(pid: mock.process.processIdentifier) }) {
+            let pid = mock.process.processIdentifier
+            return Started(url: "https://127.0.0.1:\(mock.port)", pid: pid, cpuSeconds: { processCPUSeconds(pid: pid) }) {
                 _ = try await mock.stop()
                 _ = state
             }
@@ -133,9 +145,15 @@ enum PushLoadBench {
     /// Our client pushing every archive to a fresh receiver: seconds for all, each push's, and
     /// the CPU this process (the client; the receiver runs apart) spent meanwhile.
     static func pushRun(
-        _ archives: [PackResult], to receiver: Receiver, http2: Bool, temp: TempDir, pki: TestPKI, concurrency: Int
+        _ archives: [PackResult], to receiver: Receiver, http2: Bool, pinned: Bool, temp: TempDir, pki: TestPKI, concurrency: Int
     ) async throws -> (seconds: Double, latencies: [Double], cpuSeconds: Double, receiverCPUSeconds: Double) {
         let started = try await start(receiver, http2: http2, temp: temp, pki: pki)
+        if pinned {
+            try EndToEndBench.pin(started.pid, to: "1")
+            try EndToEndBench.pin(getpid(), to: "0")
+        }
+        // This process is the client only while it pushes; curl's run and the setup have every core.
+        defer { if pinned { try? EndToEndBench.pin(getpid(), to: "0-\(ProcessInfo.processInfo.activeProcessorCount - 1)") } }
         let receiverIdle = started.cpuSeconds() ?? 0
         let trust = try pki.currentTrust()
         let client = PeerClient(tls: PeerTLS(certificateFile: pki.cert("441800"), keyFile: pki.key("441800"), trust: trust))
@@ -183,15 +201,17 @@ enum PushLoadBench {
     /// Seconds and CPU seconds for one `curl --parallel` process to push every archive to a
     /// fresh receiver.
     static func curlRun(
-        _ archives: [PackResult], to receiver: Receiver, http2: Bool, temp: TempDir, pki: TestPKI, concurrency: Int
+        _ archives: [PackResult], to receiver: Receiver, http2: Bool, pinned: Bool, temp: TempDir, pki: TestPKI, concurrency: Int
     ) async throws -> (seconds: Double, cpuSeconds: Double, receiverCPUSeconds: Double) {
         let started = try await start(receiver, http2: http2, temp: temp, pki: pki)
+        if pinned { try EndToEndBench.pin(started.pid, to: "1") }
         let receiverIdle = started.cpuSeconds() ?? 0
         let config = temp.url.appendingPathComponent("curl-\(UUID().uuidString).conf")
         try TransportBench.curlPushes(archives, to: started.url, certificate: pki.cert("441800"), key: pki.key("441800"), ca: pki.ca)
             .write(to: config, atomically: true, encoding: .utf8)
         let version = http2 ? "--http2" : "--http1.1"
-        let curl = try measureOK(["curl", "--parallel", version, "--parallel-max", "\(concurrency)", "-K", config.path])
+        let curl = try measureOK(
+            (pinned ? ["taskset", "-c", "0"] : []) + ["curl", "--parallel", version, "--parallel-max", "\(concurrency)", "-K", config.path])
         let receiverCPUSeconds = (started.cpuSeconds() ?? 0) - receiverIdle
         try await started.stop()
         return (curl.seconds, curl.cpuSeconds, receiverCPUSeconds)
