@@ -15,9 +15,9 @@ import Synchronization
 /// - `now` not earlier than when it was judged (a CRL not yet valid then stays not valid), and
 ///   earlier than the first `nextUpdate` of the store's CRLs, and than `lifetime` after the
 ///   judgement.
-/// Anything else, and every refusal, is judged in full. At most `limit` chains are kept; all are
-/// dropped when a new one would pass it, so a peer showing ever new chains costs verifications,
-/// never memory. Thread-safe.
+/// Anything else, and every refusal, is judged in full. At most `limit` chains are kept, each by
+/// a 32-byte digest; all are dropped when a new one would pass the limit, so a peer showing ever
+/// new chains costs verifications, never memory. Thread-safe.
 final class ChainVerdicts: Sendable {
     /// What a trusted verdict rests on.
     struct Verdict: Sendable {
@@ -40,27 +40,28 @@ final class ChainVerdicts: Sendable {
     /// How many chains are kept.
     var count: Int { verdicts.withLock { $0.count } }
 
-    /// The key of `signer` with `untrusted`: each certificate's DER, length first. Nil when a
-    /// certificate cannot be encoded (then nothing is kept for it).
+    /// The key of `signer` with `untrusted`: SHA-256 over each certificate's DER, length first
+    /// (a digest, so that a peer carrying large or many certificates cannot make the kept keys
+    /// large). Nil when a certificate cannot be encoded (then nothing is kept for it).
     static func key(signer: OpaquePointer, untrusted: OpaquePointer?) -> [UInt8]? {
         var certificates = [signer]
         if let untrusted {
             certificates += (0..<dossier_sk_x509_num(untrusted)).compactMap { dossier_sk_x509_value(untrusted, $0) }
         }
-        var key: [UInt8] = []
+        let digest = SHA256()
         for certificate in certificates {
             let length = i2d_X509(certificate, nil)
             guard length > 0 else { return nil }
-            withUnsafeBytes(of: UInt32(length).bigEndian) { key += $0 }
-            let start = key.count
-            key += repeatElement(0, count: Int(length))
-            let written = key.withUnsafeMutableBufferPointer { buffer -> Int32 in
-                var cursor = buffer.baseAddress.map { $0 + start }
+            var der = [UInt8](repeating: 0, count: Int(length))
+            let written = der.withUnsafeMutableBufferPointer { buffer -> Int32 in
+                var cursor = buffer.baseAddress
                 return i2d_X509(certificate, &cursor)
             }
             guard written == length else { return nil }
+            digest.update(withUnsafeBytes(of: UInt32(length).bigEndian) { Array($0) })
+            digest.update(der)
         }
-        return key
+        return digest.finish()
     }
 
     /// Whether the chain under `key` was found trusted and that still holds for a signature

@@ -74,4 +74,14 @@ import Testing
         let (keptBefore, keptAt) = (trust.verdicts.trusts(key, at: now, now: before), trust.verdicts.trusts(key, at: now, now: at))
         #expect(keptBefore && !keptAt)
     }
+
+    @Test func keptChainsAreDigestsAndBoundedInNumber() throws {
+        defer { X509_free(signer) }
+        #expect(ChainVerdicts.key(signer: signer, untrusted: nil)?.count == 32)
+        let verdicts = ChainVerdicts(limit: 2)
+        let verdict = ChainVerdicts.Verdict(
+            validAfter: .distantPast, validBefore: .distantFuture, judgedAt: now, holdsUntil: .distantFuture)
+        for key in 0..<3 { verdicts.remember([UInt8(key)], verdict) }
+        #expect(verdicts.count == 1)
+    }
 }
