@@ -102,9 +102,9 @@ final class Authority: Sendable {
         operations.replaceReceiptTimestamps(Self.receiptPolicy(timestamps))
     }
 
-    /// Swaps in an admitted directory; the peers in force follow it. Transfers in flight keep
-    /// the peer they were claimed for.
-    func replace(directory: AuthorityDirectory) {
+    /// Swaps in an admitted directory, or none (one that no longer verifies); the peers in force
+    /// follow it. Transfers in flight keep the peer they were claimed for.
+    func replace(directory: AuthorityDirectory?) {
         current.withLock { $0 = ($0.config.applying(directory: directory), $0.identity, $0.timestamps, directory) }
     }
 

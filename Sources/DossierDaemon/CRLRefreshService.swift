@@ -32,6 +32,8 @@ struct CRLRefreshService: Service {
         guard changed else { return }
         do {
             authority.operations.trust.replace(try Daemon.trustStore(config))
+            // The directory in force is judged again under the new CRLs (`DirectoryRefreshService`).
+            if config.directory != nil { authority.directoryWake.signal() }
         } catch {
             fail(url: nil, "the trust store could not be rebuilt with the new CRLs, keeping the one in force: \(error)")
         }

@@ -118,7 +118,7 @@ public struct Daemon: Sendable {
     }
 
     /// The configured CRL files and the last good copy of each CRL URL's.
-    private static func crlFiles(_ config: DaemonConfig) -> [String] {
+    static func crlFiles(_ config: DaemonConfig) -> [String] {
         let layout = StateLayout(root: config.stateDirectory)
         return config.crlFiles + config.crlURLs.map { layout.fetchedCRL($0).path }.filter { FileManager.default.fileExists(atPath: $0) }
     }
@@ -185,7 +185,7 @@ public struct Daemon: Sendable {
             logger: logger)
         if let kept = try await keptDirectory {
             authority.replace(directory: kept.directory)
-            authority.directoryFetches.inForce(digest: kept.digest)
+            authority.directoryFetches.inForce(digest: kept.digest, judgedUnder: kept.judgedUnder)
         }
         authority.credit.apply(config.credit)
         if case .url? = config.credit?.source, let kept = CreditListService.keptCopy(layout: layout, logger: logger) {

@@ -10,7 +10,9 @@ import ServiceLifecycle
 /// only if its signature verifies against `[directory] trust` with the CRLs in force and its
 /// serial follows the one in force (no rollback); kept durably as the last good copy and swapped
 /// in live, the peers in force following it. A failed fetch or a refused directory keeps the
-/// one in force and is reported in `status`, the log and the recent errors.
+/// one in force and is reported in `status`, the log and the recent errors. When the trust or
+/// CRL files change (a SIGHUP, a CRL refreshed), the directory in force is verified again before
+/// the fetch, as at start; one that no longer verifies is dropped.
 struct DirectoryRefreshService: Service {
     let authority: Authority
     /// Largest directory accepted: 400 authorities are some hundred KiB.
@@ -32,13 +34,16 @@ struct DirectoryRefreshService: Service {
     /// SHA-256 (hex) of its signed bytes.
     static func keptCopy(
         layout: StateLayout, config: DaemonConfig, settings: DaemonConfig.DirectorySettings, logger: Logger
-    ) -> (directory: AuthorityDirectory, digest: String)? {
+    ) -> (directory: AuthorityDirectory, digest: String, judgedUnder: String)? {
         let path = layout.directoryCopy.path
         guard FileManager.default.fileExists(atPath: path) else { return nil }
+        // Taken before the files are read for the verification: a file changed in between makes
+        // the next refresh judge the directory again, never the other way round.
+        let inputs = trustInputs(config, settings)
         do {
             let bytes = try FileIO.readAll(path, limit: maxBytes)
             let directory = try SignedDirectory.verify(bytes, trust: try Daemon.directoryTrust(config, settings)).directory
-            return (directory, SHA256.hex(of: bytes))
+            return (directory, SHA256.hex(of: bytes), inputs)
         } catch {
             logger.error(
                 "the kept directory is not used: it cannot be read or no longer verifies against [directory] trust; waiting for a fetch",
@@ -47,8 +52,29 @@ struct DirectoryRefreshService: Service {
         }
     }
 
-    /// One conditional fetch, and the admission of what it brought.
+    /// What a directory's verification rests on besides its bytes: SHA-256 (hex) over whether
+    /// revocation is required and each `[directory] trust` and CRL file, by path and content (a
+    /// file that cannot be read counts as its error). Blocking: reads a few small files.
+    static func trustInputs(_ config: DaemonConfig, _ settings: DaemonConfig.DirectorySettings) -> String {
+        let digest = SHA256()
+        digest.update(Array("revocation required: \(!config.crlURLs.isEmpty)\n".utf8))
+        for path in settings.trustFiles + Daemon.crlFiles(config) {
+            digest.update(Array("\(path)\n".utf8))
+            do { digest.update(SHA256.hex(of: try FileIO.readAll(path, limit: maxBytes * 2)).utf8) } catch {
+                digest.update(Array("unreadable: \(error)".utf8))
+            }
+        }
+        return digest.finish().hexString
+    }
+
+    /// One conditional fetch, and the admission of what it brought; first, when the trust or CRL
+    /// files changed since the directory in force was verified, that directory is judged again.
     func refresh(_ settings: DaemonConfig.DirectorySettings) async {
+        let config = authority.config
+        guard let inputs = try? await authority.pool.run({ Self.trustInputs(config, settings) }) else { return }
+        if authority.directory != nil, !authority.directoryFetches.isJudged(under: inputs) {
+            await judgeAgain(settings, under: inputs)
+        }
         let started = Date()
         let response: PeerResponse
         do {
@@ -66,11 +92,32 @@ struct DirectoryRefreshService: Service {
         let digest = SHA256.hex(of: response.body)
         if authority.directory == nil || !authority.directoryFetches.isInForce(digest: digest) {
             guard await admit(response.body, settings: settings) else { return }
-            authority.directoryFetches.inForce(digest: digest)
+            authority.directoryFetches.inForce(digest: digest, judgedUnder: inputs)
         }
         authority.directoryFetches.validators(
             url: settings.url, etag: response.headers["etag"], lastModified: response.headers["last-modified"])
         authority.directoryFetches.succeeded(at: started)
+    }
+
+    /// The kept copy of the directory in force verified under the trust and CRLs of now, as at
+    /// start. One that no longer verifies (its operator certificate revoked, another `trust`) is
+    /// dropped: only `[[peers]]` are peers until a fetch brings one that does, as after a start
+    /// with that copy.
+    private func judgeAgain(_ settings: DaemonConfig.DirectorySettings, under inputs: String) async {
+        let (layout, config, logger) = (authority.layout, authority.config, authority.logger)
+        let kept = try? await authority.pool.run { Self.keptCopy(layout: layout, config: config, settings: settings, logger: logger) }
+        if let kept = kept ?? nil {
+            authority.replace(directory: kept.directory)
+            authority.directoryFetches.inForce(digest: kept.digest, judgedUnder: inputs)
+            return
+        }
+        authority.replace(directory: nil)
+        authority.directoryFetches.dropped()
+        let why =
+            "the directory in force no longer verifies against [directory] trust and the CRLs in force; "
+            + "dropped until a fetch brings one that does"
+        authority.logger.error("\(why)", metadata: ["file": "\(layout.directoryCopy.path)"])
+        authority.errors.record(id: nil, peer: nil, error: "directory: \(why)")
     }
 
     /// Verifies a fetched directory and, when it differs from the one in force, keeps it and puts

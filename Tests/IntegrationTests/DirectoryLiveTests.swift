@@ -7,7 +7,8 @@ import Testing
 /// docs/directory.md, "In the daemon", with real processes: the directory a daemon uses is shown
 /// by `dossierctl directory show` without a file; a peer's new URL reaches the next push without a
 /// restart; a directory swapped (fetch and SIGHUP) while a push is in flight does not drop it; a
-/// directory's SPKI pin is enforced end to end; and the kept copy is verified again at start.
+/// directory's SPKI pin is enforced end to end; the kept copy is verified again at start, and
+/// the directory in force again whenever the trust or CRLs change.
 /// The directory is published by a mock peer of its own (440100), so the peers' mocks see only
 /// the daemon's pushes.
 @Suite(.serialized) struct DirectoryLiveTests {
@@ -146,5 +147,32 @@ import Testing
         let shown = try node.ctl(["directory", "show"])
         #expect(shown.status == 1 && shown.stderr.contains("no directory is in force"), "\(shown)")
         #expect(try await node.stop() == 0)
+    }
+
+    @Test func aDirectoryWhoseOperatorARevocationReachesIsDroppedUntilOneVerifies() async throws {
+        try publish(serial: 1, [entry("430100", url: "https://127.0.0.1:9")])
+        let publisher = try await MockPeerProcess.launch(in: mockFolders[0], ["--publish", published], certificate: "440100")
+        // Fetched at start and at each SIGHUP only; the same bytes each time, never a 304.
+        let table = "[directory]\nurl = \"\(publisher.url)/published/directory.p7m\"\ntrust = [\"\(pki.ca)\"]\nrefresh = \"1h\""
+        let node = try DaemonProcess(code: "441800", in: temp.url, pki: pki, peers: [], extra: table)
+        func trusting(crl: String) throws {
+            try node.writeConfig(pki: pki, peers: [], extra: table, tls: "crl = [\"\(crl)\"]")
+        }
+        try trusting(crl: try pki.crl(at: temp.path("none.crl.pem")))
+        try await node.start(notifying: true)
+        #expect(try await eventually(seconds: 30) { self.peers(node).count == 1 })
+
+        try trusting(crl: try pki.crl(revoking: [TestPKI.directoryOperator], at: temp.path("operator-revoked.crl.pem")))
+        _ = try node.reload()
+        #expect(try await eventually(seconds: 30) { self.peers(node).isEmpty }, "\(self.peers(node))")
+        #expect(node.log.contains("no longer verifies against [directory] trust"), "\(node.log)")
+        let shown = try node.ctl(["directory", "show"])
+        #expect(shown.status == 1 && shown.stderr.contains("no directory is in force"), "\(shown)")
+
+        try trusting(crl: try pki.crl(at: temp.path("none-again.crl.pem")))
+        _ = try node.reload()
+        #expect(try await eventually(seconds: 30) { self.peers(node).count == 1 }, "\(self.peers(node))")
+        #expect(try await node.stop() == 0)
+        _ = try await publisher.stop()
     }
 }
