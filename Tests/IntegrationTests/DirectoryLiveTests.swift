@@ -61,7 +61,7 @@ import Testing
 
     @Test func theDirectoryInForceIsShownAndANewURLReachesTheNextPushWhileASwapDropsNothingInFlight() async throws {
         let first = try await MockPeerProcess.launch(in: mockFolders[1])
-        let slow = try await MockPeerProcess.launch(in: mockFolders[2], ["--latency-ms", "4000"])
+        let slow = try await MockPeerProcess.launch(in: mockFolders[2], ["--latency-ms", "15000"])
         try publish(serial: 1, [entry("430100", url: first.url)])
         let (publisher, node) = try await start()
         #expect(try await eventually(seconds: 30) { self.peers(node).count == 1 })
@@ -85,10 +85,11 @@ import Testing
         let late = try submit(node, seed: 162)
         _ = try await node.waitForQueue { line($0, late)?["state"] as? String == "sending" }
 
-        // While it is in flight (the slow mock answers after 4 s): a new directory is fetched
-        // and the config reloaded. The push is not dropped, restarted or sent twice.
+        // While it is in flight (the slow mock answers after 15 s, time enough on a loaded CI
+        // machine): a new directory is fetched and the config reloaded. The push is not dropped,
+        // restarted or sent twice.
         try publish(serial: 3, [entry("430100", url: slow.url), entry("440100", url: "https://127.0.0.1:9")])
-        #expect(try await eventually(seconds: 3) { self.peers(node).count == 2 })
+        #expect(try await eventually(seconds: 10) { self.peers(node).count == 2 })
         _ = try node.reload()
         let during = try await node.waitForQueue { line($0, late) != nil }
         #expect(line(during, late)?["state"] as? String == "sending", "\(String(describing: line(during, late)))")
