@@ -16,8 +16,9 @@ import Testing
     /// way no more than two uploads run at once.
     @Test(arguments: [(2, ""), (8, "[push]\nmax_transfers = 2")])
     func theLimitCountsTransfersAndIsReachedNeverPassed(peerLimit: Int, push: String) async throws {
-        // Every answer takes 400 ms, so the archives queued meanwhile pile up behind the limit.
-        let mock = try await MockPeerProcess.launch(in: temp, ["--latency-ms", "400"])
+        // Every answer takes 1.5 s, so the archives queued meanwhile pile up behind the limit
+        // (each submission packs in a process of its own, slow on a loaded CI machine).
+        let mock = try await MockPeerProcess.launch(in: temp, ["--latency-ms", "1500"])
         let node = try DaemonProcess(
             code: "441800", in: temp.url, pki: pki, peers: [.init(code: "430100", url: mock.url, maxConcurrent: peerLimit)],
             extra: push)
