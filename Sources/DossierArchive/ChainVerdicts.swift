@@ -50,15 +50,8 @@ final class ChainVerdicts: Sendable {
         }
         let digest = SHA256()
         for certificate in certificates {
-            let length = i2d_X509(certificate, nil)
-            guard length > 0 else { return nil }
-            var der = [UInt8](repeating: 0, count: Int(length))
-            let written = der.withUnsafeMutableBufferPointer { buffer -> Int32 in
-                var cursor = buffer.baseAddress
-                return i2d_X509(certificate, &cursor)
-            }
-            guard written == length else { return nil }
-            digest.update(withUnsafeBytes(of: UInt32(length).bigEndian) { Array($0) })
+            guard let der = OpenSSL.der(certificate, i2d_X509) else { return nil }
+            digest.update(withUnsafeBytes(of: UInt32(der.count).bigEndian) { Array($0) })
             digest.update(der)
         }
         return digest.finish()

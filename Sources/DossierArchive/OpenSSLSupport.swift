@@ -35,6 +35,21 @@ enum OpenSSL {
         return Array(UnsafeRawBufferPointer(start: data, count: length))
     }
 
+    /// The DER of `object` by its `i2d` function (`i2d_X509`, `i2d_X509_ATTRIBUTE`, ...): asked
+    /// for the length, then written; nil when it cannot be encoded.
+    static func der(
+        _ object: OpaquePointer, _ i2d: (OpaquePointer?, UnsafeMutablePointer<UnsafeMutablePointer<UInt8>?>?) -> Int32
+    ) -> [UInt8]? {
+        let length = i2d(object, nil)
+        guard length > 0 else { return nil }
+        var bytes = [UInt8](repeating: 0, count: Int(length))
+        let written = bytes.withUnsafeMutableBufferPointer { buffer -> Int32 in
+            var cursor = buffer.baseAddress
+            return i2d(object, &cursor)
+        }
+        return written == length ? bytes : nil
+    }
+
     /// An ASN.1 time as a `Date`.
     static func date(_ time: UnsafePointer<ASN1_TIME>?) -> Date? {
         guard let time else { return nil }

@@ -82,15 +82,8 @@ enum SM2Signature {
         guard count > 0 else { return nil }
         var body: [UInt8] = []
         for index in 0..<count {
-            guard let attribute = CMS_signed_get_attr(signerInfo, index) else { return nil }
-            let length = i2d_X509_ATTRIBUTE(attribute, nil)
-            guard length > 0 else { return nil }
-            var encoded = [UInt8](repeating: 0, count: Int(length))
-            let written = encoded.withUnsafeMutableBufferPointer { buffer -> Int32 in
-                var cursor = buffer.baseAddress
-                return i2d_X509_ATTRIBUTE(attribute, &cursor)
-            }
-            guard written == length else { return nil }
+            guard let attribute = CMS_signed_get_attr(signerInfo, index), let encoded = OpenSSL.der(attribute, i2d_X509_ATTRIBUTE)
+            else { return nil }
             body += encoded
         }
         return [0x31] + derLength(body.count) + body
