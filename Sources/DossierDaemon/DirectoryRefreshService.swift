@@ -73,7 +73,7 @@ struct DirectoryRefreshService: Service {
         let config = authority.config
         guard let inputs = try? await authority.pool.run({ Self.trustInputs(config, settings) }) else { return }
         if authority.directory != nil, !authority.directoryFetches.isJudged(under: inputs) {
-            await judgeAgain(settings, under: inputs)
+            await judgeAgain(settings)
         }
         let started = Date()
         let response: PeerResponse
@@ -103,12 +103,12 @@ struct DirectoryRefreshService: Service {
     /// start. One that no longer verifies (its operator certificate revoked, another `trust`) is
     /// dropped: only `[[peers]]` are peers until a fetch brings one that does, as after a start
     /// with that copy.
-    private func judgeAgain(_ settings: DaemonConfig.DirectorySettings, under inputs: String) async {
+    private func judgeAgain(_ settings: DaemonConfig.DirectorySettings) async {
         let (layout, config, logger) = (authority.layout, authority.config, authority.logger)
         let kept = try? await authority.pool.run { Self.keptCopy(layout: layout, config: config, settings: settings, logger: logger) }
         if let kept = kept ?? nil {
             authority.replace(directory: kept.directory)
-            authority.directoryFetches.inForce(digest: kept.digest, judgedUnder: inputs)
+            authority.directoryFetches.inForce(digest: kept.digest, judgedUnder: kept.judgedUnder)
             return
         }
         authority.replace(directory: nil)
