@@ -60,7 +60,7 @@ public final class CustodyLog: Sendable {
         var nextIndex: UInt64
         var entries: [PendingEntry] = []
         var checkpoints: [PendingCheckpoint] = []
-        /// A writer thread is running; it exits when nothing is pending.
+        /// A writer thread is running; it exits once nothing came for `linger`.
         var writing = false
         /// Where the next record of each file goes.
         var logEnd: Int
@@ -90,12 +90,14 @@ public final class CustodyLog: Sendable {
     private let arrivals = NSCondition()
     /// `fdatasync` calls that made entries durable, for metrics and to see the batching.
     private let entrySyncs = Atomic<Int>(0)
+    private let writerStarts = Atomic<Int>(0)
     private let logFD: Int32
     private let checkpointsFD: Int32
     private let logPath: String
     private let checkpointsPath: String
     private let signer: (any CheckpointSigner)?
     private let policy: Policy
+    private let linger: Duration
     private let wakes: AsyncStream<Wake>
     private let wake: AsyncStream<Wake>.Continuation
 
@@ -109,10 +111,13 @@ public final class CustodyLog: Sendable {
     /// - Parameters:
     ///   - signer: signs checkpoints; without one the log makes none.
     ///   - policy: when `runCheckpoints` makes them.
+    ///   - linger: how long the writer thread, idle, waits for the next entry before it ends.
+    ///     Under steady traffic (an entry or two per transfer) it is then never started again;
+    ///     one started per batch cost a thread's creation and exit per transfer.
     /// - Throws: `CustodyError.damaged` with the entry or checkpoint index, `.locked` when
     ///   another process has the directory open, `.system` for file errors.
     public static func open(
-        directory: String, signer: (any CheckpointSigner)? = nil, policy: Policy = Policy()
+        directory: String, signer: (any CheckpointSigner)? = nil, policy: Policy = Policy(), linger: Duration = .seconds(5)
     ) throws(CustodyError) -> (CustodyLog, droppedTails: [TornTail]) {
         do { try FileIO.makeDirectory(directory, mode: 0o700) } catch { throw .system(error) }
         let logPath = directory + "/" + CustodyContents.logFileName
@@ -137,7 +142,7 @@ public final class CustodyLog: Sendable {
                 leafHashes: contents.leafHashes, frontier: frontier, latest: contents.latestCheckpoint)
             let log = CustodyLog(
                 state: state, logFD: logFD, checkpointsFD: checkpointsFD, logPath: logPath,
-                checkpointsPath: checkpointsPath, signer: signer, policy: policy)
+                checkpointsPath: checkpointsPath, signer: signer, policy: policy, linger: linger)
             return (log, contents.tornTails)
         } catch {
             Glibc.close(logFD)
@@ -148,7 +153,7 @@ public final class CustodyLog: Sendable {
 
     private init(
         state: State, logFD: Int32, checkpointsFD: Int32, logPath: String, checkpointsPath: String,
-        signer: (any CheckpointSigner)?, policy: Policy
+        signer: (any CheckpointSigner)?, policy: Policy, linger: Duration
     ) {
         self.state = Mutex(state)
         self.logFD = logFD
@@ -157,6 +162,7 @@ public final class CustodyLog: Sendable {
         self.checkpointsPath = checkpointsPath
         self.signer = signer
         self.policy = policy
+        self.linger = linger
         (wakes, wake) = AsyncStream.makeStream(of: Wake.self, bufferingPolicy: .bufferingNewest(1))
     }
 
@@ -223,6 +229,9 @@ public final class CustodyLog: Sendable {
         return Array((last + 1 - UInt64(events.count))...last)
     }
 
+    /// Writer threads started since the log opened (one per `linger` of idleness at most).
+    var writerThreadsStarted: Int { writerStarts.load(ordering: .relaxed) }
+
     /// Entries durable so far: the size of the tree.
     public var treeSize: UInt64 { state.withLock { $0.frontier.size } }
 
@@ -254,6 +263,7 @@ public final class CustodyLog: Sendable {
     }
 
     private func startWriter() {
+        writerStarts.add(1, ordering: .relaxed)
         let thread = Thread { [self] in drain() }
         thread.name = "dossier-custody"
         thread.start()
@@ -270,7 +280,7 @@ public final class CustodyLog: Sendable {
         var latest: SignedCheckpoint?
     }
 
-    /// Writes batches until nothing is pending, then ends the thread.
+    /// Writes batches until nothing came for `linger`, then ends the thread.
     ///
     /// Between batches it waits a little for the appenders it just answered: they usually
     /// submit their next entry within microseconds, but on a busy machine not all within the
@@ -296,18 +306,21 @@ public final class CustodyLog: Sendable {
 
     private enum Next {
         case batch(Batch)
-        case wait
+        /// Sleep until `until` or until `needed` entries are pending.
+        case wait(until: ContinuousClock.Instant, needed: Int)
         case idle([CheckedContinuation<Void, Never>])
     }
 
     /// The next batch once `expected` entries (or any checkpoint) are pending, or whatever is
-    /// pending after `patience`; nil when nothing came by then, the thread then being idle.
+    /// pending after `patience`, or the first entry to come within `linger` after that; nil
+    /// when none came (or the log closed), the thread then being idle.
     private func nextBatch(expecting expected: Int, within patience: Duration) -> Batch? {
         let deadline = ContinuousClock.now + patience
-        let wakeAt = Date().addingTimeInterval(Double(patience.components.attoseconds) / 1e18 + Double(patience.components.seconds))
+        let lingerEnd = deadline + linger
         while true {
             let next: Next = state.withLock { state in
-                let due = state.closed || ContinuousClock.now >= deadline
+                let now = ContinuousClock.now
+                let due = state.closed || now >= deadline
                 if state.entries.count >= expected || !state.checkpoints.isEmpty || (due && !state.entries.isEmpty) {
                     defer {
                         state.entries.removeAll()
@@ -322,7 +335,11 @@ public final class CustodyLog: Sendable {
                 }
                 guard due else {
                     state.wanted = expected
-                    return .wait
+                    return .wait(until: deadline, needed: expected)
+                }
+                if !state.closed && now < lingerEnd {
+                    state.wanted = 1
+                    return .wait(until: lingerEnd, needed: 1)
                 }
                 state.writing = false
                 state.wanted = Int.max
@@ -332,18 +349,22 @@ public final class CustodyLog: Sendable {
             switch next {
             case .batch(let batch):
                 return batch
-            case .wait:
-                // Appenders signal under `arrivals` once `wanted` is reached, so the check made
-                // under it cannot miss that signal.
+            case .wait(let until, let needed):
+                // Appenders (and `close`) signal under `arrivals` once `wanted` is reached, so
+                // the check made under it cannot miss that signal.
                 arrivals.lock()
-                let ready = state.withLock { $0.entries.count >= expected || !$0.checkpoints.isEmpty || $0.closed }
-                if !ready { _ = arrivals.wait(until: wakeAt) }
+                let ready = state.withLock { $0.entries.count >= needed || !$0.checkpoints.isEmpty || $0.closed }
+                if !ready { _ = arrivals.wait(until: Date(timeIntervalSinceNow: Self.seconds(ContinuousClock.now.duration(to: until)))) }
                 arrivals.unlock()
             case .idle(let waiters):
                 waiters.forEach { $0.resume() }
                 return nil
             }
         }
+    }
+
+    private static func seconds(_ duration: Duration) -> Double {
+        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
     }
 
     /// Zeros written ahead of the log's end a megabyte at a time, so that the `fdatasync` of a

@@ -74,6 +74,24 @@ func recordOffsets(_ file: [UInt8], magic: [UInt8]) -> [Int] {
     #expect(contents.firstProblem(trust: nil) == nil)
 }
 
+@Test func oneWriterThreadServesAppendsSpacedByIdleGapsAndCloseEndsItAtOnce() async throws {
+    let dir = try TempDir()
+    // A linger no loaded machine's stall between two appends reaches.
+    let linger = Duration.seconds(60)
+    let (log, _) = try CustodyLog.open(directory: dir.path("custody"), linger: linger)
+    for n in 0..<4 {
+        _ = try await log.append(sampleEvent(n))
+        // Far longer than a batch's patience: the writer has nothing to do in between.
+        try await Task.sleep(for: .milliseconds(30))
+    }
+    #expect(log.writerThreadsStarted == 1)
+    // `close` wakes the lingering writer instead of waiting out `linger`.
+    let closing = ContinuousClock.now
+    await log.close()
+    #expect(ContinuousClock.now - closing < linger / 2)
+    #expect(try CustodyContents.read(directory: dir.path("custody")).events == (0..<4).map { sampleEvent($0) })
+}
+
 @Test func eventsEncodeCanonicallyAndRefuseWhatCannotBe() throws {
     let event = sampleEvent(3)
     let leaf = try event.leafBytes()
