@@ -74,18 +74,33 @@ struct SubmissionIndex: Sendable {
     }
 
     /// Records that the dossier under `key`, of vehicle `vin`, is being queued as `record` for
-    /// `destination`; durable on return. Blocking (two files, one folder sync): call on a `BlockingPool`.
+    /// `destination`; durable on return. Blocking (one file under both names, one folder
+    /// sync): call on a `BlockingPool`.
+    ///
+    /// The two records are one file, linked as `<key>` and `vin-<VIN>`: its JSON holds the
+    /// fields of both, and each reader decodes the ones it knows. One file costs one inode
+    /// and one data sync, where two cost two of each. A later transfer of the vehicle replaces
+    /// the `vin-` name only; the dossier's name keeps what it said.
     /// - Throws: `SystemError`.
     func remember(_ record: Record, key: String, vin: String?, destination: String) throws(SystemError) {
-        var files = [(encode(record), directory.appendingPathComponent(key))]
-        if let vin {
-            files.append(
-                (
-                    encode(Transfer(id: record.id, destination: destination, at: Date())),
-                    directory.appendingPathComponent(self.key(vin: vin))
-                ))
+        guard let vin else {
+            try DurableFile.write(encode(record), toEachOf: [directory.appendingPathComponent(key)])
+            return
         }
-        try DurableFile.write(files)
+        let both = Remembered(record: record, transfer: Transfer(id: record.id, destination: destination, at: Date()))
+        try DurableFile.write(
+            encode(both), toEachOf: [directory.appendingPathComponent(key), directory.appendingPathComponent(self.key(vin: vin))])
+    }
+
+    /// A `Record` and a `Transfer` of the same archive, as one JSON object.
+    private struct Remembered: Encodable {
+        var record: Record
+        var transfer: Transfer
+
+        func encode(to encoder: any Encoder) throws {
+            try record.encode(to: encoder)
+            try transfer.encode(to: encoder)
+        }
     }
 
     /// Queued, in flight, deferred or delivered (also once compacted out of the journal: its

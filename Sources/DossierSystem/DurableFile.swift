@@ -29,8 +29,7 @@ public final class DurableFile {
     /// - Throws: `SystemError` when the directory is not writable.
     public init(finalURL: URL, mode: mode_t = 0o640, direct: Bool = false) throws(SystemError) {
         self.finalURL = finalURL
-        let dir = finalURL.deletingLastPathComponent().path
-        let temp = "\(dir)/.\(finalURL.lastPathComponent).\(UInt64.random(in: 0...UInt64.max)).tmp"
+        let temp = Self.temporaryPath(for: finalURL)
         let fd = open(temp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)
         guard fd >= 0 else { throw .last(.create, path: temp) }
         self.fd = fd
@@ -50,23 +49,21 @@ public final class DurableFile {
     /// Writes `bytes` to `url` durably in one call (temp file, fsync, rename, fsync directory).
     /// - Throws: `SystemError`; the final name is then untouched.
     public static func write(_ bytes: [UInt8], to url: URL, mode: mode_t = 0o640) throws(SystemError) {
-        try write([(bytes, url)], mode: mode)
+        try write(bytes, toEachOf: [url], mode: mode)
     }
 
-    /// Writes several files durably, each folder synced once after all its renames rather than
-    /// once per file. Each file is whole or absent after a crash; until this returns, a crash
-    /// may keep some of the new files and not others.
-    /// - Throws: `SystemError` at the first failure; files committed before it stay.
-    public static func write(_ files: [(bytes: [UInt8], url: URL)], mode: mode_t = 0o640) throws(SystemError) {
-        var folders: [String] = []
-        for (bytes, url) in files {
-            let file = try DurableFile(finalURL: url, mode: mode)
-            try file.write(bytes)
-            try file.commit(syncingDirectory: false)
-            let folder = url.deletingLastPathComponent().path
-            if !folders.contains(folder) { folders.append(folder) }
-        }
-        for folder in folders { try FileIO.syncDirectory(folder) }
+    /// Writes `bytes` durably under each of `urls` as one file (one inode, one data `fsync`),
+    /// linked under every name, each folder synced once. Each name is whole or absent after a
+    /// crash; until this returns, a crash may keep some of the names and not others. Later
+    /// writes must replace a name (as every write here does), never change the file in place,
+    /// which the other names would see.
+    /// - Throws: `SystemError`; when a name could not be linked, the final name is untouched
+    ///   (names linked before it stay).
+    public static func write(_ bytes: [UInt8], toEachOf urls: [URL], mode: mode_t = 0o640) throws(SystemError) {
+        guard let first = urls.first else { return }
+        let file = try DurableFile(finalURL: first, mode: mode)
+        try file.write(bytes)
+        try file.commit(alsoAs: Array(urls.dropFirst()))
     }
 
     /// Writes all of `bytes`, retrying short writes and interrupted calls.
@@ -134,12 +131,38 @@ public final class DurableFile {
     /// syncs the folder itself (several files at once), or the file is a staging copy that is
     /// renamed again into a folder whose owner syncs it (a packed archive moving to the spool).
     public func commit(syncingDirectory: Bool = true) throws(SystemError) {
+        try commit(alsoAs: [], syncingDirectory: syncingDirectory)
+    }
+
+    /// `commit`, the file also appearing under each of `others` (hard links: the same file
+    /// system, in practice the same folder), each name replaced atomically.
+    private func commit(alsoAs others: [URL], syncingDirectory: Bool = true) throws(SystemError) {
         guard fsync(fd) == 0 else { throw .last(.fsync, path: tempPath) }
         close(fd)
         fd = -1
+        for other in others {
+            // Linked under a temporary name first: `link` does not replace an existing name.
+            let extra = Self.temporaryPath(for: other)
+            guard link(tempPath, extra) == 0 else { throw .last(.link, path: extra) }
+            do throws(SystemError) { try FileIO.rename(extra, to: other.path) } catch {
+                unlink(extra)
+                throw error
+            }
+        }
         try FileIO.rename(tempPath, to: finalURL.path)
         committed = true
-        if syncingDirectory { try FileIO.syncDirectory(finalURL.deletingLastPathComponent().path) }
+        guard syncingDirectory else { return }
+        var folders: [String] = []
+        for url in [finalURL] + others {
+            let folder = url.deletingLastPathComponent().path
+            if !folders.contains(folder) { folders.append(folder) }
+        }
+        for folder in folders { try FileIO.syncDirectory(folder) }
+    }
+
+    /// `.<name>.<random>.tmp` beside `url`: hidden, and never a name a writer commits to.
+    private static func temporaryPath(for url: URL) -> String {
+        "\(url.deletingLastPathComponent().path)/.\(url.lastPathComponent).\(UInt64.random(in: 0...UInt64.max)).tmp"
     }
 }
 

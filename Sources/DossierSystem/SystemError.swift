@@ -8,7 +8,7 @@
 public struct SystemError: Error, Sendable, Hashable, CustomStringConvertible {
     /// The operation that failed, in words an operator recognises.
     public enum Operation: String, Sendable, Hashable {
-        case open, create, read, write, fsync, rename, remove, truncate, stat, list, lock
+        case open, create, read, write, fsync, rename, remove, truncate, stat, list, lock, link
         case createDirectory = "create directory"
         case syncDirectory = "sync directory"
         case syncFileSystem = "sync file system"

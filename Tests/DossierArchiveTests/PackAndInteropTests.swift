@@ -56,25 +56,26 @@ import Testing
         #expect(report.bagInfo.first { $0.label == "Bagging-Date" }?.value == day)
     }
 
-    /// Several files written together land whole, under their names, with no temporary file
-    /// left; a failure stops at that file and leaves those before it.
-    @Test func severalFilesWrittenTogetherLandWhole() throws {
-        let a = temp.url.appendingPathComponent("together/a.json")
-        let b = temp.url.appendingPathComponent("together/b.json")
-        let c = temp.url.appendingPathComponent("elsewhere/c.json")
-        for dir in ["together", "elsewhere"] {
-            try FileManager.default.createDirectory(at: temp.url.appendingPathComponent(dir), withIntermediateDirectories: true)
-        }
-        try DurableFile.write([(Array("a".utf8), a), (Array("bb".utf8), b), (Array("ccc".utf8), c)])
-        #expect(
-            try Data(contentsOf: a) == Data("a".utf8) && Data(contentsOf: b) == Data("bb".utf8) && Data(contentsOf: c) == Data("ccc".utf8))
-        #expect(try FileManager.default.contentsOfDirectory(atPath: temp.path("together")).sorted() == ["a.json", "b.json"])
-        let missing = temp.url.appendingPathComponent("missing/d.json")
-        #expect(throws: SystemError.self) {
-            try DurableFile.write([(Array("new".utf8), a), (Array("d".utf8), missing), (Array("never".utf8), b)])
-        }
-        #expect(try Data(contentsOf: a) == Data("new".utf8) && Data(contentsOf: b) == Data("bb".utf8))
-        #expect(try FileManager.default.contentsOfDirectory(atPath: temp.path("together")).sorted() == ["a.json", "b.json"])
+    /// One file written under several names is one inode (one data sync), the same bytes
+    /// under each name, with no temporary file left; replacing one name later leaves the
+    /// others as they were; a name that cannot be linked leaves the final name untouched.
+    @Test func oneFileWrittenUnderSeveralNamesIsOneInodeEachNameReplacedAlone() throws {
+        let folder = temp.url.appendingPathComponent("names")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let (a, b) = (folder.appendingPathComponent("a.json"), folder.appendingPathComponent("vin-b.json"))
+        try DurableFile.write(Array("both".utf8), toEachOf: [a, b])
+        #expect(try Data(contentsOf: a) == Data("both".utf8) && Data(contentsOf: b) == Data("both".utf8))
+        var info = stat()
+        #expect(stat(a.path, &info) == 0 && info.st_nlink == 2)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted() == ["a.json", "vin-b.json"])
+
+        try DurableFile.write(Array("later".utf8), to: b)
+        #expect(try Data(contentsOf: a) == Data("both".utf8) && Data(contentsOf: b) == Data("later".utf8))
+
+        let missing = temp.url.appendingPathComponent("missing/c.json")
+        #expect(throws: SystemError.self) { try DurableFile.write(Array("never".utf8), toEachOf: [a, missing]) }
+        #expect(try Data(contentsOf: a) == Data("both".utf8))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted() == ["a.json", "vin-b.json"])
     }
 
     /// Direct I/O is a hint: aligned and unaligned writes in any order give the same bytes.
