@@ -78,10 +78,14 @@ final class PushService: Service, Sendable {
             return
         }
         await gate.enter(peer.code, limit: peer.maxConcurrent)
-        let result = await authority.operations.push(
+        let answer = await authority.operations.send(
             baseURL: peer.url, peer: peer.identity, id: entry.id, path: entry.archivePath,
             size: entry.size, digest: entry.digest)
         await gate.leave(peer.code)
+        // The receipt is checked with the peer's place already free: a transfer still holding
+        // it would leave the peer fewer uploads at once than `max_concurrent`, and the peer's
+        // group commits smaller.
+        let result = authority.operations.judge(answer)
         switch result {
         case let .delivered(_, signed, again):
             do {

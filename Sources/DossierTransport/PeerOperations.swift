@@ -59,16 +59,38 @@ public struct PeerOperations: Sendable {
 
     /// Pushes an archive file (streamed) to `peer` at `baseURL` and checks the receipt: signed by
     /// `peer`, naming this id and digest. Never throws: a request that got no answer is a
-    /// `failed` result like any other.
+    /// `failed` result like any other. The same as `judge(await send(...))`.
     public func push(baseURL: String, peer: PeerIdentity, id: String, path: String, size: UInt64, digest: String) async -> PushResult {
+        judge(await send(baseURL: baseURL, peer: peer, id: id, path: path, size: size, digest: digest))
+    }
+
+    /// What a peer answered a push, not yet judged: the transfer is over, the receipt unchecked.
+    public struct PushAnswer: Sendable {
+        fileprivate let answer: Answer
+        fileprivate let peer: String
+        fileprivate let id: String
+        fileprivate let digest: String
+    }
+
+    /// The transfer half of `push`: sends the archive and returns once the peer's answer (or
+    /// the lack of one) is in. A caller counting transfers to a peer (`TransferGate`) counts
+    /// this part only; `judge` is local work.
+    public func send(baseURL: String, peer: PeerIdentity, id: String, path: String, size: UInt64, digest: String) async -> PushAnswer {
         var headers = [("Content-Type", PeerProtocol.archiveMediaType)]
         if let contentDigest = PeerProtocol.contentDigest(hex: digest) { headers.append(("Content-Digest", contentDigest)) }
-        let response: PeerResponse
-        switch await answer(
+        let answer = await answer(
             PeerRequest(
                 method: .put, url: baseURL + PeerProtocol.archivePath(id), peer: peer, headers: headers,
                 body: .file(path: path, size: size), sink: .memory(limit: Self.receiptLimit)))
-        {
+        return PushAnswer(answer: answer, peer: peer.code, id: id, digest: digest)
+    }
+
+    /// The checking half of `push`: what `send` got, with the receipt checked (signed by the
+    /// peer, naming the archive's id and digest). CPU only, no I/O.
+    public func judge(_ pushed: PushAnswer) -> PushResult {
+        let (peer, id, digest) = (pushed.peer, pushed.id, pushed.digest)
+        let response: PeerResponse
+        switch pushed.answer {
         case let .response(answer): response = answer
         case let .none(outcome): return .failed(outcome)
         }
@@ -76,7 +98,7 @@ public struct PeerOperations: Sendable {
         case 200, 201:
             do {
                 let receipt = try Receipt.open(
-                    response.body, trust: trust.store, receiver: peer.code, archiveId: id, digest: digest,
+                    response.body, trust: trust.store, receiver: peer, archiveId: id, digest: digest,
                     timestamps: receiptTimestampPolicy)
                 guard receipt.status == .accepted else {
                     let rejection = PeerRejection(signed: response.body, receipt: receipt, reasons: receipt.reasons.map(\.text))
@@ -88,7 +110,7 @@ public struct PeerOperations: Sendable {
             }
         case 422:
             let rejection = Receipt.rejection(
-                response.body, trust: trust.store, receiver: peer.code, archiveId: id, digest: digest, timestamps: receiptTimestampPolicy)
+                response.body, trust: trust.store, receiver: peer, archiveId: id, digest: digest, timestamps: receiptTimestampPolicy)
             let detail = rejection.reasons.isEmpty ? Self.detail(of: response) : rejection.reasons.joined(separator: "; ")
             return .failed(.rejected(detail), rejection: rejection)
         default:
@@ -108,7 +130,7 @@ public struct PeerOperations: Sendable {
     }
 
     /// A peer's answer, or why there was none.
-    private enum Answer {
+    fileprivate enum Answer: Sendable {
         case response(PeerResponse)
         case none(DeliveryOutcome)
     }

@@ -1,21 +1,23 @@
-/// At most a peer's `max_concurrent` transfers to it at once, and at most `total` transfers in
-/// all, whatever else the claimed archives are doing: the push service claims up to twice a
-/// peer's limit, so that the ones whose transfer has ended keep their receipt and record their
-/// outcome (about three syncs) off the peer's share. The overall cap keeps a network of
-/// hundreds of peers from running hundreds of uploads at once on a few cores. Waiters get a
-/// freed place in the order they came, each as soon as both its peer and the total have room.
-actor TransferGate {
+/// At most `limit` transfers to a peer at once, and at most `total` transfers in all, whatever
+/// else the callers are doing: a transfer is the request and its answer (`PeerOperations.send`),
+/// not the receipt's check (`judge`) nor what the caller records afterwards. The daemon's push
+/// service claims up to twice a peer's `max_concurrent`, so that the archives whose transfer
+/// has ended check and keep their receipt and record their outcome (about three syncs) off the
+/// peer's share; the overall cap keeps a network of hundreds of peers from running hundreds of
+/// uploads at once on a few cores. Waiters get a freed place in the order they came, each as
+/// soon as both its peer and the total have room.
+public actor TransferGate {
     private let total: Int
     private var runningAll = 0
     private var running: [String: Int] = [:]
     private var waiting: [(peer: String, limit: Int, resume: CheckedContinuation<Void, Never>)] = []
 
     /// A gate admitting at most `total` transfers in all.
-    init(total: Int) { self.total = max(1, total) }
+    public init(total: Int) { self.total = max(1, total) }
 
     /// Returns once fewer than `limit` transfers to `peer`, and fewer than the total in all,
     /// run, counting this one in.
-    func enter(_ peer: String, limit: Int) async {
+    public func enter(_ peer: String, limit: Int) async {
         // Every waiter is blocked (`leave` admits all it can at once), so a transfer with room
         // overtakes none that could run: peers blocked by their own limit do not hold up others.
         if admits(peer, limit) {
@@ -27,7 +29,7 @@ actor TransferGate {
     }
 
     /// Ends a transfer `enter` admitted, and admits the waiters that now have room, in order.
-    func leave(_ peer: String) {
+    public func leave(_ peer: String) {
         runningAll -= 1
         let left = running[peer, default: 1] - 1
         running[peer] = left > 0 ? left : nil
