@@ -72,7 +72,8 @@ enum PushLoadBench {
             try DossierPackager.pack(
                 dossierDirectory: $0, destination: "430100", identity: identity, policy: .default, outputDirectory: out)
         }
-        try? FileManager.default.removeItem(at: temp.url.appendingPathComponent("dossiers"))
+        // Nothing is deleted until the bench ends (`KeptFolders`): not the samples, not a mock's state.
+        let kept = KeptFolders()
         let kib = (archives.reduce(0) { $0 + Int($1.size) } / max(1, count)) >> 10
         var figures: [Figure] = []
         for receiver in receivers {
@@ -81,7 +82,7 @@ enum PushLoadBench {
             for round in 0..<max(1, rounds) {
                 try await inAlternatingOrder(round: round) {
                     let run = try await pushRun(
-                        archives, to: receiver, http2: http2, pinned: pinned, temp: temp, pki: pki, concurrency: concurrency)
+                        archives, to: receiver, http2: http2, pinned: pinned, temp: temp, kept: kept, pki: pki, concurrency: concurrency)
                     ours.append(Double(count) / run.seconds)
                     p50.append(percentile(run.latencies, 0.50) * 1000)
                     p99.append(percentile(run.latencies, 0.99) * 1000)
@@ -89,7 +90,7 @@ enum PushLoadBench {
                     receiverCPU.append(run.receiverCPUSeconds * 1000 / Double(count))
                 } theirs: {
                     let curl = try await curlRun(
-                        archives, to: receiver, http2: http2, pinned: pinned, temp: temp, pki: pki, concurrency: concurrency)
+                        archives, to: receiver, http2: http2, pinned: pinned, temp: temp, kept: kept, pki: pki, concurrency: concurrency)
                     theirs.append(Double(count) / curl.seconds)
                     curlCPU.append(curl.cpuSeconds * 1000 / Double(count))
                     receiverCurlCPU.append(curl.receiverCPUSeconds * 1000 / Double(count))
@@ -123,7 +124,7 @@ enum PushLoadBench {
 
     /// Starts a fresh receiver (430100, accepting 441800) that takes 64 uploads at once and
     /// offers HTTP/2 when `http2`.
-    static func start(_ receiver: Receiver, http2: Bool, temp: TempDir, pki: TestPKI) async throws -> Started {
+    static func start(_ receiver: Receiver, http2: Bool, temp: TempDir, kept: KeptFolders, pki: TestPKI) async throws -> Started {
         switch receiver {
         case .daemon:
             let daemon = try await EndToEndBench.startDestination(http2: http2, temp: temp, pki: pki)
@@ -131,13 +132,12 @@ enum PushLoadBench {
                 _ = try await daemon.stop()
             }
         case .mock:
-            // The mock's state lives in `state`, which the stop closure keeps until the mock is stopped.
             let state = try TempDir()
+            kept.keep(state)
             let mock = try await MockPeerProcess.launch(in: state, ["--max-uploads", "64"] + (http2 ? ["--http2"] : []))
             let pid = mock.process.processIdentifier
             return Started(url: "https://127.0.0.1:\(mock.port)", pid: pid, cpuSeconds: { processCPUSeconds(pid: pid) }) {
                 _ = try await mock.stop()
-                _ = state
             }
         }
     }
@@ -145,9 +145,10 @@ enum PushLoadBench {
     /// Our client pushing every archive to a fresh receiver: seconds for all, each push's, and
     /// the CPU this process (the client; the receiver runs apart) spent meanwhile.
     static func pushRun(
-        _ archives: [PackResult], to receiver: Receiver, http2: Bool, pinned: Bool, temp: TempDir, pki: TestPKI, concurrency: Int
+        _ archives: [PackResult], to receiver: Receiver, http2: Bool, pinned: Bool, temp: TempDir, kept: KeptFolders, pki: TestPKI,
+        concurrency: Int
     ) async throws -> (seconds: Double, latencies: [Double], cpuSeconds: Double, receiverCPUSeconds: Double) {
-        let started = try await start(receiver, http2: http2, temp: temp, pki: pki)
+        let started = try await start(receiver, http2: http2, temp: temp, kept: kept, pki: pki)
         if pinned {
             try EndToEndBench.pin(started.pid, to: "1")
             try EndToEndBench.pin(getpid(), to: "0")
@@ -161,7 +162,7 @@ enum PushLoadBench {
         var latencies: [Double] = []
         let cpu = processCPUSeconds()
         let seconds = try await TransportBench.seconds {
-            latencies = try await push(archives, to: started.url, with: operations, concurrency: concurrency)
+            latencies = try await TransportBench.push(archives, to: started.url, with: operations, concurrency: concurrency)
         }
         let cpuSeconds = processCPUSeconds() - cpu
         let receiverCPUSeconds = (started.cpuSeconds() ?? 0) - receiverIdle
@@ -170,40 +171,13 @@ enum PushLoadBench {
         return (seconds, latencies, cpuSeconds, receiverCPUSeconds)
     }
 
-    /// Pushes every archive, `concurrency` at a time; each must be delivered. Returns each
-    /// push's seconds, from its request to its verified receipt.
-    static func push(_ archives: [PackResult], to url: String, with operations: PeerOperations, concurrency: Int) async throws -> [Double] {
-        try await withThrowingTaskGroup(of: Double.self) { group in
-            var next = 0
-            var latencies: [Double] = []
-            func add() {
-                let archive = archives[next]
-                next += 1
-                group.addTask {
-                    let clock = ContinuousClock()
-                    let began = clock.now
-                    let outcome = await operations.push(
-                        baseURL: url, peer: PeerIdentity(code: "430100"), id: archive.id, path: archive.path, size: archive.size,
-                        digest: archive.sha256)
-                    guard case .delivered = outcome else { throw BenchFailure.setup("push \(archive.id): \(outcome)") }
-                    return (clock.now - began) / .seconds(1)
-                }
-            }
-            while next < min(concurrency, archives.count) { add() }
-            while let latency = try await group.next() {
-                latencies.append(latency)
-                if next < archives.count { add() }
-            }
-            return latencies
-        }
-    }
-
     /// Seconds and CPU seconds for one `curl --parallel` process to push every archive to a
     /// fresh receiver.
     static func curlRun(
-        _ archives: [PackResult], to receiver: Receiver, http2: Bool, pinned: Bool, temp: TempDir, pki: TestPKI, concurrency: Int
+        _ archives: [PackResult], to receiver: Receiver, http2: Bool, pinned: Bool, temp: TempDir, kept: KeptFolders, pki: TestPKI,
+        concurrency: Int
     ) async throws -> (seconds: Double, cpuSeconds: Double, receiverCPUSeconds: Double) {
-        let started = try await start(receiver, http2: http2, temp: temp, pki: pki)
+        let started = try await start(receiver, http2: http2, temp: temp, kept: kept, pki: pki)
         if pinned { try EndToEndBench.pin(started.pid, to: "1") }
         let receiverIdle = started.cpuSeconds() ?? 0
         let config = temp.url.appendingPathComponent("curl-\(UUID().uuidString).conf")
@@ -223,4 +197,14 @@ enum PushLoadBench {
         guard !sorted.isEmpty else { return 0 }
         return sorted[min(sorted.count - 1, max(0, Int((fraction * Double(sorted.count)).rounded(.up)) - 1))]
     }
+}
+
+/// Folders deleted only when the bench ends. On ext4 without a journal (this machine's disk),
+/// every new inode skips, one by one, the inodes freed in the last minute or so: deleting
+/// thousands of files between two runs slowed the next run's receiver by a fifth (`perf`: its
+/// file creations, and only those), whichever side that run measured.
+final class KeptFolders {
+    private var folders: [TempDir] = []
+
+    func keep(_ folder: TempDir) { folders.append(folder) }
 }

@@ -76,7 +76,8 @@ final class TransportWorkspace {
             try DossierPackager.pack(
                 dossierDirectory: $0, destination: "430100", identity: identity, policy: .default, outputDirectory: out)
         }
-        try? FileManager.default.removeItem(at: dossiers)
+        // Kept until the workspace goes: deleting them now would slow the first run's file
+        // creations (`KeptFolders`).
         return packed
     }
 
@@ -136,22 +137,39 @@ enum TransportBench {
         return try await seconds { try await push(archives, to: url, with: operations, concurrency: concurrency) }
     }
 
-    /// Pushes every archive to 430100 at `url`, `concurrency` at a time; each must be delivered.
-    static func push(_ archives: [PackResult], to url: String, with operations: PeerOperations, concurrency: Int) async throws {
-        try await withThrowingTaskGroup(of: Void.self) { group in
+    /// Pushes every archive to 430100 at `url` as the daemon's push service does: at most
+    /// `concurrency` transfers at once (`TransferGate`), a push whose transfer has ended checking
+    /// its receipt with its place already free, so that up to twice as many pushes are under way.
+    /// Each must be delivered. Returns each push's seconds, from its request to its verified
+    /// receipt.
+    @discardableResult
+    static func push(_ archives: [PackResult], to url: String, with operations: PeerOperations, concurrency: Int) async throws -> [Double] {
+        let gate = TransferGate(total: concurrency)
+        return try await withThrowingTaskGroup(of: Double.self) { group in
             var next = 0
+            var latencies: [Double] = []
             func add() {
                 let archive = archives[next]
                 next += 1
                 group.addTask {
-                    let outcome = await operations.push(
+                    await gate.enter("430100", limit: concurrency)
+                    let clock = ContinuousClock()
+                    let began = clock.now
+                    let answer = await operations.send(
                         baseURL: url, peer: PeerIdentity(code: "430100"), id: archive.id, path: archive.path,
                         size: archive.size, digest: archive.sha256)
+                    await gate.leave("430100")
+                    let outcome = operations.judge(answer)
                     guard case .delivered = outcome else { throw BenchFailure.setup("push \(archive.id): \(outcome)") }
+                    return (clock.now - began) / .seconds(1)
                 }
             }
-            while next < min(concurrency, archives.count) { add() }
-            while try await group.next() != nil { if next < archives.count { add() } }
+            while next < min(2 * concurrency, archives.count) { add() }
+            while let latency = try await group.next() {
+                latencies.append(latency)
+                if next < archives.count { add() }
+            }
+            return latencies
         }
     }
 
