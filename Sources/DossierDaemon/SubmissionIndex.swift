@@ -84,23 +84,22 @@ struct SubmissionIndex: Sendable {
     /// - Throws: `SystemError`.
     func remember(_ record: Record, key: String, vin: String?, destination: String) throws(SystemError) {
         guard let vin else {
-            try DurableFile.write(encode(record), toEachOf: [directory.appendingPathComponent(key)])
+            try DurableFile.write(encode(record), to: directory.appendingPathComponent(key))
             return
         }
-        let both = Remembered(record: record, transfer: Transfer(id: record.id, destination: destination, at: Date()))
+        let both = Remembered(id: record.id, size: record.size, sha256: record.sha256, destination: destination, at: Date())
         try DurableFile.write(
             encode(both), toEachOf: [directory.appendingPathComponent(key), directory.appendingPathComponent(self.key(vin: vin))])
     }
 
-    /// A `Record` and a `Transfer` of the same archive, as one JSON object.
+    /// The fields of a `Record` and of a `Transfer` of the same archive, under their names, in
+    /// one JSON object: each decodes from it and ignores the other's.
     private struct Remembered: Encodable {
-        var record: Record
-        var transfer: Transfer
-
-        func encode(to encoder: any Encoder) throws {
-            try record.encode(to: encoder)
-            try transfer.encode(to: encoder)
-        }
+        var id: String
+        var size: UInt64
+        var sha256: String
+        var destination: String
+        var at: Date
     }
 
     /// Queued, in flight, deferred or delivered (also once compacted out of the journal: its
