@@ -72,7 +72,7 @@ enum PushLoadBench {
             try DossierPackager.pack(
                 dossierDirectory: $0, destination: "430100", identity: identity, policy: .default, outputDirectory: out)
         }
-        // Nothing is deleted until the bench ends (`KeptFolders`): not the samples, not a mock's state.
+        // Nothing is deleted before the last run ends (`KeptFolders`): not the samples, not a mock's state.
         let kept = KeptFolders()
         let kib = (archives.reduce(0) { $0 + Int($1.size) } / max(1, count)) >> 10
         var figures: [Figure] = []
@@ -199,7 +199,7 @@ enum PushLoadBench {
     }
 }
 
-/// Folders deleted only when the bench ends. On ext4 without a journal (this machine's disk),
+/// Folders deleted only once the last run has ended. On ext4 without a journal (this machine's disk),
 /// every new inode skips, one by one, the inodes freed in the last minute or so: deleting
 /// thousands of files between two runs slowed the next run's receiver by a fifth (`perf`: its
 /// file creations, and only those), whichever side that run measured.
