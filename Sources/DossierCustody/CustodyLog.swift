@@ -354,17 +354,13 @@ public final class CustodyLog: Sendable {
                 // the check made under it cannot miss that signal.
                 arrivals.lock()
                 let ready = state.withLock { $0.entries.count >= needed || !$0.checkpoints.isEmpty || $0.closed }
-                if !ready { _ = arrivals.wait(until: Date(timeIntervalSinceNow: Self.seconds(ContinuousClock.now.duration(to: until)))) }
+                if !ready { _ = arrivals.wait(until: Date(timeIntervalSinceNow: ContinuousClock.now.duration(to: until) / .seconds(1))) }
                 arrivals.unlock()
             case .idle(let waiters):
                 waiters.forEach { $0.resume() }
                 return nil
             }
         }
-    }
-
-    private static func seconds(_ duration: Duration) -> Double {
-        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
     }
 
     /// Zeros written ahead of the log's end a megabyte at a time, so that the `fdatasync` of a
