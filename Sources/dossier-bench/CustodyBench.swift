@@ -53,7 +53,7 @@ struct CustodyBenchCommand: AsyncParsableCommand {
         }
         let elapsed = ContinuousClock.now - start
         await log.close()
-        return Double(producers * perProducer) / (Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+        return Double(producers * perProducer) / (elapsed / .seconds(1))
     }
 
     /// A `sent` event of the size real ones have (about 150 bytes encoded).

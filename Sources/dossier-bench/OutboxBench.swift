@@ -81,7 +81,7 @@ struct OutboxBench {
         let start = ContinuousClock.now
         try await body()
         let elapsed = ContinuousClock.now - start
-        return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        return elapsed / .seconds(1)
     }
 
     /// An `enqueued` event whose payload is about 256 bytes, like a real one.
@@ -105,7 +105,7 @@ struct OutboxBench {
             guard written == Self.payload.count, fdatasync(fd) == 0 else { throw BenchFailure.system("write", errno) }
         }
         let elapsed = ContinuousClock.now - start
-        return Double(records) / (Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+        return Double(records) / (elapsed / .seconds(1))
     }
 
     /// Baseline B: the `sqlite3` command, WAL, `synchronous=FULL`, one autocommit insert of the
@@ -128,7 +128,7 @@ struct OutboxBench {
         process.waitUntilExit()
         let elapsed = ContinuousClock.now - start
         guard process.terminationStatus == 0 else { throw BenchFailure.sqlite(process.terminationStatus) }
-        return Double(records) / (Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+        return Double(records) / (elapsed / .seconds(1))
     }
 
     /// Ours: `producers` tasks each appending `records` enqueued events (32 producers: 32×).
