@@ -120,16 +120,14 @@ enum EndToEndBench {
         }
         let intake = origin.state.appendingPathComponent("intake/430100")
         try FileManager.default.createDirectory(at: intake, withIntermediateDirectories: true)
-        let receipts = origin.state.appendingPathComponent("receipts").path
-        func kept() -> Int {
-            ((try? FileManager.default.contentsOfDirectory(atPath: receipts)) ?? []).filter { $0.hasSuffix(".receipt.p7m") }.count
-        }
+        // The end is the last receipt kept (verified first), told by inotify: polling `dossierctl
+        // queue` every 100 ms would add half that on average to a run of about a second.
+        let receipts = try origin.state.appendingPathComponent("receipts").creatingDirectory()
+        let kept = try FolderArrivals(folder: receipts.path, suffix: ".receipt.p7m")
         let idle = (origin.cpuSeconds ?? 0, destination.cpuSeconds ?? 0)
         let start = Date()
         for folder in folders { try FileManager.default.moveItem(at: folder, to: intake.appendingPathComponent(folder.lastPathComponent)) }
-        // The end is the last receipt kept (verified first), seen every 5 ms: polling `dossierctl
-        // queue` every 100 ms would add half that on average to a run of about a second.
-        while kept() < folders.count, Date().timeIntervalSince(start) < 600 { try await Task.sleep(for: .milliseconds(5)) }
+        _ = await kept.wait(for: folders.count, timeout: .seconds(600))
         let seconds = Date().timeIntervalSince(start)
         let cpu = Run.CPU(sender: (origin.cpuSeconds ?? 0) - idle.0, destination: (destination.cpuSeconds ?? 0) - idle.1)
         _ = try await origin.waitForQueue(timeout: 60) { lines in
