@@ -74,5 +74,5 @@ public struct DossierRecord: Codable, Sendable, Equatable {
     }
 
     /// The keys this record encodes to, as a tree (`KeyShape`).
-    private func jsonTree() -> Any { (try? KeyShape.of(self)) ?? [String: Any]() }
+    private func jsonTree() -> KeyShape.Node { (try? KeyShape.of(self)) ?? KeyShape.Node(key: nil, parent: nil) }
 }

@@ -185,6 +185,15 @@ import Testing
     }
 
     /// Keys and nesting only, sorted: every scalar is `_`.
+    static func describe(_ node: KeyShape.Node) -> String {
+        if let object = node.object {
+            return "{" + object.keys.sorted().map { "\($0):\(object[$0].map(describe) ?? "")" }.joined(separator: ",") + "}"
+        }
+        if let array = node.array { return "[" + array.map(describe).joined(separator: ",") + "]" }
+        return "_"
+    }
+
+    /// The same for parsed JSON.
     static func describe(_ tree: Any) -> String {
         if let object = tree as? [String: Any] {
             return "{" + object.keys.sorted().map { "\($0):\(describe(object[$0] ?? ""))" }.joined(separator: ",") + "}"
