@@ -17,6 +17,8 @@ final class CurlTransfer {
     private var sinkRoom: UInt64 = 0
     private(set) var body: [UInt8] = []
     private(set) var headers: [String: String] = [:]
+    /// Bytes of header lines taken so far, interim answers' included.
+    private var headerBytes = 0
     /// Set when a callback aborted the transfer on purpose.
     private(set) var localFailure: TransportError?
     let errorBuffer = UnsafeMutablePointer<CChar>.allocate(capacity: Int(CURL_ERROR_SIZE) + 1)
@@ -207,8 +209,19 @@ final class CurlTransfer {
         return count
     }
 
+    /// The most header bytes an answer may carry (all its lines, interim answers' included).
+    /// The protocol's answers carry well under 1 KiB; libcurl's own bound (300 KiB, since the
+    /// fix of CVE-2023-38039) is its build's, this one is ours.
+    static let headerLimit = 64 << 10
+
     /// Takes one header line; a new status line (after a 100 or a redirect) starts afresh.
+    /// Past `headerLimit` bytes it aborts the transfer (`TransportError.headersTooLarge`).
     func header(_ data: UnsafeMutablePointer<CChar>, count: Int) -> Int {
+        headerBytes += count
+        guard headerBytes <= Self.headerLimit else {
+            localFailure = .headersTooLarge(url: request.url, limit: Self.headerLimit)
+            return 0
+        }
         let line = UnsafeRawBufferPointer(start: data, count: count)
         if line.starts(with: "HTTP/".utf8) {
             headers = [:]

@@ -19,6 +19,8 @@ public enum TransportError: Error, Equatable, CustomStringConvertible {
     case connectionLost(url: String, detail: String)
     /// The answer was larger than the caller allowed.
     case responseTooLarge(url: String, limit: Int)
+    /// The answer's header lines came to more than `limit` bytes (`CurlTransfer.headerLimit`).
+    case headersTooLarge(url: String, limit: Int)
     /// A local file (upload source, download target) could not be used.
     case file(SystemError)
     /// The request could not even be set up (bad URL, unreadable client certificate).
@@ -27,7 +29,8 @@ public enum TransportError: Error, Equatable, CustomStringConvertible {
     case cancelled(url: String)
 
     /// The failure in the outbox's vocabulary: network, TLS, timeouts and cancellation are
-    /// retried; a request that could not be set up (a local problem) or an oversized answer is not.
+    /// retried; a request that could not be set up (a local problem) or an oversized answer
+    /// (body or headers) is not.
     public var outcome: DeliveryOutcome {
         switch self {
         case let .tls(_, detail): return .tls(detail)
@@ -38,7 +41,7 @@ public enum TransportError: Error, Equatable, CustomStringConvertible {
         case let .dns(_, detail), let .connect(_, detail), let .connectionLost(_, detail): return .network(detail)
         case .cancelled: return .network("cancelled (shutting down)")
         case .file, .setup: return .local(description)
-        case .responseTooLarge: return .refused(status: 0, detail: description)
+        case .responseTooLarge, .headersTooLarge: return .refused(status: 0, detail: description)
         }
     }
 
@@ -52,6 +55,7 @@ public enum TransportError: Error, Equatable, CustomStringConvertible {
         case let .timeout(url, detail): return "\(url): timed out: \(detail)"
         case let .connectionLost(url, detail): return "\(url): connection lost: \(detail)"
         case let .responseTooLarge(url, limit): return "\(url): answer larger than \(limit) bytes"
+        case let .headersTooLarge(url, limit): return "\(url): answer's header lines larger than \(limit) bytes"
         case let .file(error): return error.description
         case let .setup(url, detail): return "\(url): \(detail)"
         case let .cancelled(url): return "\(url): cancelled"

@@ -5,8 +5,8 @@ import Hummingbird
 import NIOCore
 
 /// Applies the faults of `MockFaults` to each peer request: latency, injected failures,
-/// dropped connections, trickled bodies and forged receipts. Names the faults it applied in
-/// the `X-Mock-Faults` response header (for the request log).
+/// dropped connections, trickled bodies, forged receipts, bloated bodies and flooded headers.
+/// Names the faults it applied in the `X-Mock-Faults` response header (for the request log).
 struct FaultMiddleware: RouterMiddleware {
     typealias Context = PeerRequestContext
     static let faultsHeader = HTTPFields.Element.Name("X-Mock-Faults") ?? .via
@@ -54,6 +54,14 @@ struct FaultMiddleware: RouterMiddleware {
             }
             applied.append("close-mid-body")
         }
+        if chosen.bloatAnswer {
+            response.body = Self.bloatedBody
+            applied.append("bloat")
+        }
+        if chosen.floodHeaders {
+            Self.flood(&response.headers)
+            applied.append("flood-headers")
+        }
         if let rate = chosen.trickleBytesPerSecond {
             let original = response.body
             response.body = ResponseBody(contentLength: original.contentLength) { writer in
@@ -63,6 +71,22 @@ struct FaultMiddleware: RouterMiddleware {
         }
         if !applied.isEmpty { response.headers[Self.faultsHeader] = applied.joined(separator: ",") }
         return response
+    }
+
+    /// `FaultSettings.bloatedAnswerBytes` of filler, written a slice at a time.
+    private static let bloatedBody = ResponseBody(contentLength: FaultSettings.bloatedAnswerBytes) { writer in
+        let slice = ByteBuffer(repeating: UInt8(ascii: "x"), count: 64 << 10)
+        for _ in 0..<(FaultSettings.bloatedAnswerBytes / slice.readableBytes) { try await writer.write(slice) }
+        try await writer.finish(nil)
+    }
+
+    /// Adds header lines of 128 bytes each (`X-Mock-Flood-<n>: aaa…`) up to
+    /// `FaultSettings.floodedHeaderBytes`.
+    private static func flood(_ headers: inout HTTPFields) {
+        for index in 0..<(FaultSettings.floodedHeaderBytes / 128) {
+            guard let name = HTTPFields.Element.Name("X-Mock-Flood-\(index)") else { continue }
+            headers[name] = String(repeating: "a", count: 128 - "X-Mock-Flood-\(index): \r\n".utf8.count)
+        }
     }
 
     /// Reads about half the declared body (at least one chunk), then closes the connection.

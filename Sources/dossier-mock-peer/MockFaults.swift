@@ -25,6 +25,11 @@ struct FaultSettings: Codable, Sendable, Equatable {
     var wrongDigest = 0
     /// Close the next N new connections before the TLS handshake.
     var refuseHandshakes = 0
+    /// Answer the next N requests with a body of `bloatedAnswerBytes` in place of their own
+    /// (a receipt of a megabyte, say): the client must stop reading at its limit.
+    var bloatAnswers = 0
+    /// Add `floodedHeaderBytes` of header lines to the next N answers.
+    var floodHeaders = 0
     /// Probability (0…1) of a random fault on each request.
     var failRate = 0.0
     var seed: UInt64 = 1
@@ -33,8 +38,14 @@ struct FaultSettings: Codable, Sendable, Equatable {
     struct Patch: Codable, Sendable {
         var failNext: Int?, failStatus: Int?, retryAfter: Int?, latencyMs: Int?, closeMidBody: Int?, trickle: Int?
         var trickleBytesPerSecond: Int?, wrongKey: Int?, wrongDigest: Int?, refuseHandshakes: Int?, failRate: Double?
-        var seed: UInt64?
+        var seed: UInt64?, bloatAnswers: Int?, floodHeaders: Int?
     }
+
+    /// The body of a bloated answer: four times the largest receipt a client takes.
+    static let bloatedAnswerBytes = 1 << 20
+    /// The header lines of a flooded answer: twice what our client takes, half of libcurl's own
+    /// bound, so that the client's limit is the one tested.
+    static let floodedHeaderBytes = 128 << 10
 
     /// Statuses an injected failure may carry.
     static let failStatuses = 400...599
@@ -61,6 +72,8 @@ struct FaultSettings: Codable, Sendable, Equatable {
         wrongKey = patch.wrongKey ?? wrongKey
         wrongDigest = patch.wrongDigest ?? wrongDigest
         refuseHandshakes = patch.refuseHandshakes ?? refuseHandshakes
+        bloatAnswers = patch.bloatAnswers ?? bloatAnswers
+        floodHeaders = patch.floodHeaders ?? floodHeaders
         failRate = min(1, max(0, patch.failRate ?? failRate))
         seed = patch.seed ?? seed
     }
@@ -74,6 +87,8 @@ struct RequestFaults: Sendable {
     var trickleBytesPerSecond: Int?
     var wrongKey = false
     var wrongDigest = false
+    var bloatAnswer = false
+    var floodHeaders = false
 }
 
 /// The mock peer's fault state. Thread-safe (one mutex around settings and the generator).
@@ -127,6 +142,8 @@ final class MockFaults: Sendable {
             if s.trickle > 0 { s.trickle -= 1; faults.trickleBytesPerSecond = s.trickleBytesPerSecond }
             if s.wrongKey > 0 { s.wrongKey -= 1; faults.wrongKey = true }
             if s.wrongDigest > 0 { s.wrongDigest -= 1; faults.wrongDigest = true }
+            if s.bloatAnswers > 0 { s.bloatAnswers -= 1; faults.bloatAnswer = true }
+            if s.floodHeaders > 0 { s.floodHeaders -= 1; faults.floodHeaders = true }
             if s.failRate > 0, state.random.nextUnit() < s.failRate {
                 switch state.random.next() % 7 {
                 case 0: faults.fail = (503, 1)

@@ -64,6 +64,10 @@ struct MockPeerCommand: AsyncParsableCommand {
     var wrongDigest = 0
     @Option(name: .customLong("refuse-handshakes"), help: "Close the next N connections before the TLS handshake.")
     var refuseHandshakes = 0
+    @Option(name: .customLong("bloat-answers"), help: "Answer the next N requests with a 1 MiB body of filler.")
+    var bloatAnswers = 0
+    @Option(name: .customLong("flood-headers"), help: "Add 128 KiB of header lines to the next N answers.")
+    var floodHeaders = 0
     @Option(name: .customLong("fail-rate"), help: "Probability (0-1) of a random fault per request.")
     var failRate = 0.0
     @Option(help: "Seed of the random faults.")
@@ -103,7 +107,8 @@ struct MockPeerCommand: AsyncParsableCommand {
             FaultSettings(
                 failNext: failNext, failStatus: failStatus, retryAfter: retryAfter, latencyMs: latencyMs, closeMidBody: closeMidBody,
                 trickle: trickle, trickleBytesPerSecond: max(1, trickleRate), wrongKey: wrongKey, wrongDigest: wrongDigest,
-                refuseHandshakes: refuseHandshakes, failRate: failRate, seed: seed))
+                refuseHandshakes: refuseHandshakes, bloatAnswers: bloatAnswers, floodHeaders: floodHeaders, failRate: failRate,
+                seed: seed))
         let log = RequestLog()
         let held = MockHeldArchives(
             inbox: inbox, pool: BlockingPool(), trust: trust, knownVINs: Set(knownVINs + ineligibleVINs),

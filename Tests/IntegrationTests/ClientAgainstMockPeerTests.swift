@@ -90,6 +90,34 @@ import Testing
         #expect(outcome.isRetryable)
     }
 
+    /// A peer may answer a push with anything: past `receiptLimit` bytes of body, or 64 KiB of
+    /// header lines, the client stops reading and the push is refused (not retried: dead, and
+    /// shown to operators), however much the peer meant to send. The same client then delivers.
+    @Test func oversizedAnswersAreCutOffAtTheClientsLimits() async throws {
+        let mock = try await MockPeerProcess.launch(in: temp)
+        let ops = try operations()
+        defer { ops.client.shutdown() }
+        try await mock.control("POST", "/faults", json: #"{"bloatAnswers": 1}"#)
+        let bloated = await push(ops, mock, try archive(seed: 89))
+        guard case let .failed(outcome, _) = bloated, case let .refused(0, detail) = outcome,
+            detail.hasSuffix("answer larger than \(PeerOperations.receiptLimit) bytes")
+        else {
+            Issue.record("a 1 MiB answer was not refused at the receipt limit: \(bloated)")
+            return
+        }
+        #expect(!outcome.isRetryable)
+        try await mock.control("POST", "/faults", json: #"{"floodHeaders": 1}"#)
+        let flooded = await push(ops, mock, try archive(seed: 90))
+        guard case .failed(.refused(0, let detail), _) = flooded, detail.hasSuffix("answer's header lines larger than 65536 bytes") else {
+            Issue.record("128 KiB of header lines were not refused at 64 KiB: \(flooded)")
+            return
+        }
+        guard case .delivered = await push(ops, mock, try archive(seed: 91)) else {
+            Issue.record("no delivery after the oversized answers")
+            return
+        }
+    }
+
     @Test func brokenConnectionsAndSlowPeersAreRetryableTransportErrors() async throws {
         let mock = try await MockPeerProcess.launch(in: temp)
         var options = PeerClient.Options()
