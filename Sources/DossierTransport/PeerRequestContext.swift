@@ -56,7 +56,7 @@ public struct PeerRequestContext: RequestContext {
 
     /// The 6-digit authority code a certificate (DER) names in its subject serialNumber.
     static func authority(of der: [UInt8]) -> String? {
-        guard let code = CertificateInfo(der: der)?.authority,
+        guard let code = CertificateInfo.authority(der: der),
             code.utf8.count == 6, code.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") })
         else { return nil }
         return code
