@@ -203,8 +203,11 @@ private struct Checker {
         }
     }
 
+    /// Empty, or white space alone (Unicode `White_Space`: the characters Foundation's
+    /// `.whitespacesAndNewlines` holds). Tested scalar by scalar: `trimmingCharacters(in:)` goes
+    /// through `NSString` on Linux, for every name and address of every record checked.
     private mutating func nonEmpty(_ value: String, _ field: String) {
-        if value.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+        if value.unicodeScalars.allSatisfy(\.properties.isWhitespace) {
             add("missing-value", field, "\(field) is empty", "\(field)为空")
         }
     }

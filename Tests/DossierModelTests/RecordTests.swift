@@ -78,6 +78,19 @@ import Testing
         #expect(RecordValidator.validate(try sampleRecord(), dossierDirectory: nil, today: testNow) == [])
     }
 
+    /// A name or address of white space alone is missing, whatever the white space (an
+    /// ideographic space, a no-break space, a line end); one other character makes it present.
+    @Test func aFieldOfWhiteSpaceAloneIsMissing() throws {
+        for blank in ["", " ", "\u{3000}", "\u{A0}\t", " \r\n\u{2028}"] {
+            var record = try sampleRecord()
+            record.owner.name = blank
+            record.owner.address = blank + "x" + blank
+            let problems = RecordValidator.validate(record, dossierDirectory: nil, today: testNow)
+            #expect(problems.map(\.code) == ["missing-value"], "\(Array(blank.unicodeScalars))")
+            #expect(problems.map(\.field) == ["owner.name"])
+        }
+    }
+
     @Test func validatorNamesEachBadField() throws {
         var record = try sampleRecord()
         record.vehicle.vin = "LFV2A21K873000001"
