@@ -1,4 +1,5 @@
 import COpenSSL
+import Foundation
 import Synchronization
 
 /// Parses CMS SignedData without re-parsing the certificates it carries when they were seen
@@ -8,49 +9,60 @@ import Synchronization
 /// its whole check on the build machine.
 ///
 /// The signature's DER is split into the certificates and the rest; the rest is parsed, and the
-/// certificates are attached again as the `X509` objects parsed the first time their exact bytes
-/// were seen. What verification then sees is the same structure the whole DER would have given,
-/// so this is only a shortcut: anything it does not expect (PEM, indefinite lengths, trailing
-/// bytes, a certificate OpenSSL refuses, an SM2 key, the same certificate twice) returns nil, and
-/// the caller parses the whole DER as before.
+/// certificates are attached again as `X509` objects: the ones kept when their exact bytes were
+/// last found on a trusted chain, the others parsed now. What verification then sees is the same
+/// structure the whole DER would have given, so this is only a shortcut: anything it does not
+/// expect (PEM, indefinite lengths, trailing bytes, a certificate OpenSSL refuses, an SM2 key, the
+/// same certificate twice) returns nil, and the caller parses the whole DER as before.
 enum CarriedCertificates {
-    /// Certificates known by their DER, shared by every check in the process.
-    static let shared = CertificateCache(limit: 256)
+    /// Certificates known by their DER, shared by every check in the process. Sized for the
+    /// national network: some 400 offices, each with its TLS and, where separate, its signing
+    /// certificate, and the CAs between them and the root.
+    static let shared = CertificateCache(limit: 1024)
 
-    /// The parsed CMS with its carried certificates taken from `cache`, or nil for the caller to
-    /// parse `der` in full. The caller frees the result (`CMS_ContentInfo_free`).
-    static func parse(_ der: [UInt8], cache: CertificateCache) -> OpaquePointer? {
+    /// A certificate a signature carries: its exact DER, and the `X509` attached in its place.
+    struct Carried {
+        var der: ArraySlice<UInt8>
+        var certificate: CertificateCache.Certificate
+    }
+
+    /// The parsed CMS with its carried certificates taken from `cache` where kept, and those
+    /// certificates; nil for the caller to parse `der` in full. The caller frees the CMS
+    /// (`CMS_ContentInfo_free`).
+    static func parse(_ der: [UInt8], cache: CertificateCache) -> (cms: OpaquePointer, carried: [Carried])? {
         guard let split = split(der) else { return nil }
-        var certificates: [CertificateCache.Certificate] = []
+        var carried: [Carried] = []
         for bytes in split.certificates {
             guard let certificate = cache.certificate(der: bytes) else { return nil }
-            certificates.append(certificate)
+            carried.append(Carried(der: bytes, certificate: certificate))
         }
         let parsed = OpenSSL.withMemoryBIO(split.rest) { d2i_CMS_bio($0, nil) } ?? nil
         guard let cms = parsed else {
             ERR_clear_error()
             return nil
         }
-        for certificate in certificates where CMS_add1_cert(cms, certificate.x509) != 1 {
+        for item in carried where CMS_add1_cert(cms, item.certificate.x509) != 1 {
             ERR_clear_error()
             CMS_ContentInfo_free(cms)
             return nil
         }
-        return cms
+        return (cms, carried)
+    }
+
+    /// Keeps in `cache` those of `carried` that are on `chain`, a chain a `TrustStore` found
+    /// trusted (compared by object: the chain holds the very `X509`s attached). A carried
+    /// certificate off the chain is never kept, whatever signature carried it.
+    static func keep(_ carried: [Carried], on chain: [OpaquePointer], in cache: CertificateCache) {
+        for item in carried where chain.contains(item.certificate.x509) {
+            cache.keep(item.certificate, der: item.der)
+        }
     }
 
     /// `der` as ContentInfo { contentType, [0] SignedData { ..., certificates [0], ... } }
     /// without the certificates field, and each certificate's DER; nil when `der` is not that
     /// shape in definite-length DER, or carries no certificates.
     static func split(_ der: [UInt8]) -> (rest: [UInt8], certificates: [ArraySlice<UInt8>])? {
-        var reader = DERReader(der[...])
-        guard let contentInfo = reader.next(), contentInfo.tag == 0x30, reader.atEnd else { return nil }
-        var outer = DERReader(contentInfo.content)
-        guard let contentType = outer.next(), contentType.tag == 0x06, let explicit = outer.next(), explicit.tag == 0xA0, outer.atEnd
-        else { return nil }
-        var wrapper = DERReader(explicit.content)
-        guard let signedData = wrapper.next(), signedData.tag == 0x30, wrapper.atEnd else { return nil }
-        var fields = DERReader(signedData.content)
+        guard var (contentType, fields) = signedData(der) else { return nil }
         var kept: [UInt8] = []
         var certificates: [ArraySlice<UInt8>]?
         while let field = fields.next() {
@@ -71,12 +83,56 @@ enum CarriedCertificates {
         let rest = DERWriter.tlv(0x30, Array(contentType.whole) + DERWriter.tlv(0xA0, DERWriter.tlv(0x30, kept)))
         return (rest, certificates)
     }
+
+    /// The DER inside one PEM block labelled CMS, as `PEM_write_bio_CMS` writes archive
+    /// signatures: the block from the first byte to the last line, base64 lines in between; nil
+    /// for anything else (which OpenSSL's PEM reader then takes as it is).
+    static func der(fromPEM bytes: [UInt8]) -> [UInt8]? {
+        let begin = Array("-----BEGIN CMS-----".utf8)
+        guard bytes.starts(with: begin) else { return nil }
+        let lines = bytes.split(separator: UInt8(ascii: "\n")).map { $0.last == UInt8(ascii: "\r") ? $0.dropLast() : $0 }
+        guard lines.count >= 3, lines.first.map(Array.init) == begin, lines.last.map(Array.init) == Array("-----END CMS-----".utf8)
+        else { return nil }
+        return Data(base64Encoded: Data(lines.dropFirst().dropLast().joined())).map(Array.init)
+    }
+
+    /// How many bytes of `der` are its encapsulated content (the OCTET STRING's contents in
+    /// SignedData's encapContentInfo; 0 when detached); nil when `der` is not ContentInfo with
+    /// SignedData in definite-length DER.
+    static func contentBytes(in der: [UInt8]) -> Int? {
+        guard var (_, fields) = signedData(der), fields.next()?.tag == 0x02, fields.next()?.tag == 0x31,
+            let encapsulated = fields.next(), encapsulated.tag == 0x30
+        else { return nil }
+        var reader = DERReader(encapsulated.content)
+        guard reader.next()?.tag == 0x06 else { return nil }
+        guard let explicit = reader.next() else { return reader.atEnd ? 0 : nil }
+        var inner = DERReader(explicit.content)
+        guard explicit.tag == 0xA0, reader.atEnd, let content = inner.next(), content.tag == 0x04, inner.atEnd else { return nil }
+        return content.content.count
+    }
+
+    /// ContentInfo { contentType, [0] SignedData }: the content type, and a reader over
+    /// SignedData's fields.
+    private static func signedData(_ der: [UInt8]) -> (contentType: DERReader.Element, fields: DERReader)? {
+        var reader = DERReader(der[...])
+        guard let contentInfo = reader.next(), contentInfo.tag == 0x30, reader.atEnd else { return nil }
+        var outer = DERReader(contentInfo.content)
+        guard let contentType = outer.next(), contentType.tag == 0x06, let explicit = outer.next(), explicit.tag == 0xA0, outer.atEnd
+        else { return nil }
+        var wrapper = DERReader(explicit.content)
+        guard let signedData = wrapper.next(), signedData.tag == 0x30, wrapper.atEnd else { return nil }
+        return (contentType, DERReader(signedData.content))
+    }
 }
 
-/// X509 certificates parsed once per distinct DER, at most `limit` of them (all are dropped when
-/// a new one would pass the limit, so a peer sending ever new certificates costs parsing, never
-/// memory). SM2 certificates are not kept: checking an SM2 chain sets its ID on the
-/// certificates, which a shared object must not undergo. Thread-safe.
+/// X509 certificates parsed once per distinct DER, kept only when something verified them (a
+/// chain found trusted, a TLS handshake), at most `limit` of them (all are dropped when a new
+/// one would pass the limit). A certificate that was only shown, however often, is parsed each
+/// time and never kept: OpenSSL's parsed form of 16 KiB of DER can take 370 KiB (thousands of
+/// one-letter names), and what an authenticated peer can make this process hold must be bounded
+/// by what the PKI issued, not by what it can send. SM2 certificates are not kept: checking an
+/// SM2 chain sets its ID on the certificates, which a shared object must not undergo.
+/// Thread-safe.
 final class CertificateCache: Sendable {
     /// A certificate as OpenSSL parsed it; freed with the last reference.
     ///
@@ -94,25 +150,37 @@ final class CertificateCache: Sendable {
 
     private let limit: Int
     // Keys are copies: a slice would keep the whole signature it came from alive.
-    private let known = Mutex<[[UInt8]: Certificate?]>([:])
+    private let kept = Mutex<[[UInt8]: Certificate]>([:])
 
     init(limit: Int) { self.limit = limit }
 
-    /// How many DERs are known (parsed or refused).
-    var count: Int { known.withLock { $0.count } }
+    /// How many certificates are kept.
+    var count: Int { kept.withLock { $0.count } }
 
-    /// The certificate whose DER is exactly `der`, parsed now or earlier; nil when OpenSSL
-    /// refuses it, it trails bytes, its key is SM2, or it is larger than `largestKept`.
-    func certificate(der: ArraySlice<UInt8>) -> Certificate? {
+    /// The certificate whose DER is exactly `der`: the one kept, or else parsed now and kept
+    /// only with `keep` (for a certificate the caller has verified); nil when OpenSSL refuses it,
+    /// it trails bytes, its key is SM2, or it is larger than `largestKept`.
+    func certificate(der: ArraySlice<UInt8>, keep: Bool = false) -> Certificate? {
         guard der.count <= Self.largestKept else { return nil }
         let key = Array(der)
-        if let seen = known.withLock({ $0[key] }) { return seen }
-        let parsed = Self.parse(der)
-        known.withLock { known in
-            if known.count >= limit { known.removeAll() }
-            known[key] = .some(parsed)
-        }
+        if let known = kept.withLock({ $0[key] }) { return known }
+        guard let parsed = Self.parse(der) else { return nil }
+        if keep { self.keep(parsed, key: key) }
         return parsed
+    }
+
+    /// Keeps `certificate`, parsed from exactly `der`, which the caller has verified.
+    func keep(_ certificate: Certificate, der: ArraySlice<UInt8>) {
+        guard der.count <= Self.largestKept else { return }
+        keep(certificate, key: Array(der))
+    }
+
+    private func keep(_ certificate: Certificate, key: [UInt8]) {
+        kept.withLock { kept in
+            guard kept[key] == nil else { return }
+            if kept.count >= limit { kept.removeAll() }
+            kept[key] = certificate
+        }
     }
 
     private static func parse(_ der: ArraySlice<UInt8>) -> Certificate? {

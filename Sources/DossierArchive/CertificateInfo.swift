@@ -35,14 +35,15 @@ public struct CertificateInfo: Codable, Sendable, Equatable {
         fingerprint = digest.prefix(Int(length)).hexString
     }
 
-    /// The `authority` of a DER certificate (as TLS stacks hand them over); nil when it does
-    /// not parse or names no single code. A server asks it of every request's client
-    /// certificate: it takes the certificate parsed once for the process (`CarriedCertificates`'
-    /// cache), where reading a whole `CertificateInfo` each time was a tenth of the receiver's
-    /// CPU a push, and `d2i_X509` alone (which also hashes the certificate and reads its
-    /// extensions) 6 % (`perf`, `dossier-bench e2e`).
+    /// The `authority` of a DER certificate that a TLS handshake verified (as TLS stacks hand
+    /// them over); nil when it does not parse or names no single code. A server asks it of every
+    /// request's client certificate: it takes the certificate parsed once for the process, and
+    /// kept (`CarriedCertificates`' cache) because the handshake verified it, where reading a
+    /// whole `CertificateInfo` each time was a tenth of the receiver's CPU a push, and
+    /// `d2i_X509` alone (which also hashes the certificate and reads its extensions) 6 % (`perf`,
+    /// `dossier-bench e2e`).
     public static func authority(der: [UInt8]) -> String? {
-        if let known = CarriedCertificates.shared.certificate(der: der[...]) {
+        if let known = CarriedCertificates.shared.certificate(der: der[...], keep: true) {
             return serialNumberAttribute(X509_get_subject_name(known.x509))
         }
         // Not kept (SM2, too large) or refused: parsed here, for this call only.

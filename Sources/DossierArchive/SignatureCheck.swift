@@ -44,6 +44,17 @@ public struct TimestampPolicy: Sendable {
 /// count against the signature. Both profiles are accepted: an SM2 signer's signature is checked with
 /// SM3 and the GM/T 0009 default ID, its chain with that ID on every SM2-signed certificate.
 public enum SignatureCheck {
+    /// The most bytes of a signature's DER (a PEM one's decoded), besides the content it
+    /// encapsulates, that are handed to OpenSSL; a larger one is `signature-malformed` unparsed.
+    /// What OpenSSL makes of DER grows with the number of elements, not the bytes: a certificate
+    /// of 1,500 one-word names takes ten times its size parsed, and twenty once a chain search
+    /// reads its extensions (OpenSSL 3.0). Sixty such certificates (900 KiB) carried by one
+    /// signature raised `openssl cms -verify`'s peak memory by 20 MiB; at the tag-file bound
+    /// (4 MiB) that would be some 90. A genuine signature, a chain of three with a timestamp
+    /// token and its own chain, is under 20 KiB; at this bound what is parsed stays under some
+    /// 6 MiB.
+    public static let largestParsed = 256 << 10
+
     /// Verifies a detached signature (PEM or DER) over `content`, its timestamp token as
     /// `timestamps` says (`timestamp-untrusted`, `timestamp-mismatch`, `timestamp-missing`).
     /// With `profile`, a signature of the other profile is `profile-mismatch`, and so is, in
@@ -65,7 +76,7 @@ public enum SignatureCheck {
 
     /// Reads the signer certificate of a signature without judging it (for `inspect`).
     public static func signer(of signature: [UInt8]) -> CertificateInfo? {
-        guard let cms = parse(signature) else { return nil }
+        guard let cms = parse(signature)?.cms else { return nil }
         defer { CMS_ContentInfo_free(cms) }
         return signerCertificate(cms).map { CertificateInfo(x509: $0) }
     }
@@ -74,7 +85,7 @@ public enum SignatureCheck {
     /// over receipts that were verified when they were stored); nil if it is not CMS SignedData
     /// with content.
     public static func unverifiedContent(of signature: [UInt8]) -> [UInt8]? {
-        guard let cms = parse(signature) else { return nil }
+        guard let cms = parse(signature)?.cms else { return nil }
         defer { CMS_ContentInfo_free(cms) }
         guard OBJ_obj2nid(CMS_get0_type(cms)) == NID_pkcs7_signed, let slot = CMS_get0_content(cms), let content = slot.pointee,
             let bytes = ASN1_STRING_get0_data(content)
@@ -89,7 +100,14 @@ public enum SignatureCheck {
         now: Date, certificates: CertificateCache? = CarriedCertificates.shared
     ) -> SignatureResult {
         var result = SignatureResult(signer: nil, signingTime: nil, findings: [], content: nil)
-        guard let cms = parse(signature, certificates: certificates) else {
+        let der = CarriedCertificates.der(fromPEM: signature) ?? signature
+        let parsedBytes = der.count - (CarriedCertificates.contentBytes(in: der) ?? 0)
+        guard parsedBytes <= largestParsed else {
+            result.findings.append(
+                Finding(.authenticity, "signature-malformed", "\(parsedBytes) bytes besides the signed content; at most \(largestParsed)"))
+            return result
+        }
+        guard let (cms, carried) = parse(der, certificates: certificates) else {
             result.findings.append(Finding(.authenticity, "signature-malformed", "not a CMS structure"))
             return result
         }
@@ -140,12 +158,13 @@ public enum SignatureCheck {
         let certs = CMS_get1_certs(cms)
         defer { if let certs { dossier_sk_x509_pop_free(certs) } }
         if sm2 {
-            let carried = certs.map { stack in (0..<dossier_sk_x509_num(stack)).compactMap { dossier_sk_x509_value(stack, $0) } } ?? []
-            SM2Signature.setChainIDs([signer] + carried)
+            let others = certs.map { stack in (0..<dossier_sk_x509_num(stack)).compactMap { dossier_sk_x509_value(stack, $0) } } ?? []
+            SM2Signature.setChainIDs([signer] + others)
         }
-        if let problem = trust.check(signer: signer, untrusted: certs, at: at, now: now, trustedTime: trustedTime) {
-            result.findings.append(problem)
+        let problem = trust.check(signer: signer, untrusted: certs, at: at, now: now, trustedTime: trustedTime) { chain in
+            if let certificates { CarriedCertificates.keep(carried, on: chain, in: certificates) }
         }
+        if let problem { result.findings.append(problem) }
         // CMS_verify cannot give SM2 its ID: for SM2 it checks the content's messageDigest only,
         // and the signature over the signed attributes is checked here.
         let flags = UInt32(CMS_BINARY | CMS_NO_SIGNER_CERT_VERIFY | (sm2 ? CMS_NO_ATTR_VERIFY : 0))
@@ -167,14 +186,18 @@ public enum SignatureCheck {
         return result
     }
 
-    private static func parse(_ bytes: [UInt8], certificates: CertificateCache? = CarriedCertificates.shared) -> OpaquePointer? {
+    /// The CMS, and the certificates it carries when taken through `certificates` (none when
+    /// parsed in full).
+    private static func parse(
+        _ bytes: [UInt8], certificates: CertificateCache? = CarriedCertificates.shared
+    ) -> (cms: OpaquePointer, carried: [CarriedCertificates.Carried])? {
         if let certificates, let known = CarriedCertificates.parse(bytes, cache: certificates) { return known }
         let pem = OpenSSL.withMemoryBIO(bytes) { PEM_read_bio_CMS($0, nil, nil, nil) } ?? nil
-        if let pem { return pem }
+        if let pem { return (pem, []) }
         ERR_clear_error()
         let der = OpenSSL.withMemoryBIO(bytes) { d2i_CMS_bio($0, nil) } ?? nil
         ERR_clear_error()
-        return der
+        return der.map { ($0, []) }
     }
 
     /// The certificate among those carried by the signature that matches the (single) signer.

@@ -22,8 +22,9 @@ public final class TrustStore: @unchecked Sendable {
     public let revocationLists: [RevocationList]
     /// The trust anchors loaded, in file order (for expiry metrics).
     public let anchors: [CertificateInfo]
-    /// Signer chains found trusted under this store.
-    let verdicts = ChainVerdicts(limit: 256)
+    /// Signer chains found trusted under this store: room for every office of the national
+    /// network (some 400) several times over, at about a hundred bytes a chain.
+    let verdicts = ChainVerdicts(limit: 4096)
 
     /// Finding codes that say the receiver cannot judge revocation now (a CRL not yet valid,
     /// past its nextUpdate, or missing): the answer may change on the receiver's side, so it
@@ -104,13 +105,20 @@ public final class TrustStore: @unchecked Sendable {
     /// proves the signature was made before; one revoked at or before it is `revoked-signer`.
     /// Returns nil when trusted, or the finding that says why not.
     /// A chain found trusted before is not verified again while that verdict holds
-    /// (`ChainVerdicts`); one dated by a token is always verified in full.
-    func check(signer: OpaquePointer, untrusted: OpaquePointer?, at time: Date, now: Date = Date(), trustedTime: Date? = nil) -> Finding? {
+    /// (`ChainVerdicts`); one dated by a token is always verified in full. `trusted` is given
+    /// the certificates of a chain verified now and found trusted, leaf first (not called when a
+    /// kept verdict answers); they stay valid while `signer` and `untrusted` do.
+    func check(
+        signer: OpaquePointer, untrusted: OpaquePointer?, at time: Date, now: Date = Date(), trustedTime: Date? = nil,
+        trusted: ([OpaquePointer]) -> Void = { _ in }
+    ) -> Finding? {
         let key = trustedTime == nil ? ChainVerdicts.key(signer: signer, untrusted: untrusted) : nil
         if let key, verdicts.trusts(key, at: time, now: now) { return nil }
         var validity: (after: Date, before: Date)?
-        let problem = verify(signer, untrusted: untrusted, at: time, purpose: X509_PURPOSE_ANY, revocation: false) { chain in
-            validity = ChainVerdicts.validity(of: chain)
+        var chain: [OpaquePointer] = []
+        let problem = verify(signer, untrusted: untrusted, at: time, purpose: X509_PURPOSE_ANY, revocation: false) { found in
+            validity = ChainVerdicts.validity(of: found)
+            chain = (0..<dossier_sk_x509_num(found)).compactMap { dossier_sk_x509_value(found, $0) }
         }
         if let problem { return problem }
         if checksRevocation,
@@ -125,6 +133,7 @@ public final class TrustStore: @unchecked Sendable {
             let holdsUntil = min(now.addingTimeInterval(ChainVerdicts.lifetime), crlsCurrentUntil ?? .distantFuture)
             verdicts.remember(key, .init(validAfter: validity.after, validBefore: validity.before, judgedAt: now, holdsUntil: holdsUntil))
         }
+        trusted(chain)
         return nil
     }
 
