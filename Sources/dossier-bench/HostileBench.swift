@@ -38,6 +38,13 @@ enum HostileBench {
                     area: area, figure: "daemon peak RSS above idle, \(sizeMiB) MiB \(name) archive", value: median(above),
                     unit: "MiB", limit: 64, limitName: "64 MiB"))
         }
+        let flood = try certificateFlood(temp: temp, pki: pki)
+        var above: [Double] = []
+        for _ in 0..<max(1, rounds) { above.append(try await verificationRSS(flood.path, id: flood.id, temp: temp, pki: pki)) }
+        figures.append(
+            .atMost(
+                area: area, figure: "daemon peak RSS above idle, a signature carrying \(floodCertificates) certificates of many names",
+                value: median(above), unit: "MiB", limit: 64, limitName: "64 MiB"))
         var p99s: [Double] = []
         for _ in 0..<max(1, rounds) { p99s.append(try await healthUnderLoad(temp: temp, pki: pki) * 1000) }
         figures.append(
@@ -75,6 +82,61 @@ enum HostileBench {
         let peak = procStatusKiB(pid, "VmHWM:") / 1024
         _ = try await daemon.stop()
         return peak - idle
+    }
+
+    /// How many certificates the signature of `certificateFlood` carries.
+    static let floodCertificates = 180
+
+    /// A dossier of 441800 for 430100, packed and signed by a stranger (441800 of the unrelated
+    /// CA), whose signature also carries `floodCertificates` certificates of 3,000 names each,
+    /// every one named as the stranger's issuer, so that the search for that issuer reads them
+    /// all: 3.7 MB of signature, under the 4 MiB a tag file may have. OpenSSL 3.0 parses 15 KiB
+    /// of such a certificate into some 340 KiB.
+    static func certificateFlood(temp: TempDir, pki: TestPKI) throws -> (path: String, id: String) {
+        let folder = try SampleGenerator(seed: 17, count: 1, documents: 2, documentSize: 9 << 10, origin: "441800", destination: "430100")
+            .generate(into: temp.url.appendingPathComponent("flood"))
+        let packed = try DossierPackager.pack(
+            dossierDirectory: folder[0], destination: "430100", identity: pki.untrustedIdentity("441800"), policy: .default,
+            outputDirectory: try temp.url.appendingPathComponent("flood-packed").creatingDirectory())
+        let bag = temp.path("flood-bag")
+        try FileManager.default.createDirectory(atPath: bag, withIntermediateDirectories: true)
+        try measureOK(["tar", "xf", packed.path, "-C", bag])
+        let stranger = (certificate: "\(pki.other)/441800.pem", key: "\(pki.other)/441800.key")
+        // openssl's -subj form of the stranger's issuer: RFC 2253 lists the RDNs last first.
+        let issuer = try runOK("openssl", ["x509", "-in", stranger.certificate, "-noout", "-issuer", "-nameopt", "RFC2253"])
+            .dropFirst("issuer=".count).split(separator: ",").reversed().map { "/\($0)" }.joined()
+        let names = (0..<3000).map { "DNS:\(String($0, radix: 16))" }.joined(separator: ",")
+        let one = temp.path("flood-one.der")
+        try measureOK([
+            "openssl", "req", "-new", "-x509", "-key", stranger.key, "-subj", issuer, "-addext", "subjectAltName=\(names)", "-days", "30",
+            "-outform", "DER", "-out", one,
+        ])
+        // Each a different DER (the last byte of its signature changed), which OpenSSL parses all the same.
+        let der = Array(try Data(contentsOf: URL(fileURLWithPath: one)))
+        let bundle = (0..<floodCertificates).map { index -> String in
+            var variant = der
+            variant[variant.count - 1] ^= UInt8(truncatingIfNeeded: index + 1)
+            let body = Data(variant).base64EncodedString(options: [.lineLength64Characters, .endLineWithLineFeed])
+            return "-----BEGIN CERTIFICATE-----\n\(body)\n-----END CERTIFICATE-----\n"
+        }
+        try Data(bundle.joined().utf8).write(to: URL(fileURLWithPath: temp.path("flood-bundle.pem")))
+        let root = "\(bag)/\(packed.id)"
+        try measureOK([
+            "openssl", "cms", "-sign", "-binary", "-in", "\(root)/tagmanifest-sha256.txt", "-signer", stranger.certificate, "-inkey",
+            stranger.key, "-certfile", temp.path("flood-bundle.pem"), "-outform", "PEM", "-out",
+            "\(root)/signatures/tagmanifest-sha256.txt.p7s",
+        ])
+        let order = try runOK("tar", ["tf", packed.path]).split(separator: "\n").map(String.init)
+        let path = temp.path("flood.dva")
+        try measureOK(["tar", "--format=ustar", "--numeric-owner", "--no-recursion", "-cf", path, "-C", bag] + order)
+        return (path, packed.id)
+    }
+
+    /// What `executable` printed, when it exits 0.
+    static func runOK(_ executable: String, _ arguments: [String]) throws -> String {
+        let result = try run("/usr/bin/env", [executable] + arguments)
+        guard result.status == 0 else { throw BenchFailure.failed(([executable] + arguments).joined(separator: " "), result.status) }
+        return result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
     /// p99 seconds of `GET /v1/health` from 110000 (one kept-alive connection) while 441800
