@@ -142,8 +142,21 @@ final class CertificateCache: Sendable {
     /// it computes lazily on a certificate (extension flags, the public key) with its own locks.
     final class Certificate: @unchecked Sendable {
         let x509: OpaquePointer
+        private let described = Mutex<CertificateInfo?>(nil)
         init(_ x509: OpaquePointer) { self.x509 = x509 }
         deinit { X509_free(x509) }
+
+        /// What the certificate says, read once: a receipt's or an archive's signer is described
+        /// in every verdict, and rendering its names and fingerprint was a twentieth of a
+        /// client's CPU a push (`perf`, `dossier-bench push-load`).
+        var info: CertificateInfo {
+            described.withLock { described in
+                if let described { return described }
+                let info = CertificateInfo(x509: x509)
+                described = info
+                return info
+            }
+        }
     }
 
     /// Certificates larger than this are parsed every time, never kept.

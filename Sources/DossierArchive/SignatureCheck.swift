@@ -124,7 +124,7 @@ public enum SignatureCheck {
             result.findings.append(Finding(.authenticity, "untrusted-signer", "the signature does not carry its signer's certificate"))
             return result
         }
-        result.signer = CertificateInfo(x509: signer)
+        result.signer = carried.first { $0.certificate.x509 == signer }?.certificate.info ?? CertificateInfo(x509: signer)
         let info = OpaquePointer(dossier_sk_value(UnsafeRawPointer(infos), 0))
         let publicKey = X509_get0_pubkey(signer)
         let sm2 = SM2Signature.isSM2(publicKey)
