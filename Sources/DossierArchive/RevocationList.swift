@@ -67,7 +67,7 @@ extension TrustStore {
     ///
     /// The signature is checked over the CRL's bytes before its entries are parsed: OpenSSL
     /// parses a CRL into some ten times its size (a forged 30 MB one of 1.4 million entries took
-    /// `openssl crl` to 326 MiB), and whoever answers a CRL URL, often plain HTTP, must not make
+    /// `openssl crl` to 318 MiB), and whoever answers a CRL URL, often plain HTTP, must not make
     /// this process hold that for a list no anchor signed.
     public func admit(revocationList bytes: [UInt8], now: Date = Date()) -> Result<
         (pem: [UInt8], list: RevocationList), RevocationListRefusal
