@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# Fuzzes the archive reader and the receipt parser with libFuzzer + AddressSanitizer for a
-# bounded time. Usage: Tests/fuzz.sh [seconds]   (default 60)
-# Builds Tests/Fuzz (a package of its own), makes a seed corpus of valid and broken archives and
-# receipts (plus every past finding, Tests/Fuzz/regressions/), runs the fuzzer, and leaves new
-# findings in Tests/Fuzz/findings/ (crash-*, leak-*).
+# Fuzzes the archive reader, the receipt parser and CRL admission with libFuzzer +
+# AddressSanitizer for a bounded time. Usage: Tests/fuzz.sh [seconds]   (default 60)
+# Builds Tests/Fuzz (a package of its own), makes a seed corpus of valid and broken archives, a
+# receipt and a CRL (plus every past finding, Tests/Fuzz/regressions/), runs the fuzzer, and
+# leaves new findings in Tests/Fuzz/findings/ (crash-*, leak-*).
 set -euo pipefail
 seconds="${1:-60}"
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -30,6 +30,8 @@ cp "$root"/Tests/Fuzz/regressions/* "$corpus"/ 2>/dev/null || true
 openssl cms -sign -binary -nodetach -outform DER -signer "$work/pki/430100.pem" -inkey "$work/pki/430100.key" \
   -in <(printf '{"archiveId":"fuzz","digest":"00","sender":"441800","receiver":"430100","receivedAt":"2026-11-27T00:00:00Z","status":"accepted","reasons":[]}') \
   -out "$corpus/receipt.der"
+"$root/Certs/make-dev-pki.sh" --crl "$corpus/crl.pem" "$work/pki" 430100 >/dev/null
+openssl crl -in "$corpus/crl.pem" -outform DER -out "$corpus/crl.der"
 
 swift build --package-path "$root/Tests/Fuzz" -c debug -Xswiftc -sanitize=fuzzer,address -Xswiftc -use-ld=lld >/dev/null
 fuzzer="$(swift build --package-path "$root/Tests/Fuzz" -c debug -Xswiftc -sanitize=fuzzer,address -Xswiftc -use-ld=lld --show-bin-path)/dossier-fuzz"

@@ -3,7 +3,8 @@ import DossierTransport
 import Foundation
 
 /// What the fuzzer (Tests/Fuzz) feeds every input to: the archive verifier, reading the input
-/// as an archive file, and the receipt parser. Set `DOSSIER_FUZZ_CA` to the CA file the seed
+/// as an archive file, the receipt parser, and the admission of a fetched CRL (which takes a
+/// CRL apart itself before OpenSSL parses it). Set `DOSSIER_FUZZ_CA` to the CA file the seed
 /// corpus was signed under, so that valid seeds reach the deepest checks.
 public final class FuzzHarness: Sendable {
     public static let shared = FuzzHarness()
@@ -25,11 +26,12 @@ public final class FuzzHarness: Sendable {
         file = FileManager.default.temporaryDirectory.appendingPathComponent("dossier-fuzz-\(getpid()).dva").path
     }
 
-    /// One input: as an archive, and as a receipt.
+    /// One input: as an archive, as a receipt, and as a CRL.
     public func run(_ input: UnsafeBufferPointer<UInt8>) {
         let bytes = Data(buffer: input)
         guard (try? bytes.write(to: URL(fileURLWithPath: file))) != nil else { return }
         _ = try? verifier.verify(path: file, digestArchive: true)
         _ = try? Receipt.open([UInt8](bytes), trust: trust, receiver: "430100", archiveId: "fuzz", digest: "00")
+        _ = trust.admit(revocationList: [UInt8](bytes))
     }
 }
