@@ -45,6 +45,11 @@ enum HostileBench {
             .atMost(
                 area: area, figure: "daemon peak RSS above idle, a signature carrying \(floodCertificates) certificates of many names",
                 value: median(above), unit: "MiB", limit: 64, limitName: "64 MiB"))
+        let crl = try await forgedCRLRSS(temp: temp, pki: pki)
+        figures.append(
+            .reported(
+                area: area, figure: "daemon peak RSS above idle, a forged CRL at its CRL URL", value: crl.above, unit: "MiB",
+                baseline: "the CRL's size", baselineValue: crl.size))
         var p99s: [Double] = []
         for _ in 0..<max(1, rounds) { p99s.append(try await healthUnderLoad(temp: temp, pki: pki) * 1000) }
         figures.append(
@@ -130,6 +135,72 @@ enum HostileBench {
         let path = temp.path("flood.dva")
         try measureOK(["tar", "--format=ustar", "--numeric-owner", "--no-recursion", "-cf", path, "-C", bag] + order)
         return (path, packed.id)
+    }
+
+    /// MiB the daemon's peak resident memory rose above its idle size while it fetched, and
+    /// refused, a CRL forged under its CA's name (`forgedCRL`), served by a mock peer at its
+    /// `crl_urls`; and the CRL's size in MiB.
+    static func forgedCRLRSS(temp: TempDir, pki: TestPKI) async throws -> (above: Double, size: Double) {
+        let published = temp.path("crl-published")
+        try FileManager.default.createDirectory(atPath: published, withIntermediateDirectories: true)
+        let mock = try await MockPeerProcess.launch(in: temp, ["--publish", published])
+        do {
+            let measured = try await forgedCRLRSS(temp: temp, pki: pki, published: published, url: "\(mock.url)/published/ca.crl")
+            _ = try? await mock.stop()
+            return measured
+        } catch {
+            _ = try? await mock.stop()
+            throw error
+        }
+    }
+
+    private static func forgedCRLRSS(temp: TempDir, pki: TestPKI, published: String, url: String) async throws -> (
+        above: Double, size: Double
+    ) {
+        let daemon = try destination(temp: temp, pki: pki)
+        try daemon.writeConfig(
+            pki: pki, peers: [.init(code: "441800", url: "https://127.0.0.1:1"), .init(code: "110000", url: "https://127.0.0.1:1")],
+            tls: "crl_urls = [\"\(url)\"]\ncrl_refresh = \"1s\"")
+        try await daemon.start()
+        // Idle once the first fetch (nothing published yet) has failed.
+        guard await waitUntil({ daemon.log.contains("CRL refresh failed") }) else { throw BenchFailure.setup("no first CRL fetch") }
+        let pid = daemon.process.processIdentifier
+        let idle = procStatusKiB(pid, "VmRSS:") / 1024
+        let crl = try forgedCRL(pki: pki)
+        try Data(crl).write(to: URL(fileURLWithPath: "\(published)/ca.crl"))
+        let refused = await waitUntil(seconds: 60) { daemon.log.contains("tampered or forged") }
+        let peak = procStatusKiB(pid, "VmHWM:") / 1024
+        _ = try await daemon.stop()
+        guard refused else { throw BenchFailure.setup("the forged CRL was not refused within a minute") }
+        return (peak - idle, Double(crl.count) / 1_048_576)
+    }
+
+    /// A CRL of 1.4 million entries (30 MB) under the name of `pki`'s CA, its signature junk:
+    /// what whoever answers a CRL URL can serve. OpenSSL parses it into some ten times its size.
+    static func forgedCRL(pki: TestPKI) throws -> [UInt8] {
+        func der(_ tag: UInt8, _ content: [UInt8]) -> [UInt8] {
+            guard content.count >= 0x80 else { return [tag, UInt8(content.count)] + content }
+            let length = withUnsafeBytes(of: UInt32(content.count).bigEndian) { Array($0) }.drop { $0 == 0 }
+            return [tag, 0x80 | UInt8(length.count)] + length + content
+        }
+        // The CA's subject as RFC 2253 gives it, last attribute first.
+        let attributes: [String: [UInt8]] = ["CN": [0x55, 0x04, 0x03], "O": [0x55, 0x04, 0x0A], "C": [0x55, 0x04, 0x06]]
+        let subject = try runOK("openssl", ["x509", "-in", pki.ca, "-noout", "-subject", "-nameopt", "RFC2253"]).dropFirst("subject=".count)
+        let name = try subject.split(separator: ",").reversed().map { pair -> [UInt8] in
+            let parts = pair.split(separator: "=", maxSplits: 1)
+            guard parts.count == 2, let oid = attributes[String(parts[0])] else { throw BenchFailure.setup("CA subject \(subject)") }
+            return der(0x31, der(0x30, der(0x06, oid) + der(0x0C, Array(parts[1].utf8))))
+        }.joined()
+        let algorithm = der(0x30, der(0x06, [0x2A, 0x86, 0x48, 0xCE, 0x3D, 0x04, 0x03, 0x02]))
+        let time = der(0x17, Array("261201000000Z".utf8))
+        var entries: [UInt8] = []
+        entries.reserveCapacity(1_400_000 * 22)
+        for serial in 0..<1_400_000 {
+            let value = UInt32(serial) | 0x10_0000
+            entries += der(0x30, der(0x02, [UInt8(value >> 16 & 0xFF), UInt8(value >> 8 & 0xFF), UInt8(value & 0xFF)]) + time)
+        }
+        let tbs = der(0x30, der(0x02, [0x01]) + algorithm + der(0x30, Array(name)) + time + time + der(0x30, entries))
+        return der(0x30, tbs + algorithm + der(0x03, [0x00] + [UInt8](repeating: 0, count: 70)))
     }
 
     /// What `executable` printed, when it exits 0.
