@@ -1,5 +1,4 @@
 import COpenSSL
-import Foundation
 import Synchronization
 
 /// Parses CMS SignedData without re-parsing the certificates it carries when they were seen
@@ -83,18 +82,6 @@ enum CarriedCertificates {
         guard fields.atEnd, let certificates else { return nil }
         let rest = DERWriter.tlv(0x30, Array(contentType.whole) + DERWriter.tlv(0xA0, DERWriter.tlv(0x30, kept)))
         return (rest, certificates)
-    }
-
-    /// The DER inside one PEM block labelled CMS, as `PEM_write_bio_CMS` writes archive
-    /// signatures: the block from the first byte to the last line, base64 lines in between; nil
-    /// for anything else (which OpenSSL's PEM reader then takes as it is).
-    static func der(fromPEM bytes: [UInt8]) -> [UInt8]? {
-        let begin = Array("-----BEGIN CMS-----".utf8)
-        guard bytes.starts(with: begin) else { return nil }
-        let lines = bytes.split(separator: UInt8(ascii: "\n")).map { $0.last == UInt8(ascii: "\r") ? $0.dropLast() : $0 }
-        guard lines.count >= 3, lines.first.map(Array.init) == begin, lines.last.map(Array.init) == Array("-----END CMS-----".utf8)
-        else { return nil }
-        return Data(base64Encoded: Data(lines.dropFirst().dropLast().joined())).map(Array.init)
     }
 
     /// How many bytes of `der` are its encapsulated content (the OCTET STRING's contents in
@@ -218,25 +205,5 @@ final class CertificateCache: Sendable {
             return nil
         }
         return Certificate(x509)
-    }
-}
-
-/// DER encoding of a tag, length and content.
-private enum DERWriter {
-    static func tlv(_ tag: UInt8, _ content: [UInt8]) -> [UInt8] {
-        var out: [UInt8] = [tag]
-        if content.count < 0x80 {
-            out.append(UInt8(content.count))
-        } else {
-            var length = content.count
-            var octets: [UInt8] = []
-            while length > 0 {
-                octets.insert(UInt8(length & 0xFF), at: 0)
-                length >>= 8
-            }
-            out.append(0x80 | UInt8(octets.count))
-            out += octets
-        }
-        return out + content
     }
 }

@@ -50,6 +50,22 @@ enum OpenSSL {
         return written == length ? bytes : nil
     }
 
+    /// The DER of the first PEM block labelled `label` in `bytes` (`PEM_STRING_CMS`,
+    /// `PEM_STRING_X509_CRL`, ...; OpenSSL's own reading: text before it skipped, base64 decoded,
+    /// nothing parsed); nil when there is none.
+    static func der(fromPEM bytes: [UInt8], label: String) -> [UInt8]? {
+        withMemoryBIO(bytes) { bio -> [UInt8]? in
+            var data: UnsafeMutablePointer<UInt8>?
+            var length = 0
+            guard PEM_bytes_read_bio(&data, &length, nil, label, bio, nil, nil) == 1, let data else {
+                ERR_clear_error()
+                return nil
+            }
+            defer { CRYPTO_free(data, #file, #line) }
+            return Array(UnsafeBufferPointer(start: data, count: length))
+        } ?? nil
+    }
+
     /// An ASN.1 time as a `Date`.
     static func date(_ time: UnsafePointer<ASN1_TIME>?) -> Date? {
         guard let time else { return nil }

@@ -73,7 +73,7 @@ extension TrustStore {
         (pem: [UInt8], list: RevocationList), RevocationListRefusal
     > {
         defer { ERR_clear_error() }
-        let der = Self.derOfPEM(bytes) ?? bytes
+        let der = OpenSSL.der(fromPEM: bytes, label: PEM_STRING_X509_CRL) ?? bytes
         guard let signed = SignedCRL(der) else { return .failure(.unreadable) }
         guard let name = signed.issuer() else { return .failure(.unreadable) }
         defer { X509_NAME_free(name) }
@@ -100,17 +100,6 @@ extension TrustStore {
             var cursor = buffer.baseAddress
             return d2i_X509_CRL(nil, &cursor, buffer.count)
         }
-    }
-
-    /// The DER of a PEM "X509 CRL" block (base64 decoded, nothing parsed); nil when `bytes` holds none.
-    private static func derOfPEM(_ bytes: [UInt8]) -> [UInt8]? {
-        OpenSSL.withMemoryBIO(bytes) { bio -> [UInt8]? in
-            var data: UnsafeMutablePointer<UInt8>?
-            var length = 0
-            guard PEM_bytes_read_bio(&data, &length, nil, PEM_STRING_X509_CRL, bio, nil, nil) == 1, let data else { return nil }
-            defer { CRYPTO_free(data, #file, #line) }
-            return Array(UnsafeBufferPointer(start: data, count: length))
-        } ?? nil
     }
 }
 

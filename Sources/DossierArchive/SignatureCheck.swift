@@ -100,7 +100,7 @@ public enum SignatureCheck {
         now: Date, certificates: CertificateCache? = CarriedCertificates.shared
     ) -> SignatureResult {
         var result = SignatureResult(signer: nil, signingTime: nil, findings: [], content: nil)
-        let der = CarriedCertificates.der(fromPEM: signature) ?? signature
+        let der = OpenSSL.der(fromPEM: signature, label: PEM_STRING_CMS) ?? signature
         let parsedBytes = der.count - (CarriedCertificates.contentBytes(in: der) ?? 0)
         guard parsedBytes <= largestParsed else {
             result.findings.append(

@@ -25,13 +25,6 @@ import Testing
         #expect(try TrustStore(caFiles: [pki.ca], crlFiles: [temp.path("kept.crl.pem")]).revocationLists.count == 1)
     }
 
-    /// DER of a tag and content.
-    private func tlv(_ tag: UInt8, _ content: [UInt8]) -> [UInt8] {
-        guard content.count >= 0x80 else { return [tag, UInt8(content.count)] + content }
-        let length = withUnsafeBytes(of: UInt32(content.count).bigEndian) { Array($0) }.drop { $0 == 0 }
-        return [tag, 0x80 | UInt8(length.count)] + length + content
-    }
-
     @Test func aCRLIsJudgedByItsSignatureBeforeItsEntriesAreParsed() throws {
         let store = try TrustStore(caFiles: [pki.ca])
         let der = temp.path("genuine.crl.der")
@@ -40,11 +33,11 @@ import Testing
         let genuine = try #require(SignedCRL(try bytes(der)))
         // 200,000 entries OpenSSL cannot parse (a revoked certificate of NULL), which a parse
         // before the signature would have read first and called unreadable.
-        let entries = tlv(0x30, Array([[UInt8]](repeating: [0x30, 0x02, 0x05, 0x00], count: 200_000).joined()))
-        let time = tlv(0x17, Array("261201000000Z".utf8))
+        let entries = DERWriter.tlv(0x30, Array([[UInt8]](repeating: [0x30, 0x02, 0x05, 0x00], count: 200_000).joined()))
+        let time = DERWriter.tlv(0x17, Array("261201000000Z".utf8))
         func forged(issuer: ArraySlice<UInt8>, inner: ArraySlice<UInt8> = genuine.algorithm) -> [UInt8] {
-            let tbs = tlv(0x30, [0x02, 0x01, 0x01] + inner + issuer + time + time + entries)
-            return tlv(0x30, tbs + genuine.algorithm + genuine.signature)
+            let tbs = DERWriter.tlv(0x30, [0x02, 0x01, 0x01] + inner + issuer + time + time + entries)
+            return DERWriter.tlv(0x30, tbs + genuine.algorithm + genuine.signature)
         }
         let anchor = try #require(store.admit(revocationList: try bytes(der)).map(\.list.issuer).get() as String?)
         #expect(throws: RevocationListRefusal.badSignature(issuer: anchor)) {
@@ -53,12 +46,13 @@ import Testing
         let pem =
             "-----BEGIN X509 CRL-----\n\(Data(forged(issuer: genuine.issuerName)).base64EncodedString(options: .lineLength64Characters))\n-----END X509 CRL-----\n"
         #expect(throws: RevocationListRefusal.badSignature(issuer: anchor)) { try store.admit(revocationList: Array(pem.utf8)).get() }
-        let nobody = tlv(0x30, tlv(0x31, tlv(0x30, [0x06, 0x03, 0x55, 0x04, 0x03] + tlv(0x0C, Array("nobody".utf8)))))
+        let nobody = DERWriter.tlv(
+            0x30, DERWriter.tlv(0x31, DERWriter.tlv(0x30, [0x06, 0x03, 0x55, 0x04, 0x03] + DERWriter.tlv(0x0C, Array("nobody".utf8)))))
         #expect(throws: RevocationListRefusal.unknownIssuer("CN=nobody")) {
             try store.admit(revocationList: forged(issuer: nobody[...])).get()
         }
         // The algorithm named inside what is signed must be the one outside.
-        let other = tlv(0x30, [0x06, 0x08, 0x2A, 0x86, 0x48, 0xCE, 0x3D, 0x04, 0x03, 0x03])
+        let other = DERWriter.tlv(0x30, [0x06, 0x08, 0x2A, 0x86, 0x48, 0xCE, 0x3D, 0x04, 0x03, 0x03])
         #expect(throws: RevocationListRefusal.unreadable) {
             try store.admit(revocationList: forged(issuer: genuine.issuerName, inner: other[...])).get()
         }
