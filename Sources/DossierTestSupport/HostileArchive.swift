@@ -1,7 +1,8 @@
 import Foundation
 
-/// The issue's two attacks on verification memory (issue 13), written as archive files of
-/// about a given size, streamed block by block so that even 512 MiB ones cost no memory to make.
+/// Attacks on verification memory (issue 13), written as archive files: the issue's two, of about
+/// a given size, streamed block by block so that even 512 MiB ones cost no memory to make, and a
+/// signature carrying many certificates that OpenSSL parses into many times their size.
 public enum HostileArchive {
     /// 64 KiB pax headers, each with a key of its own, chained in front of a single entry: a
     /// reader that merges them keeps them all.
@@ -21,6 +22,61 @@ public enum HostileArchive {
             tar.file("\(id)/tag-\(i).txt", content)
         } last: { _ in
         }
+    }
+
+    /// `archive` (a packed `.dva` of the sha256 profile whose id is `id`) with its signature made
+    /// again by `signer` (certificate and key files), carrying besides `count` certificates of
+    /// `names` short names each, every one named as the signer's issuer, so that a search for
+    /// that issuer reads them all (OpenSSL 3.0 parses 15 KiB of such a certificate into some
+    /// 340 KiB). Written to `path`, made with `openssl` and `tar` in `scratch`.
+    public static func certificateFlood(
+        archive: String, id: String, signer: (certificate: String, key: String), count: Int, names: Int, scratch: TempDir,
+        to path: String
+    ) throws {
+        let bag = scratch.path("flood-bag-\(id)")
+        try FileManager.default.createDirectory(atPath: bag, withIntermediateDirectories: true)
+        try succeed("tar", ["xf", archive, "-C", bag])
+        // openssl's -subj form of the signer's issuer: RFC 2253 lists the RDNs last first.
+        let issuer = try succeed("openssl", ["x509", "-in", signer.certificate, "-noout", "-issuer", "-nameopt", "RFC2253"])
+            .trimmingCharacters(in: .whitespacesAndNewlines).dropFirst("issuer=".count).split(separator: ",").reversed()
+            .map { "/\($0)" }.joined()
+        let alternative = (0..<names).map { "DNS:\(String($0, radix: 16))" }.joined(separator: ",")
+        let one = scratch.path("flood-one-\(id).der")
+        try succeed(
+            "openssl",
+            [
+                "req", "-new", "-x509", "-key", signer.key, "-subj", issuer, "-addext", "subjectAltName=\(alternative)", "-days", "30",
+                "-outform", "DER", "-out", one,
+            ])
+        // Each a different DER (the last byte of its signature changed), which OpenSSL parses all the same.
+        let der = Array(try Data(contentsOf: URL(fileURLWithPath: one)))
+        let bundle = (0..<count).map { index -> String in
+            var variant = der
+            variant[variant.count - 1] ^= UInt8(truncatingIfNeeded: index + 1)
+            let body = Data(variant).base64EncodedString(options: [.lineLength64Characters, .endLineWithLineFeed])
+            return "-----BEGIN CERTIFICATE-----\n\(body)\n-----END CERTIFICATE-----\n"
+        }
+        let bundleFile = scratch.path("flood-bundle-\(id).pem")
+        try Data(bundle.joined().utf8).write(to: URL(fileURLWithPath: bundleFile))
+        let root = "\(bag)/\(id)"
+        try succeed(
+            "openssl",
+            [
+                "cms", "-sign", "-binary", "-in", "\(root)/tagmanifest-sha256.txt", "-signer", signer.certificate, "-inkey", signer.key,
+                "-certfile", bundleFile, "-outform", "PEM", "-out", "\(root)/signatures/tagmanifest-sha256.txt.p7s",
+            ])
+        let order = try succeed("tar", ["tf", archive]).split(separator: "\n").map(String.init)
+        try succeed("tar", ["--format=ustar", "--numeric-owner", "--no-recursion", "-cf", path, "-C", bag] + order)
+    }
+
+    /// What `tool` printed, when it exits 0.
+    @discardableResult
+    private static func succeed(_ tool: String, _ arguments: [String]) throws -> String {
+        let result = try run("/usr/bin/env", [tool] + arguments)
+        guard result.status == 0 else {
+            throw HarnessError.failed("\(tool) \(arguments.prefix(3).joined(separator: " ")): \(result.stderr)")
+        }
+        return result.stdout
     }
 
     private static func write(

@@ -94,46 +94,18 @@ enum HostileBench {
 
     /// A dossier of 441800 for 430100, packed and signed by a stranger (441800 of the unrelated
     /// CA), whose signature also carries `floodCertificates` certificates of 3,000 names each,
-    /// every one named as the stranger's issuer, so that the search for that issuer reads them
-    /// all: 3.7 MB of signature, under the 4 MiB a tag file may have. OpenSSL 3.0 parses 15 KiB
-    /// of such a certificate into some 340 KiB.
+    /// named as the stranger's issuer (`HostileArchive.certificateFlood`): 3.7 MB of signature,
+    /// under the 4 MiB a tag file may have.
     static func certificateFlood(temp: TempDir, pki: TestPKI) throws -> (path: String, id: String) {
         let folder = try SampleGenerator(seed: 17, count: 1, documents: 2, documentSize: 9 << 10, origin: "441800", destination: "430100")
             .generate(into: temp.url.appendingPathComponent("flood"))
         let packed = try DossierPackager.pack(
             dossierDirectory: folder[0], destination: "430100", identity: pki.untrustedIdentity("441800"), policy: .default,
             outputDirectory: try temp.url.appendingPathComponent("flood-packed").creatingDirectory())
-        let bag = temp.path("flood-bag")
-        try FileManager.default.createDirectory(atPath: bag, withIntermediateDirectories: true)
-        try measureOK(["tar", "xf", packed.path, "-C", bag])
-        let stranger = (certificate: "\(pki.other)/441800.pem", key: "\(pki.other)/441800.key")
-        // openssl's -subj form of the stranger's issuer: RFC 2253 lists the RDNs last first.
-        let issuer = try runOK("openssl", ["x509", "-in", stranger.certificate, "-noout", "-issuer", "-nameopt", "RFC2253"])
-            .dropFirst("issuer=".count).split(separator: ",").reversed().map { "/\($0)" }.joined()
-        let names = (0..<3000).map { "DNS:\(String($0, radix: 16))" }.joined(separator: ",")
-        let one = temp.path("flood-one.der")
-        try measureOK([
-            "openssl", "req", "-new", "-x509", "-key", stranger.key, "-subj", issuer, "-addext", "subjectAltName=\(names)", "-days", "30",
-            "-outform", "DER", "-out", one,
-        ])
-        // Each a different DER (the last byte of its signature changed), which OpenSSL parses all the same.
-        let der = Array(try Data(contentsOf: URL(fileURLWithPath: one)))
-        let bundle = (0..<floodCertificates).map { index -> String in
-            var variant = der
-            variant[variant.count - 1] ^= UInt8(truncatingIfNeeded: index + 1)
-            let body = Data(variant).base64EncodedString(options: [.lineLength64Characters, .endLineWithLineFeed])
-            return "-----BEGIN CERTIFICATE-----\n\(body)\n-----END CERTIFICATE-----\n"
-        }
-        try Data(bundle.joined().utf8).write(to: URL(fileURLWithPath: temp.path("flood-bundle.pem")))
-        let root = "\(bag)/\(packed.id)"
-        try measureOK([
-            "openssl", "cms", "-sign", "-binary", "-in", "\(root)/tagmanifest-sha256.txt", "-signer", stranger.certificate, "-inkey",
-            stranger.key, "-certfile", temp.path("flood-bundle.pem"), "-outform", "PEM", "-out",
-            "\(root)/signatures/tagmanifest-sha256.txt.p7s",
-        ])
-        let order = try runOK("tar", ["tf", packed.path]).split(separator: "\n").map(String.init)
         let path = temp.path("flood.dva")
-        try measureOK(["tar", "--format=ustar", "--numeric-owner", "--no-recursion", "-cf", path, "-C", bag] + order)
+        try HostileArchive.certificateFlood(
+            archive: packed.path, id: packed.id, signer: ("\(pki.other)/441800.pem", "\(pki.other)/441800.key"), count: floodCertificates,
+            names: 3000, scratch: temp, to: path)
         return (path, packed.id)
     }
 

@@ -51,6 +51,13 @@ import Testing
         cases.append(("untrusted CA", c.id, untrusted, "untrusted-signer"))
         let (d, expired) = try packed(seed: 94, identity: pki.expiredIdentity("441800"))
         cases.append(("expired signer", d.id, expired, "expired-signer"))
+        // A signature carrying 300 KiB of certificates: refused before OpenSSL parses it.
+        let (e, _) = try packed(seed: 96)
+        let flood = temp.path("flood-\(e.id).dva")
+        try HostileArchive.certificateFlood(
+            archive: e.path, id: e.id, signer: (pki.cert("441800"), pki.key("441800")), count: 40, names: 1500, scratch: temp, to: flood)
+        cases.append(
+            ("a signature of 300 KiB of certificates", e.id, try Data(contentsOf: URL(fileURLWithPath: flood)), "signature-malformed"))
 
         for hostile in cases {
             let path = temp.path("hostile-\(hostile.id).dva")
