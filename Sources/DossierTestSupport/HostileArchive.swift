@@ -35,14 +35,14 @@ public enum HostileArchive {
     ) throws {
         let bag = scratch.path("flood-bag-\(id)")
         try FileManager.default.createDirectory(atPath: bag, withIntermediateDirectories: true)
-        try succeed("tar", ["xf", archive, "-C", bag])
+        try runSucceeding("tar", ["xf", archive, "-C", bag])
         // openssl's -subj form of the signer's issuer: RFC 2253 lists the RDNs last first.
-        let issuer = try succeed("openssl", ["x509", "-in", signer.certificate, "-noout", "-issuer", "-nameopt", "RFC2253"])
+        let issuer = try runSucceeding("openssl", ["x509", "-in", signer.certificate, "-noout", "-issuer", "-nameopt", "RFC2253"])
             .trimmingCharacters(in: .whitespacesAndNewlines).dropFirst("issuer=".count).split(separator: ",").reversed()
             .map { "/\($0)" }.joined()
         let alternative = (0..<names).map { "DNS:\(String($0, radix: 16))" }.joined(separator: ",")
         let one = scratch.path("flood-one-\(id).der")
-        try succeed(
+        try runSucceeding(
             "openssl",
             [
                 "req", "-new", "-x509", "-key", signer.key, "-subj", issuer, "-addext", "subjectAltName=\(alternative)", "-days", "30",
@@ -59,24 +59,14 @@ public enum HostileArchive {
         let bundleFile = scratch.path("flood-bundle-\(id).pem")
         try Data(bundle.joined().utf8).write(to: URL(fileURLWithPath: bundleFile))
         let root = "\(bag)/\(id)"
-        try succeed(
+        try runSucceeding(
             "openssl",
             [
                 "cms", "-sign", "-binary", "-in", "\(root)/tagmanifest-sha256.txt", "-signer", signer.certificate, "-inkey", signer.key,
                 "-certfile", bundleFile, "-outform", "PEM", "-out", "\(root)/signatures/tagmanifest-sha256.txt.p7s",
             ])
-        let order = try succeed("tar", ["tf", archive]).split(separator: "\n").map(String.init)
-        try succeed("tar", ["--format=ustar", "--numeric-owner", "--no-recursion", "-cf", path, "-C", bag] + order)
-    }
-
-    /// What `tool` printed, when it exits 0.
-    @discardableResult
-    private static func succeed(_ tool: String, _ arguments: [String]) throws -> String {
-        let result = try run("/usr/bin/env", [tool] + arguments)
-        guard result.status == 0 else {
-            throw HarnessError.failed("\(tool) \(arguments.prefix(3).joined(separator: " ")): \(result.stderr)")
-        }
-        return result.stdout
+        let order = try runSucceeding("tar", ["tf", archive]).split(separator: "\n").map(String.init)
+        try runSucceeding("tar", ["--format=ustar", "--numeric-owner", "--no-recursion", "-cf", path, "-C", bag] + order)
     }
 
     private static func write(

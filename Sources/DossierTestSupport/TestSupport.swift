@@ -93,6 +93,15 @@ public func run(_ executable: String, _ arguments: [String], environment: [Strin
     return collect(process, out: out, err: err)
 }
 
+/// Runs `tool`, found on the PATH, to completion and returns what it printed.
+/// - Throws: `HarnessError.failed` with its standard error unless it exits 0.
+@discardableResult
+public func runSucceeding(_ tool: String, _ arguments: [String]) throws -> String {
+    let result = try run("/usr/bin/env", [tool] + arguments)
+    guard result.status == 0 else { throw HarnessError.failed("\(tool) \(arguments.prefix(3).joined(separator: " ")): \(result.stderr)") }
+    return result.stdout
+}
+
 /// Runs a program to completion without holding a thread of the cooperative pool, which an
 /// in-process server needs to answer it.
 @discardableResult

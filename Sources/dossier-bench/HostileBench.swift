@@ -157,7 +157,8 @@ enum HostileBench {
         }
         // The CA's subject as RFC 2253 gives it, last attribute first.
         let attributes: [String: [UInt8]] = ["CN": [0x55, 0x04, 0x03], "O": [0x55, 0x04, 0x0A], "C": [0x55, 0x04, 0x06]]
-        let subject = try runOK("openssl", ["x509", "-in", pki.ca, "-noout", "-subject", "-nameopt", "RFC2253"]).dropFirst("subject=".count)
+        let subject = try runSucceeding("openssl", ["x509", "-in", pki.ca, "-noout", "-subject", "-nameopt", "RFC2253"])
+            .trimmingCharacters(in: .whitespacesAndNewlines).dropFirst("subject=".count)
         let name = try subject.split(separator: ",").reversed().map { pair -> [UInt8] in
             let parts = pair.split(separator: "=", maxSplits: 1)
             guard parts.count == 2, let oid = attributes[String(parts[0])] else { throw BenchFailure.setup("CA subject \(subject)") }
@@ -173,13 +174,6 @@ enum HostileBench {
         }
         let tbs = der(0x30, der(0x02, [0x01]) + algorithm + der(0x30, Array(name)) + time + time + der(0x30, entries))
         return der(0x30, tbs + algorithm + der(0x03, [0x00] + [UInt8](repeating: 0, count: 70)))
-    }
-
-    /// What `executable` printed, when it exits 0.
-    static func runOK(_ executable: String, _ arguments: [String]) throws -> String {
-        let result = try run("/usr/bin/env", [executable] + arguments)
-        guard result.status == 0 else { throw BenchFailure.failed(([executable] + arguments).joined(separator: " "), result.status) }
-        return result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
     /// p99 seconds of `GET /v1/health` from 110000 (one kept-alive connection) while 441800
