@@ -38,14 +38,20 @@ public struct CalendarDate: Codable, Sendable, Hashable, Comparable, CustomStrin
         self.init(year: y, month: m, day: d)
     }
 
-    /// The day `instant` falls on in China Standard Time (UTC+8), where every authority sits.
+    /// The day `instant` falls on in China Standard Time (UTC+8), where every authority sits;
+    /// instants beyond years 1 and 9999 give those years' first and last days.
+    ///
+    /// Counted in whole days from the epoch: China has kept UTC+8 without daylight saving since
+    /// 1991, so no calendar or time zone database is needed. Building Foundation's `Calendar`
+    /// for it cost 0.6 ms of a fresh `dossierctl pack` (the record is checked against today
+    /// twice), and a `Calendar` per check in the daemon.
     public init(_ instant: Date) {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(secondsFromGMT: 8 * 3600) ?? calendar.timeZone
-        let parts = calendar.dateComponents([.year, .month, .day], from: instant)
-        year = parts.year ?? 1970
-        month = parts.month ?? 1
-        day = parts.day ?? 1
+        let days = ((instant.timeIntervalSince1970 + 8 * 3600) / 86_400).rounded(.down)
+        let first = Double(Self.firstJulianDay - Self.epochJulianDay)
+        let last = Double(Self.lastJulianDay - Self.epochJulianDay)
+        // NaN falls to the epoch; infinities and far instants to the ends of the range.
+        let clamped = days.isNaN ? 0 : min(max(days, first), last)
+        self.init(julianDayInRange: Self.epochJulianDay + Int(clamped))
     }
 
     public var description: String {
@@ -105,6 +111,11 @@ public struct CalendarDate: Codable, Sendable, Hashable, Comparable, CustomStrin
         return value
     }
 
+    /// Julian day numbers of 1970-01-01, 0001-01-01 and 9999-12-31.
+    private static let epochJulianDay = 2_440_588
+    private static let firstJulianDay = 1_721_426
+    private static let lastJulianDay = 5_373_484
+
     // Fliegel–Van Flandern day numbers make day arithmetic exact without Foundation's calendar.
     private var julianDay: Int {
         let a = (14 - month) / 12
@@ -114,12 +125,20 @@ public struct CalendarDate: Codable, Sendable, Hashable, Comparable, CustomStrin
     }
 
     private init?(julianDay jd: Int) {
+        guard (Self.firstJulianDay...Self.lastJulianDay).contains(jd) else { return nil }
+        self.init(julianDayInRange: jd)
+    }
+
+    /// `jd` is within `firstJulianDay...lastJulianDay`, so the day exists.
+    private init(julianDayInRange jd: Int) {
         let a = jd + 32044
         let b = (4 * a + 3) / 146097
         let c = a - 146097 * b / 4
         let d = (4 * c + 3) / 1461
         let e = c - 1461 * d / 4
         let m = (5 * e + 2) / 153
-        self.init(year: 100 * b + d - 4800 + m / 10, month: m + 3 - 12 * (m / 10), day: e - (153 * m + 2) / 5 + 1)
+        year = 100 * b + d - 4800 + m / 10
+        month = m + 3 - 12 * (m / 10)
+        day = e - (153 * m + 2) / 5 + 1
     }
 }

@@ -1,4 +1,5 @@
 import DossierModel
+import Foundation
 import PropertyBased
 import Testing
 
@@ -76,6 +77,32 @@ import Testing
         #expect(CalendarDate(iso: "2024-02-29")?.adding(years: 1).description == "2025-02-28")
         #expect(CalendarDate(iso: "2024-12-31")?.adding(days: 1).description == "2025-01-01")
         #expect(CalendarDate(iso: "2024-03-01")?.adding(days: -1).description == "2024-02-29")
+    }
+
+    /// The day of an instant is the one Foundation's Gregorian calendar gives in UTC+8, on both
+    /// sides of every midnight; instants outside years 1–9999 stop at their ends.
+    @Test func theDayOfAnInstantIsTheCalendarsInChinaTime() throws {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = try #require(TimeZone(secondsFromGMT: 8 * 3600))
+        var generator = SystemRandomNumberGenerator()
+        // 1600 to 2400 (before 1582 Foundation's calendar is Julian), and the midnights near now.
+        let span = -11_676_096_000.0...13_569_465_600.0
+        let midnight = 1_796_601_600.0 - 8 * 3600  // 2026-12-07 00:00 in UTC+8
+        var instants = (0..<2000).map { _ in Double.random(in: span, using: &generator) }
+        for day in -400...400 {
+            instants += [-1, 0, 1].map { midnight + Double(day) * 86_400 + $0 }
+        }
+        for seconds in instants {
+            let instant = Date(timeIntervalSince1970: seconds)
+            let parts = calendar.dateComponents([.year, .month, .day], from: instant)
+            #expect(CalendarDate(instant) == CalendarDate(year: parts.year ?? 0, month: parts.month ?? 0, day: parts.day ?? 0))
+        }
+        #expect(CalendarDate(Date(timeIntervalSince1970: 0)).description == "1970-01-01")
+        #expect(CalendarDate(Date(timeIntervalSince1970: -8 * 3600 - 1)).description == "1969-12-31")
+        #expect(CalendarDate(.distantFuture).description == "4001-01-01")
+        #expect(CalendarDate(Date(timeIntervalSince1970: .greatestFiniteMagnitude)).description == "9999-12-31")
+        #expect(CalendarDate(Date(timeIntervalSince1970: -.infinity)).description == "0001-01-01")
+        #expect(CalendarDate(Date(timeIntervalSince1970: .nan)).description == "1970-01-01")
     }
 }
 
