@@ -97,11 +97,17 @@ final class ArchiveOutput: @unchecked Sendable {
     /// unless not `syncingDirectory`: `DurableFile.commit`) and returns the archive's SHA-256.
     func commit(syncingDirectory: Bool) throws -> [UInt8] {
         try submit()
-        hashQueue.sync {}
-        writeQueue.sync {}
+        drain()
         if let failed = shared.withLock({ $0.failure }) { throw failed }
         try file.commit(syncingDirectory: syncingDirectory)
         return hash.finish()
+    }
+
+    /// Waits until neither queue holds a block. A packer that gives up calls it before letting
+    /// go, so that the temporary file is gone (`DurableFile`'s deinit) when its error is thrown.
+    func drain() {
+        hashQueue.sync {}
+        writeQueue.sync {}
     }
 
     private func submit() throws {

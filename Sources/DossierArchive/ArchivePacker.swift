@@ -70,15 +70,26 @@ public enum ArchivePacker {
         fileName: String? = nil, id: String = ArchiveID.make(), now: Date = Date(), timestamping: Timestamping? = nil,
         syncingOutputDirectory: Bool = true
     ) throws -> PackResult {
-        guard identity.info.authority == bag.origin else {
-            throw ArchiveError.signerNotOrigin(certificateCode: identity.info.authority, origin: bag.origin)
-        }
+        try requireOrigin(identity, signing: bag)
+        return try pack(
+            dossierDirectory: dossierDirectory, identity: identity, outputDirectory: outputDirectory, fileName: fileName, id: id,
+            now: now, timestamping: timestamping, syncingOutputDirectory: syncingOutputDirectory, proceed: {}, bag: { bag })
+    }
+
+    /// `pack`, for a caller that is still deciding whether the dossier may be packed: `proceed`
+    /// is called before each buffer of documents is read, and `bag` once the payload is written
+    /// (it may wait); either throws to stop packing, leaving nothing on disk.
+    static func pack(
+        dossierDirectory: URL, identity: SigningIdentity, outputDirectory: URL, fileName: String?, id: String, now: Date,
+        timestamping: Timestamping?, syncingOutputDirectory: Bool, proceed: () throws -> Void, bag decide: () throws -> BagIdentity
+    ) throws -> PackResult {
         let profile = identity.profile
         let payload = try listPayload(dossierDirectory)
         let payloadBytes = payload.reduce(0) { $0 + $1.size }
         let file = try DurableFile(
             finalURL: outputDirectory.appendingPathComponent(fileName ?? "\(id).dva"), direct: payloadBytes >= directWriteThreshold)
         let output = ArchiveOutput(file: file)
+        defer { output.drain() }
         let mtime = Int(now.timeIntervalSince1970)
         let declaration = Array(BagDeclaration.text.utf8)
         try writeEntry("\(id)/\(BagDeclaration.fileName)", bytes: declaration, to: output, mtime: mtime)
@@ -86,9 +97,11 @@ public enum ArchivePacker {
         var manifest: [(path: String, digest: String)] = []
         for item in payload {
             try writeHeader("\(id)/\(item.path)", size: item.size, to: output, mtime: mtime)
-            manifest.append((item.path, try copy(item, into: output, digest: profile.digest)))
+            manifest.append((item.path, try copy(item, into: output, digest: profile.digest, proceed: proceed)))
             try output.padToBlock()
         }
+        let bag = try decide()
+        try requireOrigin(identity, signing: bag)
         let manifestBytes = Manifest.render(manifest)
         let info = BagInfo.render([
             (BagInfo.Label.sourceOrganization, bag.sourceOrganization),
@@ -186,14 +199,23 @@ public enum ArchivePacker {
         return UInt64(st.st_size)
     }
 
+    private static func requireOrigin(_ identity: SigningIdentity, signing bag: BagIdentity) throws(ArchiveError) {
+        guard identity.info.authority == bag.origin else {
+            throw .signerNotOrigin(certificateCode: identity.info.authority, origin: bag.origin)
+        }
+    }
+
     /// Streams one file into the archive, returning its digest (hex).
-    private static func copy(_ item: PayloadFile, into output: ArchiveOutput, digest: DigestAlgorithm) throws -> String {
+    private static func copy(
+        _ item: PayloadFile, into output: ArchiveOutput, digest: DigestAlgorithm, proceed: () throws -> Void
+    ) throws -> String {
         let fd = try FileIO.openForReading(item.source)
         defer { close(fd) }
         posix_fadvise(fd, 0, 0, Int32(POSIX_FADV_SEQUENTIAL))
         let hash = MessageDigest(digest)
         var left = item.size
         while left > 0 {
+            try proceed()
             let n = try output.fillDirectly(limit: Int(min(left, UInt64(ArchiveOutput.bufferSize)))) { room in
                 guard let base = room.baseAddress else { return 0 }
                 let n = try FileIO.readSome(fd: fd, into: base, count: room.count, path: item.source)

@@ -1,5 +1,7 @@
+import Dispatch
 import DossierModel
 import Foundation
+import Synchronization
 
 /// The safe path from a dossier folder to a signed archive: the folder is checked exactly as
 /// `dossierctl check --to` checks it (record, documents, transfer eligibility), and only a
@@ -27,7 +29,12 @@ public enum DossierPackager {
     /// Checks and packs `dossierDirectory` for `destination`, signed by `identity` (whose
     /// authority must be the record's managing office), timestamped with `timestamping` when given;
     /// the parties are screened against `credit` (a warning hit is in the result's `warnings`).
-    /// - Throws: `Refusal` for a dossier the rules refuse, `ArchiveError` for signing, `SystemError` for I/O
+    ///
+    /// The check runs on another thread while packing begins, so that a fresh `dossierctl pack`
+    /// has the device writing sooner: a refusal stops the packer at its next buffer, and nothing
+    /// is signed, timestamped or published before the check has passed.
+    /// - Throws: `Refusal` for a dossier the rules refuse (before any error the packer met: a
+    ///   folder without its record fails both), `ArchiveError` for signing, `SystemError` for I/O
     ///   (`.timestamp` when a required token could not be had: try again later).
     /// `syncingOutputDirectory` as for `ArchivePacker.pack`; `record`: the folder's record when
     /// the caller has loaded it already (it is then not read again).
@@ -36,18 +43,34 @@ public enum DossierPackager {
         policy: TransferPolicy, credit: CreditRestrictions? = nil, outputDirectory: URL, fileName: String? = nil,
         id: String = ArchiveID.make(), now: Date = Date(), timestamping: Timestamping? = nil, syncingOutputDirectory: Bool = true
     ) throws -> PackResult {
-        let record = try loaded ?? load(dossierDirectory, destination: destination, policy: policy, credit: credit, today: now)
-        let result = DossierFolder.check(record, in: dossierDirectory, destination: destination, policy: policy, credit: credit, today: now)
-        guard result.problems.isEmpty else { throw Refusal.problems(result.problems) }
-        let bag = BagIdentity(
-            origin: record.registration.managingOffice, destination: destination, vin: record.vehicle.vin,
-            plate: record.plate.number, schema: DossierRecord.schemaName,
-            sourceOrganization: identity.info.commonName ?? identity.info.subject)
-        var packed = try ArchivePacker.pack(
-            dossierDirectory: dossierDirectory, bag: bag, identity: identity,
-            outputDirectory: outputDirectory, fileName: fileName, id: id, now: now, timestamping: timestamping,
-            syncingOutputDirectory: syncingOutputDirectory)
-        packed.warnings = result.warnings.isEmpty ? nil : result.warnings
+        let signer = identity.info.commonName ?? identity.info.subject
+        let check = BackgroundCheck { () throws(Refusal) -> (BagIdentity, [Problem]) in
+            let record: DossierRecord
+            if let loaded {
+                record = loaded
+            } else {
+                record = try load(dossierDirectory, destination: destination, policy: policy, credit: credit, today: now)
+            }
+            let result = DossierFolder.check(
+                record, in: dossierDirectory, destination: destination, policy: policy, credit: credit, today: now)
+            guard result.problems.isEmpty else { throw .problems(result.problems) }
+            let bag = BagIdentity(
+                origin: record.registration.managingOffice, destination: destination, vin: record.vehicle.vin,
+                plate: record.plate.number, schema: DossierRecord.schemaName, sourceOrganization: signer)
+            return (bag, result.warnings)
+        }
+        var packed: PackResult
+        do {
+            packed = try ArchivePacker.pack(
+                dossierDirectory: dossierDirectory, identity: identity, outputDirectory: outputDirectory, fileName: fileName, id: id,
+                now: now, timestamping: timestamping, syncingOutputDirectory: syncingOutputDirectory,
+                proceed: { () throws(Refusal) in try check.refusalSoFar() }, bag: { try check.outcome().get().0 })
+        } catch {
+            if case let .failure(refusal) = check.outcome() { throw refusal }
+            throw error
+        }
+        let warnings = (try? check.outcome().get().1) ?? []
+        packed.warnings = warnings.isEmpty ? nil : warnings
         return packed
     }
 
@@ -66,5 +89,38 @@ public enum DossierPackager {
             // The folder changed between the two reads and now loads: the first failure stands.
             throw problems.isEmpty ? .folder(failure) : .problems(problems)
         }
+    }
+}
+
+/// The record's check, run on a thread of its own while the packer starts.
+///
+/// Thread-safe: the outcome is written once, under the mutex, before the group is left.
+private final class BackgroundCheck: Sendable {
+    typealias Outcome = Result<(BagIdentity, [Problem]), DossierPackager.Refusal>
+    private let result = Mutex<Outcome?>(nil)
+    private let finished = DispatchGroup()
+
+    init(_ work: @escaping @Sendable () throws(DossierPackager.Refusal) -> (BagIdentity, [Problem])) {
+        finished.enter()
+        // A thread of its own rather than a global queue's: those are as many as the cores and
+        // may all be busy, and the packer stops early only if the check runs now.
+        Thread { [self] in
+            let outcome: Outcome
+            do throws(DossierPackager.Refusal) { outcome = .success(try work()) } catch { outcome = .failure(error) }
+            result.withLock { $0 = outcome }
+            finished.leave()
+        }.start()
+    }
+
+    /// Throws the check's refusal when it has one already; returns at once either way.
+    func refusalSoFar() throws(DossierPackager.Refusal) {
+        if case let .failure(refusal)? = result.withLock({ $0 }) { throw refusal }
+    }
+
+    /// The check's outcome, waiting for it.
+    func outcome() -> Outcome {
+        finished.wait()
+        // Set before the group was left: never nil here.
+        return result.withLock { $0 } ?? .failure(.problems([]))
     }
 }

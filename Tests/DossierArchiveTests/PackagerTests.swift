@@ -1,0 +1,63 @@
+import DossierArchive
+import DossierModel
+import DossierTestSupport
+import Foundation
+import Testing
+
+/// `DossierPackager`: the record is checked while packing begins, and the check decides.
+@Suite struct PackagerTests {
+    let temp: TempDir
+    let pki = TestPKI.shared
+
+    init() throws { temp = try TempDir() }
+
+    /// A refused dossier with 512 MiB of documents is refused without being read through: the
+    /// check's refusal stops the packer at its next buffer, and nothing is left on disk.
+    @Test func aRefusedDossierIsNotReadThrough() throws {
+        let seized = try SampleDossier.make(in: temp, seed: 31, ineligible: "seized")
+        let large = seized.dir.appendingPathComponent("documents/99-appendix.pdf")
+        #expect(FileManager.default.createFile(atPath: large.path, contents: nil))
+        let handle = try FileHandle(forWritingTo: large)
+        try handle.truncate(atOffset: 512 << 20)
+        try handle.close()
+        let out = temp.url.appendingPathComponent("out")
+        try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
+        let identity = try pki.identity("441800")
+        // The packer reads the documents on the calling thread; the check reads on its own.
+        let before = try bytesReadByThisThread()
+        #expect {
+            try DossierPackager.pack(
+                dossierDirectory: seized.dir, destination: "430100", identity: identity, policy: .default, outputDirectory: out)
+        } throws: { error in
+            guard case let .problems(problems) = error as? DossierPackager.Refusal else { return false }
+            return problems.map(\.code).contains("seized")
+        }
+        let read = try bytesReadByThisThread() - before
+        #expect(read < 256 << 20, "the packer read \(read) bytes of a refused dossier")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: out.path).isEmpty)
+    }
+
+    /// A folder without its record fails the check and the packer alike; the check's refusal
+    /// is what the caller hears, as `dossierctl check` words it.
+    @Test func theChecksRefusalComesBeforeThePackersError() throws {
+        let empty = temp.url.appendingPathComponent("no-record")
+        try FileManager.default.createDirectory(at: empty.appendingPathComponent("documents"), withIntermediateDirectories: true)
+        try Data("%PDF-1.4\n".utf8).write(to: empty.appendingPathComponent("documents/01-form.pdf"))
+        let identity = try pki.identity("441800")
+        #expect {
+            try DossierPackager.pack(
+                dossierDirectory: empty, destination: "430100", identity: identity, policy: .default, outputDirectory: temp.url)
+        } throws: { error in
+            guard case let .problems(problems) = error as? DossierPackager.Refusal else { return false }
+            return problems.map(\.code) == ["missing-record"]
+        }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: temp.url.path).allSatisfy { !$0.hasSuffix(".tmp") })
+    }
+
+    /// `rchar` of /proc/thread-self/io: bytes this thread has read through system calls.
+    private func bytesReadByThisThread() throws -> Int {
+        let io = try String(contentsOfFile: "/proc/thread-self/io", encoding: .utf8)
+        let line = io.split(separator: "\n").first { $0.hasPrefix("rchar:") }
+        return try #require(line.flatMap { Int($0.dropFirst("rchar:".count).trimmingCharacters(in: .whitespaces)) })
+    }
+}
