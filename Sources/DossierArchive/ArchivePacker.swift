@@ -87,7 +87,8 @@ public enum ArchivePacker {
         let payload = try listPayload(dossierDirectory)
         let payloadBytes = payload.reduce(0) { $0 + $1.size }
         let file = try DurableFile(
-            finalURL: outputDirectory.appendingPathComponent(fileName ?? "\(id).dva"), direct: payloadBytes >= directWriteThreshold)
+            finalURL: outputDirectory.appendingPathComponent(fileName ?? "\(id).dva", isDirectory: false),
+            direct: payloadBytes >= directWriteThreshold)
         let output = ArchiveOutput(file: file)
         defer { output.drain() }
         let mtime = Int(now.timeIntervalSince1970)

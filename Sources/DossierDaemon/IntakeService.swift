@@ -62,11 +62,11 @@ final class IntakeService: Service, Sendable {
         var waiting: [(URL, String)] = []
         for destination in ((try? manager.contentsOfDirectory(atPath: intake.path)) ?? []).sorted()
         where destination != "failed" && !destination.hasPrefix(".") {
-            let queue = intake.appendingPathComponent(destination)
+            let queue = intake.appendingPathComponent(destination, isDirectory: true)
             var isDirectory: ObjCBool = false
             guard manager.fileExists(atPath: queue.path, isDirectory: &isDirectory), isDirectory.boolValue else { continue }
             for name in ((try? manager.contentsOfDirectory(atPath: queue.path)) ?? []).sorted() where !name.hasPrefix(".") {
-                waiting.append((queue.appendingPathComponent(name), destination))
+                waiting.append((queue.appendingPathComponent(name, isDirectory: true), destination))
             }
         }
         return waiting
@@ -85,7 +85,7 @@ final class IntakeService: Service, Sendable {
             // rest in staging, which start-up clears, never a half-removed folder that the next
             // scan would find again and refuse into `intake/failed/` although its archive is
             // queued. Where the rename cannot be done, the folder is removed where it is.
-            let doomed = authority.layout.staging.appendingPathComponent("removing-\(UUID().uuidString)")
+            let doomed = authority.layout.staging.appendingPathComponent("removing-\(UUID().uuidString)", isDirectory: true)
             let removal = try await authority.pool.run { (try? FileIO.rename(folder.path, to: doomed.path)) == nil ? folder : doomed }
             if removal == doomed { await TestPause.at(.removing, id: queued.id, logger: authority.logger) }
             // Unlinking a dossier's files waits on the disk (a discard per file on some mounts).
@@ -108,12 +108,14 @@ final class IntakeService: Service, Sendable {
         let stamp = Int(Date().timeIntervalSince1970)
         let failed = authority.layout.intakeFailed
         let name = "\(destination)-\(folder.lastPathComponent)-\(stamp)"
-        let (hidden, target) = (failed.appendingPathComponent(".\(name)"), failed.appendingPathComponent(name))
+        let (hidden, target) = (
+            failed.appendingPathComponent(".\(name)", isDirectory: true), failed.appendingPathComponent(name, isDirectory: true)
+        )
         let text = Array(DaemonText.intakeReason(destination: destination, at: Date().formatted(.iso8601), reason: reason).utf8)
         do {
             try await authority.pool.run {
                 try FileIO.rename(folder.path, to: hidden.path)
-                try DurableFile.write(text, to: hidden.appendingPathComponent("reason.txt"))
+                try DurableFile.write(text, to: hidden.appendingPathComponent("reason.txt", isDirectory: false))
                 try FileIO.rename(hidden.path, to: target.path)
                 try FileIO.syncDirectory(failed.path)
             }

@@ -20,7 +20,7 @@ final class StagingFolders: Sendable {
     /// - Throws: `SystemError` when a new folder cannot be made.
     func take() throws(SystemError) -> URL {
         if let folder = spare.withLock({ $0.popLast() }) { return folder }
-        let folder = root.appendingPathComponent("packing-\(UUID().uuidString)")
+        let folder = root.appendingPathComponent("packing-\(UUID().uuidString)", isDirectory: true)
         try FileIO.makeScratchDirectory(folder.path)
         return folder
     }

@@ -10,43 +10,43 @@ public struct StateLayout: Sendable {
 
     /// Outbox journal and spool (owned by `Outbox`).
     public var outbox: URL { root }
-    public var inbox: URL { root.appendingPathComponent("inbox") }
-    public var quarantine: URL { root.appendingPathComponent("quarantine") }
-    public var receipts: URL { root.appendingPathComponent("receipts") }
-    public var intake: URL { root.appendingPathComponent("intake") }
-    public var intakeFailed: URL { intake.appendingPathComponent("failed") }
+    public var inbox: URL { root.appendingPathComponent("inbox", isDirectory: true) }
+    public var quarantine: URL { root.appendingPathComponent("quarantine", isDirectory: true) }
+    public var receipts: URL { root.appendingPathComponent("receipts", isDirectory: true) }
+    public var intake: URL { root.appendingPathComponent("intake", isDirectory: true) }
+    public var intakeFailed: URL { intake.appendingPathComponent("failed", isDirectory: true) }
     /// Archives being packed, on the spool's file system so enqueue is a rename.
-    public var staging: URL { root.appendingPathComponent("tmp") }
-    public var pulls: URL { root.appendingPathComponent("tmp/pulls") }
+    public var staging: URL { root.appendingPathComponent("tmp", isDirectory: true) }
+    public var pulls: URL { root.appendingPathComponent("tmp/pulls", isDirectory: true) }
     /// The archive made for each peer's request of a vehicle (`PeerRequests`), one file each.
-    public var requests: URL { root.appendingPathComponent("requests") }
+    public var requests: URL { root.appendingPathComponent("requests", isDirectory: true) }
     /// Which archive each queued dossier became (`SubmissionIndex`).
-    public var submissions: URL { root.appendingPathComponent("submissions") }
+    public var submissions: URL { root.appendingPathComponent("submissions", isDirectory: true) }
     /// Completion notices sent (`sent/`) and received (`received/`) (`Completions`).
-    public var completions: URL { root.appendingPathComponent("completions") }
+    public var completions: URL { root.appendingPathComponent("completions", isDirectory: true) }
     /// The last good copy of each CRL fetched from a distribution URL.
-    public var crls: URL { root.appendingPathComponent("crl") }
+    public var crls: URL { root.appendingPathComponent("crl", isDirectory: true) }
     /// Where the last good CRL fetched from `url` is kept (PEM), named by the URL's SHA-256 so
     /// that any URL maps to one safe file name.
     public func fetchedCRL(_ url: String) -> URL {
-        crls.appendingPathComponent("\(SHA256.hex(of: Array(url.utf8)).prefix(32)).crl.pem")
+        crls.appendingPathComponent("\(SHA256.hex(of: Array(url.utf8)).prefix(32)).crl.pem", isDirectory: false)
     }
     /// The last good signed directory fetched from `[directory] url` (attached CMS, as fetched).
-    public var directoryCopy: URL { root.appendingPathComponent("directory.p7m") }
+    public var directoryCopy: URL { root.appendingPathComponent("directory.p7m", isDirectory: false) }
     /// The last good credit restriction list fetched from `[policy.credit] url` (text, as fetched).
-    public var creditListCopy: URL { root.appendingPathComponent("credit-list.txt") }
+    public var creditListCopy: URL { root.appendingPathComponent("credit-list.txt", isDirectory: false) }
     /// The bound `host:port`, written once listening (tests and the demo read it).
-    public var listenFile: URL { root.appendingPathComponent("dossierd.listen") }
+    public var listenFile: URL { root.appendingPathComponent("dossierd.listen", isDirectory: false) }
 
     /// A path the journal recorded: relative ones (this build) are under the state
     /// directory; absolute ones (older builds) are taken as they are while they exist, and
     /// otherwise as the same `<folder>/<name>` under this state directory (it was moved).
     public func resolve(_ recorded: String) -> URL {
-        guard recorded.hasPrefix("/") else { return root.appendingPathComponent(recorded) }
+        guard recorded.hasPrefix("/") else { return root.appendingPathComponent(recorded, isDirectory: false) }
         let url = URL(fileURLWithPath: recorded)
         if FileManager.default.fileExists(atPath: recorded) { return url }
-        return root.appendingPathComponent(url.deletingLastPathComponent().lastPathComponent)
-            .appendingPathComponent(url.lastPathComponent)
+        return root.appendingPathComponent(url.deletingLastPathComponent().lastPathComponent, isDirectory: true)
+            .appendingPathComponent(url.lastPathComponent, isDirectory: false)
     }
 
     /// Creates every folder, and `intake/<code>/` for each peer; removes half-packed

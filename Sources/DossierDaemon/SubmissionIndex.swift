@@ -84,12 +84,16 @@ struct SubmissionIndex: Sendable {
     /// - Throws: `SystemError`.
     func remember(_ record: Record, key: String, vin: String?, destination: String) throws(SystemError) {
         guard let vin else {
-            try DurableFile.write(encode(record), to: directory.appendingPathComponent(key))
+            try DurableFile.write(encode(record), to: directory.appendingPathComponent(key, isDirectory: false))
             return
         }
         let both = Remembered(id: record.id, size: record.size, sha256: record.sha256, destination: destination, at: Date())
         try DurableFile.write(
-            encode(both), toEachOf: [directory.appendingPathComponent(key), directory.appendingPathComponent(self.key(vin: vin))])
+            encode(both),
+            toEachOf: [
+                directory.appendingPathComponent(key, isDirectory: false),
+                directory.appendingPathComponent(self.key(vin: vin), isDirectory: false),
+            ])
     }
 
     /// The fields of a `Record` and of a `Transfer` of the same archive, under their names, in
@@ -111,7 +115,9 @@ struct SubmissionIndex: Sendable {
     }
 
     private func read<T: Decodable>(_ type: T.Type, _ key: String) -> T? {
-        guard let bytes = try? FileIO.readAll(directory.appendingPathComponent(key).path, limit: 4096) else { return nil }
+        guard let bytes = try? FileIO.readAll(directory.appendingPathComponent(key, isDirectory: false).path, limit: 4096) else {
+            return nil
+        }
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .iso8601
         return try? decoder.decode(type, from: Data(bytes))

@@ -25,7 +25,7 @@ package enum DossierPath {
     /// Every entry under `<directory>/documents/` that is not a folder, as `documents/…` paths, sorted.
     static func documentFiles(in directory: URL) -> [String] {
         var files: [String] = []
-        collect(directory.appendingPathComponent(documentsFolder).path, as: documentsFolder, into: &files)
+        collect(directory.appendingPathComponent(documentsFolder, isDirectory: true).path, as: documentsFolder, into: &files)
         return files.sorted()
     }
 

@@ -166,7 +166,7 @@ private struct Checker {
         for (index, entry) in documents.enumerated() where DossierPath.isDocumentPath(entry.file) {
             let field = "documents[\(index)].file"
             guard listed.insert(entry.file).inserted else { continue }
-            let url = directory.appendingPathComponent(entry.file)
+            let url = directory.appendingPathComponent(entry.file, isDirectory: false)
             guard DossierPath.isRegularFile(url) else {
                 add(
                     "document-missing", field, "\(entry.file) does not exist or is not a regular file",
