@@ -1,5 +1,6 @@
 import Dispatch
 import DossierModel
+import DossierSystem
 import Foundation
 import Synchronization
 
@@ -102,14 +103,16 @@ private final class BackgroundCheck: Sendable {
 
     init(_ work: @escaping @Sendable () throws(DossierPackager.Refusal) -> (BagIdentity, [Problem])) {
         finished.enter()
-        // A thread of its own rather than a global queue's: those are as many as the cores and
-        // may all be busy, and the packer stops early only if the check runs now.
-        Thread { [self] in
+        let check: @Sendable () -> Void = { [self] in
             let outcome: Outcome
             do throws(DossierPackager.Refusal) { outcome = .success(try work()) } catch { outcome = .failure(error) }
             result.withLock { $0 = outcome }
             finished.leave()
-        }.start()
+        }
+        // A thread of its own rather than a global queue's: those are as many as the cores and
+        // may all be busy, and the packer stops early only if the check runs now. Without a
+        // thread to be had, the check runs here, before packing, as it always did.
+        if !DetachedThread.start(check) { check() }
     }
 
     /// Throws the check's refusal when it has one already; returns at once either way.

@@ -1,7 +1,10 @@
 import DossierArchive
 import DossierModel
+import DossierSystem
 import DossierTestSupport
+import Dispatch
 import Foundation
+import Synchronization
 import Testing
 
 /// `DossierPackager`: the record is checked while packing begins, and the check decides.
@@ -52,6 +55,19 @@ import Testing
             return problems.map(\.code) == ["missing-record"]
         }
         #expect(try FileManager.default.contentsOfDirectory(atPath: temp.url.path).allSatisfy { !$0.hasSuffix(".tmp") })
+    }
+
+    /// The check's thread: the body runs once, on a thread other than the caller's.
+    @Test func aDetachedThreadRunsItsBodyElsewhere() {
+        let ran = Mutex<[pthread_t]>([])
+        let done = DispatchSemaphore(value: 0)
+        #expect(
+            DetachedThread.start {
+                ran.withLock { $0.append(pthread_self()) }
+                done.signal()
+            })
+        #expect(done.wait(timeout: .now() + 10) == .success)
+        #expect(ran.withLock { $0.count == 1 && pthread_equal($0[0], pthread_self()) == 0 })
     }
 
     /// `rchar` of /proc/thread-self/io: bytes this thread has read through system calls.
