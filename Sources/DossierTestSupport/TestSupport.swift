@@ -231,6 +231,18 @@ public func mountSmallTmpfs(_ name: String, in dir: URL, options: String) throws
     return folder
 }
 
+/// The number after `field` (`VmHWM:`, `rchar:`) in a `/proc` file of `name: value` lines
+/// (`/proc/<pid>/status`, `/proc/thread-self/io`); nil when the file or the field is missing.
+public func procValue(_ path: String, _ field: String) -> Double? {
+    guard let text = try? String(contentsOfFile: path, encoding: .utf8),
+        let line = text.split(separator: "\n").first(where: { $0.hasPrefix(field) })
+    else { return nil }
+    return line.dropFirst(field.count).split(whereSeparator: \.isWhitespace).first.flatMap { Double($0) }
+}
+
+/// A `kB` field of `/proc/<pid>/status` (`VmRSS:`, `VmHWM:`), in KiB; 0 when it cannot be read.
+public func procStatusKiB(_ pid: Int32, _ field: String) -> Double { procValue("/proc/\(pid)/status", field) ?? 0 }
+
 /// CPU seconds (user and system) process `pid` has used so far, from `/proc/<pid>/stat`; nil
 /// when there is no such process or Linux's proc file system is missing.
 public func processCPUSeconds(pid: Int32) -> Double? {

@@ -246,7 +246,7 @@ enum DirectoryBench {
         let seconds = Date().timeIntervalSince(start)
         guard peerCount(daemon) == expecting else { throw BenchFailure.setup("dossierd did not start with \(expecting) peers") }
         try await Task.sleep(for: .seconds(2))
-        let rss = residentBytes(pid: daemon.process.processIdentifier)
+        let rss = procStatusKiB(daemon.process.processIdentifier, "VmRSS:") * 1024
         _ = try await daemon.stop()
         return (seconds, rss)
     }
@@ -255,12 +255,5 @@ enum DirectoryBench {
     fileprivate static func peerCount(_ daemon: DaemonProcess) -> Int? {
         guard let result = try? daemon.ctl(["peers", "--json"]), result.status == 0 else { return nil }
         return (try? JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [Any])?.count
-    }
-
-    /// VmRSS of a process, from /proc; 0 when it cannot be read.
-    private static func residentBytes(pid: Int32) -> Double {
-        let status = (try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)) ?? ""
-        let line = status.split(separator: "\n").first { $0.hasPrefix("VmRSS:") }
-        return (line?.split(separator: " ").dropFirst().first.flatMap { Double($0) } ?? 0) * 1024
     }
 }

@@ -306,10 +306,3 @@ enum HostileBench {
         return condition()
     }
 }
-
-/// A `kB` field of `/proc/<pid>/status` (`VmRSS:`, `VmHWM:`), in KiB.
-func procStatusKiB(_ pid: Int32, _ field: String) -> Double {
-    let status = (try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)) ?? ""
-    let line = status.split(separator: "\n").first { $0.hasPrefix(field) } ?? ""
-    return Double(line.split(separator: " ").dropFirst().first ?? "0") ?? 0
-}

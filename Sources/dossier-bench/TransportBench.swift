@@ -2,6 +2,7 @@ import ArgumentParser
 import DossierArchive
 import DossierModel
 import DossierSamples
+import DossierTestSupport
 import DossierTransport
 import Foundation
 

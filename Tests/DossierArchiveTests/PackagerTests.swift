@@ -36,7 +36,7 @@ import Testing
             return problems.map(\.code).contains("seized")
         }
         let read = try bytesReadByThisThread() - before
-        #expect(read < 256 << 20, "the packer read \(read) bytes of a refused dossier")
+        #expect(read < 256 * 1_048_576, "the packer read \(Int(read)) bytes of a refused dossier")
         #expect(try FileManager.default.contentsOfDirectory(atPath: out.path).isEmpty)
     }
 
@@ -71,9 +71,5 @@ import Testing
     }
 
     /// `rchar` of /proc/thread-self/io: bytes this thread has read through system calls.
-    private func bytesReadByThisThread() throws -> Int {
-        let io = try String(contentsOfFile: "/proc/thread-self/io", encoding: .utf8)
-        let line = io.split(separator: "\n").first { $0.hasPrefix("rchar:") }
-        return try #require(line.flatMap { Int($0.dropFirst("rchar:".count).trimmingCharacters(in: .whitespaces)) })
-    }
+    private func bytesReadByThisThread() throws -> Double { try #require(procValue("/proc/thread-self/io", "rchar:")) }
 }

@@ -13,11 +13,7 @@ import Testing
     init() throws { temp = try TempDir() }
 
     /// VmHWM of a live process, in MiB.
-    func peakRSS(_ pid: Int32) -> Double {
-        let status = (try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)) ?? ""
-        let line = status.split(separator: "\n").first { $0.hasPrefix("VmHWM:") } ?? ""
-        return (Double(line.split(separator: " ").dropFirst().first ?? "0") ?? 0) / 1024
-    }
+    func peakRSS(_ pid: Int32) -> Double { procStatusKiB(pid, "VmHWM:") / 1024 }
 
     @Test func hundredConcurrentUploadsStayUnder256MiB() async throws {
         // One peer may hold every slot and connection here: this is about memory, not shares.
@@ -126,11 +122,7 @@ import Testing
     }
 
     /// Resident memory of a live process now, in MiB.
-    func currentRSS(_ pid: Int32) -> Double {
-        let status = (try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)) ?? ""
-        let line = status.split(separator: "\n").first { $0.hasPrefix("VmRSS:") } ?? ""
-        return (Double(line.split(separator: " ").dropFirst().first ?? "0") ?? 0) / 1024
-    }
+    func currentRSS(_ pid: Int32) -> Double { procStatusKiB(pid, "VmRSS:") / 1024 }
 
     /// The memory attacks, pushed by an authenticated peer: 64 MiB of chained pax headers
     /// and 64 MiB of tag files. Each is rejected as size-limit naming the bound, and the daemon's
