@@ -50,6 +50,15 @@ enum OpenSSL {
         return written == length ? bytes : nil
     }
 
+    /// The object an OpenSSL `d2i_` function reads from the start of `bytes` (`d2i_X509`,
+    /// `d2i_X509_CRL`, ...); nil when it refuses them or they are empty.
+    static func decode<T>(_ bytes: ArraySlice<UInt8>, _ d2i: (inout UnsafePointer<UInt8>?, Int) -> T?) -> T? {
+        bytes.withUnsafeBufferPointer { buffer -> T? in
+            var cursor = buffer.baseAddress
+            return cursor == nil ? nil : d2i(&cursor, buffer.count)
+        }
+    }
+
     /// The DER of the first PEM block labelled `label` in `bytes` (`PEM_STRING_CMS`,
     /// `PEM_STRING_X509_CRL`, ...; OpenSSL's own reading: text before it skipped, base64 decoded,
     /// nothing parsed); nil when there is none.

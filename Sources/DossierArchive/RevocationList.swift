@@ -81,7 +81,7 @@ extension TrustStore {
         guard let issuer = dossier_store_find_certificate(store, name) else { return .failure(.unknownIssuer(issuerName)) }
         defer { X509_free(issuer) }
         guard let key = X509_get0_pubkey(issuer), signed.verify(with: key) else { return .failure(.badSignature(issuer: issuerName)) }
-        guard let crl = Self.parseCRL(der) else { return .failure(.unreadable) }
+        guard let crl = OpenSSL.decode(der[...], { d2i_X509_CRL(nil, &$0, $1) }) else { return .failure(.unreadable) }
         defer { X509_CRL_free(crl) }
         let list = RevocationList(crl: crl)
         guard !list.isStale(at: now) else { return .failure(.expired(issuer: list.issuer, nextUpdate: list.nextUpdate)) }
@@ -93,13 +93,6 @@ extension TrustStore {
         }
         guard let pem = OpenSSL.collect({ PEM_write_bio_X509_CRL($0, crl) }) else { return .failure(.unreadable) }
         return .success((pem, list))
-    }
-
-    private static func parseCRL(_ der: [UInt8]) -> OpaquePointer? {
-        der.withUnsafeBufferPointer { buffer -> OpaquePointer? in
-            var cursor = buffer.baseAddress
-            return d2i_X509_CRL(nil, &cursor, buffer.count)
-        }
     }
 }
 
@@ -134,27 +127,19 @@ struct SignedCRL {
 
     /// The issuer's name, parsed (the caller frees it); nil when OpenSSL refuses it.
     func issuer() -> OpaquePointer? {
-        Self.decode(issuerName) { d2i_X509_NAME(nil, &$0, $1) }
+        OpenSSL.decode(issuerName) { d2i_X509_NAME(nil, &$0, $1) }
     }
 
     /// Whether `key` signed the to-be-signed bytes as they are, with the algorithm named. They
     /// travel as an ASN.1 ANY, which OpenSSL keeps and re-encodes byte for byte, so nothing of
     /// the entries is parsed.
     func verify(with key: OpaquePointer) -> Bool {
-        guard let data = Self.decode(toBeSigned, { d2i_ASN1_TYPE(nil, &$0, $1) }) else { return false }
+        guard let data = OpenSSL.decode(toBeSigned, { d2i_ASN1_TYPE(nil, &$0, $1) }) else { return false }
         defer { ASN1_TYPE_free(data) }
-        guard let algorithm = Self.decode(algorithm, { d2i_X509_ALGOR(nil, &$0, $1) }) else { return false }
+        guard let algorithm = OpenSSL.decode(algorithm, { d2i_X509_ALGOR(nil, &$0, $1) }) else { return false }
         defer { X509_ALGOR_free(algorithm) }
-        guard let value = Self.decode(signature, { d2i_ASN1_BIT_STRING(nil, &$0, $1) }) else { return false }
+        guard let value = OpenSSL.decode(signature, { d2i_ASN1_BIT_STRING(nil, &$0, $1) }) else { return false }
         defer { ASN1_BIT_STRING_free(value) }
         return ASN1_item_verify(ASN1_ANY_it(), algorithm, value, UnsafeMutableRawPointer(data), key) == 1
-    }
-
-    /// Runs an OpenSSL `d2i_` function over `bytes`, one whole element.
-    private static func decode<T>(_ bytes: ArraySlice<UInt8>, _ d2i: (inout UnsafePointer<UInt8>?, Int) -> T?) -> T? {
-        bytes.withUnsafeBufferPointer { buffer -> T? in
-            var cursor = buffer.baseAddress
-            return cursor == nil ? nil : d2i(&cursor, buffer.count)
-        }
     }
 }

@@ -16,11 +16,9 @@ enum TimestampToken {
         defer { TS_REQ_free(query) }
         guard let queryDER = der({ i2d_TS_REQ_bio($0, query) }) else { throw .badResponse(detail: "cannot encode the query") }
         let answer = try source.exchange(queryDER)
-        let response: OpaquePointer? = answer.withUnsafeBufferPointer { buffer in
-            var cursor = buffer.baseAddress
-            return d2i_TS_RESP(nil, &cursor, buffer.count)
+        guard let response = OpenSSL.decode(answer[...], { d2i_TS_RESP(nil, &$0, $1) }) else {
+            throw .badResponse(detail: "not a TimeStampResp (\(OpenSSL.lastError()))")
         }
-        guard let response else { throw .badResponse(detail: "not a TimeStampResp (\(OpenSSL.lastError()))") }
         defer { TS_RESP_free(response) }
         let status = TS_RESP_get_status_info(response).flatMap { TS_STATUS_INFO_get0_status($0) }.map { ASN1_INTEGER_get($0) } ?? -1
         guard status == 0 || status == 1 else { throw .rejected(status: status, detail: statusText(response)) }
