@@ -175,8 +175,30 @@ final class CurlEngine: @unchecked Sendable {
             return .failure(TransportError.tls(url: url, detail: detail))
         case CURLE_URL_MALFORMAT, CURLE_UNSUPPORTED_PROTOCOL:
             return .failure(TransportError.setup(url: url, detail: detail))
+        case CURLE_SEND_ERROR, CURLE_RECV_ERROR:
+            return .failure(lostAfterHandshake(transfer, url: url, detail: detail))
         default:
             return .failure(TransportError.connectionLost(url: url, detail: detail))
         }
+    }
+
+    /// A send or receive that failed. Under TLS 1.3 a server judges the client's certificate
+    /// after the client has finished its handshake, so a peer refusing this authority's
+    /// certificate (revoked, CA not trusted) is heard of only at the next read, as the peer's
+    /// alert, or, when the body was still being written as the server closed, as a broken
+    /// connection. The alert is a TLS failure; a new connection lost before any answer says
+    /// what it may be, so that the operator looks at the certificate and not at the network.
+    private func lostAfterHandshake(_ transfer: CurlTransfer, url: String, detail: String) -> TransportError {
+        if detail.contains(" alert ") { return .tls(url: url, detail: "the peer ended the connection: \(detail)") }
+        var connects = 0
+        var headerBytes = 0
+        _ = dossier_curl_easy_getinfo_long(transfer.easy, CURLINFO_NUM_CONNECTS, &connects)
+        _ = dossier_curl_easy_getinfo_long(transfer.easy, CURLINFO_HEADER_SIZE, &headerBytes)
+        guard connects > 0, headerBytes == 0 else { return .connectionLost(url: url, detail: detail) }
+        return .connectionLost(
+            url: url,
+            detail:
+                "\(detail) (a new connection, closed before any answer: how a peer refusing this authority's certificate shows under TLS 1.3)"
+        )
     }
 }

@@ -45,6 +45,51 @@ struct InboundTrustTests {
         }
     }
 
+    /// Under TLS 1.3 the server judges our certificate after our side of the handshake is done,
+    /// so our client learns of the refusal only when it next reads (the server's alert) or
+    /// writes (the connection gone). Either way the error it reports points at the certificate,
+    /// not at the network: a request without a body, and a push still writing 8 MiB.
+    @Test func ourClientRefusedAtTheHandshakeSaysItMayBeItsCertificate() async throws {
+        let dir = try TempDir()
+        let revoking = try pki.crl(revoking: ["441800"], at: dir.path("revoked.crl.pem"))
+        let trust = CurrentTrust(try TrustStore(caFiles: [pki.ca], crlFiles: [revoking]))
+        let archive = dir.path("large.dva")
+        try Data(count: 8 << 20).write(to: URL(fileURLWithPath: archive))
+        try await withServer(in: dir, trust: trust) { server in
+            let client = PeerClient(
+                tls: PeerTLS(certificateFile: pki.cert("441800"), keyFile: pki.key("441800"), trust: try pki.currentTrust()))
+            defer { client.shutdown() }
+            let url = "https://127.0.0.1:\(server.port)"
+            do {
+                _ = try await PeerOperations(client: client, trust: try pki.currentTrust())
+                    .health(baseURL: url, peer: PeerIdentity(code: "430100"))
+                Issue.record("a revoked caller was answered")
+            } catch let error as TransportError {
+                #expect(Self.pointsAtOurCertificate(error), "\(error)")
+            }
+            for attempt in 1...3 {
+                let request = PeerRequest(
+                    method: .put, url: url + PeerProtocol.archivePath("0190-refused-\(attempt)"), peer: PeerIdentity(code: "430100"),
+                    body: .file(path: archive, size: 8 << 20))
+                do {
+                    let answer = try await client.send(request)
+                    Issue.record("a revoked caller's push was answered \(answer.status)")
+                } catch let error as TransportError {
+                    #expect(Self.pointsAtOurCertificate(error), "push \(attempt): \(error)")
+                }
+            }
+        }
+    }
+
+    /// A TLS failure naming the certificate, or a lost connection saying it may be ours.
+    static func pointsAtOurCertificate(_ error: TransportError) -> Bool {
+        switch error {
+        case let .tls(_, detail): detail.contains("certificate")
+        case let .connectionLost(_, detail): detail.contains("refusing this authority's certificate")
+        default: false
+        }
+    }
+
     @Test func callersThatAreNotPeersGet403UnknownPeerAndNothingIsStored() async throws {
         let dir = try TempDir()
         try await withServer(in: dir, acceptsCaller: { $0 == "441800" }) { server in
