@@ -112,7 +112,7 @@ private final class BackgroundCheck: Sendable {
         // A thread of its own rather than a global queue's: those are as many as the cores and
         // may all be busy, and the packer stops early only if the check runs now. Without a
         // thread to be had, the check runs here, before packing, as it always did.
-        if !DetachedThread.start(check) { check() }
+        do throws(SystemError) { try DetachedThread.start(named: "dossier-check", check) } catch { check() }
     }
 
     /// Throws the check's refusal when it has one already; returns at once either way.

@@ -98,6 +98,7 @@ public final class CustodyLog: Sendable {
     private let signer: (any CheckpointSigner)?
     private let policy: Policy
     private let linger: Duration
+    private let threads: ThreadStarter
     private let wakes: AsyncStream<Wake>
     private let wake: AsyncStream<Wake>.Continuation
 
@@ -114,10 +115,14 @@ public final class CustodyLog: Sendable {
     ///   - linger: how long the writer thread, idle, waits for the next entry before it ends.
     ///     Under steady traffic (an entry or two per transfer) it is then never started again;
     ///     one started per batch cost a thread's creation and exit per transfer.
+    ///   - threads: where the writer thread comes from. When none can be had (the process at
+    ///     its thread limit), the appender that found no writer running writes what is pending
+    ///     itself, without lingering, and the next one tries for a thread again.
     /// - Throws: `CustodyError.damaged` with the entry or checkpoint index, `.locked` when
     ///   another process has the directory open, `.system` for file errors.
     public static func open(
-        directory: String, signer: (any CheckpointSigner)? = nil, policy: Policy = Policy(), linger: Duration = .seconds(5)
+        directory: String, signer: (any CheckpointSigner)? = nil, policy: Policy = Policy(), linger: Duration = .seconds(5),
+        threads: ThreadStarter = .system
     ) throws(CustodyError) -> (CustodyLog, droppedTails: [TornTail]) {
         do { try FileIO.makeDirectory(directory, mode: 0o700) } catch { throw .system(error) }
         let logPath = directory + "/" + CustodyContents.logFileName
@@ -142,7 +147,7 @@ public final class CustodyLog: Sendable {
                 leafHashes: contents.leafHashes, frontier: frontier, latest: contents.latestCheckpoint)
             let log = CustodyLog(
                 state: state, logFD: logFD, checkpointsFD: checkpointsFD, logPath: logPath,
-                checkpointsPath: checkpointsPath, signer: signer, policy: policy, linger: linger)
+                checkpointsPath: checkpointsPath, signer: signer, policy: policy, linger: linger, threads: threads)
             return (log, contents.tornTails)
         } catch {
             Glibc.close(logFD)
@@ -153,7 +158,7 @@ public final class CustodyLog: Sendable {
 
     private init(
         state: State, logFD: Int32, checkpointsFD: Int32, logPath: String, checkpointsPath: String,
-        signer: (any CheckpointSigner)?, policy: Policy, linger: Duration
+        signer: (any CheckpointSigner)?, policy: Policy, linger: Duration, threads: ThreadStarter
     ) {
         self.state = Mutex(state)
         self.logFD = logFD
@@ -163,6 +168,7 @@ public final class CustodyLog: Sendable {
         self.signer = signer
         self.policy = policy
         self.linger = linger
+        self.threads = threads
         (wakes, wake) = AsyncStream.makeStream(of: Wake.self, bufferingPolicy: .bufferingNewest(1))
     }
 
@@ -263,10 +269,12 @@ public final class CustodyLog: Sendable {
     }
 
     private func startWriter() {
-        writerStarts.add(1, ordering: .relaxed)
-        let thread = Thread { [self] in drain() }
-        thread.name = "dossier-custody"
-        thread.start()
+        do throws(SystemError) {
+            try threads.start(named: "dossier-custody") { [self] in drain(lingering: true) }
+            writerStarts.add(1, ordering: .relaxed)
+        } catch {
+            drain(lingering: false)
+        }
     }
 
     // MARK: The writer thread
@@ -280,7 +288,8 @@ public final class CustodyLog: Sendable {
         var latest: SignedCheckpoint?
     }
 
-    /// Writes batches until nothing came for `linger`, then ends the thread.
+    /// Writes batches until nothing came for `linger`, then ends the thread; on an appender's
+    /// thread (`lingering` false) until nothing is pending, waiting for no one.
     ///
     /// Between batches it waits a little for the appenders it just answered: they usually
     /// submit their next entry within microseconds, but on a busy machine not all within the
@@ -288,16 +297,16 @@ public final class CustodyLog: Sendable {
     /// for the next sync; waiting until as many entries are pending as the last batch answered,
     /// for at most as long as that batch's sync took (so latency at most doubles), keeps the
     /// batches whole. A lone appender is never held up: it expects one entry and finds it.
-    private func drain() {
+    private func drain(lingering: Bool) {
         var expected = 1
-        var patience = Self.minimumPatience
-        while let batch = nextBatch(expecting: expected, within: patience) {
+        var patience = lingering ? Self.minimumPatience : .zero
+        while let batch = nextBatch(expecting: expected, within: patience, linger: lingering ? linger : .zero) {
             let started = ContinuousClock.now
             let entriesWritten = writeEntries(batch)
             let checkpointsWritten = entriesWritten.flatMap { _ in writeCheckpoints(batch) }
             finish(batch, entriesWritten: entriesWritten, checkpointsWritten: checkpointsWritten)
             expected = max(1, batch.entries.count)
-            patience = min(max(ContinuousClock.now - started, Self.minimumPatience), Self.maximumPatience)
+            if lingering { patience = min(max(ContinuousClock.now - started, Self.minimumPatience), Self.maximumPatience) }
         }
     }
 
@@ -314,7 +323,7 @@ public final class CustodyLog: Sendable {
     /// The next batch once `expected` entries (or any checkpoint) are pending, or whatever is
     /// pending after `patience`, or the first entry to come within `linger` after that; nil
     /// when none came (or the log closed), the thread then being idle.
-    private func nextBatch(expecting expected: Int, within patience: Duration) -> Batch? {
+    private func nextBatch(expecting expected: Int, within patience: Duration, linger: Duration) -> Batch? {
         let deadline = ContinuousClock.now + patience
         let lingerEnd = deadline + linger
         while true {

@@ -176,7 +176,7 @@ public struct Daemon: Sendable {
                 trust: currentTrust, limits: config.limits, storage: config.storage, timestamps: timestamps.receiving,
                 requiredProfile: config.requiredProfile, receiptTimestamping: timestamps.packing, recorder: custody)
         } catch { throw StartError.state("\(layout.inbox.path): \(error)") }
-        let client = PeerClient(tls: PeerTLS(certificateFile: config.certificateFile, keyFile: config.keyFile, trust: currentTrust))
+        let client = try PeerClient(tls: PeerTLS(certificateFile: config.certificateFile, keyFile: config.keyFile, trust: currentTrust))
         let completions: Completions
         do { completions = try Completions(layout: layout) } catch { throw StartError.state("\(layout.completions.path): \(error)") }
         let authority = Authority(

@@ -18,9 +18,10 @@ final class IntakeService: Service, Sendable {
 
     func run() async throws {
         let wake = WakeSignal()
-        let watch = IntakeWatch(wake: wake)
-        if watch == nil {
-            authority.logger.warning("intake folders are polled only", metadata: ["reason": "inotify: \(String(cString: strerror(errno)))"])
+        let watch: IntakeWatch?
+        do throws(SystemError) { watch = try IntakeWatch(wake: wake) } catch {
+            watch = nil
+            authority.logger.warning("intake folders are polled only", metadata: ["reason": "\(error)"])
         }
         defer { watch?.stop() }
         await wake.repeatUntilShutdown {

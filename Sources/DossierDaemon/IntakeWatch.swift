@@ -1,3 +1,4 @@
+import DossierSystem
 import Foundation
 import Synchronization
 
@@ -19,15 +20,20 @@ final class IntakeWatch: Sendable {
     private let watched = Mutex<Set<String>>([])
     private let stopped = Atomic<Bool>(false)
 
-    /// Starts watching, or returns nil when inotify is unavailable (the scan then polls).
-    init?(wake: WakeSignal) {
+    /// Starts watching.
+    /// - Throws: `SystemError` when inotify or a thread for it is unavailable (the scan then
+    ///   polls).
+    init(wake: WakeSignal) throws(SystemError) {
         let fd = inotify_init1(Int32(IN_CLOEXEC | IN_NONBLOCK))
-        guard fd >= 0 else { return nil }
+        guard fd >= 0 else { throw SystemError.last(.open, path: "inotify") }
         self.fd = fd
         self.wake = wake
-        let thread = Thread { [self] in waitForEvents() }
-        thread.name = "dossier-intake-watch"
-        thread.start()
+        do throws(SystemError) {
+            try DetachedThread.start(named: "dossier-intake-watch") { [self] in waitForEvents() }
+        } catch {
+            close(fd)
+            throw error
+        }
     }
 
     /// Adds `folders` to the watch (each once; a folder already watched is skipped). Returns

@@ -17,11 +17,14 @@ public final class Journal: Sendable {
         /// renamed `*.damaged` and listed in the report. What was read from them is then only
         /// in memory: `Outbox.open` compacts it into a snapshot at once.
         public var acceptDamage: Bool
+        /// Where the writer thread comes from (tests: `.exhausted`, as at the thread limit).
+        public var threads: ThreadStarter
 
-        /// Defaults: 64 MiB segments, damage refused.
-        public init(segmentSize: Int = 64 << 20, acceptDamage: Bool = false) {
+        /// Defaults: 64 MiB segments, damage refused, real threads.
+        public init(segmentSize: Int = 64 << 20, acceptDamage: Bool = false, threads: ThreadStarter = .system) {
             self.segmentSize = max(4096, segmentSize)
             self.acceptDamage = acceptDamage
+            self.threads = threads
         }
     }
 
@@ -68,7 +71,7 @@ public final class Journal: Sendable {
         let writer = try JournalWriter(
             directory: directory, firstSeq: replay.highestSeq + 1, segmentLimit: options.segmentSize,
             commitDirectory: commitDirectory, lock: lock)
-        writer.start()
+        try writer.start(threads: options.threads)
         return (Journal(directory: directory, writer: writer), replay.report)
     }
 

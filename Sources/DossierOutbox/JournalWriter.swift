@@ -10,8 +10,8 @@ import Synchronization
 ///
 /// `@unchecked Sendable`: `pending`, `failure` and `accepting` are only touched with
 /// `condition` locked; `fd`, `segment*`, `written` and `allocated` only by the writer thread
-/// after `start()`
-/// (before that, only by the opening thread, which hands over through `Thread`'s start).
+/// after `start(threads:)` (before that, only by the opening thread, which hands over through
+/// `pthread_create`, a full memory barrier).
 final class JournalWriter: @unchecked Sendable {
     /// Group commits made so far (each one `fdatasync` covering a batch of records).
     var syncCount: Int { syncs.load(ordering: .relaxed) }
@@ -55,10 +55,11 @@ final class JournalWriter: @unchecked Sendable {
         try openSegment(firstSeq)
     }
 
-    func start() {
-        let thread = Thread { [self] in run() }
-        thread.name = "dossier-journal"
-        thread.start()
+    /// Starts the writer thread.
+    /// - Throws: `.system` (`create thread`) when there is none to be had: the journal is not
+    ///   opened, where without its writer every append would wait for ever.
+    func start(threads: ThreadStarter) throws(OutboxError) {
+        do throws(SystemError) { try threads.start(named: "dossier-journal") { [self] in run() } } catch { throw .system(error) }
     }
 
     /// Queues `frames`; `continuation` resumes once they are durable, or with the error.

@@ -16,6 +16,10 @@ import Synchronization
 /// **Thread-safety.** Any number of tasks or threads may submit at once. `commit` runs on one
 /// thread at a time, on batches in the order their items were submitted.
 ///
+/// **Without a thread.** When no thread can be had (the process or its user at the limit),
+/// the submitter whose item found none running commits the pending batches itself, with no
+/// lingering, and the next first item tries for a thread again: slower, never stuck.
+///
 /// **Memory.** Items wait in memory until their batch is committed; callers bound how many are
 /// in flight (the inbox: its upload slots and the blocking pool).
 public final class GroupCommit<Item: Sendable, Failure: Error>: Sendable {
@@ -37,14 +41,16 @@ public final class GroupCommit<Item: Sendable, Failure: Error>: Sendable {
     private let state = Mutex(State())
     private let wake = DispatchSemaphore(value: 0)
     private let threadName: String
+    private let threads: ThreadStarter
     private let commit: @Sendable ([Item]) -> [Outcome]
     private let batches = Atomic<Int>(0)
     private let starts = Atomic<Int>(0)
 
-    /// A committer whose thread (named `threadName`) runs `commit`, which must return one
-    /// outcome per item, in the items' order.
-    public init(threadName: String, commit: @escaping @Sendable ([Item]) -> [Outcome]) {
+    /// A committer whose thread (named `threadName`, from `threads`) runs `commit`, which must
+    /// return one outcome per item, in the items' order.
+    public init(threadName: String, threads: ThreadStarter = .system, commit: @escaping @Sendable ([Item]) -> [Outcome]) {
         self.threadName = threadName
+        self.threads = threads
         self.commit = commit
     }
 
@@ -55,7 +61,8 @@ public final class GroupCommit<Item: Sendable, Failure: Error>: Sendable {
     public var threadStarts: Int { starts.load(ordering: .relaxed) }
 
     /// Commits `item` with whatever else is pending; returns once its batch is committed.
-    /// Never blocks a thread of the cooperative pool.
+    /// Never blocks a thread of the cooperative pool, unless no committing thread can be had:
+    /// then the caller commits (see "Without a thread").
     public func submit(_ item: Item) async -> Outcome {
         await withCheckedContinuation { (done: CheckedContinuation<Outcome, Never>) in
             enqueue(item) { done.resume(returning: $0) }
@@ -91,21 +98,23 @@ public final class GroupCommit<Item: Sendable, Failure: Error>: Sendable {
         }
         switch nudge {
         case .start:
-            starts.add(1, ordering: .relaxed)
-            let thread = Thread { [self] in drain() }
-            thread.name = threadName
-            thread.start()
+            do throws(SystemError) {
+                try threads.start(named: threadName) { [self] in drain(lingering: true) }
+                starts.add(1, ordering: .relaxed)
+            } catch {
+                drain(lingering: false)
+            }
         case .wake: wake.signal()
         case .none: break
         }
     }
 
-    /// Commits batches while items come, lingering `linger` for more when none are pending, then
-    /// ends the thread. Deciding to end happens under the same lock as `enqueue`'s check, so no
+    /// Commits batches while items come, lingering `linger` for more when none are pending (on
+    /// its own thread; not on a submitter's, `lingering` false), then ends. Deciding to end happens under the same lock as `enqueue`'s check, so no
     /// item is left without a thread; a `wake` signal is always consumed by the thread it was
     /// meant for.
-    private func drain() {
-        var lingered = false
+    private func drain(lingering: Bool) {
+        var lingered = !lingering
         while true {
             let batch = state.withLock { state -> [(item: Item, reply: Reply)]? in
                 if state.pending.isEmpty {
@@ -125,7 +134,7 @@ public final class GroupCommit<Item: Sendable, Failure: Error>: Sendable {
                 if lingered && signalOnItsWay() { wake.wait() }
                 continue
             }
-            lingered = false
+            lingered = !lingering
             let outcomes = commit(batch.map(\.item))
             precondition(outcomes.count == batch.count, "\(threadName): commit answered \(outcomes.count) of \(batch.count) items")
             batches.add(1, ordering: .relaxed)

@@ -12,6 +12,8 @@ public struct SystemError: Error, Sendable, Hashable, CustomStringConvertible {
         case createDirectory = "create directory"
         case syncDirectory = "sync directory"
         case syncFileSystem = "sync file system"
+        /// `pthread_create`; the path is the thread's name.
+        case createThread = "create thread"
     }
 
     public var operation: Operation

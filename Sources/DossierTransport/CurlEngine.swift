@@ -1,4 +1,5 @@
 import CCurl
+import DossierSystem
 import Foundation
 import Synchronization
 
@@ -31,7 +32,10 @@ final class CurlEngine: @unchecked Sendable {
     private let options: PeerClient.Options
     private let stopped = DispatchSemaphore(value: 0)
 
-    init(tls: PeerTLS, options: PeerClient.Options) {
+    /// Starts the engine thread.
+    /// - Throws: `.system` (`create thread`) when there is none to be had: without it no
+    ///   request would ever be answered.
+    init(tls: PeerTLS, options: PeerClient.Options) throws(TransportError) {
         curl_global_init(Int(CURL_GLOBAL_DEFAULT))
         // Only allocation failure makes curl_multi_init return NULL.
         guard let multi = curl_multi_init() else { fatalError("libcurl could not allocate a multi handle") }
@@ -40,9 +44,10 @@ final class CurlEngine: @unchecked Sendable {
         self.options = options
         _ = dossier_curl_multi_setopt_long(multi, CURLMOPT_MAX_HOST_CONNECTIONS, options.maxConnectionsPerHost)
         _ = dossier_curl_multi_setopt_long(multi, CURLMOPT_PIPELINING, Int(CURLPIPE_MULTIPLEX))
-        let thread = Thread { [self] in loop() }
-        thread.name = "dossier-curl"
-        thread.start()
+        do throws(SystemError) { try options.threads.start(named: "dossier-curl") { [self] in loop() } } catch {
+            curl_multi_cleanup(multi)
+            throw .system(error)
+        }
     }
 
     /// Queues a request and wakes the engine. Returns the job id, for `cancel`.

@@ -1,4 +1,5 @@
 import DossierArchive
+import DossierSystem
 import Foundation
 import Synchronization
 
@@ -38,14 +39,18 @@ public final class PeerClient: Sendable {
         public var totalTimeout: Double?
         /// Connections kept per peer host (HTTP/1.1 concurrency; HTTP/2 multiplexes within them).
         public var maxConnectionsPerHost: Int = 8
+        /// Where the engine's thread comes from (tests: `.exhausted`).
+        public var threads: ThreadStarter = .system
 
         public init() {}
     }
 
     private let engine: CurlEngine
 
-    public init(tls: PeerTLS, options: Options = Options()) {
-        engine = CurlEngine(tls: tls, options: options)
+    /// A client with its engine thread running.
+    /// - Throws: `TransportError.system` when no thread can be had for the engine.
+    public init(tls: PeerTLS, options: Options = Options()) throws(TransportError) {
+        engine = try CurlEngine(tls: tls, options: options)
     }
 
     /// Carries out one exchange. An HTTP answer of any status is a `PeerResponse`; only the

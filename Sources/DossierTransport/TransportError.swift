@@ -27,6 +27,8 @@ public enum TransportError: Error, Equatable, CustomStringConvertible {
     case setup(url: String, detail: String)
     /// The client was shut down or the task cancelled before the answer came.
     case cancelled(url: String)
+    /// The client itself could not be made: no thread for its engine.
+    case system(SystemError)
 
     /// The failure in the outbox's vocabulary: network, TLS, timeouts and cancellation are
     /// retried; a request that could not be set up (a local problem) or an oversized answer
@@ -40,7 +42,7 @@ public enum TransportError: Error, Equatable, CustomStringConvertible {
         case .timeout: return .timeout
         case let .dns(_, detail), let .connect(_, detail), let .connectionLost(_, detail): return .network(detail)
         case .cancelled: return .network("cancelled (shutting down)")
-        case .file, .setup: return .local(description)
+        case .file, .setup, .system: return .local(description)
         case .responseTooLarge, .headersTooLarge: return .refused(status: 0, detail: description)
         }
     }
@@ -56,7 +58,7 @@ public enum TransportError: Error, Equatable, CustomStringConvertible {
         case let .connectionLost(url, detail): return "\(url): connection lost: \(detail)"
         case let .responseTooLarge(url, limit): return "\(url): answer larger than \(limit) bytes"
         case let .headersTooLarge(url, limit): return "\(url): answer's header lines larger than \(limit) bytes"
-        case let .file(error): return error.description
+        case let .file(error), let .system(error): return error.description
         case let .setup(url, detail): return "\(url): \(detail)"
         case let .cancelled(url): return "\(url): cancelled"
         }

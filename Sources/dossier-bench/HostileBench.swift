@@ -273,7 +273,7 @@ enum HostileBench {
     static func operations110000(pki: TestPKI) throws -> PeerOperations {
         let trust = CurrentTrust(try pki.trust())
         return PeerOperations(
-            client: PeerClient(tls: PeerTLS(certificateFile: pki.cert("110000"), keyFile: pki.key("110000"), trust: trust)),
+            client: try PeerClient(tls: PeerTLS(certificateFile: pki.cert("110000"), keyFile: pki.key("110000"), trust: trust)),
             trust: trust)
     }
 

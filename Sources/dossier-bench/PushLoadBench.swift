@@ -157,7 +157,7 @@ enum PushLoadBench {
         defer { if pinned { try? EndToEndBench.pin(getpid(), to: "0-\(ProcessInfo.processInfo.activeProcessorCount - 1)") } }
         let receiverIdle = started.cpuSeconds() ?? 0
         let trust = try pki.currentTrust()
-        let client = PeerClient(tls: PeerTLS(certificateFile: pki.cert("441800"), keyFile: pki.key("441800"), trust: trust))
+        let client = try PeerClient(tls: PeerTLS(certificateFile: pki.cert("441800"), keyFile: pki.key("441800"), trust: trust))
         let operations = PeerOperations(client: client, trust: trust)
         var latencies: [Double] = []
         let cpu = processCPUSeconds()

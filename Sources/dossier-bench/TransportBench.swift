@@ -44,7 +44,7 @@ struct PushOnceCommand: AsyncParsableCommand {
 
     func run() async throws {
         let trust = CurrentTrust(try TrustStore(caFiles: ["\(pki)/ca.pem"]))
-        let client = PeerClient(tls: PeerTLS(certificateFile: "\(pki)/441800.pem", keyFile: "\(pki)/441800.key", trust: trust))
+        let client = try PeerClient(tls: PeerTLS(certificateFile: "\(pki)/441800.pem", keyFile: "\(pki)/441800.key", trust: trust))
         defer { client.shutdown() }
         let operations = PeerOperations(client: client, trust: trust)
         let size = (try FileManager.default.attributesOfItem(atPath: file)[.size] as? UInt64) ?? 0
@@ -132,7 +132,7 @@ enum TransportBench {
         let (mock, url) = try ws.mockPeer(http2: http2)
         defer { mock.terminate(); mock.waitUntilExit() }
         let trust = CurrentTrust(try TrustStore(caFiles: ["\(ws.pki)/ca.pem"]))
-        let client = PeerClient(tls: PeerTLS(certificateFile: "\(ws.pki)/441800.pem", keyFile: "\(ws.pki)/441800.key", trust: trust))
+        let client = try PeerClient(tls: PeerTLS(certificateFile: "\(ws.pki)/441800.pem", keyFile: "\(ws.pki)/441800.key", trust: trust))
         defer { client.shutdown() }
         let operations = PeerOperations(client: client, trust: trust)
         return try await seconds { try await push(archives, to: url, with: operations, concurrency: concurrency) }

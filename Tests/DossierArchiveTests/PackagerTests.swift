@@ -57,17 +57,24 @@ import Testing
         #expect(try FileManager.default.contentsOfDirectory(atPath: temp.url.path).allSatisfy { !$0.hasSuffix(".tmp") })
     }
 
-    /// The check's thread: the body runs once, on a thread other than the caller's.
+    /// The check's thread: the body runs once, on a thread other than the caller's, under its
+    /// name cut to the kernel's 15 bytes; without a thread, `start` says so and runs nothing.
     @Test func aDetachedThreadRunsItsBodyElsewhere() {
-        let ran = Mutex<[pthread_t]>([])
+        let ran = Mutex<[(pthread_t, String)]>([])
         let done = DispatchSemaphore(value: 0)
-        #expect(
-            DetachedThread.start {
-                ran.withLock { $0.append(pthread_self()) }
+        #expect(throws: Never.self) {
+            try DetachedThread.start(named: "test-detached-thread") {
+                let name = (try? String(contentsOfFile: "/proc/thread-self/comm", encoding: .utf8)) ?? ""
+                ran.withLock { $0.append((pthread_self(), name)) }
                 done.signal()
-            })
+            }
+        }
         #expect(done.wait(timeout: .now() + 10) == .success)
-        #expect(ran.withLock { $0.count == 1 && pthread_equal($0[0], pthread_self()) == 0 })
+        #expect(ran.withLock { $0.count == 1 && pthread_equal($0[0].0, pthread_self()) == 0 })
+        #expect(ran.withLock { $0.first?.1 } == "test-detached-t\n")
+        #expect(throws: SystemError(.createThread, path: "test-none", errno: EAGAIN)) {
+            try ThreadStarter.exhausted.start(named: "test-none") { Issue.record("ran without a thread") }
+        }
     }
 
     /// `rchar` of /proc/thread-self/io: bytes this thread has read through system calls.

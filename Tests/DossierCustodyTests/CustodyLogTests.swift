@@ -3,6 +3,7 @@ import DossierArchive
 import DossierSystem
 import DossierTestSupport
 import Foundation
+import Synchronization
 import Testing
 
 /// Event `n`: every kind in turn, some with a detail.
@@ -57,6 +58,34 @@ func recordOffsets(_ file: [UInt8], magic: [UInt8]) -> [Int] {
     #expect(again.treeSize == 10)
     #expect(try await again.append(sampleEvent(10)) == 10)
     await again.close()
+}
+
+/// At the thread limit the appenders write for themselves: every append from 8 tasks lands,
+/// durable and in the log, and none waits for a writer that never comes (watched from outside,
+/// so that an appender left waiting fails the test instead of hanging it).
+@Test func withoutAThreadAppendersWriteThemselves() async throws {
+    let dir = try TempDir()
+    let (log, _) = try CustodyLog.open(directory: dir.path("custody"), threads: .exhausted)
+    let indexes = Mutex<[UInt64]?>(nil)
+    Task {
+        let all = try await withThrowingTaskGroup(of: [UInt64].self) { group in
+            for task in 0..<8 {
+                group.addTask {
+                    var mine: [UInt64] = []
+                    for n in 0..<20 { mine.append(try await log.append(sampleEvent(task * 100 + n))) }
+                    return mine
+                }
+            }
+            return try await group.reduce(into: [UInt64]()) { $0 += $1 }
+        }
+        indexes.withLock { $0 = all }
+    }
+    try #require(try await eventually(seconds: 60) { indexes.withLock { $0 } != nil }, "an appender still waits for a writer")
+    #expect(indexes.withLock { $0?.sorted() } == Array(0..<160))
+    #expect(log.writerThreadsStarted == 0 && log.syncCount >= 1)
+    await log.close()
+    let contents = try CustodyContents.read(directory: dir.path("custody"))
+    #expect(contents.events.count == 160 && contents.firstProblem(trust: nil) == nil)
 }
 
 @Test func severalEventsAppendedTogetherShareOneSyncAndKeepTheirOrder() async throws {

@@ -1,4 +1,5 @@
 @testable import DossierOutbox
+import DossierSystem
 import Foundation
 import Testing
 
@@ -21,6 +22,19 @@ private func spoolFile(_ dir: URL, _ id: String) -> String {
 
 /// A time by which everything enqueued so far is due.
 private var later: Date { Date().addingTimeInterval(3600) }
+
+/// Without a thread for the journal's writer the outbox does not open, saying why, rather
+/// than open and leave every append waiting.
+@Test func anOutboxWithoutAJournalThreadDoesNotOpen() async throws {
+    try await withTemporaryDirectory { dir in
+        await #expect(throws: OutboxError.system(SystemError(.createThread, path: "dossier-journal", errno: EAGAIN))) {
+            _ = try await openOutbox(dir, options: Outbox.Options(journal: Journal.Options(threads: .exhausted)))
+        }
+        // The lock went with the writer: the next open, with a thread, succeeds.
+        let (outbox, _) = try await openOutbox(dir)
+        _ = try await enqueue(outbox, dir, "X1")
+    }
+}
 
 @Test func enqueueMovesTheArchiveIntoTheSpoolAndQueuesIt() async throws {
     try await withTemporaryDirectory { dir in

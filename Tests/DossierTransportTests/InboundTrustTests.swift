@@ -1,5 +1,6 @@
 import DossierArchive
 import DossierInbox
+import DossierSystem
 import DossierTransport
 import DossierTestSupport
 import Foundation
@@ -56,7 +57,7 @@ struct InboundTrustTests {
         let archive = dir.path("large.dva")
         try Data(count: 8 << 20).write(to: URL(fileURLWithPath: archive))
         try await withServer(in: dir, trust: trust) { server in
-            let client = PeerClient(
+            let client = try PeerClient(
                 tls: PeerTLS(certificateFile: pki.cert("441800"), keyFile: pki.key("441800"), trust: try pki.currentTrust()))
             defer { client.shutdown() }
             let url = "https://127.0.0.1:\(server.port)"
@@ -87,6 +88,17 @@ struct InboundTrustTests {
         case let .tls(_, detail): detail.contains("certificate")
         case let .connectionLost(_, detail): detail.contains("refusing this authority's certificate")
         default: false
+        }
+    }
+
+    /// Without a thread for its engine a client is not made (it would answer no request).
+    @Test func aClientWithoutAnEngineThreadIsNotMade() throws {
+        var options = PeerClient.Options()
+        options.threads = .exhausted
+        #expect(throws: TransportError.system(SystemError(.createThread, path: "dossier-curl", errno: EAGAIN))) {
+            _ = try PeerClient(
+                tls: PeerTLS(certificateFile: pki.cert("441800"), keyFile: pki.key("441800"), trust: try pki.currentTrust()),
+                options: options)
         }
     }
 
@@ -202,7 +214,7 @@ struct KeptConnectionTrustTests {
         let dir = try TempDir()
         let trust = CurrentTrust(try TrustStore(caFiles: [pki.ca], crlFiles: [try pki.crl(at: dir.path("none.crl.pem"))]))
         try await withServer(in: dir, trust: trust) { server in
-            let client = PeerClient(
+            let client = try PeerClient(
                 tls: PeerTLS(certificateFile: pki.cert("441800"), keyFile: pki.key("441800"), trust: try pki.currentTrust()))
             defer { client.shutdown() }
             let operations = PeerOperations(client: client, trust: try pki.currentTrust())

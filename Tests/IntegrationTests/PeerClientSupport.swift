@@ -9,7 +9,7 @@ extension TestPKI {
         _ code: String = "441800", ca: String? = nil, moreCAs: [String] = [], crls: [String] = [],
         options: PeerClient.Options = PeerClient.Options()
     ) throws -> PeerClient {
-        PeerClient(
+        try PeerClient(
             tls: PeerTLS(
                 certificateFile: cert(code), keyFile: key(code),
                 trust: CurrentTrust(try TrustStore(caFiles: [ca ?? self.ca] + moreCAs, crlFiles: crls))), options: options)

@@ -125,7 +125,7 @@ import Testing
     @Test func aServerRevokedAfterItsConnectionWasMadeGetsNoFurtherRequest() async throws {
         let mock = try await MockPeerProcess.launch(in: temp)
         let trust = CurrentTrust(try TrustStore(caFiles: [pki.ca], crlFiles: [try pki.crl(at: temp.path("none.crl.pem"))]))
-        let client = PeerClient(tls: PeerTLS(certificateFile: pki.cert("441800"), keyFile: pki.key("441800"), trust: trust))
+        let client = try PeerClient(tls: PeerTLS(certificateFile: pki.cert("441800"), keyFile: pki.key("441800"), trust: trust))
         defer { client.shutdown() }
         let operations = PeerOperations(client: client, trust: try pki.currentTrust())
         let peer = PeerIdentity(code: "430100")
