@@ -176,7 +176,10 @@ public struct Daemon: Sendable {
                 trust: currentTrust, limits: config.limits, storage: config.storage, timestamps: timestamps.receiving,
                 requiredProfile: config.requiredProfile, receiptTimestamping: timestamps.packing, recorder: custody)
         } catch { throw StartError.state("\(layout.inbox.path): \(error)") }
-        let client = try PeerClient(tls: PeerTLS(certificateFile: config.certificateFile, keyFile: config.keyFile, trust: currentTrust))
+        let client: PeerClient
+        do {
+            client = try PeerClient(tls: PeerTLS(certificateFile: config.certificateFile, keyFile: config.keyFile, trust: currentTrust))
+        } catch { throw StartError.state("the outbound client: \(error)") }
         let completions: Completions
         do { completions = try Completions(layout: layout) } catch { throw StartError.state("\(layout.completions.path): \(error)") }
         let authority = Authority(

@@ -110,9 +110,9 @@ public final class GroupCommit<Item: Sendable, Failure: Error>: Sendable {
     }
 
     /// Commits batches while items come, lingering `linger` for more when none are pending (on
-    /// its own thread; not on a submitter's, `lingering` false), then ends. Deciding to end happens under the same lock as `enqueue`'s check, so no
-    /// item is left without a thread; a `wake` signal is always consumed by the thread it was
-    /// meant for.
+    /// its own thread; not on a submitter's, `lingering` false), then ends. Deciding to end
+    /// happens under the same lock as `enqueue`'s check, so no item is left without a thread;
+    /// a `wake` signal is always consumed by the thread it was meant for.
     private func drain(lingering: Bool) {
         var lingered = !lingering
         while true {
