@@ -55,6 +55,10 @@ final class JournalWriter: @unchecked Sendable {
         try openSegment(firstSeq)
     }
 
+    // Runs only once no writer thread holds the writer: it never started, or it ended at `close`
+    // (which left `fd` at -1). A journal that could not start its thread gives its segment back.
+    deinit { if fd >= 0 { Foundation.close(fd) } }
+
     /// Starts the writer thread.
     /// - Throws: `.system` (`create thread`) when there is none to be had: the journal is not
     ///   opened, where without its writer every append would wait for ever.

@@ -30,7 +30,12 @@ private var later: Date { Date().addingTimeInterval(3600) }
         await #expect(throws: OutboxError.system(SystemError(.createThread, path: "dossier-journal", errno: EAGAIN))) {
             _ = try await openOutbox(dir, options: Outbox.Options(journal: Journal.Options(threads: .exhausted)))
         }
-        // The lock went with the writer: the next open, with a thread, succeeds.
+        // Nothing of the journal is left open (its directory is this test's alone) …
+        let open = try FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd").compactMap {
+            try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/fd/\($0)")
+        }
+        #expect(!open.contains { $0.hasPrefix(dir.path) }, "\(open.filter { $0.hasPrefix(dir.path) })")
+        // … and the lock went with the writer: the next open, with a thread, succeeds.
         let (outbox, _) = try await openOutbox(dir)
         _ = try await enqueue(outbox, dir, "X1")
     }
