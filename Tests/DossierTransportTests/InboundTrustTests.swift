@@ -57,8 +57,7 @@ struct InboundTrustTests {
         let archive = dir.path("large.dva")
         try Data(count: 8 << 20).write(to: URL(fileURLWithPath: archive))
         try await withServer(in: dir, trust: trust) { server in
-            let client = try PeerClient(
-                tls: PeerTLS(certificateFile: pki.cert("441800"), keyFile: pki.key("441800"), trust: try pki.currentTrust()))
+            let client = try client441800()
             defer { client.shutdown() }
             let url = "https://127.0.0.1:\(server.port)"
             do {
@@ -96,9 +95,7 @@ struct InboundTrustTests {
         var options = PeerClient.Options()
         options.threads = .exhausted
         #expect(throws: TransportError.system(SystemError(.createThread, path: "dossier-curl", errno: EAGAIN))) {
-            _ = try PeerClient(
-                tls: PeerTLS(certificateFile: pki.cert("441800"), keyFile: pki.key("441800"), trust: try pki.currentTrust()),
-                options: options)
+            _ = try client441800(options: options)
         }
     }
 
@@ -204,6 +201,13 @@ struct InboundTrustTests {
     }
 }
 
+/// Our outbound client (libcurl) as authority 441800 of the test PKI, trusting its CA.
+private func client441800(options: PeerClient.Options = PeerClient.Options()) throws -> PeerClient {
+    let pki = TestPKI.shared
+    return try PeerClient(
+        tls: PeerTLS(certificateFile: pki.cert("441800"), keyFile: pki.key("441800"), trust: try pki.currentTrust()), options: options)
+}
+
 /// A connection kept alive across a change of the server's trust is judged again under it.
 @Suite(.serialized)
 struct KeptConnectionTrustTests {
@@ -214,8 +218,7 @@ struct KeptConnectionTrustTests {
         let dir = try TempDir()
         let trust = CurrentTrust(try TrustStore(caFiles: [pki.ca], crlFiles: [try pki.crl(at: dir.path("none.crl.pem"))]))
         try await withServer(in: dir, trust: trust) { server in
-            let client = try PeerClient(
-                tls: PeerTLS(certificateFile: pki.cert("441800"), keyFile: pki.key("441800"), trust: try pki.currentTrust()))
+            let client = try client441800()
             defer { client.shutdown() }
             let operations = PeerOperations(client: client, trust: try pki.currentTrust())
             let url = "https://127.0.0.1:\(server.port)"
