@@ -111,7 +111,7 @@ enum TarFormat {
         while i < data.count {
             guard let space = data[i...].firstIndex(of: UInt8(ascii: " ")), space - i <= 20,
                 let length = Int(String(decoding: data[i..<space], as: UTF8.self)),
-                length > space - i + 1, i + length <= data.count,
+                length > space - i + 1, length <= data.count - i,
                 data[i + length - 1] == UInt8(ascii: "\n")
             else { return nil }
             let record = data[(space + 1)..<(i + length - 1)]

@@ -42,9 +42,10 @@ public struct RawTar {
         bytes += [UInt8](repeating: 0, count: (512 - data.count % 512) % 512)
     }
 
-    /// A regular file entry.
-    public mutating func file(_ name: String, _ data: [UInt8]) {
-        header(name, size: data.count)
+    /// A regular file entry, or another type of entry with `data` (`flag` "x" for pax, "L" for a
+    /// GNU long name).
+    public mutating func file(_ name: String, _ data: [UInt8], flag: Character = "0") {
+        header(name, size: data.count, flag: flag)
         content(data)
     }
 
