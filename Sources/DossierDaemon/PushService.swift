@@ -98,8 +98,13 @@ final class PushService: Service, Sendable {
                 authority.metrics.transfer(
                     peer: entry.destination, outcome: "delivered", bytes: entry.size, seconds: Date().timeIntervalSince(start))
             } catch {
-                logger.error("delivered but not recorded; will push again", metadata: meta.merging(["error": "\(error)"]) { $1 })
-                errors.record(id: entry.id, peer: entry.destination, error: "recording delivery: \(error)")
+                // The peer holds the archive; this side could not keep its receipt or record the
+                // delivery. The entry must not stay `sending` (held against the peer's limit,
+                // beyond `retry` and `cancel`): it goes dead as a local problem, shown to the
+                // operator, whose `dossierctl retry` pushes it again once the cause is fixed;
+                // the peer answers a repeated push with its receipt.
+                logger.error("delivered but not recorded", metadata: meta.merging(["error": "\(error)"]) { $1 })
+                await fail(entry, .local("delivered, but its receipt could not be kept here: \(error)"), meta: meta, start: start)
             }
         case let .failed(outcome, rejection):
             if let signed = rejection?.signed {

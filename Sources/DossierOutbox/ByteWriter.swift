@@ -17,7 +17,12 @@ struct ByteWriter {
     mutating func i64(_ v: Int64) { u64(UInt64(bitPattern: v)) }
 
     /// Dates are stored as whole microseconds since 1970: exact to replay, compact to store.
-    mutating func date(_ d: Date) { i64(Int64((d.timeIntervalSince1970 * 1_000_000).rounded())) }
+    /// One beyond ±292,000 years is stored as the nearest that fits: writing a record must not
+    /// trap, or the daemon would stop at the same record after every restart.
+    mutating func date(_ d: Date) {
+        let micros = (d.timeIntervalSince1970 * 1_000_000).rounded()
+        i64(Int64(exactly: micros) ?? (micros.isNaN ? 0 : micros > 0 ? .max : .min))
+    }
 
     mutating func double(_ v: Double) { u64(v.bitPattern) }
 

@@ -51,7 +51,8 @@ public enum DeliveryOutcome: Sendable, Hashable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .httpStatus(let code, let retryAfter):
-            retryAfter.map { "HTTP \(code) (Retry-After \(Int($0)) s)" } ?? "HTTP \(code)"
+            // `%.0f`: a value kept by an older journal may be too large for `Int`.
+            retryAfter.map { "HTTP \(code) (Retry-After \(String(format: "%.0f", $0)) s)" } ?? "HTTP \(code)"
         case .network(let detail): "network: \(detail)"
         case .tls(let detail): "TLS: \(detail)"
         case .timeout: "timeout"

@@ -4,7 +4,8 @@ import Foundation
 ///
 /// Exponential backoff with full jitter: after the n-th consecutive failure the delay is drawn
 /// uniformly from `0...min(cap, firstDelay × factor^(n-1))`, and never less than the peer's
-/// `Retry-After`. An entry older than `giveUpAfter`, or one that got a permanent answer,
+/// `Retry-After` up to `cap`: a peer cannot park an entry longer than the backoff's own longest
+/// wait. An entry older than `giveUpAfter`, or one that got a permanent answer,
 /// is given up. A pure value: thread-safe, no I/O.
 public struct RetryPolicy: Sendable, Hashable {
     /// The backoff ceiling after the first failure.
@@ -43,7 +44,8 @@ public struct RetryPolicy: Sendable, Hashable {
         return raw.isFinite ? min(cap, raw) : cap
     }
 
-    /// The delay before the next attempt: uniform in `0...ceiling`, raised to `retryAfter`.
+    /// The delay before the next attempt: uniform in `0...ceiling`, raised to `retryAfter`
+    /// but never above `cap` by it.
     public func delay(
         afterFailures failures: Int, retryAfter: TimeInterval?,
         using generator: inout some RandomNumberGenerator
@@ -51,7 +53,7 @@ public struct RetryPolicy: Sendable, Hashable {
         let top = ceiling(afterFailures: failures)
         let jittered = top > 0 ? Double.random(in: 0...top, using: &generator) : 0
         guard let retryAfter, retryAfter.isFinite else { return jittered }
-        return max(jittered, retryAfter)
+        return max(jittered, min(cap, retryAfter))
     }
 
     /// Retry or give up after `outcome`, the `failures`-th consecutive failure of an entry

@@ -78,14 +78,22 @@ public struct PeerResponse: Sendable {
     public var uploaded: UInt64
     public var downloaded: UInt64
 
-    /// Seconds from a `Retry-After` header (delta-seconds form, or an HTTP date).
+    /// Seconds from a `Retry-After` header: delta-seconds (digits only, RFC 9110 §10.2.3) or an
+    /// HTTP date, at most `longestRetryAfter`; nil for anything else ("inf", "1e9", "-5").
     public var retryAfter: Double? {
-        guard let value = headers["retry-after"]?.trimmingCharacters(in: .whitespaces) else { return nil }
-        if let seconds = Double(value) { return max(0, seconds) }
+        guard let value = headers["retry-after"]?.trimmingCharacters(in: .whitespaces), !value.isEmpty else { return nil }
+        if value.utf8.allSatisfy({ (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }) {
+            return UInt64(value).map { Double(min($0, UInt64(Self.longestRetryAfter))) } ?? Self.longestRetryAfter
+        }
         let formatter = DateFormatter()
         formatter.locale = Locale(identifier: "en_US_POSIX")
         formatter.timeZone = TimeZone(identifier: "GMT")
         formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss zzz"
-        return formatter.date(from: value).map { max(0, $0.timeIntervalSinceNow) }
+        return formatter.date(from: value).map { min(Self.longestRetryAfter, max(0, $0.timeIntervalSinceNow)) }
     }
+
+    /// The longest wait a peer's `Retry-After` is read as (a day): what a peer says must not
+    /// overflow a date in the journal. The outbox waits at most its own backoff cap anyway
+    /// (`RetryPolicy`).
+    public static let longestRetryAfter: Double = 86_400
 }

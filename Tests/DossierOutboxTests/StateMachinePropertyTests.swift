@@ -113,3 +113,22 @@ private func expectIndexAgrees(_ ledger: OutboxLedger) {
         #expect(!state.successors.contains(state))
     }
 }
+
+/// A date no microsecond count fits (a peer's `Retry-After` once made one) is written as the
+/// nearest that does, never a trap: a record that cannot be written stops the daemon at it
+/// after every restart.
+@Test func datesBeyondTheJournalsRangeAreWrittenAsItsEnds() throws {
+    for (next, expected) in [(1e300, Int64.max), (-1e300, Int64.min), (Double.infinity, Int64.max), (Double.nan, 0)] {
+        let event = OutboxEvent.deferred(
+            id: "a1", at: Date(timeIntervalSince1970: 1_800_000_000), next: Date(timeIntervalSince1970: next),
+            outcome: .httpStatus(503, retryAfter: 1e20))
+        let (type, payload) = event.encoded()
+        let decoded = try payload.withUnsafeBytes { try OutboxEvent.decode(type: type, payload: $0) }
+        guard case .deferred(_, _, let read, let outcome) = decoded else {
+            Issue.record("decoded as \(decoded)")
+            continue
+        }
+        #expect(read.timeIntervalSince1970 == Double(expected) / 1_000_000, "\(next)")
+        #expect(outcome.description == "HTTP 503 (Retry-After 100000000000000000000 s)")
+    }
+}
