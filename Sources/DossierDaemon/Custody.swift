@@ -1,6 +1,7 @@
 import DossierArchive
 import DossierCustody
 import DossierInbox
+import DossierModel
 import DossierSystem
 import DossierTransport
 import Dispatch
@@ -34,6 +35,14 @@ final class Custody: ArrivalRecorder {
         await signer.shutdown()
     }
 
+    /// A rejection's reason codes, each once, in the order first found: thousands of findings
+    /// of one kind (a manifest naming 6,000 missing files) are one code, so the event always
+    /// fits the log's 64 KiB field and the rejection is logged and answered, not a 500.
+    static func distinctCodes(_ reasons: [Finding]) -> String {
+        var seen = Set<String>()
+        return reasons.map(\.code).filter { seen.insert($0).inserted }.joined(separator: ",")
+    }
+
     /// Logs an arrival and returns the leaf with a signed checkpoint covering it. Called by the
     /// inbox on a thread of the daemon's blocking pool, which may wait: the log's own writer
     /// thread and the cooperative pool do the work, and neither waits for the blocking pool.
@@ -41,7 +50,7 @@ final class Custody: ArrivalRecorder {
         let event = CustodyEvent(
             kind: entry.status == .accepted ? .received : .rejected, archiveId: entry.archiveId, peer: entry.sender,
             digest: entry.digest, time: entry.receivedAt,
-            detail: entry.reasons.isEmpty ? nil : entry.reasons.map(\.code).joined(separator: ","))
+            detail: entry.reasons.isEmpty ? nil : Self.distinctCodes(entry.reasons))
         let log = log
         return try Self.waitFor { () async throws(CustodyError) -> CustodyReference in
             let index = try await log.append(event)

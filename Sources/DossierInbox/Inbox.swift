@@ -32,6 +32,10 @@ import Synchronization
 /// Thread-safe: the index is guarded by a mutex; file work happens outside it, and concurrent
 /// uploads of the same id are told to come back (`InboxOutcome.busy`).
 public final class Inbox: Sendable {
+    /// The most reasons a receipt gives (`Finding.bounded`): with each detail at most 1 KiB
+    /// (6 as escaped JSON), a rejection receipt stays well within the 256 KiB a sender reads.
+    public static let reasonsInAReceipt = 32
+
     public let inboxDirectory: URL
     public let quarantineDirectory: URL
     /// The receiving authority's code (from its certificate).
@@ -269,9 +273,10 @@ public final class Inbox: Sendable {
         if report.valid, state.withLock({ $0.accepted[id] != nil }) {
             return .decided(.forbidden(detail: "archive \(id) cannot be accepted from \(caller)"))
         }
+        let reasons = Finding.bounded(report.reasons, limit: Self.reasonsInAReceipt)
         let entry = InboxEntry(
             archiveId: id, digest: file.digest, size: file.size, sender: caller, receivedAt: now,
-            status: report.valid ? .accepted : .rejected, reasons: report.reasons)
+            status: report.valid ? .accepted : .rejected, reasons: reasons)
         let receipt = try sign(entry)
         do {
             if report.valid {
@@ -281,7 +286,7 @@ public final class Inbox: Sendable {
             }
             try quarantine(file, entry: entry, receipt: receipt)
             consumed = true
-            return .decided(.rejected(receipt: receipt, reasons: report.reasons, firstTime: true))
+            return .decided(.rejected(receipt: receipt, reasons: reasons, firstTime: true))
         } catch {
             throw InboxError.system(error)
         }

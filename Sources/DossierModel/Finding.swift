@@ -10,11 +10,46 @@ public struct Finding: Codable, Sendable, Equatable {
     public var code: String
     public var detail: String
 
-    /// A finding about `property`, with a stable `code` and a human-readable `detail` naming the file or field.
+    /// A finding about `property`, with a stable `code` and a human-readable `detail` naming the
+    /// file or field. A detail over `longestDetail` bytes of UTF-8 is cut there (at a character)
+    /// and says how long it was: details quote what an archive holds (a path, a bag-info value),
+    /// and a peer must not make each rejection it causes cost megabytes of disk and memory.
     public init(_ property: ArchiveProperty, _ code: String, _ detail: String) {
         self.property = property
         self.code = code
-        self.detail = detail
+        self.detail = Self.bounded(detail)
+    }
+
+    /// `findings` when there are at most `limit` (≥ 1); otherwise the first `limit - 1` and a
+    /// `more-findings` one counting the rest by code. A receipt quotes every reason it gives, and
+    /// an archive can have thousands (a manifest naming 6,000 missing files): unbounded, the
+    /// receipt outgrows what a sender reads of an answer, and the rejection is lost as evidence.
+    public static func bounded(_ findings: [Finding], limit: Int) -> [Finding] {
+        let kept = max(0, limit - 1)
+        guard findings.count > max(1, limit) else { return findings }
+        var counts: [(code: String, count: Int)] = []
+        for finding in findings[kept...] {
+            if let index = counts.firstIndex(where: { $0.code == finding.code }) {
+                counts[index].count += 1
+            } else {
+                counts.append((finding.code, 1))
+            }
+        }
+        let rest = counts.map { "\($0.code) ×\($0.count)" }.joined(separator: ", ")
+        let more = Finding(.integrity, "more-findings", "and \(findings.count - kept) more: \(rest)")
+        return Array(findings[..<kept]) + [more]
+    }
+
+    /// The most UTF-8 bytes of a detail kept before it is cut.
+    public static let longestDetail = 1024
+
+    private static func bounded(_ detail: String) -> String {
+        let length = detail.utf8.count
+        guard length > longestDetail else { return detail }
+        var kept = Substring(detail.utf8.prefix(longestDetail)).description
+        // A multi-byte character cut in two decodes to U+FFFD at the end: drop it.
+        while kept.last == "\u{FFFD}" { kept.removeLast() }
+        return kept + "… (\(length) bytes in all)"
     }
 
     /// A short Chinese title for the finding codes this module produces; the code itself otherwise.

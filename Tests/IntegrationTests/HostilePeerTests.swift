@@ -58,6 +58,28 @@ import Testing
             archive: e.path, id: e.id, signer: (pki.cert("441800"), pki.key("441800")), count: 40, names: 1500, scratch: temp, to: flood)
         cases.append(
             ("a signature of 300 KiB of certificates", e.id, try Data(contentsOf: URL(fileURLWithPath: flood)), "signature-malformed"))
+        // Found in review: thousands of findings once made the custody event too long to log
+        // (answered 500, the rejection never charged), and a finding quoting a 2 MB field kept
+        // it whole in every reason file.
+        let many = ArchiveID.make()
+        var manifest = RawTar()
+        manifest.file("\(many)/bagit.txt", Array("BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n".utf8))
+        manifest.file(
+            "\(many)/bag-info.txt", Array("External-Identifier: \(many)\nOrigin-Authority: 441800\nDestination-Authority: 430100\n".utf8))
+        let zeros = String(repeating: "0", count: 64)
+        manifest.file("\(many)/manifest-sha256.txt", Array((0..<6000).map { "\(zeros)  data/f\($0)\n" }.joined().utf8))
+        manifest.end()
+        cases.append(("a manifest naming 6,000 missing files", many, Data(manifest.bytes), "missing-file"))
+        let long = ArchiveID.make()
+        var field = RawTar()
+        field.file("\(long)/bagit.txt", Array("BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n".utf8))
+        field.file(
+            "\(long)/bag-info.txt",
+            Array(
+                "External-Identifier: \(String(repeating: "x", count: 2 << 20))\nOrigin-Authority: 441800\nDestination-Authority: 430100\n"
+                    .utf8))
+        field.end()
+        cases.append(("a 2 MB External-Identifier", long, Data(field.bytes), "id-mismatch"))
 
         for hostile in cases {
             let path = temp.path("hostile-\(hostile.id).dva")
@@ -76,6 +98,10 @@ import Testing
             #expect(rejection.receipt?.reasons.contains { $0.code == hostile.reason } == true, "\(hostile.name): \(detail)")
             let quarantined = destination.state.appendingPathComponent("quarantine/441800/\(hostile.id)")
             #expect(FileManager.default.fileExists(atPath: quarantined.appendingPathComponent("reason.json").path), "\(hostile.name)")
+            if hostile.id == long {
+                let reasons = try FileManager.default.attributesOfItem(atPath: quarantined.appendingPathComponent("reason.json").path)
+                #expect((reasons[.size] as? Int ?? .max) < 16 << 10, "the 2 MB field is kept whole: \(reasons[.size] ?? 0) bytes")
+            }
             #expect(!FileManager.default.fileExists(atPath: destination.state.appendingPathComponent("inbox/\(hostile.id).dva").path))
         }
         let inbox = try destination.ctl(["inbox", "--json"])
