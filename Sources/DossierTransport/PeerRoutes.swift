@@ -134,9 +134,13 @@ struct PeerRoutes: Sendable {
             return Self.receiptResponse(.unprocessableContent, receipt)
         case let .conflict(storedDigest):
             throw PeerHTTPError(.conflict, "conflict", "archive \(id) was already received from you with digest \(storedDigest)")
+        // Both come after a whole verification, as a rejection does, and are charged alike:
+        // otherwise a peer could have archive after archive verified outside its budget.
         case let .forbidden(detail):
+            rejections.charge(caller: caller)
             throw PeerHTTPError(.forbidden, "forbidden", detail)
         case let .idMismatch(bagId):
+            rejections.charge(caller: caller)
             throw PeerHTTPError(.unprocessableContent, "id-mismatch", "pushed as \(id), the bag is \(bagId ?? "(unreadable)")")
         case .busy:
             throw PeerHTTPError(

@@ -94,7 +94,8 @@ import Testing
     /// `rejections_per_minute` reaches the server: once a peer's archives have been rejected that
     /// many times, its next push is refused 429 `too-many-rejections` + `Retry-After` before the
     /// body is read, so no further custody event or quarantine record is made for it, while
-    /// another peer's archive is still verified and answered.
+    /// another peer's archive is still verified and answered. A push under another archive's
+    /// id (422 `id-mismatch`, after a whole verification too) costs a token like a rejection.
     @Test func aPeerWhoseArchivesAreRejectedTooOftenIsHeldBeforeItsBodyIsRead() async throws {
         let daemon = try DaemonProcess(
             code: "430100", in: temp.url, pki: pki,
@@ -102,17 +103,23 @@ import Testing
             server: "rejections_per_minute = 2")
         try await daemon.start()
         let url = try daemon.url
-        func push(_ code: String, _ index: Int) async throws -> (status: Int, output: String) {
+        /// Pushes the archive at `archivePath` (under a fresh id), or else fresh garbage.
+        func push(_ code: String, _ index: Int, _ archivePath: String? = nil) async throws -> (status: Int, output: String) {
             let id = ArchiveID.make()
-            let path = temp.path("garbage-\(code)-\(index).dva")
-            try HostileArchive.paxChain(id: id, size: 256 << 10, to: path)
+            let path = archivePath ?? temp.path("garbage-\(code)-\(index).dva")
+            if archivePath == nil { try HostileArchive.paxChain(id: id, size: 256 << 10, to: path) }
             let digest = "Content-Digest: \(PeerProtocol.contentDigest(hex: try SHA256.file(path).hex) ?? "")"
             return try await answer(code, ["-H", "Expect:", "-H", digest, "-T", path, "-D", "-"], "\(url)/v1/archives/\(id)")
         }
-        for index in 0..<2 {
-            let rejected = try await push("441800", index)
-            #expect(rejected.status == 422, "\(rejected.output)")
-        }
+        // A valid archive of 441800's, pushed under a fresh id.
+        let sample = try SampleDossier.make(in: temp, seed: 73)
+        let valid = try DossierPackager.pack(
+            dossierDirectory: sample.dir, destination: "430100", identity: pki.identity("441800"), policy: .default,
+            outputDirectory: temp.url)
+        let mismatched = try await push("441800", 0, valid.path)
+        #expect(mismatched.status == 422 && mismatched.output.contains("id-mismatch"), "\(mismatched.output)")
+        let rejected = try await push("441800", 1)
+        #expect(rejected.status == 422 && !rejected.output.contains("id-mismatch"), "\(rejected.output)")
         let quarantined = try FileManager.default.contentsOfDirectory(
             atPath: daemon.state.appendingPathComponent("quarantine/441800").path)
         let held = try await push("441800", 2)
