@@ -1,5 +1,6 @@
 import DossierArchive
 import DossierInbox
+import DossierSystem
 import DossierTransport
 import Foundation
 import Logging
@@ -40,6 +41,7 @@ final class PullService: Service, Sendable {
         case cursorStuck(String)
         case tooManyPages(Int)
         case tooLarge(id: String, listed: UInt64, limit: UInt64)
+        case noRoom(id: String, needed: UInt64)
 
         var description: String {
             switch self {
@@ -47,12 +49,30 @@ final class PullService: Service, Sendable {
             case let .tooManyPages(pages): return "the list ran past \(pages) pages (limits.pull_max_pages)"
             case let .tooLarge(id, listed, limit):
                 return "archive \(id) is listed as \(listed) bytes, over the limit of \(limit) (limits.max_archive_size)"
+            case let .noRoom(id, needed):
+                return "no room to download archive \(id) (\(needed) bytes more) above state.free_space_reserve; pulling waits"
             }
+        }
+    }
+
+    /// How long a partial download is kept for resuming: one whose archive is no longer listed
+    /// would otherwise stay for good.
+    static let partialKeptFor: TimeInterval = 24 * 3600
+
+    /// Removes partial downloads untouched for `partialKeptFor`.
+    private func removeStalePartials() {
+        let folder = authority.layout.pulls.path
+        let cutoff = Date().addingTimeInterval(-Self.partialKeptFor).timeIntervalSince1970
+        for name in (try? FileIO.list(folder)) ?? [] where name.hasSuffix(".part") {
+            var st = stat()
+            guard lstat("\(folder)/\(name)", &st) == 0, Double(st.st_mtim.tv_sec) < cutoff else { continue }
+            unlink("\(folder)/\(name)")
         }
     }
 
     /// One round: a page of each pull peer in turn until every list is done.
     private func pullRound() async {
+        removeStalePartials()
         var listings = authority.config.peers.filter(\.poll).map { Listing(peer: $0) }
         while !listings.isEmpty && !Task.isShuttingDownGracefully && !Task.isCancelled {
             var unfinished: [Listing] = []
@@ -96,7 +116,12 @@ final class PullService: Service, Sendable {
         guard held.size <= limit else { throw PullError.tooLarge(id: held.id, listed: held.size, limit: limit) }
         let partial = authority.layout.pulls.appendingPathComponent("\(held.id).part")
         var st = stat()
-        if stat(partial.path, &st) != 0 || UInt64(st.st_size) < held.size {
+        let exists = stat(partial.path, &st) == 0
+        let have = exists ? UInt64(max(0, st.st_size)) : 0
+        if !exists || have < held.size {
+            // As a push is refused 503 `no-space` before its body is read: what a peer lists
+            // must not fill the disk the journal, the receipts and every other peer need.
+            guard try authority.inbox.hasRoom(for: held.size - have) else { throw PullError.noRoom(id: held.id, needed: held.size - have) }
             do {
                 try await authority.operations.download(
                     baseURL: peer.url, peer: peer.identity, id: held.id, to: partial.path,

@@ -110,6 +110,40 @@ import Testing
         _ = try await destination.stop()
     }
 
+    /// A pull peer cannot fill the disk (found in review): with `free_space_reserve` above what
+    /// the disk has, a listed archive is not downloaded at all, as a push would be refused 503
+    /// `no-space` before its body; and a partial download untouched for a day is removed at the
+    /// next round, though its archive is listed no more.
+    @Test func pullingKeepsTheFreeSpaceReserveAndDropsStalePartials() async throws {
+        let holder = try await MockPeerProcess.launch(in: temp)
+        let sample = try SampleDossier.make(in: temp, seed: 97, origin: "430100", destination: "441800")
+        let packed = try DossierPackager.pack(
+            dossierDirectory: sample.dir, destination: "441800", identity: pki.identity("430100"),
+            policy: .default, outputDirectory: temp.url)
+        #expect(try await holder.control("POST", "/held", json: #"{"path": "\#(packed.path)", "destination": "441800"}"#).status == 201)
+        let puller = try DaemonProcess(
+            code: "441800", in: temp.url, pki: pki, peers: [.init(code: "430100", url: holder.url, poll: true)])
+        let config = try String(contentsOf: puller.configFile, encoding: .utf8).replacingOccurrences(
+            of: "directory = \"\(puller.state.path)\"", with: "directory = \"\(puller.state.path)\"\nfree_space_reserve = \(1 << 62)")
+        try config.write(to: puller.configFile, atomically: true, encoding: .utf8)
+        let pulls = puller.state.appendingPathComponent("tmp/pulls")
+        try FileManager.default.createDirectory(at: pulls, withIntermediateDirectories: true)
+        let stale = pulls.appendingPathComponent("\(ArchiveID.make()).part")
+        try Data(repeating: 1, count: 1000).write(to: stale)
+        try FileManager.default.setAttributes([.modificationDate: Date().addingTimeInterval(-2 * 86_400)], ofItemAtPath: stale.path)
+        try await puller.start()
+        let deadline = Date().addingTimeInterval(20)
+        while !puller.log.contains("no room to download archive \(packed.id)") && Date() < deadline {
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        #expect(puller.log.contains("no room to download archive \(packed.id)"), "\(puller.log.suffix(2000))")
+        #expect(!FileManager.default.fileExists(atPath: stale.path), "the stale partial is still there")
+        #expect(!FileManager.default.fileExists(atPath: pulls.appendingPathComponent("\(packed.id).part").path))
+        #expect(try await holder.log().filter { $0.path.hasPrefix("/v1/archives/\(packed.id)") }.isEmpty, "the archive was asked for")
+        #expect(try await puller.stop() == 0)
+        _ = try await holder.stop()
+    }
+
     /// The issue's lying pull peers: 430100 lists an archive as 1,000 bytes and serves 1 MiB;
     /// 110000's list cursor never moves. The download stops at the listed size (nothing of it is
     /// kept or quarantined), and 110000's poll ends when its cursor repeats, every round.
