@@ -43,11 +43,14 @@ struct Reloader: Service {
                     "reload refused: authority.code and state.directory need a restart", metadata: ["file": "\(configFile)"])
                 return false
             }
+            // What can still fail comes before anything is swapped, so a refused reload leaves
+            // all of the running configuration in force (a new peer's intake folder made here
+            // is harmless if it is).
+            try authority.layout.prepareIntake(peers: config.localPeers.map(\.code))
             try authority.serverTLS.withLock { try $0?.reload(certificateFile: config.certificateFile, keyFile: config.keyFile) }
             // One store for every use: inbound and outbound TLS, the archive verifier, receipts.
             authority.operations.trust.replace(trust)
             authority.replace(config: config, identity: identity, timestamps: timestamps)
-            try authority.layout.prepareIntake(peers: config.localPeers.map(\.code))
             authority.inbox.replaceIdentity(identity)
             authority.custody.signer.replace(identity, timestamping: timestamps.packing)
             authority.inbox.replaceRequiredProfile(config.requiredProfile)

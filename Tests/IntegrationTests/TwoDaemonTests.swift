@@ -192,6 +192,17 @@ import Testing
             }
         #expect(served == fingerprint, "served \(String(describing: served))")
 
+        // A reload that fails late (a new peer's intake folder cannot be made) changes nothing:
+        // it once left the new peers and trust in force after saying it kept the running ones.
+        let blocked = origin.state.appendingPathComponent("intake/110000")
+        try Data().write(to: blocked)
+        try origin.writeConfig(
+            pki: pki, peers: [.init(code: "430100", url: try destination.url), .init(code: "110000", url: "https://127.0.0.1:1")])
+        #expect(try origin.reload().contains { $0.contains("reload refused") })
+        let peers = try origin.ctl(["peers", "--json"])
+        #expect(peers.status == 0 && peers.stdout.contains("430100") && !peers.stdout.contains("110000"), "\(peers.stdout)")
+        try FileManager.default.removeItem(at: blocked)
+
         // A broken config on reload is refused; the daemon keeps running with the old one.
         try "this is = = not toml".write(to: origin.configFile, atomically: true, encoding: .utf8)
         let refused = try origin.reload()
