@@ -123,6 +123,7 @@ public enum ReasonCode {
         entry("revocation-unavailable", "revocation status unknown (no current CRL)", "无法判断吊销状态（CRL缺失或已过期）"),
         entry("signing-time-future", "signing time in the future", "签名时间晚于当前时间"),
         entry("untrusted-peer", "peer certificate not trusted", "对端证书不受信任"),
+        entry("more-findings", "more problems of the kinds counted", "另有问题，按类别计数"),
     ]
 
     private static let peerErrors: [Entry] = [

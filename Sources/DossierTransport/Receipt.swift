@@ -103,7 +103,7 @@ public struct Receipt: Codable, Sendable, Equatable {
 
     /// Reads what a peer sent with a 422 as leniently as the evidence allows: the signed bytes
     /// are kept whenever the signature verifies as `receiver`'s and the JSON inside names no
-    /// other archive id or digest (whatever else it holds); the
+    /// other archive id (whatever else it holds); the
     /// receipt is returned when it reads as one about this archive; the reasons are taken as
     /// text from whatever shape they have (objects with code and detail, or plain strings).
     public static func rejection(
@@ -121,13 +121,9 @@ public struct Receipt: Codable, Sendable, Equatable {
         }
         let object = try? JSONSerialization.jsonObject(with: Data(content)) as? [String: Any]
         // A statement naming another archive is no evidence about this one, however well signed:
-        // kept, a peer's old rejection replayed would stand as this archive's.
+        // kept, a peer's rejection of another archive replayed would stand as this one's. (One
+        // naming this id with another digest is kept: it is what the peer said of this archive.)
         if let named = object?["archiveId"] as? String, named != archiveId { return PeerRejection(signed: nil, receipt: nil, reasons: []) }
-        if let named = object?["digest"] as? String, named.lowercased() != digest.lowercased(),
-            named != PeerProtocol.contentDigest(hex: digest)
-        {
-            return PeerRejection(signed: nil, receipt: nil, reasons: [])
-        }
         let reasons = (object?["reasons"] as? [Any] ?? []).map { reason -> String in
             if let text = reason as? String { return text }
             if let fields = reason as? [String: Any] {
