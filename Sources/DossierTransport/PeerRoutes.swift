@@ -85,6 +85,20 @@ struct PeerRoutes: Sendable {
         }
     }
 
+    /// Writes a batch of an upload on the blocking pool if the disk keeps its free-space reserve
+    /// after it; 503 `no-space` otherwise. Checked for every batch, not only against the
+    /// declared length before the body: a chunked upload declares none, and uploads side by side
+    /// each passed that check against the same free space.
+    private func write(_ batch: ByteBuffer, to incoming: IncomingFile) async throws {
+        let delegate = delegate
+        let written = try await delegate.pool.run {
+            guard try delegate.hasRoom(for: UInt64(batch.readableBytes)) else { return false }
+            try incoming.write(batch)
+            return true
+        }
+        guard written else { throw noSpace("free space fell below the reserve during the upload") }
+    }
+
     /// Receives the body of a push whose slot is held and hands it to the host. The body is
     /// gathered into batches of `writeBatch` bytes, each written and hashed on the host's
     /// blocking pool: a disk never blocks a request task, and an HTTP/2 body's 16 KiB frames
@@ -106,7 +120,7 @@ struct PeerRoutes: Sendable {
             if batch.readableBytes >= Self.writeBatch {
                 let full = batch
                 batch = ByteBuffer()
-                try await pool.run { try incoming.write(full) }
+                try await write(full, to: incoming)
             }
             let elapsed = (ContinuousClock.now - started) / .seconds(1)
             if elapsed > configuration.lowSpeedSeconds, Double(received) / elapsed < Double(configuration.lowSpeedBytesPerSecond) {
@@ -116,11 +130,8 @@ struct PeerRoutes: Sendable {
                         + "over \(Int(elapsed)) s; the minimum is \(configuration.lowSpeedBytesPerSecond) B/s")
             }
         }
-        let last = batch
-        let file = try await pool.run {
-            try incoming.write(last)
-            return try incoming.finish()
-        }
+        try await write(batch, to: incoming)
+        let file = try await pool.run { try incoming.finish() }
         if claimedDigest != file.digest {
             unlink(file.path)
             throw PeerHTTPError(

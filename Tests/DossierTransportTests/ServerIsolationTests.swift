@@ -114,6 +114,25 @@ struct ServerIsolationTests {
         }
     }
 
+    /// A chunked upload declares no length, so the check before its body passes whatever its
+    /// size: the reserve is checked again for every batch written, and the upload that would
+    /// cross it gets 503 `no-space` and leaves nothing (found in review).
+    @Test(.enabled(if: getuid() == 0, "mounting a small tmpfs needs root"))
+    func aChunkedUploadStopsAtTheFreeSpaceReserve() async throws {
+        let dir = try TempDir()
+        guard let small = try mountSmallTmpfs("small-inbox", in: dir.url, options: "size=16m") else { return }
+        defer { _ = try? run("umount", ["-l", small.path]) }
+        let storage = StorageLimits(quarantineBytesPerSender: 1 << 30, freeSpaceReserve: 8 << 20)
+        try await withServer(in: dir, storage: storage, inboxDirectory: small) { server in
+            let archive = try makeArchive(in: dir, padding: 12 << 20)
+            let answer = try await push(archive, port: server.port, in: dir, extra: ["-H", "Transfer-Encoding: chunked"])
+            #expect(answer.status == 503, "\(answer.bodyText)")
+            #expect(answer.errorBody?.error == "no-space")
+            #expect(dir.contents("small-inbox/.incoming").isEmpty)
+            #expect(server.inbox.entry(id: archive.id) == nil)
+        }
+    }
+
     /// The full disk: a commit that fails for lack of space (here the inbox file system
     /// runs out of inodes when the record is written) is answered 503 + Retry-After and leaves
     /// nothing behind; once there is room the retry succeeds, without a restart.
