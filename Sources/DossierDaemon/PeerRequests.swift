@@ -7,6 +7,7 @@ import DossierSystem
 import DossierTransport
 import Foundation
 import Hummingbird
+import Synchronization
 
 /// The daemon's answers to peers' calls (`PeerServerDelegate`): pushes are verified and stored
 /// by the inbox; archives held for pull-mode peers are the outbox entries waiting for them; a
@@ -20,6 +21,8 @@ import Hummingbird
 struct PeerRequests: PeerServerDelegate {
     let authority: Authority
     private let packing = SingleFlight<String>()
+    /// Set while a consistency proof is computed.
+    private let proving = ProvingGate()
 
     init(authority: Authority) { self.authority = authority }
 
@@ -148,9 +151,17 @@ struct PeerRequests: PeerServerDelegate {
     }
 
     /// A proof hashes up to every leaf of the log (a million entries: about a second): computed
-    /// on the blocking pool, never on the cooperative one; callers are bounded by the request rate.
+    /// on the blocking pool, never on the cooperative one, and one at a time, whoever asks:
+    /// bounded by the request rate alone, proofs asked side by side could hold every thread of
+    /// the pool that verifies and stores every peer's uploads (found in review). Another
+    /// request meanwhile gets 503 `busy` + `Retry-After`.
     func custodyConsistency(from: UInt64, to: UInt64) async throws -> [String]? {
         let log = authority.custody.log
+        guard proving.enter() else {
+            throw PeerHTTPError(.serviceUnavailable, "busy", "another consistency proof is being computed", retryAfter: 5)
+        }
+        defer { proving.leave() }
+        await TestPause.at(.proving, id: "consistency \(from)-\(to)", logger: authority.logger)
         do {
             return try await authority.pool.run { try log.consistencyProof(from: from, to: to).map(\.hex) }
         } catch let error as CustodyError {
@@ -160,4 +171,11 @@ struct PeerRequests: PeerServerDelegate {
             throw error
         }
     }
+}
+
+/// One holder at a time, without waiting: `enter` is false while another holds it.
+private final class ProvingGate: Sendable {
+    private let held = Atomic<Bool>(false)
+    func enter() -> Bool { held.compareExchange(expected: false, desired: true, ordering: .acquiring).exchanged }
+    func leave() { held.store(false, ordering: .releasing) }
 }

@@ -2,7 +2,7 @@ import Foundation
 import Logging
 
 /// Fault injection for the crash tests (Tests/IntegrationTests/TransferLedgerTests.swift): with
-/// `DOSSIERD_TEST_PAUSE_AT` naming a step of a submission, every submission reaching that step
+/// `DOSSIERD_TEST_PAUSE_AT` naming a step of a submission (or `proving`), everything reaching that step
 /// logs "test pause" (with the step and the archive id) and waits there 30 s, so that a test
 /// can SIGKILL the daemon at exactly that point. Unset (production), each step costs one
 /// comparison with the value read once at start.
@@ -19,6 +19,8 @@ enum TestPause {
         case logged
         /// An intake folder moved out of intake for removal; its files not removed yet.
         case removing
+        /// A peer's consistency proof admitted; not computed yet (`PeerRequests`).
+        case proving
     }
 
     private static let chosen: Step? = ProcessInfo.processInfo.environment["DOSSIERD_TEST_PAUSE_AT"].flatMap(Step.init(rawValue:))

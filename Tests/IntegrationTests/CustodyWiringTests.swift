@@ -70,6 +70,24 @@ import Testing
         #expect(received.stdout.contains("\"received\""), "\(received.stdout)")
     }
 
+    /// Consistency proofs are computed one at a time (found in review: each may hash the whole
+    /// log on the blocking pool, which also verifies and stores every peer's uploads): while one
+    /// is held at the `proving` pause, another gets 503 `busy` + `Retry-After`.
+    @Test func consistencyProofsAreComputedOneAtATime() async throws {
+        let destination = try DaemonProcess(
+            code: "430100", in: temp.url, pki: pki, peers: [.init(code: "441800", url: "https://127.0.0.1:1")])
+        try await destination.start(environment: ["DOSSIERD_TEST_PAUSE_AT": "proving"])
+        async let first = consistency(destination, from: 1, to: 1)
+        let deadline = Date().addingTimeInterval(20)
+        while !destination.log.contains("test pause") && Date() < deadline { try await Task.sleep(for: .milliseconds(50)) }
+        #expect(destination.log.contains("step=proving"), "\(destination.log.suffix(1000))")
+        let second = try await consistency(destination, from: 1, to: 1)
+        #expect(second.status == 503, "\(String(decoding: second.body, as: UTF8.self))")
+        #expect(String(decoding: second.body, as: UTF8.self).contains("\"busy\""))
+        _ = try await destination.stop(signal: SIGKILL)
+        _ = try await first
+    }
+
     /// `GET /v1/audit/consistency` as authority 441800.
     private func consistency(_ daemon: DaemonProcess, from: UInt64, to: UInt64) async throws -> (status: Int, body: [UInt8]) {
         let body = temp.path("consistency-\(UUID().uuidString)")
