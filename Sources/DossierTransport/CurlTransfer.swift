@@ -176,17 +176,11 @@ final class CurlTransfer {
         return CURL_SEEKFUNC_OK
     }
 
-    /// The most bytes of an error answer kept while downloading to a file.
-    static let largestErrorAnswer = 64 << 10
-
     /// Takes a piece of the answer's body; returning less than `count` makes curl abort.
     func write(_ data: UnsafeMutablePointer<CChar>, count: Int) -> Int {
         guard status / 100 == 2 || sinkFD < 0 else {
             // An error answer is small JSON: keep it in memory for the caller, never in the file.
-            guard body.count + count <= Self.largestErrorAnswer else {
-                localFailure = .responseTooLarge(url: request.url, limit: Self.largestErrorAnswer)
-                return 0
-            }
+            guard body.count + count <= 64 << 10 else { return 0 }
             body.append(contentsOf: UnsafeRawBufferPointer(start: data, count: count))
             return count
         }
