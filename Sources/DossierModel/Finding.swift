@@ -20,24 +20,33 @@ public struct Finding: Codable, Sendable, Equatable {
         self.detail = Self.bounded(detail)
     }
 
-    /// `findings` when there are at most `limit` (≥ 1); otherwise the first `limit - 1` and a
-    /// `more-findings` one counting the rest by code. A receipt quotes every reason it gives, and
-    /// an archive can have thousands (a manifest naming 6,000 missing files): unbounded, the
-    /// receipt outgrows what a sender reads of an answer, and the rejection is lost as evidence.
+    /// `findings` when there are at most `limit` (≥ 1); otherwise `limit - 1` of them, in their
+    /// order, the first of each code before any second of one, and a `more-findings` one
+    /// counting the rest by code. A receipt quotes every reason it gives, and an archive can
+    /// have thousands (a manifest naming 6,000 missing files): unbounded, the receipt outgrows
+    /// what a sender reads of an answer, and the rejection is lost as evidence. Every code found
+    /// stays among the reasons (up to `limit - 1` codes), so a bad signature is never only a
+    /// count behind forty missing files.
     public static func bounded(_ findings: [Finding], limit: Int) -> [Finding] {
-        let kept = max(0, limit - 1)
         guard findings.count > max(1, limit) else { return findings }
+        let room = max(0, limit - 1)
+        var seen = Set<String>()
+        var chosen = Set<Int>()
+        for (index, finding) in findings.enumerated() where chosen.count < room && seen.insert(finding.code).inserted {
+            chosen.insert(index)
+        }
+        for index in findings.indices where chosen.count < room { chosen.insert(index) }
         var counts: [(code: String, count: Int)] = []
-        for finding in findings[kept...] {
-            if let index = counts.firstIndex(where: { $0.code == finding.code }) {
-                counts[index].count += 1
+        for (index, finding) in findings.enumerated() where !chosen.contains(index) {
+            if let at = counts.firstIndex(where: { $0.code == finding.code }) {
+                counts[at].count += 1
             } else {
                 counts.append((finding.code, 1))
             }
         }
         let rest = counts.map { "\($0.code) ×\($0.count)" }.joined(separator: ", ")
-        let more = Finding(.integrity, "more-findings", "and \(findings.count - kept) more: \(rest)")
-        return Array(findings[..<kept]) + [more]
+        let more = Finding(.integrity, "more-findings", "and \(findings.count - room) more: \(rest)")
+        return findings.indices.filter(chosen.contains).map { findings[$0] } + [more]
     }
 
     /// The most UTF-8 bytes of a detail kept before it is cut.
