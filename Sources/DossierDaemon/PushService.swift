@@ -100,11 +100,10 @@ final class PushService: Service, Sendable {
             } catch {
                 // The peer holds the archive; this side could not keep its receipt or record the
                 // delivery. The entry must not stay `sending` (held against the peer's limit,
-                // beyond `retry` and `cancel`): it goes dead as a local problem, shown to the
-                // operator, whose `dossierctl retry` pushes it again once the cause is fixed;
-                // the peer answers a repeated push with its receipt.
+                // beyond `retry` and `cancel`, until a restart): it is deferred with backoff and
+                // pushed again, and the peer answers the repeated push with its receipt.
                 logger.error("delivered but not recorded", metadata: meta.merging(["error": "\(error)"]) { $1 })
-                await fail(entry, .local("delivered, but its receipt could not be kept here: \(error)"), meta: meta, start: start)
+                await fail(entry, .unrecorded("\(error)"), meta: meta, start: start)
             }
         case let .failed(outcome, rejection):
             if let signed = rejection?.signed {

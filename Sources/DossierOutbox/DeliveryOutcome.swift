@@ -31,13 +31,27 @@ public enum DeliveryOutcome: Sendable, Hashable, CustomStringConvertible {
     /// The peer answered 2xx but its receipt does not prove delivery (bad signature, other
     /// signer, other digest). Retried: the receiver deduplicates by id and digest.
     case badReceipt(String)
+    /// The peer took the archive and its receipt verified, but this side could not keep the
+    /// receipt or record the delivery (a full disk). Retried with backoff: the peer answers
+    /// the repeated push with the receipt it keeps. Not the peer's failure (its circuit is
+    /// left alone).
+    case unrecorded(String)
 
     /// Whether a later attempt may succeed where this one failed.
     public var isRetryable: Bool {
         switch self {
-        case .network, .tls, .timeout, .badReceipt, .notAccepted: true
+        case .network, .tls, .timeout, .badReceipt, .notAccepted, .unrecorded: true
         case .rejected, .refused, .local: false
         case .httpStatus(let code, _): code == 408 || code == 429 || (500...599).contains(code)
+        }
+    }
+
+    /// Whether the failure tells something of the peer (and counts towards its circuit), not
+    /// only of this side.
+    public var concernsThePeer: Bool {
+        switch self {
+        case .local, .unrecorded: false
+        default: true
         }
     }
 
@@ -60,6 +74,7 @@ public enum DeliveryOutcome: Sendable, Hashable, CustomStringConvertible {
         case .refused(let status, let detail): status > 0 ? "refused (HTTP \(status)): \(detail)" : "refused: \(detail)"
         case .badReceipt(let detail): "bad receipt: \(detail)"
         case .local(let detail): "not sent (local problem): \(detail)"
+        case .unrecorded(let detail): "delivered but not recorded here: \(detail)"
         case .notAccepted(let status, let detail): "the peer does not accept this authority (HTTP \(status)): \(detail)"
         }
     }
@@ -75,6 +90,7 @@ public enum DeliveryOutcome: Sendable, Hashable, CustomStringConvertible {
         case .refused: "refused"
         case .badReceipt: "bad-receipt"
         case .local: "local"
+        case .unrecorded: "unrecorded"
         case .notAccepted: "not-accepted"
         }
     }

@@ -209,7 +209,7 @@ public actor Outbox {
         case .giveUp: event = .dead(id: id, at: now, outcome: outcome)
         }
         let updated = try await commit(event)
-        circuits[current.destination, default: CircuitBreaker()].recordFailure()
+        if outcome.concernsThePeer { circuits[current.destination, default: CircuitBreaker()].recordFailure() }
         return updated
     }
 

@@ -141,6 +141,7 @@ extension OutboxEvent {
         case .badReceipt(let detail): w.u8(7); w.string(detail)
         case .local(let detail): w.u8(8); w.string(detail)
         case .notAccepted(let status, let detail): w.u8(9); w.i64(Int64(status)); w.string(detail)
+        case .unrecorded(let detail): w.u8(10); w.string(detail)
         }
     }
 
@@ -162,6 +163,7 @@ extension OutboxEvent {
         case 9:
             guard let status = Int(exactly: try r.i64()) else { throw .invalidValue }
             return .notAccepted(status: status, detail: try r.string())
+        case 10: return .unrecorded(try r.string())
         default: throw .invalidValue
         }
     }

@@ -454,11 +454,11 @@ public enum CtlText {
         ("refused: ", "被对端拒绝："),
         ("bad receipt: ", "回执无效："),
         ("not sent (local problem): ", "未发送（本地问题）："),
+        ("delivered but not recorded here: ", "已送达，但本所未能记录："),
         ("pulled archive refused: ", "被拉取的档案遭拒收："),
         ("pull: ", "拉取："),
         ("compaction: ", "日志压缩："),
         ("outbox: ", "发件箱："),
-        ("recording delivery: ", "记录送达时出错："),
         ("reload: ", "重载配置失败："),
     ]
 

@@ -175,6 +175,7 @@ public enum ReasonCode {
         entry("rejected", "rejected by the destination", "被转入地拒收"),
         entry("refused", "refused by the peer", "被对端拒绝"),
         entry("local", "local problem, not sent", "本地问题，未发送"),
+        entry("unrecorded", "delivered, not recorded here", "已送达，本所未能记录"),
         entry("not-accepted", "peer does not accept this authority", "对端不接受本所"),
     ]
 }

@@ -73,14 +73,17 @@ private let policies = zip(Gen.double(in: 0.1...100), Gen.double(in: 1...4), Gen
 }
 
 /// The outcomes added with one failure vocabulary: a peer refusing this authority itself is
-/// retried, a local problem is not, and both survive the journal's encoding.
+/// retried, a local problem is not, a delivery not recorded here is (and is not the peer's
+/// failure), and all survive the journal's encoding.
 @Test func callerRefusalsAreRetriedAndLocalProblemsAreNotAndBothAreJournalled() throws {
     let refusal = DeliveryOutcome.notAccepted(status: 403, detail: "revoked: the client certificate of authority 441800 is revoked")
     let local = DeliveryOutcome.local("spool/x.dva: open failed: No such file or directory")
-    #expect(refusal.isRetryable)
-    #expect(!local.isRetryable)
+    let unrecorded = DeliveryOutcome.unrecorded("receipts/x.receipt.p7m: No space left on device")
+    #expect(refusal.isRetryable && refusal.concernsThePeer)
+    #expect(!local.isRetryable && !local.concernsThePeer)
+    #expect(unrecorded.isRetryable && !unrecorded.concernsThePeer)
     #expect(!DeliveryOutcome.refused(status: 403, detail: "forbidden").isRetryable)
-    for outcome in [refusal, local] {
+    for outcome in [refusal, local, unrecorded] {
         let event = OutboxEvent.deferred(
             id: "a1", at: Date(timeIntervalSince1970: 1_800_000_000),
             next: Date(timeIntervalSince1970: 1_800_000_060), outcome: outcome)
