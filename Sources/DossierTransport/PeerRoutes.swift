@@ -90,6 +90,9 @@ struct PeerRoutes: Sendable {
     /// declared length before the body: a chunked upload declares none, and uploads side by side
     /// each passed that check against the same free space.
     private func write(_ batch: ByteBuffer, to incoming: IncomingFile) async throws {
+        // An empty last batch writes nothing: an upload received in full is not refused for
+        // what file-system overhead took meanwhile.
+        guard batch.readableBytes > 0 else { return }
         let delegate = delegate
         let written = try await delegate.pool.run {
             guard try delegate.hasRoom(for: UInt64(batch.readableBytes)) else { return false }

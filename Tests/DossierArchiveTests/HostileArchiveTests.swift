@@ -232,7 +232,7 @@ import Testing
     /// A pax record after the first whose length is near `Int.max`: the bound check once added
     /// it to the offset and trapped, so one small PUT stopped the daemon (found in review).
     @Test func paxRecordLengthsNearTheTopOfInt() throws {
-        for length in ["9223372036854775807", "9223372036854775000", "18446744073709551615", "99999999999999999999"] {
+        for length in ["9223372036854775807", "9223372036854775800", "9223372036854775000", "9000000000000000000"] {
             var tar = RawTar()
             tar.file("PaxHeaders/a", Array("8 a=bcd\n\(length) b=c\n".utf8), flag: "x")
             tar.file("crafted-0001/bagit.txt", [1])
