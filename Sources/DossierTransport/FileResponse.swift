@@ -1,13 +1,18 @@
 import DossierModel
 import DossierSystem
 import Hummingbird
+import NIOCore
+import Synchronization
 
 #if canImport(Glibc)
     import Glibc
 #endif
 
 /// Streams a file as a response body, whole (200) or one byte range of it (206, RFC 9110
-/// §14), in 64 KiB reads, so memory stays flat whatever the archive's size.
+/// §14), in 64 KiB reads, so memory stays flat whatever the archive's size. A body no piece of
+/// which could be written for `stall` (a client that stopped reading, or an HTTP/2 window never
+/// opened) closes its channel: the server's idle timeout does not run while a response is being
+/// written, and the stream would hold its file and the caller's connection for good.
 enum FileResponse {
     static let chunk = 64 << 10
 
@@ -18,7 +23,9 @@ enum FileResponse {
     /// and the whole file sent, as RFC 9110 allows.
     /// - Throws: `PeerHTTPError` 416 with `Content-Range: bytes */<size>` for a range that
     ///   is syntactically valid but lies wholly past the end.
-    static func make(path: String, size: UInt64, range: String?, contentType: String) throws -> Response {
+    static func make(
+        path: String, size: UInt64, range: String?, contentType: String, channel: any Channel, stall: Duration
+    ) throws -> Response {
         var headers: HTTPFields = [.contentType: contentType, .acceptRanges: "bytes"]
         var first: UInt64 = 0
         var length = size
@@ -40,23 +47,48 @@ enum FileResponse {
             var offset = off_t(first)
             var left = length
             var buffer = ByteBuffer()
-            while left > 0 {
-                buffer.clear()
-                let want = Int(min(UInt64(chunk), left))
-                let got = try buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: want) { raw in
-                    let n = pread(fd, raw.baseAddress, want, offset)
-                    if n < 0 { throw SystemError.last(.read, path: path) }
-                    return n
+            let progress = LastWrite()
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { await closeWhenStalled(channel, progress: progress, stall: stall) }
+                while left > 0 {
+                    buffer.clear()
+                    let want = Int(min(UInt64(chunk), left))
+                    let got = try buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: want) { raw in
+                        let n = pread(fd, raw.baseAddress, want, offset)
+                        if n < 0 { throw SystemError.last(.read, path: path) }
+                        return n
+                    }
+                    // The file shrank under us: end the body short rather than send other bytes.
+                    guard got > 0 else { throw SystemError(.read, path: path, errno: EIO) }
+                    offset += off_t(got)
+                    left -= UInt64(got)
+                    try await writer.write(buffer)
+                    progress.touch()
                 }
-                // The file shrank under us: end the body short rather than send other bytes.
-                guard got > 0 else { throw SystemError(.read, path: path, errno: EIO) }
-                offset += off_t(got)
-                left -= UInt64(got)
-                try await writer.write(buffer)
+                group.cancelAll()
             }
             try await writer.finish(nil)
         }
         return Response(status: partial ? .partialContent : .ok, headers: headers, body: body)
+    }
+}
+
+/// When a body last got a piece written. Thread-safe.
+private final class LastWrite: Sendable {
+    private let at = Mutex(ContinuousClock.now)
+    func touch() { at.withLock { $0 = .now } }
+    var age: Duration { at.withLock { $0 }.duration(to: .now) }
+}
+
+/// Closes `channel` once `progress` is `stall` old; returns when cancelled.
+private func closeWhenStalled(_ channel: any Channel, progress: LastWrite, stall: Duration) async {
+    let check = min(stall / 4, .seconds(1))
+    while !Task.isCancelled {
+        try? await Task.sleep(for: check)
+        if !Task.isCancelled, progress.age >= stall {
+            channel.close(promise: nil)
+            return
+        }
     }
 }
 

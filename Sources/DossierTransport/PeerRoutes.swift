@@ -197,8 +197,8 @@ struct PeerRoutes: Sendable {
             throw PeerHTTPError(.forbidden, "forbidden", "archive \(id) is not for \(caller)")
         }
         return try FileResponse.make(
-            path: held.path, size: held.size, range: request.headers[.range],
-            contentType: PeerProtocol.archiveMediaType)
+            path: held.path, size: held.size, range: request.headers[.range], contentType: PeerProtocol.archiveMediaType,
+            channel: context.channel, stall: .seconds(configuration.idleTimeoutSeconds))
     }
 
     private func acknowledge(_ request: Request, _ context: PeerRequestContext) async throws -> Response {

@@ -1,3 +1,4 @@
+import DossierAdmin
 import DossierArchive
 import DossierTestSupport
 import DossierTransport
@@ -130,6 +131,29 @@ import Testing
                 == quarantined.count)
         #expect(try await push("110000", 0).status == 422)
         #expect(try await daemon.stop() == 0)
+    }
+
+    /// A puller that stops reading an archive it downloads (a 4 KiB receive buffer, nothing
+    /// read for 8 s) has the response closed once `idle_timeout` passes without a piece
+    /// written (found in review: the server's idle timeout does not run while a response is
+    /// written, so the stream, its open file and the caller's connection were held for good).
+    @Test func aStalledDownloadIsClosedAfterTheIdleTimeout() async throws {
+        let holder = try DaemonProcess(
+            code: "441800", in: temp.url, pki: pki, peers: [.init(code: "430100", url: "https://127.0.0.1:1", mode: "pull")],
+            server: "idle_timeout = \"2s\"")
+        try await holder.start()
+        let sample = try SampleDossier.make(in: temp, seed: 74, documents: 2, documentSize: 8 << 20)
+        let submitted = try holder.ctl(AdminProtocol.Submitted.self, ["submit", sample.dir.path, "--to", "430100"])
+        let port = try #require(URLComponents(string: try holder.url)?.port)
+        let reader = packageRoot.appendingPathComponent("Tests/Support/stalled-reader.py").path
+        let read = try await runDetached(
+            "python3",
+            [reader, "127.0.0.1", "\(port)", "/v1/archives/\(submitted.id)", pki.cert("430100"), pki.key("430100"), pki.ca, "8"])
+        let fields = read.stdout.split(separator: " ")
+        let bytes = try #require(fields.first.flatMap { UInt64($0) }, "\(read.stdout) \(read.stderr)")
+        #expect(bytes < submitted.size, "read all \(bytes) bytes: the stalled response was not closed")
+        #expect(fields.last?.hasPrefix("closed") == true, "\(read.stdout)")
+        #expect(try await holder.stop() == 0)
     }
 
     /// One request as `code` on a new connection: the status (0 when refused) and what curl
