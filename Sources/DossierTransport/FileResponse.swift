@@ -65,9 +65,10 @@ enum FileResponse {
                     try await writer.write(buffer)
                     progress.touch()
                 }
+                // The end of the body waits for the channel too: still watched.
+                try await writer.finish(nil)
                 group.cancelAll()
             }
-            try await writer.finish(nil)
         }
         return Response(status: partial ? .partialContent : .ok, headers: headers, body: body)
     }
@@ -82,6 +83,7 @@ private final class LastWrite: Sendable {
 
 /// Closes `channel` once `progress` is `stall` old; returns when cancelled.
 private func closeWhenStalled(_ channel: any Channel, progress: LastWrite, stall: Duration) async {
+    let stall = max(stall, .seconds(1))
     let check = min(stall / 4, .seconds(1))
     while !Task.isCancelled {
         try? await Task.sleep(for: check)
