@@ -20,8 +20,8 @@ public struct Finding: Codable, Sendable, Equatable {
         self.detail = Self.bounded(detail)
     }
 
-    /// `findings` when there are at most `limit` (≥ 1); otherwise `limit - 1` of them, in their
-    /// order, the first of each code before any second of one, and a `more-findings` one
+    /// `findings` when there are at most `limit` (≥ 1); otherwise `limit - 1` of them — the
+    /// first of each code, then others in their order — and a `more-findings` one
     /// counting the rest by code. A receipt quotes every reason it gives, and an archive can
     /// have thousands (a manifest naming 6,000 missing files): unbounded, the receipt outgrows
     /// what a sender reads of an answer, and the rejection is lost as evidence. Every code found
@@ -35,6 +35,7 @@ public struct Finding: Codable, Sendable, Equatable {
         for (index, finding) in findings.enumerated() where chosen.count < room && seen.insert(finding.code).inserted {
             chosen.insert(index)
         }
+        let firstOfCode = chosen
         for index in findings.indices where chosen.count < room { chosen.insert(index) }
         var counts: [(code: String, count: Int)] = []
         for (index, finding) in findings.enumerated() where !chosen.contains(index) {
@@ -46,7 +47,11 @@ public struct Finding: Codable, Sendable, Equatable {
         }
         let rest = counts.map { "\($0.code) ×\($0.count)" }.joined(separator: ", ")
         let more = Finding(.integrity, "more-findings", "and \(findings.count - room) more: \(rest)")
-        return findings.indices.filter(chosen.contains).map { findings[$0] } + [more]
+        // The first of each code leads, so that a shorter prefix (a quarantine record over its
+        // quota keeps eight reasons) still names every kind of problem found.
+        let firsts = findings.indices.filter { chosen.contains($0) && firstOfCode.contains($0) }
+        let others = findings.indices.filter { chosen.contains($0) && !firstOfCode.contains($0) }
+        return (firsts + others).map { findings[$0] } + [more]
     }
 
     /// The most UTF-8 bytes of a detail kept before it is cut.

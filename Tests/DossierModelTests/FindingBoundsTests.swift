@@ -26,7 +26,8 @@ import Testing
         let signature = Finding(.authenticity, "signature-invalid", "does not verify")
         let bounded = Finding.bounded(missing + [signature] + missing, limit: 32)
         #expect(bounded.count == 32)
-        #expect(bounded.dropLast().map(\.code) == Array(repeating: "missing-file", count: 30) + ["signature-invalid"])
+        #expect(bounded.dropLast().map(\.code) == ["missing-file", "signature-invalid"] + Array(repeating: "missing-file", count: 29))
+        #expect(bounded.prefix(2).map(\.detail) == ["f0", "does not verify"])
         #expect(bounded.last == Finding(.integrity, "more-findings", "and 50 more: missing-file ×50"))
     }
 }
