@@ -104,15 +104,26 @@ struct TOMLReader {
     /// A duration: seconds as a number, or a string like `"500ms"`, `"5s"`, `"10m"`, `"72h"`, `"7d"`.
     mutating func duration(_ key: String) throws(ConfigError) -> TimeInterval? {
         guard let raw = value(key) else { return nil }
-        if let seconds = raw.double ?? raw.int.map(Double.init) {
-            guard seconds >= 0 else { throw error(key, DaemonText.Config.negative) }
-            return seconds
+        let seconds: TimeInterval
+        if let number = raw.double ?? raw.int.map(Double.init) {
+            guard number >= 0 else { throw error(key, DaemonText.Config.negative) }
+            seconds = number
+        } else {
+            guard let text = raw.string, let parsed = Self.parseDuration(text) else {
+                throw error(key, DaemonText.Config.expectedDuration)
+            }
+            seconds = parsed
         }
-        guard let text = raw.string, let seconds = Self.parseDuration(text) else {
-            throw error(key, DaemonText.Config.expectedDuration)
+        // Durations become NIO and Swift time amounts (nanoseconds in 64 bits): `inf` or
+        // "1e12s" would trap at start.
+        guard seconds.isFinite, seconds <= Self.longestDuration else {
+            throw error(key, DaemonText.Config.outside("\(seconds) s", lower: "0 s", upper: "\(Int(Self.longestDuration)) s (100 years)"))
         }
         return seconds
     }
+
+    /// The longest duration a key takes.
+    static let longestDuration: TimeInterval = 100 * 365 * 86_400
 
     /// A size: bytes as an integer, or a string like `"64KiB"`, `"8GiB"`.
     mutating func size(_ key: String) throws(ConfigError) -> UInt64? {

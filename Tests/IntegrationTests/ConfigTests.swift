@@ -49,6 +49,9 @@ import Testing
         (valid + "\ncolour = \"red\"", "peers[0].colour", "unknown key"),
         (valid.replacingOccurrences(of: "https://peer.example:8443", with: "http://peer.example"), "peers[0].url", "https://"),
         (valid + "\n[retry]\nfirst_delay = \"soon\"", "retry.first_delay", "duration"),
+        // Once a trap at start (found in review): NIO's time amounts are 64-bit nanoseconds.
+        (valid + "\n[server]\nidle_timeout = inf", "server.idle_timeout", "100 years"),
+        (valid + "\n[server]\nidle_timeout = \"1e12s\"", "server.idle_timeout", "100 years"),
         (valid + "\n[retry]\nfactor = \"two\"", "retry.factor", "number"),
         (valid + "\n[server]\nlisten = \"nowhere\"", "server.listen", "host:port"),
         (valid + "\n[[peers]]\ncode = \"430100\"\nurl = \"https://x.example\"", "peers[1].code", "twice"),
