@@ -5,7 +5,7 @@ import Metrics
 /// The daemon's Prometheus metrics (through swift-metrics), named once here so every service
 /// reports under the same names and labels.
 struct DaemonMetrics: Sendable {
-    /// Push attempts by peer and outcome (delivered, rejected, refused, retry, bad-receipt, network, tls, timeout).
+    /// Push attempts by peer and outcome (`DeliveryOutcome.metricLabel`, or delivered).
     func transfer(peer: String, outcome: String, bytes: UInt64, seconds: Double) {
         Counter(label: "dossierd_transfers_total", dimensions: [("peer", peer), ("outcome", outcome)]).increment()
         if bytes > 0 {

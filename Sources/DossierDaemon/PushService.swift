@@ -98,10 +98,11 @@ final class PushService: Service, Sendable {
                 authority.metrics.transfer(
                     peer: entry.destination, outcome: "delivered", bytes: entry.size, seconds: Date().timeIntervalSince(start))
             } catch {
-                // The peer holds the archive; this side could not keep its receipt or record the
-                // delivery. The entry must not stay `sending` (held against the peer's limit,
-                // beyond `retry` and `cancel`, until a restart): it is deferred with backoff and
-                // pushed again, and the peer answers the repeated push with its receipt.
+                // The peer holds the archive; this side could not keep its receipt. The entry
+                // must not stay `sending` (held against the peer's limit, beyond `retry` and
+                // `cancel`, until a restart): it is deferred with backoff and pushed again, and
+                // the peer answers the repeated push with its receipt. (Had the journal failed,
+                // this record fails too; the entry is queued again at the next start.)
                 logger.error("delivered but not recorded", metadata: meta.merging(["error": "\(error)"]) { $1 })
                 await fail(entry, .unrecorded("\(error)"), meta: meta, start: start)
             }

@@ -32,9 +32,8 @@ public enum DeliveryOutcome: Sendable, Hashable, CustomStringConvertible {
     /// signer, other digest). Retried: the receiver deduplicates by id and digest.
     case badReceipt(String)
     /// The peer took the archive and its receipt verified, but this side could not keep the
-    /// receipt or record the delivery (a full disk). Retried with backoff: the peer answers
-    /// the repeated push with the receipt it keeps. Not the peer's failure (its circuit is
-    /// left alone).
+    /// receipt (a full disk). Retried with backoff: the peer answers the repeated push with the
+    /// receipt it keeps. Not the peer's failure (its circuit is left alone).
     case unrecorded(String)
 
     /// Whether a later attempt may succeed where this one failed.
