@@ -60,10 +60,8 @@ public struct Finding: Codable, Sendable, Equatable {
     private static func bounded(_ detail: String) -> String {
         let length = detail.utf8.count
         guard length > longestDetail else { return detail }
-        var kept = Substring(detail.utf8.prefix(longestDetail)).description
-        // A multi-byte character cut in two decodes to U+FFFD at the end: drop it.
-        while kept.last == "\u{FFFD}" { kept.removeLast() }
-        return kept + "… (\(length) bytes in all)"
+        // The slice's end is rounded down to a whole scalar: a character cut in two is dropped.
+        return Substring(detail.utf8.prefix(longestDetail)).description + "… (\(length) bytes in all)"
     }
 
     /// A short Chinese title for the finding codes this module produces; the code itself otherwise.
