@@ -31,6 +31,24 @@ import Testing
         return (result, try Data(contentsOf: URL(fileURLWithPath: result.path)))
     }
 
+    /// An archive of `origin`'s for 441800, registered with `holder` (whose certificate is
+    /// `origin`'s) as held for 441800, listed as `listedSize` bytes when given.
+    @discardableResult
+    func held(
+        by holder: MockPeerProcess, origin: String, seed: Int, documents: Int = 6, documentSize: Int = 8192,
+        listedSize: Int? = nil
+    ) async throws -> PackResult {
+        let sample = try SampleDossier.make(
+            in: temp, seed: seed, documents: documents, documentSize: documentSize, origin: origin, destination: "441800")
+        let packed = try DossierPackager.pack(
+            dossierDirectory: sample.dir, destination: "441800", identity: pki.identity(origin), policy: .default,
+            outputDirectory: temp.url)
+        let listed = listedSize.map { #", "listedSize": \#($0)"# } ?? ""
+        let answer = try await holder.control("POST", "/held", json: #"{"path": "\#(packed.path)", "destination": "441800"\#(listed)}"#)
+        #expect(answer.status == 201)
+        return packed
+    }
+
     @Test func everyTamperingIsRejectedQuarantinedAndPermanent() async throws {
         let destination = try DaemonProcess(
             code: "430100", in: temp.url, pki: pki, peers: [.init(code: "441800", url: "https://127.0.0.1:1")])
@@ -116,11 +134,7 @@ import Testing
     /// next round, though its archive is listed no more.
     @Test func pullingKeepsTheFreeSpaceReserveAndDropsStalePartials() async throws {
         let holder = try await MockPeerProcess.launch(in: temp)
-        let sample = try SampleDossier.make(in: temp, seed: 97, origin: "430100", destination: "441800")
-        let packed = try DossierPackager.pack(
-            dossierDirectory: sample.dir, destination: "441800", identity: pki.identity("430100"),
-            policy: .default, outputDirectory: temp.url)
-        #expect(try await holder.control("POST", "/held", json: #"{"path": "\#(packed.path)", "destination": "441800"}"#).status == 201)
+        let packed = try await held(by: holder, origin: "430100", seed: 97)
         let puller = try DaemonProcess(
             code: "441800", in: temp.url, pki: pki, peers: [.init(code: "430100", url: holder.url, poll: true)])
         let config = try String(contentsOf: puller.configFile, encoding: .utf8).replacingOccurrences(
@@ -149,14 +163,7 @@ import Testing
     /// kept or quarantined), and 110000's poll ends when its cursor repeats, every round.
     @Test func pullPeersLyingAboutSizeOrCursorAreNotBelieved() async throws {
         let lying = try await MockPeerProcess.launch(in: temp)
-        let sample = try SampleDossier.make(
-            in: temp, seed: 95, documents: 4, documentSize: 256 << 10, origin: "430100", destination: "441800")
-        let packed = try DossierPackager.pack(
-            dossierDirectory: sample.dir, destination: "441800", identity: pki.identity("430100"),
-            policy: .default, outputDirectory: temp.url)
-        #expect(
-            try await lying.control("POST", "/held", json: #"{"path": "\#(packed.path)", "destination": "441800", "listedSize": 1000}"#)
-                .status == 201)
+        try await held(by: lying, origin: "430100", seed: 95, documents: 4, documentSize: 256 << 10, listedSize: 1000)
         let stuckDir = try TempDir()
         let stuck = try await MockPeerProcess.launch(in: stuckDir, certificate: "110000")
         #expect(try await stuck.control("POST", "/listing", json: #"{"mode": "stuck"}"#).status == 204)
@@ -194,11 +201,7 @@ import Testing
         #expect(try await endless.control("POST", "/listing", json: #"{"mode": "endless"}"#).status == 204)
         let otherDir = try TempDir()
         let honest = try await MockPeerProcess.launch(in: otherDir, certificate: "110000")
-        let sample = try SampleDossier.make(in: temp, seed: 96, origin: "110000", destination: "441800")
-        let packed = try DossierPackager.pack(
-            dossierDirectory: sample.dir, destination: "441800", identity: pki.identity("110000"),
-            policy: .default, outputDirectory: temp.url)
-        #expect(try await honest.control("POST", "/held", json: #"{"path": "\#(packed.path)", "destination": "441800"}"#).status == 201)
+        let packed = try await held(by: honest, origin: "110000", seed: 96)
         let puller = try DaemonProcess(
             code: "441800", in: temp.url, pki: pki,
             peers: [
