@@ -86,20 +86,24 @@ struct PeerRoutes: Sendable {
     }
 
     /// Writes a batch of an upload on the blocking pool if the disk keeps its free-space reserve
-    /// after it; 503 `no-space` otherwise. Checked for every batch, not only against the
-    /// declared length before the body: a chunked upload declares none, and uploads side by side
-    /// each passed that check against the same free space.
-    private func write(_ batch: ByteBuffer, to incoming: IncomingFile) async throws {
-        // An empty last batch writes nothing: an upload received in full is not refused for
-        // what file-system overhead took meanwhile.
-        guard batch.readableBytes > 0 else { return }
+    /// after it, then does `then` in the same hop; 503 `no-space` otherwise. Checked for every
+    /// batch, not only against the declared length before the body: a chunked upload declares
+    /// none, and uploads side by side each passed that check against the same free space. An
+    /// empty batch (the last, at times) is not checked: an upload received in full is not
+    /// refused for what file-system overhead took meanwhile.
+    private func write<T: Sendable>(
+        _ batch: ByteBuffer, to incoming: IncomingFile, then: @escaping @Sendable () throws -> T
+    ) async throws -> T {
         let delegate = delegate
-        let written = try await delegate.pool.run {
-            guard try delegate.hasRoom(for: UInt64(batch.readableBytes)) else { return false }
-            try incoming.write(batch)
-            return true
+        let done = try await delegate.pool.run { () throws -> T? in
+            if batch.readableBytes > 0 {
+                guard try delegate.hasRoom(for: UInt64(batch.readableBytes)) else { return nil }
+                try incoming.write(batch)
+            }
+            return try then()
         }
-        guard written else { throw noSpace("free space fell below the reserve during the upload") }
+        guard let done else { throw noSpace("free space fell below the reserve during the upload") }
+        return done
     }
 
     /// Receives the body of a push whose slot is held and hands it to the host. The body is
@@ -123,7 +127,7 @@ struct PeerRoutes: Sendable {
             if batch.readableBytes >= Self.writeBatch {
                 let full = batch
                 batch = ByteBuffer()
-                try await write(full, to: incoming)
+                try await write(full, to: incoming) {}
             }
             let elapsed = (ContinuousClock.now - started) / .seconds(1)
             if elapsed > configuration.lowSpeedSeconds, Double(received) / elapsed < Double(configuration.lowSpeedBytesPerSecond) {
@@ -133,8 +137,7 @@ struct PeerRoutes: Sendable {
                         + "over \(Int(elapsed)) s; the minimum is \(configuration.lowSpeedBytesPerSecond) B/s")
             }
         }
-        try await write(batch, to: incoming)
-        let file = try await pool.run { try incoming.finish() }
+        let file = try await write(batch, to: incoming) { try incoming.finish() }
         if claimedDigest != file.digest {
             unlink(file.path)
             throw PeerHTTPError(
