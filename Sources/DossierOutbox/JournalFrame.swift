@@ -4,11 +4,36 @@
 /// payload`, where `length` counts the payload and the CRC-32C covers type and payload.
 /// Zeros from a frame boundary to the end of the file are the unused preallocated part of a
 /// segment, not data.
+///
+/// Every group commit in a segment starts with a batch marker, an empty frame of its own type.
+/// A crash during a commit's write can persist its pages in any order, leaving intact frames
+/// after a bad spot; those all belong to the last batch, which was never acknowledged. A bad
+/// spot with a marker after it lies in a batch that was made durable before the next one was
+/// written: that is damage.
 enum JournalFrame {
     static let headerSize = 9
     static let maxPayload = 16 << 20
-    static let segmentMagic: [UInt8] = Array("DOSJRNL1".utf8)
+    static let segmentMagic: [UInt8] = Array("DOSJRNL2".utf8)
+    /// Segments written before batch markers: still read, with a bad spot judged torn only
+    /// when no intact frame at all follows it.
+    static let unmarkedSegmentMagic: [UInt8] = Array("DOSJRNL1".utf8)
     static let snapshotMagic: [UInt8] = Array("DOSSNAP1".utf8)
+    /// The type of the batch marker frame (never an event type).
+    static let batchType: UInt8 = 0xFF
+    /// The marker's whole frame: no payload, so always the same bytes.
+    static let batchMarker: [UInt8] = {
+        var bytes: [UInt8] = []
+        append(type: batchType, payload: [], to: &bytes)
+        return bytes
+    }()
+
+    /// What a scanned file is, which says the magic it starts with and how a bad spot in it
+    /// is judged.
+    enum Kind {
+        case snapshot
+        /// A segment of either version.
+        case segment
+    }
 
     static func append(type: UInt8, payload: [UInt8], to out: inout [UInt8]) {
         var crc = withUnsafeBytes(of: type) { CRC32C.update(0, $0) }
@@ -33,20 +58,25 @@ enum JournalFrame {
         var looksTorn: Bool
     }
 
-    /// Calls `body` for each intact frame after the magic; returns where it stopped, or nil
-    /// at a clean end. `body` may throw to stop the scan.
+    /// Calls `body` for each intact frame after the magic other than batch markers; returns
+    /// where it stopped, or nil at a clean end. `body` may throw to stop the scan.
     static func scan<E: Error>(
-        _ file: UnsafeRawBufferPointer, magic: [UInt8],
+        _ file: UnsafeRawBufferPointer, _ kind: Kind,
         _ body: (_ offset: Int, _ type: UInt8, _ payload: UnsafeRawBufferPointer) throws(E) -> Void
     ) throws(E) -> Stop? {
-        guard file.count >= magic.count else {
-            let isPrefix = file.elementsEqual(magic.prefix(file.count))
+        let magics = kind == .snapshot ? [snapshotMagic] : [segmentMagic, unmarkedSegmentMagic]
+        let magicSize = snapshotMagic.count
+        guard file.count >= magicSize else {
+            let isPrefix = magics.contains { file.elementsEqual($0.prefix(file.count)) }
             return Stop(offset: 0, reason: .badHeader, looksTorn: isPrefix)
         }
-        guard file.prefix(magic.count).elementsEqual(magic) else {
+        guard let magic = magics.first(where: { file.prefix(magicSize).elementsEqual($0) }) else {
             return Stop(offset: 0, reason: .badHeader, looksTorn: false)
         }
-        var offset = magic.count
+        let looksTorn: (Int) -> Bool =
+            magic == segmentMagic
+            ? { !hasBatchMarker(file, after: $0) } : { !hasIntactFrame(file, after: $0) }
+        var offset = magicSize
         while offset < file.count {
             let remaining = file.count - offset
             guard remaining >= headerSize else {
@@ -57,19 +87,32 @@ enum JournalFrame {
             let crc = UInt32(littleEndian: file.loadUnaligned(fromByteOffset: offset + 4, as: UInt32.self))
             if length == 0 && crc == 0 && file[offset...].allSatisfy({ $0 == 0 }) { return nil }
             guard length <= maxPayload else {
-                return Stop(offset: offset, reason: .badLength, looksTorn: !hasIntactFrame(file, after: offset))
+                return Stop(offset: offset, reason: .badLength, looksTorn: looksTorn(offset))
             }
             guard remaining >= headerSize + length else {
-                return Stop(offset: offset, reason: .badLength, looksTorn: !hasIntactFrame(file, after: offset))
+                return Stop(offset: offset, reason: .badLength, looksTorn: looksTorn(offset))
             }
             let body8 = UnsafeRawBufferPointer(rebasing: file[(offset + 8)..<(offset + headerSize + length)])
             guard CRC32C.update(0, body8) == crc else {
-                return Stop(offset: offset, reason: .checksumMismatch, looksTorn: !hasIntactFrame(file, after: offset))
+                return Stop(offset: offset, reason: .checksumMismatch, looksTorn: looksTorn(offset))
             }
-            try body(offset, body8[0], UnsafeRawBufferPointer(rebasing: body8[1...]))
+            if body8[0] != batchType { try body(offset, body8[0], UnsafeRawBufferPointer(rebasing: body8[1...])) }
             offset += headerSize + length
         }
         return nil
+    }
+
+    /// Whether a batch marker starts at some byte position after `offset`: a later group
+    /// commit, written only once the one holding `offset` was durable. The marker's bytes
+    /// inside a later frame's payload (a peer's error text quoted in a record) can only make a
+    /// torn batch look like damage, never damage look torn.
+    private static func hasBatchMarker(_ file: UnsafeRawBufferPointer, after offset: Int) -> Bool {
+        var start = offset + 1
+        while start + headerSize <= file.count {
+            if file[start..<(start + headerSize)].elementsEqual(batchMarker) { return true }
+            start += 1
+        }
+        return false
     }
 
     /// Whether some byte position after `offset` starts a frame whose CRC checks out.

@@ -36,23 +36,23 @@ struct JournalReplay {
         if let newest = snapshots.max() {
             snapshotSeq = newest
             try replayFile(
-                JournalFileName.snapshot(newest), magic: JournalFrame.snapshotMagic,
+                JournalFileName.snapshot(newest), .snapshot,
                 mayBeTorn: false, apply: apply)
         }
         let live = segments.filter { $0 >= (snapshotSeq ?? 0) }.sorted()
         for seq in live {
             try replayFile(
-                JournalFileName.segment(seq), magic: JournalFrame.segmentMagic,
+                JournalFileName.segment(seq), .segment,
                 mayBeTorn: seq == live.last, apply: apply)
         }
     }
 
     private mutating func replayFile(
-        _ name: String, magic: [UInt8], mayBeTorn: Bool, apply: (OutboxEvent) throws(OutboxError) -> Void
+        _ name: String, _ kind: JournalFrame.Kind, mayBeTorn: Bool, apply: (OutboxEvent) throws(OutboxError) -> Void
     ) throws(OutboxError) {
         let path = directory + "/" + name
         let bytes = try system(FileIO.readAll(path))
-        if bytes.isEmpty && magic == JournalFrame.segmentMagic {
+        if bytes.isEmpty && kind == .segment {
             // A crash between creating a segment and writing its magic; nothing was in it.
             try system(FileIO.remove(path))
             return
@@ -62,7 +62,7 @@ struct JournalReplay {
         var replayed = 0
         let outcome: Result<JournalFrame.Stop?, ScanAbort> = bytes.withUnsafeBytes { raw in
             Result { () throws(ScanAbort) -> JournalFrame.Stop? in
-                try JournalFrame.scan(raw, magic: magic) { (offset, type, payload) throws(ScanAbort) in
+                try JournalFrame.scan(raw, kind) { (offset, type, payload) throws(ScanAbort) in
                     let event: OutboxEvent
                     do { event = try OutboxEvent.decode(type: type, payload: payload) } catch {
                         throw .undecodable(offset: offset)

@@ -5,8 +5,8 @@ import Synchronization
 /// The journal's single writer thread: group commit.
 ///
 /// Appenders hand over encoded frames and a continuation; the thread takes everything pending,
-/// writes it with one `write`, makes it durable with one `fdatasync`, and only then resumes the
-/// continuations. Frames reach the file in submission order.
+/// writes it after a batch marker with one `write`, makes it durable with one `fdatasync`, and
+/// only then resumes the continuations. Frames reach the file in submission order.
 ///
 /// `@unchecked Sendable`: `pending`, `failure` and `accepting` are only touched with
 /// `condition` locked; `fd`, `segment*`, `written` and `allocated` only by the writer thread
@@ -139,6 +139,7 @@ final class JournalWriter: @unchecked Sendable {
         for request in batch {
             switch request {
             case .append(let bytes, let syncDir, let continuation):
+                if frames.isEmpty { frames.append(contentsOf: JournalFrame.batchMarker) }
                 frames.append(contentsOf: bytes)
                 waiting.append(continuation)
                 syncCommitDirectory = syncCommitDirectory || syncDir

@@ -21,7 +21,7 @@ private func sampleEvents(_ count: Int) -> [OutboxEvent] {
     }
 }
 
-/// Writes `events` as one segment, one append (and so one frame per batch) each.
+/// Writes `events` as one segment, one append (and so one batch: a marker, then its frame) each.
 private func writeJournal(_ directory: URL, _ events: [OutboxEvent]) async throws {
     let (journal, _) = try Journal.open(directory: directory) { _ in }
     for event in events { try await journal.append(event) }
@@ -34,9 +34,15 @@ private func frameSize(_ event: OutboxEvent) -> Int {
     return bytes.count
 }
 
-/// Where the records of a segment holding `events` end (preallocated zeros follow).
+/// Where the records of a segment written by `writeJournal(_:events)` end (preallocated
+/// zeros follow).
 private func dataEnd(_ events: [OutboxEvent]) -> Int {
-    JournalFrame.segmentMagic.count + events.map(frameSize).reduce(0, +)
+    JournalFrame.segmentMagic.count + events.map { JournalFrame.batchMarker.count + frameSize($0) }.reduce(0, +)
+}
+
+/// Where event `index`'s frame starts in a segment written by `writeJournal(_:events)`.
+private func frameOffset(_ events: [OutboxEvent], _ index: Int) -> Int {
+    dataEnd(Array(events.prefix(index))) + JournalFrame.batchMarker.count
 }
 
 /// Opens `directory`, returning the events replayed and the report.
@@ -78,19 +84,24 @@ private func damage(of directory: URL) async -> [JournalDamage]? {
         try await writeJournal(source, events)
         let full = try Data(contentsOf: source.appendingPathComponent(firstSegment)).prefix(dataEnd(events))
         let start = dataEnd(Array(events.prefix(4)))
+        let markerEnd = start + JournalFrame.batchMarker.count
         // A write cut short at the end of the file, and one cut short inside the zeros
-        // preallocated after it.
+        // preallocated after it. What is cut off is the last batch's marker and frame: a cut
+        // leaving only the zeros of the marker's length, or the whole marker, drops nothing;
+        // one inside the marker drops it; one after it drops the part of the frame.
         for padding in [0, 4096] {
             for cut in start..<full.count {
+                let unused = cut == markerEnd || full[start..<cut].allSatisfy { $0 == 0 }
+                let tornAt = cut < markerEnd ? start : markerEnd
                 let trial = dir.appendingPathComponent("cut-\(cut)-\(padding)")
                 try FileManager.default.createDirectory(at: trial, withIntermediateDirectories: true)
                 let segment = trial.appendingPathComponent(firstSegment)
                 try (full.prefix(cut) + Data(count: padding)).write(to: segment)
                 let (seen, report) = try await replay(trial)
                 #expect(seen == Array(events.prefix(4)), "cut at \(cut)")
-                let torn = cut == start ? [] : [TornTail(segment: firstSegment, offset: start, droppedBytes: cut - start + padding)]
+                let torn = unused ? [] : [TornTail(segment: firstSegment, offset: tornAt, droppedBytes: cut - tornAt + padding)]
                 #expect(report.tornTails == torn, "cut at \(cut) before \(padding) zeros")
-                #expect(try Data(contentsOf: segment).count == (cut == start ? start + padding : start))
+                #expect(try Data(contentsOf: segment).count == (unused ? cut + padding : tornAt))
                 try FileManager.default.removeItem(at: trial)
             }
         }
@@ -134,7 +145,7 @@ private func damage(of directory: URL) async -> [JournalDamage]? {
         let source = dir.appendingPathComponent("source")
         try await writeJournal(source, events)
         let original = try Data(contentsOf: source.appendingPathComponent(firstSegment))
-        let start = JournalFrame.segmentMagic.count + frameSize(events[0])
+        let start = frameOffset(events, 1)
         for position in start..<(start + frameSize(events[1])) {
             let trial = dir.appendingPathComponent("flip-\(position)")
             try FileManager.default.createDirectory(at: trial, withIntermediateDirectories: true)
@@ -158,7 +169,7 @@ private func damage(of directory: URL) async -> [JournalDamage]? {
         try await writeJournal(dir, events)
         let segment = dir.appendingPathComponent(firstSegment)
         var bytes = try Data(contentsOf: segment)
-        let start = JournalFrame.segmentMagic.count + frameSize(events[0]) + frameSize(events[1])
+        let start = frameOffset(events, 2)
         bytes[start + 12] ^= 0x01
         try bytes.write(to: segment)
         let (seen, report) = try await replay(dir, acceptDamage: true)
@@ -239,5 +250,104 @@ struct SplitMix: RandomNumberGenerator {
         let (seen, report) = try await replay(dir)
         #expect(seen == events)
         #expect(report.filesRead.count == segments.count)
+    }
+}
+
+/// Writes `single` one append each, then `batch` as one group commit; returns the segment's
+/// bytes and where each of `batch`'s frames starts.
+private func writeWithALastBatch(
+    _ directory: URL, single: [OutboxEvent], batch: [OutboxEvent]
+) async throws -> (bytes: Data, frames: [Int]) {
+    let (journal, _) = try Journal.open(directory: directory) { _ in }
+    for event in single { try await journal.append(event) }
+    try await journal.append(contentsOf: batch)
+    await journal.close()
+    var frames: [Int] = []
+    var offset = dataEnd(single) + JournalFrame.batchMarker.count
+    for event in batch {
+        frames.append(offset)
+        offset += frameSize(event)
+    }
+    return (try Data(contentsOf: directory.appendingPathComponent(firstSegment)), frames)
+}
+
+/// A trial directory under `parent` holding `bytes` as the first segment.
+private func trialJournal(_ parent: URL, _ name: String, _ bytes: Data) throws -> URL {
+    let trial = parent.appendingPathComponent(name)
+    try FileManager.default.createDirectory(at: trial, withIntermediateDirectories: true)
+    try bytes.write(to: trial.appendingPathComponent(firstSegment))
+    return trial
+}
+
+@Test func aGroupCommitWhosePagesLandedOutOfOrderIsATornTail() async throws {
+    try await withTemporaryDirectory { dir in
+        let events = sampleEvents(6)
+        let single = Array(events.prefix(2))
+        let batch = Array(events.suffix(4))
+        let (bytes, frames) = try await writeWithALastBatch(
+            dir.appendingPathComponent("source"), single: single, batch: batch)
+        let batchStart = dataEnd(single)
+        #expect(bytes[batchStart..<frames[0]].elementsEqual(JournalFrame.batchMarker), "each commit starts with a marker")
+        // A crash before the commit's fdatasync returned: parts of the batch never reached the
+        // disk (the zeros preallocated under them remain) or hold stale bytes, while frames
+        // after them did land. Nothing of the batch was acknowledged.
+        let trials: [(String, Range<Int>, UInt8, [OutboxEvent], Int)] = [
+            ("second-frame-lost", frames[1]..<frames[2], 0, single + [batch[0]], frames[1]),
+            ("marker-and-first-frame-lost", batchStart..<frames[1], 0, single, batchStart),
+            ("third-frame-stale", frames[2]..<frames[3], 0x5A, single + Array(batch.prefix(2)), frames[2]),
+        ]
+        for (name, range, fill, expected, cut) in trials {
+            var torn = bytes
+            for i in range { torn[i] = fill }
+            let trial = try trialJournal(dir, name, torn)
+            let (seen, report) = try await replay(trial)
+            #expect(seen == expected, "\(name)")
+            #expect(report.tornTails == [TornTail(segment: firstSegment, offset: cut, droppedBytes: bytes.count - cut)], "\(name)")
+            #expect(report.damage.isEmpty, "\(name)")
+            #expect(try Data(contentsOf: trial.appendingPathComponent(firstSegment)).count == cut, "\(name)")
+        }
+    }
+}
+
+@Test func aPageLostFromAnEarlierGroupCommitIsDamage() async throws {
+    try await withTemporaryDirectory { dir in
+        let events = sampleEvents(6)
+        let single = Array(events.prefix(3))
+        let (bytes, _) = try await writeWithALastBatch(
+            dir.appendingPathComponent("source"), single: single, batch: Array(events.suffix(3)))
+        // The second commit was durable before the third was written: its loss is damage.
+        let start = frameOffset(single, 1)
+        var damaged = bytes
+        for i in start..<(start + frameSize(single[1])) { damaged[i] = 0 }
+        let trial = try trialJournal(dir, "lost", damaged)
+        let found = await damage(of: trial)
+        #expect(found?.map(\.offset) == [start])
+        #expect(try Data(contentsOf: trial.appendingPathComponent(firstSegment)) == damaged, "refusing must not touch the file")
+    }
+}
+
+@Test func segmentsWrittenBeforeBatchMarkersAreReadAndJudgedAsBefore() async throws {
+    try await withTemporaryDirectory { dir in
+        let events = sampleEvents(4)
+        var bytes = JournalFrame.unmarkedSegmentMagic
+        var offsets: [Int] = []
+        for event in events {
+            offsets.append(bytes.count)
+            JournalFrame.encode(event, into: &bytes)
+        }
+        let end = bytes.count
+        bytes += [UInt8](repeating: 0, count: 4096)
+        let (seen, report) = try await replay(try trialJournal(dir, "clean", Data(bytes)))
+        #expect(seen == events && report.isClean)
+        // Without markers a bad spot with any intact frame after it is damage ...
+        var lost = bytes
+        for i in offsets[2]..<offsets[3] { lost[i] = 0 }
+        #expect(await damage(of: try trialJournal(dir, "lost", Data(lost)))?.map(\.offset) == [offsets[2]])
+        // ... and one with none after it a torn tail.
+        var flipped = bytes
+        flipped[end - 1] ^= 0xFF
+        let (kept, tornReport) = try await replay(try trialJournal(dir, "flipped", Data(flipped)))
+        #expect(kept == Array(events.prefix(3)))
+        #expect(tornReport.tornTails.map(\.offset) == [offsets[3]])
     }
 }

@@ -240,14 +240,15 @@ private var later: Date { Date().addingTimeInterval(3600) }
         await first.close()
         let segment = dir.appendingPathComponent("state/journal/segment-0000000000000001.log")
         var bytes = try Data(contentsOf: segment)
-        bytes[JournalFrame.segmentMagic.count + 20] ^= 0xFF
+        let firstRecord = JournalFrame.segmentMagic.count + JournalFrame.batchMarker.count
+        bytes[firstRecord + 11] ^= 0xFF
         try bytes.write(to: segment)
         await #expect {
             try await openOutbox(dir)
         } throws: { error in
             guard case OutboxError.journalDamaged(let damage) = error else { return false }
             return damage.first?.segment == "segment-0000000000000001.log"
-                && damage.first?.offset == JournalFrame.segmentMagic.count
+                && damage.first?.offset == firstRecord
         }
         let (outbox, report) = try await openOutbox(dir, options: Outbox.Options(journal: Journal.Options(acceptDamage: true)))
         #expect(report.damage.first?.keptAs == "segment-0000000000000001.log.damaged")

@@ -86,7 +86,7 @@ private func expectIndexAgrees(_ ledger: OutboxLedger) {
         var fromSnapshot = OutboxLedger(spoolDirectory: "/spool")
         var decodeFailed = false
         _ = frames.withUnsafeBytes { raw in
-            JournalFrame.scan(raw, magic: JournalFrame.segmentMagic) { _, type, payload in
+            JournalFrame.scan(raw, .segment) { _, type, payload in
                 guard let event = try? OutboxEvent.decode(type: type, payload: payload) else {
                     decodeFailed = true
                     return
