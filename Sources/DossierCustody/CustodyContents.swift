@@ -16,6 +16,9 @@ public struct TornTail: Sendable, Equatable {
 struct FileExtent: Sendable {
     /// Nil when the file ends cleanly after a record.
     var stop: RecordFile.Stop?
+    /// When `stop` is a torn tail starting at a record whose bytes were all there: what was
+    /// wrong with it (`RecordFile.Scan.tornRecord`).
+    var tornRecord: RecordDamage?
     /// Where the usable part ends (0 when not even the magic is whole).
     var end = 0
     /// The file's size as read.
@@ -70,13 +73,14 @@ public struct CustodyContents: Sendable {
     ) throws(CustodyError) -> ([Item], FileExtent) {
         let file = try readIfPresent(path)
         let scan = RecordFile.scan(file, magic: magic)
-        var extent = FileExtent(stop: scan.stop, end: scan.end, size: file.count)
+        var extent = FileExtent(stop: scan.stop, tornRecord: scan.tornRecord, end: scan.end, size: file.count)
         var items: [Item] = []
         for (index, record) in scan.records.enumerated() {
             do throws(CanonicalDecodeFailure) {
                 items.append(try decode(record.payload))
             } catch {
                 extent.stop = .damaged(index: index, offset: record.offset, .undecodable(error.reason))
+                extent.tornRecord = nil
                 extent.end = record.offset
                 break
             }
@@ -123,8 +127,9 @@ public struct CustodyContents: Sendable {
                 return trust.flatMap { signed.signatureFault(trust: $0, timestamps: timestamps) }
             }()
             if let fault {
-                // Entries the checkpoint covers but that cannot be read are the first fault.
-                if case .beyondLog = fault, let entryProblem { return entryProblem }
+                // Entries the checkpoint covers but that cannot be read are the first fault,
+                // and a torn tail cutting into them was damage after all.
+                if case .beyondLog = fault, let problem = entryProblem ?? cutEntry { return problem }
                 return .checkpoint(file: checkpointsPath, index: index, treeSize: size, fault)
             }
             previous = size
@@ -139,5 +144,11 @@ public struct CustodyContents: Sendable {
     private var entryProblem: CustodyProblem? {
         guard case .damaged(let index, let offset, let damage) = entriesExtent.stop else { return nil }
         return .entry(file: logPath, index: UInt64(index), offset: offset, damage)
+    }
+
+    /// The entry a torn tail starts at, when its bytes were all there but did not check out.
+    private var cutEntry: CustodyProblem? {
+        guard case .torn(let offset) = entriesExtent.stop, let damage = entriesExtent.tornRecord else { return nil }
+        return .entry(file: logPath, index: UInt64(leafHashes.count), offset: offset, damage)
     }
 }

@@ -382,7 +382,7 @@ public final class CustodyLog: Sendable {
     /// `reserveStep` of zeros after them) with one `fdatasync`; returns the new end and reserve.
     private func writeEntries(_ batch: Batch) -> Result<(end: Int, reserved: Int), SystemError> {
         guard !batch.entries.isEmpty else { return .success((batch.logEnd, batch.logReserved)) }
-        let records = batch.entries.flatMap(\.record)
+        let records = RecordFile.batchMarker + batch.entries.flatMap(\.record)
         let end = batch.logEnd + records.count
         return Result { () throws(SystemError) in
             try FileIO.writeAll(fd: logFD, records, at: batch.logEnd, path: logPath)
@@ -401,13 +401,13 @@ public final class CustodyLog: Sendable {
     /// have overtaken a slower signer) with one `fdatasync`; returns the new end and the newest.
     private func writeCheckpoints(_ batch: Batch) -> Result<(end: Int, latest: SignedCheckpoint?), SystemError> {
         var latest = batch.latest
-        var records: [UInt8] = []
+        var records = RecordFile.batchMarker
         for pending in batch.checkpoints {
             if let newest = latest, pending.signed.checkpoint.treeSize <= newest.checkpoint.treeSize { continue }
             RecordFile.append(pending.signed.recordPayload(), to: &records)
             latest = pending.signed
         }
-        guard !records.isEmpty else { return .success((batch.checkpointsEnd, latest)) }
+        guard records.count > RecordFile.batchMarker.count else { return .success((batch.checkpointsEnd, latest)) }
         return Result { () throws(SystemError) in
             try FileIO.writeAll(fd: checkpointsFD, records, at: batch.checkpointsEnd, path: checkpointsPath)
             guard fdatasync(checkpointsFD) == 0 else { throw .last(.fsync, path: checkpointsPath) }

@@ -12,21 +12,33 @@ import DossierModel
 /// ```
 ///
 /// The header has a checksum of its own so that a damaged length is told apart from a torn
-/// write: appends only ever add bytes at the end, so a crash can leave the last record short,
-/// never a complete record with wrong bytes. Hence:
+/// write. Each group commit starts with a **batch marker**, a record with an empty payload (no
+/// entry or checkpoint is empty). Appends only ever add bytes at the end, but a crash during
+/// one can leave its pages on the disk in any order: a record short, or a page of it still
+/// zeros (or stale) with the rest of the batch intact after it. Hence:
 /// - a whole header's worth or more of nothing but zeros from a record's start to the end of
 ///   the file: **unused space** (the log writes zeros ahead of its end, and a write a crash
 ///   stopped may also leave zeros); the records end there, and nothing is lost, since no
 ///   record that is all zeros was ever acknowledged;
 /// - fewer bytes left than a header, or a header whose payload runs past the end of the file:
 ///   a **torn tail**, never acknowledged;
-/// - a header or payload checksum that fails on bytes that are all there: **damage**.
+/// - a header or payload checksum that fails on bytes that are all there: a **torn tail** when
+///   it lies in the last batch (no marker after it; in a file written before markers, no
+///   intact record at all after it), **damage** otherwise: a later batch is written only once
+///   the one before is durable.
 enum RecordFile {
     static let entriesMagic: [UInt8] = Array("DOSCUST1".utf8)
     static let checkpointsMagic: [UInt8] = Array("DOSCKPT1".utf8)
     static let headerSize = 12
     /// Far above any record (an entry is at most 4 strings of 64 KiB; a checkpoint a few KiB).
     static let maxPayload = 1 << 20
+
+    /// The marker that starts each batch: a record with an empty payload, always these bytes.
+    static let batchMarker: [UInt8] = {
+        var bytes: [UInt8] = []
+        append([], to: &bytes)
+        return bytes
+    }()
 
     /// Appends `payload` as one record.
     static func append(_ payload: [UInt8], to out: inout [UInt8]) {
@@ -55,9 +67,13 @@ enum RecordFile {
         var end = 0
         /// Nil when the file ends cleanly after a record, or in unused zeros.
         var stop: Stop?
+        /// What was wrong with the record a torn tail starts at, when its bytes were all there:
+        /// damage after all if that record was acknowledged (a checkpoint covers it).
+        var tornRecord: RecordDamage?
     }
 
-    /// Reads the records of `file`, stopping at the first that is torn or damaged.
+    /// Reads the records of `file` (batch markers skipped), stopping at the first that is torn
+    /// or damaged.
     static func scan(_ file: [UInt8], magic: [UInt8]) -> Scan {
         var scan = Scan()
         guard file.count >= magic.count else {
@@ -74,6 +90,17 @@ enum RecordFile {
         }
         var offset = magic.count
         scan.end = offset
+        var afterMarker = false
+        // A record at `offset` whose bytes are all there but fail `damage`'s check.
+        func badRecord(_ damage: RecordDamage) {
+            let inLastBatch = afterMarker ? !hasMarker(file, after: offset) : !hasIntactRecord(file, after: offset)
+            if inLastBatch {
+                scan.stop = .torn(offset: offset)
+                scan.tornRecord = damage
+            } else {
+                scan.stop = .damaged(index: scan.records.count, offset: offset, damage)
+            }
+        }
         while offset < file.count {
             let index = scan.records.count
             guard file.count - offset >= headerSize else {
@@ -85,7 +112,7 @@ enum RecordFile {
             guard CRC32.checksum(file[offset..<offset + 8]) == u32(file, at: offset + 8) else {
                 // Tested only where a header does not read: testing the rest at every record
                 // would make the scan quadratic.
-                if !file[offset...].allSatisfy({ $0 == 0 }) { scan.stop = .damaged(index: index, offset: offset, .headerChecksum) }
+                if !file[offset...].allSatisfy({ $0 == 0 }) { badRecord(.headerChecksum) }
                 return scan
             }
             guard length <= maxPayload else {
@@ -99,14 +126,42 @@ enum RecordFile {
             }
             let payload = file[payloadStart..<payloadStart + length]
             guard CRC32.checksum(payload) == payloadCRC else {
-                scan.stop = .damaged(index: index, offset: offset, .payloadChecksum)
+                badRecord(.payloadChecksum)
                 return scan
             }
-            scan.records.append((offset, payload))
+            if length == 0 { afterMarker = true } else { scan.records.append((offset, payload)) }
             offset = payloadStart + length
             scan.end = offset
         }
         return scan
+    }
+
+    /// Whether a batch marker starts at some byte after `offset`. The marker's bytes inside a
+    /// later payload can only make a torn batch look like damage, never damage look torn.
+    private static func hasMarker(_ file: [UInt8], after offset: Int) -> Bool {
+        var start = offset + 1
+        while start + headerSize <= file.count {
+            if file[start..<start + headerSize].elementsEqual(batchMarker) { return true }
+            start += 1
+        }
+        return false
+    }
+
+    /// Whether an intact record (header and payload checksums right) starts at some byte
+    /// after `offset`.
+    private static func hasIntactRecord(_ file: [UInt8], after offset: Int) -> Bool {
+        var start = offset + 1
+        while start + headerSize <= file.count {
+            let length = Int(u32(file, at: start))
+            if length <= maxPayload, file.count - start - headerSize >= length,
+                CRC32.checksum(file[start..<start + 8]) == u32(file, at: start + 8),
+                CRC32.checksum(file[start + headerSize..<start + headerSize + length]) == u32(file, at: start + 4)
+            {
+                return true
+            }
+            start += 1
+        }
+        return false
     }
 
     /// The big-endian u32 at `offset` (the caller has checked that 4 bytes are there).

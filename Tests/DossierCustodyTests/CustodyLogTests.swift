@@ -42,6 +42,22 @@ func recordOffsets(_ file: [UInt8], magic: [UInt8]) -> [Int] {
     RecordFile.scan(file, magic: magic).records.map(\.offset) + [file.count]
 }
 
+/// Where each record of an intact custody file ends.
+func recordEnds(_ file: [UInt8], magic: [UInt8]) -> [Int] {
+    RecordFile.scan(file, magic: magic).records.map { $0.offset + RecordFile.headerSize + $0.payload.count }
+}
+
+/// Where each record and each batch marker of an intact custody file starts, then its end.
+func recordAndMarkerOffsets(_ file: [UInt8], magic: [UInt8]) -> [Int] {
+    var offsets: [Int] = []
+    var offset = magic.count
+    while offset + RecordFile.headerSize <= file.count {
+        offsets.append(offset)
+        offset += RecordFile.headerSize + file[offset..<offset + 4].reduce(0) { $0 << 8 | Int($1) }
+    }
+    return offsets + [file.count]
+}
+
 @Test func appendsGetTheirIndexAndSurviveReopening() async throws {
     let dir = try TempDir()
     let (log, tails) = try CustodyLog.open(directory: dir.path("custody"))
@@ -177,21 +193,24 @@ func recordOffsets(_ file: [UInt8], magic: [UInt8]) -> [Int] {
     // Five entries a checkpoint covers, then three more: the last write a crash may cut.
     try await writeLog(pristine, count: 8, checkpointsAt: [5], signer: try signer())
     let file = try bytes(pristine + "/custody.log")
-    let offsets = recordOffsets(file, magic: RecordFile.entriesMagic)
+    let ends = recordEnds(file, magic: RecordFile.entriesMagic)
+    // A cut keeps every record and marker before it whole; one inside a record or marker
+    // leaves it torn.
+    let starts = recordAndMarkerOffsets(file, magic: RecordFile.entriesMagic)
     let checkpoints = try bytes(pristine + "/checkpoints.log")
 
-    for cut in offsets[5]..<file.count {
+    for cut in ends[4]..<file.count {
         let state = dir.path("cut-\(cut)")
         try FileManager.default.createDirectory(atPath: state, withIntermediateDirectories: true)
         try write(Array(file[..<cut]), state + "/custody.log")
         try write(checkpoints, state + "/checkpoints.log")
-        let whole = offsets.lastIndex { $0 <= cut } ?? 0
+        let whole = ends.filter { $0 <= cut }.count
+        let kept = starts.last { $0 <= cut } ?? 0
         let (log, dropped) = try CustodyLog.open(directory: state)
         #expect(log.treeSize == UInt64(whole), "cut at \(cut)")
-        let expected =
-            cut == offsets[whole] ? [] : [TornTail(file: state + "/custody.log", offset: offsets[whole], bytes: cut - offsets[whole])]
+        let expected = cut == kept ? [] : [TornTail(file: state + "/custody.log", offset: kept, bytes: cut - kept)]
         #expect(dropped == expected, "cut at \(cut)")
-        #expect(FileIO.size(state + "/custody.log") == UInt64(offsets[whole]))
+        #expect(FileIO.size(state + "/custody.log") == UInt64(kept))
         // Appending goes on after the cut, once in a while (each is an fsync).
         if cut % 16 == 0 {
             #expect(try await log.append(sampleEvent(99)) == UInt64(whole))
@@ -241,8 +260,10 @@ func recordOffsets(_ file: [UInt8], magic: [UInt8]) -> [Int] {
     #expect(try bytes(state + "/custody.log") == Array(file.dropLast(3)), "a refused open changes nothing")
 }
 
-/// One byte flipped anywhere in custody.log is reported at the entry whose record holds it,
-/// by the audit and by open (which then changes nothing); the same for checkpoints.log.
+/// One byte flipped anywhere in custody.log is reported at the entry whose record holds it (a
+/// batch marker's bytes at the entry after it), by the audit and by open (which then changes
+/// nothing); the same for checkpoints.log, but for its last commit: unacknowledged as far as
+/// the files can tell, so a torn tail.
 @Test func flippingAnyByteIsReportedAtItsEntry() async throws {
     let dir = try TempDir()
     let pristine = dir.path("pristine")
@@ -255,7 +276,7 @@ func recordOffsets(_ file: [UInt8], magic: [UInt8]) -> [Int] {
     let state = dir.path("flipped")
     try FileManager.default.createDirectory(atPath: state, withIntermediateDirectories: true)
     try write(checkpoints, state + "/checkpoints.log")
-    try flipEachByte(of: log, magic: RecordFile.entriesMagic, at: state + "/custody.log", trust: trust) { position, record, problem in
+    try flipEachByte(of: log, magic: RecordFile.entriesMagic, at: state + "/custody.log", trust: trust) { position, record, _, problem in
         guard case .entry(_, let index, _, _)? = problem else { return false }
         #expect(index == UInt64(record), "byte \(position)")
         if position % 11 == 0 {
@@ -268,10 +289,16 @@ func recordOffsets(_ file: [UInt8], magic: [UInt8]) -> [Int] {
     try write(log, state + "/custody.log")
     // checkpoints.log is mostly CMS bytes, all guarded alike by the payload checksum: every
     // header byte is flipped, and every 13th byte of the rest.
-    let headers = recordOffsets(checkpoints, magic: RecordFile.checkpointsMagic).dropLast().flatMap { $0..<$0 + RecordFile.headerSize }
+    let starts = recordAndMarkerOffsets(checkpoints, magic: RecordFile.checkpointsMagic)
+    let headers = starts.dropLast().flatMap { $0..<$0 + RecordFile.headerSize }
     let sample = Set(Array(0..<RecordFile.checkpointsMagic.count) + headers + Array(stride(from: 0, to: checkpoints.count, by: 13)))
+    let lastCommit = starts[starts.count - 3]
     try flipEachByte(of: checkpoints, magic: RecordFile.checkpointsMagic, at: state + "/checkpoints.log", only: sample, trust: trust) {
-        position, record, problem in
+        position, record, contents, problem in
+        if position >= lastCommit {
+            let tornAt = starts.last { $0 <= position } ?? 0
+            return problem == nil && contents.tornTails.map(\.offset) == [tornAt] && contents.checkpoints.count == 2
+        }
         guard case .checkpoint(_, let index, _, _)? = problem else { return false }
         #expect(index == record, "checkpoint byte \(position)")
         return true
@@ -279,20 +306,22 @@ func recordOffsets(_ file: [UInt8], magic: [UInt8]) -> [Int] {
 }
 
 /// Writes `file` to `path` with each byte in turn (of `only`, when given) flipped and hands
-/// `check` the position, the index of the record holding it (0 for the magic) and the
-/// directory's first problem; `check` returns false when the problem is not of the kind expected.
+/// `check` the position, the index of the record holding it (0 for the magic; for a batch
+/// marker, the record after it), what the directory then reads as and its first problem;
+/// `check` returns false when the problem is not of the kind expected.
 private func flipEachByte(
     of file: [UInt8], magic: [UInt8], at path: String, only: Set<Int>? = nil, trust: TrustStore,
-    _ check: (_ position: Int, _ record: Int, CustodyProblem?) throws -> Bool
+    _ check: (_ position: Int, _ record: Int, CustodyContents, CustodyProblem?) throws -> Bool
 ) throws {
-    let offsets = recordOffsets(file, magic: magic)
+    let ends = recordEnds(file, magic: magic)
     for position in file.indices where only?.contains(position) ?? true {
         var flipped = file
         flipped[position] ^= 0x5A
         try write(flipped, path)
         // Signatures take milliseconds each: they are checked at every 11th byte only.
-        let problem = try CustodyContents.read(directory: FileIO.parent(of: path)).firstProblem(trust: position % 11 == 0 ? trust : nil)
-        if try !check(position, offsets.lastIndex { $0 <= position } ?? 0, problem) {
+        let contents = try CustodyContents.read(directory: FileIO.parent(of: path))
+        let problem = contents.firstProblem(trust: position % 11 == 0 ? trust : nil)
+        if try !check(position, ends.firstIndex { $0 > position } ?? ends.count, contents, problem) {
             Issue.record("byte \(position) of \(path): \(String(describing: problem))")
         }
     }
@@ -435,4 +464,96 @@ private func flipEachByte(
             Array(Data(base64Encoded: bundle.checkpoint.statement) ?? Data()))
     ).base64EncodedString()
     #expect(throws: ProofFault.self) { try signature.verify(trust: trust) }
+}
+
+/// A log in `directory` of `single` entries appended a commit each, then `batch` more in one
+/// commit; closed. Returns its bytes, where the last commit starts and where each of its
+/// records starts.
+private func logWithALastCommit(
+    _ directory: String, single: Int, batch: Int
+) async throws -> (file: [UInt8], commit: Int, records: [Int]) {
+    let (log, _) = try CustodyLog.open(directory: directory)
+    for n in 0..<single { _ = try await log.append(sampleEvent(n)) }
+    _ = try await log.append(contentsOf: (single..<single + batch).map { sampleEvent($0) })
+    await log.close()
+    let file = try bytes(directory + "/custody.log")
+    let offsets = recordOffsets(file, magic: RecordFile.entriesMagic)
+    return (file, offsets[single] - RecordFile.batchMarker.count, Array(offsets[single..<single + batch]))
+}
+
+@Test func aCommitWhosePagesLandedOutOfOrderIsATornTail() async throws {
+    let dir = try TempDir()
+    let (file, commit, records) = try await logWithALastCommit(dir.path("pristine"), single: 3, batch: 4)
+    #expect(file[commit..<records[0]].elementsEqual(RecordFile.batchMarker), "each commit starts with a marker")
+    #expect(RecordFile.batchMarker == [0, 0, 0, 0, 0, 0, 0, 0, 0x65, 0x22, 0xDF, 0x69], "as docs/custody-log.md gives it")
+    // A crash before the commit's fdatasync returned: parts of it never reached the disk (zeros)
+    // or hold stale bytes, while records after them did land. None of it was acknowledged.
+    let trials: [(name: String, spoiled: Range<Int>, fill: UInt8, cut: Int, kept: UInt64)] = [
+        ("second-record-lost", records[1]..<records[2], 0, records[1], 4),
+        ("marker-and-first-record-lost", commit..<records[1], 0, commit, 3),
+        ("third-record-stale", records[2]..<records[3], 0x5A, records[2], 5),
+        ("last-record-half-lost", (records[3] + file.count) / 2..<file.count, 0, records[3], 6),
+    ]
+    for trial in trials {
+        let state = dir.path(trial.name)
+        try FileManager.default.createDirectory(atPath: state, withIntermediateDirectories: true)
+        var torn = file
+        for i in trial.spoiled { torn[i] = trial.fill }
+        try write(torn, state + "/custody.log")
+        #expect(try CustodyContents.read(directory: state).firstProblem(trust: nil) == nil, "\(trial.name)")
+        let (log, dropped) = try CustodyLog.open(directory: state)
+        #expect(log.treeSize == trial.kept, "\(trial.name)")
+        #expect(dropped == [TornTail(file: state + "/custody.log", offset: trial.cut, bytes: file.count - trial.cut)], "\(trial.name)")
+        await log.close()
+        #expect(FileIO.size(state + "/custody.log") == UInt64(trial.cut), "\(trial.name)")
+    }
+}
+
+@Test func aPageLostFromAnEarlierCommitIsDamage() async throws {
+    let dir = try TempDir()
+    let state = dir.path("custody")
+    let (file, _, _) = try await logWithALastCommit(state, single: 3, batch: 2)
+    let offsets = recordOffsets(file, magic: RecordFile.entriesMagic)
+    var lost = file
+    for i in offsets[1]..<offsets[2] - RecordFile.batchMarker.count { lost[i] = 0 }
+    try write(lost, state + "/custody.log")
+    let expected = CustodyProblem.entry(file: state + "/custody.log", index: 1, offset: offsets[1], .headerChecksum)
+    #expect(throws: CustodyError.damaged(expected)) { try CustodyLog.open(directory: state) }
+    #expect(try bytes(state + "/custody.log") == lost, "a refused open changes nothing")
+}
+
+@Test func aLogWrittenBeforeBatchMarkersIsReadJudgedAsBeforeAndAppendedTo() async throws {
+    let dir = try TempDir()
+    var old = RecordFile.entriesMagic
+    var offsets: [Int] = []
+    for n in 0..<4 {
+        offsets.append(old.count)
+        RecordFile.append(try sampleEvent(n).leafBytes(), to: &old)
+    }
+    // Without markers, a bad spot with an intact record after it is damage ...
+    let lost = dir.path("lost")
+    try FileManager.default.createDirectory(atPath: lost, withIntermediateDirectories: true)
+    var spoiled = old
+    for i in offsets[1]..<offsets[2] { spoiled[i] = 0 }
+    try write(spoiled, lost + "/custody.log")
+    let expected = CustodyProblem.entry(file: lost + "/custody.log", index: 1, offset: offsets[1], .headerChecksum)
+    #expect(throws: CustodyError.damaged(expected)) { try CustodyLog.open(directory: lost) }
+    // ... and one with none after it a torn tail.
+    let flipped = dir.path("flipped")
+    try FileManager.default.createDirectory(atPath: flipped, withIntermediateDirectories: true)
+    spoiled = old
+    spoiled[old.count - 1] ^= 1
+    try write(spoiled, flipped + "/custody.log")
+    let (cut, dropped) = try CustodyLog.open(directory: flipped)
+    #expect(cut.treeSize == 3 && dropped.map(\.offset) == [offsets[3]])
+    await cut.close()
+    // The intact file opens, and new commits follow its records.
+    let state = dir.path("custody")
+    try FileManager.default.createDirectory(atPath: state, withIntermediateDirectories: true)
+    try write(old, state + "/custody.log")
+    let (log, tails) = try CustodyLog.open(directory: state)
+    #expect(tails.isEmpty && log.treeSize == 4)
+    #expect(try await log.append(sampleEvent(4)) == 4)
+    await log.close()
+    #expect(try CustodyContents.read(directory: state).events == (0..<5).map { sampleEvent($0) })
 }
