@@ -94,11 +94,13 @@ final class PullService: Service, Sendable {
         let page = try await authority.operations.list(baseURL: peer.url, peer: peer.identity, after: listing.cursor, limit: Self.pageSize)
         listing.pages += 1
         // One archive that cannot be pulled (listed too large, a broken download) is reported
-        // and skipped: it must not keep the archives listed after it from being fetched.
+        // and skipped: it must not keep the archives listed after it from being fetched. No
+        // room ends the peer's round instead, reported once rather than for every archive listed.
         for held in page.archives.prefix(Self.pageSize) where !Task.isShuttingDownGracefully {
             do {
                 try await pull(held, from: peer)
             } catch {
+                if case .noRoom? = error as? PullError { throw error }
                 authority.logger.warning("pull failed", metadata: ["peer": "\(peer.code)", "id": "\(held.id)", "error": "\(error)"])
                 authority.errors.record(id: held.id, peer: peer.code, error: "pull: \(error)")
             }

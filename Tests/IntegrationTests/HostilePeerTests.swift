@@ -135,6 +135,7 @@ import Testing
     @Test func pullingKeepsTheFreeSpaceReserveAndDropsStalePartials() async throws {
         let holder = try await MockPeerProcess.launch(in: temp)
         let packed = try await held(by: holder, origin: "430100", seed: 97)
+        let other = try await held(by: holder, origin: "430100", seed: 98)
         let puller = try DaemonProcess(
             code: "441800", in: temp.url, pki: pki, peers: [.init(code: "430100", url: holder.url, poll: true)])
         let config = try String(contentsOf: puller.configFile, encoding: .utf8).replacingOccurrences(
@@ -147,14 +148,21 @@ import Testing
         try FileManager.default.setAttributes([.modificationDate: Date().addingTimeInterval(-2 * 86_400)], ofItemAtPath: stale.path)
         try await puller.start()
         let deadline = Date().addingTimeInterval(20)
-        while !puller.log.contains("no room to download archive \(packed.id)") && Date() < deadline {
+        while !puller.log.contains("no room to download archive") && Date() < deadline {
             try await Task.sleep(for: .milliseconds(100))
         }
-        #expect(puller.log.contains("no room to download archive \(packed.id)"), "\(puller.log.suffix(2000))")
-        #expect(!FileManager.default.fileExists(atPath: stale.path), "the stale partial is still there")
-        #expect(!FileManager.default.fileExists(atPath: pulls.appendingPathComponent("\(packed.id).part").path))
-        #expect(try await holder.log().filter { $0.path.hasPrefix("/v1/archives/\(packed.id)") }.isEmpty, "the archive was asked for")
         #expect(try await puller.stop() == 0)
+        #expect(puller.log.contains("no room to download archive"), "\(puller.log.suffix(2000))")
+        #expect(!FileManager.default.fileExists(atPath: stale.path), "the stale partial is still there")
+        let requests = try await holder.log()
+        for id in [packed.id, other.id] {
+            #expect(!FileManager.default.fileExists(atPath: pulls.appendingPathComponent("\(id).part").path))
+            #expect(requests.filter { $0.path.hasPrefix("/v1/archives/\(id)") }.isEmpty, "archive \(id) was asked for")
+        }
+        // No room ends the round: said once a listing, not once for each archive listed.
+        let lists = requests.filter { $0.path == "/v1/archives" }.count
+        let said = puller.log.components(separatedBy: "no room to download archive").count - 1
+        #expect(said >= 1 && said <= lists, "\(said) times in \(lists) listings")
         _ = try await holder.stop()
     }
 
