@@ -24,6 +24,14 @@ public final class NotifySocket: Sendable {
 
     deinit { close(fd) }
 
+    /// Reads and drops what is queued, so that what the daemon sends next finds room: the
+    /// kernel queues 10 datagrams (`net.unix.max_dgram_qlen`) and the daemon sends a status and
+    /// a watchdog ping every 10 s.
+    public func discardQueued() {
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while recv(fd, &buffer, buffer.count, Int32(MSG_DONTWAIT)) > 0 {}
+    }
+
     /// Collects messages until every one of `needles` has appeared in some message, or `timeout`
     /// seconds pass; returns all read.
     public func read(untilAll needles: [String], timeout: Double = 10) -> [String] {

@@ -31,6 +31,23 @@ import Testing
         #expect(notify.read(until: "STOPPING=1", timeout: 2).contains { $0.contains("STOPPING=1") })
     }
 
+    /// A notify socket whose reader has stopped reading fills after 10 datagrams (the kernel's
+    /// `net.unix.max_dgram_qlen`); with pings every 50 ms that is half a second. The daemon
+    /// keeps working and stops when told: before, each send blocked a thread of its two-thread
+    /// cooperative pool for good, and the STOPPING=1 of a stop blocked the second.
+    @Test func aNotifySocketNobodyReadsDoesNotStopTheDaemon() async throws {
+        let node = try daemon()
+        let notify = try NotifySocket(path: temp.path("unread.sock"))
+        try await node.start(environment: ["NOTIFY_SOCKET": notify.path, "WATCHDOG_USEC": "100000"])
+        try await Task.sleep(for: .seconds(2))
+        let sample = try SampleDossier.make(in: temp, seed: 12)
+        let submitted = try node.ctl(AdminProtocol.Submitted.self, ["submit", sample.dir.path, "--to", "430100"])
+        #expect(try node.ctl([AdminProtocol.QueueLine].self, ["queue"]).contains { $0.id == submitted.id })
+        let started = ContinuousClock.now
+        #expect(try await node.stop(signal: SIGTERM) == 0, "\(node.log)")
+        #expect(ContinuousClock.now - started < .seconds(10), "the stop waited on the notify socket")
+    }
+
     @Test func sigintAlsoDrainsAndExitsZero() async throws {
         let node = try daemon()
         try await node.start()
