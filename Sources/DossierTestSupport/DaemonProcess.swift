@@ -106,6 +106,7 @@ public final class DaemonProcess: Sendable {
         var environment = environment
         if notifying {
             let socket = try notify ?? NotifySocket(path: root.appendingPathComponent("notify.sock").path)
+            socket.discardQueued()
             current.withLock { $0.notify = socket }
             environment["NOTIFY_SOCKET"] = socket.path
         }
@@ -135,6 +136,7 @@ public final class DaemonProcess: Sendable {
     @discardableResult
     public func reload() throws -> [String] {
         guard let notify else { throw HarnessError.failed("reload() needs a daemon started with notifying: true") }
+        notify.discardQueued()
         kill(process.processIdentifier, SIGHUP)
         let messages = notify.read(untilAll: ["RELOADING=1", "READY=1"])
         guard messages.contains(where: { $0.contains("READY=1") }) else {
@@ -165,17 +167,22 @@ public final class DaemonProcess: Sendable {
         }
     }
 
-    /// Sends `signal` and waits (10 s at most) for the exit; returns the exit status.
+    /// Sends `signal` and waits (30 s at most) for the exit; returns the exit status.
+    ///
+    /// 30 s, measured by the clock: a stop drains for up to the 5 s `drain_timeout`, then closes
+    /// the journal and custody log; a slow host must not look like a hang. On a timeout the
+    /// error carries the end of the daemon's log.
     @discardableResult
     public func stop(signal: Int32 = SIGTERM) async throws -> Int32 {
         let process = self.process
         guard process.isRunning else { return process.terminationStatus }
         kill(process.processIdentifier, signal)
-        for _ in 0..<400 where process.isRunning { try await Task.sleep(for: .milliseconds(25)) }
+        let deadline = ContinuousClock.now + .seconds(30)
+        while process.isRunning && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(25)) }
         guard !process.isRunning else {
             kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
-            throw HarnessError.timeout("dossierd \(code) did not stop within 10 s of signal \(signal)")
+            throw HarnessError.timeout("dossierd \(code) did not stop within 30 s of signal \(signal)\n\(log.suffix(4000))")
         }
         return process.terminationStatus
     }

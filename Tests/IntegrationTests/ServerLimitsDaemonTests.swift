@@ -76,9 +76,11 @@ import Testing
         #expect(try await answer("110000", [], "\(url)/v1/health").status == 200)
 
         // requests_per_minute = 6: 441800's bucket runs dry (its two uploads took two tokens).
+        // It refills a token every 10 s, which a loaded host can spend on these requests alone.
         stop(slow)
         stop(idle)
         var statuses: [Int] = []
+        let began = ContinuousClock.now
         for _ in 0..<8 where !statuses.contains(429) {
             let health = try await answer("441800", ["-D", "-"], "\(url)/v1/health")
             statuses.append(health.status)
@@ -87,7 +89,8 @@ import Testing
                     health.output.contains("too-many-requests") && health.output.lowercased().contains("retry-after:"), "\(health.output)")
             }
         }
-        #expect(statuses.last == 429 && statuses.filter { $0 == 200 }.count <= 6, "\(statuses)")
+        let refills = Int(((ContinuousClock.now - began) / .seconds(1) + 1) / 10)
+        #expect(statuses.last == 429 && statuses.filter { $0 == 200 }.count <= 6 + refills, "\(statuses) with \(refills) refills")
         #expect(try await answer("110000", [], "\(url)/v1/health").status == 200)
         #expect(try await daemon.stop() == 0)
     }
