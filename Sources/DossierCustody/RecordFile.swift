@@ -139,29 +139,45 @@ enum RecordFile {
     /// Whether a batch marker starts at some byte after `offset`. The marker's bytes inside a
     /// later payload can only make a torn batch look like damage, never damage look torn.
     private static func hasMarker(_ file: [UInt8], after offset: Int) -> Bool {
-        var start = offset + 1
-        while start + headerSize <= file.count {
-            if file[start..<start + headerSize].elementsEqual(batchMarker) { return true }
-            start += 1
+        // Word compares: the search runs through the megabyte of zeros written ahead.
+        let marker = batchMarker.withUnsafeBytes {
+            ($0.loadUnaligned(as: UInt64.self), $0.loadUnaligned(fromByteOffset: 8, as: UInt32.self))
         }
-        return false
+        return file.withUnsafeBytes { file in
+            var start = offset + 1
+            while start + headerSize <= file.count {
+                if file.loadUnaligned(fromByteOffset: start, as: UInt64.self) == marker.0,
+                    file.loadUnaligned(fromByteOffset: start + 8, as: UInt32.self) == marker.1
+                {
+                    return true
+                }
+                start += 1
+            }
+            return false
+        }
     }
 
     /// Whether an intact record (header and payload checksums right) starts at some byte
     /// after `offset`.
     private static func hasIntactRecord(_ file: [UInt8], after offset: Int) -> Bool {
-        var start = offset + 1
-        while start + headerSize <= file.count {
-            let length = Int(u32(file, at: start))
-            if length <= maxPayload, file.count - start - headerSize >= length,
-                CRC32.checksum(file[start..<start + 8]) == u32(file, at: start + 8),
-                CRC32.checksum(file[start + headerSize..<start + headerSize + length]) == u32(file, at: start + 4)
-            {
-                return true
+        file.withUnsafeBytes { file in
+            var start = offset + 1
+            while start + headerSize <= file.count {
+                // A header of zeros never checks out (the CRC of eight zeros is not zero).
+                let word = file.loadUnaligned(fromByteOffset: start, as: UInt64.self)
+                let crc = UInt32(bigEndian: file.loadUnaligned(fromByteOffset: start + 8, as: UInt32.self))
+                let length = Int(UInt32(truncatingIfNeeded: UInt64(bigEndian: word) >> 32))
+                if word | UInt64(crc) != 0, length <= maxPayload, file.count - start - headerSize >= length,
+                    CRC32.checksum(UnsafeRawBufferPointer(rebasing: file[start..<start + 8]), continuing: 0) == crc,
+                    CRC32.checksum(UnsafeRawBufferPointer(rebasing: file[start + headerSize..<start + headerSize + length]), continuing: 0)
+                        == UInt32(bigEndian: file.loadUnaligned(fromByteOffset: start + 4, as: UInt32.self))
+                {
+                    return true
+                }
+                start += 1
             }
-            start += 1
+            return false
         }
-        return false
     }
 
     /// The big-endian u32 at `offset` (the caller has checked that 4 bytes are there).

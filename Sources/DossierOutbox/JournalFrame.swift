@@ -107,9 +107,11 @@ enum JournalFrame {
     /// inside a later frame's payload (a peer's error text quoted in a record) can only make a
     /// torn batch look like damage, never damage look torn.
     private static func hasBatchMarker(_ file: UnsafeRawBufferPointer, after offset: Int) -> Bool {
+        // Length and CRC as one word: the search runs through the preallocated megabyte.
+        let head = batchMarker.withUnsafeBytes { $0.loadUnaligned(as: UInt64.self) }
         var start = offset + 1
         while start + headerSize <= file.count {
-            if file[start..<(start + headerSize)].elementsEqual(batchMarker) { return true }
+            if file.loadUnaligned(fromByteOffset: start, as: UInt64.self) == head && file[start + 8] == batchType { return true }
             start += 1
         }
         return false
