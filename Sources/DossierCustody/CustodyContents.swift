@@ -19,6 +19,8 @@ struct FileExtent: Sendable {
     /// When `stop` is a torn tail starting at a record whose bytes were all there: what was
     /// wrong with it (`RecordFile.Scan.tornRecord`).
     var tornRecord: RecordDamage?
+    /// Whether the intact part holds a batch marker (`RecordFile.Scan.sawMarker`).
+    var sawMarker = false
     /// Where the usable part ends (0 when not even the magic is whole).
     var end = 0
     /// The file's size as read.
@@ -73,7 +75,8 @@ public struct CustodyContents: Sendable {
     ) throws(CustodyError) -> ([Item], FileExtent) {
         let file = try readIfPresent(path)
         let scan = RecordFile.scan(file, magic: magic)
-        var extent = FileExtent(stop: scan.stop, tornRecord: scan.tornRecord, end: scan.end, size: file.count)
+        var extent = FileExtent(
+            stop: scan.stop, tornRecord: scan.tornRecord, sawMarker: scan.sawMarker, end: scan.end, size: file.count)
         var items: [Item] = []
         for (index, record) in scan.records.enumerated() {
             do throws(CanonicalDecodeFailure) {

@@ -137,9 +137,8 @@ public final class CustodyLog: Sendable {
             try system(FileIO.syncDirectory(directory))
             let contents = try CustodyContents.read(directory: directory)
             if let problem = contents.firstProblem(trust: nil) { throw .damaged(problem) }
-            let logEnd = try prepare(logFD, logPath, end: contents.entriesExtent.end, magic: RecordFile.entriesMagic)
-            let checkpointsEnd = try prepare(
-                checkpointsFD, checkpointsPath, end: contents.checkpointsExtent.end, magic: RecordFile.checkpointsMagic)
+            let logEnd = try prepare(logFD, logPath, contents.entriesExtent, magic: RecordFile.entriesMagic)
+            let checkpointsEnd = try prepare(checkpointsFD, checkpointsPath, contents.checkpointsExtent, magic: RecordFile.checkpointsMagic)
             var frontier = MerkleFrontier()
             contents.leafHashes.forEach { frontier.append($0) }
             let state = State(
@@ -188,17 +187,27 @@ public final class CustodyLog: Sendable {
         return fd
     }
 
-    /// Makes the file end at `end` (cutting a torn tail) or, when not even its magic is whole,
+    /// Makes the file end at `extent.end` (cutting a torn tail) or, when not even its magic is whole,
     /// start it afresh; durably. Returns where the next record goes.
-    private static func prepare(_ fd: Int32, _ path: String, end: Int, magic: [UInt8]) throws(CustodyError) -> Int {
+    ///
+    /// A file without a batch marker (new, or from a build before markers) gets one first, durably:
+    /// a bad spot after it is then judged by the markers (`RecordFile`), so a crash during the
+    /// first commit of this build, its own marker lost, is a torn tail and not damage.
+    private static func prepare(_ fd: Int32, _ path: String, _ extent: FileExtent, magic: [UInt8]) throws(CustodyError) -> Int {
         var st = stat()
         guard fstat(fd, &st) == 0 else { throw .system(.last(.stat, path: path)) }
-        let keep = end >= magic.count ? end : 0
-        if keep > 0 && Int(st.st_size) == keep { return keep }
+        let keep = extent.end >= magic.count ? extent.end : 0
+        let marked = keep > 0 && extent.sawMarker
+        if marked && Int(st.st_size) == keep { return keep }
         guard ftruncate(fd, off_t(keep)) == 0 else { throw .system(.last(.truncate, path: path)) }
         if keep == 0 { try system(FileIO.writeAll(fd: fd, magic, at: 0, path: path)) }
+        var end = max(keep, magic.count)
+        if !marked {
+            try system(FileIO.writeAll(fd: fd, RecordFile.batchMarker, at: end, path: path))
+            end += RecordFile.batchMarker.count
+        }
         guard fsync(fd) == 0 else { throw .system(.last(.fsync, path: path)) }
-        return max(keep, magic.count)
+        return end
     }
 
     // MARK: Appending

@@ -70,6 +70,8 @@ enum RecordFile {
         /// What was wrong with the record a torn tail starts at, when its bytes were all there:
         /// damage after all if that record was acknowledged (a checkpoint covers it).
         var tornRecord: RecordDamage?
+        /// Whether a batch marker was read: the file is written by a build that marks commits.
+        var sawMarker = false
     }
 
     /// Reads the records of `file` (batch markers skipped), stopping at the first that is torn
@@ -129,7 +131,12 @@ enum RecordFile {
                 badRecord(.payloadChecksum)
                 return scan
             }
-            if length == 0 { afterMarker = true } else { scan.records.append((offset, payload)) }
+            if length == 0 {
+                afterMarker = true
+                scan.sawMarker = true
+            } else {
+                scan.records.append((offset, payload))
+            }
             offset = payloadStart + length
             scan.end = offset
         }

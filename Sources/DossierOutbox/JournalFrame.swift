@@ -53,8 +53,8 @@ enum JournalFrame {
     struct Stop {
         var offset: Int
         var reason: JournalDamage.Reason
-        /// The unusable bytes are what a crash mid-append leaves: no intact frame follows
-        /// the bad one. A bad spot with intact frames after it is damage, not a torn write.
+        /// The unusable bytes are what a crash mid-commit leaves: no batch marker follows the
+        /// bad spot (in a `DOSJRNL1` segment, no intact frame at all). Otherwise it is damage.
         var looksTorn: Bool
     }
 
@@ -96,7 +96,9 @@ enum JournalFrame {
             guard CRC32C.update(0, body8) == crc else {
                 return Stop(offset: offset, reason: .checksumMismatch, looksTorn: looksTorn(offset))
             }
-            if body8[0] != batchType { try body(offset, body8[0], UnsafeRawBufferPointer(rebasing: body8[1...])) }
+            // Only the marker itself is skipped: a frame of its type with a payload is handed on,
+            // and does not decode.
+            if body8[0] != batchType || length != 0 { try body(offset, body8[0], UnsafeRawBufferPointer(rebasing: body8[1...])) }
             offset += headerSize + length
         }
         return nil

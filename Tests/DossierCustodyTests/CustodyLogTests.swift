@@ -557,3 +557,29 @@ private func logWithALastCommit(
     await log.close()
     #expect(try CustodyContents.read(directory: state).events == (0..<5).map { sampleEvent($0) })
 }
+
+/// The first commit to a new log, or to one from before markers, loses its marker and first
+/// record while its last record lands: a torn tail, as the marker opening wrote before it says.
+@Test func aCrashDuringTheFirstMarkedCommitIsATornTail() async throws {
+    let dir = try TempDir()
+    var old = RecordFile.entriesMagic
+    for n in 0..<2 { RecordFile.append(try sampleEvent(n).leafBytes(), to: &old) }
+    for (name, before) in [("new", [UInt8]()), ("old", old)] {
+        let state = dir.path(name)
+        try FileManager.default.createDirectory(atPath: state, withIntermediateDirectories: true)
+        if !before.isEmpty { try write(before, state + "/custody.log") }
+        let (log, _) = try CustodyLog.open(directory: state)
+        let kept = log.treeSize
+        _ = try await log.append(contentsOf: (10..<13).map { sampleEvent($0) })
+        await log.close()
+        var file = try bytes(state + "/custody.log")
+        let offsets = recordOffsets(file, magic: RecordFile.entriesMagic)
+        let commit = offsets[Int(kept)] - RecordFile.batchMarker.count
+        for i in commit..<offsets[Int(kept) + 1] { file[i] = 0 }
+        try write(file, state + "/custody.log")
+        let (reopened, dropped) = try CustodyLog.open(directory: state)
+        #expect(reopened.treeSize == kept, "\(name)")
+        #expect(dropped.map(\.offset) == [commit], "\(name)")
+        await reopened.close()
+    }
+}
