@@ -466,6 +466,14 @@ private func flipEachByte(
     #expect(throws: ProofFault.self) { try signature.verify(trust: trust) }
 }
 
+/// A custody directory `name` under `dir` whose custody.log holds `log`.
+private func custodyState(_ dir: TempDir, _ name: String, log: [UInt8]) throws -> String {
+    let state = dir.path(name)
+    try FileManager.default.createDirectory(atPath: state, withIntermediateDirectories: true)
+    try write(log, state + "/custody.log")
+    return state
+}
+
 /// A log in `directory` of `single` entries appended a commit each, then `batch` more in one
 /// commit; closed. Returns its bytes, where the last commit starts and where each of its
 /// records starts.
@@ -495,11 +503,9 @@ private func logWithALastCommit(
         ("last-record-half-lost", (records[3] + file.count) / 2..<file.count, 0, records[3], 6),
     ]
     for trial in trials {
-        let state = dir.path(trial.name)
-        try FileManager.default.createDirectory(atPath: state, withIntermediateDirectories: true)
         var torn = file
         for i in trial.spoiled { torn[i] = trial.fill }
-        try write(torn, state + "/custody.log")
+        let state = try custodyState(dir, trial.name, log: torn)
         #expect(try CustodyContents.read(directory: state).firstProblem(trust: nil) == nil, "\(trial.name)")
         let (log, dropped) = try CustodyLog.open(directory: state)
         #expect(log.treeSize == trial.kept, "\(trial.name)")
@@ -531,26 +537,20 @@ private func logWithALastCommit(
         RecordFile.append(try sampleEvent(n).leafBytes(), to: &old)
     }
     // Without markers, a bad spot with an intact record after it is damage ...
-    let lost = dir.path("lost")
-    try FileManager.default.createDirectory(atPath: lost, withIntermediateDirectories: true)
     var spoiled = old
     for i in offsets[1]..<offsets[2] { spoiled[i] = 0 }
-    try write(spoiled, lost + "/custody.log")
+    let lost = try custodyState(dir, "lost", log: spoiled)
     let expected = CustodyProblem.entry(file: lost + "/custody.log", index: 1, offset: offsets[1], .headerChecksum)
     #expect(throws: CustodyError.damaged(expected)) { try CustodyLog.open(directory: lost) }
     // ... and one with none after it a torn tail.
-    let flipped = dir.path("flipped")
-    try FileManager.default.createDirectory(atPath: flipped, withIntermediateDirectories: true)
     spoiled = old
     spoiled[old.count - 1] ^= 1
-    try write(spoiled, flipped + "/custody.log")
+    let flipped = try custodyState(dir, "flipped", log: spoiled)
     let (cut, dropped) = try CustodyLog.open(directory: flipped)
     #expect(cut.treeSize == 3 && dropped.map(\.offset) == [offsets[3]])
     await cut.close()
     // The intact file opens, and new commits follow its records.
-    let state = dir.path("custody")
-    try FileManager.default.createDirectory(atPath: state, withIntermediateDirectories: true)
-    try write(old, state + "/custody.log")
+    let state = try custodyState(dir, "custody", log: old)
     let (log, tails) = try CustodyLog.open(directory: state)
     #expect(tails.isEmpty && log.treeSize == 4)
     #expect(try await log.append(sampleEvent(4)) == 4)

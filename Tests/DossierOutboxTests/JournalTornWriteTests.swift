@@ -93,10 +93,8 @@ private func damage(of directory: URL) async -> [JournalDamage]? {
             for cut in start..<full.count {
                 let unused = cut == markerEnd || full[start..<cut].allSatisfy { $0 == 0 }
                 let tornAt = cut < markerEnd ? start : markerEnd
-                let trial = dir.appendingPathComponent("cut-\(cut)-\(padding)")
-                try FileManager.default.createDirectory(at: trial, withIntermediateDirectories: true)
+                let trial = try trialJournal(dir, "cut-\(cut)-\(padding)", full.prefix(cut) + Data(count: padding))
                 let segment = trial.appendingPathComponent(firstSegment)
-                try (full.prefix(cut) + Data(count: padding)).write(to: segment)
                 let (seen, report) = try await replay(trial)
                 #expect(seen == Array(events.prefix(4)), "cut at \(cut)")
                 let torn = unused ? [] : [TornTail(segment: firstSegment, offset: tornAt, droppedBytes: cut - tornAt + padding)]
@@ -147,12 +145,10 @@ private func damage(of directory: URL) async -> [JournalDamage]? {
         let original = try Data(contentsOf: source.appendingPathComponent(firstSegment))
         let start = frameOffset(events, 1)
         for position in start..<(start + frameSize(events[1])) {
-            let trial = dir.appendingPathComponent("flip-\(position)")
-            try FileManager.default.createDirectory(at: trial, withIntermediateDirectories: true)
             var bytes = original
             bytes[position] ^= 0x5A
+            let trial = try trialJournal(dir, "flip-\(position)", bytes)
             let segment = trial.appendingPathComponent(firstSegment)
-            try bytes.write(to: segment)
             let found = await damage(of: trial)
             #expect(found?.count == 1, "flip at \(position)")
             #expect(found?.first?.segment == firstSegment && found?.first?.offset == start, "flip at \(position)")
