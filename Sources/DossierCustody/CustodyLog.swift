@@ -295,6 +295,10 @@ public final class CustodyLog: Sendable {
         var logReserved: Int
         var checkpointsEnd: Int
         var latest: SignedCheckpoint?
+        /// An earlier commit failed: this batch is answered with its error and not written.
+        /// Written, its entries would go where the failed ones were meant to, under indexes
+        /// that counted those.
+        var failure: SystemError?
     }
 
     /// Writes batches until nothing came for `linger`, then ends the thread; on an appender's
@@ -349,7 +353,7 @@ public final class CustodyLog: Sendable {
                         Batch(
                             entries: state.entries, checkpoints: state.checkpoints, logEnd: state.logEnd,
                             logReserved: state.logReserved,
-                            checkpointsEnd: state.checkpointsEnd, latest: state.latest))
+                            checkpointsEnd: state.checkpointsEnd, latest: state.latest, failure: state.failure))
                 }
                 guard due else {
                     state.wanted = expected
@@ -390,6 +394,7 @@ public final class CustodyLog: Sendable {
     /// Writes the batch's entries (and, when they reach past the zeros written ahead, the next
     /// `reserveStep` of zeros after them) with one `fdatasync`; returns the new end and reserve.
     private func writeEntries(_ batch: Batch) -> Result<(end: Int, reserved: Int), SystemError> {
+        if let failure = batch.failure { return .failure(failure) }
         guard !batch.entries.isEmpty else { return .success((batch.logEnd, batch.logReserved)) }
         let records = RecordFile.batchMarker + batch.entries.flatMap(\.record)
         let end = batch.logEnd + records.count

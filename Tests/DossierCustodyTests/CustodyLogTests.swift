@@ -583,3 +583,45 @@ private func logWithALastCommit(
         await reopened.close()
     }
 }
+
+/// A commit that fails (here the file system is full) fails the log: entries already queued
+/// behind it are answered with the failure and never written. Written, they would land where
+/// the failed commit's entries were meant to go, acknowledged with indexes that counted those
+/// (found in review). Eight tasks append mostly small events, now and then one of 60 KiB, until
+/// the disk is full; every acknowledged index must hold its event when the log is read again.
+/// Trials are repeated because which entries share a commit is up to the scheduler.
+@Test(.enabled(if: getuid() == 0, "mounting a small tmpfs needs root"))
+func afterAFailedCommitNothingQueuedIsWrittenOrAcknowledged() async throws {
+    let dir = try TempDir()
+    guard let small = try mountSmallTmpfs("small", in: dir.url, options: "size=3m") else { return }
+    defer { _ = try? run("umount", ["-l", small.path]) }
+    for trial in 0..<12 {
+        let custody = small.path + "/custody-\(trial)"
+        let filler = small.path + "/filler"
+        let (log, _) = try CustodyLog.open(directory: custody)
+        // The first commit writes the zeros ahead of the log's end; then nothing is left.
+        _ = try await log.append(sampleEvent(0))
+        _ = try run("dd", ["if=/dev/zero", "of=\(filler)", "bs=64k"])
+        let acknowledged = try await withThrowingTaskGroup(of: [(UInt64, CustodyEvent)].self) { group in
+            for task in 0..<8 {
+                group.addTask {
+                    var mine: [(UInt64, CustodyEvent)] = []
+                    for n in 1..<10_000 {
+                        var event = sampleEvent(task * 10_000 + n)
+                        if (task + n) % 13 == 0 { event.detail = String(repeating: "x", count: 60 << 10) }
+                        do { mine.append((try await log.append(event), event)) } catch { return mine }
+                    }
+                    return mine
+                }
+            }
+            return try await group.reduce(into: [(UInt64, CustodyEvent)]()) { $0 += $1 }
+        }
+        await #expect(throws: CustodyError.self) { try await log.append(sampleEvent(1)) }
+        await log.close()
+        try FileManager.default.removeItem(atPath: filler)
+        let events = try CustodyContents.read(directory: custody).events
+        let misplaced = acknowledged.filter { index, event in index >= events.count || events[Int(index)] != event }.map(\.0)
+        #expect(misplaced == [], "trial \(trial): of \(acknowledged.count) acknowledged entries these are not at their index")
+        try FileManager.default.removeItem(atPath: custody)
+    }
+}
