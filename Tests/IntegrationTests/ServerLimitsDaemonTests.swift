@@ -142,12 +142,7 @@ import Testing
     /// written (found in review: the server's idle timeout does not run while a response is
     /// written, so the stream, its open file and the caller's connection were held for good).
     @Test func aStalledDownloadIsClosedAfterTheIdleTimeout() async throws {
-        let holder = try DaemonProcess(
-            code: "441800", in: temp.url, pki: pki, peers: [.init(code: "430100", url: "https://127.0.0.1:1", mode: "pull")],
-            server: "idle_timeout = \"2s\"")
-        try await holder.start()
-        let sample = try SampleDossier.make(in: temp, seed: 74, documents: 2, documentSize: 8 << 20)
-        let submitted = try holder.ctl(AdminProtocol.Submitted.self, ["submit", sample.dir.path, "--to", "430100"])
+        let (holder, submitted) = try await holderOfAnArchiveToPull(server: "", documents: 2)
         let port = try #require(URLComponents(string: try holder.url)?.port)
         let reader = packageRoot.appendingPathComponent("Tests/Support/stalled-reader.py").path
         let read = try await runDetached(
@@ -158,6 +153,45 @@ import Testing
         #expect(bytes < submitted.size, "read all \(bytes) bytes: the stalled response was not closed")
         #expect(fields.last?.hasPrefix("closed") == true, "\(read.stdout)")
         #expect(try await holder.stop() == 0)
+    }
+
+    /// The same over HTTP/2, where a puller that stops reading leaves the stream waiting for a
+    /// flow-control window that never opens: curl downloading at 4 MB/s is stopped (SIGSTOP)
+    /// for 8 s once bytes arrive; the stream must be reset once `idle_timeout` passes without a
+    /// piece written, so curl, continued, gets less than the archive and an error.
+    @Test func aStalledHTTP2DownloadIsResetAfterTheIdleTimeout() async throws {
+        // More than the socket buffers and curl's stream window hold together.
+        let (holder, submitted) = try await holderOfAnArchiveToPull(server: "http2 = true", documents: 3)
+        let body = temp.path("stalled-h2.dva")
+        let curl = try background(
+            "curl",
+            [
+                "-sS", "--http2", "--cert", pki.cert("430100"), "--key", pki.key("430100"), "--cacert", pki.ca, "-o", body,
+                "--limit-rate", "4M", "--max-time", "60", "\(try holder.url)/v1/archives/\(submitted.id)",
+            ])
+        defer { stop(curl) }
+        func received() -> UInt64 { (try? FileManager.default.attributesOfItem(atPath: body)[.size] as? UInt64) ?? 0 }
+        try #require(try await eventually(seconds: 20) { received() > 0 })
+        kill(curl.processIdentifier, SIGSTOP)
+        try await Task.sleep(for: .seconds(8))
+        kill(curl.processIdentifier, SIGCONT)
+        try #require(try await eventually(seconds: 40) { !curl.isRunning }, "curl still downloading")
+        #expect(curl.terminationStatus != 0, "curl ended well: the stalled stream was not reset")
+        #expect(received() < submitted.size, "read all \(received()) bytes: the stalled stream was not reset")
+        let metrics = try run("curl", ["-sS", "--unix-socket", holder.socket, "http://dossierd/metrics"]).stdout
+        #expect(metrics.contains("dossierd_peer_requests_total{http=\"2\"}"), "the download did not come over HTTP/2: \(metrics)")
+        #expect(try await holder.stop() == 0)
+    }
+
+    /// A running 441800 with `idle_timeout` 2 s (and `server`) holding an archive of `documents`
+    /// × 8 MiB for 430100 to pull.
+    private func holderOfAnArchiveToPull(server: String, documents: Int) async throws -> (DaemonProcess, AdminProtocol.Submitted) {
+        let holder = try DaemonProcess(
+            code: "441800", in: temp.url, pki: pki, peers: [.init(code: "430100", url: "https://127.0.0.1:1", mode: "pull")],
+            server: "idle_timeout = \"2s\"\n" + server)
+        try await holder.start()
+        let sample = try SampleDossier.make(in: temp, seed: 74, documents: documents, documentSize: 8 << 20)
+        return (holder, try holder.ctl(AdminProtocol.Submitted.self, ["submit", sample.dir.path, "--to", "430100"]))
     }
 
     /// One request as `code` on a new connection: the status (0 when refused) and what curl
