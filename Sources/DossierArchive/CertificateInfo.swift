@@ -47,7 +47,7 @@ public struct CertificateInfo: Codable, Sendable, Equatable {
             return serialNumberAttribute(X509_get_subject_name(known.x509))
         }
         // Not kept (SM2, too large) or refused: parsed here, for this call only.
-        guard let cert = OpenSSL.decode(der[...], { d2i_X509(nil, &$0, $1) }) else { ERR_clear_error(); return nil }
+        guard let cert = OpenSSL.certificate(der[...]) else { return nil }
         defer { X509_free(cert) }
         return serialNumberAttribute(X509_get_subject_name(cert))
     }

@@ -59,6 +59,16 @@ enum OpenSSL {
         }
     }
 
+    /// The certificate `der` starts with, or nil when it does not parse (OpenSSL's error queue
+    /// then cleared); the caller frees it with `X509_free`.
+    static func certificate(_ der: ArraySlice<UInt8>) -> OpaquePointer? {
+        guard let certificate = decode(der, { d2i_X509(nil, &$0, $1) }) else {
+            ERR_clear_error()
+            return nil
+        }
+        return certificate
+    }
+
     /// The DER of the first PEM block labelled `label` in `bytes` (`PEM_STRING_CMS`,
     /// `PEM_STRING_X509_CRL`, ...; OpenSSL's own reading: text before it skipped, base64 decoded,
     /// nothing parsed); nil when there is none.

@@ -84,7 +84,7 @@ public final class TrustStore: @unchecked Sendable {
     /// for a caller whose connection was verified before the CRL was loaded.
     public func isRevoked(certificate der: [UInt8]) -> Bool {
         guard !crls.isEmpty else { return false }
-        guard let cert = OpenSSL.decode(der[...], { d2i_X509(nil, &$0, $1) }) else { ERR_clear_error(); return false }
+        guard let cert = OpenSSL.certificate(der[...]) else { return false }
         defer { X509_free(cert) }
         return crls.contains { crl in
             guard X509_NAME_cmp(X509_CRL_get_issuer(crl), X509_get_issuer_name(cert)) == 0 else { return false }
@@ -145,8 +145,7 @@ public final class TrustStore: @unchecked Sendable {
     /// (`X509_PURPOSE_SSL_CLIENT` for callers of our server) as of `now`, revocation included
     /// unless `revocation` is false. Returns nil when trusted, or the finding that says why not.
     public func checkTLSPeer(chain: [[UInt8]], clientPurpose: Bool, revocation: Bool = true, now: Date = Date()) -> Finding? {
-        let certs = chain.compactMap { der in OpenSSL.decode(der[...], { d2i_X509(nil, &$0, $1) }) }
-        ERR_clear_error()
+        let certs = chain.compactMap { OpenSSL.certificate($0[...]) }
         defer { certs.forEach { X509_free($0) } }
         guard let leaf = certs.first, certs.count == chain.count, let untrusted = dossier_sk_x509_new() else {
             return Finding(.authenticity, "untrusted-peer", "the certificate chain does not parse")
