@@ -163,6 +163,7 @@ final class JournalWriter: @unchecked Sendable {
                 }
             case .close(let continuation):
                 commit(&frames, &waiting, &syncCommitDirectory)
+                sealCleanEnd()
                 if fd >= 0 { Foundation.close(fd) }
                 fd = -1
                 lock.release()
@@ -200,6 +201,30 @@ final class JournalWriter: @unchecked Sendable {
         for continuation in waiting { continuation.resume() }
         guard written >= segmentLimit else { return }
         do throws(OutboxError) { try openSegment(segmentSeq + 1) } catch { fail(error) }
+    }
+
+    /// Ends the segment with a batch marker at a clean close (unless it holds no record or
+    /// already ends with one), so that a bad spot in its last commit, found at the next start,
+    /// has a marker after it and is refused as the damage it is, not cut as the torn tail only
+    /// a crash leaves. Best effort: a close that cannot write it (the journal failed, the disk
+    /// refuses) leaves the last commit judged as after a crash.
+    private func sealCleanEnd() {
+        let marker = JournalFrame.batchMarker
+        guard fd >= 0, written > JournalFrame.segmentMagic.count, (try? checkHealthy()) != nil else { return }
+        var last = [UInt8](repeating: 0, count: marker.count)
+        if written - marker.count >= JournalFrame.segmentMagic.count,
+            pread(fd, &last, marker.count, off_t(written - marker.count)) == marker.count, last == marker
+        {
+            return
+        }
+        do throws(OutboxError) {
+            if written + marker.count > allocated { try preallocate(through: written + marker.count) }
+            try system(FileIO.writeAll(fd: fd, marker, at: written, path: segmentPath))
+            guard fdatasync(fd) == 0 else { throw OutboxError.journalFailed(path: segmentPath, errno: errno) }
+            written += marker.count
+        } catch {
+            fail(error)
+        }
     }
 
     /// Closes the current segment and creates `seq` with its magic and preallocated zeros,

@@ -58,6 +58,15 @@ func recordAndMarkerOffsets(_ file: [UInt8], magic: [UInt8]) -> [Int] {
     return offsets + [file.count]
 }
 
+/// A custody file closed cleanly as a crash right after its last commit leaves it: without the
+/// marker the close ends it with (when one was added after a record).
+func crashed(_ file: [UInt8]) -> [UInt8] {
+    let marker = RecordFile.batchMarker
+    let bare = Array(file.dropLast(marker.count))
+    guard file.suffix(marker.count).elementsEqual(marker), !bare.suffix(marker.count).elementsEqual(marker) else { return file }
+    return bare
+}
+
 @Test func appendsGetTheirIndexAndSurviveReopening() async throws {
     let dir = try TempDir()
     let (log, tails) = try CustodyLog.open(directory: dir.path("custody"))
@@ -192,7 +201,7 @@ func recordAndMarkerOffsets(_ file: [UInt8], magic: [UInt8]) -> [Int] {
     let pristine = dir.path("pristine")
     // Five entries a checkpoint covers, then three more: the last write a crash may cut.
     try await writeLog(pristine, count: 8, checkpointsAt: [5], signer: try signer())
-    let file = try bytes(pristine + "/custody.log")
+    let file = crashed(try bytes(pristine + "/custody.log"))
     let ends = recordEnds(file, magic: RecordFile.entriesMagic)
     // A cut keeps every record and marker before it whole; one inside a record or marker
     // leaves it torn.
@@ -230,9 +239,9 @@ func recordAndMarkerOffsets(_ file: [UInt8], magic: [UInt8]) -> [Int] {
     let records = RecordFile.scan(file, magic: RecordFile.entriesMagic)
     #expect(records.records.count == 3 && records.stop == nil)
     #expect(file.count >= CustodyLog.reserveStep && file[records.end...].allSatisfy { $0 == 0 })
-    // … which a clean close gives back.
+    // … which a clean close gives back, ending the log with a marker instead.
     await open.close()
-    #expect(try bytes(path) == Array(file[..<records.end]))
+    #expect(try bytes(path) == Array(file[..<records.end]) + RecordFile.batchMarker)
     // After a crash, however many zeros follow, nothing is torn and the next entry goes after
     // the records.
     try write(Array(file[..<records.end]) + [UInt8](repeating: 0, count: 4096 + 7), path)
@@ -253,7 +262,7 @@ func recordAndMarkerOffsets(_ file: [UInt8], magic: [UInt8]) -> [Int] {
     let dir = try TempDir()
     let state = dir.path("custody")
     try await writeLog(state, count: 6, checkpointsAt: [6], signer: try signer())
-    let file = try bytes(state + "/custody.log")
+    let file = crashed(try bytes(state + "/custody.log"))
     try write(Array(file.dropLast(3)), state + "/custody.log")
     let expected = CustodyProblem.checkpoint(file: state + "/checkpoints.log", index: 0, treeSize: 6, .beyondLog(entries: 5))
     #expect(throws: CustodyError.damaged(expected)) { try CustodyLog.open(directory: state) }
@@ -262,15 +271,16 @@ func recordAndMarkerOffsets(_ file: [UInt8], magic: [UInt8]) -> [Int] {
 
 /// One byte flipped anywhere in custody.log is reported at the entry whose record holds it (a
 /// batch marker's bytes at the entry after it), by the audit and by open (which then changes
-/// nothing); the same for checkpoints.log, but for its last commit: unacknowledged as far as
-/// the files can tell, so a torn tail.
+/// nothing); the same for checkpoints.log, but for its last commit: the files as a crash right
+/// after it leaves them (`crashed`), it is unacknowledged as far as they can tell, so a torn
+/// tail (after a clean close, damage: `aBadLastCommitAfterACleanCloseIsDamage`).
 @Test func flippingAnyByteIsReportedAtItsEntry() async throws {
     let dir = try TempDir()
     let pristine = dir.path("pristine")
     try await writeLog(pristine, count: 12, checkpointsAt: [4, 9, 12], signer: try signer())
     let trust = try TestPKI.shared.trust()
-    let log = try bytes(pristine + "/custody.log")
-    let checkpoints = try bytes(pristine + "/checkpoints.log")
+    let log = crashed(try bytes(pristine + "/custody.log"))
+    let checkpoints = crashed(try bytes(pristine + "/checkpoints.log"))
     #expect(try CustodyContents.read(directory: pristine).firstProblem(trust: trust) == nil)
 
     let state = dir.path("flipped")
@@ -466,6 +476,35 @@ private func flipEachByte(
     #expect(throws: ProofFault.self) { try signature.verify(trust: trust) }
 }
 
+/// A clean close ends each file with a marker: a bad record in its last commit is then damage,
+/// as only a crash leaves a torn tail. A bad marker itself is a torn tail that loses nothing.
+@Test func aBadLastCommitAfterACleanCloseIsDamage() async throws {
+    let dir = try TempDir()
+    let pristine = dir.path("pristine")
+    try await writeLog(pristine, count: 5, checkpointsAt: [3, 5], signer: try signer())
+    for name in [CustodyContents.logFileName, CustodyContents.checkpointsFileName] {
+        let file = try bytes(pristine + "/" + name)
+        let marker = RecordFile.batchMarker
+        #expect(file.suffix(marker.count).elementsEqual(marker) && crashed(file).count == file.count - marker.count, "\(name)")
+        var spoiled = file
+        spoiled[file.count - marker.count - 2] ^= 0x5A
+        let state = dir.path("last-record-" + name)
+        try FileManager.default.copyItem(atPath: pristine, toPath: state)
+        try write(spoiled, state + "/" + name)
+        #expect(throws: CustodyError.self, "\(name)") { try CustodyLog.open(directory: state) }
+        #expect(try CustodyContents.read(directory: state).firstProblem(trust: nil) != nil, "\(name)")
+        spoiled = file
+        spoiled[file.count - 2] ^= 0x5A
+        let sealed = dir.path("marker-" + name)
+        try FileManager.default.copyItem(atPath: pristine, toPath: sealed)
+        try write(spoiled, sealed + "/" + name)
+        let (log, dropped) = try CustodyLog.open(directory: sealed)
+        #expect(log.treeSize == 5 && log.latestCheckpoint?.checkpoint.treeSize == 5, "\(name)")
+        #expect(dropped == [TornTail(file: sealed + "/" + name, offset: file.count - marker.count, bytes: marker.count)], "\(name)")
+        await log.close()
+    }
+}
+
 /// A custody directory `name` under `dir` whose custody.log holds `log`.
 private func custodyState(_ dir: TempDir, _ name: String, log: [UInt8]) throws -> String {
     let state = dir.path(name)
@@ -475,7 +514,8 @@ private func custodyState(_ dir: TempDir, _ name: String, log: [UInt8]) throws -
 }
 
 /// A log in `directory` of `single` entries appended a commit each, then `batch` more in one
-/// commit; closed. Returns its bytes, where the last commit starts and where each of its
+/// commit; closed, its bytes then as a crash right after that commit leaves them (`crashed`).
+/// Returns those bytes, where the last commit starts and where each of its
 /// records starts.
 private func logWithALastCommit(
     _ directory: String, single: Int, batch: Int
@@ -484,7 +524,7 @@ private func logWithALastCommit(
     for n in 0..<single { _ = try await log.append(sampleEvent(n)) }
     _ = try await log.append(contentsOf: (single..<single + batch).map { sampleEvent($0) })
     await log.close()
-    let file = try bytes(directory + "/custody.log")
+    let file = crashed(try bytes(directory + "/custody.log"))
     let offsets = recordOffsets(file, magic: RecordFile.entriesMagic)
     return (file, offsets[single] - RecordFile.batchMarker.count, Array(offsets[single..<single + batch]))
 }
@@ -511,7 +551,8 @@ private func logWithALastCommit(
         #expect(log.treeSize == trial.kept, "\(trial.name)")
         #expect(dropped == [TornTail(file: state + "/custody.log", offset: trial.cut, bytes: file.count - trial.cut)], "\(trial.name)")
         await log.close()
-        #expect(FileIO.size(state + "/custody.log") == UInt64(trial.cut), "\(trial.name)")
+        // The cut, then the marker closing it cleanly added.
+        #expect(FileIO.size(state + "/custody.log") == UInt64(trial.cut + RecordFile.batchMarker.count), "\(trial.name)")
     }
 }
 
@@ -572,7 +613,7 @@ private func logWithALastCommit(
         let kept = log.treeSize
         _ = try await log.append(contentsOf: (10..<13).map { sampleEvent($0) })
         await log.close()
-        var file = try bytes(state + "/custody.log")
+        var file = crashed(try bytes(state + "/custody.log"))
         let offsets = recordOffsets(file, magic: RecordFile.entriesMagic)
         let commit = offsets[Int(kept)] - RecordFile.batchMarker.count
         for i in commit..<offsets[Int(kept) + 1] { file[i] = 0 }

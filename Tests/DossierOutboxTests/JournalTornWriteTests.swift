@@ -21,11 +21,25 @@ private func sampleEvents(_ count: Int) -> [OutboxEvent] {
     }
 }
 
-/// Writes `events` as one segment, one append (and so one batch: a marker, then its frame) each.
-private func writeJournal(_ directory: URL, _ events: [OutboxEvent]) async throws {
+/// Writes `events` as one segment, one append (and so one batch: a marker, then its frame)
+/// each, as a crash right after the last append leaves it: the marker a clean close ends the
+/// segment with is zeroed again (`closedCleanly` keeps it).
+private func writeJournal(_ directory: URL, _ events: [OutboxEvent], closedCleanly: Bool = false) async throws {
     let (journal, _) = try Journal.open(directory: directory) { _ in }
     for event in events { try await journal.append(event) }
     await journal.close()
+    if !closedCleanly && !events.isEmpty { try unseal(directory, at: dataEnd(events)) }
+}
+
+/// Zeroes the marker a clean close wrote at `end` of the first segment in `directory`: the
+/// segment as a crash right after its last commit leaves it.
+private func unseal(_ directory: URL, at end: Int) throws {
+    let segment = directory.appendingPathComponent(firstSegment)
+    var bytes = try Data(contentsOf: segment)
+    let seal = end..<end + JournalFrame.batchMarker.count
+    #expect(bytes[seal].elementsEqual(JournalFrame.batchMarker), "a clean close ends the segment with a marker")
+    bytes.replaceSubrange(seal, with: [UInt8](repeating: 0, count: seal.count))
+    try bytes.write(to: segment)
 }
 
 private func frameSize(_ event: OutboxEvent) -> Int {
@@ -134,6 +148,28 @@ private func damage(of directory: URL) async -> [JournalDamage]? {
         let (seen, report) = try await replay(dir)
         #expect(seen == Array(events.prefix(2)))
         #expect(report.tornTails.count == 1)
+    }
+}
+
+/// After a clean close the segment ends with a marker: a bad last record is damage, as only a
+/// crash leaves a torn tail. A bad marker itself is a torn tail, and nothing is lost with it.
+@Test func aBadLastRecordAfterACleanCloseIsDamage() async throws {
+    try await withTemporaryDirectory { dir in
+        let events = sampleEvents(3)
+        try await writeJournal(dir, events, closedCleanly: true)
+        let segment = dir.appendingPathComponent(firstSegment)
+        let clean = try Data(contentsOf: segment)
+        var bytes = clean
+        bytes[dataEnd(events) - 2] ^= 0xFF
+        try bytes.write(to: segment)
+        let found = try #require(await damage(of: dir))
+        #expect(found.map(\.offset) == [frameOffset(events, 2)])
+        bytes = clean
+        bytes[dataEnd(events) + 2] ^= 0xFF
+        try bytes.write(to: segment)
+        let (seen, report) = try await replay(dir)
+        #expect(seen == events)
+        #expect(report.tornTails.map(\.offset) == [dataEnd(events)])
     }
 }
 
@@ -250,7 +286,8 @@ struct SplitMix: RandomNumberGenerator {
 }
 
 /// Writes `single` one append each, then `batch` as one group commit; returns the segment's
-/// bytes and where each of `batch`'s frames starts.
+/// bytes, as a crash right after that commit leaves them (`unseal`), and where each of
+/// `batch`'s frames starts.
 private func writeWithALastBatch(
     _ directory: URL, single: [OutboxEvent], batch: [OutboxEvent]
 ) async throws -> (bytes: Data, frames: [Int]) {
@@ -264,6 +301,7 @@ private func writeWithALastBatch(
         frames.append(offset)
         offset += frameSize(event)
     }
+    try unseal(directory, at: offset)
     return (try Data(contentsOf: directory.appendingPathComponent(firstSegment)), frames)
 }
 
