@@ -13,11 +13,11 @@ import Synchronization
 /// rejected, completion events; never compacted), the outbox and its kept history (first
 /// attempt, cancellation) and the requests kept in `history/requests/`.
 ///
-/// The custody log is read whole (on the blocking pool) and its events kept until the file
-/// grows; a scrape or `status` on an idle authority reads nothing. Thread-safe (a mutex over
-/// that cache).
+/// The custody log is read whole (on the blocking pool) and its events kept until the log holds
+/// more entries; a scrape or `status` on an idle authority reads nothing. Thread-safe (a mutex
+/// over that cache).
 final class CaseBook: Sendable {
-    private let cache = Mutex<(size: UInt64, events: [CustodyEvent])?>(nil)
+    private let cache = Mutex<(entries: UInt64, events: [CustodyEvent])?>(nil)
 
     /// Every case known, oldest first: open ones always, finished ones whose last step is within
     /// `[sla] history_days`.
@@ -28,10 +28,10 @@ final class CaseBook: Sendable {
             for entry in await authority.outbox.entries(in: state) { finished[entry.id] = TransferHistory.Entry(entry) }
         }
         let outbox = finished
-        let (layout, sla) = (authority.layout, authority.config.sla)
+        let (layout, sla, custody) = (authority.layout, authority.config.sla, authority.custody.log)
         let (events, requests) = try await authority.pool.run { [self] in
             (
-                try self.events(directory: layout.root.appendingPathComponent(CustodyLog.stateSubdirectory).path),
+                try self.events(of: custody, directory: layout.root.appendingPathComponent(CustodyLog.stateSubdirectory).path),
                 CaseRequests(directory: layout.caseRequests).all()
             )
         }
@@ -44,12 +44,15 @@ final class CaseBook: Sendable {
         return try await authority.pool.run { try history.load() }
     }
 
-    /// The custody log's events, re-read only when the file's size changed. Blocking.
-    private func events(directory: String) throws -> [CustodyEvent] {
-        let size = FileIO.size(directory + "/" + CustodyContents.logFileName) ?? 0
-        if let cached = cache.withLock({ $0 }), cached.size == size { return cached.events }
+    /// The events of `log` (open in `directory`), re-read only when it holds more entries. Not
+    /// by the file's size: zeros are written ahead of the log's end, a megabyte at a time, so
+    /// the size stays the same over many entries. Entries counted before the read are durable,
+    /// so the file read holds at least as many. Blocking.
+    private func events(of log: CustodyLog, directory: String) throws -> [CustodyEvent] {
+        let entries = log.treeSize
+        if let cached = cache.withLock({ $0 }), cached.entries == entries { return cached.events }
         let events = try CustodyContents.read(directory: directory).events
-        cache.withLock { $0 = (size, events) }
+        cache.withLock { $0 = (entries, events) }
         return events
     }
 

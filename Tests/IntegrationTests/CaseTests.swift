@@ -51,6 +51,11 @@ extension TwoDaemonTests {
         #expect(shown.history.map(\.state).contains("sending"))
         let kept = try #require(try origin.ctl([AdminProtocol.Case].self, ["cases"]).first { $0.archiveId == id })
         #expect(kept.sent == out.sent && kept.verified == out.verified && kept.vin == sample.vin)
+        // The second transfer's steps are there too, though `cases` was asked before they were
+        // logged: the log's file does not grow with each entry (zeros are written ahead of its
+        // end), so what the daemon keeps of it must follow the entries, not the file's size.
+        let next = try #require(try origin.ctl([AdminProtocol.Case].self, ["cases"]).first { $0.archiveId == second })
+        #expect(next.sent != nil && next.verified != nil, "\(next)")
         // … and across a restart.
         #expect(try await origin.stop() == 0)
         try await origin.start()
