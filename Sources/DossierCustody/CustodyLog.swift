@@ -550,25 +550,10 @@ public final class CustodyLog: Sendable {
 
     // MARK: Closing
 
-    /// Ends a file closed cleanly with a batch marker (unless it holds no record or already
-    /// ends with one), durably, so that a bad spot in its last commit, found at the next open,
-    /// has a marker after it and is refused as the damage it is, not cut as the torn tail only
-    /// a crash leaves. Returns the file's new end; `end` when nothing was needed or the write
-    /// failed (the last commit is then judged as after a crash).
-    private static func seal(_ fd: Int32, end: Int, magic: [UInt8]) -> Int {
-        let marker = RecordFile.batchMarker
-        guard end > magic.count else { return end }
-        var last = [UInt8](repeating: 0, count: marker.count)
-        if end - marker.count >= magic.count, pread(fd, &last, marker.count, off_t(end - marker.count)) == marker.count, last == marker {
-            return end
-        }
-        guard pwrite(fd, marker, marker.count, off_t(end)) == marker.count, fdatasync(fd) == 0 else { return end }
-        return end + marker.count
-    }
-
     /// Lets pending appends and checkpoints finish, stops `runCheckpoints`, ends each file
     /// with a batch marker (`seal`), gives back the zeros written ahead of the log's end, and
-    /// closes the files (which releases the directory). Later calls throw `.closed`.
+    /// closes the files (which releases the directory); that last part on a thread of its own,
+    /// as it syncs. Later calls throw `.closed`.
     public func close() async {
         await withCheckedContinuation { (idle: CheckedContinuation<Void, Never>) in
             let running = state.withLock { state in
@@ -589,17 +574,45 @@ public final class CustodyLog: Sendable {
             defer { state.filesOpen = false }
             return state.filesOpen
         }
-        if open {
-            var (logEnd, checkpointsEnd, failed) = state.withLock { ($0.logEnd, $0.checkpointsEnd, $0.failure != nil) }
-            if !failed {
-                logEnd = Self.seal(logFD, end: logEnd, magic: RecordFile.entriesMagic)
-                _ = Self.seal(checkpointsFD, end: checkpointsEnd, magic: RecordFile.checkpointsMagic)
+        guard open else { return }
+        await withCheckedContinuation { (closed: CheckedContinuation<Void, Never>) in
+            let closeFiles: @Sendable () -> Void = { [self] in
+                self.closeFiles()
+                closed.resume()
             }
-            // The zeros written ahead are given back: a log closed cleanly ends at its last
-            // record (a reader takes them as unused space either way).
-            _ = ftruncate(logFD, off_t(logEnd))
-            Glibc.close(logFD)
-            Glibc.close(checkpointsFD)
+            do throws(SystemError) { try threads.start(named: "dossier-custody", closeFiles) } catch { closeFiles() }
         }
+    }
+
+    /// Seals both files (not after a failed write: what is on the disk is then unknown), gives
+    /// back the zeros written ahead of the log's end (a reader takes them as unused space
+    /// either way) and closes the files. Blocking; once the writer is idle for good.
+    private func closeFiles() {
+        let (logEnd, checkpointsEnd, failed) = state.withLock { ($0.logEnd, $0.checkpointsEnd, $0.failure != nil) }
+        var end = logEnd
+        if !failed {
+            end = Self.seal(logFD, end: logEnd, path: logPath, magic: RecordFile.entriesMagic)
+            _ = Self.seal(checkpointsFD, end: checkpointsEnd, path: checkpointsPath, magic: RecordFile.checkpointsMagic)
+        }
+        _ = ftruncate(logFD, off_t(end))
+        Glibc.close(logFD)
+        Glibc.close(checkpointsFD)
+    }
+
+    /// Ends a file closed cleanly with a batch marker (unless it holds no record or already
+    /// ends with one), durably, so that a bad spot in its last commit, found at the next open,
+    /// has a marker after it and is refused as the damage it is, not cut as the torn tail only
+    /// a crash leaves. Returns the file's new end; `end` when nothing was needed or the write
+    /// failed (the last commit is then judged as after a crash, as it also is in the unlikely
+    /// case of a last record whose bytes end like a marker).
+    private static func seal(_ fd: Int32, end: Int, path: String, magic: [UInt8]) -> Int {
+        let marker = RecordFile.batchMarker
+        guard end > magic.count else { return end }
+        var last = [UInt8](repeating: 0, count: marker.count)
+        if end - marker.count >= magic.count, pread(fd, &last, marker.count, off_t(end - marker.count)) == marker.count, last == marker {
+            return end
+        }
+        do throws(SystemError) { try FileIO.writeAll(fd: fd, marker, at: end, path: path) } catch { return end }
+        return fdatasync(fd) == 0 ? end + marker.count : end
     }
 }

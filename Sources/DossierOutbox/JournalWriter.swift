@@ -207,7 +207,8 @@ final class JournalWriter: @unchecked Sendable {
     /// already ends with one), so that a bad spot in its last commit, found at the next start,
     /// has a marker after it and is refused as the damage it is, not cut as the torn tail only
     /// a crash leaves. Best effort: a close that cannot write it (the journal failed, the disk
-    /// refuses) leaves the last commit judged as after a crash.
+    /// refuses) leaves the last commit judged as after a crash, as does the unlikely last frame
+    /// whose bytes end like a marker.
     private func sealCleanEnd() {
         let marker = JournalFrame.batchMarker
         guard fd >= 0, written > JournalFrame.segmentMagic.count, (try? checkHealthy()) != nil else { return }

@@ -58,8 +58,9 @@ func recordAndMarkerOffsets(_ file: [UInt8], magic: [UInt8]) -> [Int] {
     return offsets + [file.count]
 }
 
-/// A custody file closed cleanly as a crash right after its last commit leaves it: without the
-/// marker the close ends it with (when one was added after a record).
+/// A custody file holding a record, closed cleanly, as a crash right after its last commit
+/// leaves it: without the marker the close ends it with. (A file without records keeps the
+/// marker opening wrote, which this would take for the close's.)
 func crashed(_ file: [UInt8]) -> [UInt8] {
     let marker = RecordFile.batchMarker
     let bare = Array(file.dropLast(marker.count))
@@ -491,7 +492,16 @@ private func flipEachByte(
         let state = dir.path("last-record-" + name)
         try FileManager.default.copyItem(atPath: pristine, toPath: state)
         try write(spoiled, state + "/" + name)
-        #expect(throws: CustodyError.self, "\(name)") { try CustodyLog.open(directory: state) }
+        let refused = #expect(throws: CustodyError.self, "\(name)") { try CustodyLog.open(directory: state) }
+        guard case .damaged(let problem)? = refused else {
+            Issue.record("\(name): \(String(describing: refused))")
+            continue
+        }
+        switch problem {
+        case .entry(_, let index, _, _): #expect(name == CustodyContents.logFileName && index == 4, "\(problem)")
+        case .checkpoint(_, let index, _, _): #expect(name == CustodyContents.checkpointsFileName && index == 1, "\(problem)")
+        default: Issue.record("\(name): \(problem)")
+        }
         #expect(try CustodyContents.read(directory: state).firstProblem(trust: nil) != nil, "\(name)")
         spoiled = file
         spoiled[file.count - 2] ^= 0x5A

@@ -155,12 +155,13 @@ import Testing
         #expect(try await holder.stop() == 0)
     }
 
-    /// The same over HTTP/2, where a puller that stops reading leaves the stream waiting for a
-    /// flow-control window that never opens: curl downloading at 4 MB/s is stopped (SIGSTOP)
-    /// for 8 s once bytes arrive; the stream must be reset once `idle_timeout` passes without a
-    /// piece written, so curl, continued, gets less than the archive and an error.
+    /// The same over HTTP/2, where a stream's writes wait once its puller stops reading (for
+    /// socket buffers to drain or a flow-control window to open; here the buffers, curl's
+    /// window being large): curl downloading at 4 MB/s is stopped (SIGSTOP) for 8 s once bytes
+    /// arrive; the stream must be reset once `idle_timeout` passes without a piece written, so
+    /// curl, continued, gets less than the archive and an error.
     @Test func aStalledHTTP2DownloadIsResetAfterTheIdleTimeout() async throws {
-        // More than the socket buffers and curl's stream window hold together.
+        // More than the socket buffers hold.
         let (holder, submitted) = try await holderOfAnArchiveToPull(server: "http2 = true", documents: 3)
         let body = temp.path("stalled-h2.dva")
         let curl = try background(
