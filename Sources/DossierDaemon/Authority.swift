@@ -98,6 +98,9 @@ final class Authority: Sendable {
             let directory = config.directory == nil ? nil : $0.directory
             $0 = (config.applying(directory: directory), identity, timestamps, directory)
         }
+        // The validators of the dropped copy must not make the next fetch conditional: the
+        // publisher would answer 304, which without a directory in force is refused for good.
+        if config.directory == nil { directoryFetches.dropped() }
         inbox.replaceTimestamps(timestamps.receiving, receipts: timestamps.packing)
         operations.replaceReceiptTimestamps(Self.receiptPolicy(timestamps))
     }

@@ -80,17 +80,20 @@ final class CreditLists: Sendable {
     }
 
     /// Applies `settings` of a config just loaded: a file's list replaces the one in force; a
-    /// `url` keeps the one in force (its kept copy at start) and is fetched at once.
+    /// `url` keeps the one in force (its kept copy at start) and is fetched at once. A list
+    /// that is not the fetched one (a file's, or none) forgets the fetch's validators, so that
+    /// the next fetch is not answered 304 for a copy no longer in force.
     func apply(_ settings: DaemonConfig.CreditSettings?) {
-        state.withLock {
+        let fetched = state.withLock {
             $0.action = settings?.action ?? .block
             switch settings?.source {
             case nil: $0.list = nil
             case let .file(_, fileList): $0.list = fileList
-            case .url: break
+            case .url: return true
             }
+            return false
         }
-        if case .url = settings?.source { wake.signal() }
+        if fetched { wake.signal() } else { fetches.dropped() }
     }
 
     /// Swaps in a list fetched (or read from the kept copy).

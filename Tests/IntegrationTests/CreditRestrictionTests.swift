@@ -115,7 +115,7 @@ import Testing
         let node = try DaemonProcess(
             code: "441800", in: temp.url, pki: pki, peers: peers,
             extra: credit("url = \"\(mock.url)/published/credit.txt\"\nrefresh = \"1s\""))
-        try await node.start()
+        try await node.start(notifying: true)
         let kept = node.state.appendingPathComponent("credit-list.txt").path
         #expect(try await eventually(seconds: 20) { FileManager.default.fileExists(atPath: kept) })
         let refused = try node.ctl(["submit", sample.dir.path, "--to", "430100"])
@@ -130,6 +130,18 @@ import Testing
         try "# empty for now\n".write(toFile: served, atomically: true, encoding: .utf8)
         #expect(try await eventually(seconds: 20) { (try? node.ctl(["submit", sample.dir.path, "--to", "430100"]).status) == 0 })
         #expect(node.log.contains("credit list refreshed"))
+
+        // An emergency list file instead (listing the dealer), then the URL again: the served list
+        // is in force again though it did not change meanwhile. A fetch conditional on the copy
+        // the file had replaced got 304 and kept the file's list (found in review).
+        let emergency = temp.path("emergency.txt")
+        try "\(code) listed in an emergency\n".write(toFile: emergency, atomically: true, encoding: .utf8)
+        try node.writeConfig(pki: pki, peers: peers, extra: credit("list = \"\(emergency)\""))
+        try node.reload()
+        #expect(try await eventually(seconds: 20) { (try? node.ctl(["submit", sample.dir.path, "--to", "430100"]).status) == 1 })
+        try node.writeConfig(pki: pki, peers: peers, extra: credit("url = \"\(mock.url)/published/credit.txt\"\nrefresh = \"1s\""))
+        try node.reload()
+        #expect(try await eventually(seconds: 20) { (try? node.ctl(["submit", sample.dir.path, "--to", "430100"]).status) == 0 })
         #expect(try await node.stop() == 0)
         _ = try await mock.stop()
     }

@@ -39,11 +39,15 @@ import Testing
         .init(code: code, name: "Authority \(code)", nameZh: "车管所 \(code)", url: url, modes: [.push], spkiSha256: pins)
     }
 
+    /// The `[directory]` table fetching `publisher`'s directory every `refresh`.
+    private func table(_ publisher: MockPeerProcess, refresh: String = "1s") -> String {
+        "[directory]\nurl = \"\(publisher.url)/published/directory.p7m\"\ntrust = [\"\(pki.ca)\"]\nrefresh = \"\(refresh)\""
+    }
+
     /// The publisher of the directory, and a daemon for 441800 with no [[peers]] fetching it every second.
     private func start() async throws -> (publisher: MockPeerProcess, node: DaemonProcess) {
         let publisher = try await MockPeerProcess.launch(in: mockFolders[0], ["--publish", published], certificate: "440100")
-        let table = "[directory]\nurl = \"\(publisher.url)/published/directory.p7m\"\ntrust = [\"\(pki.ca)\"]\nrefresh = \"1s\""
-        let node = try DaemonProcess(code: "441800", in: temp.url, pki: pki, peers: [], extra: table)
+        let node = try DaemonProcess(code: "441800", in: temp.url, pki: pki, peers: [], extra: table(publisher))
         try await node.start(notifying: true)
         return (publisher, node)
     }
@@ -102,6 +106,24 @@ import Testing
         for mock in [publisher, first, slow] { _ = try await mock.stop() }
     }
 
+    /// `[directory]` taken out of the config and put back (each with a reload): the directory is
+    /// fetched again and its peers return. The fetch must not be conditional on the copy that
+    /// was dropped: the publisher answers 304 to the ETag it had sent, and with no directory in
+    /// force that was refused at every refresh, for good (found in review).
+    @Test func aDirectoryTakenOutOfTheConfigAndPutBackIsFetchedAgain() async throws {
+        try publish(serial: 1, [entry("430100", url: "https://127.0.0.1:9")])
+        let (publisher, node) = try await start()
+        #expect(try await eventually(seconds: 30) { self.peers(node).count == 1 })
+        try node.writeConfig(pki: pki, peers: [])
+        _ = try node.reload()
+        #expect(try await eventually(seconds: 30) { self.peers(node).isEmpty }, "\(self.peers(node))")
+        try node.writeConfig(pki: pki, peers: [], extra: table(publisher))
+        _ = try node.reload()
+        #expect(try await eventually(seconds: 30) { self.peers(node).count == 1 }, "\(self.peers(node))")
+        #expect(try await node.stop() == 0)
+        _ = try await publisher.stop()
+    }
+
     @Test func aPinTheServerDoesNotHaveFailsThePushRetryablyWithZeroBytesSent() async throws {
         let peer = try await MockPeerProcess.launch(in: mockFolders[1])
         let wrong = Data(repeating: 7, count: 32).base64EncodedString()
@@ -154,7 +176,7 @@ import Testing
         try publish(serial: 1, [entry("430100", url: "https://127.0.0.1:9")])
         let publisher = try await MockPeerProcess.launch(in: mockFolders[0], ["--publish", published], certificate: "440100")
         // Fetched at start and at each SIGHUP only; the same bytes each time, never a 304.
-        let table = "[directory]\nurl = \"\(publisher.url)/published/directory.p7m\"\ntrust = [\"\(pki.ca)\"]\nrefresh = \"1h\""
+        let table = table(publisher, refresh: "1h")
         let node = try DaemonProcess(code: "441800", in: temp.url, pki: pki, peers: [], extra: table)
         func trusting(crl: String) throws {
             try node.writeConfig(pki: pki, peers: [], extra: table, tls: "crl = [\"\(crl)\"]")
