@@ -118,27 +118,20 @@ final class PullService: Service, Sendable {
         guard held.size <= limit else { throw PullError.tooLarge(id: held.id, listed: held.size, limit: limit) }
         let partial = authority.layout.pulls.appendingPathComponent("\(held.id).part")
         var st = stat()
-        let exists = stat(partial.path, &st) == 0
-        let have = exists ? UInt64(max(0, st.st_size)) : 0
-        if !exists || have < held.size {
-            // As a push is refused 503 `no-space` before its body is read: what a peer lists
-            // must not fill the disk the journal, the receipts and every other peer need.
-            guard try authority.inbox.hasRoom(for: held.size - have) else { throw PullError.noRoom(id: held.id, needed: held.size - have) }
-            do {
-                try await authority.operations.download(
-                    baseURL: peer.url, peer: peer.identity, id: held.id, to: partial.path,
-                    limit: held.size)
-            } catch {
-                // More bytes than listed: what arrived is not the archive; nothing of it is kept.
-                if case TransportError.responseTooLarge = error { try? FileManager.default.removeItem(at: partial) }
-                throw error
-            }
+        let kept = stat(partial.path, &st) == 0
+        try await download(held, from: peer, to: partial, have: kept ? UInt64(max(0, st.st_size)) : 0)
+        let path = partial.path
+        var (size, digest) = try await authority.pool.run { try SHA256.file(path) }
+        if kept && digest != held.digest {
+            // What an earlier round kept is not the archive listed (a crash can leave zeros in a
+            // file whose size it had extended): fetched again whole, once, before it is judged,
+            // so that a local fault never becomes a signed rejection of a genuine archive.
+            try? FileManager.default.removeItem(at: partial)
+            try await download(held, from: peer, to: partial, have: 0)
+            (size, digest) = try await authority.pool.run { try SHA256.file(path) }
         }
-        let (inbox, path) = (authority.inbox, partial.path)
-        let outcome = try await authority.pool.run {
-            let (size, digest) = try SHA256.file(path)
-            return try inbox.receive(ReceivedFile(path: path, size: size, digest: digest), id: held.id, caller: peer.code)
-        }
+        let (inbox, received) = (authority.inbox, ReceivedFile(path: path, size: size, digest: digest))
+        let outcome = try await authority.pool.run { try inbox.receive(received, id: held.id, caller: peer.code) }
         let signed: [UInt8]
         switch outcome {
         case let .accepted(receipt, _), let .rejected(receipt, _, _):
@@ -152,5 +145,24 @@ final class PullService: Service, Sendable {
         }
         try await authority.operations.acknowledge(baseURL: peer.url, peer: peer.identity, id: held.id, signedReceipt: signed)
         authority.logger.info("archive pulled", metadata: ["id": "\(held.id)", "peer": "\(peer.code)", "bytes": "\(held.size)"])
+    }
+
+    /// Downloads the rest of `held` into `partial`, which holds `have` bytes of it (none when
+    /// `have` is 0), unless it is whole already.
+    /// - Throws: `PullError.noRoom` when the rest would cross the free-space reserve; the
+    ///   transport's error (a response larger than listed leaving nothing of it behind).
+    private func download(_ held: PeerProtocol.HeldArchive, from peer: DaemonConfig.Peer, to partial: URL, have: UInt64) async throws {
+        guard have < held.size else { return }
+        // As a push is refused 503 `no-space` before its body is read: what a peer lists
+        // must not fill the disk the journal, the receipts and every other peer need.
+        guard try authority.inbox.hasRoom(for: held.size - have) else { throw PullError.noRoom(id: held.id, needed: held.size - have) }
+        do {
+            try await authority.operations.download(
+                baseURL: peer.url, peer: peer.identity, id: held.id, to: partial.path, limit: held.size)
+        } catch {
+            // More bytes than listed: what arrived is not the archive; nothing of it is kept.
+            if case TransportError.responseTooLarge = error { try? FileManager.default.removeItem(at: partial) }
+            throw error
+        }
     }
 }

@@ -166,6 +166,26 @@ import Testing
         _ = try await holder.stop()
     }
 
+    /// A partial download of the listed size whose bytes are not the archive's (a crash can
+    /// leave zeros in a file whose size it had extended) is downloaded again whole, once, before
+    /// it is judged: judged as it was, a genuine archive got a signed, permanent rejection
+    /// (found in review).
+    @Test func aKeptPartialThatIsNotTheListedArchiveIsDownloadedAgain() async throws {
+        let holder = try await MockPeerProcess.launch(in: temp)
+        let packed = try await held(by: holder, origin: "430100", seed: 99)
+        let puller = try DaemonProcess(
+            code: "441800", in: temp.url, pki: pki, peers: [.init(code: "430100", url: holder.url, poll: true)])
+        let pulls = puller.state.appendingPathComponent("tmp/pulls")
+        try FileManager.default.createDirectory(at: pulls, withIntermediateDirectories: true)
+        try Data(count: Int(packed.size)).write(to: pulls.appendingPathComponent("\(packed.id).part"))
+        try await puller.start()
+        let kept = puller.state.appendingPathComponent("inbox/\(packed.id).dva").path
+        #expect(try await eventually(seconds: 30) { FileManager.default.fileExists(atPath: kept) }, "\(puller.log.suffix(2000))")
+        #expect(!FileManager.default.fileExists(atPath: puller.state.appendingPathComponent("quarantine/430100/\(packed.id)").path))
+        #expect(try await puller.stop() == 0)
+        _ = try await holder.stop()
+    }
+
     /// The lying pull peers: 430100 lists an archive as 1,000 bytes and serves 1 MiB;
     /// 110000's list cursor never moves. The download stops at the listed size (nothing of it is
     /// kept or quarantined), and 110000's poll ends when its cursor repeats, every round.
