@@ -8,7 +8,7 @@ public struct TornTail: Sendable, Equatable {
     public var file: String
     /// Where the intact part ends.
     public var offset: Int
-    /// Bytes after it.
+    /// Bytes of records after it (the zeros written ahead after them not counted).
     public var bytes: Int
 }
 
@@ -25,6 +25,9 @@ struct FileExtent: Sendable {
     var end = 0
     /// The file's size as read.
     var size = 0
+    /// Where its last non-zero byte ends: the zeros written ahead of the last record are not
+    /// counted in what a torn tail cuts off.
+    var dataEnd = 0
 }
 
 /// What a custody directory holds, read without locking or changing anything: the log opens
@@ -76,7 +79,8 @@ public struct CustodyContents: Sendable {
         let file = try readIfPresent(path)
         let scan = RecordFile.scan(file, magic: magic)
         var extent = FileExtent(
-            stop: scan.stop, tornRecord: scan.tornRecord, sawMarker: scan.sawMarker, end: scan.end, size: file.count)
+            stop: scan.stop, tornRecord: scan.tornRecord, sawMarker: scan.sawMarker, end: scan.end, size: file.count,
+            dataEnd: scan.stop == nil ? file.count : endBeforeTrailingZeros(file))
         var items: [Item] = []
         for (index, record) in scan.records.enumerated() {
             do throws(CanonicalDecodeFailure) {
@@ -105,7 +109,7 @@ public struct CustodyContents: Sendable {
     public var tornTails: [TornTail] {
         [(logPath, entriesExtent), (checkpointsPath, checkpointsExtent)].compactMap { path, extent in
             guard case .torn(let offset) = extent.stop, extent.size > offset else { return nil }
-            return TornTail(file: path, offset: offset, bytes: extent.size - offset)
+            return TornTail(file: path, offset: offset, bytes: max(0, extent.dataEnd - offset))
         }
     }
 

@@ -19,7 +19,8 @@ public struct JournalDamage: Sendable, Equatable, CustomStringConvertible {
     public var segment: String
     /// Byte offset of the first unusable frame in the segment.
     public var offset: Int
-    /// Bytes from `offset` not replayed (0 for a single inconsistent record).
+    /// Bytes from `offset` not replayed, up to the last non-zero byte (0 for a single
+    /// inconsistent record).
     public var unreadBytes: Int
     /// What was wrong there.
     public var reason: Reason

@@ -77,6 +77,8 @@ struct JournalReplay {
             }
         }
         report.recordsReplayed += replayed
+        // Counted only when something is cut or unread: it reads back through the zeros.
+        func unread(from offset: Int) -> Int { max(0, endBeforeTrailingZeros(bytes) - offset) }
         damage += inconsistent.map { Found(damage: $0, fileIsDamaged: false) }
         switch outcome {
         case .success(nil):
@@ -87,18 +89,18 @@ struct JournalReplay {
             } else {
                 try system(FileIO.truncate(path, to: stop.offset))
             }
-            report.tornTails.append(TornTail(segment: name, offset: stop.offset, droppedBytes: bytes.count - stop.offset))
+            report.tornTails.append(TornTail(segment: name, offset: stop.offset, droppedBytes: unread(from: stop.offset)))
         case .success(let stop?):
             damage.append(
                 Found(
                     damage: JournalDamage(
-                        segment: name, offset: stop.offset, unreadBytes: bytes.count - stop.offset,
+                        segment: name, offset: stop.offset, unreadBytes: unread(from: stop.offset),
                         reason: stop.reason, keptAs: nil), fileIsDamaged: true))
         case .failure(.undecodable(let offset)):
             damage.append(
                 Found(
                     damage: JournalDamage(
-                        segment: name, offset: offset, unreadBytes: bytes.count - offset,
+                        segment: name, offset: offset, unreadBytes: unread(from: offset),
                         reason: .undecodable, keptAs: nil), fileIsDamaged: true))
         }
     }

@@ -4,6 +4,6 @@ public struct TornTail: Sendable, Equatable {
     public var segment: String
     /// Where the segment was truncated.
     public var offset: Int
-    /// Bytes removed.
+    /// Bytes of records removed (the zeros written ahead after them not counted).
     public var droppedBytes: Int
 }

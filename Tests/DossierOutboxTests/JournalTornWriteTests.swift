@@ -1,4 +1,5 @@
 @testable import DossierOutbox
+import DossierSystem
 import Foundation
 import Testing
 
@@ -111,7 +112,9 @@ private func damage(of directory: URL) async -> [JournalDamage]? {
                 let segment = trial.appendingPathComponent(firstSegment)
                 let (seen, report) = try await replay(trial)
                 #expect(seen == Array(events.prefix(4)), "cut at \(cut)")
-                let torn = unused ? [] : [TornTail(segment: firstSegment, offset: tornAt, droppedBytes: cut - tornAt + padding)]
+                // Counted up to the last non-zero byte cut off: the padding is not.
+                let dropped = max(0, endBeforeTrailingZeros([UInt8](full.prefix(cut))) - tornAt)
+                let torn = unused ? [] : [TornTail(segment: firstSegment, offset: tornAt, droppedBytes: dropped)]
                 #expect(report.tornTails == torn, "cut at \(cut) before \(padding) zeros")
                 #expect(try Data(contentsOf: segment).count == (unused ? cut + padding : tornAt))
                 try FileManager.default.removeItem(at: trial)
@@ -148,6 +151,8 @@ private func damage(of directory: URL) async -> [JournalDamage]? {
         let (seen, report) = try await replay(dir)
         #expect(seen == Array(events.prefix(2)))
         #expect(report.tornTails.count == 1)
+        // What the log says was cut is the frame, not the megabyte of zeros written ahead.
+        #expect(report.tornTails.allSatisfy { $0.droppedBytes > 0 && $0.droppedBytes <= frameSize(events[2]) }, "\(report.tornTails)")
     }
 }
 
@@ -336,7 +341,9 @@ private func trialJournal(_ parent: URL, _ name: String, _ bytes: Data) throws -
             let trial = try trialJournal(dir, name, torn)
             let (seen, report) = try await replay(trial)
             #expect(seen == expected, "\(name)")
-            #expect(report.tornTails == [TornTail(segment: firstSegment, offset: cut, droppedBytes: bytes.count - cut)], "\(name)")
+            // What is cut counts up to the batch's last byte, not the zeros written ahead after it.
+            let dropped = endBeforeTrailingZeros([UInt8](torn)) - cut
+            #expect(report.tornTails == [TornTail(segment: firstSegment, offset: cut, droppedBytes: dropped)], "\(name)")
             #expect(report.damage.isEmpty, "\(name)")
             #expect(try Data(contentsOf: trial.appendingPathComponent(firstSegment)).count == cut, "\(name)")
         }
