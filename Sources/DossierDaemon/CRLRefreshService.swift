@@ -24,17 +24,21 @@ struct CRLRefreshService: Service {
         }
     }
 
-    /// One round over every URL; the trust is rebuilt once if any copy changed.
+    /// One round over every URL; the trust is rebuilt once if any copy changed, or if a rebuild
+    /// failed before (a copy kept is not in force until one succeeds, whether or not the CRL
+    /// changes again).
     func refreshAll() async {
         let config = authority.config
-        var changed = false
+        var changed = authority.crlFetches.trustBehind
         for url in config.crlURLs where await refresh(url) { changed = true }
         guard changed else { return }
         do {
             authority.operations.trust.replace(try Daemon.trustStore(config))
+            authority.crlFetches.trustBehind = false
             // The directory in force is judged again under the new CRLs (`DirectoryRefreshService`).
             if config.directory != nil { authority.directoryWake.signal() }
         } catch {
+            authority.crlFetches.trustBehind = true
             fail(url: nil, "the trust store could not be rebuilt with the new CRLs, keeping the one in force: \(error)")
         }
     }
@@ -90,6 +94,13 @@ struct CRLRefreshService: Service {
 /// The last outcome of each CRL URL's fetch, for `status`. Thread-safe.
 final class CRLFetches: Sendable {
     private let fetches = Mutex<[String: FetchOutcome]>([:])
+    private let behind = Mutex(false)
+
+    /// A CRL copy was kept that the trust in force was not rebuilt with (the rebuild failed).
+    var trustBehind: Bool {
+        get { behind.withLock { $0 } }
+        set { behind.withLock { $0 = newValue } }
+    }
 
     func succeeded(url: String, at: Date) { fetches.withLock { $0[url, default: FetchOutcome()].lastSuccess = at } }
 

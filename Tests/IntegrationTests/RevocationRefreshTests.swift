@@ -14,18 +14,7 @@ import Testing
     init() throws { temp = try TempDir() }
 
     @Test func aCRLServedOverHTTPSIsFetchedSwappedInLiveAndOnlyAGoodOneReplacesIt() async throws {
-        let published = temp.path("published")
-        try FileManager.default.createDirectory(atPath: published, withIntermediateDirectories: true)
-        let served = "\(published)/ca.crl.pem"
-        try pki.crl(at: served)
-        let mock = try await MockPeerProcess.launch(in: temp, ["--publish", published])
-        let url = "\(mock.url)/published/ca.crl.pem"
-        let daemon = try DaemonProcess(
-            code: "441800", in: temp.url, pki: pki,
-            peers: [.init(code: "430100", url: mock.url), .init(code: "110000", url: "https://127.0.0.1:1")])
-        try daemon.writeConfig(
-            pki: pki, peers: [.init(code: "430100", url: mock.url), .init(code: "110000", url: "https://127.0.0.1:1")],
-            tls: "crl_urls = [\"\(url)\"]\ncrl_refresh = \"1s\"")
+        let (served, mock, daemon) = try await daemonFetchingACRL()
         try await daemon.start()
 
         // Fetched, and the caller gets in.
@@ -65,6 +54,49 @@ import Testing
         #expect(try await health(daemon, as: "110000") == 0)
         #expect(try await health(daemon, as: "430100") == 200)
         #expect(try await daemon.stop() == 0)
+    }
+
+    /// A CRL kept while the trust cannot be rebuilt (here a trust anchor's file is unreadable
+    /// for a while) is put in force at a later round, though the CRL itself does not change
+    /// again: the rebuild was tried only when a copy changed, so the revocation went unenforced
+    /// until the next CRL or a reload (found in review).
+    @Test func aCRLKeptWhileTheTrustCouldNotBeRebuiltIsPutInForceLater() async throws {
+        let (served, mock, daemon) = try await daemonFetchingACRL()
+        // The SM2 anchor from a copy of the daemon's own, which the test can spoil and restore.
+        let anchor = temp.path("sm2-ca.pem")
+        try FileManager.default.copyItem(atPath: pki.sm2CA, toPath: anchor)
+        let config = try String(contentsOf: daemon.configFile, encoding: .utf8).replacingOccurrences(
+            of: "\"\(pki.sm2CA)\"", with: "\"\(anchor)\"")
+        try config.write(to: daemon.configFile, atomically: true, encoding: .utf8)
+        try await daemon.start()
+        #expect(try await eventually(seconds: 20) { self.hasKeptCopy(daemon) })
+        #expect(try await health(daemon, as: "110000") == 200)
+
+        try "not a certificate\n".write(toFile: anchor, atomically: true, encoding: .utf8)
+        try pki.crl(revoking: ["110000"], at: served, thisUpdate: Date().addingTimeInterval(-1))
+        #expect(
+            try await eventually(seconds: 20) { daemon.log.contains("the trust store could not be rebuilt") }, "\(daemon.log.suffix(2000))")
+        #expect(try await health(daemon, as: "110000") == 200)
+        try FileManager.default.removeItem(atPath: anchor)
+        try FileManager.default.copyItem(atPath: pki.sm2CA, toPath: anchor)
+        #expect(try await eventuallyAsync { try await self.health(daemon, as: "110000") == 0 })
+        #expect(try await daemon.stop() == 0)
+        _ = try await mock.stop()
+    }
+
+    /// A mock peer publishing the CA's CRL (none revoked, issued a minute ago: a CRL made by the
+    /// test a second ago is newer however fast the daemon starts) at `served`, and a daemon for
+    /// 441800, not started, fetching it every second.
+    private func daemonFetchingACRL() async throws -> (served: String, mock: MockPeerProcess, daemon: DaemonProcess) {
+        let published = temp.path("published")
+        try FileManager.default.createDirectory(atPath: published, withIntermediateDirectories: true)
+        let served = "\(published)/ca.crl.pem"
+        try pki.crl(at: served, thisUpdate: Date().addingTimeInterval(-60))
+        let mock = try await MockPeerProcess.launch(in: temp, ["--publish", published])
+        let peers: [DaemonProcess.Peer] = [.init(code: "430100", url: mock.url), .init(code: "110000", url: "https://127.0.0.1:1")]
+        let daemon = try DaemonProcess(code: "441800", in: temp.url, pki: pki, peers: peers)
+        try daemon.writeConfig(pki: pki, peers: peers, tls: "crl_urls = [\"\(mock.url)/published/ca.crl.pem\"]\ncrl_refresh = \"1s\"")
+        return (served, mock, daemon)
     }
 
     private func status(_ daemon: DaemonProcess) throws -> AdminProtocol.Status {
