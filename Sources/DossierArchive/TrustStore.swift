@@ -104,6 +104,11 @@ public final class TrustStore: @unchecked Sendable {
     /// (`ChainVerdicts`); one dated by a token is always verified in full. `trusted` is given
     /// the certificates of a chain verified now and found trusted, leaf first (not called when a
     /// kept verdict answers); they stay valid while `signer` and `untrusted` do.
+    /// When the first of this store's CRLs stops being current (its `nextUpdate`); nil when
+    /// revocation is not checked or no CRL names one. A verdict that relied on the CRLs holds
+    /// until then at most.
+    public var revocationCurrentUntil: Date? { checksRevocation ? revocationLists.compactMap(\.nextUpdate).min() : nil }
+
     func check(
         signer: OpaquePointer, untrusted: OpaquePointer?, at time: Date, now: Date = Date(), trustedTime: Date? = nil,
         trusted: ([OpaquePointer]) -> Void = { _ in }
@@ -125,8 +130,7 @@ public final class TrustStore: @unchecked Sendable {
             return problem
         }
         if let key, let validity {
-            let crlsCurrentUntil = checksRevocation ? revocationLists.compactMap(\.nextUpdate).min() : nil
-            let holdsUntil = min(now.addingTimeInterval(ChainVerdicts.lifetime), crlsCurrentUntil ?? .distantFuture)
+            let holdsUntil = min(now.addingTimeInterval(ChainVerdicts.lifetime), revocationCurrentUntil ?? .distantFuture)
             verdicts.remember(key, .init(validAfter: validity.after, validBefore: validity.before, judgedAt: now, holdsUntil: holdsUntil))
         }
         trusted(chain)

@@ -290,12 +290,13 @@ struct PeerRoutes: Sendable {
 
     /// Why the caller's revocation cannot be judged now, or nil when it is trusted. Judged at the
     /// handshake; judged again under the trust in force when that has changed since (a CRL
-    /// fetched, anchors or CRLs reloaded), so a kept-alive connection does not outlive its
-    /// caller's trust. A chain no longer trusted is refused with 403 (which closes the connection).
+    /// fetched, anchors or CRLs reloaded) or the judgement's time is up (a CRL no longer
+    /// current, at most five minutes), so a kept-alive connection does not outlive its caller's
+    /// trust. A chain no longer trusted is refused with 403 (which closes the connection).
     private func standing(of context: PeerRequestContext, code: String) async throws -> Finding? {
         guard let standing = await context.standing(), let judged = standing.value else { return nil }
         let store = configuration.trust.store
-        if let trust = judged.trust, trust === store { return judged.pending }
+        if let trust = judged.trust, trust === store, Date() < judged.until { return judged.pending }
         switch ServerTLSContext.verdict(on: judged.chain, under: store) {
         case .trusted:
             standing.record(.init(chain: judged.chain, trust: store, pending: nil))

@@ -186,6 +186,19 @@ final class CallerStanding: ChannelInboundHandler, RemovableChannelHandler, Send
         /// Nil: not judged yet (a resumed session whose first handshake is forgotten).
         var trust: TrustStore?
         var pending: Finding?
+        /// Judged again after this even under the same trust: its CRLs stop being current at
+        /// their `nextUpdate`, and a certificate may expire meanwhile (so: five minutes at most).
+        var until: Date
+
+        /// A judgement made now under `trust`.
+        init(chain: [[UInt8]], trust: TrustStore?, pending: Finding?, now: Date = Date()) {
+            self.chain = chain
+            self.trust = trust
+            self.pending = pending
+            until = min(now.addingTimeInterval(Self.longest), trust?.revocationCurrentUntil ?? .distantFuture)
+        }
+
+        static let longest: TimeInterval = 300
     }
 
     private let judged = Mutex<Judged?>(nil)

@@ -84,6 +84,29 @@ import Testing
         _ = try await mock.stop()
     }
 
+    /// A caller's kept-alive connection is judged again once the CRL it was let in under is no
+    /// longer current, as a new handshake would be (503 `revocation-unavailable`): the
+    /// judgement was kept for as long as the trust in force was the same, whatever the time
+    /// (found in review). Two requests on one connection, 20 s apart (`curl --rate`), the CRL
+    /// current for 15 s.
+    @Test func aKeptAliveConnectionIsJudgedAgainOnceItsCRLIsNoLongerCurrent() async throws {
+        let (served, mock, daemon) = try await daemonFetchingACRL()
+        try pki.crl(at: served, thisUpdate: Date().addingTimeInterval(-30), nextUpdate: Date().addingTimeInterval(15))
+        try await daemon.start()
+        #expect(try await eventually(seconds: 10) { self.hasKeptCopy(daemon) })
+        let url = "\(try daemon.url)/v1/health"
+        let result = try await runDetached(
+            "curl",
+            [
+                "-s", "-w", "%{http_code} %{num_connects}\n", "--rate", "3/m", "--max-time", "60", "--cert", pki.cert("110000"),
+                "--key", pki.key("110000"), "--cacert", pki.ca, "-o", "/dev/null", url, "-o", "/dev/null", url,
+            ])
+        // The second on the same connection (no new connect), refused as a new handshake is.
+        #expect(result.stdout == "200 1\n503 0\n", "\(result.stdout) \(result.stderr)")
+        #expect(try await daemon.stop() == 0)
+        _ = try await mock.stop()
+    }
+
     /// A mock peer publishing the CA's CRL (none revoked, issued a minute ago: a CRL made by the
     /// test a second ago is newer however fast the daemon starts) at `served`, and a daemon for
     /// 441800, not started, fetching it every second.
