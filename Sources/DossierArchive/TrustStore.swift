@@ -93,6 +93,11 @@ public final class TrustStore: @unchecked Sendable {
         }
     }
 
+    /// When the first of this store's CRLs stops being current (its `nextUpdate`); nil when
+    /// revocation is not checked or no CRL names one. A verdict that relied on the CRLs holds
+    /// until then at most.
+    public var revocationCurrentUntil: Date? { checksRevocation ? revocationLists.compactMap(\.nextUpdate).min() : nil }
+
     /// Verifies a CMS `signer` (with `untrusted` intermediates): the chain as of the signing
     /// `time`, then, with CRLs loaded, revocation with the CRLs current at `now` — a CRL issued
     /// after the signing is the best evidence there is, and must not make a genuine archive fail
@@ -104,11 +109,6 @@ public final class TrustStore: @unchecked Sendable {
     /// (`ChainVerdicts`); one dated by a token is always verified in full. `trusted` is given
     /// the certificates of a chain verified now and found trusted, leaf first (not called when a
     /// kept verdict answers); they stay valid while `signer` and `untrusted` do.
-    /// When the first of this store's CRLs stops being current (its `nextUpdate`); nil when
-    /// revocation is not checked or no CRL names one. A verdict that relied on the CRLs holds
-    /// until then at most.
-    public var revocationCurrentUntil: Date? { checksRevocation ? revocationLists.compactMap(\.nextUpdate).min() : nil }
-
     func check(
         signer: OpaquePointer, untrusted: OpaquePointer?, at time: Date, now: Date = Date(), trustedTime: Date? = nil,
         trusted: ([OpaquePointer]) -> Void = { _ in }
