@@ -12,12 +12,19 @@ import Synchronization
 /// be used (no watches left, another kind of file system) nothing is lost, only latency.
 ///
 /// One thread of its own waits on the inotify descriptor (`poll(2)` with a short timeout, so
-/// `stop()` ends it promptly) and only signals `wake`; it reads no folder itself.
-/// Thread-safe.
+/// `stop()` ends it promptly) and only signals `wake`; it reads no folder itself. A folder
+/// removed (its watch ended, `IN_IGNORED`) is forgotten, so that one made again under its name
+/// is watched again at the next `watch`. Thread-safe.
 final class IntakeWatch: Sendable {
+    private struct Watched {
+        var folders: Set<String> = []
+        /// Each folder by its watch descriptor, to forget it when its watch ends.
+        var byDescriptor: [Int32: String] = [:]
+    }
+
     private let fd: Int32
     private let wake: WakeSignal
-    private let watched = Mutex<Set<String>>([])
+    private let watched = Mutex(Watched())
     private let stopped = Atomic<Bool>(false)
 
     /// Starts watching.
@@ -40,11 +47,15 @@ final class IntakeWatch: Sendable {
     /// the folders that could not be watched, with the `errno` why; the poll still covers them.
     @discardableResult
     func watch(_ folders: [String]) -> [(folder: String, errno: Int32)] {
-        let new = watched.withLock { watched in folders.filter { watched.insert($0).inserted } }
+        let new = watched.withLock { watched in folders.filter { watched.folders.insert($0).inserted } }
         return new.compactMap { folder in
-            guard inotify_add_watch(fd, folder, UInt32(IN_CREATE) | UInt32(IN_MOVED_TO)) < 0 else { return nil }
+            let descriptor = inotify_add_watch(fd, folder, UInt32(IN_CREATE) | UInt32(IN_MOVED_TO))
+            guard descriptor < 0 else {
+                watched.withLock { $0.byDescriptor[descriptor] = folder }
+                return nil
+            }
             let failure = errno
-            watched.withLock { _ = $0.remove(folder) }
+            watched.withLock { _ = $0.folders.remove(folder) }
             return (folder, failure)
         }
     }
@@ -57,10 +68,30 @@ final class IntakeWatch: Sendable {
         var descriptor = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
         while !stopped.load(ordering: .acquiring) {
             guard poll(&descriptor, 1, 500) > 0 else { continue }
-            // The events themselves do not matter: any change means "scan again".
-            while read(fd, &buffer, buffer.count) > 0 {}
+            // Any change means "scan again"; only the end of a watch is looked at.
+            while true {
+                let count = read(fd, &buffer, buffer.count)
+                guard count > 0 else { break }
+                forgetEndedWatches(buffer[..<count])
+            }
             wake.signal()
         }
         close(fd)
+    }
+
+    /// Forgets the folders whose watch `events` (whole `inotify_event`s, as `read` returns
+    /// them) say has ended.
+    private func forgetEndedWatches(_ events: ArraySlice<UInt8>) {
+        let headerSize = MemoryLayout<inotify_event>.size
+        var offset = events.startIndex
+        while offset + headerSize <= events.endIndex {
+            let event = events.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: offset - events.startIndex, as: inotify_event.self) }
+            if event.mask & UInt32(IN_IGNORED) != 0 {
+                watched.withLock { watched in
+                    if let folder = watched.byDescriptor.removeValue(forKey: event.wd) { watched.folders.remove(folder) }
+                }
+            }
+            offset += headerSize + Int(event.len)
+        }
     }
 }

@@ -79,7 +79,7 @@ import Testing
 
     /// A folder moved into intake is taken at once (inotify), not at the next poll: with
     /// `timing.intake_poll` at an hour, it is queued within seconds, and so is one moved into a
-    /// destination folder made by hand after the start.
+    /// destination folder made by hand after the start, or removed and made again.
     @Test func aFolderMovedIntoIntakeIsTakenAtOnceNotAtTheNextPoll() async throws {
         let node = try DaemonProcess(
             code: "441800", in: temp.url, pki: pki, peers: [.init(code: "430100", url: "https://127.0.0.1:1")], intakePoll: "1h")
@@ -96,6 +96,16 @@ import Testing
         #expect(
             try await eventually(seconds: 20) { !FileManager.default.fileExists(atPath: made.appendingPathComponent("second").path) },
             "a folder in a destination folder made after the start was not taken before the poll")
+        // The same folder removed and made again: watched again (its old watch ended with it).
+        try FileManager.default.removeItem(at: made)
+        try await Task.sleep(for: .milliseconds(500))
+        try FileManager.default.createDirectory(at: made, withIntermediateDirectories: false)
+        try await Task.sleep(for: .milliseconds(500))
+        let third = try SampleDossier.make(in: temp, seed: 67)
+        try FileManager.default.moveItem(at: third.dir, to: made.appendingPathComponent("third"))
+        #expect(
+            try await eventually(seconds: 20) { !FileManager.default.fileExists(atPath: made.appendingPathComponent("third").path) },
+            "a folder in a destination folder removed and made again was not taken before the poll")
         #expect(try await node.stop() == 0)
     }
 
