@@ -89,23 +89,21 @@ import Testing
         #expect(try await eventually(seconds: 20) { (try? queued(node).count) == 1 }, "not taken before the poll")
         // A destination folder made by hand (a directory peer's): the scan it wakes watches it too.
         let made = node.state.appendingPathComponent("intake/110000")
-        try FileManager.default.createDirectory(at: made, withIntermediateDirectories: false)
-        try await Task.sleep(for: .milliseconds(500))
-        let second = try SampleDossier.make(in: temp, seed: 66)
-        try FileManager.default.moveItem(at: second.dir, to: made.appendingPathComponent("second"))
-        #expect(
-            try await eventually(seconds: 20) { !FileManager.default.fileExists(atPath: made.appendingPathComponent("second").path) },
-            "a folder in a destination folder made after the start was not taken before the poll")
+        // `made` made, and half a second later (the scan that wakes watches it) a dossier moved
+        // into it: whether that is taken before the poll.
+        func takenAfterMaking(seed: Int) async throws -> Bool {
+            try FileManager.default.createDirectory(at: made, withIntermediateDirectories: false)
+            try await Task.sleep(for: .milliseconds(500))
+            let sample = try SampleDossier.make(in: temp, seed: seed)
+            let moved = made.appendingPathComponent("dossier-\(seed)")
+            try FileManager.default.moveItem(at: sample.dir, to: moved)
+            return try await eventually(seconds: 20) { !FileManager.default.fileExists(atPath: moved.path) }
+        }
+        #expect(try await takenAfterMaking(seed: 66), "a folder in a destination folder made after the start was not taken before the poll")
         // The same folder removed and made again: watched again (its old watch ended with it).
         try FileManager.default.removeItem(at: made)
         try await Task.sleep(for: .milliseconds(500))
-        try FileManager.default.createDirectory(at: made, withIntermediateDirectories: false)
-        try await Task.sleep(for: .milliseconds(500))
-        let third = try SampleDossier.make(in: temp, seed: 67)
-        try FileManager.default.moveItem(at: third.dir, to: made.appendingPathComponent("third"))
-        #expect(
-            try await eventually(seconds: 20) { !FileManager.default.fileExists(atPath: made.appendingPathComponent("third").path) },
-            "a folder in a destination folder removed and made again was not taken before the poll")
+        #expect(try await takenAfterMaking(seed: 67), "a folder in a destination folder made again was not taken before the poll")
         #expect(try await node.stop() == 0)
     }
 
