@@ -607,11 +607,7 @@ public final class CustodyLog: Sendable {
     /// case of a last record whose bytes end like a marker).
     private static func seal(_ fd: Int32, end: Int, path: String, magic: [UInt8]) -> Int {
         let marker = RecordFile.batchMarker
-        guard end > magic.count else { return end }
-        var last = [UInt8](repeating: 0, count: marker.count)
-        if end - marker.count >= magic.count, pread(fd, &last, marker.count, off_t(end - marker.count)) == marker.count, last == marker {
-            return end
-        }
+        guard end > magic.count, !FileIO.ends(fd: fd, at: end, with: marker, notBefore: magic.count) else { return end }
         do throws(SystemError) { try FileIO.writeAll(fd: fd, marker, at: end, path: path) } catch { return end }
         return fdatasync(fd) == 0 ? end + marker.count : end
     }

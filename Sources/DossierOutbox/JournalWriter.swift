@@ -211,13 +211,10 @@ final class JournalWriter: @unchecked Sendable {
     /// whose bytes end like a marker.
     private func sealCleanEnd() {
         let marker = JournalFrame.batchMarker
-        guard fd >= 0, written > JournalFrame.segmentMagic.count, (try? checkHealthy()) != nil else { return }
-        var last = [UInt8](repeating: 0, count: marker.count)
-        if written - marker.count >= JournalFrame.segmentMagic.count,
-            pread(fd, &last, marker.count, off_t(written - marker.count)) == marker.count, last == marker
-        {
-            return
-        }
+        let magic = JournalFrame.segmentMagic.count
+        guard fd >= 0, written > magic, (try? checkHealthy()) != nil,
+            !FileIO.ends(fd: fd, at: written, with: marker, notBefore: magic)
+        else { return }
         do throws(OutboxError) {
             if written + marker.count > allocated { try preallocate(through: written + marker.count) }
             try system(FileIO.writeAll(fd: fd, marker, at: written, path: segmentPath))

@@ -54,6 +54,14 @@ public enum FileIO {
         }
     }
 
+    /// Whether the bytes of `fd` that end at `end` are `expected`, none of them before
+    /// `notBefore` (a header); false when they cannot be read.
+    public static func ends(fd: Int32, at end: Int, with expected: [UInt8], notBefore: Int) -> Bool {
+        guard end - expected.count >= notBefore else { return false }
+        var found = [UInt8](repeating: 0, count: expected.count)
+        return pread(fd, &found, found.count, off_t(end - expected.count)) == found.count && found == expected
+    }
+
     /// Reads a whole file of at most `limit` bytes.
     /// - Throws: `SystemError` (`EFBIG` under `.read` when the file is larger than `limit`).
     public static func readAll(_ path: String, limit: Int = .max) throws(SystemError) -> [UInt8] {
